@@ -1,0 +1,56 @@
+/**
+ * Stable failure codes shared by API responses and events. Each carries the shopper's message in
+ * Chinese and English, whether retrying may help, and what to suggest.
+ */
+export type SuggestedAction = 'retry' | 'another_channel' | 'contact_support' | 'none' | 'fix_request';
+
+export interface ErrorCodeDefinition {
+  readonly retryable: boolean;
+  readonly action: SuggestedAction;
+  readonly messageZh: string;
+  readonly messageEn: string;
+  readonly httpStatus: number;
+}
+
+export const ERROR_CODES = {
+  // API / request errors
+  VALIDATION_FAILED: { retryable: false, action: 'fix_request', httpStatus: 400, messageZh: '请求参数不合法', messageEn: 'The request is invalid' },
+  IDEMPOTENCY_KEY_MISSING: { retryable: false, action: 'fix_request', httpStatus: 400, messageZh: '缺少幂等键', messageEn: 'The Idempotency-Key header is required' },
+  IDEMPOTENCY_KEY_REUSED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '幂等键已用于不同的请求', messageEn: 'The Idempotency-Key was already used for a different request' },
+  ORDER_ALREADY_PAID_DIFFERENTLY: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该订单已有不同条件的支付', messageEn: 'This order already has a payment with different terms' },
+  PAYMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '支付不存在', messageEn: 'Payment not found' },
+  // channel outcomes
+  CHANNEL_DECLINED_INSUFFICIENT_FUNDS: { retryable: false, action: 'another_channel', httpStatus: 402, messageZh: '余额不足，请更换支付方式', messageEn: 'Insufficient funds; please use another payment method' },
+  CHANNEL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 503, messageZh: '支付渠道暂时不可用，请稍后重试', messageEn: 'The payment channel is temporarily unavailable; please retry' },
+  CHANNEL_OUTCOME_UNKNOWN: { retryable: false, action: 'contact_support', httpStatus: 202, messageZh: '支付结果确认中，请勿重复支付', messageEn: 'The payment outcome is being confirmed; please do not pay again' },
+  CHANNEL_REJECTED_REQUEST: { retryable: false, action: 'contact_support', httpStatus: 502, messageZh: '支付渠道拒绝了请求', messageEn: 'The payment channel rejected the request' },
+  // risk
+  RISK_SINGLE_LIMIT_EXCEEDED: { retryable: false, action: 'none', httpStatus: 403, messageZh: '超过单笔支付限额', messageEn: 'The single payment limit is exceeded' },
+  RISK_DAILY_LIMIT_EXCEEDED: { retryable: false, action: 'none', httpStatus: 403, messageZh: '超过每日支付限额', messageEn: 'The daily payment limit is exceeded' },
+  RISK_YEARLY_LIMIT_EXCEEDED: { retryable: false, action: 'none', httpStatus: 403, messageZh: '超过年度支付限额', messageEn: 'The yearly payment limit is exceeded' },
+  RISK_IDENTITY_UNVERIFIED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '请先完成实名认证', messageEn: 'Please complete real-name verification first' },
+  RISK_BLOCKLISTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付被风控拒绝', messageEn: 'The payment was declined by risk control' },
+  RISK_VELOCITY: { retryable: true, action: 'retry', httpStatus: 429, messageZh: '支付过于频繁，请稍后再试', messageEn: 'Too many payments in a short time; please try later' },
+  RISK_ANOMALY: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付存在异常，已被拒绝', messageEn: 'The payment looks unusual and was declined' },
+  RISK_REVIEW_REJECTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付未通过人工审核', messageEn: 'The payment did not pass manual review' },
+  INTERNAL_ERROR: { retryable: true, action: 'retry', httpStatus: 500, messageZh: '系统繁忙，请稍后重试', messageEn: 'Something went wrong on our side; please retry' },
+} as const satisfies Record<string, ErrorCodeDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** The failure as carried in events: code, English message, retryable flag. */
+export interface FailureReason {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
+
+/** Builds the event/API failure reason for a code from the catalogue. */
+export function failureReason(code: ErrorCode, detail?: string): FailureReason {
+  const def = ERROR_CODES[code];
+  return { code, message: detail ? `${def.messageEn} (${detail})` : def.messageEn, retryable: def.retryable };
+}

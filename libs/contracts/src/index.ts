@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './headers';
+export * from './primitives';
+export * from './errors';
+export * from './events';

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Largest amount accepted anywhere, in minor units (CNY 10,000,000.00): a sanity bound, not a risk limit. */
+export const AMOUNT_MINOR_MAX = 1_000_000_000n;
+
+/** Non-negative integer minor units as a decimal string, e.g. "12345" = CNY 123.45. */
+const NON_NEGATIVE_MINOR = /^(0|[1-9][0-9]{0,18})$/;
+export const amountMinorSchema = z
+  .string()
+  .regex(NON_NEGATIVE_MINOR, 'amountMinor must be a non-negative integer in minor units, as a decimal string')
+  // zod runs every check: parse only what the regex accepted
+  .refine((v) => !NON_NEGATIVE_MINOR.test(v) || BigInt(v) <= AMOUNT_MINOR_MAX, {
+    message: `amountMinor must be at most ${AMOUNT_MINOR_MAX}`,
+  });
+
+/** A strictly positive amount in minor units as a decimal string. */
+export const positiveAmountMinorSchema = amountMinorSchema.refine((v) => !NON_NEGATIVE_MINOR.test(v) || BigInt(v) > 0n, {
+  message: 'amountMinor must be greater than zero',
+});
+
+/** Signed minor units as a decimal string (net amounts can go negative after claw-backs). */
+export const signedAmountMinorSchema = z
+  .string()
+  .regex(/^(0|-?[1-9][0-9]{0,18})$/, 'must be an integer in minor units, as a decimal string');
+
+export const SUPPORTED_CURRENCIES = ['CNY'] as const;
+export const currencySchema = z.enum(SUPPORTED_CURRENCIES);
+export type Currency = z.infer<typeof currencySchema>;
+
+export const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
+export const channelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof channelSchema>;
+
+/** Identifiers from upstream systems: printable, bounded, no whitespace. */
+export const externalIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'must be 1-64 characters of letters, digits, _ . : -');
+
+export const uuidSchema = z.uuid();
+export const timestampSchema = z.iso.datetime({ offset: true });

@@ -1,0 +1,178 @@
+import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
+import type { Logger, MessagingMetrics } from '@paystream/shared/observability';
+import { headerString, type ConsumedEvent } from './envelope';
+import { isTransientError, PermanentEventError } from './errors';
+import type { EventProducer } from './producer';
+import { logicalTopic, physicalTopic, type KafkaSettings } from './settings';
+
+/** Attempts for an error that is neither known-transient nor permanent before the message is dead-lettered. */
+export const UNCLASSIFIED_ERROR_ATTEMPTS_MAX = 5;
+/** First retry delay; doubles per attempt up to RETRY_DELAY_MAX_MS. */
+export const RETRY_DELAY_INITIAL_MS = 100;
+export const RETRY_DELAY_MAX_MS = 5_000;
+/** Partitions one consumer processes at the same time (each partition stays in order). */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+
+export type EventHandler = (event: ConsumedEvent<unknown>) => Promise<void>;
+
+export interface EventConsumerOptions {
+  /** Logical consumer group; the topic prefix is applied on the broker. */
+  groupId: string;
+  /** Logical topic name -> handler. */
+  handlers: ReadonlyMap<string, EventHandler>;
+  settings: KafkaSettings;
+  producer: EventProducer;
+  logger: Logger;
+  metrics: MessagingMetrics;
+}
+
+type Decoded = { ok: true; event: ConsumedEvent<unknown> } | { ok: false; reason: string };
+
+/**
+ * Consumes events with at-least-once delivery: the offset is committed only after the handler
+ * resolved (handlers record the event id in their inbox in the same transaction as their effect).
+ * Malformed or permanently failing messages go to `<topic>.dlq` with reason headers; transient
+ * failures are retried with backoff and keep the partition where it is.
+ */
+export class EventConsumer {
+  private readonly consumer: Consumer;
+  private stopping = false;
+  private running = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: EventConsumerOptions,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: physicalTopic(options.settings, options.groupId),
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    const topics = [...this.options.handlers.keys()].map((t) => physicalTopic(this.options.settings, t));
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1_000,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachMessage: (payload) => this.onMessage(payload),
+    });
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.running = false;
+    await this.consumer.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const { groupId, metrics, logger } = this.options;
+    const logical = logicalTopic(this.options.settings, topic);
+    let decoded: Decoded;
+    try {
+      decoded = this.decode(logical, partition, message);
+    } catch (error) {
+      // a decoder bug must not block the partition: dead-letter the message and say why
+      decoded = { ok: false, reason: `could not decode: ${(error as Error).message}` };
+    }
+    if (!decoded.ok) {
+      await this.deadLetter(topic, logical, partition, message, decoded.reason);
+      return;
+    }
+    const handler = this.options.handlers.get(logical);
+    if (!handler) throw new Error(`no handler for ${logical}`);
+    const event = decoded.event;
+    const log = logger.child({ eventId: event.id, topic: logical, traceparent: event.traceparent });
+    const timer = metrics.handlerSeconds.startTimer({ group: groupId, topic: logical });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event);
+        timer();
+        return;
+      } catch (error) {
+        if (error instanceof PermanentEventError) {
+          await this.deadLetter(topic, logical, partition, message, error.message);
+          return;
+        }
+        const transient = isTransientError(error);
+        if (!transient && attempt >= UNCLASSIFIED_ERROR_ATTEMPTS_MAX) {
+          log.error({ err: error, attempt }, 'handler kept failing; dead-lettering');
+          await this.deadLetter(topic, logical, partition, message, `handler failed ${attempt} times: ${(error as Error).message}`);
+          return;
+        }
+        if (this.stopping) throw error; // leave the offset uncommitted; the next owner retries
+        const delay = Math.min(RETRY_DELAY_INITIAL_MS * 2 ** (attempt - 1), RETRY_DELAY_MAX_MS);
+        log.warn({ err: error, attempt, transient, delayMs: delay }, 'handler failed; retrying');
+        await sleep(delay);
+        await heartbeat();
+      }
+    }
+  }
+
+  private decode(logical: string, partition: number, message: KafkaMessage): Decoded {
+    const id = headerString(message.headers, CE_HEADERS.id);
+    if (!id) return { ok: false, reason: `missing ${CE_HEADERS.id} header` };
+    const type = headerString(message.headers, CE_HEADERS.type) ?? logical;
+    if (type !== logical) return { ok: false, reason: `${CE_HEADERS.type} ${type} does not match topic ${logical}` };
+    if (!message.value) return { ok: false, reason: 'empty message value' };
+    let body: unknown;
+    try {
+      body = JSON.parse(message.value.toString('utf8'));
+    } catch (error) {
+      return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
+    }
+    if (!(logical in EVENT_SCHEMAS)) return { ok: false, reason: `no schema for topic ${logical}` };
+    const check = checkEventPayload(logical as TopicName, body);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    return {
+      ok: true,
+      event: {
+        id,
+        topic: logical,
+        type,
+        source: headerString(message.headers, CE_HEADERS.source) ?? 'unknown',
+        time: headerString(message.headers, CE_HEADERS.time) ?? new Date(Number(message.timestamp)).toISOString(),
+        key: message.key ? message.key.toString('utf8') : null,
+        traceparent: headerString(message.headers, CE_HEADERS.traceparent),
+        partition,
+        offset: message.offset,
+        payload: check.value,
+      },
+    };
+  }
+
+  private async deadLetter(topic: string, logical: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+    const { groupId, metrics, logger, producer, settings } = this.options;
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      [DLQ_HEADERS.reason]: reason.slice(0, 2_000),
+      [DLQ_HEADERS.consumer]: groupId,
+      [DLQ_HEADERS.at]: new Date().toISOString(),
+      [DLQ_HEADERS.originalTopic]: logical,
+      [DLQ_HEADERS.originalPartition]: String(partition),
+      [DLQ_HEADERS.originalOffset]: message.offset,
+    };
+    await producer.publishRaw(physicalTopic(settings, dlqTopicOf(logical)), [{ key: message.key, value: message.value, headers }]);
+    metrics.deadLettered.inc({ group: groupId, topic: logical });
+    metrics.consumed.inc({ group: groupId, topic: logical, result: 'dead_lettered' });
+    logger.warn({ topic: logical, originalTopic: topic, partition, offset: message.offset, reason }, 'message dead-lettered');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,131 @@
+import type { DataSource } from 'typeorm';
+import type { EventProducer, OutgoingEvent } from '@paystream/shared/kafka';
+import type { Logger, MessagingMetrics } from '@paystream/shared/observability';
+
+/** Rows published per relay transaction. */
+export const OUTBOX_BATCH_SIZE_MAX = 200;
+/** Pause between polls when the outbox is empty. */
+export const OUTBOX_POLL_IDLE_MS = 25;
+/** Pause after a failed publish before the next try. */
+export const OUTBOX_ERROR_BACKOFF_MS = 1_000;
+/** How often backlog metrics are refreshed and old published rows are purged. */
+export const OUTBOX_HOUSEKEEPING_INTERVAL_MS = 5_000;
+/** Published rows are kept this long for audits and debugging. */
+export const OUTBOX_RETENTION_HOURS = 24;
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  topic: string;
+  key: string;
+  source: string;
+  traceparent: string | null;
+  payload: unknown;
+  occurred_at: Date;
+}
+
+/**
+ * Publishes outbox rows in order. Rows are locked (SKIP LOCKED), published with the idempotent
+ * producer and marked in the same transaction: a crash after publishing re-publishes the same
+ * ce_id, which consumers deduplicate.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private housekeeping: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly producer: EventProducer,
+    private readonly metrics: MessagingMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+    const tick = () => {
+      void this.refreshBacklog().finally(() => {
+        if (this.running) this.housekeeping = setTimeout(tick, OUTBOX_HOUSEKEEPING_INTERVAL_MS);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.housekeeping) clearTimeout(this.housekeeping);
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes what is pending now; returns the number of rows published. */
+  async publishBatch(): Promise<number> {
+    return this.ds.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT seq, id, topic, key, source, traceparent, payload, occurred_at
+           FROM outbox_event WHERE published_at IS NULL
+          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [OUTBOX_BATCH_SIZE_MAX],
+      );
+      if (rows.length === 0) return 0;
+      const events: OutgoingEvent[] = rows.map((r) => ({
+        id: r.id,
+        topic: r.topic,
+        key: r.key,
+        source: r.source,
+        time: new Date(r.occurred_at).toISOString(),
+        payload: r.payload,
+        traceparent: r.traceparent ?? undefined,
+      }));
+      await this.producer.publish(events);
+      await tx.query(`UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      for (const e of events) this.metrics.outboxPublished.inc({ topic: e.topic });
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishBatch();
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox publish failed; will retry');
+        await this.pause(OUTBOX_ERROR_BACKOFF_MS);
+        continue;
+      }
+      if (published < OUTBOX_BATCH_SIZE_MAX) await this.pause(OUTBOX_POLL_IDLE_MS);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async refreshBacklog(): Promise<void> {
+    try {
+      const [row] = await this.ds.query(
+        `SELECT count(*)::bigint AS backlog,
+                COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age_s
+           FROM outbox_event WHERE published_at IS NULL`,
+      );
+      this.metrics.outboxBacklog.set(Number(row.backlog));
+      this.metrics.outboxOldestAgeSeconds.set(Number(row.oldest_age_s));
+      await this.ds.query(
+        `DELETE FROM outbox_event WHERE published_at < now() - make_interval(hours => $1)`,
+        [OUTBOX_RETENTION_HOURS],
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, 'outbox housekeeping failed');
+    }
+  }
+}

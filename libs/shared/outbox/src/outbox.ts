@@ -1,0 +1,35 @@
+import { checkEventPayload, TOPIC_KEYS, type EventPayload, type TopicName } from '@paystream/contracts';
+import { newEvent, type OutgoingEvent } from '@paystream/shared/kafka';
+import type { EntityManager } from '@paystream/shared/persistence';
+
+/** Writes events to the outbox table in the caller's transaction; the relay publishes them later. */
+export class Outbox {
+  constructor(private readonly source: string) {}
+
+  /**
+   * Validates the payload against its topic's schema and stores it with a fresh ce_id, keyed as the
+   * contract says. Throws on an invalid payload, which rolls the caller's transaction back.
+   */
+  async enqueue<T extends TopicName>(
+    tx: EntityManager,
+    topic: T,
+    payload: EventPayload<T>,
+    options: { traceparent?: string } = {},
+  ): Promise<OutgoingEvent> {
+    const check = checkEventPayload(topic, payload);
+    if (!check.ok) throw new Error(`refusing to emit an invalid event: ${check.reason}`);
+    const event = newEvent({
+      topic,
+      key: TOPIC_KEYS[topic](check.value),
+      source: this.source,
+      payload: check.value,
+      traceparent: options.traceparent,
+    });
+    await tx.query(
+      `INSERT INTO outbox_event (id, topic, key, source, traceparent, payload, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [event.id, event.topic, event.key, event.source, event.traceparent ?? null, JSON.stringify(event.payload), event.time],
+    );
+    return event;
+  }
+}

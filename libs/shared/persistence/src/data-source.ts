@@ -1,0 +1,72 @@
+import { DataSource, type EntityManager, type MixedList } from 'typeorm';
+
+export type { EntityManager } from 'typeorm';
+
+export interface DatabaseOptions {
+  /** postgres://user@host:port/database */
+  url: string;
+  /** Postgres schema holding this service's tables; tests give each run its own. */
+  schema: string;
+  migrations: MixedList<Function>;
+  entities?: MixedList<Function>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A TypeORM DataSource for one service's own database; schema changes only through migrations. */
+export function createDataSource(options: DatabaseOptions): DataSource {
+  if (!SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities ?? [],
+    migrations: options.migrations,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    applicationName: options.applicationName,
+    poolSize: options.poolSize ?? 10,
+    // Raw SQL in repositories and migrations resolves unqualified names in the service's schema.
+    extra: { options: `-c search_path=${options.schema},public` },
+  });
+}
+
+/** Initialises the data source, creating its schema if missing, and runs pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  await ensureSchema(options.url, options.schema);
+  const ds = createDataSource(options);
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}
+
+async function ensureSchema(url: string, schema: string): Promise<void> {
+  const bootstrap = new DataSource({ type: 'postgres', url, poolSize: 1 });
+  await bootstrap.initialize();
+  try {
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await bootstrap.destroy();
+  }
+}
+
+/** Runs fn in one database transaction (READ COMMITTED); guarded updates are the concurrency control. */
+export function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return ds.transaction(fn);
+}
+
+/** The number of rows a raw UPDATE/DELETE touched, for guarded writes checked by row count. */
+export function affectedRows(result: unknown): number {
+  // TypeORM's postgres driver returns [rows, rowCount] for UPDATE/DELETE through query().
+  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
+  throw new Error('cannot read the affected row count from this query result');
+}
+
+/** A BIGINT column value (pg returns strings) as a bigint. */
+export function toBigInt(value: string | number | bigint): bigint {
+  return typeof value === 'bigint' ? value : BigInt(value);
+}

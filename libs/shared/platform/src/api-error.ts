@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode } from '@paystream/contracts';
+import type { Logger } from '@paystream/shared/observability';
+
+/** An API failure with a stable code from the catalogue; rendered as a 4xx/5xx JSON body. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? ERROR_CODES[code].messageEn);
+    this.name = 'ApiError';
+  }
+}
+
+/** The JSON error body every service returns. */
+export interface ApiErrorBody {
+  error: {
+    code: string;
+    message: string;
+    messageZh: string;
+    retryable: boolean;
+    action: string;
+    supportRef: string;
+    detail?: string;
+    [k: string]: unknown;
+  };
+}
+
+/** Renders ApiError (and anything else, as INTERNAL_ERROR / VALIDATION_FAILED) with a support reference. */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const supportRef = String(request.id ?? randomUUID());
+    let code: ErrorCode = 'INTERNAL_ERROR';
+    let detail: string | undefined;
+    let extra: Record<string, unknown> = {};
+    let status: number;
+    if (exception instanceof ApiError) {
+      code = exception.code;
+      detail = exception.detail;
+      extra = exception.extra;
+      status = ERROR_CODES[code].httpStatus;
+    } else if (exception instanceof HttpException && exception.getStatus() < 500) {
+      // Framework-level 4xx (bad JSON, unknown route): a request problem, not ours.
+      status = exception.getStatus();
+      code = status === 404 ? 'PAYMENT_NOT_FOUND' : 'VALIDATION_FAILED';
+      detail = exception.message;
+    } else {
+      status = 500;
+      this.logger.error({ err: exception, supportRef, url: request.url }, 'unhandled API error');
+    }
+    const def = ERROR_CODES[code];
+    const body: ApiErrorBody = {
+      error: { code, message: def.messageEn, messageZh: def.messageZh, retryable: def.retryable, action: def.action, supportRef, ...extra },
+    };
+    if (detail) body.error.detail = detail;
+    if (status >= 400 && status < 500) this.logger.info({ code, supportRef, url: request.url, detail }, 'request rejected');
+    void reply.status(status).send(body);
+  }
+}

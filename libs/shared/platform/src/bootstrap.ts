@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiErrorFilter } from './api-error';
+import { Platform } from './platform';
+
+/** Body size limit for every service's HTTP API. */
+export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * Creates and starts a Nest service on Fastify; on any start-up failure (bad config, no database,
+ * no broker) it prints why and exits with status 1 instead of half-starting.
+ */
+export async function bootstrapService(appModule: Parameters<typeof NestFactory.create>[0], opts: { service: string; host: string; port: number }): Promise<NestFastifyApplication> {
+  try {
+    const app = await NestFactory.create<NestFastifyApplication>(
+      appModule,
+      new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES, genReqId: (req: { headers: IncomingMessage['headers'] }) => String(req.headers['x-request-id'] ?? randomUUID()) }),
+      { logger: ['error', 'warn'], abortOnError: false },
+    );
+    const platform = app.get(Platform, { strict: false });
+    app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+    app.enableShutdownHooks();
+    await app.listen(opts.port, opts.host);
+    platform.logger.info({ host: opts.host, port: opts.port }, `${opts.service} listening`);
+    return app;
+  } catch (error) {
+    process.stderr.write(`${opts.service} failed to start: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
+}
+
+/**
+ * The whole main.ts of a service: validates configuration (refusing to start with the reasons on a
+ * bad one), builds the app module from it and starts listening.
+ */
+export async function runService<C extends { host: string; port: number }>(
+  service: string,
+  loadConfig: () => C,
+  buildModule: (config: C) => Parameters<typeof NestFactory.create>[0],
+): Promise<NestFastifyApplication> {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${service} refused to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  return bootstrapService(buildModule(config), { service, host: config.host, port: config.port });
+}

@@ -1,0 +1,6 @@
+export * from './services';
+export * from './config';
+export * from './platform';
+export * from './platform.module';
+export * from './api-error';
+export * from './bootstrap';

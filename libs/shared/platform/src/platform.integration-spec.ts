@@ -1,0 +1,125 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { loadPlatformConfig } from './config';
+import { Platform } from './platform';
+
+class EffectTable1764050000001 implements MigrationInterface {
+  name = 'EffectTable1764050000001';
+  async up(q: QueryRunner) {
+    await q.query(`CREATE TABLE effect (order_id TEXT NOT NULL, event_id TEXT NOT NULL)`);
+  }
+  async down(q: QueryRunner) {
+    await q.query(`DROP TABLE effect`);
+  }
+}
+
+const request = (orderId: string): PaymentRequested => ({
+  orderId,
+  merchantId: 'm-1',
+  userId: 'u-1',
+  amountMinor: '1000',
+  currency: 'CNY',
+  subject: 'test',
+  requestedAt: new Date().toISOString(),
+});
+
+describe('Platform messaging on the real broker and database', () => {
+  const prefix = uniqueTopicPrefix('plat');
+  const schema = uniqueId('plat_');
+  let platform: Platform;
+  let upstream: RawProducer;
+  let collector: TopicCollector;
+
+  beforeAll(async () => {
+    const config = loadPlatformConfig('order-payment', {
+      ORDER_PAYMENT_DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: schema,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '2',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    });
+    platform = await Platform.open({ config, migrations: [EffectTable1764050000001], producesTopics: [TOPICS.paymentFailed] });
+    platform.consume(TOPICS.paymentRequested, {
+      handle: async (event, tx) => {
+        if (event.payload.subject === 'explode-permanently') throw new Error('always fails');
+        await tx.query(`INSERT INTO effect (order_id, event_id) VALUES ($1, $2)`, [event.payload.orderId, event.id]);
+        await platform.outbox.enqueue(tx, TOPICS.paymentFailed, {
+          paymentId: '6f1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11',
+          orderId: event.payload.orderId,
+          merchantId: event.payload.merchantId,
+          userId: event.payload.userId,
+          amountMinor: event.payload.amountMinor,
+          currency: event.payload.currency,
+          reason: { code: 'INTERNAL_ERROR', message: 'test', retryable: true },
+          failedAt: new Date().toISOString(),
+        });
+      },
+    });
+    await platform.start();
+    upstream = await new RawProducer().start();
+    collector = await new TopicCollector([
+      `${prefix}${TOPICS.paymentFailed}`,
+      `${prefix}${TOPICS.paymentRequested}.dlq`,
+    ]).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await upstream?.stop();
+    await platform?.stop();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  const effects = async (orderId: string) =>
+    Number((await platform.ds.query(`SELECT count(*)::int AS n FROM effect WHERE order_id = $1`, [orderId]))[0].n);
+
+  it('processes an event once even when the same ce_id is delivered twice', async () => {
+    const topic = `${prefix}${TOPICS.paymentRequested}`;
+    const id = await upstream.sendEvent(topic, 'o-dup', request('o-dup'));
+    await upstream.sendEvent(topic, 'o-dup', request('o-dup'), { id });
+    await waitFor(async () => ((await effects('o-dup')) === 1 ? true : undefined), 20_000, 'the effect');
+    // the second delivery is consumed after the first on the same partition; wait until it is counted
+    await waitFor(async () => {
+      const m = await platform.registry.getSingleMetric('paystream_messages_consumed_total')?.get();
+      return m?.values.find((v) => v.labels.result === 'duplicate' && v.value >= 1) ? true : undefined;
+    }, 20_000, 'the duplicate to be seen');
+    expect(await effects('o-dup')).toBe(1);
+  });
+
+  it('publishes outbox rows with CloudEvents headers keyed by orderId', async () => {
+    const msg = await waitFor(() => collector.on(`${prefix}${TOPICS.paymentFailed}`, (m) => m.key === 'o-dup')[0], 20_000, 'the outbox event');
+    expect(msg.headers.ce_type).toBe(TOPICS.paymentFailed);
+    expect(msg.headers.ce_source).toBe('/paystream/order-payment');
+    expect(msg.headers.ce_specversion).toBe('1.0');
+    expect(msg.headers.ce_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((msg.value as { orderId: string }).orderId).toBe('o-dup');
+    const unpublished = await platform.ds.query(`SELECT count(*)::int AS n FROM outbox_event WHERE published_at IS NULL`);
+    await waitFor(async () => (Number((await platform.ds.query(`SELECT count(*)::int AS n FROM outbox_event WHERE published_at IS NULL`))[0].n) === 0 ? true : undefined));
+    expect(unpublished).toBeDefined();
+  });
+
+  it('dead-letters malformed and permanently failing messages with a reason and keeps going', async () => {
+    const topic = `${prefix}${TOPICS.paymentRequested}`;
+    await upstream.send(topic, 'o-bad', '{not json', { ce_id: 'bad-json-1', ce_type: TOPICS.paymentRequested });
+    await upstream.sendEvent(topic, 'o-bad', { ...request('o-bad'), amountMinor: '12.50' });
+    await upstream.send(topic, 'o-bad', JSON.stringify(request('o-bad')), { ce_type: TOPICS.paymentRequested });
+    await upstream.sendEvent(topic, 'o-bad', { ...request('o-bad'), subject: 'explode-permanently' });
+    await upstream.sendEvent(topic, 'o-bad', request('o-good-after'), {});
+    await waitFor(async () => ((await effects('o-good-after')) === 1 ? true : undefined), 40_000, 'the good event after the bad ones');
+    const dlq = await waitFor(() => {
+      const m = collector.on(`${prefix}${TOPICS.paymentRequested}.dlq`);
+      return m.length >= 4 ? m : undefined;
+    }, 30_000, 'four dead letters');
+    const reasons = dlq.map((m) => m.headers[DLQ_HEADERS.reason]);
+    expect(reasons).toEqual([
+      expect.stringContaining('not JSON'),
+      expect.stringContaining('amountMinor'),
+      expect.stringContaining('missing ce_id'),
+      expect.stringContaining('always fails'),
+    ]);
+    expect(dlq[0]!.value).toBe('{not json');
+    expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment')).toBe(true);
+    expect(await effects('o-bad')).toBe(0);
+  });
+});

@@ -1,0 +1,172 @@
+import type { Kafka } from 'kafkajs';
+import type { DataSource, MixedList } from 'typeorm';
+import type { EventPayload, TopicName } from '@paystream/contracts';
+import {
+  ConsumerLagMonitor,
+  createKafka,
+  ensureTopics,
+  EventConsumer,
+  EventProducer,
+  type ConsumedEvent,
+  type EventHandler,
+} from '@paystream/shared/kafka';
+import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
+import { Inbox, Outbox, OutboxInboxTables1764050000000, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
+import type { PlatformConfig } from './config';
+
+export interface PlatformOptions {
+  config: PlatformConfig;
+  /** The service's own migrations; the outbox/inbox tables are added first. */
+  migrations: MixedList<Function>;
+  entities?: MixedList<Function>;
+  /** Logical topics the service emits to (created at start-up with their DLQ twins). */
+  producesTopics: readonly TopicName[];
+}
+
+export interface ConsumeOptions<T extends TopicName, Prepared> {
+  prepare?: (event: ConsumedEvent<EventPayload<T>>) => Promise<Prepared>;
+  handle: (event: ConsumedEvent<EventPayload<T>>, tx: EntityManager, prepared: Prepared) => Promise<void>;
+}
+
+/** Database, Kafka, outbox, inbox, metrics and logging for one service, started and stopped together. */
+export class Platform {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly messagingMetrics: MessagingMetrics;
+  readonly outbox: Outbox;
+  readonly inbox = new Inbox();
+  readonly groupId: string;
+  private readonly handlers = new Map<string, EventHandler>();
+  private consumer: EventConsumer | undefined;
+  private lagMonitor: ConsumerLagMonitor | undefined;
+  private relay: OutboxRelay | undefined;
+  private started = false;
+
+  private constructor(
+    readonly config: PlatformConfig,
+    readonly ds: DataSource,
+    readonly kafka: Kafka,
+    readonly producer: EventProducer,
+    private readonly options: PlatformOptions,
+    logger: Logger,
+  ) {
+    this.logger = logger;
+    this.registry = createMetricsRegistry(config.service);
+    this.messagingMetrics = new MessagingMetrics(this.registry);
+    this.outbox = new Outbox(`/paystream/${config.service}`);
+    this.groupId = `paystream.${config.service}`;
+  }
+
+  /** Connects to Postgres (running migrations) and Kafka (creating topics). */
+  static async open(options: PlatformOptions): Promise<Platform> {
+    const { config } = options;
+    const logger = createLogger(config.service, config.logLevel);
+    const ds = await openDatabase({
+      url: config.databaseUrl,
+      schema: config.dbSchema,
+      migrations: [OutboxInboxTables1764050000000, ...(options.migrations as Function[])],
+      entities: options.entities,
+      applicationName: `paystream-${config.service}`,
+    });
+    const kafka = createKafka(config.kafka, logger);
+    await ensureTopics(kafka, config.kafka, options.producesTopics);
+    const producer = new EventProducer(kafka, config.kafka);
+    await producer.connect();
+    logger.info({ schema: config.dbSchema, brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix }, 'platform connected');
+    return new Platform(config, ds, kafka, producer, options, logger);
+  }
+
+  /** Registers the handler for a topic; its effect and the inbox mark commit in one transaction. */
+  consume<T extends TopicName, Prepared = undefined>(topic: T, options: ConsumeOptions<T, Prepared>): void {
+    if (this.started) throw new Error('register consumers before the platform starts');
+    if (this.handlers.has(topic)) throw new Error(`a handler for ${topic} is registered already`);
+    this.handlers.set(
+      topic,
+      transactionalHandler<EventPayload<T>, Prepared>({
+        ds: this.ds,
+        inbox: this.inbox,
+        group: this.groupId,
+        metrics: this.messagingMetrics,
+        prepare: options.prepare,
+        handle: options.handle,
+      }),
+    );
+  }
+
+  /** Starts the outbox relay, the consumer and the lag monitor. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }));
+    this.relay.start();
+    if (this.handlers.size > 0) {
+      const topics = [...this.handlers.keys()];
+      await ensureTopics(this.kafka, this.config.kafka, topics);
+      this.consumer = new EventConsumer(this.kafka, {
+        groupId: this.groupId,
+        handlers: this.handlers,
+        settings: this.config.kafka,
+        producer: this.producer,
+        logger: this.logger.child({ component: 'consumer' }),
+        metrics: this.messagingMetrics,
+      });
+      await this.consumer.start();
+      this.lagMonitor = new ConsumerLagMonitor(this.kafka, this.config.kafka, this.groupId, topics, this.messagingMetrics, this.logger);
+      await this.lagMonitor.start();
+    }
+    this.logger.info({ consumes: [...this.handlers.keys()], produces: this.options.producesTopics }, 'platform started');
+  }
+
+  /** Stops consuming first, then drains the relay, then closes connections. */
+  async stop(): Promise<void> {
+    await this.consumer?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer stop failed'));
+    await this.lagMonitor?.stop().catch(() => undefined);
+    await this.relay?.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    if (this.ds.isInitialized) await this.ds.destroy();
+    this.logger.info('platform stopped');
+  }
+
+  /** Readiness of the database, Kafka and the consumer. */
+  async readiness(): Promise<{ ready: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    checks.database = await probe(() => this.ds.query('SELECT 1'));
+    checks.kafka = await probe(async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      try {
+        await admin.describeCluster();
+      } finally {
+        await admin.disconnect();
+      }
+    });
+    if (this.handlers.size > 0) checks.consumer = { ok: this.consumer?.isRunning ?? false };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /** The last lag measurement of this service's consumer group. */
+  lag() {
+    return this.lagMonitor?.snapshot() ?? [];
+  }
+}
+
+/** How long a readiness probe may take before it counts as failed. */
+export const READINESS_PROBE_TIMEOUT_MS = 2_000;
+
+async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${READINESS_PROBE_TIMEOUT_MS} ms`)), READINESS_PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

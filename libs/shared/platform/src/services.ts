@@ -1,0 +1,10 @@
+/** The services of the suite, their default ports and the prefix of their environment variables. */
+export const SERVICES = {
+  'order-payment': { port: 3001, envPrefix: 'ORDER_PAYMENT', database: 'paystream_order_payment' },
+  'channel-gateway': { port: 3002, envPrefix: 'CHANNEL_GATEWAY', database: 'paystream_channel_gateway' },
+  risk: { port: 3003, envPrefix: 'RISK', database: 'paystream_risk' },
+  settlement: { port: 3004, envPrefix: 'SETTLEMENT', database: 'paystream_settlement' },
+  'channel-emulator': { port: 3100, envPrefix: 'CHANNEL_EMULATOR', database: undefined },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;

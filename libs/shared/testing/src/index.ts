@@ -1,0 +1,3 @@
+export * from './infra';
+export * from './topic-collector';
+export * from './raw-producer';

@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+
+/** The broker the test run shares (infra/kafka/kafka.sh). */
+export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const PG_HOST = process.env.PGHOST ?? '127.0.0.1';
+const PG_PORT = process.env.PGPORT ?? '5432';
+
+/** A postgres URL for a database on the test server. */
+export function testDatabaseUrl(database = 'paystream_test'): string {
+  return `postgres://postgres@${PG_HOST}:${PG_PORT}/${database}`;
+}
+
+/** A short random id, lower-case, usable in topic prefixes and schema names. */
+export function uniqueId(label = 't'): string {
+  return `${label}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** A topic prefix of its own for one test file or case. */
+export function uniqueTopicPrefix(label = 't'): string {
+  return `${uniqueId(label)}.`;
+}
+
+/** Drops schemas a test created (best effort). */
+export async function dropSchemas(url: string, schemas: string[]): Promise<void> {
+  const ds = new DataSource({ type: 'postgres', url, poolSize: 1 });
+  await ds.initialize();
+  try {
+    for (const s of schemas) await ds.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Polls until check returns a value other than undefined, or fails with the last state after timeoutMs. */
+export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = 'condition', intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { CE_HEADERS, CE_SPEC_VERSION, CONTENT_TYPE_JSON } from '@paystream/contracts';
+import { TEST_KAFKA_BROKERS, uniqueId } from './infra';
+
+/** Publishes events the way an upstream system would, including malformed ones for DLQ tests. */
+export class RawProducer {
+  private producer: Producer | undefined;
+
+  async start(): Promise<this> {
+    const kafka = new Kafka({ clientId: uniqueId('upstream'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    return this;
+  }
+
+  /** A CloudEvents-framed JSON event; returns its ce_id. Pass id to redeliver the same event. */
+  async sendEvent(topic: string, key: string, payload: unknown, opts: { id?: string; type?: string; source?: string; headers?: Record<string, string> } = {}): Promise<string> {
+    const id = opts.id ?? randomUUID();
+    await this.send(topic, key, JSON.stringify(payload), {
+      [CE_HEADERS.id]: id,
+      [CE_HEADERS.type]: opts.type ?? topic.replace(/^.*?(payment\.|settlement\.|risk\.|channel\.)/, '$1'),
+      [CE_HEADERS.source]: opts.source ?? '/orders/checkout',
+      [CE_HEADERS.specVersion]: CE_SPEC_VERSION,
+      [CE_HEADERS.time]: new Date().toISOString(),
+      [CE_HEADERS.contentType]: CONTENT_TYPE_JSON,
+      ...(opts.headers ?? {}),
+    });
+    return id;
+  }
+
+  /** Raw bytes and headers, for malformed input. */
+  async send(topic: string, key: string, value: string, headers: Record<string, string>): Promise<void> {
+    await this.producer!.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+  }
+
+  async stop(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+}
