@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '幂等键已用于不同的请求', messageEn: 'The Idempotency-Key was already used for a different request' },
   ORDER_ALREADY_PAID_DIFFERENTLY: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该订单已有不同条件的支付', messageEn: 'This order already has a payment with different terms' },
   PAYMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '支付不存在', messageEn: 'Payment not found' },
+  SETTLEMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '结算单不存在', messageEn: 'Settlement not found' },
+  RESOURCE_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '资源不存在', messageEn: 'Not found' },
   // channel outcomes
   CHANNEL_DECLINED_INSUFFICIENT_FUNDS: { retryable: false, action: 'another_channel', httpStatus: 402, messageZh: '余额不足，请更换支付方式', messageEn: 'Insufficient funds; please use another payment method' },
   CHANNEL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 503, messageZh: '支付渠道暂时不可用，请稍后重试', messageEn: 'The payment channel is temporarily unavailable; please retry' },
@@ -33,6 +35,8 @@ export const ERROR_CODES = {
   RISK_VELOCITY: { retryable: true, action: 'retry', httpStatus: 429, messageZh: '支付过于频繁，请稍后再试', messageEn: 'Too many payments in a short time; please try later' },
   RISK_ANOMALY: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付存在异常，已被拒绝', messageEn: 'The payment looks unusual and was declined' },
   RISK_REVIEW_REJECTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付未通过人工审核', messageEn: 'The payment did not pass manual review' },
+  // settlement
+  SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
   INTERNAL_ERROR: { retryable: true, action: 'retry', httpStatus: 500, messageZh: '系统繁忙，请稍后重试', messageEn: 'Something went wrong on our side; please retry' },
 } as const satisfies Record<string, ErrorCodeDefinition>;
 

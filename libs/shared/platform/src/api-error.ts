@@ -52,7 +52,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Framework-level 4xx (bad JSON, unknown route): a request problem, not ours.
       status = exception.getStatus();
-      code = status === 404 ? 'PAYMENT_NOT_FOUND' : 'VALIDATION_FAILED';
+      code = status === 404 ? 'RESOURCE_NOT_FOUND' : 'VALIDATION_FAILED';
       detail = exception.message;
     } else {
       status = 500;

@@ -1,0 +1,205 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { ApiErrorFilter, loadPlatformConfig, Platform } from '@paystream/shared/platform';
+import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { AppModule } from './app.module';
+
+describe('order-payment on the real broker and database', () => {
+  const prefix = uniqueTopicPrefix('op');
+  const schema = uniqueId('op_');
+  const t = (topic: string) => `${prefix}${topic}`;
+  let app: NestFastifyApplication;
+  let upstream: RawProducer;
+  let collector: TopicCollector;
+
+  const request = (orderId: string, amountMinor = '1999'): PaymentRequested => ({
+    orderId,
+    merchantId: 'm-1',
+    userId: 'u-1',
+    amountMinor,
+    currency: 'CNY',
+    subject: 'integration',
+    requestedAt: new Date().toISOString(),
+  });
+  const riskRequestFor = (orderId: string) =>
+    waitFor(() => collector.on<{ paymentId: string; orderId: string }>(t(TOPICS.riskAssessmentRequested), (m) => m.value.orderId === orderId)[0], 20_000, `risk request for ${orderId}`);
+  const decide = (paymentId: string, orderId: string, decision: 'approve' | 'reject' | 'review') =>
+    upstream.sendEvent(t(TOPICS.riskAssessmentDecided), paymentId, {
+      paymentId,
+      orderId,
+      decision,
+      score: decision === 'approve' ? 0 : 1000,
+      reasons: [],
+      ...(decision === 'reject' ? { rejectReason: { code: 'RISK_SINGLE_LIMIT_EXCEEDED', message: 'over the limit', retryable: false } } : {}),
+      decidedAt: new Date().toISOString(),
+    });
+  const complete = (paymentId: string, orderId: string, outcome: 'succeeded' | 'failed', opts: { id?: string } = {}) =>
+    upstream.sendEvent(
+      t(TOPICS.channelChargeCompleted),
+      paymentId,
+      {
+        paymentId,
+        orderId,
+        channel: 'alipay',
+        outcome,
+        ...(outcome === 'succeeded'
+          ? { channelTradeNo: `T${orderId}` }
+          : { failure: { code: 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', message: 'declined', retryable: false } }),
+        completedAt: new Date().toISOString(),
+      },
+      opts,
+    );
+  const get = async (url: string) => {
+    const r = await app.inject({ method: 'GET', url });
+    return { status: r.statusCode, body: r.json() };
+  };
+  const post = async (body: unknown, key?: string) => {
+    const r = await app.inject({ method: 'POST', url: '/payments', payload: body as object, headers: key ? { 'idempotency-key': key } : {} });
+    return { status: r.statusCode, body: r.json(), headers: r.headers };
+  };
+
+  beforeAll(async () => {
+    const config = loadPlatformConfig('order-payment', {
+      ORDER_PAYMENT_DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: schema,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '2',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new ApiErrorFilter(app.get(Platform, { strict: false }).logger));
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    upstream = await new RawProducer().start();
+    collector = await new TopicCollector(
+      [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, `${TOPICS.paymentRequested}.dlq`].map(t),
+    ).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await upstream?.stop();
+    await app?.close();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  it('drives a requested payment through risk and the channel to payment.succeeded', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-happy', request('o-happy'));
+    const risk = await riskRequestFor('o-happy');
+    expect(risk.key).toBe(risk.value.paymentId);
+    await decide(risk.value.paymentId, 'o-happy', 'approve');
+    const charge = await waitFor(() => collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === risk.value.paymentId)[0], 20_000, 'charge request');
+    expect(charge.value).toMatchObject({ amountMinor: '1999', currency: 'CNY', orderId: 'o-happy' });
+    await complete(risk.value.paymentId, 'o-happy', 'succeeded');
+    const ok = await waitFor(() => collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-happy')[0], 20_000, 'payment.succeeded');
+    expect(ok.value).toMatchObject({ paymentId: risk.value.paymentId, amountMinor: '1999', channel: 'alipay', channelTradeNo: 'To-happy' });
+    expect(ok.headers.ce_type).toBe(TOPICS.paymentSucceeded);
+
+    const byId = await get(`/payments/${risk.value.paymentId}`);
+    expect(byId.status).toBe(200);
+    expect(byId.body.status).toBe('SUCCEEDED');
+    expect(byId.body.history.map((h: { to: string }) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
+    expect((await get('/payments?orderId=o-happy')).body.paymentId).toBe(risk.value.paymentId);
+  });
+
+  it('keeps one payment per order: a repeat request re-emits the same outcome and charges nothing new', async () => {
+    const { value } = await riskRequestFor('o-happy');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-happy', request('o-happy'));
+    await waitFor(() => (collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-happy').length === 2 ? true : undefined), 20_000, 're-emitted success');
+    const successes = collector.on<{ paymentId: string }>(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-happy');
+    expect(new Set(successes.map((m) => m.value.paymentId))).toEqual(new Set([value.paymentId]));
+    expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === 'o-happy')).toHaveLength(1);
+    expect(collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === value.paymentId)).toHaveLength(1);
+  });
+
+  it('applies a redelivered charge result (same ce_id) once', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-redeliver', request('o-redeliver'));
+    const { value } = await riskRequestFor('o-redeliver');
+    await decide(value.paymentId, 'o-redeliver', 'approve');
+    const id = await complete(value.paymentId, 'o-redeliver', 'succeeded');
+    await complete(value.paymentId, 'o-redeliver', 'succeeded', { id });
+    await complete(value.paymentId, 'o-redeliver', 'failed'); // a contradicting late result is never applied
+    await waitFor(() => collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-redeliver')[0], 20_000, 'success');
+    await waitFor(async () => {
+      const m = await app.get(Platform, { strict: false }).registry.getSingleMetric('paystream_payment_outcome_conflicts_total')?.get();
+      return (m?.values[0]?.value ?? 0) >= 1 ? true : undefined;
+    }, 20_000, 'the conflict to be counted');
+    expect(collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-redeliver')).toHaveLength(1);
+    expect(collector.on(t(TOPICS.paymentFailed), (m) => m.key === 'o-redeliver')).toHaveLength(0);
+    expect((await get(`/payments/${value.paymentId}`)).body.status).toBe('SUCCEEDED');
+  });
+
+  it('emits payment.failed with the reject reason when risk rejects', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-reject', request('o-reject', '9000000'));
+    const { value } = await riskRequestFor('o-reject');
+    await decide(value.paymentId, 'o-reject', 'reject');
+    const failed = await waitFor(() => collector.on(t(TOPICS.paymentFailed), (m) => m.key === 'o-reject')[0], 20_000, 'payment.failed');
+    expect(failed.value).toMatchObject({ paymentId: value.paymentId, reason: { code: 'RISK_SINGLE_LIMIT_EXCEEDED', retryable: false } });
+    expect(collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === value.paymentId)).toHaveLength(0);
+  });
+
+  it('dead-letters a request for an order already paid on different terms, and keeps going', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-happy', request('o-happy', '2000'));
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-after-conflict', request('o-after-conflict'));
+    await riskRequestFor('o-after-conflict');
+    const dlq = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-happy')[0], 20_000, 'dead letter');
+    expect(dlq.headers[DLQ_HEADERS.reason]).toContain('ORDER_ALREADY_PAID_DIFFERENTLY');
+    expect((await get('/payments?orderId=o-happy')).body.amountMinor).toBe('1999');
+  });
+
+  describe('POST /payments', () => {
+    const body = { orderId: 'o-api', merchantId: 'm-1', userId: 'u-9', amountMinor: '4200', currency: 'CNY', subject: 'api' };
+
+    it('creates once per Idempotency-Key and replays the same answer', async () => {
+      const first = await post(body, 'key-1');
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ orderId: 'o-api', status: 'PENDING_RISK', amountMinor: '4200' });
+      const again = await post({ ...body }, 'key-1');
+      expect(again.status).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body.paymentId).toBe(first.body.paymentId);
+      const otherKey = await post(body, 'key-2');
+      expect(otherKey.status).toBe(200);
+      expect(otherKey.body.paymentId).toBe(first.body.paymentId);
+      await riskRequestFor('o-api');
+      expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === 'o-api')).toHaveLength(1);
+    });
+
+    it.each([
+      ['no key', body, undefined, 400, 'IDEMPOTENCY_KEY_MISSING'],
+      ['a key reused for another request', { ...body, subject: 'other' }, 'key-1', 422, 'IDEMPOTENCY_KEY_REUSED'],
+      ['the same order on other terms', { ...body, amountMinor: '4300' }, 'key-3', 409, 'ORDER_ALREADY_PAID_DIFFERENTLY'],
+      ['a fractional amount', { ...body, orderId: 'o-frac', amountMinor: '42.00' }, 'key-4', 400, 'VALIDATION_FAILED'],
+      ['an unknown field', { ...body, orderId: 'o-extra', cvv: '123' }, 'key-5', 400, 'VALIDATION_FAILED'],
+      ['a zero amount', { ...body, orderId: 'o-zero', amountMinor: '0' }, 'key-6', 400, 'VALIDATION_FAILED'],
+    ])('rejects %s with a stable code and changes nothing', async (_label, payload, key, status, code) => {
+      const before = (await get('/payments/stats')).body.total;
+      const r = await post(payload, key);
+      expect(r.status).toBe(status);
+      expect(r.body.error.code).toBe(code);
+      expect(r.body.error.supportRef).toBeTruthy();
+      expect((await get('/payments/stats')).body.total).toBe(before);
+    });
+
+    it('answers unknown payments and bad ids with 404 and 400', async () => {
+      expect((await get('/payments/7a1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11')).status).toBe(404);
+      expect((await get('/payments/not-a-uuid')).body.error.code).toBe('VALIDATION_FAILED');
+      expect((await get('/payments?orderId=nope')).body.error.code).toBe('PAYMENT_NOT_FOUND');
+    });
+  });
+
+  it('reports stats, health and metrics', async () => {
+    const stats = (await get('/payments/stats')).body;
+    expect(stats.succeeded).toBeGreaterThanOrEqual(2);
+    expect(stats.rejected).toBe(1);
+    expect(stats.pSuccess).toBeGreaterThan(0);
+    expect(stats.outcomeLatencyMs.p50).not.toBeNull();
+    const health = await get('/health');
+    expect(health.status).toBe(200);
+    expect(health.body.checks).toMatchObject({ database: { ok: true }, kafka: { ok: true }, consumer: { ok: true } });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('paystream_p_success');
+    expect(metrics.body).toContain('paystream_outbox_backlog');
+  });
+});

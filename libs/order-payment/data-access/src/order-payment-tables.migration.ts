@@ -1,0 +1,57 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Payments (one per order), their status history and the idempotency keys of the write API. */
+export class OrderPaymentTables1764051000000 implements MigrationInterface {
+  name = 'OrderPaymentTables1764051000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE payment (
+        id                UUID PRIMARY KEY,
+        order_id          TEXT NOT NULL UNIQUE,
+        merchant_id       TEXT NOT NULL,
+        user_id           TEXT NOT NULL,
+        amount_minor      BIGINT NOT NULL CHECK (amount_minor > 0),
+        currency          CHAR(3) NOT NULL,
+        requested_channel TEXT,
+        channel           TEXT,
+        subject           TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('PENDING_RISK','IN_REVIEW','AUTHORIZING','UNKNOWN','SUCCEEDED',
+                                                         'FAILED','REJECTED','PARTIALLY_REFUNDED','REFUNDED')),
+        channel_trade_no  TEXT,
+        failure_code      TEXT,
+        failure_message   TEXT,
+        failure_retryable BOOLEAN,
+        traceparent       TEXT,
+        version           INT NOT NULL DEFAULT 1,
+        created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at        TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX payment_status_idx ON payment (status)`);
+    await q.query(`
+      CREATE TABLE payment_status_history (
+        id          BIGSERIAL PRIMARY KEY,
+        payment_id  UUID NOT NULL REFERENCES payment (id),
+        from_status TEXT,
+        to_status   TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        at          TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX payment_status_history_payment_idx ON payment_status_history (payment_id, id)`);
+    await q.query(`
+      CREATE TABLE idempotency_key (
+        key          TEXT PRIMARY KEY,
+        request_hash TEXT NOT NULL,
+        payment_id   UUID NOT NULL REFERENCES payment (id),
+        created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE idempotency_key`);
+    await q.query(`DROP TABLE payment_status_history`);
+    await q.query(`DROP TABLE payment`);
+  }
+}
+
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000];

@@ -1,0 +1,64 @@
+import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
+import { ApiError, Platform } from '@paystream/shared/platform';
+import { paymentView } from '../payment.view';
+import { CreatePaymentHandler } from './create-payment.handler';
+import { createPaymentBodySchema, idempotencyKeySchema, requestHash } from './create-payment.request';
+
+/** A concurrent request claimed the same Idempotency-Key first: answer as its replay. */
+class KeyClaimedConcurrently extends Error {}
+
+/** POST /payments: the synchronous way in, with an Idempotency-Key on every request. */
+@Controller('payments')
+export class CreatePaymentController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(CreatePaymentHandler) private readonly createPayment: CreatePaymentHandler,
+    @Inject(PaymentRepository) private readonly payments: PaymentRepository,
+    @Inject(IdempotencyKeyRepository) private readonly keys: IdempotencyKeyRepository,
+  ) {}
+
+  @Post()
+  async create(
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
+    @Body() rawBody: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
+    const key = idempotencyKeySchema.safeParse(rawKey);
+    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    const body = createPaymentBodySchema.safeParse(rawBody);
+    if (!body.success) {
+      throw new ApiError('VALIDATION_FAILED', body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    }
+    const hash = requestHash(body.data);
+    const attempt = () =>
+      this.platform.ds.transaction(async (tx) => {
+        const seen = await this.keys.find(tx, key.data);
+        if (seen) {
+          if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+          const payment = await this.payments.findById(tx, seen.paymentId);
+          if (!payment) throw new Error(`idempotency key points at missing payment ${seen.paymentId}`);
+          return { status: 200, payment, replayed: true };
+        }
+        const result = await this.createPayment.execute(tx, { ...body.data, amountMinor: BigInt(body.data.amountMinor) }, { source: 'api', traceparent });
+        if (result.kind === 'conflict') {
+          throw new ApiError('ORDER_ALREADY_PAID_DIFFERENTLY', undefined, { paymentId: result.payment.id });
+        }
+        if (!(await this.keys.claim(tx, key.data, hash, result.payment.id))) throw new KeyClaimedConcurrently();
+        return { status: result.kind === 'created' ? 201 : 200, payment: result.payment, replayed: false };
+      });
+    let outcome: Awaited<ReturnType<typeof attempt>>;
+    try {
+      outcome = await attempt();
+    } catch (error) {
+      if (!(error instanceof KeyClaimedConcurrently)) throw error;
+      outcome = await attempt();
+    }
+    void reply.status(outcome.status);
+    if (outcome.replayed) void reply.header('idempotent-replayed', 'true');
+    return paymentView(outcome.payment);
+  }
+}

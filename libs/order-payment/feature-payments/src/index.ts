@@ -1,0 +1,3 @@
+export * from './payments.module';
+export * from './payment-metrics';
+export * from './create-payment/create-payment.request';

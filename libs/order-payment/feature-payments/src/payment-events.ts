@@ -1,0 +1,63 @@
+import { failureReason, type EventPayload, type TOPICS } from '@paystream/contracts';
+import type { Payment } from '@paystream/order-payment/domain';
+
+type Succeeded = EventPayload<typeof TOPICS.paymentSucceeded>;
+type Failed = EventPayload<typeof TOPICS.paymentFailed>;
+
+/** The assessment risk is asked for when a payment is recorded. */
+export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.riskAssessmentRequested> {
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    merchantId: p.merchantId,
+    userId: p.userId,
+    amountMinor: p.amountMinor.toString(),
+    currency: p.currency,
+    ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
+    requestedAt: p.createdAt.toISOString(),
+  };
+}
+
+/** The command channel-gateway charges on once risk approved. */
+export function chargeRequest(p: Payment): EventPayload<typeof TOPICS.channelChargeRequested> {
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    merchantId: p.merchantId,
+    amountMinor: p.amountMinor.toString(),
+    currency: p.currency,
+    ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
+    subject: p.subject,
+  };
+}
+
+/** payment.succeeded.v1 for a captured payment. */
+export function succeededEvent(p: Payment): Succeeded {
+  if (!p.channel || !p.channelTradeNo) throw new Error(`payment ${p.id} succeeded without channel or channelTradeNo`);
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    merchantId: p.merchantId,
+    userId: p.userId,
+    amountMinor: p.amountMinor.toString(),
+    currency: p.currency,
+    channel: p.channel,
+    channelTradeNo: p.channelTradeNo,
+    succeededAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** payment.failed.v1 for a failed or rejected payment, with the reason the shopper can act on. */
+export function failedEvent(p: Payment): Failed {
+  return {
+    paymentId: p.id,
+    orderId: p.orderId,
+    merchantId: p.merchantId,
+    userId: p.userId,
+    amountMinor: p.amountMinor.toString(),
+    currency: p.currency,
+    ...(p.channel ? { channel: p.channel } : {}),
+    reason: p.failure ?? failureReason('INTERNAL_ERROR', 'no reason recorded'),
+    failedAt: p.updatedAt.toISOString(),
+  };
+}
