@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates one PostgreSQL database per service (idempotent). Schema comes only from each service's
-# TypeORM migrations, which the services run at start-up (or `npm run migrate`).
+# TypeORM migrations, which each service runs at start-up.
 # Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PAYSTREAM_DB_PREFIX (paystream).
 set -euo pipefail
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"

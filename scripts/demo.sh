@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Command one: sets everything up on a fresh machine, starts the whole stack, drives a stream of
+# orders with a progress bar and prints the report. Options:
+#   --count N   orders to drive (default 1000)
+#   --rate N    orders per second (default 100)
+#   --keep      leave the stack running afterwards (stop it with: npm run stack:stop)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keep=0
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=1 ;;
+    --count|--rate|--merchants) args+=("$1" "$2"); shift ;;
+    --count=*|--rate=*|--merchants=*) args+=("$1") ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+started_here=0
+bash scripts/stack.sh status >/dev/null 2>&1 || started_here=1
+bash scripts/stack.sh start
+status=0
+node tools/run-dist.js dist/tools/load/drive-orders.js "${args[@]}" || status=$?
+echo "(report saved to .run/demo-report.json; service logs in .run/)"
+if [ "$keep" = 0 ] && [ "$started_here" = 1 ]; then
+  bash scripts/stack.sh stop
+else
+  echo "the stack is still running: npm run stack:status, npm run stack:stop"
+fi
+exit $status

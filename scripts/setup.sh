@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs before it can run: npm packages, the Kafka broker (fetched from
+# Maven Central and started in KRaft mode), the Postgres databases, and the compiled services.
+# Safe to run again: each step skips what is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "[setup] Node 20 or newer is required (found $(node -v))" >&2
+  exit 1
+fi
+
+# npm ci when node_modules is missing or older than the lock file
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "starting Kafka"
+bash infra/kafka/kafka.sh start
+
+say "creating databases"
+bash infra/postgres/setup.sh "$@"
+
+say "compiling"
+npx tsc -p tsconfig.build.json

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the demo stack in the background: Kafka, Postgres databases, the four services and the
+# channel emulator, each logging to .run/<service>.log.
+#   scripts/stack.sh start   set up (install, Kafka, databases, build) and start everything
+#   scripts/stack.sh stop    stop the services (and the Kafka broker this script started)
+#   scripts/stack.sh status  health of every service
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUN=.run
+SERVICES=(channel-emulator risk channel-gateway settlement order-payment)
+declare -A PORTS=([order-payment]=${ORDER_PAYMENT_PORT:-3001} [channel-gateway]=${CHANNEL_GATEWAY_PORT:-3002} [risk]=${RISK_PORT:-3003} [settlement]=${SETTLEMENT_PORT:-3004} [channel-emulator]=${CHANNEL_EMULATOR_PORT:-3100})
+HOST=${HOST:-127.0.0.1}
+# How long a service may take to become ready, in seconds.
+READY_TIMEOUT_S=60
+
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+start() {
+  mkdir -p "$RUN"
+  bash infra/kafka/kafka.sh status >/dev/null 2>&1 || touch "$RUN/kafka.started-by-stack"
+  bash scripts/setup.sh
+  for svc in "${SERVICES[@]}"; do
+    if alive "$svc"; then echo "[stack] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue; fi
+    nohup node tools/run-dist.js "dist/apps/$svc/src/main.js" >>"$RUN/$svc.log" 2>&1 &
+    echo $! >"$RUN/$svc.pid"
+    echo "[stack] started $svc (pid $!, port ${PORTS[$svc]}, log $RUN/$svc.log)"
+  done
+  for svc in "${SERVICES[@]}"; do
+    local deadline=$(( $(date +%s) + READY_TIMEOUT_S ))
+    until curl -fsS "http://$HOST:${PORTS[$svc]}/health" >/dev/null 2>&1; do
+      if ! alive "$svc"; then echo "[stack] $svc exited; last log lines:" >&2; tail -20 "$RUN/$svc.log" >&2; exit 1; fi
+      if [ "$(date +%s)" -gt "$deadline" ]; then echo "[stack] $svc not ready after ${READY_TIMEOUT_S}s; see $RUN/$svc.log" >&2; exit 1; fi
+      sleep 0.5
+    done
+    echo "[stack] $svc ready on http://$HOST:${PORTS[$svc]}"
+  done
+}
+
+stop() {
+  for svc in "${SERVICES[@]}"; do
+    if alive "$svc"; then
+      local pid; pid=$(cat "$RUN/$svc.pid")
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+      echo "[stack] stopped $svc"
+    fi
+    rm -f "$RUN/$svc.pid"
+  done
+  if [ -f "$RUN/kafka.started-by-stack" ]; then
+    bash infra/kafka/kafka.sh stop
+    rm -f "$RUN/kafka.started-by-stack"
+  fi
+}
+
+status() {
+  local rc=0
+  bash infra/kafka/kafka.sh status || rc=1
+  for svc in "${SERVICES[@]}"; do
+    if curl -fsS "http://$HOST:${PORTS[$svc]}/health" >/dev/null 2>&1; then echo "$svc: ready (port ${PORTS[$svc]})"; else echo "$svc: down"; rc=1; fi
+  done
+  return $rc
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,200 @@
+import { Pool } from 'pg';
+import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { ServiceStack, type StackService } from './service-stack';
+
+/**
+ * The whole suite as separate processes on the real broker and databases: the happy path over every
+ * topic, idempotency, dead letters, and a SIGKILL mid-stream that loses and duplicates nothing.
+ */
+describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
+  const prefix = uniqueTopicPrefix('e2e');
+  const schema = uniqueId('e2e_');
+  const stack = new ServiceStack(prefix, schema);
+  const t = (topic: string) => `${prefix}${topic}`;
+  const pools = new Map<StackService, Pool>();
+  let upstream: RawProducer;
+  let collector: TopicCollector;
+
+  const sql = async <R = Record<string, unknown>>(service: StackService, text: string, params: unknown[] = []): Promise<R[]> => {
+    let pool = pools.get(service);
+    if (!pool) {
+      pool = new Pool({ connectionString: stack.databaseUrl(service), max: 2, options: `-c search_path=${schema}` });
+      pools.set(service, pool);
+    }
+    return (await pool.query(text, params)).rows as R[];
+  };
+  const request = (orderId: string, merchantId: string, amountMinor: string): PaymentRequested => ({
+    orderId,
+    merchantId,
+    userId: 'shopper-1',
+    amountMinor,
+    currency: 'CNY',
+    subject: 'e2e order',
+    requestedAt: new Date().toISOString(),
+  });
+  const outcomesOf = (orderId: string) => [
+    ...collector.on<{ paymentId: string }>(t(TOPICS.paymentSucceeded), (m) => m.key === orderId),
+    ...collector.on<{ paymentId: string }>(t(TOPICS.paymentFailed), (m) => m.key === orderId),
+  ];
+  const outcome = (orderId: string, timeoutMs = 30_000) => waitFor(() => outcomesOf(orderId)[0], timeoutMs, `the outcome of ${orderId}`);
+  const getJson = async (service: StackService, path: string, init?: RequestInit) => {
+    const res = await fetch(`${stack.url(service)}${path}`, init);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    await stack.start();
+    upstream = await new RawProducer().start();
+    collector = await new TopicCollector(
+      [
+        TOPICS.paymentRequested,
+        `${TOPICS.paymentRequested}.dlq`,
+        TOPICS.riskAssessmentRequested,
+        TOPICS.riskAssessmentDecided,
+        TOPICS.channelChargeRequested,
+        TOPICS.channelChargeCompleted,
+        TOPICS.paymentSucceeded,
+        TOPICS.paymentFailed,
+        TOPICS.settlementDue,
+        TOPICS.settlementCompleted,
+      ].map(t),
+    ).start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await collector?.stop();
+    await upstream?.stop();
+    await stack.stop();
+    for (const pool of pools.values()) await pool.end();
+    for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) {
+      await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
+    }
+  }, 60_000);
+
+  it('carries a payment over every topic, from request to settlement paid out', async () => {
+    const merchantId = uniqueId('m-happy-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'));
+    const ok = await outcome('e2e-happy');
+    expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
+    const paymentId = ok.value.paymentId;
+    for (const topic of [TOPICS.riskAssessmentRequested, TOPICS.riskAssessmentDecided, TOPICS.channelChargeRequested, TOPICS.channelChargeCompleted]) {
+      expect(collector.on(t(topic), (m) => m.key === paymentId)).toHaveLength(1);
+    }
+    expect(collector.on(t(TOPICS.riskAssessmentDecided), (m) => m.key === paymentId)[0]!.value).toMatchObject({ decision: 'approve' });
+    const due = await waitFor(() => collector.on(t(TOPICS.settlementDue), (m) => m.key === merchantId)[0], 30_000, 'settlement.due');
+    // 60 bps of 123.45 is 0.7407, half-up to 0.74
+    expect(due.value).toMatchObject({ merchantId, grossMinor: '12345', feeMinor: '74', netMinor: '12271', refundMinor: '0', paymentCount: 1, currency: 'CNY' });
+    const completed = await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'settlement.completed');
+    expect(completed.value).toMatchObject({ settlementId: (due.value as { settlementId: string }).settlementId, netMinor: '12271' });
+
+    const view = await getJson('order-payment', '/payments?orderId=e2e-happy');
+    expect(view.body).toMatchObject({ paymentId, status: 'SUCCEEDED', amountMinor: '12345', channel: 'alipay' });
+    expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
+    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+  });
+
+  it('turns a repeated request and a redelivered event into nothing new', async () => {
+    const merchantId = uniqueId('m-idem-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-idem', request('e2e-idem', merchantId, '5000'));
+    const first = await outcome('e2e-idem');
+    await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'first settlement');
+
+    // the same order again, as a new event: the same outcome with the same paymentId, no new charge
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-idem', request('e2e-idem', merchantId, '5000'));
+    await waitFor(() => (outcomesOf('e2e-idem').length === 2 ? true : undefined), 30_000, 'the re-emitted outcome');
+    expect(new Set(outcomesOf('e2e-idem').map((m) => m.value.paymentId))).toEqual(new Set([first.value.paymentId]));
+
+    // the same event id delivered twice: one payment
+    const id = await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-redeliver', request('e2e-redeliver', merchantId, '6000'));
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-redeliver', request('e2e-redeliver', merchantId, '6000'), { id });
+    await outcome('e2e-redeliver');
+
+    // POST /payments with the same key twice: one payment
+    const body = JSON.stringify({ orderId: 'e2e-api', merchantId, userId: 'shopper-2', amountMinor: '7000', currency: 'CNY', subject: 'api' });
+    const init = { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-key-1' } };
+    const created = await getJson('order-payment', '/payments', init);
+    const replay = await getJson('order-payment', '/payments', init);
+    expect([created.status, replay.status]).toEqual([201, 200]);
+    expect(replay.body.paymentId).toBe(created.body.paymentId);
+    await outcome('e2e-api');
+
+    await waitFor(() => (collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId).length >= 3 ? true : undefined), 30_000, 'settlements');
+    await new Promise((r) => setTimeout(r, 1_000)); // room for any duplicate to show up
+    const rows = await sql<{ order_id: string; n: number }>('order-payment', `SELECT order_id, count(*)::int AS n FROM payment WHERE order_id = ANY($1) GROUP BY order_id`, [
+      ['e2e-idem', 'e2e-redeliver', 'e2e-api'],
+    ]);
+    expect(rows.map((r) => r.n)).toEqual([1, 1, 1]);
+    for (const orderId of ['e2e-idem', 'e2e-redeliver', 'e2e-api']) {
+      const paymentId = (await sql<{ id: string }>('order-payment', `SELECT id FROM payment WHERE order_id = $1`, [orderId]))[0]!.id;
+      expect(collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === paymentId)).toHaveLength(1);
+      expect(await sql('channel-gateway', `SELECT 1 FROM channel_transaction WHERE payment_id = $1`, [paymentId])).toHaveLength(1);
+    }
+    expect(collector.on(t(TOPICS.settlementDue), (m) => m.key === merchantId)).toHaveLength(3);
+  });
+
+  it('dead-letters a malformed event with its reason and keeps the flow going', async () => {
+    await upstream.send(t(TOPICS.paymentRequested), 'e2e-bad', '{"orderId": "e2e-bad", "amountMinor": 12.5', {
+      ce_id: uniqueId('bad'),
+      ce_type: TOPICS.paymentRequested,
+      ce_source: '/e2e',
+      ce_specversion: '1.0',
+    });
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-bad-schema', { ...request('e2e-bad-schema', 'm-x', '100'), amountMinor: 100 });
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-after-bad', request('e2e-after-bad', 'm-after', '100'));
+    await outcome('e2e-after-bad');
+    const dlq = await waitFor(() => {
+      const m = collector.on(t(`${TOPICS.paymentRequested}.dlq`), (x) => x.key === 'e2e-bad' || x.key === 'e2e-bad-schema');
+      return m.length === 2 ? m : undefined;
+    }, 30_000, 'two dead letters');
+    expect(dlq.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([expect.stringContaining('JSON'), expect.stringContaining('amountMinor')]);
+    expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment' && m.headers[DLQ_HEADERS.at])).toBe(true);
+    expect(await sql('order-payment', `SELECT 1 FROM payment WHERE order_id IN ('e2e-bad', 'e2e-bad-schema')`)).toHaveLength(0);
+  });
+
+  it('loses nothing and duplicates nothing when services are SIGKILLed mid-stream', async () => {
+    const merchantId = uniqueId('m-crash-');
+    const orders = Array.from({ length: 40 }, (_, i) => ({ orderId: `e2e-crash-${i}`, amountMinor: i % 10 === 3 ? '2051' : String(1000 + i) }));
+    const declined = orders.filter((o) => o.amountMinor.endsWith('51')).length;
+    const sending = (async () => {
+      for (const o of orders) {
+        await upstream.sendEvent(t(TOPICS.paymentRequested), o.orderId, request(o.orderId, merchantId, o.amountMinor));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await waitFor(() => (orders.filter((o) => outcomesOf(o.orderId).length > 0).length >= 8 ? true : undefined), 30_000, 'the stream to flow');
+    await Promise.all([stack.kill('order-payment'), stack.kill('settlement'), stack.kill('channel-gateway')]);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await sending;
+    await Promise.all([stack.restart('order-payment'), stack.restart('settlement'), stack.restart('channel-gateway')]);
+
+    await waitFor(() => (orders.every((o) => outcomesOf(o.orderId).length > 0) ? true : undefined), 90_000, 'every outcome after the restart');
+    const succeeded = orders.length - declined;
+    await waitFor(
+      () => (new Set(collector.on<{ settlementId: string }>(t(TOPICS.settlementCompleted), (m) => m.key === merchantId).map((m) => m.value.settlementId)).size === succeeded ? true : undefined),
+      60_000,
+      'every settlement paid out',
+    );
+    await new Promise((r) => setTimeout(r, 1_500)); // room for any duplicate to show up
+
+    // one payment per order, one outcome per payment (a redelivered event keeps its ce_id)
+    const payments = await sql<{ id: string; order_id: string; status: string }>('order-payment', `SELECT id, order_id, status FROM payment WHERE order_id LIKE 'e2e-crash-%'`);
+    expect(payments).toHaveLength(orders.length);
+    expect(payments.filter((p) => p.status === 'SUCCEEDED')).toHaveLength(succeeded);
+    for (const o of orders) {
+      const events = outcomesOf(o.orderId);
+      expect(new Set(events.map((m) => m.headers.ce_id)).size).toBe(1);
+      expect(new Set(events.map((m) => m.value.paymentId)).size).toBe(1);
+    }
+    // one channel transaction per payment, one charge at the channel per success
+    const ids = payments.map((p) => p.id);
+    const tx = await sql<{ status: string; n: number }>('channel-gateway', `SELECT status, count(*)::int AS n FROM channel_transaction WHERE payment_id = ANY($1::uuid[]) GROUP BY status ORDER BY status`, [ids]);
+    expect(Object.fromEntries(tx.map((r) => [r.status, r.n]))).toEqual({ FAILED: declined, SUCCEEDED: succeeded });
+    // the ledger books each success once, and still balances
+    const booked = await sql<{ n: number }>('settlement', `SELECT count(*)::int AS n FROM ledger_transaction WHERE reference = ANY($1)`, [ids.map((id) => `payment:${id}`)]);
+    expect(booked[0]!.n).toBe(succeeded);
+    const dues = collector.on<{ settlementId: string }>(t(TOPICS.settlementDue), (m) => m.key === merchantId);
+    expect(new Set(dues.map((m) => m.headers.ce_id)).size).toBe(succeeded);
+    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+  });
+});

@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+
+const ROOT = join(__dirname, '..', '..');
+
+export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment'] as const;
+export type StackService = (typeof STACK_SERVICES)[number];
+
+const ENV_PREFIX: Record<StackService, string> = {
+  'order-payment': 'ORDER_PAYMENT',
+  'channel-gateway': 'CHANNEL_GATEWAY',
+  risk: 'RISK',
+  settlement: 'SETTLEMENT',
+  'channel-emulator': 'CHANNEL_EMULATOR',
+};
+const DATABASE: Record<StackService, string | undefined> = {
+  'order-payment': 'paystream_order_payment',
+  'channel-gateway': 'paystream_channel_gateway',
+  risk: 'paystream_risk',
+  settlement: 'paystream_settlement',
+  'channel-emulator': undefined,
+};
+
+/** How long a service may take to answer /health after it was spawned. */
+const SERVICE_READY_TIMEOUT_MS = 60_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real services as separate OS processes (compiled dist/, as the demo runs them), on their own
+ * ports, topic prefix and database schema, so a test can kill and restart them.
+ */
+export class ServiceStack {
+  readonly ports = {} as Record<StackService, number>;
+  private readonly processes = new Map<StackService, ChildProcess>();
+  private readonly logDir: string;
+
+  constructor(
+    readonly topicPrefix: string,
+    readonly schema: string,
+    private readonly extraEnv: Record<string, string> = {},
+  ) {
+    this.logDir = join(ROOT, '.run', 'e2e', schema);
+  }
+
+  url(service: StackService): string {
+    return `http://127.0.0.1:${this.ports[service]}`;
+  }
+
+  databaseUrl(service: StackService): string {
+    return testDatabaseUrl(DATABASE[service]);
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(join(ROOT, 'dist', 'apps', 'order-payment', 'src', 'main.js'))) {
+      throw new Error('dist/ is missing: the e2e spec runs the compiled services; run `npm run build` (npm test does)');
+    }
+    mkdirSync(this.logDir, { recursive: true });
+    for (const s of STACK_SERVICES) this.ports[s] = await freePort();
+    for (const s of STACK_SERVICES) this.spawn(s);
+    for (const s of STACK_SERVICES) await this.waitReady(s);
+  }
+
+  /** Kills a service the hard way (no shutdown hooks run), as a crash or an OOM kill would. */
+  async kill(service: StackService, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.processes.get(service);
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+    this.processes.delete(service);
+  }
+
+  async restart(service: StackService): Promise<void> {
+    await this.kill(service, 'SIGKILL');
+    this.spawn(service);
+    await this.waitReady(service);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.processes.keys()].map(async (s) => {
+        const child = this.processes.get(s)!;
+        if (child.exitCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    this.processes.clear();
+  }
+
+  private spawn(service: StackService): void {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOST: '127.0.0.1',
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_TOPIC_PREFIX: this.topicPrefix,
+      KAFKA_PARTITIONS: '3',
+      DB_SCHEMA: this.schema,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+      CHANNEL_EMULATOR_URL: this.url('channel-emulator'),
+      ...this.extraEnv,
+    };
+    for (const s of STACK_SERVICES) env[`${ENV_PREFIX[s]}_PORT`] = String(this.ports[s]);
+    const db = DATABASE[service];
+    if (db) env[`${ENV_PREFIX[service]}_DATABASE_URL`] = testDatabaseUrl(db);
+    const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    this.processes.set(service, child);
+  }
+
+  private async waitReady(service: StackService): Promise<void> {
+    await waitFor(
+      async () => {
+        const child = this.processes.get(service);
+        if (!child || child.exitCode !== null) throw new Error(`${service} exited with ${child?.exitCode}; see ${this.logDir}/${service}.log`);
+        const res = await fetch(`${this.url(service)}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      SERVICE_READY_TIMEOUT_MS,
+      `${service} to be ready (log: ${this.logDir}/${service}.log)`,
+      200,
+    );
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Drives a stream of orders through the running stack as an upstream order service would
+ * (payment.requested.v1 on Kafka), follows every outcome on payment.succeeded/failed, waits for
+ * settlement, and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N]
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
+import { createLogger, nextTraceparent } from '@paystream/shared/observability';
+import { amountFor, scenarioOf } from './order-mix';
+import { percentile } from './percentiles';
+import { getJson, serviceUrls } from './service-urls';
+
+/** How long to wait for the last outcomes after the last order was sent. */
+const OUTCOME_WAIT_MS = 120_000;
+/** How long to wait for settlements to be paid out after the last outcome. */
+const SETTLEMENT_WAIT_MS = 60_000;
+const SEND_TICK_MS = 20;
+
+interface Options {
+  count: number;
+  rate: number;
+  merchants: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = { count: 1000, rate: 100, merchants: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2);
+    const value = inline ?? argv[++i];
+    const n = Number(value);
+    if (!['--count', '--rate', '--merchants'].includes(flag!) || !Number.isInteger(n) || n <= 0) {
+      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N]  (bad argument: ${argv[i]})\n`);
+      process.exit(2);
+    }
+    opts[flag!.slice(2) as keyof Options] = n;
+  }
+  return opts;
+}
+
+function bar(done: number, total: number, width = 30): string {
+  const filled = Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+type Stats = Record<string, unknown>;
+const num = (s: Stats | undefined, k: string) => Number((s?.[k] as number | string | undefined) ?? 0);
+const big = (s: Stats | undefined, k: string) => BigInt((s?.[k] as string | undefined) ?? '0');
+const yuan = (minor: bigint) => `${minor < 0n ? '-' : ''}${(minor < 0n ? -minor : minor) / 100n}.${((minor < 0n ? -minor : minor) % 100n).toString().padStart(2, '0')}`;
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'n/a');
+
+async function snapshot(urls: ReturnType<typeof serviceUrls>) {
+  const [payments, risk, settlement, ledger, emulator] = await Promise.all([
+    getJson(`${urls.orderPayment}/payments/stats`),
+    getJson(`${urls.risk}/risk/stats`),
+    getJson(`${urls.settlement}/settlement/stats`),
+    getJson(`${urls.settlement}/ledger/check`),
+    getJson(`${urls.channelEmulator}/sandbox/stats`),
+  ]);
+  return { payments, risk, settlement, ledger, emulator };
+}
+
+async function consumerLag(urls: ReturnType<typeof serviceUrls>) {
+  const out: Record<string, number | string> = {};
+  for (const [name, url] of Object.entries(urls)) {
+    if (name === 'channelEmulator') continue;
+    const health = await getJson<{ lag?: { lag: number }[] }>(`${url}/health`);
+    out[name] = health?.lag ? health.lag.reduce((a, p) => a + Number(p.lag), 0) : 'n/a';
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const urls = serviceUrls();
+  const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const settings: KafkaSettings = {
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    clientId: `paystream-demo-${runId}`,
+    topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
+    partitions: Number(process.env.KAFKA_PARTITIONS ?? 6),
+  };
+  const kafka = createKafka(settings, createLogger('demo-load', 'warn'));
+  const producer = new EventProducer(kafka, settings);
+  await producer.connect();
+
+  const sentAt = new Map<string, number>();
+  const outcomes = new Map<string, { kind: 'succeeded' | 'failed'; code?: string; latencyMs: number; at: number }>();
+  const consumer = kafka.consumer({ groupId: `paystream.demo-load.${runId}`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { orderId?: string; reason?: { code: string } };
+      const sent = value.orderId ? sentAt.get(value.orderId) : undefined;
+      if (sent === undefined || outcomes.has(value.orderId!)) return;
+      const now = performance.now();
+      const kind = topic.endsWith(TOPICS.paymentSucceeded) ? 'succeeded' : 'failed';
+      outcomes.set(value.orderId!, { kind, code: value.reason?.code, latencyMs: now - sent, at: now });
+    },
+  });
+  await joined;
+  // a new group starts at the latest offsets once its partitions are assigned and fetched
+  await new Promise((r) => setTimeout(r, 1_500));
+
+  const before = await snapshot(urls);
+  process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
+  const started = performance.now();
+  let sent = 0;
+  let lastDraw = 0;
+  const draw = (force = false) => {
+    const now = performance.now();
+    if (!force && now - lastDraw < 200) return;
+    lastDraw = now;
+    const secs = (now - started) / 1000;
+    process.stderr.write(`\r${bar(outcomes.size, opts.count)} sent ${sent}/${opts.count}  outcomes ${outcomes.size}  ${(outcomes.size / Math.max(secs, 0.001)).toFixed(0)}/s  ${secs.toFixed(1)}s `);
+  };
+  while (sent < opts.count) {
+    const due = Math.min(opts.count, Math.floor(((performance.now() - started) / 1000) * opts.rate) + 1);
+    const batch = [];
+    for (; sent < due; sent++) {
+      const orderId = `demo-${runId}-${sent}`;
+      const payload: PaymentRequested = {
+        orderId,
+        merchantId: `merchant-${sent % opts.merchants}`,
+        userId: `shopper-${sent % 997}`,
+        amountMinor: amountFor(scenarioOf(sent), sent).toString(),
+        currency: 'CNY',
+        subject: `Demo order ${sent}`,
+        requestedAt: new Date().toISOString(),
+      };
+      sentAt.set(orderId, performance.now());
+      batch.push(newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/demo/checkout', payload, traceparent: nextTraceparent() }));
+    }
+    if (batch.length) await producer.publish(batch);
+    draw();
+    await new Promise((r) => setTimeout(r, SEND_TICK_MS));
+  }
+  const sendDone = performance.now();
+  while (outcomes.size < opts.count && performance.now() - sendDone < OUTCOME_WAIT_MS) {
+    draw();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  draw(true);
+  process.stderr.write('\n');
+  const lastOutcome = Math.max(...[...outcomes.values()].map((o) => o.at), started);
+  const succeeded = [...outcomes.values()].filter((o) => o.kind === 'succeeded').length;
+
+  // settlement follows the outcomes: wait until every due settlement of this run is paid or failed
+  const settleStart = performance.now();
+  let after = await snapshot(urls);
+  while (performance.now() - settleStart < SETTLEMENT_WAIT_MS) {
+    const due = num(after.settlement, 'due') - num(before.settlement, 'due');
+    const closed = num(after.settlement, 'completed') + num(after.settlement, 'failed') - num(before.settlement, 'completed') - num(before.settlement, 'failed');
+    if (due >= succeeded && closed >= due) break;
+    await new Promise((r) => setTimeout(r, 250));
+    after = await snapshot(urls);
+  }
+  await consumer.disconnect();
+  await producer.disconnect();
+
+  const latencies = [...outcomes.values()].map((o) => o.latencyMs);
+  const failedByCode: Record<string, number> = {};
+  for (const o of outcomes.values()) if (o.kind === 'failed') failedByCode[o.code ?? '?'] = (failedByCode[o.code ?? '?'] ?? 0) + 1;
+  const d = (k: string, s: 'risk' | 'settlement') => num(after[s], k) - num(before[s], k);
+  const assessed = d('assessed', 'risk');
+  const due = d('due', 'settlement');
+  const lag = await consumerLag(urls);
+  const report = {
+    runId,
+    requested: opts.count,
+    outcomes: outcomes.size,
+    missing: opts.count - outcomes.size,
+    succeeded,
+    failed: outcomes.size - succeeded,
+    failedByCode,
+    pSuccess: outcomes.size ? succeeded / outcomes.size : NaN,
+    pRisk: assessed ? (d('review', 'risk') + d('rejected', 'risk')) / assessed : NaN,
+    pSettlement: due ? d('completed', 'settlement') / due : NaN,
+    settlementsDue: due,
+    settlementsCompleted: d('completed', 'settlement'),
+    grossMinor: (big(after.settlement, 'grossMinor') - big(before.settlement, 'grossMinor')).toString(),
+    feeMinor: (big(after.settlement, 'feeMinor') - big(before.settlement, 'feeMinor')).toString(),
+    netMinor: (big(after.settlement, 'netMinor') - big(before.settlement, 'netMinor')).toString(),
+    paidOutMinor: (big(after.settlement, 'paidOutMinor') - big(before.settlement, 'paidOutMinor')).toString(),
+    ledgerBalanced: after.ledger?.balanced ?? 'n/a',
+    paymentsPerSecond: outcomes.size / Math.max((lastOutcome - started) / 1000, 0.001),
+    latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
+    consumerLag: lag,
+  };
+  const lines = [
+    '',
+    `Paystream demo report (run ${runId})`,
+    `  requested            ${report.requested}`,
+    `  succeeded            ${report.succeeded}`,
+    `  failed               ${report.failed}  ${Object.entries(failedByCode).map(([c, n]) => `${c}=${n}`).join(' ')}`,
+    `  no outcome           ${report.missing}`,
+    `  P_success            ${pct(report.pSuccess)}`,
+    `  P_risk               ${pct(report.pRisk)}  (review + reject / assessed)`,
+    `  P_settlement         ${pct(report.pSettlement)}  (${report.settlementsCompleted} of ${report.settlementsDue} settlements paid out)`,
+    `  settled gross        CNY ${yuan(BigInt(report.grossMinor))}`,
+    `  fees (60 bps)        CNY ${yuan(BigInt(report.feeMinor))}`,
+    `  net to merchants     CNY ${yuan(BigInt(report.netMinor))}  (paid out CNY ${yuan(BigInt(report.paidOutMinor))})`,
+    `  ledger balanced      ${report.ledgerBalanced}`,
+    `  throughput           ${report.paymentsPerSecond.toFixed(1)} payments/s`,
+    `  end-to-end latency   p50 ${report.latencyMs.p50?.toFixed(0) ?? 'n/a'} ms   p99 ${report.latencyMs.p99?.toFixed(0) ?? 'n/a'} ms   max ${report.latencyMs.max?.toFixed(0) ?? 'n/a'} ms`,
+    `  consumer lag         ${Object.entries(lag).map(([s, n]) => `${s}=${n}`).join('  ')}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  mkdirSync('.run', { recursive: true });
+  writeFileSync('.run/demo-report.json', JSON.stringify(report, null, 2));
+  process.exit(report.missing === 0 ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\ndemo load failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
