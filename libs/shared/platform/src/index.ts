@@ -4,3 +4,5 @@ export * from './platform';
 export * from './platform.module';
 export * from './api-error';
 export * from './bootstrap';
+export * from './polling-worker';
+export * from './http-client';

@@ -1,0 +1,82 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { loadEmulatorConfig } from './config';
+
+describe('channel emulator HTTP API', () => {
+  let app: NestFastifyApplication;
+  const holdMs = 300;
+  const charge = (outTradeNo: string, amountMinor: string, extra: Record<string, unknown> = {}) =>
+    app.inject({
+      method: 'POST',
+      url: '/sandbox/charges',
+      payload: { outTradeNo, channel: 'alipay', merchantId: 'm-1', amountMinor, currency: 'CNY', subject: 'tea', ...extra },
+    });
+
+  beforeAll(async () => {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: String(holdMs), LOG_LEVEL: 'silent' })),
+      new FastifyAdapter(),
+      { logger: false },
+    );
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+  afterAll(() => app.close());
+  beforeEach(() => app.inject({ method: 'POST', url: '/sandbox/reset' }));
+
+  it('charges once per outTradeNo and answers repeats with the first answer', async () => {
+    const first = await charge('T1', '1000');
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ status: 'SUCCESS', outTradeNo: 'T1', amountMinor: '1000' });
+    const again = await charge('T1', '1000');
+    expect(again.json().channelTradeNo).toBe(first.json().channelTradeNo);
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json()).toMatchObject({
+      charges: { requests: 2, succeeded: 1, duplicates: 1 },
+      chargedMinor: '1000',
+    });
+    expect((await app.inject({ method: 'GET', url: '/sandbox/charges/T1' })).json()).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('declines ..51 and charges nothing', async () => {
+    expect((await charge('T51', '2051')).json()).toMatchObject({ status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' });
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().chargedMinor).toBe('0');
+  });
+
+  it('holds ..52 past the caller but records the charge, so a query tells', async () => {
+    const started = Date.now();
+    const pending = charge('T52', '2052');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await app.inject({ method: 'GET', url: '/sandbox/charges/T52' })).json()).toMatchObject({ status: 'SUCCESS' });
+    expect((await pending).json()).toMatchObject({ status: 'SUCCESS' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(holdMs - 20);
+  });
+
+  it('answers ..53 with a 5xx and records nothing, so a retry may charge', async () => {
+    const r = await charge('T53', '2053');
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({ status: 'ERROR', code: 'SYSTEM_ERROR' });
+    expect((await app.inject({ method: 'GET', url: '/sandbox/charges/T53' })).statusCode).toBe(404);
+  });
+
+  it('rejects a malformed charge with the channel error format', async () => {
+    for (const bad of [{ amountMinor: '10.5' }, { channel: 'paypal' }, { outTradeNo: '' }]) {
+      const r = await charge('TBAD', '100', bad);
+      expect(r.statusCode).toBe(400);
+      expect(r.json()).toMatchObject({ status: 'ERROR', code: 'INVALID_REQUEST' });
+    }
+  });
+
+  it('pays out once per payoutId', async () => {
+    const pay = () => app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId: 'S1', merchantId: 'm-1', amountMinor: '993', currency: 'CNY' } });
+    const a = (await pay()).json();
+    const b = (await pay()).json();
+    expect(a).toMatchObject({ status: 'PAID', payoutId: 'S1' });
+    expect(b.payoutRef).toBe(a.payoutRef);
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().payouts).toEqual({ count: 1, duplicates: 1, paidMinor: '993' });
+  });
+
+  it('refuses to start on a bad configuration', () => {
+    expect(() => loadEmulatorConfig({ CHANNEL_EMULATOR_PORT: 'abc' })).toThrow(/CHANNEL_EMULATOR_PORT/);
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * The sandbox conventions, like card networks' test amounts: the last two digits of amountMinor
+ * decide what the channel does (ARCHITECTURE.md, "Sandbox conventions").
+ */
+export type SandboxScenario = 'succeed' | 'decline-insufficient-funds' | 'hold-then-succeed' | 'system-error' | 'succeed-notify-twice';
+
+const SCENARIOS_BY_LAST_TWO_DIGITS: Readonly<Record<string, SandboxScenario>> = {
+  '51': 'decline-insufficient-funds',
+  '52': 'hold-then-succeed',
+  '53': 'system-error',
+  '54': 'succeed-notify-twice',
+};
+
+/** The scenario an amount in minor units triggers. */
+export function scenarioForAmount(amountMinor: bigint): SandboxScenario {
+  const lastTwo = (amountMinor % 100n).toString().padStart(2, '0');
+  return SCENARIOS_BY_LAST_TWO_DIGITS[lastTwo] ?? 'succeed';
+}
