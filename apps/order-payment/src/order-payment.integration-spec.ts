@@ -1,7 +1,6 @@
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { ApiErrorFilter, loadPlatformConfig, Platform } from '@paystream/shared/platform';
+import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
@@ -67,10 +66,7 @@ describe('order-payment on the real broker and database', () => {
       KAFKA_PARTITIONS: '2',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     });
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), { logger: false });
-    app.useGlobalFilters(new ApiErrorFilter(app.get(Platform, { strict: false }).logger));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(
       [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, `${TOPICS.paymentRequested}.dlq`].map(t),

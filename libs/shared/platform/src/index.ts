@@ -6,3 +6,4 @@ export * from './api-error';
 export * from './bootstrap';
 export * from './polling-worker';
 export * from './http-client';
+export * from './in-process-app';

@@ -1,0 +1,2 @@
+export * from './risk-tables.migration';
+export * from './risk-decision.repository';

@@ -1,0 +1,90 @@
+import type { ErrorCode, FailureReason, RiskDecision } from '@paystream/contracts';
+import type { Assessment } from '@paystream/risk/domain';
+import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
+
+export interface StoredDecision extends Assessment {
+  paymentId: string;
+  orderId: string;
+  merchantId: string;
+  userId: string;
+  amountMinor: bigint;
+  currency: string;
+  decidedAt: Date;
+}
+
+interface Row {
+  payment_id: string;
+  order_id: string;
+  merchant_id: string;
+  user_id: string;
+  amount_minor: string;
+  currency: string;
+  decision: RiskDecision;
+  score: number;
+  reasons: { ruleId: string; detail?: string }[];
+  reject_code: string | null;
+  reject_message: string | null;
+  decided_at: Date;
+}
+
+function toDecision(r: Row): StoredDecision {
+  const rejectReason: FailureReason | undefined = r.reject_code
+    ? { code: r.reject_code as ErrorCode, message: r.reject_message ?? '', retryable: false }
+    : undefined;
+  return {
+    paymentId: r.payment_id,
+    orderId: r.order_id,
+    merchantId: r.merchant_id,
+    userId: r.user_id,
+    amountMinor: toBigInt(r.amount_minor),
+    currency: r.currency,
+    decision: r.decision,
+    score: r.score,
+    reasons: r.reasons,
+    ...(rejectReason ? { rejectReason } : {}),
+    decidedAt: r.decided_at,
+  };
+}
+
+/** Risk decisions: one per payment, kept for audit and for answering repeated requests alike. */
+export class RiskDecisionRepository {
+  /** Stores the decision unless the payment has one; returns the payment's decision and whether it is new. */
+  async insertIfAbsent(tx: EntityManager, d: Omit<StoredDecision, 'decidedAt'>): Promise<{ decision: StoredDecision; created: boolean }> {
+    const rows: Row[] = await tx.query(
+      `INSERT INTO risk_decision (payment_id, order_id, merchant_id, user_id, amount_minor, currency, decision, score, reasons, reject_code, reject_message)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (payment_id) DO NOTHING
+       RETURNING *`,
+      [
+        d.paymentId,
+        d.orderId,
+        d.merchantId,
+        d.userId,
+        d.amountMinor.toString(),
+        d.currency,
+        d.decision,
+        d.score,
+        JSON.stringify(d.reasons),
+        d.rejectReason?.code ?? null,
+        d.rejectReason?.message ?? null,
+      ],
+    );
+    if (rows[0]) return { decision: toDecision(rows[0]), created: true };
+    const existing = await this.find(tx, d.paymentId);
+    if (!existing) throw new Error(`risk decision for ${d.paymentId} vanished`);
+    return { decision: existing, created: false };
+  }
+
+  async find(tx: EntityManager, paymentId: string): Promise<StoredDecision | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM risk_decision WHERE payment_id = $1`, [paymentId]);
+    return rows[0] ? toDecision(rows[0]) : undefined;
+  }
+
+  /** Decisions by kind, and P_risk = (review + reject) / assessed. */
+  async stats(tx: EntityManager) {
+    const rows: { decision: RiskDecision; n: number }[] = await tx.query(`SELECT decision, count(*)::int AS n FROM risk_decision GROUP BY decision`);
+    const n = (d: RiskDecision) => rows.find((r) => r.decision === d)?.n ?? 0;
+    const assessed = n('approve') + n('review') + n('reject');
+    return { assessed, approved: n('approve'), review: n('review'), rejected: n('reject'), pRisk: assessed === 0 ? 0 : (n('review') + n('reject')) / assessed };
+  }
+}

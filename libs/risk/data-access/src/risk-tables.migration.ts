@@ -1,0 +1,31 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** One risk decision per payment. */
+export class RiskTables1764052000000 implements MigrationInterface {
+  name = 'RiskTables1764052000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE risk_decision (
+        payment_id   UUID PRIMARY KEY,
+        order_id     TEXT NOT NULL,
+        merchant_id  TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+        currency     CHAR(3) NOT NULL,
+        decision     TEXT NOT NULL CHECK (decision IN ('approve', 'review', 'reject')),
+        score        INT NOT NULL CHECK (score BETWEEN 0 AND 1000),
+        reasons      JSONB NOT NULL,
+        reject_code  TEXT,
+        reject_message TEXT,
+        decided_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX risk_decision_user_idx ON risk_decision (user_id, decided_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE risk_decision`);
+  }
+}
+
+export const RISK_MIGRATIONS = [RiskTables1764052000000];

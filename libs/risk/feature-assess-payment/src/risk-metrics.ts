@@ -1,0 +1,27 @@
+import { Counter, Gauge, type Registry } from '@paystream/shared/observability';
+
+/** Assessments by decision, and P_risk = (review + reject) / assessed since the process started. */
+export class RiskMetrics {
+  readonly assessments: Counter<'decision'>;
+
+  constructor(registry: Registry) {
+    const assessments = new Counter({
+      name: 'paystream_risk_assessments_total',
+      help: 'Risk assessments by decision (approve, review, reject)',
+      labelNames: ['decision'],
+      registers: [registry],
+    });
+    this.assessments = assessments;
+    new Gauge({
+      name: 'paystream_p_risk',
+      help: 'P_risk = risk interventions (review + reject) / assessed payments, since start',
+      registers: [registry],
+      async collect() {
+        const values = (await assessments.get()).values;
+        const of = (d: string) => values.filter((v) => v.labels.decision === d).reduce((a, v) => a + v.value, 0);
+        const assessed = of('approve') + of('review') + of('reject');
+        this.set(assessed === 0 ? 0 : (of('review') + of('reject')) / assessed);
+      },
+    });
+  }
+}

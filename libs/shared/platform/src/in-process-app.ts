@@ -1,0 +1,14 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiErrorFilter } from './api-error';
+import { Platform } from './platform';
+
+/** A service's app module started in this process without listening (integration specs use app.inject). */
+export async function startInProcessApp(appModule: Parameters<typeof NestFactory.create>[0]): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(appModule, new FastifyAdapter(), { logger: false });
+  const platform = app.get(Platform, { strict: false });
+  app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
