@@ -22,6 +22,18 @@ describe('module boundaries', () => {
     ]);
   });
 
+  it('stops one service from importing another', async () => {
+    expect(await violations('libs/risk/domain/src/x.ts', `import { canTransition } from '@paystream/order-payment/domain';\nexport const x = canTransition;\n`)).toEqual([
+      expect.stringContaining('"scope:risk" can only depend on libs tagged with "scope:risk", "scope:shared"'),
+    ]);
+  });
+
+  it('keeps the channel emulator out of production code but lets integration specs start it', async () => {
+    const source = `import { EmulatorModule } from '@paystream/channel-emulator/sandbox';\nexport const x = EmulatorModule;\n`;
+    expect(await violations('libs/channel-gateway/feature-charge/src/x.ts', source)).toHaveLength(1);
+    expect(await violations('apps/channel-gateway/src/x.integration-spec.ts', source)).toEqual([]);
+  });
+
   it('stops a domain lib from depending on a feature lib', async () => {
     expect(
       await violations('libs/order-payment/domain/src/x.ts', `import { PaymentsModule } from '@paystream/order-payment/feature-payments';\nexport const x = PaymentsModule;\n`),

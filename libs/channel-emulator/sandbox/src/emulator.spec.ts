@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
-import { loadEmulatorConfig } from './config';
+import { EmulatorModule } from './emulator.module';
+import { loadEmulatorConfig } from './emulator-config';
 
 describe('channel emulator HTTP API', () => {
   let app: NestFastifyApplication;
@@ -15,7 +15,7 @@ describe('channel emulator HTTP API', () => {
 
   beforeAll(async () => {
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: String(holdMs), LOG_LEVEL: 'silent' })),
+      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: String(holdMs), LOG_LEVEL: 'silent' })),
       new FastifyAdapter(),
       { logger: false },
     );

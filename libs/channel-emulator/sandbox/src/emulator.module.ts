@@ -1,15 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { createLogger } from '@paystream/shared/observability';
-import type { EmulatorConfig } from './config';
-import { ChannelSandbox } from './sandbox/channel-sandbox';
-import { EMULATOR_LOGGER, EmulatorController } from './sandbox/emulator.controller';
+import type { EmulatorConfig } from './emulator-config';
+import { ChannelSandbox } from './channel-sandbox';
+import { EMULATOR_LOGGER, EmulatorController } from './emulator.controller';
 
 /** channel-emulator: Alipay / WeChat Pay / UnionPay and the bank, for the demo and the tests. */
 @Module({})
-export class AppModule {
+export class EmulatorModule {
   static forRoot(config: EmulatorConfig): DynamicModule {
     return {
-      module: AppModule,
+      module: EmulatorModule,
       controllers: [EmulatorController],
       providers: [
         { provide: ChannelSandbox, useValue: new ChannelSandbox(config.holdMs) },

@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { CHANNEL_GATEWAY_MIGRATIONS } from '@paystream/channel-gateway/data-access';
+import { ChargeModule } from '@paystream/channel-gateway/feature-charge';
+import { PlatformModule } from '@paystream/shared/platform';
+import type { GatewayConfig } from './config';
+
+/** channel-gateway: speaks to the payment channels. */
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({ config, migrations: CHANNEL_GATEWAY_MIGRATIONS, producesTopics: [TOPICS.channelChargeCompleted] }),
+        ChargeModule.forRoot(config.channel),
+      ],
+    };
+  }
+}

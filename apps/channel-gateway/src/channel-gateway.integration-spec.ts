@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
+import { startInProcessApp } from '@paystream/shared/platform';
+import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { EmulatorModule, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { AppModule } from './app.module';
+import { loadGatewayConfig } from './config';
+
+describe('channel-gateway on the real broker and database, against the channel emulator', () => {
+  const prefix = uniqueTopicPrefix('gw');
+  const schema = uniqueId('gw_');
+  const requested = `${prefix}${TOPICS.channelChargeRequested}`;
+  const completed = `${prefix}${TOPICS.channelChargeCompleted}`;
+  let emulator: NestFastifyApplication;
+  let app: NestFastifyApplication;
+  let upstream: RawProducer;
+  let collector: TopicCollector;
+
+  const request = (amountMinor: string, paymentId = randomUUID()): ChannelChargeRequested => ({
+    paymentId,
+    orderId: `o-${paymentId.slice(0, 8)}`,
+    merchantId: 'm-1',
+    amountMinor,
+    currency: 'CNY',
+    subject: 'tea',
+  });
+  type Completed = { outcome: string; channel: string; channelTradeNo?: string; failure?: { code: string } };
+  const resultsFor = (paymentId: string) => collector.on<Completed>(completed, (m) => m.key === paymentId);
+  const resultFor = (paymentId: string, n = 1) =>
+    waitFor(() => (resultsFor(paymentId).length >= n ? resultsFor(paymentId)[n - 1] : undefined), 20_000, `result ${n} for ${paymentId}`);
+  const emulatorStats = async () => (await emulator.inject({ method: 'GET', url: '/sandbox/stats' })).json();
+
+  beforeAll(async () => {
+    emulator = await NestFactory.create<NestFastifyApplication>(
+      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: '2500', LOG_LEVEL: 'silent' })),
+      new FastifyAdapter(),
+      { logger: false },
+    );
+    await emulator.listen(0, '127.0.0.1');
+    const config = loadGatewayConfig({
+      CHANNEL_GATEWAY_DATABASE_URL: testDatabaseUrl(),
+      DB_SCHEMA: schema,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '2',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      CHANNEL_EMULATOR_URL: await emulator.getUrl(),
+      CHANNEL_CHARGE_TIMEOUT_MS: '1000',
+      CHANNEL_QUERY_INTERVAL_MS: '300',
+    });
+    app = await startInProcessApp(AppModule.forRoot(config));
+    upstream = await new RawProducer().start();
+    collector = await new TopicCollector([completed, `${requested}.dlq`]).start();
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await upstream?.stop();
+    await app?.close();
+    await emulator?.close();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  it.each([
+    ['an ordinary amount', '1000', 'succeeded', undefined],
+    ['..51', '2051', 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS'],
+    ['..53', '2053', 'failed', 'CHANNEL_UNAVAILABLE'],
+  ])('charges %s -> %s', async (_label, amount, outcome, code) => {
+    const r = request(amount);
+    await upstream.sendEvent(requested, r.paymentId, r);
+    const result = await resultFor(r.paymentId);
+    expect(result.value).toMatchObject({ outcome, channel: 'alipay' });
+    expect(result.value.failure?.code).toBe(code);
+    if (outcome === 'succeeded') expect(result.value.channelTradeNo).toBeTruthy();
+    const stored = (await app.inject({ method: 'GET', url: `/channel-transactions/${r.paymentId}` })).json();
+    expect(stored).toMatchObject({ status: outcome.toUpperCase(), amountMinor: amount });
+  });
+
+  it('reports a timed-out charge as unknown, then settles it by query', async () => {
+    const r = { ...request('3052'), channel: 'wechatpay' as const };
+    await upstream.sendEvent(requested, r.paymentId, r);
+    expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown', failure: { code: 'CHANNEL_OUTCOME_UNKNOWN' } });
+    const settled = await resultFor(r.paymentId, 2);
+    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'wechatpay' });
+    expect(settled.value.channelTradeNo).toMatch(/^4200/);
+  });
+
+  it('charges once: the same event id twice, and the same payment under a new event id', async () => {
+    const before = await emulatorStats();
+    const r = request('4000');
+    const id = await upstream.sendEvent(requested, r.paymentId, r);
+    await upstream.sendEvent(requested, r.paymentId, r, { id });
+    await resultFor(r.paymentId);
+    await upstream.sendEvent(requested, r.paymentId, r); // a new event id for the same payment
+    const second = await resultFor(r.paymentId, 2);
+    const first = resultsFor(r.paymentId)[0]!;
+    expect(second.value.channelTradeNo).toBe(first.value.channelTradeNo);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(resultsFor(r.paymentId)).toHaveLength(2);
+    const after = await emulatorStats();
+    expect(after.charges.requests - before.charges.requests).toBe(1);
+    expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(4000n);
+  });
+
+  it('dead-letters a malformed request and keeps charging', async () => {
+    await upstream.sendEvent(requested, 'bad', { ...request('100'), amountMinor: '-5' });
+    const r = request('500');
+    await upstream.sendEvent(requested, r.paymentId, r);
+    await resultFor(r.paymentId);
+    const dlq = await waitFor(() => collector.on(`${requested}.dlq`)[0], 20_000, 'dead letter');
+    expect(dlq.headers[DLQ_HEADERS.reason]).toContain('amountMinor');
+  });
+
+  it('answers stats, health and metrics', async () => {
+    const stats = (await app.inject({ method: 'GET', url: '/channel/stats' })).json();
+    expect(stats.byStatus).toMatchObject({ SUCCEEDED: 4, FAILED: 2, UNKNOWN: 0 });
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('paystream_channel_charges_total');
+  });
+
+  it('refuses to start with a bad emulator URL', () => {
+    expect(() => loadGatewayConfig({ CHANNEL_EMULATOR_URL: 'ftp://x' })).toThrow(/CHANNEL_EMULATOR_URL/);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './emulator.module';
+export * from './emulator-config';
+export * from './sandbox-scenario';

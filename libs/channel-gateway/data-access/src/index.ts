@@ -1,0 +1,2 @@
+export * from './channel-gateway-tables.migration';
+export * from './channel-transaction.repository';

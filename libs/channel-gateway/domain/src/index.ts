@@ -1,0 +1,3 @@
+export * from './route-channel';
+export * from './channel-transaction-status';
+export * from './charge-outcome';

@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { Platform } from '@paystream/shared/platform';
+import { ChannelClient } from './channel.client';
+import { ChannelMetrics } from './channel-metrics';
+import { ChannelQueryController } from './channel-query.controller';
+import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
+import { ChargeRequestedConsumer } from './charge-requested.consumer';
+import { UnknownOutcomeWorker } from './unknown-outcome.worker';
+
+/** Charges over the channels and settles unknown outcomes by query. */
+@Module({})
+export class ChargeModule {
+  static forRoot(settings: ChannelSettings): DynamicModule {
+    return {
+      module: ChargeModule,
+      controllers: [ChannelQueryController],
+      providers: [
+        { provide: CHANNEL_SETTINGS, useValue: settings },
+        { provide: ChannelTransactionRepository, useValue: new ChannelTransactionRepository() },
+        { provide: ChannelMetrics, inject: [Platform], useFactory: (platform: Platform) => new ChannelMetrics(platform.registry) },
+        ChannelClient,
+        ChargeRequestedConsumer,
+        UnknownOutcomeWorker,
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './charge.module';
+export * from './channel-settings';

@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { queryResultOf } from '@paystream/channel-gateway/domain';
+import { nextTraceparent } from '@paystream/shared/observability';
+import { Platform, PollingWorker } from '@paystream/shared/platform';
+import { ChannelClient } from './channel.client';
+import { ChannelMetrics } from './channel-metrics';
+import { CHANNEL_QUERY_BATCH_SIZE, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
+import { chargeCompletedEvent } from './completed-event';
+
+/** Actively queries charges whose outcome is unknown until the channel says how they ended. */
+@Injectable()
+export class UnknownOutcomeWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly worker: PollingWorker;
+
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
+    @Inject(ChannelClient) private readonly channel: ChannelClient,
+    @Inject(ChannelMetrics) private readonly metrics: ChannelMetrics,
+    @Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings,
+  ) {
+    this.worker = new PollingWorker('unknown-outcome-query', settings.queryIntervalMs, () => this.tick(), platform.logger);
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.stop();
+  }
+
+  /** One pass over the unknown outcomes due for a query. */
+  async tick(): Promise<void> {
+    const due = await this.transactions.dueForQuery(this.platform.ds.manager, this.settings.queryIntervalMs, CHANNEL_QUERY_BATCH_SIZE);
+    for (const t of due) {
+      const timer = this.metrics.callSeconds.startTimer({ channel: t.channel, call: 'query' });
+      const answer = await this.channel.query(t.paymentId);
+      timer();
+      const result = queryResultOf(answer, Date.now() - t.createdAt.getTime(), this.settings.queryGiveUpMs);
+      if (result === 'pending') {
+        this.metrics.queries.inc({ result: 'pending' });
+        await this.transactions.notePendingQuery(this.platform.ds.manager, t.paymentId);
+        continue;
+      }
+      await this.platform.ds.transaction(async (tx) => {
+        // guarded: a concurrent worker that settled it first wins, and nothing is emitted twice
+        const resolved = await this.transactions.resolveUnknown(tx, t.paymentId, result);
+        if (!resolved) return;
+        const traceparent = nextTraceparent();
+        await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(resolved), { traceparent });
+        this.metrics.queries.inc({ result: result.outcome });
+        this.platform.logger.info({ paymentId: t.paymentId, orderId: t.orderId, traceparent, status: resolved.status }, 'unknown outcome settled by query');
+      });
+    }
+  }
+}
