@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { SETTLEMENT_MIGRATIONS } from '@paystream/settlement/data-access';
+import { BookPaymentModule } from '@paystream/settlement/feature-book-payment';
+import { PayoutModule } from '@paystream/settlement/feature-payout';
+import { PlatformModule } from '@paystream/shared/platform';
+import type { SettlementConfig } from './config';
+
+/** settlement: the ledger, what merchants are owed, and paying them. */
+@Module({})
+export class AppModule {
+  static forRoot(config: SettlementConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          config,
+          migrations: SETTLEMENT_MIGRATIONS,
+          producesTopics: [TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed],
+        }),
+        BookPaymentModule,
+        PayoutModule.forRoot(config.payout),
+      ],
+    };
+  }
+}

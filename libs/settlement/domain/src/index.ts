@@ -1,0 +1,3 @@
+export * from './ledger-accounts';
+export * from './ledger-postings';
+export * from './settlement-schedule';

@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository } from '@paystream/settlement/data-access';
+import { Platform } from '@paystream/shared/platform';
+import { PaymentSucceededConsumer } from './payment-succeeded.consumer';
+import { SettlementMetrics } from './settlement-metrics';
+import { SettlementQueryController } from './settlement-query.controller';
+
+const repositories = [
+  { provide: LedgerRepository, useValue: new LedgerRepository() },
+  { provide: MerchantProfileRepository, useValue: new MerchantProfileRepository() },
+  { provide: SettlementBatchRepository, useValue: new SettlementBatchRepository() },
+  { provide: SettlementMetrics, inject: [Platform], useFactory: (platform: Platform) => new SettlementMetrics(platform.registry) },
+];
+
+/** Books payments in the ledger and makes settlements due; shares the repositories and metrics. */
+@Global()
+@Module({
+  controllers: [SettlementQueryController],
+  providers: [...repositories, PaymentSucceededConsumer],
+  exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementMetrics],
+})
+export class BookPaymentModule {}

@@ -1,0 +1,2 @@
+export * from './book-payment.module';
+export * from './settlement-metrics';

@@ -1,0 +1,2 @@
+export * from './payout.module';
+export * from './payout-settings';
