@@ -27,7 +27,15 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   });
 }
 
-/** Creates each logical topic and its `.dlq` twin if missing (idempotent). */
+/** Attempts to create topics and see their leaders before giving up (services start side by side). */
+export const ENSURE_TOPICS_ATTEMPTS_MAX = 10;
+const ENSURE_TOPICS_BACKOFF_MS = 250;
+
+/**
+ * Creates each logical topic and its `.dlq` twin if missing (idempotent), and waits until every
+ * partition has a leader. Services starting together race to create the same topics: "already
+ * exists" and "does not host this topic-partition" (metadata not yet propagated) are retried.
+ */
 export async function ensureTopics(kafka: Kafka, settings: KafkaSettings, logicalTopics: readonly string[]): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -37,15 +45,25 @@ export async function ensureTopics(kafka: Kafka, settings: KafkaSettings, logica
       wanted.add(physicalTopic(settings, t));
       wanted.add(physicalTopic(settings, dlqTopicOf(t)));
     }
-    const existing = new Set(await admin.listTopics());
-    const topics: ITopicConfig[] = [...wanted]
-      .filter((t) => !existing.has(t))
-      .map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: 1 }));
-    if (topics.length > 0) {
-      // Another service may create the same topic at the same moment: "already exists" is fine.
-      await admin.createTopics({ topics, waitForLeaders: true }).catch((error: unknown) => {
-        if (!String((error as Error).message ?? error).includes('already exists')) throw error;
-      });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const topics: ITopicConfig[] = [...wanted]
+          .filter((t) => !existing.has(t))
+          .map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: 1 }));
+        if (topics.length > 0) {
+          await admin.createTopics({ topics, waitForLeaders: true }).catch((error: unknown) => {
+            if (!String((error as Error).message ?? error).includes('already exists')) throw error;
+          });
+        }
+        const metadata = await admin.fetchTopicMetadata({ topics: [...wanted] });
+        const leaderless = metadata.topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+        if (leaderless.length === 0) return;
+        throw new Error(`topics without leaders yet: ${leaderless.map((t) => t.name).join(', ')}`);
+      } catch (error) {
+        if (attempt >= ENSURE_TOPICS_ATTEMPTS_MAX) throw error;
+        await new Promise((r) => setTimeout(r, ENSURE_TOPICS_BACKOFF_MS * attempt));
+      }
     }
   } finally {
     await admin.disconnect();
