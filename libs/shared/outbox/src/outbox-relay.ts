@@ -1,11 +1,17 @@
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EventProducer, OutgoingEvent } from '@paystream/shared/kafka';
 import type { Logger, MessagingMetrics } from '@paystream/shared/observability';
 
 /** Rows published per relay transaction. */
 export const OUTBOX_BATCH_SIZE_MAX = 200;
-/** Pause between polls when the outbox is empty. */
-export const OUTBOX_POLL_IDLE_MS = 25;
+/**
+ * Pause between polls when the outbox is empty. Enqueues NOTIFY the relay on commit, so this is
+ * only the safety net for a lost notification or listener connection.
+ */
+export const OUTBOX_POLL_IDLE_MS = 500;
+/** Pause before listening again after the listener connection failed. */
+export const OUTBOX_LISTEN_RETRY_MS = 2_000;
 /** Pause after a failed publish before the next try. */
 export const OUTBOX_ERROR_BACKOFF_MS = 1_000;
 /** How often backlog metrics are refreshed and old published rows are purged. */
@@ -34,18 +40,25 @@ export class OutboxRelay {
   private loop: Promise<void> | undefined;
   private housekeeping: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** A notification arrived while a batch was being published: poll again at once. */
+  private notified = false;
+  private listener: PoolClient | undefined;
+  private listenRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ds: DataSource,
     private readonly producer: EventProducer,
     private readonly metrics: MessagingMetrics,
     private readonly logger: Logger,
+    /** The NOTIFY channel enqueues signal on (see Outbox); without one the relay only polls. */
+    private readonly notifyChannel?: string,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    void this.listen();
     const tick = () => {
       void this.refreshBacklog().finally(() => {
         if (this.running) this.housekeeping = setTimeout(tick, OUTBOX_HOUSEKEEPING_INTERVAL_MS);
@@ -57,8 +70,49 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     if (this.housekeeping) clearTimeout(this.housekeeping);
+    if (this.listenRetry) clearTimeout(this.listenRetry);
     this.wake?.();
     await this.loop;
+    this.releaseListener();
+  }
+
+  /** Holds one connection that LISTENs for enqueues, so events leave within milliseconds without busy polling. */
+  private async listen(): Promise<void> {
+    if (!this.notifyChannel || !this.running) return;
+    const pool = (this.ds.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
+    try {
+      const client = await pool.connect();
+      this.listener = client;
+      client.on('notification', () => this.poke());
+      client.on('error', (error: Error) => {
+        this.logger.warn({ err: error }, 'outbox listener connection failed; polling until it is back');
+        this.releaseListener(error);
+        if (this.running) this.listenRetry = setTimeout(() => void this.listen(), OUTBOX_LISTEN_RETRY_MS);
+      });
+      await client.query(`LISTEN ${this.notifyChannel}`);
+      this.poke(); // anything enqueued before we listened
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not LISTEN for outbox events; polling');
+      this.releaseListener(error as Error);
+      if (this.running) this.listenRetry = setTimeout(() => void this.listen(), OUTBOX_LISTEN_RETRY_MS);
+    }
+  }
+
+  private releaseListener(error?: Error): void {
+    const client = this.listener;
+    this.listener = undefined;
+    if (!client) return;
+    client.removeAllListeners('notification');
+    try {
+      client.release(error ?? true);
+    } catch {
+      // already released
+    }
+  }
+
+  private poke(): void {
+    this.notified = true;
+    this.wake?.();
   }
 
   /** Publishes what is pending now; returns the number of rows published. */
@@ -102,10 +156,15 @@ export class OutboxRelay {
   }
 
   private pause(ms: number): Promise<void> {
+    if (this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.wake = () => {
         clearTimeout(t);
+        this.notified = false;
         resolve();
       };
     });

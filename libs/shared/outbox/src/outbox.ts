@@ -4,7 +4,11 @@ import type { EntityManager } from '@paystream/shared/persistence';
 
 /** Writes events to the outbox table in the caller's transaction; the relay publishes them later. */
 export class Outbox {
-  constructor(private readonly source: string) {}
+  /** @param notifyChannel the NOTIFY channel the relay LISTENs on (see outboxNotifyChannel) */
+  constructor(
+    private readonly source: string,
+    private readonly notifyChannel?: string,
+  ) {}
 
   /**
    * Validates the payload against its topic's schema and stores it with a fresh ce_id, keyed as the
@@ -30,6 +34,14 @@ export class Outbox {
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [event.id, event.topic, event.key, event.source, event.traceparent ?? null, JSON.stringify(event.payload), event.time],
     );
+    // delivered on commit (and folded into one per transaction): wakes the relay at once
+    if (this.notifyChannel) await tx.query(`SELECT pg_notify($1, '')`, [this.notifyChannel]);
     return event;
   }
+}
+
+/** The NOTIFY channel of a service's outbox: per schema, since test schemas share a database. */
+export function outboxNotifyChannel(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  return `outbox_${schema}`;
 }

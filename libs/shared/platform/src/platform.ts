@@ -11,7 +11,7 @@ import {
   type EventHandler,
 } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
-import { Inbox, Outbox, OutboxInboxTables1764050000000, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { Inbox, Outbox, OutboxInboxTables1764050000000, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import type { PlatformConfig } from './config';
 
@@ -54,7 +54,7 @@ export class Platform {
     this.logger = logger;
     this.registry = createMetricsRegistry(config.service);
     this.messagingMetrics = new MessagingMetrics(this.registry);
-    this.outbox = new Outbox(`/paystream/${config.service}`);
+    this.outbox = new Outbox(`/paystream/${config.service}`, outboxNotifyChannel(config.dbSchema));
     this.groupId = `paystream.${config.service}`;
   }
 
@@ -98,7 +98,7 @@ export class Platform {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }));
+    this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }), outboxNotifyChannel(this.config.dbSchema));
     this.relay.start();
     if (this.handlers.size > 0) {
       const topics = [...this.handlers.keys()];
