@@ -1,8 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EmulatorModule, loadEmulatorConfig, type EmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { EMULATOR_LOGGER } from '@paystream/channel-emulator/sandbox';
+import type { Logger } from '@paystream/shared/observability';
+import { AppModule } from './app.module';
+import { loadEmulatorConfig, type EmulatorConfig } from './config';
 
+// Not runService: that one boots a Platform (database, Kafka), and the emulator has neither.
 async function main(): Promise<void> {
   let config: EmulatorConfig;
   try {
@@ -11,10 +15,10 @@ async function main(): Promise<void> {
     process.stderr.write(`channel-emulator refused to start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(config), new FastifyAdapter(), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
-  process.stdout.write(`${JSON.stringify({ level: 30, service: 'channel-emulator', msg: 'channel-emulator listening', port: config.port, holdMs: config.holdMs })}\n`);
+  app.get<Logger>(EMULATOR_LOGGER).info({ host: config.host, port: config.port, holdMs: config.holdMs }, 'channel-emulator listening');
 }
 
 main().catch((error: unknown) => {

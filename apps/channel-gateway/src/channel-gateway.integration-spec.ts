@@ -34,7 +34,7 @@ describe('channel-gateway on the real broker and database, against the channel e
 
   beforeAll(async () => {
     emulator = await NestFactory.create<NestFastifyApplication>(
-      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: '2500', LOG_LEVEL: 'silent' })),
+      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: '4000', LOG_LEVEL: 'silent' })),
       new FastifyAdapter(),
       { logger: false },
     );
@@ -86,21 +86,47 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(settled.value.channelTradeNo).toMatch(/^4200/);
   });
 
-  it('charges once: the same event id twice, and the same payment under a new event id', async () => {
+  it('settles a stored unknown outcome when the request comes again, without charging twice', async () => {
+    const before = await emulatorStats();
+    const r = request('5052');
+    await upstream.sendEvent(requested, r.paymentId, r);
+    expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown' });
+    await upstream.sendEvent(requested, r.paymentId, r); // a new event id while the outcome is unknown
+    const settled = await resultFor(r.paymentId, 2);
+    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
+    // the query worker and the repeated request may both report it; both say the same
+    await new Promise((res) => setTimeout(res, 800));
+    for (const later of resultsFor(r.paymentId).slice(1)) expect(later.value).toMatchObject({ outcome: 'succeeded', channelTradeNo: settled.value.channelTradeNo });
+    const after = await emulatorStats();
+    expect(after.charges.succeeded - before.charges.succeeded).toBe(1);
+    expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(5052n);
+  });
+
+  it('charges once for the same event id twice: one call at the channel, one completed event', async () => {
     const before = await emulatorStats();
     const r = request('4000');
     const id = await upstream.sendEvent(requested, r.paymentId, r);
     await upstream.sendEvent(requested, r.paymentId, r, { id });
-    await resultFor(r.paymentId);
-    await upstream.sendEvent(requested, r.paymentId, r); // a new event id for the same payment
-    const second = await resultFor(r.paymentId, 2);
-    const first = resultsFor(r.paymentId)[0]!;
-    expect(second.value.channelTradeNo).toBe(first.value.channelTradeNo);
-    await new Promise((res) => setTimeout(res, 500));
-    expect(resultsFor(r.paymentId)).toHaveLength(2);
+    expect((await resultFor(r.paymentId)).value).toMatchObject({ outcome: 'succeeded' });
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(resultsFor(r.paymentId)).toHaveLength(1);
     const after = await emulatorStats();
     expect(after.charges.requests - before.charges.requests).toBe(1);
+    expect(after.charges.duplicates - before.charges.duplicates).toBe(0);
     expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(4000n);
+  });
+
+  it('reuses the stored outcome for the same payment under a new event id: no second call at the channel', async () => {
+    const r = request('4100');
+    await upstream.sendEvent(requested, r.paymentId, r);
+    const first = await resultFor(r.paymentId);
+    const before = await emulatorStats();
+    await upstream.sendEvent(requested, r.paymentId, r);
+    const second = await resultFor(r.paymentId, 2);
+    expect(second.value).toMatchObject({ outcome: 'succeeded', channelTradeNo: first.value.channelTradeNo });
+    const after = await emulatorStats();
+    expect(after.charges.requests).toBe(before.charges.requests);
+    expect(after.chargedMinor).toBe(before.chargedMinor);
   });
 
   it('dead-letters a malformed request and keeps charging', async () => {
@@ -114,9 +140,15 @@ describe('channel-gateway on the real broker and database, against the channel e
 
   it('answers stats, health and metrics', async () => {
     const stats = (await app.inject({ method: 'GET', url: '/channel/stats' })).json();
-    expect(stats.byStatus).toMatchObject({ SUCCEEDED: 4, FAILED: 2, UNKNOWN: 0 });
+    expect(stats.byStatus).toMatchObject({ SUCCEEDED: 6, FAILED: 2, UNKNOWN: 0 });
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toContain('paystream_channel_charges_total');
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/paystream_channel_charges_total\{[^}]*outcome="succeeded"[^}]*\} \d+/);
+    expect(metrics).toContain('paystream_channel_call_seconds_bucket{');
+    expect(metrics).toMatch(/paystream_channel_queries_total\{[^}]*result="succeeded"[^}]*\} \d+/);
+    const missing = await app.inject({ method: 'GET', url: `/channel-transactions/${randomUUID()}` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: { code: 'RESOURCE_NOT_FOUND' } });
   });
 
   it('refuses to start with a bad emulator URL', () => {

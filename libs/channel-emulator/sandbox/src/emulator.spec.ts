@@ -38,6 +38,28 @@ describe('channel emulator HTTP API', () => {
     expect((await app.inject({ method: 'GET', url: '/sandbox/charges/T1' })).json()).toMatchObject({ status: 'SUCCESS' });
   });
 
+  it.each([
+    ['an ordinary amount', '1000', 200, 'SUCCESS', { succeeded: 1 }, '1000'],
+    ['..51', '2051', 200, 'DECLINED', { declined: 1 }, '0'],
+    ['..53', '2053', 503, 'ERROR', { errored: 1 }, '0'],
+    ['..54', '2054', 200, 'SUCCESS', { succeeded: 1 }, '2054'],
+  ] as const)('answers %s (%s) with %s %s and counts it', async (_label, amount, httpStatus, status, counted, chargedMinor) => {
+    const r = await charge(`S${amount}`, amount);
+    expect(r.statusCode).toBe(httpStatus);
+    expect(r.json().status).toBe(status);
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json()).toEqual({
+      charges: { requests: 1, succeeded: 0, declined: 0, errored: 0, duplicates: 0, ...counted },
+      chargedMinor,
+      payouts: { count: 0, duplicates: 0, paidMinor: '0' },
+    });
+  });
+
+  it('answers a query for a trade it never saw with 404 NOT_FOUND', async () => {
+    const r = await app.inject({ method: 'GET', url: '/sandbox/charges/NEVER' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toMatchObject({ status: 'NOT_FOUND' });
+  });
+
   it('declines ..51 and charges nothing', async () => {
     expect((await charge('T51', '2051')).json()).toMatchObject({ status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' });
     expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().chargedMinor).toBe('0');
@@ -76,7 +98,28 @@ describe('channel emulator HTTP API', () => {
     expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().payouts).toEqual({ count: 1, duplicates: 1, paidMinor: '993' });
   });
 
-  it('refuses to start on a bad configuration', () => {
-    expect(() => loadEmulatorConfig({ CHANNEL_EMULATOR_PORT: 'abc' })).toThrow(/CHANNEL_EMULATOR_PORT/);
+  it('rejects a malformed payout with the channel error format', async () => {
+    const r = await app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId: 'S2', merchantId: 'm-1', amountMinor: '-1', currency: 'CNY' } });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ status: 'ERROR', code: 'INVALID_REQUEST' });
+  });
+
+  it('answers health like the other services', async () => {
+    for (const url of ['/health', '/health/live']) {
+      expect((await app.inject({ method: 'GET', url })).json()).toEqual({ status: 'ok', service: 'channel-emulator' });
+    }
+  });
+
+  it.each([
+    ['CHANNEL_EMULATOR_PORT', 'abc'],
+    ['CHANNEL_EMULATOR_PORT', '70000'],
+    ['CHANNEL_EMULATOR_HOLD_MS', '-1'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses to start with %s=%s', (name, value) => {
+    expect(() => loadEmulatorConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('defaults to 127.0.0.1:3100 and a 10 s hold', () => {
+    expect(loadEmulatorConfig({})).toEqual({ host: '127.0.0.1', port: 3100, holdMs: 10_000, logLevel: 'info' });
   });
 });

@@ -1,6 +1,6 @@
-import type { Channel, ErrorCode, FailureReason } from '@paystream/contracts';
+import { ERROR_CODES, isErrorCode, type Channel, type FailureReason } from '@paystream/contracts';
 import type { ChannelTransactionStatus, ChargeResult } from '@paystream/channel-gateway/domain';
-import { affectedRows, toBigInt, type EntityManager } from '@paystream/shared/persistence';
+import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface ChannelTransaction {
   paymentId: string;
@@ -45,11 +45,17 @@ function toTransaction(r: Row): ChannelTransaction {
     currency: r.currency,
     status: r.status,
     channelTradeNo: r.channel_trade_no,
-    failure: r.failure_code ? { code: r.failure_code as ErrorCode, message: r.failure_message ?? '', retryable: r.failure_code === 'CHANNEL_UNAVAILABLE' } : null,
+    failure: failureOf(r),
     queryAttempts: r.query_attempts,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+}
+
+function failureOf(r: Row): FailureReason | null {
+  if (!r.failure_code) return null;
+  if (!isErrorCode(r.failure_code)) throw new Error(`channel transaction ${r.payment_id} has an unknown failure code ${r.failure_code}`);
+  return { code: r.failure_code, message: r.failure_message ?? '', retryable: ERROR_CODES[r.failure_code].retryable };
 }
 
 /** Channel transactions in channel-gateway's own database. */
@@ -88,38 +94,39 @@ export class ChannelTransactionRepository {
     return { transaction: existing, created: false };
   }
 
-  /** Unknown outcomes not looked at for intervalMs, oldest first. */
-  async dueForQuery(tx: EntityManager, intervalMs: number, limit: number): Promise<ChannelTransaction[]> {
-    const rows: Row[] = await tx.query(
-      `SELECT * FROM channel_transaction
-        WHERE status = 'UNKNOWN' AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY updated_at LIMIT $2`,
+  /**
+   * Claims a batch of unknown outcomes not looked at for intervalMs, oldest first: SKIP LOCKED lets
+   * several instances claim disjoint batches, and bumping updated_at keeps a claimed row from being
+   * claimed again for another interval while its query is under way.
+   */
+  async claimDueForQuery(tx: EntityManager, intervalMs: number, limit: number): Promise<ChannelTransaction[]> {
+    // TypeORM answers an UPDATE with [rows, rowCount]
+    const [rows]: [Row[], number] = await tx.query(
+      `UPDATE channel_transaction t
+          SET query_attempts = t.query_attempts + 1, updated_at = now()
+         FROM (SELECT payment_id FROM channel_transaction
+                WHERE status = 'UNKNOWN' AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+                ORDER BY updated_at
+                LIMIT $2
+                  FOR UPDATE SKIP LOCKED) due
+        WHERE t.payment_id = due.payment_id
+        RETURNING t.*`,
       [intervalMs, limit],
     );
     return rows.map(toTransaction);
   }
 
-  /** Settles an unknown outcome (guarded: only an UNKNOWN row moves); false when it already moved. */
+  /** Settles an unknown outcome (guarded: only an UNKNOWN row moves); undefined when it already moved. */
   async resolveUnknown(tx: EntityManager, paymentId: string, result: ChargeResult): Promise<ChannelTransaction | undefined> {
-    // TypeORM answers an UPDATE with [rows, rowCount]
+    if (result.outcome === 'unknown') throw new Error(`an unknown outcome cannot settle payment ${paymentId}`);
     const [rows]: [Row[], number] = await tx.query(
       `UPDATE channel_transaction
-          SET status = $2, channel_trade_no = $3, failure_code = $4, failure_message = $5,
-              query_attempts = query_attempts + 1, updated_at = now()
+          SET status = $2, channel_trade_no = $3, failure_code = $4, failure_message = $5, updated_at = now()
         WHERE payment_id = $1 AND status = 'UNKNOWN'
         RETURNING *`,
       [paymentId, STATUS_OF[result.outcome], result.channelTradeNo ?? null, result.failure?.code ?? null, result.failure?.message ?? null],
     );
     return rows[0] ? toTransaction(rows[0]) : undefined;
-  }
-
-  /** Notes a query that did not settle the outcome, so the next one waits an interval. */
-  async notePendingQuery(tx: EntityManager, paymentId: string): Promise<boolean> {
-    const result = await tx.query(
-      `UPDATE channel_transaction SET query_attempts = query_attempts + 1, updated_at = now() WHERE payment_id = $1 AND status = 'UNKNOWN'`,
-      [paymentId],
-    );
-    return affectedRows(result) === 1;
   }
 
   async stats(tx: EntityManager) {

@@ -9,6 +9,7 @@ export const channelTransactionTransitions = {
   FAILED: [],
 } as const satisfies Record<ChannelTransactionStatus, readonly ChannelTransactionStatus[]>;
 
+/** Whether the state table lets a channel transaction move from one status to another. */
 export function canTransitionChannelTransaction(from: ChannelTransactionStatus, to: ChannelTransactionStatus): boolean {
   return (channelTransactionTransitions[from] as readonly ChannelTransactionStatus[]).includes(to);
 }

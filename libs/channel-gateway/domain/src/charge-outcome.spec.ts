@@ -1,6 +1,4 @@
-import { canTransitionChannelTransaction } from './channel-transaction-status';
-import { chargeResultOf, queryResultOf, type ChannelAnswer } from './charge-outcome';
-import { routeChannel } from './route-channel';
+import { chargeResultOf, queryResultOf, settlesUnknown, type ChannelAnswer } from './charge-outcome';
 
 const http = (status: number, body: unknown): ChannelAnswer => ({ kind: 'http', status, body });
 
@@ -40,16 +38,16 @@ describe('queries for unknown outcomes', () => {
   });
 });
 
-describe('channel transaction states and routing', () => {
-  it('lets only UNKNOWN move, and only to a final outcome', () => {
-    expect(canTransitionChannelTransaction('UNKNOWN', 'SUCCEEDED')).toBe(true);
-    expect(canTransitionChannelTransaction('UNKNOWN', 'FAILED')).toBe(true);
-    expect(canTransitionChannelTransaction('SUCCEEDED', 'FAILED')).toBe(false);
-    expect(canTransitionChannelTransaction('FAILED', 'SUCCEEDED')).toBe(false);
-  });
-
-  it('routes to the requested channel, or Alipay', () => {
-    expect(routeChannel('unionpay')).toBe('unionpay');
-    expect(routeChannel(undefined)).toBe('alipay');
+describe('a repeated charge for a stored unknown outcome', () => {
+  it.each([
+    ['success', http(200, { status: 'SUCCESS', channelTradeNo: 'T' }), true],
+    ['decline', http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), true],
+    ['rejected request', http(400, { status: 'ERROR', code: 'INVALID_REQUEST' }), true],
+    ['5xx', http(503, { status: 'ERROR', code: 'SYSTEM_ERROR' }), false],
+    ['connection refused', { kind: 'network', detail: 'ECONNREFUSED' } as const, false],
+    ['another timeout', { kind: 'timeout' } as const, false],
+    ['an unreadable answer', http(200, 'oops'), false],
+  ] as const)('%s settles it: %s', (_label, answer, settles) => {
+    expect(settlesUnknown(chargeResultOf(answer))).toBe(settles);
   });
 });

@@ -48,3 +48,13 @@ export function queryResultOf(answer: ChannelAnswer, unknownForMs: number, giveU
   const result = chargeResultOf(answer);
   return result.outcome === 'unknown' ? 'pending' : result;
 }
+
+/**
+ * Whether the answer to a repeated charge may settle a stored unknown outcome. The channel answers
+ * a repeat of an outTradeNo with its first answer, so a success, decline or rejection is final; an
+ * unavailable channel or another timeout says nothing about the first attempt, so it stays unknown.
+ */
+export function settlesUnknown(result: ChargeResult): boolean {
+  if (result.outcome === 'succeeded') return true;
+  return result.outcome === 'failed' && result.failure?.code !== 'CHANNEL_UNAVAILABLE';
+}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
-import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
 import { queryResultOf } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
@@ -34,26 +34,35 @@ export class UnknownOutcomeWorker implements OnApplicationBootstrap, OnApplicati
 
   /** One pass over the unknown outcomes due for a query. */
   async tick(): Promise<void> {
-    const due = await this.transactions.dueForQuery(this.platform.ds.manager, this.settings.queryIntervalMs, CHANNEL_QUERY_BATCH_SIZE);
-    for (const t of due) {
-      const timer = this.metrics.callSeconds.startTimer({ channel: t.channel, call: 'query' });
-      const answer = await this.channel.query(t.paymentId);
-      timer();
-      const result = queryResultOf(answer, Date.now() - t.createdAt.getTime(), this.settings.queryGiveUpMs);
-      if (result === 'pending') {
-        this.metrics.queries.inc({ result: 'pending' });
-        await this.transactions.notePendingQuery(this.platform.ds.manager, t.paymentId);
-        continue;
-      }
-      await this.platform.ds.transaction(async (tx) => {
-        // guarded: a concurrent worker that settled it first wins, and nothing is emitted twice
-        const resolved = await this.transactions.resolveUnknown(tx, t.paymentId, result);
-        if (!resolved) return;
-        const traceparent = nextTraceparent();
-        await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(resolved), { traceparent });
-        this.metrics.queries.inc({ result: result.outcome });
-        this.platform.logger.info({ paymentId: t.paymentId, orderId: t.orderId, traceparent, status: resolved.status }, 'unknown outcome settled by query');
-      });
+    // the claim commits before the queries: no row lock is held across the network
+    const claimed = await this.transactions.claimDueForQuery(this.platform.ds.manager, this.settings.queryIntervalMs, CHANNEL_QUERY_BATCH_SIZE);
+    await Promise.all(
+      claimed.map((t) =>
+        this.settle(t).catch((error: unknown) => this.platform.logger.warn({ err: error, paymentId: t.paymentId, orderId: t.orderId }, 'query of an unknown outcome failed; retrying next interval')),
+      ),
+    );
+  }
+
+  private async settle(t: ChannelTransaction): Promise<void> {
+    const timer = this.metrics.callSeconds.startTimer({ channel: t.channel, call: 'query' });
+    const answer = await this.channel.query(t.paymentId);
+    timer();
+    const result = queryResultOf(answer, Date.now() - t.createdAt.getTime(), this.settings.queryGiveUpMs);
+    if (result === 'pending') {
+      this.metrics.queries.inc({ result: 'pending' });
+      return;
     }
+    await this.platform.ds.transaction(async (tx) => {
+      // guarded: whoever settled it first (another worker, a repeated charge request) wins, and nothing is emitted twice
+      const resolved = await this.transactions.resolveUnknown(tx, t.paymentId, result);
+      if (!resolved) return;
+      const traceparent = nextTraceparent();
+      await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(resolved), { traceparent });
+      this.metrics.queries.inc({ result: result.outcome });
+      this.platform.logger.info(
+        { paymentId: t.paymentId, orderId: t.orderId, traceparent, status: resolved.status, failure: resolved.failure?.code, queryAttempts: t.queryAttempts },
+        'unknown outcome settled by query',
+      );
+    });
   }
 }
