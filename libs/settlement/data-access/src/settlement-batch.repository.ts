@@ -88,33 +88,62 @@ export class SettlementBatchRepository {
     return rows[0] ? toBatch(rows[0]) : undefined;
   }
 
-  /** Batches due for a payout attempt now, oldest first. */
-  async dueForPayout(tx: EntityManager, limit: number): Promise<SettlementBatch[]> {
-    const rows: Row[] = await tx.query(`SELECT * FROM settlement_batch WHERE status = 'DUE' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1`, [limit]);
+  /**
+   * Claims up to `limit` batches for a payout attempt: DUE ones whose retry time has come, and PAYING
+   * ones whose worker's lease ran out. Each claim counts as an attempt and leases the batch for
+   * `leaseMs`; SKIP LOCKED lets several workers claim side by side without waiting on each other.
+   * The returned `attempts` is the claim's fencing token for markCompleted / recordFailedAttempt.
+   */
+  async claimForPayout(tx: EntityManager, limit: number, leaseMs: number): Promise<SettlementBatch[]> {
+    const [rows]: [Row[], number] = await tx.query(
+      `UPDATE settlement_batch b
+          SET status = 'PAYING', attempts = b.attempts + 1, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+         FROM (SELECT id FROM settlement_batch
+                WHERE status IN ('DUE', 'PAYING') AND next_attempt_at <= now()
+                ORDER BY next_attempt_at LIMIT $1
+                FOR UPDATE SKIP LOCKED) due
+        WHERE b.id = due.id
+        RETURNING b.*`,
+      [limit, leaseMs],
+    );
     return rows.map(toBatch);
   }
 
-  /** Guarded: only a DUE batch completes. */
-  async markCompleted(tx: EntityManager, id: string, payoutRef: string): Promise<SettlementBatch | undefined> {
+  /** Guarded: only the claim that is still current (PAYING, same attempt) completes the batch. */
+  async markCompleted(tx: EntityManager, id: string, attempt: number, payoutRef: string): Promise<SettlementBatch | undefined> {
     const [rows]: [Row[], number] = await tx.query(
-      `UPDATE settlement_batch SET status = 'COMPLETED', payout_ref = $2, attempts = attempts + 1, last_error = NULL, updated_at = now()
-        WHERE id = $1 AND status = 'DUE' RETURNING *`,
-      [id, payoutRef],
+      `UPDATE settlement_batch SET status = 'COMPLETED', payout_ref = $3, last_error = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'PAYING' AND attempts = $2 RETURNING *`,
+      [id, attempt, payoutRef],
     );
     return rows[0] ? toBatch(rows[0]) : undefined;
   }
 
-  /** A failed attempt: tried again at nextAttemptAt, or FAILED for good when final. */
-  async recordFailedAttempt(tx: EntityManager, id: string, error: string, next: { final: true } | { final: false; delayMs: number }): Promise<SettlementBatch | undefined> {
+  /** Guarded like markCompleted: a failed attempt sends the batch back to DUE (tried again after retryInMs) or to FAILED. */
+  async recordFailedAttempt(
+    tx: EntityManager,
+    id: string,
+    attempt: number,
+    error: string,
+    next: { status: 'DUE'; retryInMs: number } | { status: 'FAILED' },
+  ): Promise<SettlementBatch | undefined> {
     const [rows]: [Row[], number] = await tx.query(
       `UPDATE settlement_batch
-          SET attempts = attempts + 1, last_error = $2, updated_at = now(),
-              status = CASE WHEN $3 THEN 'FAILED' ELSE status END,
-              next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-        WHERE id = $1 AND status = 'DUE' RETURNING *`,
-      [id, error.slice(0, 500), next.final, next.final ? 0 : next.delayMs],
+          SET status = $4, last_error = $3, updated_at = now(),
+              next_attempt_at = now() + make_interval(secs => $5::double precision / 1000)
+        WHERE id = $1 AND status = 'PAYING' AND attempts = $2 RETURNING *`,
+      [id, attempt, error.slice(0, 500), next.status, next.status === 'DUE' ? next.retryInMs : 0],
     );
     return rows[0] ? toBatch(rows[0]) : undefined;
+  }
+
+  /** P_settlement = completed / due settlements (0 before any is due). */
+  async pSettlement(tx: EntityManager): Promise<number> {
+    const [row]: { due: number; completed: number }[] = await tx.query(
+      `SELECT count(*)::int AS due, count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed FROM settlement_batch`,
+    );
+    return !row || row.due === 0 ? 0 : row.completed / row.due;
   }
 
   /** Totals for the report and dashboards, in minor units as decimal strings. */
@@ -123,7 +152,7 @@ export class SettlementBatchRepository {
       SELECT count(*)::int AS due,
              count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
              count(*) FILTER (WHERE status = 'FAILED')::int AS failed,
-             count(*) FILTER (WHERE status = 'DUE')::int AS pending,
+             count(*) FILTER (WHERE status IN ('DUE', 'PAYING'))::int AS pending,
              COALESCE(sum(gross_minor), 0)::text AS gross_minor,
              COALESCE(sum(fee_minor), 0)::text AS fee_minor,
              COALESCE(sum(net_minor), 0)::text AS net_minor,

@@ -77,7 +77,7 @@ export class SettlementTables1764053000000 implements MigrationInterface {
         payment_count   INT NOT NULL CHECK (payment_count >= 0),
         period_start    TIMESTAMPTZ NOT NULL,
         period_end      TIMESTAMPTZ NOT NULL,
-        status          TEXT NOT NULL DEFAULT 'DUE' CHECK (status IN ('DUE', 'COMPLETED', 'FAILED')),
+        status          TEXT NOT NULL DEFAULT 'DUE' CHECK (status IN ('DUE', 'PAYING', 'COMPLETED', 'FAILED')),
         payout_ref      TEXT,
         attempts        INT NOT NULL DEFAULT 0,
         next_attempt_at TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -87,7 +87,8 @@ export class SettlementTables1764053000000 implements MigrationInterface {
         CHECK (net_minor = gross_minor - fee_minor - refund_minor),
         CHECK (status <> 'COMPLETED' OR payout_ref IS NOT NULL)
       )`);
-    await q.query(`CREATE INDEX settlement_batch_due_idx ON settlement_batch (next_attempt_at) WHERE status = 'DUE'`);
+    // next_attempt_at: when a DUE batch may be tried again, or when a PAYING batch's lease runs out
+    await q.query(`CREATE INDEX settlement_batch_due_idx ON settlement_batch (next_attempt_at) WHERE status IN ('DUE', 'PAYING')`);
     await q.query(`
       CREATE TABLE settlement_batch_payment (
         batch_id     UUID NOT NULL REFERENCES settlement_batch (id),

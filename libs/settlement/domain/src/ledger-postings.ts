@@ -35,6 +35,7 @@ export function postingsForPayment(merchantId: string, gross: Money, fee: Money)
 
 /** Paying a merchant out: what the merchant was owed (debit) leaves through the bank (credit). */
 export function postingsForPayout(merchantId: string, net: Money): Posting[] {
+  if (net.isNegative()) throw new RangeError(`a payout of ${net.toMinorString()} is negative`);
   if (net.isZero()) return [];
   return [
     { accountId: merchantPayable(merchantId), amountMinor: net.minor, currency: net.currency },

@@ -2,19 +2,42 @@
 export const SETTLEMENT_SCHEDULES = ['realtime', 't_plus_n'] as const;
 export type SettlementSchedule = (typeof SETTLEMENT_SCHEDULES)[number];
 
-/** A settlement batch moves from DUE to paid out or, after its attempts, failed; retries stay DUE. */
-export const SETTLEMENT_BATCH_STATUSES = ['DUE', 'COMPLETED', 'FAILED'] as const;
+/**
+ * A settlement batch is DUE until a payout worker claims it (PAYING, under a lease), then paid out
+ * (COMPLETED), back to DUE for a retry, or FAILED after its last attempt. A PAYING batch whose lease
+ * ran out (its worker died mid-call) is claimed again: PAYING -> PAYING.
+ */
+export const SETTLEMENT_BATCH_STATUSES = ['DUE', 'PAYING', 'COMPLETED', 'FAILED'] as const;
 export type SettlementBatchStatus = (typeof SETTLEMENT_BATCH_STATUSES)[number];
 
 export const settlementBatchTransitions = {
-  DUE: ['COMPLETED', 'FAILED'],
+  DUE: ['PAYING'],
+  PAYING: ['COMPLETED', 'DUE', 'FAILED', 'PAYING'],
   COMPLETED: [],
   FAILED: [],
 } as const satisfies Record<SettlementBatchStatus, readonly SettlementBatchStatus[]>;
 
+/** Whether the state table allows a batch to move from one status to another. */
+export function canTransition(from: SettlementBatchStatus, to: SettlementBatchStatus): boolean {
+  return (settlementBatchTransitions[from] as readonly SettlementBatchStatus[]).includes(to);
+}
+
 /** How many payout attempts a settlement gets before it is reported failed. */
 export const SETTLEMENT_PAYOUT_ATTEMPTS_MAX = 5;
-/** Backoff before payout attempt n+1: 1 s, 2 s, 4 s, ... capped at 60 s. */
+/** The longest wait between two payout attempts. */
+export const SETTLEMENT_PAYOUT_BACKOFF_MAX_MS = 60_000;
+/**
+ * How long a claimed (PAYING) batch stays with its worker beyond the bank call's own timeout; after
+ * that another worker may claim it. Safe because the bank pays a payoutId once.
+ */
+export const SETTLEMENT_PAYOUT_LEASE_MARGIN_MS = 10_000;
+
+/** Backoff before payout attempt n+1: 1 s, 2 s, 4 s, ... capped at SETTLEMENT_PAYOUT_BACKOFF_MAX_MS. */
 export function payoutBackoffMs(attempts: number): number {
-  return Math.min(60_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+  return Math.min(SETTLEMENT_PAYOUT_BACKOFF_MAX_MS, 1_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** After a failed payout attempt (attempts counts it): try again later, or give up for good. */
+export function afterFailedPayout(attempts: number, attemptsMax: number): { status: 'DUE'; retryInMs: number } | { status: 'FAILED' } {
+  return attempts >= attemptsMax ? { status: 'FAILED' } : { status: 'DUE', retryInMs: payoutBackoffMs(attempts) };
 }

@@ -9,7 +9,11 @@ const repositories = [
   { provide: LedgerRepository, useValue: new LedgerRepository() },
   { provide: MerchantProfileRepository, useValue: new MerchantProfileRepository() },
   { provide: SettlementBatchRepository, useValue: new SettlementBatchRepository() },
-  { provide: SettlementMetrics, inject: [Platform], useFactory: (platform: Platform) => new SettlementMetrics(platform.registry) },
+  {
+    provide: SettlementMetrics,
+    inject: [Platform, SettlementBatchRepository],
+    useFactory: (platform: Platform, batches: SettlementBatchRepository) => new SettlementMetrics(platform.registry, () => batches.pSettlement(platform.ds.manager)),
+  },
 ];
 
 /** Books payments in the ledger and makes settlements due; shares the repositories and metrics. */

@@ -2,21 +2,25 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { failureReason, TOPICS, type Currency } from '@paystream/contracts';
 import { LedgerRepository, SettlementBatchRepository, type SettlementBatch } from '@paystream/settlement/data-access';
 import { SettlementMetrics } from '@paystream/settlement/feature-book-payment';
-import { payoutBackoffMs, postingsForPayout } from '@paystream/settlement/domain';
+import { afterFailedPayout, postingsForPayout, SETTLEMENT_PAYOUT_LEASE_MARGIN_MS } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
-import { BankClient } from './bank.client';
+import { BankClient, type PayoutAnswer } from './bank.client';
 import { PAYOUT_SETTINGS, SETTLEMENT_PAYOUT_BATCH_SIZE, type PayoutSettings } from './payout-settings';
 
 /**
- * Pays due settlements out. The bank call happens outside any transaction and is idempotent by
- * settlementId, so a crash between the call and the commit pays once when retried; the guarded
- * status update makes sure only one completion is booked and announced.
+ * Pays due settlements out. A batch is claimed (DUE -> PAYING under a lease, FOR UPDATE SKIP LOCKED)
+ * in a short transaction, the bank is called outside any transaction, and the outcome is committed
+ * in one transaction (status, payout ledger transaction, event). The bank pays a settlementId once,
+ * so a crash between the call and the commit pays once: the lease runs out, the batch is claimed
+ * again and the bank answers with the first payoutRef. The claim's attempt number fences a worker
+ * that outlived its lease, so one completion is booked and announced.
  */
 @Injectable()
 export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker: PollingWorker;
+  private readonly leaseMs: number;
 
   constructor(
     @Inject(Platform) private readonly platform: Platform,
@@ -26,6 +30,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(SettlementMetrics) private readonly metrics: SettlementMetrics,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {
+    this.leaseMs = settings.callTimeoutMs + SETTLEMENT_PAYOUT_LEASE_MARGIN_MS;
     this.worker = new PollingWorker('settlement-payout', settings.intervalMs, () => this.tick(), platform.logger);
   }
 
@@ -37,20 +42,33 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     await this.worker.stop();
   }
 
+  /** Claims what is due and pays it side by side (a slow bank call does not hold the others back). */
   async tick(): Promise<void> {
-    for (const batch of await this.batches.dueForPayout(this.platform.ds.manager, SETTLEMENT_PAYOUT_BATCH_SIZE)) await this.payOut(batch);
+    const claimed = await this.batches.claimForPayout(this.platform.ds.manager, SETTLEMENT_PAYOUT_BATCH_SIZE, this.leaseMs);
+    await Promise.all(
+      claimed.map((batch) =>
+        this.payOut(batch).catch((error: unknown) =>
+          // the batch stays PAYING; when its lease runs out it is claimed and paid again
+          this.platform.logger.warn({ err: error, settlementId: batch.id, merchantId: batch.merchantId }, 'settlement payout not recorded; retried after the lease'),
+        ),
+      ),
+    );
   }
 
   private async payOut(batch: SettlementBatch): Promise<void> {
     const net = Money.of(batch.netMinor, batch.currency);
-    const answer = net.isNegative() || net.isZero() ? { ok: true as const, payoutRef: 'NOTHING-TO-PAY' } : await this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, amountMinor: batch.netMinor, currency: batch.currency });
+    const answer: PayoutAnswer = net.minor > 0n
+      ? await this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, amountMinor: batch.netMinor, currency: batch.currency })
+      : { ok: true, payoutRef: 'NOTHING-TO-PAY' };
     const traceparent = nextTraceparent();
-    const log = this.platform.logger.child({ settlementId: batch.id, merchantId: batch.merchantId, traceparent });
+    const log = this.platform.logger.child({ settlementId: batch.id, merchantId: batch.merchantId, attempt: batch.attempts, traceparent });
     await this.platform.ds.transaction(async (tx) => {
       if (answer.ok) {
-        const done = await this.batches.markCompleted(tx, batch.id, answer.payoutRef);
-        if (!done) return;
-        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, postingsForPayout(batch.merchantId, net.isNegative() ? Money.zero(batch.currency) : net));
+        if (!(await this.batches.markCompleted(tx, batch.id, batch.attempts, answer.payoutRef))) {
+          log.warn({ payoutRef: answer.payoutRef }, 'settlement claimed again meanwhile; leaving the completion to the current claim');
+          return;
+        }
+        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, postingsForPayout(batch.merchantId, net));
         await this.platform.outbox.enqueue(
           tx,
           TOPICS.settlementCompleted,
@@ -61,21 +79,26 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
         log.info({ netMinor: batch.netMinor.toString(), payoutRef: answer.payoutRef }, 'settlement paid out');
         return;
       }
-      const final = batch.attempts + 1 >= this.settings.attemptsMax;
-      const updated = await this.batches.recordFailedAttempt(tx, batch.id, answer.error, final ? { final: true } : { final: false, delayMs: payoutBackoffMs(batch.attempts + 1) });
-      if (!updated) return;
-      if (final) {
-        await this.platform.outbox.enqueue(
-          tx,
-          TOPICS.settlementFailed,
-          { settlementId: batch.id, merchantId: batch.merchantId, netMinor: batch.netMinor.toString(), currency: batch.currency as Currency, reason: failureReason('SETTLEMENT_PAYOUT_FAILED', answer.error) },
-          { traceparent },
-        );
-        this.metrics.failed.inc();
-        log.error({ attempts: updated.attempts, error: answer.error }, 'settlement payout failed for good');
-      } else {
-        log.warn({ attempts: updated.attempts, error: answer.error }, 'settlement payout failed; will retry');
+      const next = afterFailedPayout(batch.attempts, this.settings.attemptsMax);
+      if (!(await this.batches.recordFailedAttempt(tx, batch.id, batch.attempts, answer.error, next))) return;
+      if (next.status === 'DUE') {
+        log.warn({ error: answer.error, retryInMs: next.retryInMs }, 'settlement payout failed; will retry');
+        return;
       }
+      await this.platform.outbox.enqueue(
+        tx,
+        TOPICS.settlementFailed,
+        {
+          settlementId: batch.id,
+          merchantId: batch.merchantId,
+          netMinor: batch.netMinor.toString(),
+          currency: batch.currency as Currency,
+          reason: failureReason('SETTLEMENT_PAYOUT_FAILED', `payout failed after ${batch.attempts} attempts: ${answer.error}`),
+        },
+        { traceparent },
+      );
+      this.metrics.failed.inc();
+      log.error({ error: answer.error }, 'settlement payout failed for good');
     });
   }
 }
