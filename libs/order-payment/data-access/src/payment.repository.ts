@@ -1,6 +1,6 @@
 import type { Channel, Currency, ErrorCode, FailureReason } from '@paystream/contracts';
 import { statusesLeadingTo, type Payment, type PaymentStatus, type Transition } from '@paystream/order-payment/domain';
-import { affectedRows, toBigInt, type EntityManager } from '@paystream/shared/persistence';
+import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 interface PaymentRow {
   id: string;
@@ -81,17 +81,20 @@ export class PaymentRepository {
     p: Omit<Payment, 'channel' | 'status' | 'channelTradeNo' | 'failure' | 'version' | 'createdAt' | 'updatedAt'>,
     traceparent: string | undefined,
   ): Promise<{ payment: Payment; created: boolean }> {
+    // the payment and its first history row in one round trip
     const rows: PaymentRow[] = await tx.query(
-      `INSERT INTO payment (id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, channel, subject, status, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, 'PENDING_RISK', $9)
-       ON CONFLICT (order_id) DO NOTHING
-       RETURNING ${COLUMNS}`,
+      `WITH created AS (
+         INSERT INTO payment (id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, channel, subject, status, traceparent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, 'PENDING_RISK', $9)
+         ON CONFLICT (order_id) DO NOTHING
+         RETURNING ${COLUMNS}),
+       history AS (
+         INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+         SELECT id, NULL, 'PENDING_RISK', 'requested' FROM created)
+       SELECT * FROM created`,
       [p.id, p.orderId, p.merchantId, p.userId, p.amountMinor.toString(), p.currency, p.requestedChannel, p.subject, traceparent ?? null],
     );
-    if (rows.length === 1) {
-      await this.recordHistory(tx, p.id, null, 'PENDING_RISK', 'requested');
-      return { payment: toPayment(rows[0]!), created: true };
-    }
+    if (rows.length === 1) return { payment: toPayment(rows[0]!), created: true };
     const existing = await this.findByOrderId(tx, p.orderId, { forUpdate: true });
     if (!existing) throw new Error(`payment for order ${p.orderId} vanished`);
     return { payment: existing, created: false };
@@ -112,15 +115,22 @@ export class PaymentRepository {
    * returns the updated payment, or undefined when another writer got there first.
    */
   async applyMove(tx: EntityManager, payment: Payment, move: Extract<Transition, { kind: 'move' }>): Promise<Payment | undefined> {
-    const result = await tx.query(
-      `UPDATE payment
-          SET status = $3, version = version + 1, updated_at = now(),
-              channel = COALESCE($4, channel),
-              channel_trade_no = COALESCE($5, channel_trade_no),
-              failure_code = COALESCE($6, failure_code),
-              failure_message = COALESCE($7, failure_message),
-              failure_retryable = COALESCE($8, failure_retryable)
-        WHERE id = $1 AND version = $2 AND status = ANY($9::text[])`,
+    // guarded update, history row and the updated payment in one round trip
+    const rows: PaymentRow[] = await tx.query(
+      `WITH moved AS (
+         UPDATE payment
+            SET status = $3, version = version + 1, updated_at = now(),
+                channel = COALESCE($4, channel),
+                channel_trade_no = COALESCE($5, channel_trade_no),
+                failure_code = COALESCE($6, failure_code),
+                failure_message = COALESCE($7, failure_message),
+                failure_retryable = COALESCE($8, failure_retryable)
+          WHERE id = $1 AND version = $2 AND status = ANY($9::text[])
+          RETURNING ${COLUMNS}),
+       history AS (
+         INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
+         SELECT id, $10, $3, $11 FROM moved)
+       SELECT * FROM moved`,
       [
         payment.id,
         payment.version,
@@ -131,11 +141,11 @@ export class PaymentRepository {
         move.failure?.message ?? null,
         move.failure?.retryable ?? null,
         statusesLeadingTo(move.to),
+        payment.status,
+        move.reason,
       ],
     );
-    if (affectedRows(result) !== 1) return undefined;
-    await this.recordHistory(tx, payment.id, payment.status, move.to, move.reason);
-    return this.findById(tx, payment.id);
+    return rows[0] ? toPayment(rows[0]) : undefined;
   }
 
   async history(tx: EntityManager, paymentId: string): Promise<StatusChange[]> {
@@ -182,14 +192,5 @@ export class PaymentRepository {
       succeededMinor: lat?.succeeded_minor ?? '0',
       outcomeLatencyMs: { p50: roundMs(lat?.p50), p99: roundMs(lat?.p99) },
     };
-  }
-
-  private async recordHistory(tx: EntityManager, paymentId: string, from: PaymentStatus | null, to: PaymentStatus, reason: string): Promise<void> {
-    await tx.query(`INSERT INTO payment_status_history (payment_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)`, [
-      paymentId,
-      from,
-      to,
-      reason,
-    ]);
   }
 }

@@ -16,8 +16,12 @@ export class LedgerRepository {
       [id, kind, reference],
     );
     if (created.length === 0) return false;
-    for (const p of postings) {
-      await tx.query(`INSERT INTO ledger_account (id, kind, currency) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, [p.accountId, accountKind(p.accountId), p.currency]);
+    if (postings.length > 0) {
+      const accounts = postings.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(', ');
+      await tx.query(
+        `INSERT INTO ledger_account (id, kind, currency) VALUES ${accounts} ON CONFLICT (id) DO NOTHING`,
+        postings.flatMap((p) => [p.accountId, accountKind(p.accountId), p.currency]),
+      );
     }
     if (postings.length > 0) {
       const values = postings.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`).join(', ');

@@ -29,13 +29,25 @@ export class Outbox {
       payload: check.value,
       traceparent: options.traceparent,
     });
+    // one round trip: the row, and (when a relay listens) a NOTIFY delivered on commit, folded into one per transaction
     await tx.query(
-      `INSERT INTO outbox_event (id, topic, key, source, traceparent, payload, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [event.id, event.topic, event.key, event.source, event.traceparent ?? null, JSON.stringify(event.payload), event.time],
+      this.notifyChannel
+        ? `WITH stored AS (
+             INSERT INTO outbox_event (id, topic, key, source, traceparent, payload, occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING 1)
+           SELECT pg_notify($8, '') FROM stored`
+        : `INSERT INTO outbox_event (id, topic, key, source, traceparent, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        event.id,
+        event.topic,
+        event.key,
+        event.source,
+        event.traceparent ?? null,
+        JSON.stringify(event.payload),
+        event.time,
+        ...(this.notifyChannel ? [this.notifyChannel] : []),
+      ],
     );
-    // delivered on commit (and folded into one per transaction): wakes the relay at once
-    if (this.notifyChannel) await tx.query(`SELECT pg_notify($1, '')`, [this.notifyChannel]);
     return event;
   }
 }
