@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { EmulatorModule, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
@@ -39,16 +39,11 @@ describe('channel-gateway on the real broker and database, against the channel e
       { logger: false },
     );
     await emulator.listen(0, '127.0.0.1');
-    const config = loadGatewayConfig({
-      CHANNEL_GATEWAY_DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    const config = loadGatewayConfig(testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
       CHANNEL_EMULATOR_URL: await emulator.getUrl(),
       CHANNEL_CHARGE_TIMEOUT_MS: '1000',
       CHANNEL_QUERY_INTERVAL_MS: '300',
-    });
+    }));
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed, `${requested}.dlq`]).start();

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('order-payment on the real broker and database', () => {
@@ -59,13 +59,7 @@ describe('order-payment on the real broker and database', () => {
   };
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('order-payment', {
-      ORDER_PAYMENT_DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
+    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('risk on the real broker and database', () => {
@@ -27,13 +27,7 @@ describe('risk on the real broker and database', () => {
   const decisionFor = (paymentId: string) => waitFor(() => decisionsFor(paymentId)[0], 20_000, `decision for ${paymentId}`);
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('risk', {
-      RISK_DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
+    const config = loadPlatformConfig('risk', testServiceEnv('RISK', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([decided, `${requested}.dlq`]).start();

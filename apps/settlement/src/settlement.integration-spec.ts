@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentSucceeded } from '@paystream/contracts';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -92,17 +92,12 @@ describe('settlement on the real broker and database', () => {
 
   beforeAll(async () => {
     const bankUrl = await bank.start();
-    const config = loadSettlementConfig({
-      SETTLEMENT_DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    const config = loadSettlementConfig(testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
       CHANNEL_EMULATOR_URL: bankUrl,
       SETTLEMENT_PAYOUT_INTERVAL_MS: '50',
       SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3',
       SETTLEMENT_BANK_TIMEOUT_MS: String(BANK_TIMEOUT_MS),
-    });
+    }));
     app = await startInProcessApp(AppModule.forRoot(config));
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();

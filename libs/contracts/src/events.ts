@@ -22,6 +22,16 @@ export const failureReasonSchema = z.object({
   retryable: z.boolean(),
 });
 
+/** Who pays whom how much: the fields every payment-scoped event carries. */
+const paymentPartyFields = {
+  paymentId: uuidSchema,
+  orderId: externalIdSchema,
+  merchantId: externalIdSchema,
+  userId: externalIdSchema,
+  amountMinor: positiveAmountMinorSchema,
+  currency: currencySchema,
+};
+
 // ---- public topics ----------------------------------------------------------------------------
 
 export const paymentRequestedSchema = z.object({
@@ -37,12 +47,7 @@ export const paymentRequestedSchema = z.object({
 export type PaymentRequested = z.infer<typeof paymentRequestedSchema>;
 
 export const paymentSucceededSchema = z.object({
-  paymentId: uuidSchema,
-  orderId: externalIdSchema,
-  merchantId: externalIdSchema,
-  userId: externalIdSchema,
-  amountMinor: positiveAmountMinorSchema,
-  currency: currencySchema,
+  ...paymentPartyFields,
   channel: channelSchema,
   channelTradeNo: z.string().min(1).max(64),
   succeededAt: timestampSchema,
@@ -50,12 +55,7 @@ export const paymentSucceededSchema = z.object({
 export type PaymentSucceeded = z.infer<typeof paymentSucceededSchema>;
 
 export const paymentFailedSchema = z.object({
-  paymentId: uuidSchema,
-  orderId: externalIdSchema,
-  merchantId: externalIdSchema,
-  userId: externalIdSchema,
-  amountMinor: positiveAmountMinorSchema,
-  currency: currencySchema,
+  ...paymentPartyFields,
   channel: channelSchema.optional(),
   reason: failureReasonSchema,
   failedAt: timestampSchema,
@@ -109,12 +109,7 @@ export type SettlementFailed = z.infer<typeof settlementFailedSchema>;
 // ---- internal topics --------------------------------------------------------------------------
 
 export const riskAssessmentRequestedSchema = z.object({
-  paymentId: uuidSchema,
-  orderId: externalIdSchema,
-  merchantId: externalIdSchema,
-  userId: externalIdSchema,
-  amountMinor: positiveAmountMinorSchema,
-  currency: currencySchema,
+  ...paymentPartyFields,
   channel: channelSchema.optional(),
   requestedAt: timestampSchema,
 });

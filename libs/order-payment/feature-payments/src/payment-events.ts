@@ -4,8 +4,8 @@ import type { Payment } from '@paystream/order-payment/domain';
 type Succeeded = EventPayload<typeof TOPICS.paymentSucceeded>;
 type Failed = EventPayload<typeof TOPICS.paymentFailed>;
 
-/** The assessment risk is asked for when a payment is recorded. */
-export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.riskAssessmentRequested> {
+/** The fields every payment-scoped event carries: who pays whom how much. */
+export function paymentParty(p: Payment) {
   return {
     paymentId: p.id,
     orderId: p.orderId,
@@ -13,6 +13,13 @@ export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.ri
     userId: p.userId,
     amountMinor: p.amountMinor.toString(),
     currency: p.currency,
+  };
+}
+
+/** The assessment risk is asked for when a payment is recorded. */
+export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.riskAssessmentRequested> {
+  return {
+    ...paymentParty(p),
     ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
     requestedAt: p.createdAt.toISOString(),
   };
@@ -20,12 +27,9 @@ export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.ri
 
 /** The command channel-gateway charges on once risk approved. */
 export function chargeRequest(p: Payment): EventPayload<typeof TOPICS.channelChargeRequested> {
+  const { userId: _userId, ...party } = paymentParty(p);
   return {
-    paymentId: p.id,
-    orderId: p.orderId,
-    merchantId: p.merchantId,
-    amountMinor: p.amountMinor.toString(),
-    currency: p.currency,
+    ...party,
     ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
     subject: p.subject,
   };
@@ -35,12 +39,7 @@ export function chargeRequest(p: Payment): EventPayload<typeof TOPICS.channelCha
 export function succeededEvent(p: Payment): Succeeded {
   if (!p.channel || !p.channelTradeNo) throw new Error(`payment ${p.id} succeeded without channel or channelTradeNo`);
   return {
-    paymentId: p.id,
-    orderId: p.orderId,
-    merchantId: p.merchantId,
-    userId: p.userId,
-    amountMinor: p.amountMinor.toString(),
-    currency: p.currency,
+    ...paymentParty(p),
     channel: p.channel,
     channelTradeNo: p.channelTradeNo,
     succeededAt: p.updatedAt.toISOString(),
@@ -50,12 +49,7 @@ export function succeededEvent(p: Payment): Succeeded {
 /** payment.failed.v1 for a failed or rejected payment, with the reason the shopper can act on. */
 export function failedEvent(p: Payment): Failed {
   return {
-    paymentId: p.id,
-    orderId: p.orderId,
-    merchantId: p.merchantId,
-    userId: p.userId,
-    amountMinor: p.amountMinor.toString(),
-    currency: p.currency,
+    ...paymentParty(p),
     ...(p.channel ? { channel: p.channel } : {}),
     reason: p.failure ?? failureReason('INTERNAL_ERROR', 'no reason recorded'),
     failedAt: p.updatedAt.toISOString(),

@@ -1,15 +1,11 @@
 import type { StatusChange } from '@paystream/order-payment/data-access';
 import type { Payment } from '@paystream/order-payment/domain';
+import { paymentParty } from './payment-events';
 
 /** A payment as the HTTP API shows it: money as decimal strings of minor units. */
 export function paymentView(p: Payment, history?: StatusChange[]) {
   return {
-    paymentId: p.id,
-    orderId: p.orderId,
-    merchantId: p.merchantId,
-    userId: p.userId,
-    amountMinor: p.amountMinor.toString(),
-    currency: p.currency,
+    ...paymentParty(p),
     requestedChannel: p.requestedChannel,
     channel: p.channel,
     subject: p.subject,

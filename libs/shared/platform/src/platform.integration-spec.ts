@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { dropSchemas, RawProducer, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadPlatformConfig } from './config';
 import { Platform } from './platform';
 
@@ -32,13 +32,7 @@ describe('Platform messaging on the real broker and database', () => {
   let collector: TopicCollector;
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('order-payment', {
-      ORDER_PAYMENT_DATABASE_URL: testDatabaseUrl(),
-      DB_SCHEMA: schema,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '2',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
+    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     platform = await Platform.open({ config, migrations: [EffectTable1764050000001], producesTopics: [TOPICS.paymentFailed] });
     platform.consume(TOPICS.paymentRequested, {
       handle: async (event, tx) => {

@@ -49,3 +49,18 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * The environment of a service under test: the test database, its own schema and topic prefix,
+ * two partitions, quiet logs (TEST_LOG_LEVEL to see them).
+ */
+export function testServiceEnv(envPrefix: string, isolation: { schema: string; topicPrefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [`${envPrefix}_DATABASE_URL`]: testDatabaseUrl(),
+    DB_SCHEMA: isolation.schema,
+    KAFKA_TOPIC_PREFIX: isolation.topicPrefix,
+    KAFKA_PARTITIONS: '2',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
+}
