@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Command one: sets everything up on a fresh machine, starts the whole stack, drives a stream of
 # orders with a progress bar and prints the report. Options:
-#   --count N   orders to drive (default 1000)
-#   --rate N    orders per second (default 100)
+#   --count N   orders to drive (default 500)
+#   --rate N    orders per second (default 10)
 #   --keep      leave the stack running afterwards (stop it with: npm run stack:stop)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -17,6 +17,11 @@ const OUTCOME_WAIT_MS = 120_000;
 /** How long to wait for settlements to be paid out after the last outcome. */
 const SETTLEMENT_WAIT_MS = 60_000;
 const SEND_TICK_MS = 20;
+/** Orders per run, and their pace: below what a 2-core box sustains, so latency shows the pipeline, not a queue. */
+const DEFAULT_COUNT = 500;
+const DEFAULT_RATE_PER_SECOND = 10;
+/** How often progress is printed when stderr is not a terminal (a log file gets lines, not a redrawn bar). */
+const PROGRESS_LINE_INTERVAL_MS = 5_000;
 
 interface Options {
   count: number;
@@ -25,7 +30,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { count: 1000, rate: 100, merchants: 5 };
+  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = inline ?? argv[++i];
@@ -110,12 +115,14 @@ async function main(): Promise<void> {
   const started = performance.now();
   let sent = 0;
   let lastDraw = 0;
+  const tty = process.stderr.isTTY === true;
   const draw = (force = false) => {
     const now = performance.now();
-    if (!force && now - lastDraw < 200) return;
+    if (!force && now - lastDraw < (tty ? 200 : PROGRESS_LINE_INTERVAL_MS)) return;
     lastDraw = now;
     const secs = (now - started) / 1000;
-    process.stderr.write(`\r${bar(outcomes.size, opts.count)} sent ${sent}/${opts.count}  outcomes ${outcomes.size}  ${(outcomes.size / Math.max(secs, 0.001)).toFixed(0)}/s  ${secs.toFixed(1)}s `);
+    const line = `${bar(outcomes.size, opts.count)} sent ${sent}/${opts.count}  outcomes ${outcomes.size}  ${(outcomes.size / Math.max(secs, 0.001)).toFixed(0)}/s  ${secs.toFixed(1)}s `;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
   };
   while (sent < opts.count) {
     const due = Math.min(opts.count, Math.floor(((performance.now() - started) / 1000) * opts.rate) + 1);
@@ -144,7 +151,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   draw(true);
-  process.stderr.write('\n');
+  if (tty) process.stderr.write('\n');
   const lastOutcome = Math.max(...[...outcomes.values()].map((o) => o.at), started);
   const succeeded = [...outcomes.values()].filter((o) => o.kind === 'succeeded').length;
 
