@@ -10,7 +10,8 @@ import { ServiceStack, type StackService } from './service-stack';
 describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   const prefix = uniqueTopicPrefix('e2e');
   const schema = uniqueId('e2e_');
-  const stack = new ServiceStack(prefix, schema);
+  // a ..52 charge answers after 2.5 s, past the gateway's 1 s timeout: the outcome is learned by query
+  const stack = new ServiceStack(prefix, schema, { CHANNEL_EMULATOR_HOLD_MS: '2500', CHANNEL_CHARGE_TIMEOUT_MS: '1000', CHANNEL_QUERY_INTERVAL_MS: '500' });
   const t = (topic: string) => `${prefix}${topic}`;
   const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
@@ -131,6 +132,18 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       expect(await sql('channel-gateway', `SELECT 1 FROM channel_transaction WHERE payment_id = $1`, [paymentId])).toHaveLength(1);
     }
     expect(collector.on(t(TOPICS.settlementDue), (m) => m.key === merchantId)).toHaveLength(3);
+  });
+
+  it('settles a charge whose answer never came (..52) by querying the channel', async () => {
+    const merchantId = uniqueId('m-unknown-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-unknown', request('e2e-unknown', merchantId, '3052'));
+    const ok = await outcome('e2e-unknown', 60_000);
+    expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
+    const completions = collector.on<{ outcome: string }>(t(TOPICS.channelChargeCompleted), (m) => m.key === ok.value.paymentId);
+    expect(completions.map((m) => m.value.outcome)).toEqual(['unknown', 'succeeded']);
+    const view = await getJson('order-payment', `/payments/${ok.value.paymentId}`);
+    expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'UNKNOWN', 'SUCCEEDED']);
+    await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'its settlement');
   });
 
   it('dead-letters a malformed event with its reason and keeps the flow going', async () => {

@@ -13,6 +13,12 @@ export const RETRY_DELAY_INITIAL_MS = 100;
 export const RETRY_DELAY_MAX_MS = 5_000;
 /** Partitions one consumer processes at the same time (each partition stays in order). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+/**
+ * How long a silent member keeps its partitions: a crashed instance's partitions move to the others
+ * (or to its restarted self) after this. Handlers stay well below it (the longest, a channel call, is 3 s).
+ */
+export const CONSUMER_SESSION_TIMEOUT_MS = 10_000;
+export const CONSUMER_HEARTBEAT_INTERVAL_MS = 1_000;
 
 export type EventHandler = (event: ConsumedEvent<unknown>) => Promise<void>;
 
@@ -46,8 +52,8 @@ export class EventConsumer {
   ) {
     this.consumer = kafka.consumer({
       groupId: physicalTopic(options.settings, options.groupId),
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: CONSUMER_HEARTBEAT_INTERVAL_MS,
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
     });
