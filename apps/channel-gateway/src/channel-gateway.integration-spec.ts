@@ -43,6 +43,8 @@ describe('channel-gateway on the real broker and database, against the channel e
       CHANNEL_EMULATOR_URL: await emulator.getUrl(),
       CHANNEL_CHARGE_TIMEOUT_MS: '1000',
       CHANNEL_QUERY_INTERVAL_MS: '300',
+      CHANNEL_BREAKER_VOLUME: '4',
+      CHANNEL_BREAKER_RESET_MS: '1500',
     }));
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
@@ -85,10 +87,12 @@ describe('channel-gateway on the real broker and database, against the channel e
     const before = await emulatorStats();
     const r = request('5052');
     await upstream.sendEvent(requested, r.paymentId, r);
-    expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown' });
+    const unknown = await resultFor(r.paymentId, 1);
+    expect(unknown.value).toMatchObject({ outcome: 'unknown' });
     await upstream.sendEvent(requested, r.paymentId, r); // a new event id while the outcome is unknown
     const settled = await resultFor(r.paymentId, 2);
-    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
+    // asked again of the channel that charged, whatever routing would pick now
+    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: unknown.value.channel });
     // the query worker and the repeated request may both report it; both say the same
     await new Promise((res) => setTimeout(res, 800));
     for (const later of resultsFor(r.paymentId).slice(1)) expect(later.value).toMatchObject({ outcome: 'succeeded', channelTradeNo: settled.value.channelTradeNo });
@@ -133,9 +137,50 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(dlq.headers[DLQ_HEADERS.reason]).toContain('amountMinor');
   });
 
+  it('opens a failing channel\'s breaker, routes new payments elsewhere, and closes it after a good trial call', async () => {
+    // unionpay is untouched by the tests above: take it down and let payments fail there
+    await emulator.inject({ method: 'POST', url: '/sandbox/channels/unionpay/outage', payload: { down: true } });
+    // (routing may have sent earlier no-choice charges to unionpay, so how many failures open it varies)
+    const breakerState = async () => (await app.inject({ method: 'GET', url: '/health' })).json().details.channelBreakers['unionpay.charge']?.state;
+    let failures = 0;
+    while ((await breakerState()) !== 'open') {
+      expect(failures).toBeLessThan(10);
+      const r = { ...request('1100'), channel: 'unionpay' as const };
+      await upstream.sendEvent(requested, r.paymentId, r);
+      expect((await resultFor(r.paymentId)).value).toMatchObject({ outcome: 'failed', channel: 'unionpay', failure: { code: 'CHANNEL_UNAVAILABLE' } });
+      failures++;
+    }
+    expect(failures).toBeGreaterThanOrEqual(2); // a single failure does not open it
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_breaker_state\{[^}]*channel="unionpay"[^}]*operation="charge"[^}]*\} 2\n/);
+
+    // the shopper chose unionpay, but it is down: the charge goes over a healthy channel, and says why
+    const before = await emulatorStats();
+    const moved = { ...request('1200'), channel: 'unionpay' as const };
+    await upstream.sendEvent(requested, moved.paymentId, moved);
+    const result = (await resultFor(moved.paymentId)).value;
+    expect(result.outcome).toBe('succeeded');
+    expect(result.channel).not.toBe('unionpay');
+    const stored = (await app.inject({ method: 'GET', url: `/channel-transactions/${moved.paymentId}` })).json();
+    expect(stored.routingReasons).toEqual(['unionpay requested but its breaker is open', expect.stringMatching(new RegExp(`^routed to ${result.channel}`))]);
+    expect((await emulatorStats()).charges.errored).toBe(before.charges.errored); // the open breaker spared the channel
+
+    // back up: after the reset timeout one trial call goes through and closes the breaker
+    await emulator.inject({ method: 'POST', url: '/sandbox/channels/unionpay/outage', payload: { down: false } });
+    await new Promise((res) => setTimeout(res, 1_700));
+    const trial = { ...request('1300'), channel: 'unionpay' as const };
+    await upstream.sendEvent(requested, trial.paymentId, trial);
+    expect((await resultFor(trial.paymentId)).value).toMatchObject({ outcome: 'succeeded', channel: 'unionpay' });
+    const after = (await app.inject({ method: 'GET', url: '/health' })).json();
+    expect(after.details.channelBreakers['unionpay.charge']).toMatchObject({ state: 'closed' });
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_breaker_transitions_total\{[^}]*channel="unionpay"[^}]*to="closed"[^}]*\} 1\n/);
+  });
+
   it('answers stats, health and metrics', async () => {
     const stats = (await app.inject({ method: 'GET', url: '/channel/stats' })).json();
-    expect(stats.byStatus).toMatchObject({ SUCCEEDED: 6, FAILED: 2, UNKNOWN: 0 });
+    const payments = new Set(collector.on(completed).map((m) => m.key));
+    expect(stats.total).toBe(payments.size);
+    expect(stats.byStatus.UNKNOWN).toBe(0);
+    expect(stats.byStatus.SUCCEEDED + stats.byStatus.FAILED).toBe(payments.size);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/paystream_channel_charges_total\{[^}]*outcome="succeeded"[^}]*\} \d+/);

@@ -35,11 +35,17 @@ export class ChannelSandbox {
   private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };
   private chargedMinor = 0n;
   private payoutDuplicates = 0;
+  private readonly outages = new Set<string>();
 
   constructor(private readonly holdMs: number) {}
 
   charge(req: ChargeRequest): ChargeAnswer {
     this.counts.requests++;
+    if (this.outages.has(req.channel)) {
+      // a channel that is down answers nothing useful and records nothing
+      this.counts.errored++;
+      return { kind: 'error' };
+    }
     const seen = this.charges.get(req.outTradeNo);
     if (seen) {
       this.counts.duplicates++;
@@ -64,6 +70,17 @@ export class ChannelSandbox {
     return { kind: 'answer', record, holdMs: scenario === 'hold-then-succeed' ? this.holdMs : 0 };
   }
 
+  /** Takes a channel down (every charge answers 5xx) or brings it back: for outage drills and breaker tests. */
+  setOutage(channel: string, down: boolean): void {
+    if (down) this.outages.add(channel);
+    else this.outages.delete(channel);
+  }
+
+  /** The channels that are down. */
+  channelsDown(): string[] {
+    return [...this.outages].sort();
+  }
+
   query(outTradeNo: string): ChargeRecord | undefined {
     return this.charges.get(outTradeNo);
   }
@@ -84,12 +101,14 @@ export class ChannelSandbox {
     for (const p of this.payouts.values()) paidMinor += p.amountMinor;
     return {
       charges: { ...this.counts },
+      channelsDown: this.channelsDown(),
       chargedMinor: this.chargedMinor.toString(),
       payouts: { count: this.payouts.size, duplicates: this.payoutDuplicates, paidMinor: paidMinor.toString() },
     };
   }
 
   reset(): void {
+    this.outages.clear();
     this.charges.clear();
     this.payouts.clear();
     this.counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };

@@ -16,6 +16,7 @@ const chargeSchema = z.object({
   currency: currencySchema,
   subject: z.string().min(1).max(256),
 });
+const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
 const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amountMinor: positiveAmountMinorSchema, currency: currencySchema });
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
@@ -74,6 +75,17 @@ export class EmulatorController {
     const paid = this.sandbox.payout({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
     this.logger.info({ payoutId: req.data.payoutId, amountMinor: req.data.amountMinor, payoutRef: paid.payoutRef }, 'payout');
     return { status: 'PAID', ...paid };
+  }
+
+  /** Takes a channel down or brings it back: `{ "down": true }`. */
+  @Post('sandbox/channels/:channel/outage')
+  @HttpCode(200)
+  outage(@Param('channel') channel: string, @Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const req = outageSchema.safeParse({ channel, ...(typeof body === 'object' && body !== null ? body : {}) });
+    if (!req.success) return invalid(reply, req.error);
+    this.sandbox.setOutage(req.data.channel, req.data.down);
+    this.logger.warn({ channel: req.data.channel, down: req.data.down }, 'channel outage switched');
+    return { status: 'ok', channelsDown: this.sandbox.channelsDown() };
   }
 
   @Get('sandbox/stats')

@@ -49,6 +49,7 @@ describe('channel emulator HTTP API', () => {
     expect(r.json().status).toBe(status);
     expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json()).toEqual({
       charges: { requests: 1, succeeded: 0, declined: 0, errored: 0, duplicates: 0, ...counted },
+      channelsDown: [],
       chargedMinor,
       payouts: { count: 0, duplicates: 0, paidMinor: '0' },
     });
@@ -121,5 +122,18 @@ describe('channel emulator HTTP API', () => {
 
   it('defaults to 127.0.0.1:3100 and a 10 s hold', () => {
     expect(loadEmulatorConfig({})).toEqual({ host: '127.0.0.1', port: 3100, holdMs: 10_000, logLevel: 'info' });
+  });
+
+  it('takes a channel down and brings it back: charges answer 5xx and record nothing meanwhile', async () => {
+    const outage = (down: unknown) => app.inject({ method: 'POST', url: '/sandbox/channels/wechatpay/outage', payload: { down } });
+    expect((await outage(true)).json()).toEqual({ status: 'ok', channelsDown: ['wechatpay'] });
+    const down = await charge('TDOWN', '1000', { channel: 'wechatpay' });
+    expect(down.statusCode).toBe(503);
+    expect((await charge('TUP', '1000', { channel: 'alipay' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/sandbox/charges/TDOWN' })).statusCode).toBe(404);
+    expect((await outage(false)).json()).toEqual({ status: 'ok', channelsDown: [] });
+    expect((await charge('TDOWN', '1000', { channel: 'wechatpay' })).json()).toMatchObject({ status: 'SUCCESS' });
+    expect((await outage('yes')).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: '/sandbox/channels/paypal/outage', payload: { down: true } })).statusCode).toBe(400);
   });
 });

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ChannelRouting1764055000000 } from './channel-routing.migration';
 
 /** One channel transaction per payment: the charge at the channel and what the channel said. */
 export class ChannelGatewayTables1764054000000 implements MigrationInterface {
@@ -30,4 +31,4 @@ export class ChannelGatewayTables1764054000000 implements MigrationInterface {
   }
 }
 
-export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000];
+export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000];

@@ -13,6 +13,8 @@ export interface ChannelTransaction {
   channelTradeNo: string | null;
   failure: FailureReason | null;
   queryAttempts: number;
+  /** Why the charge went over this channel. */
+  routingReasons: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,6 +31,7 @@ interface Row {
   failure_code: string | null;
   failure_message: string | null;
   query_attempts: number;
+  routing_reasons: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -47,6 +50,7 @@ function toTransaction(r: Row): ChannelTransaction {
     channelTradeNo: r.channel_trade_no,
     failure: failureOf(r),
     queryAttempts: r.query_attempts,
+    routingReasons: r.routing_reasons ?? [],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -68,12 +72,12 @@ export class ChannelTransactionRepository {
   /** Records the charge's result unless the payment has a transaction; returns the stored one. */
   async recordIfAbsent(
     tx: EntityManager,
-    t: Pick<ChannelTransaction, 'paymentId' | 'orderId' | 'merchantId' | 'channel' | 'amountMinor' | 'currency'>,
+    t: Pick<ChannelTransaction, 'paymentId' | 'orderId' | 'merchantId' | 'channel' | 'amountMinor' | 'currency' | 'routingReasons'>,
     result: ChargeResult,
   ): Promise<{ transaction: ChannelTransaction; created: boolean }> {
     const rows: Row[] = await tx.query(
-      `INSERT INTO channel_transaction (payment_id, order_id, merchant_id, channel, amount_minor, currency, status, channel_trade_no, failure_code, failure_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO channel_transaction (payment_id, order_id, merchant_id, channel, amount_minor, currency, status, channel_trade_no, failure_code, failure_message, routing_reasons)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (payment_id) DO NOTHING RETURNING *`,
       [
         t.paymentId,
@@ -86,6 +90,7 @@ export class ChannelTransactionRepository {
         result.channelTradeNo ?? null,
         result.failure?.code ?? null,
         result.failure?.message ?? null,
+        JSON.stringify(t.routingReasons),
       ],
     );
     if (rows[0]) return { transaction: toTransaction(rows[0]), created: true };

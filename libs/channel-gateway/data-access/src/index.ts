@@ -1,2 +1,3 @@
 export * from './channel-gateway-tables.migration';
+export * from './channel-routing.migration';
 export * from './channel-transaction.repository';

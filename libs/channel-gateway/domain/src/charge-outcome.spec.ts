@@ -1,4 +1,4 @@
-import { chargeResultOf, queryResultOf, settlesUnknown, type ChannelAnswer } from './charge-outcome';
+import { chargeResultOf, isChannelFailure, queryResultOf, settlesUnknown, type ChannelAnswer } from './charge-outcome';
 
 const http = (status: number, body: unknown): ChannelAnswer => ({ kind: 'http', status, body });
 
@@ -49,5 +49,23 @@ describe('a repeated charge for a stored unknown outcome', () => {
     ['an unreadable answer', http(200, 'oops'), false],
   ] as const)('%s settles it: %s', (_label, answer, settles) => {
     expect(settlesUnknown(chargeResultOf(answer))).toBe(settles);
+  });
+});
+
+describe('what counts against a channel\'s breaker', () => {
+  it.each([
+    [{ kind: 'timeout' } as const, true],
+    [{ kind: 'network', detail: 'ECONNREFUSED' } as const, true],
+    [http(503, {}), true],
+    [http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), false],
+    [http(400, { status: 'ERROR' }), false],
+    [http(200, { status: 'SUCCESS', channelTradeNo: 'T' }), false],
+    [{ kind: 'not-sent', detail: 'breaker open' } as const, false],
+  ])('%j -> %s', (answer, expected) => {
+    expect(isChannelFailure(answer)).toBe(expected);
+  });
+
+  it('fails a charge that was never sent, with nothing charged', () => {
+    expect(chargeResultOf({ kind: 'not-sent', detail: 'breaker open' })).toMatchObject({ outcome: 'failed', failure: { code: 'CHANNEL_UNAVAILABLE', retryable: true } });
   });
 });

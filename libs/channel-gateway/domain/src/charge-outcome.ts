@@ -1,7 +1,17 @@
 import { failureReason, type ChargeOutcome, type FailureReason } from '@paystream/contracts';
 
 /** What came back from a charge call: an HTTP answer, or no answer at all. */
-export type ChannelAnswer = { kind: 'http'; status: number; body: unknown } | { kind: 'timeout' } | { kind: 'network'; detail: string };
+export type ChannelAnswer =
+  | { kind: 'http'; status: number; body: unknown }
+  | { kind: 'timeout' }
+  | { kind: 'network'; detail: string }
+  /** Never sent: the channel's breaker is open or no channel could take it. Nothing was charged. */
+  | { kind: 'not-sent'; detail: string };
+
+/** Whether an answer counts against the channel's health (for its breaker): silence, refusals to connect, 5xx. */
+export function isChannelFailure(answer: ChannelAnswer): boolean {
+  return answer.kind === 'timeout' || answer.kind === 'network' || (answer.kind === 'http' && answer.status >= 500);
+}
 
 export interface ChargeResult {
   outcome: ChargeOutcome;
@@ -22,7 +32,7 @@ interface ChannelBody {
  */
 export function chargeResultOf(answer: ChannelAnswer): ChargeResult {
   if (answer.kind === 'timeout') return { outcome: 'unknown', failure: failureReason('CHANNEL_OUTCOME_UNKNOWN', 'the channel did not answer in time') };
-  if (answer.kind === 'network') return { outcome: 'failed', failure: failureReason('CHANNEL_UNAVAILABLE', answer.detail) };
+  if (answer.kind === 'network' || answer.kind === 'not-sent') return { outcome: 'failed', failure: failureReason('CHANNEL_UNAVAILABLE', answer.detail) };
   const body = (answer.body ?? {}) as ChannelBody;
   if (answer.status >= 500) return { outcome: 'failed', failure: failureReason('CHANNEL_UNAVAILABLE', `HTTP ${answer.status} ${body.code ?? ''}`.trim()) };
   if (answer.status >= 400) return { outcome: 'failed', failure: failureReason('CHANNEL_REJECTED_REQUEST', `HTTP ${answer.status} ${body.code ?? ''} ${body.message ?? ''}`.trim()) };

@@ -1,3 +1,3 @@
-export * from './route-channel';
+export * from './channel-routing';
 export * from './channel-transaction-status';
 export * from './charge-outcome';

@@ -7,7 +7,27 @@ export interface ChannelSettings {
   queryIntervalMs: number;
   /** How long a trade the channel has never heard of stays unknown before it counts as failed. */
   queryGiveUpMs: number;
+  breaker: BreakerSettings;
 }
+
+/** Per channel and operation: when a breaker opens and how long it stays open. */
+export interface BreakerSettings {
+  /** Failing share of calls (percent) in the rolling window that opens the breaker. */
+  errorThresholdPercent: number;
+  /** Calls in the window before the share counts (a couple of failures do not open it). */
+  volumeThreshold: number;
+  /** How long an open breaker refuses calls before letting one trial call through (half-open). */
+  resetTimeoutMs: number;
+  /** The rolling window the share is measured over. */
+  rollingWindowMs: number;
+}
+
+export const BREAKER_DEFAULTS: BreakerSettings = {
+  errorThresholdPercent: 50,
+  volumeThreshold: 5,
+  resetTimeoutMs: 10_000,
+  rollingWindowMs: 10_000,
+};
 
 export const CHANNEL_SETTINGS = Symbol('CHANNEL_SETTINGS');
 

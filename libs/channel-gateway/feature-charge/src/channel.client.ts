@@ -1,21 +1,36 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Channel } from '@paystream/contracts';
 import type { ChannelAnswer } from '@paystream/channel-gateway/domain';
 import { callJson, HttpCallError } from '@paystream/shared/platform';
+import { ChannelBreakers } from './channel-breakers';
 import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 
-/** Calls the channel (the emulator's plain-HTTP API until the real protocols land). */
+/**
+ * Calls the channels (the emulator's plain-HTTP API until the real protocols land), each call
+ * through its channel's breaker.
+ */
 @Injectable()
-export class ChannelClient {
-  constructor(@Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings) {}
+export class ChannelClient implements OnApplicationShutdown {
+  constructor(
+    @Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings,
+    @Inject(ChannelBreakers) private readonly breakers: ChannelBreakers,
+  ) {}
 
   /** Charges; idempotent at the channel by outTradeNo (= paymentId), so retrying never charges twice. */
   charge(req: { outTradeNo: string; channel: Channel; merchantId: string; amountMinor: bigint; currency: string; subject: string }): Promise<ChannelAnswer> {
-    return this.call(`${this.settings.emulatorUrl}/sandbox/charges`, { ...req, amountMinor: req.amountMinor.toString() }, this.settings.chargeTimeoutMs);
+    return this.breakers.run(req.channel, 'charge', () =>
+      this.call(`${this.settings.emulatorUrl}/sandbox/charges`, { ...req, amountMinor: req.amountMinor.toString() }, this.settings.chargeTimeoutMs),
+    );
   }
 
-  query(outTradeNo: string): Promise<ChannelAnswer> {
-    return this.call(`${this.settings.emulatorUrl}/sandbox/charges/${encodeURIComponent(outTradeNo)}`, undefined, CHANNEL_QUERY_TIMEOUT_MS);
+  query(channel: Channel, outTradeNo: string): Promise<ChannelAnswer> {
+    return this.breakers.run(channel, 'query', () =>
+      this.call(`${this.settings.emulatorUrl}/sandbox/charges/${encodeURIComponent(outTradeNo)}`, undefined, CHANNEL_QUERY_TIMEOUT_MS),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.breakers.shutdown();
   }
 
   private async call(url: string, body: unknown, timeoutMs: number): Promise<ChannelAnswer> {

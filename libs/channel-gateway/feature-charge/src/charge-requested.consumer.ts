@@ -1,16 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
+import { TOPICS, type Channel, type ChannelChargeRequested } from '@paystream/contracts';
 import { ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
-import { chargeResultOf, routeChannel, settlesUnknown, type ChargeResult } from '@paystream/channel-gateway/domain';
+import { chargeResultOf, DEFAULT_CHANNEL, routeCharge, settlesUnknown, type ChargeResult } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import type { EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
+import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { chargeCompletedEvent } from './completed-event';
 
 /** A final outcome already stored (no channel call), or what the channel answered now. */
-type Prepared = { reuse: ChannelTransaction } | { result: ChargeResult };
+type Prepared = { reuse: ChannelTransaction } | { result: ChargeResult; channel: Channel; routingReasons: string[] };
 
 /**
  * channel.charge-requested.v1 -> a charge at the channel -> channel.charge-completed.v1.
@@ -24,6 +25,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
     @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
     @Inject(ChannelClient) private readonly channel: ChannelClient,
     @Inject(ChannelMetrics) private readonly metrics: ChannelMetrics,
+    @Inject(ChannelBreakers) private readonly breakers: ChannelBreakers,
   ) {}
 
   onModuleInit(): void {
@@ -32,16 +34,25 @@ export class ChargeRequestedConsumer implements OnModuleInit {
         const c = event.payload;
         const stored = await this.transactions.find(this.platform.ds.manager, c.paymentId);
         if (stored && stored.status !== 'UNKNOWN') return { reuse: stored };
-        // nothing stored, or an unknown outcome: the channel answers a repeated outTradeNo with its first answer
-        const channel = stored?.channel ?? routeChannel(c.channel);
-        const timer = this.metrics.callSeconds.startTimer({ channel, call: 'charge' });
-        const answer = await this.channel.charge({ outTradeNo: c.paymentId, channel, merchantId: c.merchantId, amountMinor: BigInt(c.amountMinor), currency: c.currency, subject: c.subject });
+        const amountMinor = BigInt(c.amountMinor);
+        // an unknown outcome is asked again of the same channel (it answers a repeated outTradeNo with its
+        // first answer); anything new is routed by health, fee and the shopper's choice
+        const route = stored
+          ? { ok: true as const, channel: stored.channel, reasons: stored.routingReasons }
+          : routeCharge({ requested: c.channel, amountMinor, currency: c.currency }, (ch) => this.breakers.health(ch));
+        if (!route.ok) {
+          const channel = c.channel ?? DEFAULT_CHANNEL;
+          return { result: chargeResultOf({ kind: 'not-sent', detail: route.reasons.join('; ') }), channel, routingReasons: route.reasons };
+        }
+        if (!stored) this.metrics.routed.inc({ requested: c.channel ?? 'none', channel: route.channel });
+        const timer = this.metrics.callSeconds.startTimer({ channel: route.channel, call: 'charge' });
+        const answer = await this.channel.charge({ outTradeNo: c.paymentId, channel: route.channel, merchantId: c.merchantId, amountMinor, currency: c.currency, subject: c.subject });
         timer();
-        return { result: chargeResultOf(answer) };
+        return { result: chargeResultOf(answer), channel: route.channel, routingReasons: route.reasons };
       },
       handle: async (event, tx, prepared) => {
         const c = event.payload;
-        const transaction = 'reuse' in prepared ? prepared.reuse : await this.record(tx, c, prepared.result);
+        const transaction = 'reuse' in prepared ? prepared.reuse : await this.record(tx, c, prepared);
         const traceparent = nextTraceparent(event.traceparent);
         await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(transaction), { traceparent });
         this.platform.logger.info(
@@ -53,11 +64,14 @@ export class ChargeRequestedConsumer implements OnModuleInit {
   }
 
   /** Stores the channel's answer: a new transaction, or the settlement of a stored unknown outcome. */
-  private async record(tx: EntityManager, c: ChannelChargeRequested, result: ChargeResult): Promise<ChannelTransaction> {
-    const channel = routeChannel(c.channel);
+  private async record(
+    tx: EntityManager,
+    c: ChannelChargeRequested,
+    { result, channel, routingReasons }: { result: ChargeResult; channel: Channel; routingReasons: string[] },
+  ): Promise<ChannelTransaction> {
     const recorded = await this.transactions.recordIfAbsent(
       tx,
-      { paymentId: c.paymentId, orderId: c.orderId, merchantId: c.merchantId, channel, amountMinor: BigInt(c.amountMinor), currency: c.currency },
+      { paymentId: c.paymentId, orderId: c.orderId, merchantId: c.merchantId, channel, amountMinor: BigInt(c.amountMinor), currency: c.currency, routingReasons },
       result,
     );
     if (recorded.created) {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { Platform } from '@paystream/shared/platform';
+import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { ChannelQueryController } from './channel-query.controller';
@@ -19,6 +20,15 @@ export class ChargeModule {
         { provide: CHANNEL_SETTINGS, useValue: settings },
         { provide: ChannelTransactionRepository, useValue: new ChannelTransactionRepository() },
         { provide: ChannelMetrics, inject: [Platform], useFactory: (platform: Platform) => new ChannelMetrics(platform.registry) },
+        {
+          provide: ChannelBreakers,
+          inject: [Platform, ChannelMetrics],
+          useFactory: (platform: Platform, metrics: ChannelMetrics) => {
+            const breakers = new ChannelBreakers(settings.breaker, metrics, platform.logger.child({ component: 'channel-breakers' }));
+            platform.describeHealth('channelBreakers', () => breakers.snapshot());
+            return breakers;
+          },
+        },
         ChannelClient,
         ChargeRequestedConsumer,
         UnknownOutcomeWorker,

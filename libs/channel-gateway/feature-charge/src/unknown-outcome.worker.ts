@@ -45,7 +45,7 @@ export class UnknownOutcomeWorker implements OnApplicationBootstrap, OnApplicati
 
   private async settle(t: ChannelTransaction): Promise<void> {
     const timer = this.metrics.callSeconds.startTimer({ channel: t.channel, call: 'query' });
-    const answer = await this.channel.query(t.paymentId);
+    const answer = await this.channel.query(t.channel, t.paymentId);
     timer();
     const result = queryResultOf(answer, Date.now() - t.createdAt.getTime(), this.settings.queryGiveUpMs);
     if (result === 'pending') {

@@ -42,7 +42,7 @@ export class HealthController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const { ready, checks } = await this.platform.readiness();
     void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ok' : 'unavailable', service: this.platform.config.service, checks, lag: this.platform.lag() };
+    return { status: ready ? 'ok' : 'unavailable', service: this.platform.config.service, checks, lag: this.platform.lag(), details: this.platform.healthDetails() };
   }
 
   @Get('metrics')

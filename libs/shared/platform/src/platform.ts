@@ -38,6 +38,7 @@ export class Platform {
   readonly inbox = new Inbox();
   readonly groupId: string;
   private readonly handlers = new Map<string, EventHandler>();
+  private readonly healthSections = new Map<string, () => unknown>();
   private consumer: EventConsumer | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
@@ -143,6 +144,16 @@ export class Platform {
     });
     if (this.handlers.size > 0) checks.consumer = { ok: this.consumer?.isRunning ?? false };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /** Adds a section to /health (informational, e.g. breaker states: it does not change readiness). */
+  describeHealth(name: string, section: () => unknown): void {
+    this.healthSections.set(name, section);
+  }
+
+  /** The informational sections of /health. */
+  healthDetails(): Record<string, unknown> {
+    return Object.fromEntries([...this.healthSections].map(([name, section]) => [name, section()]));
   }
 
   /** The last lag measurement of this service's consumer group. */

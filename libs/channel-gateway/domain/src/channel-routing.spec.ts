@@ -1,0 +1,30 @@
+import type { Channel } from '@paystream/contracts';
+import { routeCharge, type ChannelHealth } from './channel-routing';
+
+const healthy: ChannelHealth = { breaker: 'closed' };
+const health = (overrides: Partial<Record<Channel, ChannelHealth>> = {}) => (c: Channel) => overrides[c] ?? healthy;
+const charge = (requested?: Channel, amountMinor = 1_000n, currency = 'CNY') => ({ requested, amountMinor, currency });
+const channelOf = (r: ReturnType<typeof routeCharge>) => (r.ok ? r.channel : 'none');
+
+describe('channel routing', () => {
+  it.each([
+    ['the shopper\'s healthy choice', charge('wechatpay'), health(), 'wechatpay'],
+    ['the cheapest healthy channel without a choice', charge(), health(), 'alipay'],
+    ['another channel when the choice\'s breaker is open', charge('alipay'), health({ alipay: { breaker: 'open' } }), 'wechatpay'],
+    ['a closed breaker over a half-open one', charge(), health({ alipay: { breaker: 'half-open' } }), 'wechatpay'],
+    ['the choice while half-open (a trial call)', charge('unionpay'), health({ unionpay: { breaker: 'half-open' } }), 'unionpay'],
+    ['a channel that answers over a cheaper one that mostly fails', charge(), health({ alipay: { breaker: 'closed', successRate: 0.4 } }), 'wechatpay'],
+    ['a half-open channel when all else is open', charge(), health({ alipay: { breaker: 'open' }, wechatpay: { breaker: 'open' }, unionpay: { breaker: 'half-open' } }), 'unionpay'],
+    ['a channel that takes the amount', charge('alipay', 60_000_000n), health(), 'unionpay'],
+    ['nothing when every breaker is open', charge(), health({ alipay: { breaker: 'open' }, wechatpay: { breaker: 'open' }, unionpay: { breaker: 'open' } }), 'none'],
+    ['nothing for a currency no channel takes', charge(undefined, 100n, 'USD'), health(), 'none'],
+  ] as const)('picks %s', (_label, c, h, expected) => {
+    expect(channelOf(routeCharge(c, h))).toBe(expected);
+  });
+
+  it('says why, so the decision can be stored with the attempt', () => {
+    const r = routeCharge(charge('alipay'), health({ alipay: { breaker: 'open' } }));
+    expect(r.reasons).toEqual(['alipay requested but its breaker is open', expect.stringMatching(/^routed to wechatpay: breaker closed/)]);
+    expect(routeCharge(charge('alipay'), health()).reasons).toEqual(['alipay requested by the shopper']);
+  });
+});

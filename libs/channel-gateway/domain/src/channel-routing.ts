@@ -1,0 +1,74 @@
+import { CHANNELS, type Channel } from '@paystream/contracts';
+
+/** Where a channel's circuit breaker stands (opossum's three states). */
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+export interface ChannelHealth {
+  breaker: BreakerState;
+  /** Share of recent calls the channel answered (a decline is an answer); undefined with no recent calls. */
+  successRate?: number;
+}
+
+/** What routing knows of a channel: what it costs the merchant and the largest charge it takes. */
+export interface ChannelProfile {
+  feeBps: number;
+  amountMaxMinor: bigint;
+  currencies: readonly string[];
+}
+
+/** The channel used when an order names none and every channel is equally fit. */
+export const DEFAULT_CHANNEL: Channel = 'alipay';
+
+/** Channel terms for routing (fee rates as typically contracted; the largest single charge each takes). */
+export const CHANNEL_PROFILES: Readonly<Record<Channel, ChannelProfile>> = {
+  alipay: { feeBps: 55, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
+  wechatpay: { feeBps: 60, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
+  unionpay: { feeBps: 60, amountMaxMinor: 100_000_000n, currencies: ['CNY'] },
+};
+
+/** A recent success rate below this makes a channel a last resort, whatever its fee. */
+export const CHANNEL_SUCCESS_RATE_MIN = 0.8;
+
+export type RoutingResult =
+  | { ok: true; channel: Channel; reasons: string[] }
+  | { ok: false; reasons: string[] };
+
+export interface ChargeToRoute {
+  requested?: Channel;
+  amountMinor: bigint;
+  currency: string;
+}
+
+/**
+ * Picks the channel for a charge: the shopper's choice while it is healthy; otherwise (or with no
+ * choice) a healthy channel that takes the amount and currency, preferring a closed breaker, a
+ * recent success rate above CHANNEL_SUCCESS_RATE_MIN, then the lowest fee, then the default.
+ * Returns the reasons so the decision can be stored with the attempt.
+ */
+export function routeCharge(charge: ChargeToRoute, healthOf: (c: Channel) => ChannelHealth, profiles = CHANNEL_PROFILES): RoutingResult {
+  const reasons: string[] = [];
+  const fits = (c: Channel) => profiles[c].currencies.includes(charge.currency) && charge.amountMinor <= profiles[c].amountMaxMinor;
+  if (charge.requested) {
+    const health = healthOf(charge.requested);
+    if (!fits(charge.requested)) reasons.push(`${charge.requested} requested but does not take ${charge.amountMinor} ${charge.currency}`);
+    else if (health.breaker === 'open') reasons.push(`${charge.requested} requested but its breaker is open`);
+    else return { ok: true, channel: charge.requested, reasons: [`${charge.requested} requested by the shopper`] };
+  }
+  const candidates = CHANNELS.filter((c) => c !== charge.requested && fits(c) && healthOf(c).breaker !== 'open');
+  if (candidates.length === 0) return { ok: false, reasons: [...reasons, 'no channel with a closed breaker takes this charge'] };
+  const rank = (c: Channel) => {
+    const h = healthOf(c);
+    return [h.breaker === 'closed' ? 0 : 1, (h.successRate ?? 1) >= CHANNEL_SUCCESS_RATE_MIN ? 0 : 1, profiles[c].feeBps, c === DEFAULT_CHANNEL ? 0 : 1, CHANNELS.indexOf(c)];
+  };
+  const [best] = [...candidates].sort((a, b) => compareTuples(rank(a), rank(b)));
+  const h = healthOf(best!);
+  reasons.push(
+    `routed to ${best}: breaker ${h.breaker}, recent success ${h.successRate === undefined ? 'n/a' : `${Math.round(h.successRate * 100)} %`}, fee ${profiles[best!].feeBps} bps`,
+  );
+  return { ok: true, channel: best!, reasons };
+}
+
+function compareTuples(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
