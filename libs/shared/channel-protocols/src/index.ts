@@ -1,0 +1,5 @@
+export * from './alipay';
+export * from './wechatpay';
+export * from './unionpay';
+export * from './bank-card';
+export * from './test-keys';
