@@ -13,6 +13,8 @@ const DESCRIPTIONS: Record<TopicName, { summary: string; key: string; producer: 
   [TOPICS.riskAssessmentDecided]: { summary: 'risk approves, holds for review, or rejects a payment.', key: 'paymentId', producer: 'risk', internal: true },
   [TOPICS.channelChargeRequested]: { summary: 'order-payment asks channel-gateway to charge.', key: 'paymentId', producer: 'order-payment', internal: true },
   [TOPICS.channelChargeCompleted]: { summary: 'channel-gateway reports the outcome of a charge.', key: 'paymentId', producer: 'channel-gateway', internal: true },
+  [TOPICS.channelRefundRequested]: { summary: 'order-payment asks channel-gateway to refund (part of) a captured payment.', key: 'paymentId', producer: 'order-payment', internal: true },
+  [TOPICS.channelRefundCompleted]: { summary: 'channel-gateway reports the outcome of a refund.', key: 'paymentId', producer: 'channel-gateway', internal: true },
 };
 
 /** The AsyncAPI 3.0 document of every topic, generated from the runtime schemas in libs/contracts. */

@@ -57,6 +57,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
         TOPICS.channelChargeCompleted,
         TOPICS.paymentSucceeded,
         TOPICS.paymentFailed,
+        TOPICS.paymentRefunded,
         TOPICS.settlementDue,
         TOPICS.settlementCompleted,
       ].map(t),
@@ -132,6 +133,56 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       expect(await sql('channel-gateway', `SELECT 1 FROM channel_transaction WHERE payment_id = $1`, [paymentId])).toHaveLength(1);
     }
     expect(collector.on(t(TOPICS.settlementDue), (m) => m.key === merchantId)).toHaveLength(3);
+  });
+
+  it('refunds in parts, never beyond what was captured, and books each refund once', async () => {
+    const merchantId = uniqueId('m-refund-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund', request('e2e-refund', merchantId, '10000'));
+    const paymentId = (await outcome('e2e-refund')).value.paymentId;
+    const refund = (key: string, amountMinor: string) =>
+      getJson('order-payment', `/payments/${paymentId}/refunds`, {
+        method: 'POST',
+        body: JSON.stringify({ amountMinor, reason: 'customer return' }),
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      });
+    const refunded = (n: number) =>
+      waitFor(() => {
+        const m = collector.on<{ refundId: string; amountMinor: string }>(t(TOPICS.paymentRefunded), (x) => x.key === 'e2e-refund');
+        return m.length >= n ? m : undefined;
+      }, 30_000, `${n} refunds`);
+
+    const first = await refund('e2e-refund-1', '4000');
+    expect(first).toMatchObject({ status: 202, body: { status: 'REQUESTED', amountMinor: '4000' } });
+    expect((await refund('e2e-refund-1', '4000')).body.refundId).toBe(first.body.refundId);
+    await refunded(1);
+    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('PARTIALLY_REFUNDED');
+    expect(await refund('e2e-refund-2', '6001')).toMatchObject({ status: 422, body: { error: { code: 'REFUND_EXCEEDS_CAPTURED' } } });
+    expect((await refund('e2e-refund-3', '6000')).status).toBe(202);
+    const events = await refunded(2);
+    expect(events.map((e) => e.value.amountMinor).sort()).toEqual(['4000', '6000']);
+    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('REFUNDED');
+    expect((await refund('e2e-refund-4', '1')).body).toMatchObject({ error: { code: 'PAYMENT_NOT_REFUNDABLE' } });
+
+    await waitFor(async () => ((await sql('settlement', `SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [events.map((e) => `refund:${e.value.refundId}`)])).length === 2 ? true : undefined), 30_000, 'the refunds booked');
+    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+  });
+
+  it('keeps a refund the channel rejects (..57) as failed with its reason, and the payment captured', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund-57', request('e2e-refund-57', uniqueId('m-r57-'), '2057'));
+    const paymentId = (await outcome('e2e-refund-57')).value.paymentId;
+    const asked = await getJson('order-payment', `/payments/${paymentId}/refunds`, {
+      method: 'POST',
+      body: JSON.stringify({ amountMinor: '1000' }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-refund-57' },
+    });
+    expect(asked.status).toBe(202);
+    const failed = await waitFor(async () => {
+      const list = (await getJson('order-payment', `/payments/${paymentId}/refunds`)).body.refunds as { status: string; failure: { code: string } | null }[];
+      return list[0]?.status === 'FAILED' ? list[0] : undefined;
+    }, 30_000, 'the refund to fail');
+    expect(failed.failure).toMatchObject({ code: 'CHANNEL_REFUND_FAILED' });
+    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('SUCCEEDED');
+    expect(collector.on(t(TOPICS.paymentRefunded), (m) => m.key === 'e2e-refund-57')).toHaveLength(0);
   });
 
   it('settles a charge whose answer never came (..52) by querying the channel', async () => {

@@ -12,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ config, migrations: CHANNEL_GATEWAY_MIGRATIONS, producesTopics: [TOPICS.channelChargeCompleted] }),
+        PlatformModule.forRoot({ config, migrations: CHANNEL_GATEWAY_MIGRATIONS, producesTopics: [TOPICS.channelChargeCompleted, TOPICS.channelRefundCompleted] }),
         ChargeModule.forRoot(config.channel),
       ],
     };

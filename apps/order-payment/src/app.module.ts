@@ -14,7 +14,7 @@ export class AppModule {
         PlatformModule.forRoot({
           config,
           migrations: ORDER_PAYMENT_MIGRATIONS,
-          producesTopics: [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed],
+          producesTopics: [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.channelRefundRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded],
         }),
         PaymentsModule,
       ],

@@ -179,6 +179,20 @@ describe('order-payment on the real broker and database', () => {
     });
   });
 
+  it('refuses refunds it cannot make with stable codes and changes nothing', async () => {
+    const pending = (await post({ orderId: 'o-not-captured', merchantId: 'm-1', userId: 'u-1', amountMinor: '500', currency: 'CNY', subject: 's' }, 'key-nc')).body;
+    const refund = async (paymentId: string, body: unknown, key?: string) => {
+      const r = await app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, payload: body as object, headers: key ? { 'idempotency-key': key } : {} });
+      return { status: r.statusCode, code: r.json().error?.code };
+    };
+    expect(await refund(pending.paymentId, { amountMinor: '100' }, 'rk-1')).toEqual({ status: 409, code: 'PAYMENT_NOT_REFUNDABLE' });
+    expect(await refund(pending.paymentId, { amountMinor: '100' })).toEqual({ status: 400, code: 'IDEMPOTENCY_KEY_MISSING' });
+    expect(await refund(pending.paymentId, { amountMinor: '1.00' }, 'rk-2')).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await refund('7a1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11', { amountMinor: '100' }, 'rk-3')).toEqual({ status: 404, code: 'PAYMENT_NOT_FOUND' });
+    const listed = await app.inject({ method: 'GET', url: `/payments/${pending.paymentId}/refunds` });
+    expect(listed.json()).toEqual({ paymentId: pending.paymentId, refunds: [] });
+  });
+
   it('reports stats, health and metrics', async () => {
     const stats = (await get('/payments/stats')).body;
     expect(stats.succeeded).toBeGreaterThanOrEqual(2);

@@ -21,7 +21,10 @@ export const ERROR_CODES = {
   PAYMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '支付不存在', messageEn: 'Payment not found' },
   SETTLEMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '结算单不存在', messageEn: 'Settlement not found' },
   RESOURCE_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '资源不存在', messageEn: 'Not found' },
+  PAYMENT_NOT_REFUNDABLE: { retryable: false, action: 'none', httpStatus: 409, messageZh: '该支付当前不可退款', messageEn: 'This payment cannot be refunded (it was not captured, or is fully refunded)' },
+  REFUND_EXCEEDS_CAPTURED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '退款金额超过可退金额', messageEn: 'The refund exceeds what is left to refund' },
   // channel outcomes
+  CHANNEL_REFUND_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '渠道退款失败，请稍后重试', messageEn: 'The channel could not refund; please retry' },
   CHANNEL_DECLINED_INSUFFICIENT_FUNDS: { retryable: false, action: 'another_channel', httpStatus: 402, messageZh: '余额不足，请更换支付方式', messageEn: 'Insufficient funds; please use another payment method' },
   CHANNEL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 503, messageZh: '支付渠道暂时不可用，请稍后重试', messageEn: 'The payment channel is temporarily unavailable; please retry' },
   CHANNEL_OUTCOME_UNKNOWN: { retryable: false, action: 'contact_support', httpStatus: 202, messageZh: '支付结果确认中，请勿重复支付', messageEn: 'The payment outcome is being confirmed; please do not pay again' },

@@ -168,6 +168,33 @@ export const channelChargeCompletedSchema = z
   });
 export type ChannelChargeCompleted = z.infer<typeof channelChargeCompletedSchema>;
 
+export const channelRefundRequestedSchema = z.object({
+  refundId: uuidSchema,
+  paymentId: uuidSchema,
+  orderId: externalIdSchema,
+  merchantId: externalIdSchema,
+  channel: channelSchema,
+  channelTradeNo: z.string().min(1).max(64),
+  amountMinor: positiveAmountMinorSchema,
+  currency: currencySchema,
+});
+export type ChannelRefundRequested = z.infer<typeof channelRefundRequestedSchema>;
+
+export const REFUND_OUTCOMES = ['succeeded', 'failed'] as const;
+
+export const channelRefundCompletedSchema = z
+  .object({
+    refundId: uuidSchema,
+    paymentId: uuidSchema,
+    orderId: externalIdSchema,
+    outcome: z.enum(REFUND_OUTCOMES),
+    channelRefundNo: z.string().min(1).max(64).optional(),
+    failure: failureReasonSchema.optional(),
+    completedAt: timestampSchema,
+  })
+  .refine((c) => c.outcome === 'succeeded' || c.failure !== undefined, { message: 'a failed refund carries failure', path: ['failure'] });
+export type ChannelRefundCompleted = z.infer<typeof channelRefundCompletedSchema>;
+
 // ---- registry ---------------------------------------------------------------------------------
 
 /** The payload schema of every topic; producers and consumers validate against it. */
@@ -183,6 +210,8 @@ export const EVENT_SCHEMAS = {
   [TOPICS.riskAssessmentDecided]: riskAssessmentDecidedSchema,
   [TOPICS.channelChargeRequested]: channelChargeRequestedSchema,
   [TOPICS.channelChargeCompleted]: channelChargeCompletedSchema,
+  [TOPICS.channelRefundRequested]: channelRefundRequestedSchema,
+  [TOPICS.channelRefundCompleted]: channelRefundCompletedSchema,
 } as const satisfies Record<TopicName, z.ZodType>;
 
 /** The payload type carried on a topic. */
@@ -201,6 +230,8 @@ export const TOPIC_KEYS: { [T in TopicName]: (payload: EventPayload<T>) => strin
   [TOPICS.riskAssessmentDecided]: (p) => p.paymentId,
   [TOPICS.channelChargeRequested]: (p) => p.paymentId,
   [TOPICS.channelChargeCompleted]: (p) => p.paymentId,
+  [TOPICS.channelRefundRequested]: (p) => p.paymentId,
+  [TOPICS.channelRefundCompleted]: (p) => p.paymentId,
 };
 
 export type SchemaCheck<T> = { ok: true; value: T } | { ok: false; reason: string };

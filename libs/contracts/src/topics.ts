@@ -12,6 +12,8 @@ export const TOPICS = {
   riskAssessmentDecided: 'risk.assessment-decided.v1',
   channelChargeRequested: 'channel.charge-requested.v1',
   channelChargeCompleted: 'channel.charge-completed.v1',
+  channelRefundRequested: 'channel.refund-requested.v1',
+  channelRefundCompleted: 'channel.refund-completed.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

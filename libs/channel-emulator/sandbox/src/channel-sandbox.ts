@@ -18,6 +18,16 @@ export type ChargeAnswer =
   | { kind: 'answer'; record: ChargeRecord; holdMs: number }
   | { kind: 'error' };
 
+export interface RefundRequest {
+  outRefundNo: string;
+  outTradeNo: string;
+  amountMinor: bigint;
+}
+
+export type RefundRecord =
+  | { status: 'SUCCESS'; outRefundNo: string; outTradeNo: string; refundNo: string; amountMinor: string }
+  | { status: 'FAILED'; outRefundNo: string; outTradeNo: string; code: 'TRADE_NOT_EXIST' | 'REFUND_AMOUNT_EXCEEDED' | 'REFUND_REJECTED'; message: string; amountMinor: string };
+
 export interface PayoutRequest {
   payoutId: string;
   merchantId: string;
@@ -31,10 +41,13 @@ export interface PayoutRequest {
  */
 export class ChannelSandbox {
   private readonly charges = new Map<string, ChargeRecord>();
+  private readonly refunds = new Map<string, RefundRecord>();
+  private readonly refundedByTrade = new Map<string, bigint>();
   private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint }>();
   private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };
   private chargedMinor = 0n;
   private payoutDuplicates = 0;
+  private refundedMinor = 0n;
   private readonly outages = new Set<string>();
 
   constructor(private readonly holdMs: number) {}
@@ -70,6 +83,34 @@ export class ChannelSandbox {
     return { kind: 'answer', record, holdMs: scenario === 'hold-then-succeed' ? this.holdMs : 0 };
   }
 
+  /**
+   * Refunds (part of) a successful charge, idempotent by outRefundNo. The channel never refunds more
+   * than it charged; a charge of ..57 succeeds but its refunds fail.
+   */
+  refund(req: RefundRequest): RefundRecord {
+    const seen = this.refunds.get(req.outRefundNo);
+    if (seen) return seen;
+    const base = { outRefundNo: req.outRefundNo, outTradeNo: req.outTradeNo, amountMinor: req.amountMinor.toString() };
+    const charge = this.charges.get(req.outTradeNo);
+    let record: RefundRecord;
+    if (!charge || charge.status !== 'SUCCESS') {
+      record = { status: 'FAILED', ...base, code: 'TRADE_NOT_EXIST', message: 'no successful trade to refund' };
+    } else if (scenarioForAmount(BigInt(charge.amountMinor)) === 'succeed-refund-fails') {
+      record = { status: 'FAILED', ...base, code: 'REFUND_REJECTED', message: 'the channel rejected the refund' };
+    } else {
+      const refunded = this.refundedByTrade.get(req.outTradeNo) ?? 0n;
+      if (refunded + req.amountMinor > BigInt(charge.amountMinor)) {
+        record = { status: 'FAILED', ...base, code: 'REFUND_AMOUNT_EXCEEDED', message: `only ${BigInt(charge.amountMinor) - refunded} left to refund` };
+      } else {
+        this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
+        this.refundedMinor += req.amountMinor;
+        record = { status: 'SUCCESS', ...base, refundNo: `RF${Date.now()}${randomBytes(4).toString('hex')}` };
+      }
+    }
+    this.refunds.set(req.outRefundNo, record);
+    return record;
+  }
+
   /** Takes a channel down (every charge answers 5xx) or brings it back: for outage drills and breaker tests. */
   setOutage(channel: string, down: boolean): void {
     if (down) this.outages.add(channel);
@@ -103,6 +144,7 @@ export class ChannelSandbox {
       charges: { ...this.counts },
       channelsDown: this.channelsDown(),
       chargedMinor: this.chargedMinor.toString(),
+      refunds: { count: this.refunds.size, refundedMinor: this.refundedMinor.toString() },
       payouts: { count: this.payouts.size, duplicates: this.payoutDuplicates, paidMinor: paidMinor.toString() },
     };
   }
@@ -110,6 +152,9 @@ export class ChannelSandbox {
   reset(): void {
     this.outages.clear();
     this.charges.clear();
+    this.refunds.clear();
+    this.refundedByTrade.clear();
+    this.refundedMinor = 0n;
     this.payouts.clear();
     this.counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };
     this.chargedMinor = 0n;

@@ -16,6 +16,7 @@ const chargeSchema = z.object({
   currency: currencySchema,
   subject: z.string().min(1).max(256),
 });
+const refundSchema = z.object({ outRefundNo: idSchema, outTradeNo: idSchema, amountMinor: positiveAmountMinorSchema });
 const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
 const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amountMinor: positiveAmountMinorSchema, currency: currencySchema });
 
@@ -75,6 +76,16 @@ export class EmulatorController {
     const paid = this.sandbox.payout({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
     this.logger.info({ payoutId: req.data.payoutId, amountMinor: req.data.amountMinor, payoutRef: paid.payoutRef }, 'payout');
     return { status: 'PAID', ...paid };
+  }
+
+  @Post('sandbox/refunds')
+  @HttpCode(200)
+  refund(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const req = refundSchema.safeParse(body);
+    if (!req.success) return invalid(reply, req.error);
+    const record = this.sandbox.refund({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
+    this.logger.info({ outRefundNo: req.data.outRefundNo, outTradeNo: req.data.outTradeNo, amountMinor: req.data.amountMinor, status: record.status }, 'refund');
+    return record;
   }
 
   /** Takes a channel down or brings it back: `{ "down": true }`. */

@@ -51,6 +51,7 @@ describe('channel emulator HTTP API', () => {
       charges: { requests: 1, succeeded: 0, declined: 0, errored: 0, duplicates: 0, ...counted },
       channelsDown: [],
       chargedMinor,
+      refunds: { count: 0, refundedMinor: '0' },
       payouts: { count: 0, duplicates: 0, paidMinor: '0' },
     });
   });
@@ -135,5 +136,21 @@ describe('channel emulator HTTP API', () => {
     expect((await charge('TDOWN', '1000', { channel: 'wechatpay' })).json()).toMatchObject({ status: 'SUCCESS' });
     expect((await outage('yes')).statusCode).toBe(400);
     expect((await app.inject({ method: 'POST', url: '/sandbox/channels/paypal/outage', payload: { down: true } })).statusCode).toBe(400);
+  });
+
+  it('refunds once per outRefundNo, never more than was charged, and fails refunds of ..57 charges', async () => {
+    const refund = (outRefundNo: string, outTradeNo: string, amountMinor: string) =>
+      app.inject({ method: 'POST', url: '/sandbox/refunds', payload: { outRefundNo, outTradeNo, amountMinor } });
+    await charge('TR1', '1000');
+    expect((await refund('R1', 'TR1', '600')).json()).toMatchObject({ status: 'SUCCESS', amountMinor: '600' });
+    const again = (await refund('R1', 'TR1', '600')).json();
+    expect(again.refundNo).toBe((await refund('R1', 'TR1', '600')).json().refundNo);
+    expect((await refund('R2', 'TR1', '401')).json()).toMatchObject({ status: 'FAILED', code: 'REFUND_AMOUNT_EXCEEDED' });
+    expect((await refund('R3', 'TR1', '400')).json()).toMatchObject({ status: 'SUCCESS' });
+    expect((await refund('R4', 'NOPE', '1')).json()).toMatchObject({ status: 'FAILED', code: 'TRADE_NOT_EXIST' });
+    await charge('TR57', '1057');
+    expect((await refund('R5', 'TR57', '100')).json()).toMatchObject({ status: 'FAILED', code: 'REFUND_REJECTED' });
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().refunds).toEqual({ count: 5, refundedMinor: '1000' });
+    expect((await refund('R6', 'TR1', '1.5')).statusCode).toBe(400);
   });
 });

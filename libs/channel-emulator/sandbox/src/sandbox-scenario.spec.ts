@@ -10,6 +10,7 @@ describe('sandbox scenarios by the last two digits of the amount', () => {
     [2052n, 'hold-then-succeed'],
     [53n, 'system-error'],
     [999954n, 'succeed-notify-twice'],
+    [1057n, 'succeed-refund-fails'],
     [5n, 'succeed'],
     [150n, 'succeed'],
     [155n, 'succeed'],

@@ -2,13 +2,14 @@
  * The sandbox conventions, like card networks' test amounts: the last two digits of amountMinor
  * decide what the channel does (ARCHITECTURE.md, "Sandbox conventions").
  */
-export type SandboxScenario = 'succeed' | 'decline-insufficient-funds' | 'hold-then-succeed' | 'system-error' | 'succeed-notify-twice';
+export type SandboxScenario = 'succeed' | 'decline-insufficient-funds' | 'hold-then-succeed' | 'system-error' | 'succeed-notify-twice' | 'succeed-refund-fails';
 
 const SCENARIOS_BY_LAST_TWO_DIGITS: Readonly<Record<string, SandboxScenario>> = {
   '51': 'decline-insufficient-funds',
   '52': 'hold-then-succeed',
   '53': 'system-error',
   '54': 'succeed-notify-twice',
+  '57': 'succeed-refund-fails',
 };
 
 /** The scenario an amount in minor units triggers. */

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { ChannelRefunds1764057000000 } from './channel-refunds.migration';
 import { ChannelRouting1764055000000 } from './channel-routing.migration';
 
 /** One channel transaction per payment: the charge at the channel and what the channel said. */
@@ -31,4 +32,4 @@ export class ChannelGatewayTables1764054000000 implements MigrationInterface {
   }
 }
 
-export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000];
+export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000, ChannelRefunds1764057000000];

@@ -29,6 +29,17 @@ export class ChannelClient implements OnApplicationShutdown {
     );
   }
 
+  /** Refunds; idempotent at the channel by outRefundNo (= refundId), never beyond the charge. */
+  refund(req: { channel: Channel; outRefundNo: string; outTradeNo: string; amountMinor: bigint }): Promise<ChannelAnswer> {
+    return this.breakers.run(req.channel, 'refund', () =>
+      this.call(
+        `${this.settings.emulatorUrl}/sandbox/refunds`,
+        { outRefundNo: req.outRefundNo, outTradeNo: req.outTradeNo, amountMinor: req.amountMinor.toString() },
+        this.settings.chargeTimeoutMs,
+      ),
+    );
+  }
+
   onApplicationShutdown(): void {
     this.breakers.shutdown();
   }

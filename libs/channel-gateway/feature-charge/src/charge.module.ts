@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { ChannelRefundRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
@@ -7,9 +7,10 @@ import { ChannelMetrics } from './channel-metrics';
 import { ChannelQueryController } from './channel-query.controller';
 import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 import { ChargeRequestedConsumer } from './charge-requested.consumer';
+import { RefundRequestedConsumer } from './refund-requested.consumer';
 import { UnknownOutcomeWorker } from './unknown-outcome.worker';
 
-/** Charges over the channels and settles unknown outcomes by query. */
+/** Charges and refunds over the channels, and settles unknown outcomes by query. */
 @Module({})
 export class ChargeModule {
   static forRoot(settings: ChannelSettings): DynamicModule {
@@ -19,6 +20,7 @@ export class ChargeModule {
       providers: [
         { provide: CHANNEL_SETTINGS, useValue: settings },
         { provide: ChannelTransactionRepository, useValue: new ChannelTransactionRepository() },
+        { provide: ChannelRefundRepository, useValue: new ChannelRefundRepository() },
         { provide: ChannelMetrics, inject: [Platform], useFactory: (platform: Platform) => new ChannelMetrics(platform.registry) },
         {
           provide: ChannelBreakers,
@@ -31,6 +33,7 @@ export class ChargeModule {
         },
         ChannelClient,
         ChargeRequestedConsumer,
+        RefundRequestedConsumer,
         UnknownOutcomeWorker,
       ],
     };

@@ -1,3 +1,5 @@
 export * from './order-payment-tables.migration';
+export * from './refund-tables.migration';
 export * from './payment.repository';
+export * from './refund.repository';
 export * from './idempotency-key.repository';

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RefundTables1764056000000 } from './refund-tables.migration';
 
 /** Payments (one per order), their status history and the idempotency keys of the write API. */
 export class OrderPaymentTables1764051000000 implements MigrationInterface {
@@ -54,4 +55,4 @@ export class OrderPaymentTables1764051000000 implements MigrationInterface {
   }
 }
 
-export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000];
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000];

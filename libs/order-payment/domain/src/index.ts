@@ -1,2 +1,3 @@
 export * from './payment-status';
 export * from './payment';
+export * from './refund';

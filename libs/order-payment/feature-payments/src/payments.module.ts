@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
+import { IdempotencyKeyRepository, PaymentRepository, RefundRepository } from '@paystream/order-payment/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { CreatePaymentController } from './create-payment/create-payment.controller';
 import { CreatePaymentHandler } from './create-payment/create-payment.handler';
@@ -8,18 +8,22 @@ import { ChargeResultConsumer } from './handle-charge-result/charge-result.consu
 import { RiskDecisionConsumer } from './handle-risk-decision/risk-decision.consumer';
 import { PaymentMetrics } from './payment-metrics';
 import { PaymentsQueryController } from './query-payments/payments-query.controller';
+import { RefundCompletedConsumer } from './refund-payment/refund-completed.consumer';
+import { RefundPaymentController } from './refund-payment/refund-payment.controller';
 
-/** The payment use cases: create, risk decision, charge result, queries. */
+/** The payment use cases: create, risk decision, charge result, refunds, queries. */
 @Module({
-  controllers: [CreatePaymentController, PaymentsQueryController],
+  controllers: [CreatePaymentController, PaymentsQueryController, RefundPaymentController],
   providers: [
     { provide: PaymentRepository, useValue: new PaymentRepository() },
     { provide: IdempotencyKeyRepository, useValue: new IdempotencyKeyRepository() },
+    { provide: RefundRepository, useValue: new RefundRepository() },
     { provide: PaymentMetrics, inject: [Platform], useFactory: (platform: Platform) => new PaymentMetrics(platform.registry) },
     CreatePaymentHandler,
     PaymentRequestedConsumer,
     RiskDecisionConsumer,
     ChargeResultConsumer,
+    RefundCompletedConsumer,
   ],
 })
 export class PaymentsModule {}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Money } from '@paystream/shared/money';
-import { feeFor, isBalanced, postingsForPayment, postingsForPayout } from './ledger-postings';
+import { feeFor, isBalanced, postingsForPayment, postingsForPayout, postingsForRefund } from './ledger-postings';
 
 describe('settlement fees and ledger postings', () => {
   it.each([
@@ -45,5 +45,18 @@ describe('settlement fees and ledger postings', () => {
   it('sees an unbalanced set of lines', () => {
     expect(isBalanced([{ accountId: 'a', amountMinor: 1n, currency: 'CNY' }])).toBe(false);
     expect(isBalanced([{ accountId: 'a', amountMinor: 1n, currency: 'CNY' }, { accountId: 'b', amountMinor: -1n, currency: 'USD' }])).toBe(false);
+  });
+
+  it('books refunds balanced, and a full refund after payment leaves the merchant owing exactly the fee back', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 1_000_000_000n }), (grossMinor) => {
+        const gross = Money.of(grossMinor, 'CNY');
+        const fee = feeFor(gross, 60n);
+        const lines = [...postingsForPayment('m-1', gross, fee), ...postingsForRefund('m-1', gross)];
+        const owed = lines.filter((l) => l.accountId === 'merchant_payable:m-1').reduce((a, l) => a + l.amountMinor, 0n);
+        const inTransit = lines.filter((l) => l.accountId === 'shopper_funds_in_transit').reduce((a, l) => a + l.amountMinor, 0n);
+        return isBalanced(postingsForRefund('m-1', gross)) && owed === fee.minor && inTransit === 0n;
+      }),
+    );
   });
 });

@@ -43,6 +43,20 @@ export function postingsForPayout(merchantId: string, net: Money): Posting[] {
   ];
 }
 
+/**
+ * Booking a refund: the merchant gives the amount back (debit what it is owed, which may go below
+ * zero when it was paid out already: the next settlement nets it) and the funds due from the channel
+ * shrink by it (credit). The fee stays with the platform, as channels keep theirs.
+ */
+export function postingsForRefund(merchantId: string, amount: Money): Posting[] {
+  if (!amount.isNegative() && amount.isZero()) return [];
+  if (amount.isNegative()) throw new RangeError(`a refund of ${amount.toMinorString()} is negative`);
+  return [
+    { accountId: merchantPayable(merchantId), amountMinor: amount.minor, currency: amount.currency },
+    { accountId: SHOPPER_FUNDS_IN_TRANSIT, amountMinor: -amount.minor, currency: amount.currency },
+  ];
+}
+
 /** Whether lines sum to zero in every currency (the database checks this again at commit). */
 export function isBalanced(postings: readonly Posting[]): boolean {
   const sums = new Map<string, bigint>();

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository } from '@paystream/settlement/data-access';
 import { Platform } from '@paystream/shared/platform';
+import { PaymentRefundedConsumer } from './payment-refunded.consumer';
 import { PaymentSucceededConsumer } from './payment-succeeded.consumer';
 import { SettlementMetrics } from './settlement-metrics';
 import { SettlementQueryController } from './settlement-query.controller';
@@ -20,7 +21,7 @@ const repositories = [
 @Global()
 @Module({
   controllers: [SettlementQueryController],
-  providers: [...repositories, PaymentSucceededConsumer],
+  providers: [...repositories, PaymentSucceededConsumer, PaymentRefundedConsumer],
   exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementMetrics],
 })
 export class BookPaymentModule {}

@@ -9,6 +9,7 @@ export class SettlementMetrics {
   readonly due: Counter;
   readonly completed: Counter;
   readonly failed: Counter;
+  readonly refundsBooked: Counter;
 
   constructor(registry: Registry, pSettlement: () => Promise<number>) {
     const registers = [registry];
@@ -16,6 +17,7 @@ export class SettlementMetrics {
     this.due = new Counter({ name: 'paystream_settlements_due_total', help: 'Settlements that became due', registers });
     this.completed = new Counter({ name: 'paystream_settlements_completed_total', help: 'Settlements paid out', registers });
     this.failed = new Counter({ name: 'paystream_settlements_failed_total', help: 'Settlements whose payout failed for good', registers });
+    this.refundsBooked = new Counter({ name: 'paystream_refunds_booked_total', help: 'Refunds booked in the ledger', registers });
     new Gauge({
       name: 'paystream_p_settlement',
       help: 'P_settlement = completed / due settlements (all settlements in the settlement database)',

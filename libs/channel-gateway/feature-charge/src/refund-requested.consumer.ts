@@ -1,0 +1,54 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { ChannelRefundRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
+import { refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
+import { nextTraceparent } from '@paystream/shared/observability';
+import { Platform } from '@paystream/shared/platform';
+import { ChannelClient } from './channel.client';
+
+type Prepared = { stored: ChannelRefund } | { result: RefundResult };
+
+/** channel.refund-requested.v1 -> a refund at the channel that charged -> channel.refund-completed.v1. */
+@Injectable()
+export class RefundRequestedConsumer implements OnModuleInit {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(ChannelRefundRepository) private readonly refunds: ChannelRefundRepository,
+    @Inject(ChannelClient) private readonly channel: ChannelClient,
+  ) {}
+
+  onModuleInit(): void {
+    this.platform.consume<typeof TOPICS.channelRefundRequested, Prepared>(TOPICS.channelRefundRequested, {
+      prepare: async (event) => {
+        const r = event.payload;
+        const stored = await this.refunds.find(this.platform.ds.manager, r.refundId);
+        if (stored) return { stored };
+        const answer = await this.channel.refund({ channel: r.channel, outRefundNo: r.refundId, outTradeNo: r.paymentId, amountMinor: BigInt(r.amountMinor) });
+        return { result: refundResultOf(answer) };
+      },
+      handle: async (event, tx, prepared) => {
+        const r = event.payload;
+        const refund =
+          'stored' in prepared
+            ? prepared.stored
+            : await this.refunds.recordIfAbsent(tx, { refundId: r.refundId, paymentId: r.paymentId, channel: r.channel, amountMinor: BigInt(r.amountMinor), currency: r.currency }, prepared.result);
+        const traceparent = nextTraceparent(event.traceparent);
+        await this.platform.outbox.enqueue(
+          tx,
+          TOPICS.channelRefundCompleted,
+          {
+            refundId: refund.refundId,
+            paymentId: refund.paymentId,
+            orderId: r.orderId,
+            outcome: refund.status === 'SUCCEEDED' ? 'succeeded' : 'failed',
+            ...(refund.channelRefundNo ? { channelRefundNo: refund.channelRefundNo } : {}),
+            ...(refund.failure ? { failure: refund.failure } : {}),
+            completedAt: refund.createdAt.toISOString(),
+          },
+          { traceparent },
+        );
+        this.platform.logger.info({ paymentId: r.paymentId, orderId: r.orderId, refundId: r.refundId, traceparent, status: refund.status, failure: refund.failure?.code }, 'refund handled');
+      },
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import type { ErrorCode, FailureReason } from '@paystream/contracts';
+import type { RefundStatus } from '@paystream/order-payment/domain';
+import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
+
+export interface Refund {
+  id: string;
+  paymentId: string;
+  amountMinor: bigint;
+  currency: string;
+  status: RefundStatus;
+  reason: string | null;
+  channelRefundNo: string | null;
+  failure: FailureReason | null;
+  idempotencyKey: string;
+  requestHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  id: string;
+  payment_id: string;
+  amount_minor: string;
+  currency: string;
+  status: RefundStatus;
+  reason: string | null;
+  channel_refund_no: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRefund(r: Row): Refund {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    amountMinor: toBigInt(r.amount_minor),
+    currency: r.currency.trim(),
+    status: r.status,
+    reason: r.reason,
+    channelRefundNo: r.channel_refund_no,
+    failure: r.failure_code ? { code: r.failure_code as ErrorCode, message: r.failure_message ?? '', retryable: true } : null,
+    idempotencyKey: r.idempotency_key,
+    requestHash: r.request_hash,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Refunds in order-payment's database. */
+export class RefundRepository {
+  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund> {
+    const [row]: Row[] = await tx.query(
+      `INSERT INTO refund (id, payment_id, amount_minor, currency, status, reason, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) RETURNING *`,
+      [r.id, r.paymentId, r.amountMinor.toString(), r.currency, r.reason, r.idempotencyKey, r.requestHash],
+    );
+    return toRefund(row!);
+  }
+
+  async findByKey(tx: EntityManager, idempotencyKey: string): Promise<Refund | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE idempotency_key = $1`, [idempotencyKey]);
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+
+  async findById(tx: EntityManager, id: string, opts: { forUpdate?: boolean } = {}): Promise<Refund | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE id = $1 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+
+  async forPayment(tx: EntityManager, paymentId: string): Promise<Refund[]> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE payment_id = $1 ORDER BY created_at, id`, [paymentId]);
+    return rows.map(toRefund);
+  }
+
+  /** What is refunded or being refunded: the amount no new refund may eat into. */
+  async committedMinor(tx: EntityManager, paymentId: string): Promise<bigint> {
+    const [row]: { total: string | null }[] = await tx.query(
+      `SELECT sum(amount_minor)::text AS total FROM refund WHERE payment_id = $1 AND status IN ('REQUESTED', 'SUCCEEDED')`,
+      [paymentId],
+    );
+    return BigInt(row?.total ?? '0');
+  }
+
+  async refundedMinor(tx: EntityManager, paymentId: string): Promise<bigint> {
+    const [row]: { total: string | null }[] = await tx.query(`SELECT sum(amount_minor)::text AS total FROM refund WHERE payment_id = $1 AND status = 'SUCCEEDED'`, [paymentId]);
+    return BigInt(row?.total ?? '0');
+  }
+
+  /** Guarded: only a REQUESTED refund completes. */
+  async complete(tx: EntityManager, id: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
+    const [rows]: [Row[], number] = await tx.query(
+      `UPDATE refund SET status = $2, channel_refund_no = $3, failure_code = $4, failure_message = $5, updated_at = now()
+        WHERE id = $1 AND status = 'REQUESTED' RETURNING *`,
+      [
+        id,
+        outcome.status,
+        outcome.status === 'SUCCEEDED' ? (outcome.channelRefundNo ?? null) : null,
+        outcome.status === 'FAILED' ? outcome.failure.code : null,
+        outcome.status === 'FAILED' ? outcome.failure.message : null,
+      ],
+    );
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { PaymentRepository, RefundRepository } from '@paystream/order-payment/data-access';
+import { statusAfterRefunds } from '@paystream/order-payment/domain';
+import { PermanentEventError } from '@paystream/shared/kafka';
+import { nextTraceparent } from '@paystream/shared/observability';
+import { Platform } from '@paystream/shared/platform';
+
+/** channel.refund-completed.v1: a refund done moves the payment on and tells the world; a failed one keeps its reason. */
+@Injectable()
+export class RefundCompletedConsumer implements OnModuleInit {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(PaymentRepository) private readonly payments: PaymentRepository,
+    @Inject(RefundRepository) private readonly refunds: RefundRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.platform.consume(TOPICS.channelRefundCompleted, {
+      handle: async (event, tx) => {
+        const c = event.payload;
+        const payment = await this.payments.findById(tx, c.paymentId, { forUpdate: true });
+        if (!payment) throw new PermanentEventError(`refund result for unknown payment ${c.paymentId}`);
+        const traceparent = nextTraceparent(event.traceparent);
+        const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, refundId: c.refundId, traceparent });
+        const refund =
+          c.outcome === 'succeeded'
+            ? await this.refunds.complete(tx, c.refundId, { status: 'SUCCEEDED', channelRefundNo: c.channelRefundNo })
+            : await this.refunds.complete(tx, c.refundId, { status: 'FAILED', failure: c.failure! });
+        if (!refund) {
+          log.info({ outcome: c.outcome }, 'refund result for a refund already settled: ignored');
+          return;
+        }
+        if (refund.status === 'FAILED') {
+          log.warn({ failure: refund.failure }, 'refund failed at the channel; it may be asked for again');
+          return;
+        }
+        const to = statusAfterRefunds(payment.amountMinor, await this.refunds.refundedMinor(tx, payment.id));
+        const moved = await this.payments.applyMove(tx, payment, { kind: 'move', to, reason: `refund:${refund.id}` });
+        if (!moved) throw new Error(`payment ${payment.id} changed under a row lock`);
+        await this.platform.outbox.enqueue(
+          tx,
+          TOPICS.paymentRefunded,
+          {
+            refundId: refund.id,
+            paymentId: payment.id,
+            orderId: payment.orderId,
+            merchantId: payment.merchantId,
+            amountMinor: refund.amountMinor.toString(),
+            currency: payment.currency,
+            refundedAt: refund.updatedAt.toISOString(),
+          },
+          { traceparent },
+        );
+        log.info({ amountMinor: refund.amountMinor.toString(), status: moved.status }, 'refund done');
+      },
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { positiveAmountMinorSchema, TOPICS, uuidSchema } from '@paystream/contracts';
+import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
+import { checkRefund } from '@paystream/order-payment/domain';
+import { nextTraceparent } from '@paystream/shared/observability';
+import { ApiError, Platform } from '@paystream/shared/platform';
+import { idempotencyKeySchema } from '../create-payment/create-payment.request';
+
+const refundBodySchema = z.object({ amountMinor: positiveAmountMinorSchema, reason: z.string().min(1).max(256).optional() }).strict();
+
+/** A refund as the HTTP API shows it. */
+export function refundView(r: Refund) {
+  return {
+    refundId: r.id,
+    paymentId: r.paymentId,
+    amountMinor: r.amountMinor.toString(),
+    currency: r.currency,
+    status: r.status,
+    reason: r.reason,
+    channelRefundNo: r.channelRefundNo,
+    failure: r.failure,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+/** POST /payments/:id/refunds (Idempotency-Key) and GET /payments/:id/refunds. */
+@Controller('payments/:id/refunds')
+export class RefundPaymentController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(PaymentRepository) private readonly payments: PaymentRepository,
+    @Inject(RefundRepository) private readonly refunds: RefundRepository,
+  ) {}
+
+  @Post()
+  async refund(
+    @Param('id') paymentId: string,
+    @Headers('idempotency-key') rawKey: string | undefined,
+    @Headers('traceparent') traceparentIn: string | undefined,
+    @Body() rawBody: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
+    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
+    const key = idempotencyKeySchema.safeParse(rawKey);
+    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    const body = refundBodySchema.safeParse(rawBody);
+    if (!body.success) throw new ApiError('VALIDATION_FAILED', body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    const hash = createHash('sha256').update(`${paymentId}|${body.data.amountMinor}|${body.data.reason ?? ''}`).digest('hex');
+    const amountMinor = BigInt(body.data.amountMinor);
+    const traceparent = nextTraceparent(traceparentIn);
+    const outcome = await this.platform.ds.transaction(async (tx) => {
+      // the payment row lock serialises refunds of one payment, so their sum is checked against the truth
+      const payment = await this.payments.findById(tx, paymentId, { forUpdate: true });
+      if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
+      const seen = await this.refunds.findByKey(tx, key.data);
+      if (seen) {
+        if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+        return { status: 200, refund: seen };
+      }
+      const check = checkRefund(payment, await this.refunds.committedMinor(tx, paymentId), amountMinor);
+      if (!check.ok) throw new ApiError(check.code, check.detail);
+      if (!payment.channel || !payment.channelTradeNo) throw new Error(`captured payment ${paymentId} has no channel trade`);
+      const refund = await this.refunds.insert(tx, {
+        id: randomUUID(),
+        paymentId,
+        amountMinor,
+        currency: payment.currency,
+        reason: body.data.reason ?? null,
+        idempotencyKey: key.data,
+        requestHash: hash,
+      });
+      await this.platform.outbox.enqueue(
+        tx,
+        TOPICS.channelRefundRequested,
+        {
+          refundId: refund.id,
+          paymentId,
+          orderId: payment.orderId,
+          merchantId: payment.merchantId,
+          channel: payment.channel,
+          channelTradeNo: payment.channelTradeNo,
+          amountMinor: amountMinor.toString(),
+          currency: payment.currency,
+        },
+        { traceparent },
+      );
+      this.platform.logger.info({ paymentId, orderId: payment.orderId, refundId: refund.id, amountMinor: body.data.amountMinor, traceparent }, 'refund asked of the channel');
+      return { status: 202, refund };
+    });
+    void reply.status(outcome.status);
+    if (outcome.status === 200) void reply.header('idempotent-replayed', 'true');
+    return refundView(outcome.refund);
+  }
+
+  @Get()
+  async list(@Param('id') paymentId: string) {
+    if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
+    const payment = await this.payments.findById(this.platform.ds.manager, paymentId);
+    if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
+    return { paymentId, refunds: (await this.refunds.forPayment(this.platform.ds.manager, paymentId)).map(refundView) };
+  }
+}
