@@ -27,3 +27,6 @@ bash infra/postgres/setup.sh "$@"
 
 say "compiling"
 npx tsc -p tsconfig.build.json
+
+say "channel keys (generated locally, never committed)"
+node tools/run-dist.js dist/tools/keys/generate-channel-keys.js .run/keys

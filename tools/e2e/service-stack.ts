@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
 const ROOT = join(__dirname, '..', '..');
@@ -47,6 +48,8 @@ export class ServiceStack {
   readonly ports = {} as Record<StackService, number>;
   private readonly processes = new Map<StackService, ChildProcess>();
   private readonly logDir: string;
+  /** Keys of its own, so Alipay speaks Open API v2 between these processes. */
+  readonly keysDir: string;
 
   constructor(
     readonly topicPrefix: string,
@@ -54,6 +57,7 @@ export class ServiceStack {
     private readonly extraEnv: Record<string, string> = {},
   ) {
     this.logDir = join(ROOT, '.run', 'e2e', schema);
+    this.keysDir = join(this.logDir, 'keys');
   }
 
   url(service: StackService): string {
@@ -69,6 +73,7 @@ export class ServiceStack {
       throw new Error('dist/ is missing: the e2e spec runs the compiled services; run `npm run build` (npm test does)');
     }
     mkdirSync(this.logDir, { recursive: true });
+    ensureChannelKeys(this.keysDir);
     for (const s of STACK_SERVICES) this.ports[s] = await freePort();
     for (const s of STACK_SERVICES) this.spawn(s);
     for (const s of STACK_SERVICES) await this.waitReady(s);
@@ -115,6 +120,7 @@ export class ServiceStack {
       DB_SCHEMA: this.schema,
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       CHANNEL_EMULATOR_URL: this.url('channel-emulator'),
+      CHANNEL_KEYS_DIR: this.keysDir,
       ...this.extraEnv,
     };
     for (const s of STACK_SERVICES) env[`${ENV_PREFIX[s]}_PORT`] = String(this.ports[s]);

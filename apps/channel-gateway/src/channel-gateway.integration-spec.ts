@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { EmulatorModule, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { CHANNEL_KEY_FILES, ensureChannelKeys, generateRsaKeyPair, signAlipayParams, verifyAlipayResponse } from '@paystream/shared/channel-protocols';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 
@@ -13,7 +17,9 @@ describe('channel-gateway on the real broker and database, against the channel e
   const schema = uniqueId('gw_');
   const requested = `${prefix}${TOPICS.channelChargeRequested}`;
   const completed = `${prefix}${TOPICS.channelChargeCompleted}`;
+  const keysDir = mkdtempSync(join(tmpdir(), 'paystream-gw-keys-'));
   let emulator: NestFastifyApplication;
+  let config: ReturnType<typeof loadGatewayConfig>;
   let app: NestFastifyApplication;
   let upstream: RawProducer;
   let collector: TopicCollector;
@@ -33,14 +39,16 @@ describe('channel-gateway on the real broker and database, against the channel e
   const emulatorStats = async () => (await emulator.inject({ method: 'GET', url: '/sandbox/stats' })).json();
 
   beforeAll(async () => {
+    ensureChannelKeys(keysDir); // Alipay then speaks Open API v2 (RSA2) between the two
     emulator = await NestFactory.create<NestFastifyApplication>(
-      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_EMULATOR_HOLD_MS: '4000', LOG_LEVEL: 'silent' })),
+      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_EMULATOR_HOLD_MS: '4000', LOG_LEVEL: 'silent' })),
       new FastifyAdapter(),
       { logger: false },
     );
     await emulator.listen(0, '127.0.0.1');
-    const config = loadGatewayConfig(testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
+    config = loadGatewayConfig(testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
       CHANNEL_EMULATOR_URL: await emulator.getUrl(),
+      CHANNEL_KEYS_DIR: keysDir,
       CHANNEL_CHARGE_TIMEOUT_MS: '1000',
       CHANNEL_QUERY_INTERVAL_MS: '300',
       CHANNEL_BREAKER_VOLUME: '4',
@@ -189,6 +197,20 @@ describe('channel-gateway on the real broker and database, against the channel e
     const missing = await app.inject({ method: 'GET', url: `/channel-transactions/${randomUUID()}` });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: { code: 'RESOURCE_NOT_FOUND' } });
+  });
+
+  it('speaks Alipay Open API v2: a request signed with another key is refused in Alipay\'s own format, signed', async () => {
+    expect(config.channel.alipay).toMatchObject({ appId: '2021000000000001', gatewayUrl: expect.stringMatching(/\/alipay\/gateway\.do$/) });
+    const platformPublicKeyPem = readFileSync(join(keysDir, CHANNEL_KEY_FILES.alipayPlatformPublic), 'utf8');
+    const params = signAlipayParams(
+      { app_id: '2021000000000001', method: 'alipay.trade.query', charset: 'utf-8', timestamp: '2026-11-25 10:00:00', version: '1.0', biz_content: JSON.stringify({ out_trade_no: 'x' }) },
+      generateRsaKeyPair().privateKeyPem,
+    );
+    const res = await emulator.inject({ method: 'POST', url: `/alipay/gateway.do?${new URLSearchParams(params as Record<string, string>)}` });
+    expect(verifyAlipayResponse(res.body, 'alipay.trade.query', platformPublicKeyPem)).toMatchObject({
+      ok: true,
+      response: { code: '40002', sub_code: 'isv.invalid-signature' },
+    });
   });
 
   it('refuses to start with a bad emulator URL', () => {

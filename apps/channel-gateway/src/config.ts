@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { z } from 'zod';
+import { CHANNEL_KEY_FILES, readPemIfPresent } from '@paystream/shared/channel-protocols';
 import { BREAKER_DEFAULTS, CHANNEL_CHARGE_TIMEOUT_MS, CHANNEL_QUERY_GIVE_UP_MS, CHANNEL_QUERY_INTERVAL_MS, type ChannelSettings } from '@paystream/channel-gateway/feature-charge';
 import { loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
 
@@ -17,14 +19,26 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       CHANNEL_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(BREAKER_DEFAULTS.errorThresholdPercent),
       CHANNEL_BREAKER_VOLUME: z.coerce.number().int().min(1).max(10_000).default(BREAKER_DEFAULTS.volumeThreshold),
       CHANNEL_BREAKER_RESET_MS: z.coerce.number().int().min(100).max(3_600_000).default(BREAKER_DEFAULTS.resetTimeoutMs),
+      CHANNEL_KEYS_DIR: z.string().min(1).default('.run/keys'),
+      ALIPAY_APP_ID: z.string().regex(/^\d{16}$/, 'a 16-digit Alipay app id').default('2021000000000001'),
+      ALIPAY_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
       CHANNEL_BREAKER_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(BREAKER_DEFAULTS.rollingWindowMs),
     }),
     env,
   );
+  const emulatorUrl = c.CHANNEL_EMULATOR_URL.replace(/\/+$/, '');
+  // Alipay speaks Open API v2 once its keys are there (the setup script writes them; never committed)
+  const merchantPrivateKeyPem = readPemIfPresent(join(c.CHANNEL_KEYS_DIR, CHANNEL_KEY_FILES.alipayMerchantPrivate));
+  const platformPublicKeyPem = readPemIfPresent(join(c.CHANNEL_KEYS_DIR, CHANNEL_KEY_FILES.alipayPlatformPublic));
+  const alipay =
+    merchantPrivateKeyPem && platformPublicKeyPem
+      ? { gatewayUrl: c.ALIPAY_GATEWAY_URL ?? `${emulatorUrl}/alipay/gateway.do`, appId: c.ALIPAY_APP_ID, merchantPrivateKeyPem, platformPublicKeyPem }
+      : undefined;
   return {
     ...platform,
     channel: {
-      emulatorUrl: c.CHANNEL_EMULATOR_URL.replace(/\/+$/, ''),
+      ...(alipay ? { alipay } : {}),
+      emulatorUrl,
       chargeTimeoutMs: c.CHANNEL_CHARGE_TIMEOUT_MS,
       queryIntervalMs: c.CHANNEL_QUERY_INTERVAL_MS,
       queryGiveUpMs: c.CHANNEL_QUERY_GIVE_UP_MS,

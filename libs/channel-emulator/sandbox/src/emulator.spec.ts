@@ -122,7 +122,7 @@ describe('channel emulator HTTP API', () => {
   });
 
   it('defaults to 127.0.0.1:3100 and a 10 s hold', () => {
-    expect(loadEmulatorConfig({})).toEqual({ host: '127.0.0.1', port: 3100, holdMs: 10_000, logLevel: 'info' });
+    expect(loadEmulatorConfig({ CHANNEL_KEYS_DIR: '/nonexistent' })).toEqual({ host: '127.0.0.1', port: 3100, holdMs: 10_000, logLevel: 'info' });
   });
 
   it('takes a channel down and brings it back: charges answer 5xx and record nothing meanwhile', async () => {

@@ -8,6 +8,15 @@ export interface ChannelSettings {
   /** How long a trade the channel has never heard of stays unknown before it counts as failed. */
   queryGiveUpMs: number;
   breaker: BreakerSettings;
+  /** When set, Alipay charges, queries and refunds speak Open API v2 (RSA2) to this gateway. */
+  alipay?: AlipaySettings;
+}
+
+export interface AlipaySettings {
+  gatewayUrl: string;
+  appId: string;
+  merchantPrivateKeyPem: string;
+  platformPublicKeyPem: string;
 }
 
 /** Per channel and operation: when a breaker opens and how long it stays open. */

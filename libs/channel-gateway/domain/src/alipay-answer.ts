@@ -1,0 +1,39 @@
+import type { ChannelAnswer } from './charge-outcome';
+
+/** Alipay's answer codes: 10000 success; 40004 a business failure with a sub_code; 20000 system busy. */
+export const ALIPAY_CODE_SUCCESS = '10000';
+export const ALIPAY_CODE_BUSINESS_FAILED = '40004';
+
+const DECLINE_SUB_CODES: Readonly<Record<string, string>> = {
+  'ACQ.BUYER_BALANCE_NOT_ENOUGH': 'INSUFFICIENT_FUNDS',
+  'ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH': 'INSUFFICIENT_FUNDS',
+  'ACQ.PAYMENT_FAIL': 'PAYMENT_FAIL',
+};
+
+/**
+ * Turns a verified Alipay response into the channel-neutral answer the outcome rules read
+ * (`{ status: SUCCESS | DECLINED | FAILED, ... }`, 404 for a trade Alipay does not know).
+ */
+export function channelAnswerFromAlipay(method: string, r: Record<string, unknown>): ChannelAnswer {
+  const code = String(r.code ?? '');
+  const sub = String(r.sub_code ?? '');
+  if (code === '20000') return { kind: 'http', status: 503, body: { status: 'ERROR', code: sub || 'SYSTEM_BUSY' } };
+  if (code === '40002') return { kind: 'http', status: 400, body: { status: 'ERROR', code: sub, message: r.sub_msg } };
+  if (method === 'alipay.trade.pay') {
+    if (code === ALIPAY_CODE_SUCCESS && r.trade_no) return { kind: 'http', status: 200, body: { status: 'SUCCESS', channelTradeNo: r.trade_no } };
+    if (code === ALIPAY_CODE_BUSINESS_FAILED && DECLINE_SUB_CODES[sub]) return { kind: 'http', status: 200, body: { status: 'DECLINED', code: DECLINE_SUB_CODES[sub] } };
+    // 10003 (waiting for the buyer) and anything unrecognised: the outcome is for a query to tell
+    return { kind: 'http', status: 200, body: { status: 'PENDING', code: sub || code } };
+  }
+  if (method === 'alipay.trade.query') {
+    if (code === ALIPAY_CODE_BUSINESS_FAILED && sub === 'ACQ.TRADE_NOT_EXIST') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
+    if (code === ALIPAY_CODE_SUCCESS && (r.trade_status === 'TRADE_SUCCESS' || r.trade_status === 'TRADE_FINISHED')) {
+      return { kind: 'http', status: 200, body: { status: 'SUCCESS', channelTradeNo: r.trade_no } };
+    }
+    if (code === ALIPAY_CODE_SUCCESS && r.trade_status === 'TRADE_CLOSED') return { kind: 'http', status: 200, body: { status: 'DECLINED', code: 'TRADE_CLOSED' } };
+    return { kind: 'http', status: 200, body: { status: 'PENDING', code: String(r.trade_status ?? sub) } };
+  }
+  // alipay.trade.refund: fund_change Y means the money moved
+  if (code === ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: r.refund_no ?? r.out_request_no } };
+  return { kind: 'http', status: 200, body: { status: 'FAILED', code: sub || code } };
+}
