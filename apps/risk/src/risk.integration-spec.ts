@@ -40,47 +40,77 @@ describe('risk on the real broker and database', () => {
     await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
-  it('approves an ordinary payment and rejects one over the single limit', async () => {
+  const big = request('5000001');
+  const small = request('1200');
+  /** Waits past the first decision so a wrongly repeated one would have time to arrive. */
+  const settle = () => new Promise((res) => setTimeout(res, 750));
+
+  it('approves at the single limit and rejects one minor unit over it', async () => {
     const ok = request('5000000');
-    const big = request('5000001');
     await upstream.sendEvent(requested, ok.paymentId, ok);
     await upstream.sendEvent(requested, big.paymentId, big);
-    expect((await decisionFor(ok.paymentId)).value).toMatchObject({ decision: 'approve', score: 0 });
-    expect((await decisionFor(big.paymentId)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_SINGLE_LIMIT_EXCEEDED' } });
+    expect((await decisionFor(ok.paymentId)).value).toMatchObject({ decision: 'approve', score: 0, reasons: [] });
+    expect((await decisionFor(big.paymentId)).value).toMatchObject({
+      decision: 'reject',
+      score: 1000,
+      reasons: [{ ruleId: 'single-limit' }],
+      rejectReason: { code: 'RISK_SINGLE_LIMIT_EXCEEDED', retryable: false },
+    });
     const stored = await app.inject({ method: 'GET', url: `/risk/decisions/${big.paymentId}` });
+    expect(stored.statusCode).toBe(200);
     expect(stored.json()).toMatchObject({ decision: 'reject', amountMinor: '5000001', reasons: [{ ruleId: 'single-limit' }] });
   });
 
-  it('decides once per event id, and answers a repeated request with the same decision', async () => {
-    const r = request('1200');
-    const id = await upstream.sendEvent(requested, r.paymentId, r);
-    await upstream.sendEvent(requested, r.paymentId, r, { id });
-    await upstream.sendEvent(requested, r.paymentId, r); // same payment, new event id
-    await waitFor(() => (decisionsFor(r.paymentId).length >= 2 ? true : undefined), 20_000, 'the repeated decision');
-    await new Promise((res) => setTimeout(res, 500));
-    const decisions = decisionsFor(r.paymentId);
-    expect(decisions).toHaveLength(2);
-    expect(new Set(decisions.map((d) => JSON.stringify(d.value)))).toHaveProperty('size', 1);
+  it('decides once when the same event id is delivered twice', async () => {
+    const id = await upstream.sendEvent(requested, small.paymentId, small);
+    await upstream.sendEvent(requested, small.paymentId, small, { id });
+    await decisionFor(small.paymentId);
+    await settle();
+    expect(decisionsFor(small.paymentId)).toHaveLength(1);
+  });
+
+  it('answers a new request for a decided payment with the stored decision, not a new one', async () => {
+    // the amounts changed: deciding anew would flip both outcomes
+    await upstream.sendEvent(requested, small.paymentId, { ...small, amountMinor: '9000000' });
+    await upstream.sendEvent(requested, big.paymentId, { ...big, amountMinor: '100' });
+    for (const paymentId of [small.paymentId, big.paymentId]) {
+      await waitFor(() => (decisionsFor(paymentId).length >= 2 ? true : undefined), 20_000, `the repeated decision for ${paymentId}`);
+    }
+    await settle();
+    for (const paymentId of [small.paymentId, big.paymentId]) {
+      const [first, second, ...more] = decisionsFor(paymentId);
+      expect(more).toHaveLength(0);
+      expect(second?.value).toEqual(first?.value);
+    }
+    expect(decisionsFor(small.paymentId)[1]?.value).toMatchObject({ decision: 'approve' });
+    expect(decisionsFor(big.paymentId)[1]?.value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_SINGLE_LIMIT_EXCEEDED' } });
     const stats = (await app.inject({ method: 'GET', url: '/risk/stats' })).json();
-    expect(stats).toMatchObject({ assessed: 3, approved: 2, rejected: 1 });
+    expect(stats).toMatchObject({ assessed: 3, approved: 2, review: 0, rejected: 1 });
     expect(stats.pRisk).toBeCloseTo(1 / 3);
   });
 
-  it('dead-letters a malformed request and keeps deciding', async () => {
-    await upstream.sendEvent(requested, 'bad', { ...request('100'), paymentId: 'not-a-uuid' });
+  it('dead-letters a malformed request and keeps deciding the ones behind it', async () => {
     const after = request('300');
+    // same key, so the good request waits behind the bad one on one partition
+    await upstream.sendEvent(requested, after.paymentId, { ...request('100'), paymentId: 'not-a-uuid' });
     await upstream.sendEvent(requested, after.paymentId, after);
-    await decisionFor(after.paymentId);
+    expect((await decisionFor(after.paymentId)).value).toMatchObject({ decision: 'approve' });
     const dlq = await waitFor(() => collector.on(`${requested}.dlq`)[0], 20_000, 'dead letter');
     expect(dlq.headers[DLQ_HEADERS.reason]).toContain('paymentId');
   });
 
   it('answers HTTP with stable errors, health and metrics', async () => {
-    expect((await app.inject({ method: 'GET', url: '/risk/decisions/nope' })).json().error.code).toBe('VALIDATION_FAILED');
-    expect((await app.inject({ method: 'GET', url: `/risk/decisions/${randomUUID()}` })).statusCode).toBe(404);
+    const invalid = await app.inject({ method: 'GET', url: '/risk/decisions/nope' });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error.code).toBe('VALIDATION_FAILED');
+    const absent = await app.inject({ method: 'GET', url: `/risk/decisions/${randomUUID()}` });
+    expect(absent.statusCode).toBe(404);
+    expect(absent.json().error.code).toBe('RESOURCE_NOT_FOUND');
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    // 4 assessed so far (3 approved, 1 rejected)
+    // 4 assessed so far (3 approved, 1 rejected); repeated requests are not counted again
+    expect(metrics).toMatch(/paystream_risk_assessments_total\{[^}]*decision="approve"[^}]*\} 3\n/);
+    expect(metrics).toMatch(/paystream_risk_assessments_total\{[^}]*decision="reject"[^}]*\} 1\n/);
     expect(metrics).toMatch(/paystream_p_risk\{[^}]*\} 0\.25\n/);
   });
 });

@@ -1,7 +1,8 @@
-import type { ErrorCode, FailureReason, RiskDecision } from '@paystream/contracts';
+import { ERROR_CODES, isErrorCode, type FailureReason, type RiskDecision } from '@paystream/contracts';
 import type { Assessment } from '@paystream/risk/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
+/** A decision as stored, with the payment it was made for. */
 export interface StoredDecision extends Assessment {
   paymentId: string;
   orderId: string;
@@ -28,8 +29,10 @@ interface Row {
 }
 
 function toDecision(r: Row): StoredDecision {
+  if (r.reject_code !== null && !isErrorCode(r.reject_code)) throw new Error(`risk decision ${r.payment_id} has an unknown reject code ${r.reject_code}`);
+  // retryability belongs to the code, so a re-emitted decision says what the first one said
   const rejectReason: FailureReason | undefined = r.reject_code
-    ? { code: r.reject_code as ErrorCode, message: r.reject_message ?? '', retryable: false }
+    ? { code: r.reject_code, message: r.reject_message ?? '', retryable: ERROR_CODES[r.reject_code].retryable }
     : undefined;
   return {
     paymentId: r.payment_id,
@@ -75,6 +78,7 @@ export class RiskDecisionRepository {
     return { decision: existing, created: false };
   }
 
+  /** The payment's decision, if it has one. */
   async find(tx: EntityManager, paymentId: string): Promise<StoredDecision | undefined> {
     const rows: Row[] = await tx.query(`SELECT * FROM risk_decision WHERE payment_id = $1`, [paymentId]);
     return rows[0] ? toDecision(rows[0]) : undefined;

@@ -23,6 +23,12 @@ export class AssessPaymentConsumer implements OnModuleInit {
         const assessment = assess({ paymentId: r.paymentId, userId: r.userId, merchantId: r.merchantId, amountMinor, currency: r.currency });
         // a payment asked about twice (a new event id) gets the decision it got the first time
         const { decision, created } = await this.decisions.insertIfAbsent(tx, { ...r, amountMinor, ...assessment });
+        const differs: string[] = (['orderId', 'merchantId', 'userId', 'currency'] as const).filter((f) => decision[f] !== r[f]);
+        if (decision.amountMinor !== amountMinor) differs.push('amountMinor');
+        if (!created && differs.length > 0) {
+          // the first decision stands; a changed request for the same payment is an upstream bug worth seeing
+          this.platform.logger.warn({ paymentId: r.paymentId, orderId: r.orderId, differs }, 'repeated assessment request differs from the decided one');
+        }
         const traceparent = nextTraceparent(event.traceparent);
         await this.platform.outbox.enqueue(
           tx,
