@@ -61,3 +61,12 @@ export function failureReason(code: ErrorCode, detail?: string): FailureReason {
   const def = ERROR_CODES[code];
   return { code, message: detail ? `${def.messageEn} (${detail})` : def.messageEn, retryable: def.retryable };
 }
+
+/**
+ * A failure read back from storage: the code must still be in the catalogue, and whether retrying
+ * may help comes from the catalogue (so a re-emitted failure says what the first one said).
+ */
+export function storedFailure(code: string, message: string | null): FailureReason {
+  if (!isErrorCode(code)) throw new Error(`unknown failure code ${code} in storage`);
+  return { code, message: message ?? '', retryable: ERROR_CODES[code].retryable };
+}

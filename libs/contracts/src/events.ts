@@ -11,6 +11,7 @@ import {
   uuidSchema,
 } from './primitives';
 import { TOPICS, type TopicName } from './topics';
+import { describeIssues } from './validation';
 
 const errorCodeSchema = z
   .string()
@@ -241,6 +242,6 @@ export function checkEventPayload<T extends TopicName>(topic: T, payload: unknow
   const schema = EVENT_SCHEMAS[topic] as unknown as z.ZodType<EventPayload<T>>;
   const result = schema.safeParse(payload);
   if (result.success) return { ok: true, value: result.data };
-  const reason = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+  const reason = describeIssues(result.error.issues);
   return { ok: false, reason: `schema violation on ${topic}: ${reason}` };
 }

@@ -3,3 +3,4 @@ export * from './headers';
 export * from './primitives';
 export * from './errors';
 export * from './events';
+export * from './validation';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { CHANNELS, currencySchema, positiveAmountMinorSchema } from '@paystream/contracts';
+import { CHANNELS, currencySchema, describeIssues, positiveAmountMinorSchema } from '@paystream/contracts';
 import type { Logger } from '@paystream/shared/observability';
 import { ChannelSandbox } from './channel-sandbox';
 
@@ -22,7 +22,7 @@ const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amount
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
   void reply.status(400);
-  return { status: 'ERROR', code: 'INVALID_REQUEST', message: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  return { status: 'ERROR', code: 'INVALID_REQUEST', message: describeIssues(error.issues) };
 }
 
 /** The plain-HTTP face of the channels and the bank (signed protocols come with the channel issue). */

@@ -1,4 +1,4 @@
-import type { Channel, ErrorCode, FailureReason } from '@paystream/contracts';
+import { storedFailure, type Channel, type FailureReason } from '@paystream/contracts';
 import type { RefundResult } from '@paystream/channel-gateway/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
@@ -33,7 +33,7 @@ function toRefund(r: Row): ChannelRefund {
     amountMinor: toBigInt(r.amount_minor),
     status: r.status,
     channelRefundNo: r.channel_refund_no,
-    failure: r.failure_code ? { code: r.failure_code as ErrorCode, message: r.failure_message ?? '', retryable: true } : null,
+    failure: r.failure_code ? storedFailure(r.failure_code, r.failure_message) : null,
     createdAt: r.created_at,
   };
 }

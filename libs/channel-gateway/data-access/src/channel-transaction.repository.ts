@@ -1,4 +1,4 @@
-import { ERROR_CODES, isErrorCode, type Channel, type FailureReason } from '@paystream/contracts';
+import { storedFailure, type Channel, type FailureReason } from '@paystream/contracts';
 import type { ChannelTransactionStatus, ChargeResult } from '@paystream/channel-gateway/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
@@ -48,7 +48,7 @@ function toTransaction(r: Row): ChannelTransaction {
     currency: r.currency,
     status: r.status,
     channelTradeNo: r.channel_trade_no,
-    failure: failureOf(r),
+    failure: r.failure_code ? storedFailure(r.failure_code, r.failure_message) : null,
     queryAttempts: r.query_attempts,
     routingReasons: r.routing_reasons ?? [],
     createdAt: r.created_at,
@@ -56,11 +56,6 @@ function toTransaction(r: Row): ChannelTransaction {
   };
 }
 
-function failureOf(r: Row): FailureReason | null {
-  if (!r.failure_code) return null;
-  if (!isErrorCode(r.failure_code)) throw new Error(`channel transaction ${r.payment_id} has an unknown failure code ${r.failure_code}`);
-  return { code: r.failure_code, message: r.failure_message ?? '', retryable: ERROR_CODES[r.failure_code].retryable };
-}
 
 /** Channel transactions in channel-gateway's own database. */
 export class ChannelTransactionRepository {

@@ -1,4 +1,4 @@
-import type { ErrorCode, FailureReason } from '@paystream/contracts';
+import { storedFailure, type FailureReason } from '@paystream/contracts';
 import type { RefundStatus } from '@paystream/order-payment/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
@@ -42,7 +42,7 @@ function toRefund(r: Row): Refund {
     status: r.status,
     reason: r.reason,
     channelRefundNo: r.channel_refund_no,
-    failure: r.failure_code ? { code: r.failure_code as ErrorCode, message: r.failure_message ?? '', retryable: true } : null,
+    failure: r.failure_code ? storedFailure(r.failure_code, r.failure_message) : null,
     idempotencyKey: r.idempotency_key,
     requestHash: r.request_hash,
     createdAt: r.created_at,

@@ -1,4 +1,4 @@
-import { ERROR_CODES, isErrorCode, type FailureReason, type RiskDecision } from '@paystream/contracts';
+import { storedFailure, type FailureReason, type RiskDecision } from '@paystream/contracts';
 import type { Assessment } from '@paystream/risk/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
@@ -29,11 +29,8 @@ interface Row {
 }
 
 function toDecision(r: Row): StoredDecision {
-  if (r.reject_code !== null && !isErrorCode(r.reject_code)) throw new Error(`risk decision ${r.payment_id} has an unknown reject code ${r.reject_code}`);
   // retryability belongs to the code, so a re-emitted decision says what the first one said
-  const rejectReason: FailureReason | undefined = r.reject_code
-    ? { code: r.reject_code, message: r.reject_message ?? '', retryable: ERROR_CODES[r.reject_code].retryable }
-    : undefined;
+  const rejectReason: FailureReason | undefined = r.reject_code ? storedFailure(r.reject_code, r.reject_message) : undefined;
   return {
     paymentId: r.payment_id,
     orderId: r.order_id,

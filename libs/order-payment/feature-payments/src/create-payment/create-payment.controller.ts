@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { describeIssues } from '@paystream/contracts';
 import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { paymentView } from '../payment.view';
@@ -31,7 +32,7 @@ export class CreatePaymentController {
     if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
     const body = createPaymentBodySchema.safeParse(rawBody);
     if (!body.success) {
-      throw new ApiError('VALIDATION_FAILED', body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+      throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     }
     const hash = requestHash(body.data);
     const attempt = () =>

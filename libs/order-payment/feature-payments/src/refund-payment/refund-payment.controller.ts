@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { positiveAmountMinorSchema, TOPICS, uuidSchema } from '@paystream/contracts';
+import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
 import { checkRefund } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
@@ -50,7 +50,7 @@ export class RefundPaymentController {
     const key = idempotencyKeySchema.safeParse(rawKey);
     if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
     const body = refundBodySchema.safeParse(rawBody);
-    if (!body.success) throw new ApiError('VALIDATION_FAILED', body.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const hash = createHash('sha256').update(`${paymentId}|${body.data.amountMinor}|${body.data.reason ?? ''}`).digest('hex');
     const amountMinor = BigInt(body.data.amountMinor);
     const traceparent = nextTraceparent(traceparentIn);
