@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Channel } from '@paystream/contracts';
 import type { ChannelAnswer } from '@paystream/channel-gateway/domain';
-import { callJson, HttpCallError } from '@paystream/shared/platform';
+import { callJson } from '@paystream/shared/platform';
 import { alipayAmount } from '@paystream/shared/channel-protocols';
 import { AlipayClient } from './alipay.client';
 import { ChannelBreakers } from './channel-breakers';
+import { channelCall } from './channel-call';
 import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 
 /** The buyer's payment code the sandbox presents for barcode payments (Alipay codes start with 25-30). */
@@ -66,13 +67,10 @@ export class ChannelClient implements OnApplicationShutdown {
     this.breakers.shutdown();
   }
 
-  private async call(url: string, body: unknown, timeoutMs: number): Promise<ChannelAnswer> {
-    try {
+  private call(url: string, body: unknown, timeoutMs: number): Promise<ChannelAnswer> {
+    return channelCall(async () => {
       const answer = await callJson(url, { body, timeoutMs });
       return { kind: 'http', status: answer.status, body: answer.body };
-    } catch (error) {
-      if (error instanceof HttpCallError) return error.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'network', detail: error.message };
-      throw error;
-    }
+    });
   }
 }

@@ -14,17 +14,24 @@ export interface HttpAnswer<T = unknown> {
   body: T | undefined;
 }
 
+export interface HttpCallOptions {
+  method?: 'GET' | 'POST';
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}
+
 /**
- * A JSON call with a deadline. Any HTTP answer is returned (the caller maps statuses); no answer
- * throws HttpCallError saying whether the request may have reached the other side ('timeout').
+ * A call with a deadline whose answer comes back as the exact text received (signatures are computed
+ * over it). Any HTTP answer is returned; no whole answer throws HttpCallError saying whether the
+ * request may have reached the other side ('timeout') or never left ('network').
  */
-export async function callJson<T = unknown>(url: string, options: { method?: 'GET' | 'POST'; body?: unknown; timeoutMs: number; headers?: Record<string, string> }): Promise<HttpAnswer<T>> {
+export async function callText(url: string, options: HttpCallOptions & { body?: string }): Promise<{ status: number; text: string }> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      headers: options.headers,
+      body: options.body,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error) {
@@ -32,12 +39,23 @@ export async function callJson<T = unknown>(url: string, options: { method?: 'GE
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new HttpCallError('timeout', `${url}: no answer within ${options.timeoutMs} ms`);
     throw new HttpCallError('network', `${url}: ${e.cause?.code ?? e.message}`);
   }
-  const text = await res.text().catch(() => '');
-  let body: T | undefined;
   try {
-    body = text ? (JSON.parse(text) as T) : undefined;
+    return { status: res.status, text: await res.text() };
   } catch {
-    body = undefined;
+    throw new HttpCallError('timeout', `${url}: the answer was cut off`);
   }
-  return { status: res.status, body };
+}
+
+/** A JSON call with a deadline (see callText); a body that is not JSON comes back as undefined. */
+export async function callJson<T = unknown>(url: string, options: HttpCallOptions & { body?: unknown }): Promise<HttpAnswer<T>> {
+  const { body, ...rest } = options;
+  const { status, text } = await callText(url, {
+    ...rest,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...rest.headers } }),
+  });
+  try {
+    return { status, body: text ? (JSON.parse(text) as T) : undefined };
+  } catch {
+    return { status, body: undefined };
+  }
 }
