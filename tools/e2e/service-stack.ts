@@ -3,27 +3,14 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
+import { SERVICES, type ServiceName } from '@paystream/shared/platform';
 import { testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
-export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment'] as const;
+/** Start order: the emulator first (the gateway and settlement call it), order-payment last. */
+export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment'] as const satisfies readonly ServiceName[];
 export type StackService = (typeof STACK_SERVICES)[number];
-
-const ENV_PREFIX: Record<StackService, string> = {
-  'order-payment': 'ORDER_PAYMENT',
-  'channel-gateway': 'CHANNEL_GATEWAY',
-  risk: 'RISK',
-  settlement: 'SETTLEMENT',
-  'channel-emulator': 'CHANNEL_EMULATOR',
-};
-const DATABASE: Record<StackService, string | undefined> = {
-  'order-payment': 'paystream_order_payment',
-  'channel-gateway': 'paystream_channel_gateway',
-  risk: 'paystream_risk',
-  settlement: 'paystream_settlement',
-  'channel-emulator': undefined,
-};
 
 /** How long a service may take to answer /health after it was spawned. */
 const SERVICE_READY_TIMEOUT_MS = 60_000;
@@ -65,7 +52,7 @@ export class ServiceStack {
   }
 
   databaseUrl(service: StackService): string {
-    return testDatabaseUrl(DATABASE[service]);
+    return testDatabaseUrl(SERVICES[service].database);
   }
 
   async start(): Promise<void> {
@@ -123,9 +110,9 @@ export class ServiceStack {
       CHANNEL_KEYS_DIR: this.keysDir,
       ...this.extraEnv,
     };
-    for (const s of STACK_SERVICES) env[`${ENV_PREFIX[s]}_PORT`] = String(this.ports[s]);
-    const db = DATABASE[service];
-    if (db) env[`${ENV_PREFIX[service]}_DATABASE_URL`] = testDatabaseUrl(db);
+    for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
+    const { database, envPrefix } = SERVICES[service];
+    if (database) env[`${envPrefix}_DATABASE_URL`] = testDatabaseUrl(database);
     const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
       cwd: ROOT,

@@ -1,13 +1,15 @@
+import { SERVICES, type ServiceName } from '@paystream/shared/platform';
+
 /** Where the demo finds each service's HTTP API (the same port variables the services read). */
 export function serviceUrls(env: Record<string, string | undefined> = process.env) {
   const host = env.HOST ?? '127.0.0.1';
-  const url = (v: string | undefined, port: number) => `http://${host}:${v ?? port}`;
+  const url = (s: ServiceName) => `http://${host}:${env[`${SERVICES[s].envPrefix}_PORT`] ?? SERVICES[s].port}`;
   return {
-    orderPayment: url(env.ORDER_PAYMENT_PORT, 3001),
-    channelGateway: url(env.CHANNEL_GATEWAY_PORT, 3002),
-    risk: url(env.RISK_PORT, 3003),
-    settlement: url(env.SETTLEMENT_PORT, 3004),
-    channelEmulator: url(env.CHANNEL_EMULATOR_PORT, 3100),
+    orderPayment: url('order-payment'),
+    channelGateway: url('channel-gateway'),
+    risk: url('risk'),
+    settlement: url('settlement'),
+    channelEmulator: url('channel-emulator'),
   };
 }
 
