@@ -11,7 +11,8 @@ export interface ChannelHealth {
 
 /** What routing knows of a channel: what it costs the merchant and the largest charge it takes. */
 export interface ChannelProfile {
-  feeBps: number;
+  /** The channel's fee in basis points, like settlement's fee_bps (bigint: it multiplies money). */
+  feeBps: bigint;
   amountMaxMinor: bigint;
   currencies: readonly string[];
 }
@@ -21,9 +22,9 @@ export const DEFAULT_CHANNEL: Channel = 'alipay';
 
 /** Channel terms for routing (fee rates as typically contracted; the largest single charge each takes). */
 export const CHANNEL_PROFILES: Readonly<Record<Channel, ChannelProfile>> = {
-  alipay: { feeBps: 55, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
-  wechatpay: { feeBps: 60, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
-  unionpay: { feeBps: 60, amountMaxMinor: 100_000_000n, currencies: ['CNY'] },
+  alipay: { feeBps: 55n, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
+  wechatpay: { feeBps: 60n, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
+  unionpay: { feeBps: 60n, amountMaxMinor: 100_000_000n, currencies: ['CNY'] },
 };
 
 /** A recent success rate below this makes a channel a last resort, whatever its fee. */
@@ -56,9 +57,9 @@ export function routeCharge(charge: ChargeToRoute, healthOf: (c: Channel) => Cha
   }
   const candidates = CHANNELS.filter((c) => c !== charge.requested && fits(c) && healthOf(c).breaker !== 'open');
   if (candidates.length === 0) return { ok: false, reasons: [...reasons, 'no channel with a closed breaker takes this charge'] };
-  const rank = (c: Channel) => {
+  const rank = (c: Channel): bigint[] => {
     const h = healthOf(c);
-    return [h.breaker === 'closed' ? 0 : 1, (h.successRate ?? 1) >= CHANNEL_SUCCESS_RATE_MIN ? 0 : 1, profiles[c].feeBps, c === DEFAULT_CHANNEL ? 0 : 1, CHANNELS.indexOf(c)];
+    return [h.breaker === 'closed' ? 0n : 1n, (h.successRate ?? 1) >= CHANNEL_SUCCESS_RATE_MIN ? 0n : 1n, profiles[c].feeBps, c === DEFAULT_CHANNEL ? 0n : 1n, BigInt(CHANNELS.indexOf(c))];
   };
   const [best] = [...candidates].sort((a, b) => compareTuples(rank(a), rank(b)));
   const h = healthOf(best!);
@@ -68,7 +69,7 @@ export function routeCharge(charge: ChargeToRoute, healthOf: (c: Channel) => Cha
   return { ok: true, channel: best!, reasons };
 }
 
-function compareTuples(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+function compareTuples(a: bigint[], b: bigint[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
   return 0;
 }
