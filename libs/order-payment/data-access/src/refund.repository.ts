@@ -1,5 +1,5 @@
 import { storedFailure, type FailureReason } from '@paystream/contracts';
-import type { RefundStatus } from '@paystream/order-payment/domain';
+import { refundStatusesLeadingTo, type RefundStatus } from '@paystream/order-payment/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface Refund {
@@ -66,11 +66,6 @@ export class RefundRepository {
     return rows[0] ? toRefund(rows[0]) : undefined;
   }
 
-  async findById(tx: EntityManager, id: string, opts: { forUpdate?: boolean } = {}): Promise<Refund | undefined> {
-    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE id = $1 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id]);
-    return rows[0] ? toRefund(rows[0]) : undefined;
-  }
-
   async forPayment(tx: EntityManager, paymentId: string): Promise<Refund[]> {
     const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE payment_id = $1 ORDER BY created_at, id`, [paymentId]);
     return rows.map(toRefund);
@@ -90,17 +85,18 @@ export class RefundRepository {
     return BigInt(row?.total ?? '0');
   }
 
-  /** Guarded: only a REQUESTED refund completes. */
+  /** Guarded by the refund state table: only a refund still in flight completes. */
   async complete(tx: EntityManager, id: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
     const [rows]: [Row[], number] = await tx.query(
       `UPDATE refund SET status = $2, channel_refund_no = $3, failure_code = $4, failure_message = $5, updated_at = now()
-        WHERE id = $1 AND status = 'REQUESTED' RETURNING *`,
+        WHERE id = $1 AND status = ANY($6::text[]) RETURNING *`,
       [
         id,
         outcome.status,
         outcome.status === 'SUCCEEDED' ? (outcome.channelRefundNo ?? null) : null,
         outcome.status === 'FAILED' ? outcome.failure.code : null,
         outcome.status === 'FAILED' ? outcome.failure.message : null,
+        refundStatusesLeadingTo(outcome.status),
       ],
     );
     return rows[0] ? toRefund(rows[0]) : undefined;

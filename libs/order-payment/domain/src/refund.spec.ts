@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkRefund, statusAfterRefunds } from './refund';
+import { checkRefund, refundStatusesLeadingTo, statusAfterRefunds } from './refund';
 import type { PaymentStatus } from './payment-status';
 
 const paid = (status: PaymentStatus = 'SUCCEEDED') => ({ status, amountMinor: 10_000n });
@@ -33,5 +33,11 @@ describe('refund rules', () => {
   it('moves to REFUNDED only when everything was refunded', () => {
     expect(statusAfterRefunds(10_000n, 9_999n)).toBe('PARTIALLY_REFUNDED');
     expect(statusAfterRefunds(10_000n, 10_000n)).toBe('REFUNDED');
+  });
+
+  it('completes only a refund in flight', () => {
+    expect(refundStatusesLeadingTo('SUCCEEDED')).toEqual(['REQUESTED']);
+    expect(refundStatusesLeadingTo('FAILED')).toEqual(['REQUESTED']);
+    expect(refundStatusesLeadingTo('REQUESTED')).toEqual([]);
   });
 });

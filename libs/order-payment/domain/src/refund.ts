@@ -12,6 +12,11 @@ export const refundTransitions = {
   FAILED: [],
 } as const satisfies Record<RefundStatus, readonly RefundStatus[]>;
 
+/** The statuses a refund may move to `to` from (for guarded updates). */
+export function refundStatusesLeadingTo(to: RefundStatus): RefundStatus[] {
+  return REFUND_STATUSES.filter((s) => (refundTransitions[s] as readonly RefundStatus[]).includes(to));
+}
+
 /**
  * Whether `amountMinor` may be refunded now. Refunds in flight count as if done, so concurrent
  * requests can never add up to more than was captured.

@@ -51,10 +51,4 @@ export class LedgerRepository {
       entries: counts?.entries ?? 0,
     };
   }
-
-  /** An account's balance in minor units (debits positive). */
-  async balanceOf(tx: EntityManager, accountId: string): Promise<bigint> {
-    const [row]: { total: string | null }[] = await tx.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = $1`, [accountId]);
-    return BigInt(row?.total ?? '0');
-  }
 }

@@ -27,15 +27,3 @@ export function verifyUnionpay(params: UnionpayParams, publicKeyPem: string): bo
   const digest = createHash('sha256').update(unionpaySignContent(params), 'utf8').digest('hex');
   return rsaSha256Verify(digest, params.signature, publicKeyPem);
 }
-
-/** ACP respCodes that mean "in process / outcome unknown": query again later. */
-export const UNIONPAY_IN_PROCESS_CODES: readonly string[] = ['03', '04', '05'];
-
-/** Form encoding of ACP messages (`k=v&...`, URL-encoded values). */
-export function encodeUnionpayForm(params: UnionpayParams): string {
-  return new URLSearchParams(params).toString();
-}
-
-export function decodeUnionpayForm(body: string): UnionpayParams {
-  return Object.fromEntries(new URLSearchParams(body));
-}
