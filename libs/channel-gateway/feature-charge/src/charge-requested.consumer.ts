@@ -3,7 +3,7 @@ import { TOPICS, type Channel, type ChannelChargeRequested } from '@paystream/co
 import { ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
 import { chargeResultOf, DEFAULT_CHANNEL, routeCharge, settlesUnknown, type ChargeResult } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
-import type { EntityManager } from '@paystream/shared/persistence';
+import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
@@ -75,7 +75,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       result,
     );
     if (recorded.created) {
-      this.metrics.charges.inc({ channel, outcome: result.outcome });
+      afterCommit(tx, () => this.metrics.charges.inc({ channel, outcome: result.outcome }));
       return recorded.transaction;
     }
     if (recorded.transaction.status !== 'UNKNOWN' || !settlesUnknown(result)) return recorded.transaction;

@@ -3,6 +3,7 @@ import { TOPICS } from '@paystream/contracts';
 import { ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
 import { queryResultOf } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
@@ -52,13 +53,13 @@ export class UnknownOutcomeWorker implements OnApplicationBootstrap, OnApplicati
       this.metrics.queries.inc({ result: 'pending' });
       return;
     }
-    await this.platform.ds.transaction(async (tx) => {
+    await inTransaction(this.platform.ds, async (tx) => {
       // guarded: whoever settled it first (another worker, a repeated charge request) wins, and nothing is emitted twice
       const resolved = await this.transactions.resolveUnknown(tx, t.paymentId, result);
       if (!resolved) return;
       const traceparent = nextTraceparent();
       await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(resolved), { traceparent });
-      this.metrics.queries.inc({ result: result.outcome });
+      afterCommit(tx, () => this.metrics.queries.inc({ result: result.outcome }));
       this.platform.logger.info(
         { paymentId: t.paymentId, orderId: t.orderId, traceparent, status: resolved.status, failure: resolved.failure?.code, queryAttempts: t.queryAttempts },
         'unknown outcome settled by query',

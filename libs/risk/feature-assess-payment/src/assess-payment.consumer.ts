@@ -3,6 +3,7 @@ import { TOPICS } from '@paystream/contracts';
 import { RiskDecisionRepository } from '@paystream/risk/data-access';
 import { assess } from '@paystream/risk/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { RiskMetrics } from './risk-metrics';
 
@@ -44,7 +45,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
           },
           { traceparent },
         );
-        if (created) this.metrics.assessments.inc({ decision: decision.decision });
+        if (created) afterCommit(tx, () => this.metrics.assessments.inc({ decision: decision.decision }));
         this.platform.logger.info(
           { paymentId: r.paymentId, orderId: r.orderId, traceparent, decision: decision.decision, score: decision.score, repeated: !created },
           'payment assessed',

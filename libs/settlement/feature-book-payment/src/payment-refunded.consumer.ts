@@ -3,6 +3,7 @@ import { TOPICS } from '@paystream/contracts';
 import { LedgerRepository } from '@paystream/settlement/data-access';
 import { postingsForRefund } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -20,7 +21,7 @@ export class PaymentRefundedConsumer implements OnModuleInit {
       handle: async (event, tx) => {
         const r = event.payload;
         const booked = await this.ledger.post(tx, 'refund', `refund:${r.refundId}`, postingsForRefund(r.merchantId, Money.parse(r.amountMinor, r.currency)));
-        if (booked) this.metrics.refundsBooked.inc();
+        if (booked) afterCommit(tx, () => this.metrics.refundsBooked.inc());
         this.platform.logger.info({ paymentId: r.paymentId, orderId: r.orderId, refundId: r.refundId, amountMinor: r.amountMinor, repeated: !booked }, 'refund booked');
       },
     });

@@ -5,6 +5,7 @@ import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository 
 import { feeFor, postingsForPayment } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -36,7 +37,7 @@ export class PaymentSucceededConsumer implements OnModuleInit {
           log.info('payment already booked: nothing to do');
           return;
         }
-        this.metrics.booked.inc();
+        afterCommit(tx, () => this.metrics.booked.inc());
         if (profile.schedule !== 'realtime') {
           log.info({ schedule: profile.schedule, nDays: profile.nDays }, 'payment booked for a scheduled settlement');
           return;
@@ -65,7 +66,7 @@ export class PaymentSucceededConsumer implements OnModuleInit {
           },
           { traceparent },
         );
-        this.metrics.due.inc();
+        afterCommit(tx, () => this.metrics.due.inc());
         log.info({ settlementId: batch.id, grossMinor: gross.toMinorString(), feeMinor: fee.toMinorString(), netMinor: net.toMinorString() }, 'payment booked, settlement due');
       },
     });

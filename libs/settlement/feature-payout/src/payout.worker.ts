@@ -5,6 +5,7 @@ import { SettlementMetrics } from '@paystream/settlement/feature-book-payment';
 import { afterFailedPayout, postingsForPayout, SETTLEMENT_PAYOUT_LEASE_MARGIN_MS } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { BankClient, type PayoutAnswer } from './bank.client';
 import { PAYOUT_SETTINGS, SETTLEMENT_PAYOUT_BATCH_SIZE, type PayoutSettings } from './payout-settings';
@@ -62,7 +63,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
       : { ok: true, payoutRef: 'NOTHING-TO-PAY' };
     const traceparent = nextTraceparent();
     const log = this.platform.logger.child({ settlementId: batch.id, merchantId: batch.merchantId, attempt: batch.attempts, traceparent });
-    await this.platform.ds.transaction(async (tx) => {
+    await inTransaction(this.platform.ds, async (tx) => {
       if (answer.ok) {
         if (!(await this.batches.markCompleted(tx, batch.id, batch.attempts, answer.payoutRef))) {
           log.warn({ payoutRef: answer.payoutRef }, 'settlement claimed again meanwhile; leaving the completion to the current claim');
@@ -75,7 +76,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
           { settlementId: batch.id, merchantId: batch.merchantId, netMinor: batch.netMinor.toString(), currency: batch.currency as Currency, payoutRef: answer.payoutRef },
           { traceparent },
         );
-        this.metrics.completed.inc();
+        afterCommit(tx, () => this.metrics.completed.inc());
         log.info({ netMinor: batch.netMinor.toString(), payoutRef: answer.payoutRef }, 'settlement paid out');
         return;
       }
@@ -97,7 +98,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
         },
         { traceparent },
       );
-      this.metrics.failed.inc();
+      afterCommit(tx, () => this.metrics.failed.inc());
       log.error({ error: answer.error }, 'settlement payout failed for good');
     });
   }

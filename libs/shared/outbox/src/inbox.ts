@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ConsumedEvent, EventHandler } from '@paystream/shared/kafka';
 import type { MessagingMetrics } from '@paystream/shared/observability';
-import type { EntityManager } from '@paystream/shared/persistence';
+import { inTransaction, type EntityManager } from '@paystream/shared/persistence';
 
 /** Records processed event ids per consumer group: the deduplication half of exactly-once effects. */
 export class Inbox {
@@ -43,7 +43,7 @@ export function transactionalHandler<P, Prepared = undefined>(options: Transacti
       if (await inbox.isProcessed(ds.manager, group, event.id)) return duplicate();
       prepared = await options.prepare(event);
     }
-    const processed = await ds.transaction(async (tx) => {
+    const processed = await inTransaction(ds, async (tx) => {
       if (!(await inbox.markProcessed(tx, group, event))) return false;
       await options.handle(event, tx, prepared);
       return true;

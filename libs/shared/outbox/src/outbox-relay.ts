@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { EventProducer, OutgoingEvent } from '@paystream/shared/kafka';
 import type { Logger, MessagingMetrics } from '@paystream/shared/observability';
+import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 
 /** Rows published per relay transaction. */
 export const OUTBOX_BATCH_SIZE_MAX = 200;
@@ -117,7 +118,7 @@ export class OutboxRelay {
 
   /** Publishes what is pending now; returns the number of rows published. */
   async publishBatch(): Promise<number> {
-    return this.ds.transaction(async (tx) => {
+    return inTransaction(this.ds, async (tx) => {
       const rows: OutboxRow[] = await tx.query(
         `SELECT seq, id, topic, key, source, traceparent, payload, occurred_at
            FROM outbox_event WHERE published_at IS NULL
@@ -136,7 +137,9 @@ export class OutboxRelay {
       }));
       await this.producer.publish(events);
       await tx.query(`UPDATE outbox_event SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
-      for (const e of events) this.metrics.outboxPublished.inc({ topic: e.topic });
+      afterCommit(tx, () => {
+        for (const e of events) this.metrics.outboxPublished.inc({ topic: e.topic });
+      });
       return rows.length;
     });
   }

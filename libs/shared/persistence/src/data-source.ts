@@ -54,9 +54,30 @@ async function ensureSchema(url: string, schema: string): Promise<void> {
   }
 }
 
-/** Runs fn in one database transaction (READ COMMITTED); guarded updates are the concurrency control. */
-export function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-  return ds.transaction(fn);
+const committedCallbacks = new WeakMap<EntityManager, (() => void)[]>();
+
+/**
+ * Runs fn in one database transaction (READ COMMITTED); guarded updates are the concurrency control.
+ * What fn registers with afterCommit runs once the transaction committed, never when it rolled back.
+ */
+export async function inTransaction<T>(ds: DataSource, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+  const callbacks: (() => void)[] = [];
+  const result = await ds.transaction(async (tx) => {
+    committedCallbacks.set(tx, callbacks);
+    return fn(tx);
+  });
+  for (const callback of callbacks) callback();
+  return result;
+}
+
+/**
+ * Defers a side effect that must not happen for a rolled-back transaction (a metric, say) until tx
+ * commits; outside inTransaction (autocommit) it runs at once.
+ */
+export function afterCommit(tx: EntityManager, callback: () => void): void {
+  const callbacks = committedCallbacks.get(tx);
+  if (callbacks) callbacks.push(callback);
+  else callback();
 }
 
 /** The number of rows a raw UPDATE/DELETE touched, for guarded writes checked by row count. */

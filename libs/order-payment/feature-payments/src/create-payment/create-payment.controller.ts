@@ -2,6 +2,7 @@ import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { describeIssues } from '@paystream/contracts';
 import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
+import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { paymentView } from '../payment.view';
 import { CreatePaymentHandler } from './create-payment.handler';
@@ -36,7 +37,7 @@ export class CreatePaymentController {
     }
     const hash = requestHash(body.data);
     const attempt = () =>
-      this.platform.ds.transaction(async (tx) => {
+      inTransaction(this.platform.ds, async (tx) => {
         const seen = await this.keys.find(tx, key.data);
         if (seen) {
           if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');

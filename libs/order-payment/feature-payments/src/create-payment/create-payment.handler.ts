@@ -4,7 +4,7 @@ import { TOPICS, type Channel, type Currency } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
 import { isOutcomeFinal, sameTerms, wasCaptured, type Payment } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
-import type { EntityManager } from '@paystream/shared/persistence';
+import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { failedEvent, riskAssessmentRequest, succeededEvent } from '../payment-events';
 import { PaymentMetrics } from '../payment-metrics';
@@ -49,16 +49,17 @@ export class CreatePaymentHandler {
     const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
     if (created) {
       await this.platform.outbox.enqueue(tx, TOPICS.riskAssessmentRequested, riskAssessmentRequest(payment), { traceparent });
-      this.metrics.requested.inc({ source: ctx.source, result: 'created' });
+      afterCommit(tx, () => this.metrics.requested.inc({ source: ctx.source, result: 'created' }));
       log.info({ amountMinor: cmd.amountMinor.toString(), source: ctx.source }, 'payment recorded, risk asked');
       return { kind: 'created', payment };
     }
     if (!sameTerms(payment, cmd)) {
+      // a conflict is counted even though its transaction is rolled back: the request did happen
       this.metrics.requested.inc({ source: ctx.source, result: 'conflict' });
       log.warn({ requested: { ...cmd, amountMinor: cmd.amountMinor.toString() } }, 'order already has a payment on different terms');
       return { kind: 'conflict', payment };
     }
-    this.metrics.requested.inc({ source: ctx.source, result: 'duplicate' });
+    afterCommit(tx, () => this.metrics.requested.inc({ source: ctx.source, result: 'duplicate' }));
     if (!isOutcomeFinal(payment.status)) {
       log.info({ status: payment.status }, 'repeat request for a payment in flight: its outcome will follow');
       return { kind: 'existing', payment, reemitted: false };

@@ -4,6 +4,7 @@ import { PaymentRepository } from '@paystream/order-payment/data-access';
 import { onChargeResult } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { failedEvent, succeededEvent } from '../payment-events';
 import { PaymentMetrics } from '../payment-metrics';
@@ -27,7 +28,7 @@ export class ChargeResultConsumer implements OnModuleInit {
         const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
         const transition = onChargeResult(payment, c);
         if (transition.kind === 'conflict') {
-          this.metrics.conflicts.inc();
+          afterCommit(tx, () => this.metrics.conflicts.inc());
           log.error({ outcome: c.outcome, status: payment.status, channelTradeNo: c.channelTradeNo }, transition.reason);
           return;
         }
@@ -39,10 +40,10 @@ export class ChargeResultConsumer implements OnModuleInit {
         if (!moved) throw new Error(`payment ${payment.id} changed under a row lock`);
         if (moved.status === 'SUCCEEDED') {
           await this.platform.outbox.enqueue(tx, TOPICS.paymentSucceeded, succeededEvent(moved), { traceparent });
-          this.metrics.outcome('succeeded', moved.createdAt);
+          afterCommit(tx, () => this.metrics.outcome('succeeded', moved.createdAt));
         } else if (moved.status === 'FAILED') {
           await this.platform.outbox.enqueue(tx, TOPICS.paymentFailed, failedEvent(moved), { traceparent });
-          this.metrics.outcome('failed', moved.createdAt, moved.failure?.code);
+          afterCommit(tx, () => this.metrics.outcome('failed', moved.createdAt, moved.failure?.code));
         }
         log.info({ outcome: c.outcome, status: moved.status, channel: c.channel }, 'charge result applied');
       },

@@ -4,6 +4,7 @@ import { PaymentRepository } from '@paystream/order-payment/data-access';
 import { onRiskDecision } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { chargeRequest, failedEvent } from '../payment-events';
 import { PaymentMetrics } from '../payment-metrics';
@@ -36,7 +37,7 @@ export class RiskDecisionConsumer implements OnModuleInit {
           await this.platform.outbox.enqueue(tx, TOPICS.channelChargeRequested, chargeRequest(moved), { traceparent });
         } else if (moved.status === 'REJECTED') {
           await this.platform.outbox.enqueue(tx, TOPICS.paymentFailed, failedEvent(moved), { traceparent });
-          this.metrics.outcome('failed', moved.createdAt, moved.failure?.code);
+          afterCommit(tx, () => this.metrics.outcome('failed', moved.createdAt, moved.failure?.code));
         }
         log.info({ decision: d.decision, score: d.score, status: moved.status }, 'risk decided');
       },

@@ -7,6 +7,7 @@ import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema } from '@
 import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
 import { checkRefund } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { idempotencyKeySchema } from '../create-payment/create-payment.request';
 
@@ -54,7 +55,7 @@ export class RefundPaymentController {
     const hash = createHash('sha256').update(`${paymentId}|${body.data.amountMinor}|${body.data.reason ?? ''}`).digest('hex');
     const amountMinor = BigInt(body.data.amountMinor);
     const traceparent = nextTraceparent(traceparentIn);
-    const outcome = await this.platform.ds.transaction(async (tx) => {
+    const outcome = await inTransaction(this.platform.ds, async (tx) => {
       // the payment row lock serialises refunds of one payment, so their sum is checked against the truth
       const payment = await this.payments.findById(tx, paymentId, { forUpdate: true });
       if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
