@@ -1,10 +1,6 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EMULATOR_LOGGER } from '@paystream/channel-emulator/sandbox';
+import { createEmulatorApp, EMULATOR_LOGGER, loadEmulatorConfig, type EmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import type { Logger } from '@paystream/shared/observability';
-import { AppModule } from './app.module';
-import { loadEmulatorConfig, type EmulatorConfig } from './config';
 
 // Not runService: that one boots a Platform (database, Kafka), and the emulator has neither.
 async function main(): Promise<void> {
@@ -15,10 +11,9 @@ async function main(): Promise<void> {
     process.stderr.write(`channel-emulator refused to start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), new FastifyAdapter(), { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
+  const app = await createEmulatorApp(config);
   await app.listen(config.port, config.host);
-  app.get<Logger>(EMULATOR_LOGGER).info({ host: config.host, port: config.port, holdMs: config.holdMs }, 'channel-emulator listening');
+  app.get<Logger>(EMULATOR_LOGGER).info({ host: config.host, port: config.port, holdMs: config.holdMs, payDelayMs: config.payDelayMs, notifyTimeScale: config.notifyTimeScale }, 'channel-emulator listening');
 }
 
 main().catch((error: unknown) => {

@@ -1,18 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
-import { startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { EmulatorModule, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
-import { CHANNEL_KEY_FILES, ensureChannelKeys, generateRsaKeyPair, signAlipayParams, verifyAlipayResponse } from '@paystream/shared/channel-protocols';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
+import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import {
+  alipayAmount,
+  beijingDateTime,
+  encryptWechatpayResource,
+  ensureChannelKeys,
+  generateRsaKeyPair,
+  loadPlatformKeys,
+  rsaSha256Sign,
+  signAlipayParams,
+  verifyAlipayResponse,
+  wechatpayResponseMessage,
+  type PlatformKeyRing,
+} from '@paystream/shared/channel-protocols';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 
-describe('channel-gateway on the real broker and database, against the channel emulator', () => {
+/** The UnionPay test card of the sandbox (passes Luhn, BIN 622588, last four 3008). */
+const TEST_CARD = { number: '6225 8801 3745 3008', expiry: '1229', cvv: '123' };
+const ALIPAY_APP_ID = '2021000000000001';
+const outTradeNo = (paymentId: string) => paymentId.replace(/-/g, '');
+
+describe('channel-gateway on the real broker and database, against the channel emulator in all three protocols', () => {
   const prefix = uniqueTopicPrefix('gw');
   const schema = uniqueId('gw_');
   const requested = `${prefix}${TOPICS.channelChargeRequested}`;
@@ -21,42 +37,64 @@ describe('channel-gateway on the real broker and database, against the channel e
   let emulator: NestFastifyApplication;
   let config: ReturnType<typeof loadGatewayConfig>;
   let app: NestFastifyApplication;
+  let gatewayUrl: string;
+  let platformKeys: PlatformKeyRing;
   let upstream: RawProducer;
   let collector: TopicCollector;
+  let cardToken: string;
 
-  const request = (amountMinor: string, paymentId = randomUUID()): ChannelChargeRequested => ({
-    paymentId,
-    orderId: `o-${paymentId.slice(0, 8)}`,
-    merchantId: 'm-1',
-    amountMinor,
-    currency: 'CNY',
-    subject: 'tea',
-  });
+  const request = (amountMinor: string, channel?: ChannelChargeRequested['channel'], extra: Partial<ChannelChargeRequested> = {}): ChannelChargeRequested => {
+    const paymentId = randomUUID();
+    return { paymentId, orderId: `o-${paymentId.slice(0, 8)}`, merchantId: 'm-1', amountMinor, currency: 'CNY', subject: 'tea', ...(channel ? { channel } : {}), ...extra };
+  };
   type Completed = { outcome: string; channel: string; channelTradeNo?: string; failure?: { code: string } };
   const resultsFor = (paymentId: string) => collector.on<Completed>(completed, (m) => m.key === paymentId);
   const resultFor = (paymentId: string, n = 1) =>
-    waitFor(() => (resultsFor(paymentId).length >= n ? resultsFor(paymentId)[n - 1] : undefined), 20_000, `result ${n} for ${paymentId}`);
+    waitFor(() => (resultsFor(paymentId).length >= n ? resultsFor(paymentId)[n - 1] : undefined), 25_000, `result ${n} for ${paymentId}`);
+  const finalFor = (paymentId: string) =>
+    waitFor(() => resultsFor(paymentId).find((m) => m.value.outcome !== 'unknown'), 25_000, `final result for ${paymentId}`);
   const emulatorStats = async () => (await emulator.inject({ method: 'GET', url: '/sandbox/stats' })).json();
+  const stored = async (paymentId: string) => (await app.inject({ method: 'GET', url: `/channel-transactions/${paymentId}` })).json();
+  const deliveries = async (paymentId: string) => (await emulator.inject({ method: 'GET', url: `/sandbox/notifications/${outTradeNo(paymentId)}` })).json() as { acknowledged: boolean; reports: string }[];
+  const charge = async (r: ChannelChargeRequested) => {
+    await upstream.sendEvent(requested, r.paymentId, r);
+    return finalFor(r.paymentId);
+  };
+  const notifyAlipay = (params: Record<string, string | number>) =>
+    fetch(`${gatewayUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params as Record<string, string>).toString() }).then((r) => r.text());
+  const alipayNotice = (paymentId: string, amountMinor: bigint, over: Record<string, string> = {}, key = platformKeys.alipay.platformPrivateKeyPem) =>
+    signAlipayParams(
+      { notify_time: beijingDateTime(), notify_type: 'trade_status_sync', notify_id: randomUUID(), app_id: ALIPAY_APP_ID, charset: 'utf-8', version: '1.0', out_trade_no: outTradeNo(paymentId), trade_no: '2026TEST', trade_status: 'TRADE_SUCCESS', total_amount: alipayAmount(amountMinor), ...over },
+      key,
+      { forNotification: true },
+    ) as Record<string, string>;
 
   beforeAll(async () => {
-    ensureChannelKeys(keysDir); // Alipay then speaks Open API v2 (RSA2) between the two
-    emulator = await NestFactory.create<NestFastifyApplication>(
-      EmulatorModule.forRoot(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_EMULATOR_HOLD_MS: '4000', LOG_LEVEL: 'silent' })),
-      new FastifyAdapter(),
-      { logger: false },
-    );
+    ensureChannelKeys(keysDir);
+    platformKeys = loadPlatformKeys(keysDir);
+    emulator = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_EMULATOR_HOLD_MS: '2500', CHANNEL_EMULATOR_PAY_DELAY_MS: '30', LOG_LEVEL: 'silent' }));
     await emulator.listen(0, '127.0.0.1');
-    config = loadGatewayConfig(testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
-      CHANNEL_EMULATOR_URL: await emulator.getUrl(),
-      CHANNEL_KEYS_DIR: keysDir,
-      CHANNEL_CHARGE_TIMEOUT_MS: '1000',
-      CHANNEL_QUERY_INTERVAL_MS: '300',
-      CHANNEL_BREAKER_VOLUME: '4',
-      CHANNEL_BREAKER_RESET_MS: '1500',
-    }));
+    const port = await freePort();
+    gatewayUrl = `http://127.0.0.1:${port}`;
+    config = loadGatewayConfig(
+      testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
+        CHANNEL_EMULATOR_URL: await emulator.getUrl(),
+        CHANNEL_NOTIFY_BASE_URL: gatewayUrl,
+        CHANNEL_KEYS_DIR: keysDir,
+        CHANNEL_CHARGE_TIMEOUT_MS: '1000',
+        CHANNEL_QUERY_INTERVAL_MS: '300',
+        CHANNEL_UNKNOWN_MAX_AGE_MS: '3000',
+        CHANNEL_BREAKER_VOLUME: '4',
+        CHANNEL_BREAKER_RESET_MS: '1500',
+      }),
+    );
     app = await startInProcessApp(AppModule.forRoot(config));
+    await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed, `${requested}.dlq`]).start();
+    const card = await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD });
+    expect(card.statusCode).toBe(201);
+    cardToken = card.json().cardToken;
   });
 
   afterAll(async () => {
@@ -67,51 +105,179 @@ describe('channel-gateway on the real broker and database, against the channel e
     await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
-  it.each([
-    ['an ordinary amount', '1000', 'succeeded', undefined],
-    ['..51', '2051', 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS'],
-    ['..53', '2053', 'failed', 'CHANNEL_UNAVAILABLE'],
-  ])('charges %s -> %s', async (_label, amount, outcome, code) => {
-    const r = request(amount);
-    await upstream.sendEvent(requested, r.paymentId, r);
-    const result = await resultFor(r.paymentId);
-    expect(result.value).toMatchObject({ outcome, channel: 'alipay' });
-    expect(result.value.failure?.code).toBe(code);
-    if (outcome === 'succeeded') expect(result.value.channelTradeNo).toBeTruthy();
-    const stored = (await app.inject({ method: 'GET', url: `/channel-transactions/${r.paymentId}` })).json();
-    expect(stored).toMatchObject({ status: outcome.toUpperCase(), amountMinor: amount });
+  describe('every channel, every plain sandbox amount', () => {
+    const card = () => ({ cardToken });
+    it.each([
+      // the answer and the notification race for a synchronous Alipay charge: either may be first
+      ['alipay', 'an ordinary amount', '1000', 'succeeded', undefined, 'response|notification'],
+      ['alipay', '..51', '2051', 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', 'response'],
+      ['alipay', '..53', '2053', 'failed', 'CHANNEL_UNAVAILABLE', 'response'],
+      ['wechatpay', 'an ordinary amount', '1000', 'succeeded', undefined, 'notification'],
+      ['wechatpay', '..51', '2051', 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', 'query'],
+      ['wechatpay', '..53', '2053', 'failed', 'CHANNEL_UNAVAILABLE', 'response'],
+      ['unionpay', 'an ordinary amount', '1000', 'succeeded', undefined, 'notification'],
+      ['unionpay', '..51', '2051', 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', 'query'],
+      ['unionpay', '..53', '2053', 'failed', 'CHANNEL_UNAVAILABLE', 'response'],
+    ] as const)('%s, %s (%s) -> %s %s, first told by the %s', async (channel, _label, amount, outcome, code, via) => {
+      const r = request(amount, channel, channel === 'unionpay' ? card() : {});
+      const result = await charge(r);
+      expect(result.value).toMatchObject({ outcome, channel });
+      expect(result.value.failure?.code).toBe(code);
+      if (outcome === 'succeeded') expect(result.value.channelTradeNo).toBeTruthy();
+      const t = await stored(r.paymentId);
+      expect(t).toMatchObject({ status: outcome.toUpperCase(), amountMinor: amount, conflicts: [] });
+      expect(via.split('|')).toContain(t.resolvedVia);
+    });
   });
 
-  it('reports a timed-out charge as unknown, then settles it by query', async () => {
-    const r = { ...request('3052'), channel: 'wechatpay' as const };
+  it('stores only a token, the BIN and the last four of a card; a bad number or a foreign BIN gets a stable code', async () => {
+    expect(cardToken).toMatch(/^tok_[0-9a-f]{32}$/);
+    const again = await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD });
+    expect(again.json()).toEqual({ cardToken, bin: '622588', last4: '3008', channel: 'unionpay' });
+    const rows: Record<string, string>[] = await app.get(Platform).ds.query(`SELECT * FROM card_token`);
+    expect(rows).toHaveLength(1);
+    expect(Object.keys(rows[0]!).sort()).toEqual(['bin', 'channel', 'channel_token', 'created_at', 'last4', 'token']);
+    expect(JSON.stringify(rows)).not.toContain('6225880137453008');
+    expect((await app.inject({ method: 'POST', url: '/cards', payload: { ...TEST_CARD, number: '6225880137453009' } })).json()).toMatchObject({ error: { code: 'CARD_INVALID' } });
+    expect((await app.inject({ method: 'POST', url: '/cards', payload: { ...TEST_CARD, number: '4111111111111111' } })).json()).toMatchObject({ error: { code: 'CARD_NOT_SUPPORTED' } });
+    expect((await app.inject({ method: 'POST', url: '/cards', payload: { number: '62', expiry: '13/29' } })).statusCode).toBe(400);
+  });
+
+  it('..52: the answer times out, the outcome is unknown, and the janitor\'s query settles it', async () => {
+    const r = request('3052', 'wechatpay');
     await upstream.sendEvent(requested, r.paymentId, r);
     expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown', failure: { code: 'CHANNEL_OUTCOME_UNKNOWN' } });
-    const settled = await resultFor(r.paymentId, 2);
+    const settled = await finalFor(r.paymentId);
     expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'wechatpay' });
     expect(settled.value.channelTradeNo).toMatch(/^4200/);
+    expect(await stored(r.paymentId)).toMatchObject({ resolvedVia: 'query' });
+    expect(await deliveries(r.paymentId)).toEqual([]); // no notification: only a query tells
   });
 
-  it('settles a stored unknown outcome when the request comes again, without charging twice', async () => {
-    const before = await emulatorStats();
-    const r = request('5052');
+  it('..54: the notification outruns the answer, comes twice and then out of order; one success, nothing flips back', async () => {
+    const r = request('4054', 'alipay');
+    const result = await charge(r);
+    expect(result.value).toMatchObject({ outcome: 'succeeded' });
+    await waitFor(async () => ((await deliveries(r.paymentId)).length >= 3 ? true : undefined), 15_000, 'three notification deliveries');
+    const sent = await deliveries(r.paymentId);
+    expect(sent.map((d) => d.reports).sort()).toEqual(['SUCCESS', 'SUCCESS', 'WAIT_BUYER_PAY']);
+    expect(sent.every((d) => d.acknowledged)).toBe(true);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(resultsFor(r.paymentId).filter((m) => m.value.outcome === 'succeeded')).toHaveLength(1);
+    const t = await stored(r.paymentId);
+    expect(t).toMatchObject({ status: 'SUCCEEDED', resolvedVia: 'notification', notifications: 3, conflicts: [] });
+  });
+
+  it('..55: the notification never arrives; the janitor\'s query tells', async () => {
+    const r = request('5055', 'wechatpay');
+    expect((await charge(r)).value).toMatchObject({ outcome: 'succeeded', channel: 'wechatpay' });
+    expect(await stored(r.paymentId)).toMatchObject({ resolvedVia: 'query' });
+    expect(await deliveries(r.paymentId)).toEqual([]);
+  });
+
+  it('..56: still in process when the janitor gives up; the close finds it paid, and the success stands', async () => {
+    const r = request('6056', 'alipay');
     await upstream.sendEvent(requested, r.paymentId, r);
-    const unknown = await resultFor(r.paymentId, 1);
-    expect(unknown.value).toMatchObject({ outcome: 'unknown' });
+    expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown' });
+    const settled = await finalFor(r.paymentId);
+    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
+    const t = await stored(r.paymentId);
+    expect(t.status).toBe('SUCCEEDED');
+    expect(['query', 'notification']).toContain(t.resolvedVia);
+    expect((await emulator.inject({ method: 'GET', url: `/sandbox/trades/${outTradeNo(r.paymentId)}` })).json()).toMatchObject({ state: 'SUCCESS' });
+    await new Promise((res) => setTimeout(res, 500));
+    expect(resultsFor(r.paymentId).filter((m) => m.value.outcome !== 'unknown')).toHaveLength(1);
+  });
+
+  it('closes a charge the channel never received once it is past the maximum age, and fails it: nothing was charged', async () => {
+    // as after a crash between opening the attempt and calling the channel
+    const r = request('7000', 'wechatpay');
+    await app.get(Platform).ds.query(
+      `INSERT INTO channel_transaction (payment_id, order_id, merchant_id, channel, amount_minor, currency, status, failure_code, failure_message, next_query_at, created_at)
+       VALUES ($1, $2, 'm-1', 'wechatpay', 7000, 'CNY', 'UNKNOWN', 'CHANNEL_OUTCOME_UNKNOWN', 'awaiting the channel', now(), now() - interval '10 seconds')`,
+      [r.paymentId, r.orderId],
+    );
+    const result = await finalFor(r.paymentId);
+    expect(result.value).toMatchObject({ outcome: 'failed', channel: 'wechatpay', failure: { code: 'CHANNEL_TRADE_CLOSED', retryable: true } });
+    expect(await stored(r.paymentId)).toMatchObject({ status: 'FAILED', resolvedVia: 'close', closedAt: expect.any(String) });
+  });
+
+  it('a repeated request while the outcome is unknown asks the channel (a query), never charges again', async () => {
+    const before = await emulatorStats();
+    const r = request('5052', 'alipay');
+    await upstream.sendEvent(requested, r.paymentId, r);
+    expect((await resultFor(r.paymentId, 1)).value).toMatchObject({ outcome: 'unknown' });
     await upstream.sendEvent(requested, r.paymentId, r); // a new event id while the outcome is unknown
-    const settled = await resultFor(r.paymentId, 2);
-    // asked again of the channel that charged, whatever routing would pick now
-    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: unknown.value.channel });
-    // the query worker and the repeated request may both report it; both say the same
+    const settled = await finalFor(r.paymentId);
+    expect(settled.value).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
     await new Promise((res) => setTimeout(res, 800));
-    for (const later of resultsFor(r.paymentId).slice(1)) expect(later.value).toMatchObject({ outcome: 'succeeded', channelTradeNo: settled.value.channelTradeNo });
+    for (const later of resultsFor(r.paymentId).filter((m) => m.value.outcome !== 'unknown')) expect(later.value).toMatchObject({ channelTradeNo: settled.value.channelTradeNo });
     const after = await emulatorStats();
-    expect(after.charges.succeeded - before.charges.succeeded).toBe(1);
+    expect(after.charges.requests - before.charges.requests).toBe(1);
     expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(5052n);
+  });
+
+  describe('notifications that must change nothing', () => {
+    let paid: ChannelChargeRequested;
+    beforeAll(async () => {
+      paid = request('8000', 'alipay');
+      await charge(paid);
+    });
+    const metric = async (result: string) => Number(new RegExp(`paystream_channel_notifications_total\\{[^}]*channel="alipay"[^}]*result="${result}"[^}]*\\} (\\d+)`).exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0);
+
+    it.each([
+      ['signed with another key (tampered)', () => alipayNotice(paid.paymentId, 8000n, {}, generateRsaKeyPair().privateKeyPem), 'bad-signature'],
+      ['stale (notify_time an hour ago)', () => alipayNotice(paid.paymentId, 8000n, { notify_time: beijingDateTime(new Date(Date.now() - 3_600_000)) }), 'stale'],
+      ['for another app id', () => alipayNotice(paid.paymentId, 8000n, { app_id: '2021000000000009' }), 'mismatched-account'],
+      ['for another amount', () => alipayNotice(paid.paymentId, 8001n), 'mismatched-amount'],
+      ['for an order we never sent', () => alipayNotice(randomUUID(), 8000n), 'unknown-trade'],
+    ])('refuses one %s, counts it, changes nothing', async (_label, build, reason) => {
+      const before = await metric(reason);
+      expect(await notifyAlipay(build())).toBe('fail');
+      expect(await metric(reason)).toBe(before + 1);
+      expect(await stored(paid.paymentId)).toMatchObject({ status: 'SUCCEEDED', conflicts: [] });
+    });
+
+    it('acknowledges a fresh duplicate, refuses a replayed copy of the same signed message', async () => {
+      const notice = alipayNotice(paid.paymentId, 8000n);
+      expect(await notifyAlipay(notice)).toBe('success');
+      const replays = await metric('replayed');
+      expect(await notifyAlipay(notice)).toBe('fail');
+      expect(await metric('replayed')).toBe(replays + 1);
+    });
+
+    it('keeps the first final outcome when a valid notification contradicts it: a conflict, alerted and counted', async () => {
+      const closed = alipayNotice(paid.paymentId, 8000n, { trade_status: 'TRADE_CLOSED' });
+      expect(await notifyAlipay(closed)).toBe('success');
+      const t = await stored(paid.paymentId);
+      expect(t.status).toBe('SUCCEEDED');
+      expect(t.conflicts).toEqual([{ storedStatus: 'SUCCEEDED', reportedStatus: 'FAILED', source: 'notification' }]);
+      expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_outcome_conflicts_total\{[^}]*channel="alipay"[^}]*\} 1\n/);
+    });
+
+    it('refuses a WeChat Pay notification whose encrypted resource was tampered with', async () => {
+      const resource = encryptWechatpayResource(JSON.stringify({ mchid: '1900000001', appid: 'wx8888888888888888', out_trade_no: outTradeNo(paid.paymentId), trade_state: 'SUCCESS', amount: { total: 8000 } }), platformKeys.wechatpay.apiV3Key, 'transaction');
+      const body = JSON.stringify({ id: randomUUID(), event_type: 'TRANSACTION.SUCCESS', resource: { ...resource, ciphertext: `A${resource.ciphertext.slice(1)}` } });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(`${gatewayUrl}/notify/wechatpay`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'wechatpay-timestamp': timestamp,
+          'wechatpay-nonce': 'n1',
+          'wechatpay-serial': platformKeys.wechatpay.platformSerialNo,
+          'wechatpay-signature': rsaSha256Sign(wechatpayResponseMessage(timestamp, 'n1', body), platformKeys.wechatpay.platformPrivateKeyPem),
+        },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'FAIL' });
+    });
   });
 
   it('charges once for the same event id twice: one call at the channel, one completed event', async () => {
     const before = await emulatorStats();
-    const r = request('4000');
+    const r = request('4000', 'alipay');
     const id = await upstream.sendEvent(requested, r.paymentId, r);
     await upstream.sendEvent(requested, r.paymentId, r, { id });
     expect((await resultFor(r.paymentId)).value).toMatchObject({ outcome: 'succeeded' });
@@ -119,14 +285,12 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(resultsFor(r.paymentId)).toHaveLength(1);
     const after = await emulatorStats();
     expect(after.charges.requests - before.charges.requests).toBe(1);
-    expect(after.charges.duplicates - before.charges.duplicates).toBe(0);
     expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(4000n);
   });
 
   it('reuses the stored outcome for the same payment under a new event id: no second call at the channel', async () => {
-    const r = request('4100');
-    await upstream.sendEvent(requested, r.paymentId, r);
-    const first = await resultFor(r.paymentId);
+    const r = request('4100', 'alipay');
+    const first = await charge(r);
     const before = await emulatorStats();
     await upstream.sendEvent(requested, r.paymentId, r);
     const second = await resultFor(r.paymentId, 2);
@@ -136,84 +300,87 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(after.chargedMinor).toBe(before.chargedMinor);
   });
 
+  it('fails a card payment whose token it does not know, without calling the channel', async () => {
+    const r = request('1000', 'unionpay', { cardToken: `tok_${'0'.repeat(32)}` });
+    expect((await charge(r)).value).toMatchObject({ outcome: 'failed', failure: { code: 'CARD_TOKEN_UNKNOWN' } });
+  });
+
   it('dead-letters a malformed request and keeps charging', async () => {
     await upstream.sendEvent(requested, 'bad', { ...request('100'), amountMinor: '-5' });
-    const r = request('500');
-    await upstream.sendEvent(requested, r.paymentId, r);
-    await resultFor(r.paymentId);
+    const r = request('500', 'alipay');
+    await charge(r);
     const dlq = await waitFor(() => collector.on(`${requested}.dlq`)[0], 20_000, 'dead letter');
     expect(dlq.headers[DLQ_HEADERS.reason]).toContain('amountMinor');
   });
 
   it('opens a failing channel\'s breaker, routes new payments elsewhere, and closes it after a good trial call', async () => {
-    // unionpay is untouched by the tests above: take it down and let payments fail there
-    await emulator.inject({ method: 'POST', url: '/sandbox/channels/unionpay/outage', payload: { down: true } });
-    // (routing may have sent earlier no-choice charges to unionpay, so how many failures open it varies)
-    const breakerState = async () => (await app.inject({ method: 'GET', url: '/health' })).json().details.channelBreakers['unionpay.charge']?.state;
+    await emulator.inject({ method: 'POST', url: '/sandbox/channels/wechatpay/outage', payload: { down: true } });
+    const breakerState = async () => (await app.inject({ method: 'GET', url: '/health' })).json().details.channelBreakers['wechatpay.charge']?.state;
     let failures = 0;
     while ((await breakerState()) !== 'open') {
       expect(failures).toBeLessThan(10);
-      const r = { ...request('1100'), channel: 'unionpay' as const };
-      await upstream.sendEvent(requested, r.paymentId, r);
-      expect((await resultFor(r.paymentId)).value).toMatchObject({ outcome: 'failed', channel: 'unionpay', failure: { code: 'CHANNEL_UNAVAILABLE' } });
+      const r = request('1100', 'wechatpay');
+      expect((await charge(r)).value).toMatchObject({ outcome: 'failed', channel: 'wechatpay', failure: { code: 'CHANNEL_UNAVAILABLE' } });
       failures++;
     }
     expect(failures).toBeGreaterThanOrEqual(2); // a single failure does not open it
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_breaker_state\{[^}]*channel="unionpay"[^}]*operation="charge"[^}]*\} 2\n/);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_breaker_state\{[^}]*channel="wechatpay"[^}]*operation="charge"[^}]*\} 2\n/);
 
-    // the shopper chose unionpay, but it is down: the charge goes over a healthy channel, and says why
+    // the shopper chose wechatpay, but it is down: the charge goes over a healthy channel, and says why
     const before = await emulatorStats();
-    const moved = { ...request('1200'), channel: 'unionpay' as const };
-    await upstream.sendEvent(requested, moved.paymentId, moved);
-    const result = (await resultFor(moved.paymentId)).value;
-    expect(result.outcome).toBe('succeeded');
-    expect(result.channel).not.toBe('unionpay');
-    const stored = (await app.inject({ method: 'GET', url: `/channel-transactions/${moved.paymentId}` })).json();
-    expect(stored.routingReasons).toEqual(['unionpay requested but its breaker is open', expect.stringMatching(new RegExp(`^routed to ${result.channel}`))]);
+    const moved = request('1200', 'wechatpay');
+    const result = (await charge(moved)).value;
+    expect(result).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
+    expect((await stored(moved.paymentId)).routingReasons).toEqual(['wechatpay requested but its breaker is open', expect.stringMatching(/^routed to alipay/)]);
     expect((await emulatorStats()).charges.errored).toBe(before.charges.errored); // the open breaker spared the channel
 
     // back up: after the reset timeout one trial call goes through and closes the breaker
-    await emulator.inject({ method: 'POST', url: '/sandbox/channels/unionpay/outage', payload: { down: false } });
+    await emulator.inject({ method: 'POST', url: '/sandbox/channels/wechatpay/outage', payload: { down: false } });
     await new Promise((res) => setTimeout(res, 1_700));
-    const trial = { ...request('1300'), channel: 'unionpay' as const };
-    await upstream.sendEvent(requested, trial.paymentId, trial);
-    expect((await resultFor(trial.paymentId)).value).toMatchObject({ outcome: 'succeeded', channel: 'unionpay' });
+    const trial = request('1300', 'wechatpay');
+    expect((await charge(trial)).value).toMatchObject({ outcome: 'succeeded', channel: 'wechatpay' });
     const after = (await app.inject({ method: 'GET', url: '/health' })).json();
-    expect(after.details.channelBreakers['unionpay.charge']).toMatchObject({ state: 'closed' });
-    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_breaker_transitions_total\{[^}]*channel="unionpay"[^}]*to="closed"[^}]*\} 1\n/);
+    expect(after.details.channelBreakers['wechatpay.charge']).toMatchObject({ state: 'closed' });
+    const transitions = (await app.inject({ method: 'GET', url: '/channel/stats' })).json().breakerTransitions.filter((t: { channel: string }) => t.channel === 'wechatpay');
+    expect(transitions.map((t: { to: string }) => t.to)).toEqual(['open', 'half-open', 'closed']);
   });
 
   it('answers stats, health and metrics', async () => {
+    await new Promise((res) => setTimeout(res, 1_000));
     const stats = (await app.inject({ method: 'GET', url: '/channel/stats' })).json();
     const payments = new Set(collector.on(completed).map((m) => m.key));
     expect(stats.total).toBe(payments.size);
     expect(stats.byStatus.UNKNOWN).toBe(0);
     expect(stats.byStatus.SUCCEEDED + stats.byStatus.FAILED).toBe(payments.size);
+    expect(Object.keys(stats.byChannel).sort()).toEqual(['alipay', 'unionpay', 'wechatpay']);
+    expect(stats.janitorResolutionSeconds.count).toBeGreaterThan(0);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/paystream_channel_charges_total\{[^}]*outcome="succeeded"[^}]*\} \d+/);
+    expect(metrics).toMatch(/paystream_channel_attempts_total\{[^}]*channel="unionpay"[^}]*\} \d+/);
     expect(metrics).toContain('paystream_channel_call_seconds_bucket{');
-    expect(metrics).toMatch(/paystream_channel_queries_total\{[^}]*result="succeeded"[^}]*\} \d+/);
+    expect(metrics).toContain('paystream_channel_janitor_resolution_seconds_bucket{');
+    expect(metrics).toMatch(/paystream_channel_notifications_total\{[^}]*channel="wechatpay"[^}]*result="advance"[^}]*\} \d+/);
     const missing = await app.inject({ method: 'GET', url: `/channel-transactions/${randomUUID()}` });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: { code: 'RESOURCE_NOT_FOUND' } });
   });
 
   it('speaks Alipay Open API v2: a request signed with another key is refused in Alipay\'s own format, signed', async () => {
-    expect(config.channel.alipay).toMatchObject({ appId: '2021000000000001', gatewayUrl: expect.stringMatching(/\/alipay\/gateway\.do$/) });
-    const platformPublicKeyPem = readFileSync(join(keysDir, CHANNEL_KEY_FILES.alipayPlatformPublic), 'utf8');
+    expect(config.channel.alipay).toMatchObject({ appId: ALIPAY_APP_ID, gatewayUrl: expect.stringMatching(/\/alipay\/gateway\.do$/) });
     const params = signAlipayParams(
-      { app_id: '2021000000000001', method: 'alipay.trade.query', charset: 'utf-8', timestamp: '2026-11-25 10:00:00', version: '1.0', biz_content: JSON.stringify({ out_trade_no: 'x' }) },
+      { app_id: ALIPAY_APP_ID, method: 'alipay.trade.query', charset: 'utf-8', timestamp: '2026-11-25 10:00:00', version: '1.0', biz_content: JSON.stringify({ out_trade_no: 'x' }) },
       generateRsaKeyPair().privateKeyPem,
     );
     const res = await emulator.inject({ method: 'POST', url: `/alipay/gateway.do?${new URLSearchParams(params as Record<string, string>)}` });
-    expect(verifyAlipayResponse(res.body, 'alipay.trade.query', platformPublicKeyPem)).toMatchObject({
+    expect(verifyAlipayResponse(res.body, 'alipay.trade.query', config.channel.alipay.platformPublicKeyPem)).toMatchObject({
       ok: true,
       response: { code: '40002', sub_code: 'isv.invalid-signature' },
     });
   });
 
-  it('refuses to start with a bad emulator URL', () => {
-    expect(() => loadGatewayConfig({ CHANNEL_EMULATOR_URL: 'ftp://x' })).toThrow(/CHANNEL_EMULATOR_URL/);
+  it('refuses to start with a bad emulator URL or without its keys', () => {
+    expect(() => loadGatewayConfig({ CHANNEL_EMULATOR_URL: 'ftp://x', CHANNEL_KEYS_DIR: keysDir })).toThrow(/CHANNEL_EMULATOR_URL/);
+    expect(() => loadGatewayConfig({ CHANNEL_KEYS_DIR: join(tmpdir(), 'no-such-keys') })).toThrow(/CHANNEL_KEYS_DIR.*missing/);
   });
 });

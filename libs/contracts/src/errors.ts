@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   CHANNEL_DECLINED_INSUFFICIENT_FUNDS: { retryable: false, action: 'another_channel', httpStatus: 402, messageZh: '余额不足，请更换支付方式', messageEn: 'Insufficient funds; please use another payment method' },
   CHANNEL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 503, messageZh: '支付渠道暂时不可用，请稍后重试', messageEn: 'The payment channel is temporarily unavailable; please retry' },
   CHANNEL_OUTCOME_UNKNOWN: { retryable: false, action: 'contact_support', httpStatus: 202, messageZh: '支付结果确认中，请勿重复支付', messageEn: 'The payment outcome is being confirmed; please do not pay again' },
+  CHANNEL_DECLINED: { retryable: false, action: 'another_channel', httpStatus: 402, messageZh: '支付未成功，请更换支付方式', messageEn: 'The payment was declined; please use another payment method' },
+  CHANNEL_TRADE_CLOSED: { retryable: true, action: 'retry', httpStatus: 409, messageZh: '支付超时未完成，订单已关闭，请重新支付', messageEn: 'The payment was not completed in time and was closed; please pay again' },
+  CARD_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '银行卡号无效', messageEn: 'The card number is not valid' },
+  CARD_NOT_SUPPORTED: { retryable: false, action: 'another_channel', httpStatus: 422, messageZh: '暂不支持该银行卡', messageEn: 'This card is not supported; please use another card or payment method' },
+  CARD_TOKEN_UNKNOWN: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '银行卡令牌无效', messageEn: 'The card token is not known' },
   CHANNEL_REJECTED_REQUEST: { retryable: false, action: 'contact_support', httpStatus: 502, messageZh: '支付渠道拒绝了请求', messageEn: 'The payment channel rejected the request' },
   // risk
   RISK_SINGLE_LIMIT_EXCEEDED: { retryable: false, action: 'none', httpStatus: 403, messageZh: '超过单笔支付限额', messageEn: 'The single payment limit is exceeded' },

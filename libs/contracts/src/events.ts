@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors';
 import {
   amountMinorSchema,
+  cardTokenSchema,
   channelSchema,
   currencySchema,
   externalIdSchema,
@@ -42,6 +43,8 @@ export const paymentRequestedSchema = z.object({
   amountMinor: positiveAmountMinorSchema,
   currency: currencySchema,
   channel: channelSchema.optional(),
+  /** Pay by bank card: the token POST /cards issued (the card number never travels in an event). */
+  cardToken: cardTokenSchema.optional(),
   subject: z.string().min(1).max(256),
   requestedAt: timestampSchema,
 });
@@ -142,6 +145,7 @@ export const channelChargeRequestedSchema = z.object({
   amountMinor: positiveAmountMinorSchema,
   currency: currencySchema,
   channel: channelSchema.optional(),
+  cardToken: cardTokenSchema.optional(),
   subject: z.string().min(1).max(256),
 });
 export type ChannelChargeRequested = z.infer<typeof channelChargeRequestedSchema>;

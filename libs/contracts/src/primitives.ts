@@ -40,3 +40,6 @@ export const externalIdSchema = z
 
 export const uuidSchema = z.uuid();
 export const timestampSchema = z.iso.datetime({ offset: true });
+
+/** A card token issued by channel-gateway's POST /cards: the only way a card travels (never the number). */
+export const cardTokenSchema = z.string().regex(/^tok_[0-9a-f]{32}$/, 'a card token from POST /cards (tok_ and 32 hex digits)');

@@ -1,18 +1,21 @@
 import { Controller, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { alipayAmount, fenFromAlipayAmount, signAlipayResponse, verifyAlipayParams } from '@paystream/shared/channel-protocols';
+import { alipayAmount, beijingDateTime, fenFromAlipayAmount, signAlipayResponse, verifyAlipayParams } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
-import { ChannelSandbox } from './channel-sandbox';
-import type { AlipayEmulatorKeys } from './emulator-config';
-import { EMULATOR_LOGGER } from './emulator.controller';
-
-export const ALIPAY_EMULATOR_KEYS = Symbol('ALIPAY_EMULATOR_KEYS');
+import { ChannelSandbox, type Trade } from './channel-sandbox';
+import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
+import type { EmulatorConfig } from './emulator-config';
 
 type Answer = Record<string, unknown>;
 const SUCCESS = { code: '10000', msg: 'Success' };
+/** 10003: the order was created and waits for the buyer (e.g. entering a password): query or await the notification. */
+const WAITING_FOR_BUYER = { code: '10003', msg: ' order success pay inprocess' };
 const businessFailed = (sub_code: string, sub_msg: string) => ({ code: '40004', msg: 'Business Failed', sub_code, sub_msg });
 const invalidArguments = (sub_code: string, sub_msg: string) => ({ code: '40002', msg: 'Invalid Arguments', sub_code, sub_msg });
-const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.query', 'alipay.trade.refund'] as const;
+const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close'] as const;
+type Method = (typeof SUPPORTED_METHODS)[number];
+
+const TRADE_STATUS: Record<Trade['state'], string> = { PROCESSING: 'WAIT_BUYER_PAY', SUCCESS: 'TRADE_SUCCESS', DECLINED: 'TRADE_CLOSED', CLOSED: 'TRADE_CLOSED' };
 
 /**
  * Alipay Open API v2 as the channel answers it: `gateway.do` with the common parameters and
@@ -23,7 +26,7 @@ const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.query', 'alipay.tra
 export class AlipayGatewayController {
   constructor(
     @Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox,
-    @Inject(ALIPAY_EMULATOR_KEYS) private readonly keys: AlipayEmulatorKeys | undefined,
+    @Inject(EMULATOR_CONFIG) private readonly config: EmulatorConfig,
     @Inject(EMULATOR_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -31,15 +34,13 @@ export class AlipayGatewayController {
   @HttpCode(200)
   async gateway(@Query() params: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', 'application/json;charset=utf-8');
-    if (!this.keys) {
-      void reply.status(503);
-      return '{"error":"alipay is not configured in this emulator (no keys)"}';
-    }
+    const keys = this.config.keys.alipay;
     const method = params.method ?? '';
-    const respond = (answer: Answer) => signAlipayResponse(SUPPORTED_METHODS.includes(method as never) ? method : 'alipay.error', answer, this.keys!.platformPrivateKeyPem);
-    if (!SUPPORTED_METHODS.includes(method as (typeof SUPPORTED_METHODS)[number])) return respond(invalidArguments('isv.invalid-method', `unsupported method ${method}`));
-    if (params.app_id !== this.keys.appId) return respond(invalidArguments('isv.invalid-app-id', 'unknown app_id'));
-    if (params.sign_type !== 'RSA2' || !verifyAlipayParams(params, this.keys.merchantPublicKeyPem)) {
+    const known = SUPPORTED_METHODS.includes(method as Method);
+    const respond = (answer: Answer) => signAlipayResponse(known ? method : 'alipay.error', answer, keys.platformPrivateKeyPem);
+    if (!known) return respond(invalidArguments('isv.invalid-method', `unsupported method ${method}`));
+    if (params.app_id !== this.config.ids.alipayAppId) return respond(invalidArguments('isv.invalid-app-id', 'unknown app_id'));
+    if (params.sign_type !== 'RSA2' || !verifyAlipayParams(params, keys.merchantPublicKeyPem)) {
       this.logger.warn({ method }, 'alipay request with a bad signature refused');
       return respond(invalidArguments('isv.invalid-signature', 'the request signature does not verify'));
     }
@@ -51,32 +52,57 @@ export class AlipayGatewayController {
     }
     if (!biz.out_trade_no) return respond(invalidArguments('isv.missing-out-trade-no', 'out_trade_no is required'));
     try {
-      if (method === 'alipay.trade.pay') return await this.pay(biz, respond, reply);
-      if (method === 'alipay.trade.query') return this.query(biz, respond);
-      return this.refund(biz, respond);
+      switch (method as Method) {
+        case 'alipay.trade.pay':
+          return await this.pay(biz, params.notify_url, respond, reply);
+        case 'alipay.trade.query':
+          return this.query(biz, respond);
+        case 'alipay.trade.close':
+          return this.close(biz, respond);
+        default:
+          return this.refund(biz, respond);
+      }
     } catch (error) {
       return respond(invalidArguments('isv.invalid-parameter', (error as Error).message));
     }
   }
 
-  private async pay(biz: Record<string, string>, respond: (a: Answer) => string, reply: FastifyReply) {
+  private async pay(biz: Record<string, string>, notifyUrl: string | undefined, respond: (a: Answer) => string, reply: FastifyReply) {
     const amountMinor = fenFromAlipayAmount(biz.total_amount ?? '');
-    const answer = this.sandbox.charge({ outTradeNo: biz.out_trade_no!, channel: 'alipay', merchantId: biz.seller_id ?? 'unknown', amountMinor, currency: 'CNY', subject: biz.subject ?? '' });
+    const answer = this.sandbox.charge({
+      channel: 'alipay',
+      outTradeNo: biz.out_trade_no!,
+      merchantId: biz.seller_id ?? 'unknown',
+      amountMinor,
+      currency: 'CNY',
+      subject: biz.subject ?? '',
+      mode: 'sync',
+      ...(notifyUrl ? { notifyUrl } : {}),
+    });
     if (answer.kind === 'error') {
       void reply.status(503);
       return 'Service Unavailable';
     }
     if (answer.holdMs > 0) await new Promise((r) => setTimeout(r, answer.holdMs));
-    const record = answer.record;
-    if (record.status === 'DECLINED') return respond({ ...businessFailed('ACQ.BUYER_BALANCE_NOT_ENOUGH', 'insufficient balance'), out_trade_no: record.outTradeNo });
-    return respond({ ...SUCCESS, trade_no: record.channelTradeNo, out_trade_no: record.outTradeNo, total_amount: alipayAmount(BigInt(record.amountMinor)), gmt_payment: new Date().toISOString() });
+    const t = answer.trade;
+    const ids = { trade_no: t.channelTradeNo, out_trade_no: t.outTradeNo, total_amount: alipayAmount(t.amountMinor) };
+    if (t.state === 'DECLINED') return respond({ ...businessFailed('ACQ.BUYER_BALANCE_NOT_ENOUGH', 'insufficient balance'), out_trade_no: t.outTradeNo });
+    if (t.state === 'CLOSED') return respond({ ...businessFailed('ACQ.TRADE_HAS_CLOSE', 'trade closed'), out_trade_no: t.outTradeNo });
+    if (t.state === 'PROCESSING') return respond({ ...WAITING_FOR_BUYER, ...ids });
+    return respond({ ...SUCCESS, ...ids, gmt_payment: beijingDateTime(t.paidAt) });
   }
 
   private query(biz: Record<string, string>, respond: (a: Answer) => string) {
-    const record = this.sandbox.query(biz.out_trade_no!);
-    if (!record) return respond({ ...businessFailed('ACQ.TRADE_NOT_EXIST', 'trade does not exist'), out_trade_no: biz.out_trade_no });
-    if (record.status === 'DECLINED') return respond({ ...SUCCESS, out_trade_no: record.outTradeNo, trade_status: 'TRADE_CLOSED', total_amount: alipayAmount(BigInt(record.amountMinor)) });
-    return respond({ ...SUCCESS, trade_no: record.channelTradeNo, out_trade_no: record.outTradeNo, trade_status: 'TRADE_SUCCESS', total_amount: alipayAmount(BigInt(record.amountMinor)) });
+    const t = this.sandbox.query(biz.out_trade_no!);
+    if (!t) return respond({ ...businessFailed('ACQ.TRADE_NOT_EXIST', 'trade does not exist'), out_trade_no: biz.out_trade_no });
+    return respond({ ...SUCCESS, trade_no: t.channelTradeNo, out_trade_no: t.outTradeNo, trade_status: TRADE_STATUS[t.state], total_amount: alipayAmount(t.amountMinor) });
+  }
+
+  private close(biz: Record<string, string>, respond: (a: Answer) => string) {
+    const closed = this.sandbox.close(biz.out_trade_no!);
+    if (closed === 'NOT_FOUND') return respond({ ...businessFailed('ACQ.TRADE_NOT_EXIST', 'trade does not exist'), out_trade_no: biz.out_trade_no });
+    if (closed === 'ALREADY_PAID') return respond({ ...businessFailed('ACQ.TRADE_STATUS_ERROR', 'trade status error: already paid'), out_trade_no: biz.out_trade_no });
+    return respond({ ...SUCCESS, out_trade_no: biz.out_trade_no });
   }
 
   private refund(biz: Record<string, string>, respond: (a: Answer) => string) {

@@ -1,22 +1,52 @@
 import { randomBytes } from 'node:crypto';
-import { scenarioForAmount } from './sandbox-scenario';
+import { scenarioForAmount, type SandboxScenario } from './sandbox-scenario';
+
+export type SandboxChannel = 'alipay' | 'wechatpay' | 'unionpay';
+
+/**
+ * How a channel's charge completes: `sync` (Alipay barcode pay: the answer carries the result) or
+ * `async` (WeChat Pay Native, UnionPay consume: the answer says "created / accepted", the buyer or
+ * the bank completes it afterwards, and the notification or a query tells).
+ */
+export type ChargeMode = 'sync' | 'async';
 
 export interface ChargeRequest {
+  channel: SandboxChannel;
   outTradeNo: string;
-  channel: string;
   merchantId: string;
   amountMinor: bigint;
   currency: string;
   subject: string;
+  notifyUrl?: string;
+  mode: ChargeMode;
 }
 
-export type ChargeRecord =
-  | { status: 'SUCCESS'; outTradeNo: string; channelTradeNo: string; amountMinor: string; currency: string }
-  | { status: 'DECLINED'; outTradeNo: string; code: 'INSUFFICIENT_FUNDS'; message: string; amountMinor: string; currency: string };
+export type TradeState = 'PROCESSING' | 'SUCCESS' | 'DECLINED' | 'CLOSED';
 
-export type ChargeAnswer =
-  | { kind: 'answer'; record: ChargeRecord; holdMs: number }
-  | { kind: 'error' };
+export interface Trade {
+  channel: SandboxChannel;
+  outTradeNo: string;
+  merchantId: string;
+  amountMinor: bigint;
+  currency: string;
+  subject: string;
+  state: TradeState;
+  channelTradeNo: string;
+  scenario: SandboxScenario;
+  notifyUrl?: string;
+  createdAt: Date;
+  paidAt?: Date;
+  declineCode?: 'INSUFFICIENT_FUNDS';
+}
+
+export type ChargeAnswer = { kind: 'answer'; trade: Trade; holdMs: number; repeated: boolean } | { kind: 'error' };
+
+/** A notification the channel owes the merchant: what it reports, and whether to send it twice. */
+export interface NotificationDue {
+  trade: Trade;
+  /** SUCCESS for a paid trade; WAIT_BUYER_PAY for the stale in-process notice of scenario 54. */
+  reports: 'SUCCESS' | 'WAIT_BUYER_PAY';
+}
 
 export interface RefundRequest {
   outRefundNo: string;
@@ -35,52 +65,113 @@ export interface PayoutRequest {
   currency: string;
 }
 
+export interface SandboxTimings {
+  /** How long a `..52` / `..56` charge holds its answer, so the caller times out (ms). */
+  holdMs: number;
+  /** How long the buyer takes to pay an async charge (scan, confirm) (ms). */
+  payDelayMs: number;
+}
+
+/** How long after the first notification of `..54` its copy and the stale in-process notice follow (ms; over a second, so the copy is signed at another notify_time). */
+export const SCENARIO_54_SECOND_NOTICE_DELAY_MS = 1_100;
+
 /**
- * The channels' and the bank's books, in memory (an external system's state, not ours): charges
- * are idempotent by outTradeNo and payouts by payoutId, as the real channels are.
+ * The channels' and the bank's books, in memory (an external system's state, not ours): charges are
+ * idempotent by outTradeNo, refunds by outRefundNo and payouts by payoutId, as the real ones are.
+ * Notifications are handed to `notify` (the emulator's sender signs, delivers and retries them).
  */
 export class ChannelSandbox {
-  private readonly charges = new Map<string, ChargeRecord>();
+  private readonly trades = new Map<string, Trade>();
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly refundedByTrade = new Map<string, bigint>();
   private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint }>();
-  private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
   private chargedMinor = 0n;
   private payoutDuplicates = 0;
   private refundedMinor = 0n;
   private readonly outages = new Set<string>();
 
-  constructor(private readonly holdMs: number) {}
+  constructor(
+    private readonly timings: SandboxTimings,
+    private readonly notify: (due: NotificationDue) => void = () => undefined,
+  ) {}
 
   charge(req: ChargeRequest): ChargeAnswer {
     this.counts.requests++;
-    if (this.outages.has(req.channel)) {
-      // a channel that is down answers nothing useful and records nothing
-      this.counts.errored++;
-      return { kind: 'error' };
-    }
-    const seen = this.charges.get(req.outTradeNo);
+    // a channel that is down answers nothing useful and records nothing
+    if (this.outages.has(req.channel)) return this.errored();
+    const seen = this.trades.get(req.outTradeNo);
     if (seen) {
       this.counts.duplicates++;
-      return { kind: 'answer', record: seen, holdMs: 0 };
+      return { kind: 'answer', trade: seen, holdMs: 0, repeated: true };
     }
     const scenario = scenarioForAmount(req.amountMinor);
-    const money = { amountMinor: req.amountMinor.toString(), currency: req.currency };
-    if (scenario === 'system-error') {
-      this.counts.errored++;
-      return { kind: 'error' };
+    if (scenario === 'system-error') return this.errored();
+    const trade: Trade = {
+      channel: req.channel,
+      outTradeNo: req.outTradeNo,
+      merchantId: req.merchantId,
+      amountMinor: req.amountMinor,
+      currency: req.currency,
+      subject: req.subject,
+      state: 'PROCESSING',
+      channelTradeNo: tradeNo(req.channel),
+      scenario,
+      createdAt: new Date(),
+      ...(req.notifyUrl ? { notifyUrl: req.notifyUrl } : {}),
+    };
+    this.trades.set(req.outTradeNo, trade);
+    const { holdMs, payDelayMs } = this.timings;
+    switch (scenario) {
+      case 'hold-then-succeed':
+        // paid at once, but the answer comes too late and no notification follows: only a query tells
+        this.pay(trade, { notify: false });
+        return { kind: 'answer', trade, holdMs, repeated: false };
+      case 'notification-never-arrives':
+        this.later(payDelayMs, () => this.pay(trade, { notify: false }));
+        return { kind: 'answer', trade, holdMs: 0, repeated: false };
+      case 'succeed-after-gateway-gave-up':
+        // in process past the caller's patience; paid when the merchant tries to close it, or at last anyway
+        this.later(holdMs * 3, () => this.pay(trade, { notify: true }));
+        return { kind: 'answer', trade, holdMs, repeated: false };
+      case 'succeed-notify-twice-out-of-order':
+        // the notifications outrun the answer: the success twice, then a stale in-process notice
+        this.pay(trade, { notify: true });
+        this.later(SCENARIO_54_SECOND_NOTICE_DELAY_MS, () => {
+          this.notify({ trade, reports: 'SUCCESS' });
+          this.notify({ trade, reports: 'WAIT_BUYER_PAY' });
+        });
+        return { kind: 'answer', trade, holdMs: payDelayMs + 200, repeated: false };
+      case 'decline-insufficient-funds':
+        if (req.mode === 'sync') this.decline(trade);
+        else this.later(payDelayMs, () => this.decline(trade));
+        return { kind: 'answer', trade, holdMs: 0, repeated: false };
+      default:
+        if (req.mode === 'sync') this.pay(trade, { notify: true });
+        else this.later(payDelayMs, () => this.pay(trade, { notify: true }));
+        return { kind: 'answer', trade, holdMs: 0, repeated: false };
     }
-    let record: ChargeRecord;
-    if (scenario === 'decline-insufficient-funds') {
-      this.counts.declined++;
-      record = { status: 'DECLINED', outTradeNo: req.outTradeNo, code: 'INSUFFICIENT_FUNDS', message: 'insufficient funds', ...money };
-    } else {
-      this.counts.succeeded++;
-      this.chargedMinor += req.amountMinor;
-      record = { status: 'SUCCESS', outTradeNo: req.outTradeNo, channelTradeNo: tradeNo(req.channel), ...money };
+  }
+
+  query(outTradeNo: string): Trade | undefined {
+    return this.trades.get(outTradeNo);
+  }
+
+  /**
+   * Closes an unpaid trade: it can no longer be paid. A `..56` trade is paid just as the close
+   * arrives (the buyer confirmed meanwhile), so the close finds it paid.
+   */
+  close(outTradeNo: string): 'CLOSED' | 'ALREADY_PAID' | 'NOT_FOUND' {
+    const trade = this.trades.get(outTradeNo);
+    if (!trade) return 'NOT_FOUND';
+    if (trade.state === 'PROCESSING' && trade.scenario === 'succeed-after-gateway-gave-up') this.pay(trade, { notify: true });
+    if (trade.state === 'SUCCESS') return 'ALREADY_PAID';
+    if (trade.state === 'PROCESSING') {
+      trade.state = 'CLOSED';
+      this.counts.closed++;
     }
-    this.charges.set(req.outTradeNo, record);
-    return { kind: 'answer', record, holdMs: scenario === 'hold-then-succeed' ? this.holdMs : 0 };
+    return 'CLOSED';
   }
 
   /**
@@ -91,16 +182,16 @@ export class ChannelSandbox {
     const seen = this.refunds.get(req.outRefundNo);
     if (seen) return seen;
     const base = { outRefundNo: req.outRefundNo, outTradeNo: req.outTradeNo, amountMinor: req.amountMinor.toString() };
-    const charge = this.charges.get(req.outTradeNo);
+    const trade = this.trades.get(req.outTradeNo);
     let record: RefundRecord;
-    if (!charge || charge.status !== 'SUCCESS') {
+    if (!trade || trade.state !== 'SUCCESS') {
       record = { status: 'FAILED', ...base, code: 'TRADE_NOT_EXIST', message: 'no successful trade to refund' };
-    } else if (scenarioForAmount(BigInt(charge.amountMinor)) === 'succeed-refund-fails') {
+    } else if (trade.scenario === 'succeed-refund-fails') {
       record = { status: 'FAILED', ...base, code: 'REFUND_REJECTED', message: 'the channel rejected the refund' };
     } else {
       const refunded = this.refundedByTrade.get(req.outTradeNo) ?? 0n;
-      if (refunded + req.amountMinor > BigInt(charge.amountMinor)) {
-        record = { status: 'FAILED', ...base, code: 'REFUND_AMOUNT_EXCEEDED', message: `only ${BigInt(charge.amountMinor) - refunded} left to refund` };
+      if (refunded + req.amountMinor > trade.amountMinor) {
+        record = { status: 'FAILED', ...base, code: 'REFUND_AMOUNT_EXCEEDED', message: `only ${trade.amountMinor - refunded} left to refund` };
       } else {
         this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
         this.refundedMinor += req.amountMinor;
@@ -111,19 +202,22 @@ export class ChannelSandbox {
     return record;
   }
 
+  /** The successful charges and refunds, for the daily bills. */
+  billable(): { trades: Trade[]; refunds: (RefundRecord & { status: 'SUCCESS' })[] } {
+    return {
+      trades: [...this.trades.values()].filter((t) => t.state === 'SUCCESS'),
+      refunds: [...this.refunds.values()].filter((r): r is RefundRecord & { status: 'SUCCESS' } => r.status === 'SUCCESS'),
+    };
+  }
+
   /** Takes a channel down (every charge answers 5xx) or brings it back: for outage drills and breaker tests. */
   setOutage(channel: string, down: boolean): void {
     if (down) this.outages.add(channel);
     else this.outages.delete(channel);
   }
 
-  /** The channels that are down. */
   channelsDown(): string[] {
     return [...this.outages].sort();
-  }
-
-  query(outTradeNo: string): ChargeRecord | undefined {
-    return this.charges.get(outTradeNo);
   }
 
   payout(req: PayoutRequest): { payoutId: string; payoutRef: string } {
@@ -150,20 +244,58 @@ export class ChannelSandbox {
   }
 
   reset(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     this.outages.clear();
-    this.charges.clear();
+    this.trades.clear();
     this.refunds.clear();
     this.refundedByTrade.clear();
     this.refundedMinor = 0n;
     this.payouts.clear();
-    this.counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0 };
+    this.counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
     this.chargedMinor = 0n;
     this.payoutDuplicates = 0;
   }
+
+  /** Stops pending completions (shutdown). */
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private pay(trade: Trade, opts: { notify: boolean }): void {
+    if (trade.state !== 'PROCESSING') return;
+    trade.state = 'SUCCESS';
+    trade.paidAt = new Date();
+    this.counts.succeeded++;
+    this.chargedMinor += trade.amountMinor;
+    if (opts.notify && trade.notifyUrl) this.notify({ trade, reports: 'SUCCESS' });
+  }
+
+  private decline(trade: Trade): void {
+    if (trade.state !== 'PROCESSING') return;
+    trade.state = 'DECLINED';
+    trade.declineCode = 'INSUFFICIENT_FUNDS';
+    this.counts.declined++;
+  }
+
+  private errored(): ChargeAnswer {
+    this.counts.errored++;
+    return { kind: 'error' };
+  }
+
+  private later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
 }
 
-const TRADE_NO_PREFIX: Record<string, string> = { alipay: '2026', wechatpay: '4200', unionpay: '6200' };
+const TRADE_NO_PREFIX: Record<SandboxChannel, string> = { alipay: '2026', wechatpay: '4200', unionpay: '6200' };
 
-function tradeNo(channel: string): string {
-  return `${TRADE_NO_PREFIX[channel] ?? '9000'}${Date.now()}${randomBytes(5).toString('hex')}`;
+function tradeNo(channel: SandboxChannel): string {
+  return `${TRADE_NO_PREFIX[channel]}${Date.now()}${randomBytes(5).toString('hex')}`;
 }

@@ -1,26 +1,24 @@
-import { join } from 'node:path';
 import { z } from 'zod';
-import { CHANNEL_KEY_FILES, readPemIfPresent } from '@paystream/shared/channel-protocols';
-import { parseConfig } from '@paystream/shared/platform';
-
-/** Keys the emulator plays Alipay with: it verifies the merchant and signs as the platform. */
-export interface AlipayEmulatorKeys {
-  appId: string;
-  merchantPublicKeyPem: string;
-  platformPrivateKeyPem: string;
-}
+import { loadPlatformKeys, type PlatformKeyRing } from '@paystream/shared/channel-protocols';
+import { ConfigError, parseConfig } from '@paystream/shared/platform';
+import type { NotifierIds } from './notification-sender';
 
 export interface EmulatorConfig {
   host: string;
   port: number;
-  /** How long a `..52` charge holds its answer, so the caller times out (ms). */
+  /** How long a `..52` / `..56` charge holds its answer, so the caller times out (ms). */
   holdMs: number;
+  /** How long the buyer takes to pay an asynchronous (WeChat Pay, UnionPay) charge (ms). */
+  payDelayMs: number;
+  /** The channels' notification retry schedules run at this scale (1 = real time; the sandbox default runs them a thousand times faster). */
+  notifyTimeScale: number;
   logLevel: string;
-  /** Present when the key files are (the setup script writes them): Alipay then speaks Open API v2. */
-  alipay?: AlipayEmulatorKeys;
+  ids: NotifierIds;
+  /** The channel platforms' keys (it verifies the merchant and signs as the platform). */
+  keys: PlatformKeyRing;
 }
 
-/** The emulator's environment, validated: it refuses to start on a bad value. */
+/** The emulator's environment, validated: it refuses to start on a bad value or missing keys. */
 export function loadEmulatorConfig(env: Record<string, string | undefined> = process.env): EmulatorConfig {
   const c = parseConfig(
     'channel-emulator',
@@ -28,19 +26,31 @@ export function loadEmulatorConfig(env: Record<string, string | undefined> = pro
       HOST: z.string().min(1).default('127.0.0.1'),
       CHANNEL_EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(3100),
       CHANNEL_EMULATOR_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+      CHANNEL_EMULATOR_PAY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(50),
+      CHANNEL_EMULATOR_NOTIFY_TIME_SCALE: z.coerce.number().positive().max(1).default(0.001),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       CHANNEL_KEYS_DIR: z.string().min(1).default('.run/keys'),
       ALIPAY_APP_ID: z.string().regex(/^\d{16}$/, 'a 16-digit Alipay app id').default('2021000000000001'),
+      WECHATPAY_MCHID: z.string().regex(/^\d{8,10}$/).default('1900000001'),
+      WECHATPAY_APPID: z.string().regex(/^wx[0-9a-f]{16}$/).default('wx8888888888888888'),
+      UNIONPAY_MER_ID: z.string().regex(/^\d{15}$/).default('777290058110048'),
     }),
     env,
   );
-  const merchantPublicKeyPem = readPemIfPresent(join(c.CHANNEL_KEYS_DIR, CHANNEL_KEY_FILES.alipayMerchantPublic));
-  const platformPrivateKeyPem = readPemIfPresent(join(c.CHANNEL_KEYS_DIR, CHANNEL_KEY_FILES.alipayPlatformPrivate));
+  let keys: PlatformKeyRing;
+  try {
+    keys = loadPlatformKeys(c.CHANNEL_KEYS_DIR);
+  } catch (error) {
+    throw new ConfigError('channel-emulator', [`CHANNEL_KEYS_DIR: ${(error as Error).message}`]);
+  }
   return {
     host: c.HOST,
     port: c.CHANNEL_EMULATOR_PORT,
     holdMs: c.CHANNEL_EMULATOR_HOLD_MS,
+    payDelayMs: c.CHANNEL_EMULATOR_PAY_DELAY_MS,
+    notifyTimeScale: c.CHANNEL_EMULATOR_NOTIFY_TIME_SCALE,
     logLevel: c.LOG_LEVEL,
-    ...(merchantPublicKeyPem && platformPrivateKeyPem ? { alipay: { appId: c.ALIPAY_APP_ID, merchantPublicKeyPem, platformPrivateKeyPem } } : {}),
+    ids: { alipayAppId: c.ALIPAY_APP_ID, wechatpayMchId: c.WECHATPAY_MCHID, wechatpayAppId: c.WECHATPAY_APPID, unionpayMerId: c.UNIONPAY_MER_ID },
+    keys,
   };
 }

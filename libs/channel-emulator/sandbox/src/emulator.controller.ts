@@ -1,35 +1,33 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CHANNELS, currencySchema, describeIssues, positiveAmountMinorSchema } from '@paystream/contracts';
+import { alipayBillZip, wechatpayBillHash, wechatpayTradeBill, type BillTrade } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
-import { ChannelSandbox } from './channel-sandbox';
-
-export const EMULATOR_LOGGER = Symbol('EMULATOR_LOGGER');
+import { ChannelSandbox, type SandboxChannel } from './channel-sandbox';
+import type { EmulatorConfig } from './emulator-config';
+import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
+import { NotificationSender } from './notification-sender';
 
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
-const chargeSchema = z.object({
-  outTradeNo: idSchema,
-  channel: z.enum(CHANNELS),
-  merchantId: idSchema,
-  amountMinor: positiveAmountMinorSchema,
-  currency: currencySchema,
-  subject: z.string().min(1).max(256),
-});
-const refundSchema = z.object({ outRefundNo: idSchema, outTradeNo: idSchema, amountMinor: positiveAmountMinorSchema });
 const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
 const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amountMinor: positiveAmountMinorSchema, currency: currencySchema });
+const billDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'bill_date is yyyy-MM-dd');
+/** The channel fee the sandbox bills: 0.6 %, half up to the fen (settlement books the same rate). */
+const SANDBOX_FEE_BPS = 60n;
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
   void reply.status(400);
   return { status: 'ERROR', code: 'INVALID_REQUEST', message: describeIssues(error.issues) };
 }
 
-/** The plain-HTTP face of the channels and the bank (signed protocols come with the channel issue). */
+/** The bank, the sandbox's controls (outages, stats, reset), the notification log and the daily bills. */
 @Controller()
 export class EmulatorController {
   constructor(
     @Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox,
+    @Inject(NotificationSender) private readonly sender: NotificationSender,
+    @Inject(EMULATOR_CONFIG) private readonly config: EmulatorConfig,
     @Inject(EMULATOR_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -43,31 +41,6 @@ export class EmulatorController {
     return { status: 'ok', service: 'channel-emulator' };
   }
 
-  @Post('sandbox/charges')
-  @HttpCode(200)
-  async charge(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const req = chargeSchema.safeParse(body);
-    if (!req.success) return invalid(reply, req.error);
-    const answer = this.sandbox.charge({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
-    this.logger.info({ outTradeNo: req.data.outTradeNo, amountMinor: req.data.amountMinor, answer: answer.kind === 'answer' ? answer.record.status : 'ERROR' }, 'charge');
-    if (answer.kind === 'error') {
-      void reply.status(503);
-      return { status: 'ERROR', code: 'SYSTEM_ERROR', message: 'channel system busy' };
-    }
-    if (answer.holdMs > 0) await new Promise((r) => setTimeout(r, answer.holdMs));
-    return answer.record;
-  }
-
-  @Get('sandbox/charges/:outTradeNo')
-  query(@Param('outTradeNo') outTradeNo: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const record = this.sandbox.query(outTradeNo);
-    if (!record) {
-      void reply.status(404);
-      return { status: 'NOT_FOUND', outTradeNo };
-    }
-    return record;
-  }
-
   @Post('bank/payouts')
   @HttpCode(200)
   payout(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -76,16 +49,6 @@ export class EmulatorController {
     const paid = this.sandbox.payout({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
     this.logger.info({ payoutId: req.data.payoutId, amountMinor: req.data.amountMinor, payoutRef: paid.payoutRef }, 'payout');
     return { status: 'PAID', ...paid };
-  }
-
-  @Post('sandbox/refunds')
-  @HttpCode(200)
-  refund(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const req = refundSchema.safeParse(body);
-    if (!req.success) return invalid(reply, req.error);
-    const record = this.sandbox.refund({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
-    this.logger.info({ outRefundNo: req.data.outRefundNo, outTradeNo: req.data.outTradeNo, amountMinor: req.data.amountMinor, status: record.status }, 'refund');
-    return record;
   }
 
   /** Takes a channel down or brings it back: `{ "down": true }`. */
@@ -99,6 +62,43 @@ export class EmulatorController {
     return { status: 'ok', channelsDown: this.sandbox.channelsDown() };
   }
 
+  /** A trade as the channel sees it (state, amount), for drills and tests. */
+  @Get('sandbox/trades/:outTradeNo')
+  trade(@Param('outTradeNo') outTradeNo: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const t = this.sandbox.query(outTradeNo);
+    if (!t) {
+      void reply.status(404);
+      return { status: 'NOT_FOUND', outTradeNo };
+    }
+    return { ...t, amountMinor: t.amountMinor.toString() };
+  }
+
+  /** Every notification delivery attempt for a trade (status, acknowledged), oldest first. */
+  @Get('sandbox/notifications/:outTradeNo')
+  notifications(@Param('outTradeNo') outTradeNo: string) {
+    return this.sender.log(outTradeNo);
+  }
+
+  /** Alipay's daily statement: a zip of GBK CSV files (the file bill_download_url points to). */
+  @Get('alipay/bills/:date')
+  alipayBill(@Param('date') date: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const d = billDateSchema.safeParse(date);
+    if (!d.success) return invalid(reply, d.error);
+    void reply.header('content-type', 'application/zip').header('content-disposition', `attachment; filename="${this.config.ids.alipayAppId}_${d.data.replace(/-/g, '')}.csv.zip"`);
+    return alipayBillZip(d.data, this.config.ids.alipayAppId, this.billTrades('alipay'));
+  }
+
+  /** WeChat Pay's trade bill for a day (text), with the SHA1 the v3 download API states for it. */
+  @Get('wechatpay/bills/:date')
+  wechatpayBill(@Param('date') date: string, @Query('hash') hash: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const d = billDateSchema.safeParse(date);
+    if (!d.success) return invalid(reply, d.error);
+    const text = wechatpayTradeBill(d.data, this.config.ids.wechatpayAppId, this.config.ids.wechatpayMchId, this.billTrades('wechatpay'));
+    if (hash !== undefined) return { hash_type: 'SHA1', hash_value: wechatpayBillHash(text), download_url: `/wechatpay/bills/${d.data}` };
+    void reply.header('content-type', 'text/plain; charset=utf-8');
+    return text;
+  }
+
   @Get('sandbox/stats')
   stats() {
     return this.sandbox.stats();
@@ -108,6 +108,23 @@ export class EmulatorController {
   @HttpCode(200)
   reset() {
     this.sandbox.reset();
+    this.sender.reset();
     return { status: 'ok' };
+  }
+
+  private billTrades(channel: SandboxChannel): BillTrade[] {
+    const { trades, refunds } = this.sandbox.billable();
+    const fee = (amount: bigint) => (amount * SANDBOX_FEE_BPS + 5_000n) / 10_000n;
+    const byNo = new Map(trades.map((t) => [t.outTradeNo, t]));
+    const payments: BillTrade[] = trades
+      .filter((t) => t.channel === channel)
+      .map((t) => ({ channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor: t.amountMinor, currency: t.currency, subject: t.subject, paidAt: t.paidAt ?? t.createdAt, kind: 'payment', feeMinor: fee(t.amountMinor) }));
+    const refunded: BillTrade[] = refunds.flatMap((r) => {
+      const t = byNo.get(r.outTradeNo);
+      if (!t || t.channel !== channel) return [];
+      const amountMinor = BigInt(r.amountMinor);
+      return [{ channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor, currency: t.currency, subject: t.subject, paidAt: new Date(), kind: 'refund' as const, outRefundNo: r.outRefundNo, channelRefundNo: r.refundNo, feeMinor: fee(amountMinor) }];
+    });
+    return [...payments, ...refunded];
   }
 }

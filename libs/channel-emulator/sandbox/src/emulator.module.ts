@@ -1,22 +1,55 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { createLogger } from '@paystream/shared/observability';
-import type { EmulatorConfig } from './emulator-config';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, type Logger } from '@paystream/shared/observability';
+import { AlipayGatewayController } from './alipay-gateway.controller';
 import { ChannelSandbox } from './channel-sandbox';
-import { ALIPAY_EMULATOR_KEYS, AlipayGatewayController } from './alipay-gateway.controller';
-import { EMULATOR_LOGGER, EmulatorController } from './emulator.controller';
+import type { EmulatorConfig } from './emulator-config';
+import { EmulatorController } from './emulator.controller';
+import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
+import { NotificationSender } from './notification-sender';
+import { UnionpayController } from './unionpay.controller';
+import { WechatpayController } from './wechatpay.controller';
 
-/** channel-emulator: Alipay / WeChat Pay / UnionPay and the bank, for the demo and the tests. */
+/** Stops the sandbox's timers and pending notification retries when the app closes. */
+class EmulatorShutdown implements OnApplicationShutdown {
+  constructor(
+    private readonly sandbox: ChannelSandbox,
+    private readonly sender: NotificationSender,
+  ) {}
+
+  onApplicationShutdown(): void {
+    this.sandbox.stop();
+    this.sender.stop();
+  }
+}
+
+/** channel-emulator: Alipay, WeChat Pay and UnionPay in their own protocols, and the bank, for the demo and the tests. */
 @Module({})
 export class EmulatorModule {
   static forRoot(config: EmulatorConfig): DynamicModule {
+    const logger = createLogger('channel-emulator', config.logLevel);
+    const sender = new NotificationSender(config.keys, config.ids, config.notifyTimeScale, logger.child({ component: 'notifications' }));
+    const sandbox = new ChannelSandbox({ holdMs: config.holdMs, payDelayMs: config.payDelayMs }, (due) => sender.send(due));
     return {
       module: EmulatorModule,
-      controllers: [EmulatorController, AlipayGatewayController],
+      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController],
       providers: [
-        { provide: ALIPAY_EMULATOR_KEYS, useValue: config.alipay },
-        { provide: ChannelSandbox, useValue: new ChannelSandbox(config.holdMs) },
-        { provide: EMULATOR_LOGGER, useValue: createLogger('channel-emulator', config.logLevel) },
+        { provide: EMULATOR_CONFIG, useValue: config },
+        { provide: ChannelSandbox, useValue: sandbox },
+        { provide: NotificationSender, useValue: sender },
+        { provide: EMULATOR_LOGGER, useValue: logger },
+        { provide: EmulatorShutdown, useValue: new EmulatorShutdown(sandbox, sender) },
       ],
     };
   }
 }
+
+/** Creates the emulator app (raw bodies kept: WeChat Pay signatures cover the exact bytes). Not listening yet. */
+export async function createEmulatorApp(config: EmulatorConfig): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(config), new FastifyAdapter(), { logger: ['error', 'warn'], rawBody: true, abortOnError: false });
+  app.enableShutdownHooks();
+  return app;
+}
+
+export type { Logger };

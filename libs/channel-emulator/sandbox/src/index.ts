@@ -1,4 +1,5 @@
 export * from './emulator.module';
 export * from './emulator-config';
 export * from './sandbox-scenario';
-export { EMULATOR_LOGGER } from './emulator.controller';
+export * from './emulator-tokens';
+export { NOTIFY_RETRY_SCHEDULES_MS } from './notification-sender';

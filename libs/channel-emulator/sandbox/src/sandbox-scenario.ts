@@ -1,14 +1,24 @@
 /**
  * The sandbox conventions, like card networks' test amounts: the last two digits of amountMinor
- * decide what the channel does (ARCHITECTURE.md, "Sandbox conventions").
+ * decide what the channel does (ARCHITECTURE.md, "Sandbox conventions"; README, "Sandbox amounts").
  */
-export type SandboxScenario = 'succeed' | 'decline-insufficient-funds' | 'hold-then-succeed' | 'system-error' | 'succeed-notify-twice' | 'succeed-refund-fails';
+export type SandboxScenario =
+  | 'succeed'
+  | 'decline-insufficient-funds'
+  | 'hold-then-succeed'
+  | 'system-error'
+  | 'succeed-notify-twice-out-of-order'
+  | 'notification-never-arrives'
+  | 'succeed-after-gateway-gave-up'
+  | 'succeed-refund-fails';
 
 const SCENARIOS_BY_LAST_TWO_DIGITS: Readonly<Record<string, SandboxScenario>> = {
   '51': 'decline-insufficient-funds',
   '52': 'hold-then-succeed',
   '53': 'system-error',
-  '54': 'succeed-notify-twice',
+  '54': 'succeed-notify-twice-out-of-order',
+  '55': 'notification-never-arrives',
+  '56': 'succeed-after-gateway-gave-up',
   '57': 'succeed-refund-fails',
 };
 

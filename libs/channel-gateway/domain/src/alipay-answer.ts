@@ -1,13 +1,14 @@
-import type { ChannelAnswer } from './charge-outcome';
+import { INSUFFICIENT_FUNDS, type ChannelAnswer } from './charge-outcome';
 
 /** Alipay's answer codes: 10000 success; 40004 a business failure with a sub_code; 20000 system busy. */
 export const ALIPAY_CODE_SUCCESS = '10000';
 export const ALIPAY_CODE_BUSINESS_FAILED = '40004';
 
 const DECLINE_SUB_CODES: Readonly<Record<string, string>> = {
-  'ACQ.BUYER_BALANCE_NOT_ENOUGH': 'INSUFFICIENT_FUNDS',
-  'ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH': 'INSUFFICIENT_FUNDS',
+  'ACQ.BUYER_BALANCE_NOT_ENOUGH': INSUFFICIENT_FUNDS,
+  'ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH': INSUFFICIENT_FUNDS,
   'ACQ.PAYMENT_FAIL': 'PAYMENT_FAIL',
+  'ACQ.TRADE_HAS_CLOSE': 'TRADE_CLOSED',
 };
 
 /**
@@ -22,7 +23,7 @@ export function channelAnswerFromAlipay(method: string, r: Record<string, unknow
   if (method === 'alipay.trade.pay') {
     if (code === ALIPAY_CODE_SUCCESS && r.trade_no) return { kind: 'http', status: 200, body: { status: 'SUCCESS', channelTradeNo: r.trade_no } };
     if (code === ALIPAY_CODE_BUSINESS_FAILED && DECLINE_SUB_CODES[sub]) return { kind: 'http', status: 200, body: { status: 'DECLINED', code: DECLINE_SUB_CODES[sub] } };
-    // 10003 (waiting for the buyer) and anything unrecognised: the outcome is for a query to tell
+    // 10003 (waiting for the buyer, e.g. entering a password) and anything unrecognised: the outcome is for a query or notification to tell
     return { kind: 'http', status: 200, body: { status: 'PENDING', code: sub || code } };
   }
   if (method === 'alipay.trade.query') {
@@ -31,7 +32,15 @@ export function channelAnswerFromAlipay(method: string, r: Record<string, unknow
       return { kind: 'http', status: 200, body: { status: 'SUCCESS', channelTradeNo: r.trade_no } };
     }
     if (code === ALIPAY_CODE_SUCCESS && r.trade_status === 'TRADE_CLOSED') return { kind: 'http', status: 200, body: { status: 'DECLINED', code: 'TRADE_CLOSED' } };
+    // WAIT_BUYER_PAY
     return { kind: 'http', status: 200, body: { status: 'PENDING', code: String(r.trade_status ?? sub) } };
+  }
+  if (method === 'alipay.trade.close') {
+    if (code === ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'CLOSED' } };
+    if (sub === 'ACQ.TRADE_NOT_EXIST') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
+    // the trade was paid (or finished) before the close reached it
+    if (sub === 'ACQ.TRADE_STATUS_ERROR') return { kind: 'http', status: 200, body: { status: 'ALREADY_PAID' } };
+    return { kind: 'http', status: 200, body: { status: 'ERROR', code: sub || code } };
   }
   // alipay.trade.refund: fund_change Y means the money moved
   if (code === ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: r.refund_no ?? r.out_request_no } };

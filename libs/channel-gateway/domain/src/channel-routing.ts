@@ -15,6 +15,8 @@ export interface ChannelProfile {
   feeBps: bigint;
   amountMaxMinor: bigint;
   currencies: readonly string[];
+  /** Whether the channel charges a bank card (a card token), or a wallet the shopper presents. */
+  takes: 'card' | 'wallet';
 }
 
 /** The channel used when an order names none and every channel is equally fit. */
@@ -22,9 +24,9 @@ export const DEFAULT_CHANNEL: Channel = 'alipay';
 
 /** Channel terms for routing (fee rates as typically contracted; the largest single charge each takes). */
 export const CHANNEL_PROFILES: Readonly<Record<Channel, ChannelProfile>> = {
-  alipay: { feeBps: 55n, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
-  wechatpay: { feeBps: 60n, amountMaxMinor: 50_000_000n, currencies: ['CNY'] },
-  unionpay: { feeBps: 60n, amountMaxMinor: 100_000_000n, currencies: ['CNY'] },
+  alipay: { feeBps: 55n, amountMaxMinor: 50_000_000n, currencies: ['CNY'], takes: 'wallet' },
+  wechatpay: { feeBps: 60n, amountMaxMinor: 50_000_000n, currencies: ['CNY'], takes: 'wallet' },
+  unionpay: { feeBps: 60n, amountMaxMinor: 100_000_000n, currencies: ['CNY'], takes: 'card' },
 };
 
 /** A recent success rate below this makes a channel a last resort, whatever its fee. */
@@ -38,6 +40,8 @@ export interface ChargeToRoute {
   requested?: Channel;
   amountMinor: bigint;
   currency: string;
+  /** A card payment (a card token came with it): only card channels can take it. */
+  card?: boolean;
 }
 
 /**
@@ -48,10 +52,11 @@ export interface ChargeToRoute {
  */
 export function routeCharge(charge: ChargeToRoute, healthOf: (c: Channel) => ChannelHealth, profiles = CHANNEL_PROFILES): RoutingResult {
   const reasons: string[] = [];
-  const fits = (c: Channel) => profiles[c].currencies.includes(charge.currency) && charge.amountMinor <= profiles[c].amountMaxMinor;
+  const fits = (c: Channel) =>
+    profiles[c].currencies.includes(charge.currency) && charge.amountMinor <= profiles[c].amountMaxMinor && (profiles[c].takes === 'card') === (charge.card ?? false);
   if (charge.requested) {
     const health = healthOf(charge.requested);
-    if (!fits(charge.requested)) reasons.push(`${charge.requested} requested but does not take ${charge.amountMinor} ${charge.currency}`);
+    if (!fits(charge.requested)) reasons.push(`${charge.requested} requested but does not take ${charge.amountMinor} ${charge.currency}${charge.card ? ' by card' : ''}`);
     else if (health.breaker === 'open') reasons.push(`${charge.requested} requested but its breaker is open`);
     else return { ok: true, channel: charge.requested, reasons: [`${charge.requested} requested by the shopper`] };
   }

@@ -1,4 +1,4 @@
-import { chargeResultOf, isChannelFailure, queryResultOf, settlesUnknown, type ChannelAnswer } from './charge-outcome';
+import { chargeResultOf, closeResultOf, isChannelFailure, queryResultOf, type ChannelAnswer } from './charge-outcome';
 
 const http = (status: number, body: unknown): ChannelAnswer => ({ kind: 'http', status, body });
 
@@ -6,7 +6,8 @@ describe('charge outcomes from channel answers', () => {
   it.each([
     ['success', http(200, { status: 'SUCCESS', channelTradeNo: 'T1' }), 'succeeded', undefined],
     ['insufficient funds', http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), 'failed', 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS'],
-    ['another decline', http(200, { status: 'DECLINED', code: 'CARD_LOST' }), 'failed', 'CHANNEL_REJECTED_REQUEST'],
+    ['another decline', http(200, { status: 'DECLINED', code: 'CARD_LOST' }), 'failed', 'CHANNEL_DECLINED'],
+    ['in process', http(200, { status: 'PENDING', code: 'USERPAYING' }), 'unknown', 'CHANNEL_OUTCOME_UNKNOWN'],
     ['5xx', http(503, { status: 'ERROR', code: 'SYSTEM_ERROR' }), 'failed', 'CHANNEL_UNAVAILABLE'],
     ['4xx', http(400, { status: 'ERROR', code: 'INVALID_REQUEST' }), 'failed', 'CHANNEL_REJECTED_REQUEST'],
     ['timeout', { kind: 'timeout' } as const, 'unknown', 'CHANNEL_OUTCOME_UNKNOWN'],
@@ -26,29 +27,29 @@ describe('charge outcomes from channel answers', () => {
 
 describe('queries for unknown outcomes', () => {
   it.each([
-    ['found succeeded', http(200, { status: 'SUCCESS', channelTradeNo: 'T' }), 1_000, 'succeeded'],
-    ['found declined', http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), 1_000, 'failed'],
-    ['not found yet', http(404, { status: 'NOT_FOUND' }), 1_000, 'pending'],
-    ['never found', http(404, { status: 'NOT_FOUND' }), 60_000, 'failed'],
-    ['query times out', { kind: 'timeout' } as const, 120_000, 'pending'],
-    ['query 5xx', http(500, {}), 120_000, 'pending'],
-  ] as const)('%s -> %s', (_label, answer, ageMs, expected) => {
-    const r = queryResultOf(answer, ageMs, 60_000);
-    expect(r === 'pending' ? r : r.outcome).toBe(expected);
+    ['found succeeded', http(200, { status: 'SUCCESS', channelTradeNo: 'T' }), 'succeeded'],
+    ['found declined', http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), 'failed'],
+    ['still in process', http(200, { status: 'PENDING', code: 'NOTPAY' }), 'pending'],
+    ['not found', http(404, { status: 'NOT_FOUND' }), 'not-found'],
+    ['query times out', { kind: 'timeout' } as const, 'pending'],
+    ['query 5xx', http(500, {}), 'pending'],
+    ['query refused (bad signature)', http(400, { status: 'ERROR' }), 'pending'],
+  ] as const)('%s -> %s', (_label, answer, expected) => {
+    const r = queryResultOf(answer);
+    expect(typeof r === 'string' ? r : r.outcome).toBe(expected);
   });
 });
 
-describe('a repeated charge for a stored unknown outcome', () => {
+describe('closing a trade whose outcome stayed unknown', () => {
   it.each([
-    ['success', http(200, { status: 'SUCCESS', channelTradeNo: 'T' }), true],
-    ['decline', http(200, { status: 'DECLINED', code: 'INSUFFICIENT_FUNDS' }), true],
-    ['rejected request', http(400, { status: 'ERROR', code: 'INVALID_REQUEST' }), true],
-    ['5xx', http(503, { status: 'ERROR', code: 'SYSTEM_ERROR' }), false],
-    ['connection refused', { kind: 'network', detail: 'ECONNREFUSED' } as const, false],
-    ['another timeout', { kind: 'timeout' } as const, false],
-    ['an unreadable answer', http(200, 'oops'), false],
-  ] as const)('%s settles it: %s', (_label, answer, settles) => {
-    expect(settlesUnknown(chargeResultOf(answer))).toBe(settles);
+    ['closed', http(200, { status: 'CLOSED' }), 'closed'],
+    ['never received', http(404, { status: 'NOT_FOUND' }), 'closed'],
+    ['paid meanwhile', http(200, { status: 'ALREADY_PAID' }), 'already-paid'],
+    ['5xx', http(503, {}), 'retry'],
+    ['timeout', { kind: 'timeout' } as const, 'retry'],
+    ['unreadable', http(200, 'oops'), 'retry'],
+  ] as const)('%s -> %s', (_label, answer, expected) => {
+    expect(closeResultOf(answer)).toBe(expected);
   });
 });
 

@@ -3,3 +3,8 @@ export * from './channel-transaction-status';
 export * from './charge-outcome';
 export * from './refund-outcome';
 export * from './alipay-answer';
+export * from './wechatpay-answer';
+export * from './unionpay-answer';
+export * from './channel-notice';
+export * from './channel-order-no';
+export * from './unknown-outcome-schedule';

@@ -1,25 +1,45 @@
-import { channelAnswerFromAlipay, type ChannelAnswer } from '@paystream/channel-gateway/domain';
-import { signAlipayParams, verifyAlipayResponse } from '@paystream/shared/channel-protocols';
+import { channelAnswerFromAlipay, channelOrderNo, type ChannelAnswer } from '@paystream/channel-gateway/domain';
+import { alipayAmount, beijingDateTime, signAlipayParams, verifyAlipayResponse } from '@paystream/shared/channel-protocols';
 import { callText } from '@paystream/shared/platform';
 import { channelCall } from './channel-call';
+import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
 import type { AlipaySettings } from './channel-settings';
 
-/** Alipay's timestamp: Beijing time, `yyyy-MM-dd HH:mm:ss`. */
-export function alipayTimestamp(at = new Date()): string {
-  return new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
-}
+/** The buyer's payment code the sandbox presents for barcode payments (Alipay codes start with 25-30). */
+const SANDBOX_BUYER_AUTH_CODE = '286648248691290423';
 
 /**
  * Alipay Open API v2: RSA2-signed requests to gateway.do; an answer counts only once its signature
- * verifies over the exact response text (an unverifiable answer is no answer: the outcome stays
- * unknown and is queried).
+ * verifies over the exact response text. Charges are barcode payments (alipay.trade.pay): the
+ * answer usually settles them, and the asynchronous notification goes to notify_url.
  */
-export class AlipayClient {
-  constructor(private readonly settings: AlipaySettings) {}
+export class AlipayClient implements ChannelProtocol {
+  constructor(
+    private readonly settings: AlipaySettings,
+    private readonly notifyUrl: string,
+  ) {}
 
-  call(method: string, bizContent: Record<string, string>, timeoutMs: number): Promise<ChannelAnswer> {
+  charge(c: ChargeCall, timeoutMs: number): Promise<ChannelAnswer> {
+    const biz = { out_trade_no: channelOrderNo(c.paymentId), total_amount: alipayAmount(c.amountMinor), subject: c.subject, scene: 'bar_code', auth_code: SANDBOX_BUYER_AUTH_CODE, seller_id: c.merchantId };
+    return this.call('alipay.trade.pay', biz, timeoutMs, { notify_url: this.notifyUrl });
+  }
+
+  query(t: TradeRef, timeoutMs: number): Promise<ChannelAnswer> {
+    return this.call('alipay.trade.query', { out_trade_no: channelOrderNo(t.paymentId) }, timeoutMs);
+  }
+
+  close(t: TradeRef, timeoutMs: number): Promise<ChannelAnswer> {
+    return this.call('alipay.trade.close', { out_trade_no: channelOrderNo(t.paymentId) }, timeoutMs);
+  }
+
+  refund(r: RefundCall, timeoutMs: number): Promise<ChannelAnswer> {
+    const biz = { out_trade_no: channelOrderNo(r.paymentId), refund_amount: alipayAmount(r.amountMinor), out_request_no: channelOrderNo(r.refundId) };
+    return this.call('alipay.trade.refund', biz, timeoutMs);
+  }
+
+  private call(method: string, bizContent: Record<string, string>, timeoutMs: number, extra: Record<string, string> = {}): Promise<ChannelAnswer> {
     const params = signAlipayParams(
-      { app_id: this.settings.appId, method, format: 'JSON', charset: 'utf-8', timestamp: alipayTimestamp(), version: '1.0', biz_content: JSON.stringify(bizContent) },
+      { app_id: this.settings.appId, method, format: 'JSON', charset: 'utf-8', timestamp: beijingDateTime(), version: '1.0', ...extra, biz_content: JSON.stringify(bizContent) },
       this.settings.merchantPrivateKeyPem,
     );
     const query = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString();

@@ -5,7 +5,7 @@ import type { Logger } from '@paystream/shared/observability';
 import type { ChannelMetrics } from './channel-metrics';
 import type { BreakerSettings } from './channel-settings';
 
-export type ChannelOperation = 'charge' | 'query' | 'refund';
+export type ChannelOperation = 'charge' | 'query' | 'close' | 'refund';
 
 /** Carries a failing answer through opossum so it counts against the breaker and still reaches the caller. */
 class ChannelFailure extends Error {
@@ -17,6 +17,15 @@ class ChannelFailure extends Error {
 type Call = () => Promise<ChannelAnswer>;
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+/** Breaker transitions kept in memory for the stats endpoint and the demo report. */
+const BREAKER_HISTORY_MAX = 200;
+
+export interface BreakerTransition {
+  at: string;
+  channel: Channel;
+  operation: ChannelOperation;
+  to: BreakerState;
+}
 
 /**
  * One opossum breaker per channel and operation. A channel that keeps timing out, refusing
@@ -25,6 +34,7 @@ const STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, o
  */
 export class ChannelBreakers {
   private readonly breakers = new Map<string, CircuitBreaker<[Call], ChannelAnswer>>();
+  private readonly history: BreakerTransition[] = [];
 
   constructor(
     private readonly settings: BreakerSettings,
@@ -59,6 +69,11 @@ export class ChannelBreakers {
     );
   }
 
+  /** The latest breaker transitions, oldest first (when each breaker opened, went half-open, closed). */
+  transitions(): BreakerTransition[] {
+    return [...this.history];
+  }
+
   shutdown(): void {
     for (const b of this.breakers.values()) b.shutdown();
   }
@@ -86,6 +101,8 @@ export class ChannelBreakers {
     const moved = (to: BreakerState) => () => {
       this.metrics.breakerState.set(labels, STATE_VALUE[to]);
       this.metrics.breakerTransitions.inc({ ...labels, to });
+      this.history.push({ at: new Date().toISOString(), channel, operation, to });
+      if (this.history.length > BREAKER_HISTORY_MAX) this.history.shift();
       this.logger[to === 'open' ? 'warn' : 'info']({ channel, operation, breaker: to }, `channel breaker ${to}`);
     };
     b.on('open', moved('open'));

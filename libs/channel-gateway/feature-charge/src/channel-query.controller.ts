@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { uuidSchema } from '@paystream/contracts';
-import { ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { ChannelNotificationRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
+import { ChannelBreakers } from './channel-breakers';
 
 /** GET /channel-transactions/:paymentId and GET /channel/stats. */
 @Controller()
@@ -9,11 +10,14 @@ export class ChannelQueryController {
   constructor(
     @Inject(Platform) private readonly platform: Platform,
     @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
+    @Inject(ChannelNotificationRepository) private readonly notices: ChannelNotificationRepository,
+    @Inject(ChannelBreakers) private readonly breakers: ChannelBreakers,
   ) {}
 
+  /** Per channel and status, how outcomes were resolved, janitor times, conflicts, and breaker transitions. */
   @Get('channel/stats')
-  stats() {
-    return this.transactions.stats(this.platform.ds.manager);
+  async stats() {
+    return { ...(await this.transactions.stats(this.platform.ds.manager)), breakerTransitions: this.breakers.transitions() };
   }
 
   @Get('channel-transactions/:paymentId')
@@ -21,6 +25,14 @@ export class ChannelQueryController {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const t = await this.transactions.find(this.platform.ds.manager, paymentId);
     if (!t) throw new ApiError('RESOURCE_NOT_FOUND', `no channel transaction for payment ${paymentId}`);
-    return { ...t, amountMinor: t.amountMinor.toString(), createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
+    const db = this.platform.ds.manager;
+    return {
+      ...t,
+      amountMinor: t.amountMinor.toString(),
+      createdAt: t.createdAt.toISOString(),
+      updatedAt: t.updatedAt.toISOString(),
+      notifications: await this.notices.countFor(db, paymentId),
+      conflicts: await this.transactions.conflicts(db, paymentId),
+    };
   }
 }

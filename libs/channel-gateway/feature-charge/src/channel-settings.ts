@@ -1,15 +1,19 @@
 /** How channel-gateway talks to the channels (validated in apps/channel-gateway/src/config.ts). */
 export interface ChannelSettings {
-  emulatorUrl: string;
+  /** Where the channels send their notifications: the gateway's own public base URL. */
+  notifyBaseUrl: string;
   /** How long a charge call may take before its outcome counts as unknown. */
   chargeTimeoutMs: number;
-  /** How often unknown outcomes are queried. */
+  /** The janitor's base interval: its backoff schedule is multiples of it. */
   queryIntervalMs: number;
-  /** How long a trade the channel has never heard of stays unknown before it counts as failed. */
-  queryGiveUpMs: number;
+  /** How old an unknown outcome may get before the janitor closes the trade at the channel. */
+  unknownMaxAgeMs: number;
   breaker: BreakerSettings;
-  /** When set, Alipay charges, queries and refunds speak Open API v2 (RSA2) to this gateway. */
-  alipay?: AlipaySettings;
+  alipay: AlipaySettings;
+  wechatpay: WechatpaySettings;
+  unionpay: UnionpaySettings;
+  /** The secret that keys card tokens (HMAC), from configuration. */
+  cardTokenKey: string;
 }
 
 export interface AlipaySettings {
@@ -17,6 +21,28 @@ export interface AlipaySettings {
   appId: string;
   merchantPrivateKeyPem: string;
   platformPublicKeyPem: string;
+}
+
+export interface WechatpaySettings {
+  /** The API host, e.g. https://api.mch.weixin.qq.com (the emulator here). */
+  baseUrl: string;
+  appId: string;
+  mchId: string;
+  merchantPrivateKeyPem: string;
+  merchantSerialNo: string;
+  platformPublicKeyPem: string;
+  platformSerialNo: string;
+  apiV3Key: string;
+}
+
+export interface UnionpaySettings {
+  /** The ACP host, e.g. https://gateway.95516.com (the emulator here). */
+  baseUrl: string;
+  merId: string;
+  merchantPrivateKeyPem: string;
+  merchantCertId: string;
+  platformPublicKeyPem: string;
+  platformCertId: string;
 }
 
 /** Per channel and operation: when a breaker opens and how long it stays open. */
@@ -42,7 +68,10 @@ export const CHANNEL_SETTINGS = Symbol('CHANNEL_SETTINGS');
 
 export const CHANNEL_CHARGE_TIMEOUT_MS = 3_000;
 export const CHANNEL_QUERY_INTERVAL_MS = 1_000;
-export const CHANNEL_QUERY_GIVE_UP_MS = 60_000;
+/** Alipay closes an unpaid trade after 15 minutes by default (timeout_express); so does the janitor. */
+export const CHANNEL_UNKNOWN_MAX_AGE_MS = 15 * 60_000;
+/** How long a claimed unknown outcome is left to its query before another worker may claim it. */
+export const CHANNEL_QUERY_LEASE_MS = 30_000;
 /** How long a status query may take. */
 export const CHANNEL_QUERY_TIMEOUT_MS = 2_000;
 /** Unknown outcomes looked at per worker tick. */

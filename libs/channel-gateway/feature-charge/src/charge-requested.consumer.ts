@@ -1,90 +1,118 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { TOPICS, type Channel, type ChannelChargeRequested } from '@paystream/contracts';
-import { ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
-import { chargeResultOf, DEFAULT_CHANNEL, routeCharge, settlesUnknown, type ChargeResult } from '@paystream/channel-gateway/domain';
+import { failureReason, TOPICS, type Channel, type ChannelChargeRequested, type FailureReason } from '@paystream/contracts';
+import { CardTokenRepository, ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
+import { chargeResultOf, DEFAULT_CHANNEL, queryResultOf, routeCharge, type ChargeResult, type ReportSource } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
-import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
+import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
+import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
+import { ChargeOutcomeRecorder } from './charge-outcome.recorder';
 import { chargeCompletedEvent } from './completed-event';
 
-/** A final outcome already stored (no channel call), or what the channel answered now. */
-type Prepared = { reuse: ChannelTransaction } | { result: ChargeResult; channel: Channel; routingReasons: string[] };
+/** A final outcome already stored, a charge no channel could take, or what the channel said now. */
+type Prepared =
+  | { kind: 'reuse'; transaction: ChannelTransaction }
+  | { kind: 'not-sent'; channel: Channel; routingReasons: string[]; failure: FailureReason }
+  | { kind: 'answered'; result: ChargeResult; source: ReportSource };
 
 /**
  * channel.charge-requested.v1 -> a charge at the channel -> channel.charge-completed.v1.
- * The channel call happens before the transaction (never hold a database transaction across the
- * network); it is safe to repeat after a crash because the channel is idempotent by outTradeNo.
+ * The attempt is stored (UNKNOWN) before the channel is called, so a notification that outruns the
+ * answer finds it and a crash mid-call leaves it to the janitor; the call itself happens outside
+ * any database transaction. A request for a charge whose outcome is unknown is never charged
+ * again: the channel is asked (queried) instead.
  */
 @Injectable()
 export class ChargeRequestedConsumer implements OnModuleInit {
   constructor(
     @Inject(Platform) private readonly platform: Platform,
     @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
+    @Inject(CardTokenRepository) private readonly cards: CardTokenRepository,
     @Inject(ChannelClient) private readonly channel: ChannelClient,
     @Inject(ChannelMetrics) private readonly metrics: ChannelMetrics,
     @Inject(ChannelBreakers) private readonly breakers: ChannelBreakers,
+    @Inject(ChargeOutcomeRecorder) private readonly outcomes: ChargeOutcomeRecorder,
+    @Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings,
   ) {}
 
   onModuleInit(): void {
     this.platform.consume<typeof TOPICS.channelChargeRequested, Prepared>(TOPICS.channelChargeRequested, {
-      prepare: async (event) => {
-        const c = event.payload;
-        const stored = await this.transactions.find(this.platform.ds.manager, c.paymentId);
-        if (stored && stored.status !== 'UNKNOWN') return { reuse: stored };
-        const amountMinor = BigInt(c.amountMinor);
-        // an unknown outcome is asked again of the same channel (it answers a repeated outTradeNo with its
-        // first answer); anything new is routed by health, fee and the shopper's choice
-        const route = stored
-          ? { ok: true as const, channel: stored.channel, reasons: stored.routingReasons }
-          : routeCharge({ requested: c.channel, amountMinor, currency: c.currency }, (ch) => this.breakers.health(ch));
-        if (!route.ok) {
-          const channel = c.channel ?? DEFAULT_CHANNEL;
-          return { result: chargeResultOf({ kind: 'not-sent', detail: route.reasons.join('; ') }), channel, routingReasons: route.reasons };
-        }
-        if (!stored) this.metrics.routed.inc({ requested: c.channel ?? 'none', channel: route.channel });
-        const timer = this.metrics.callSeconds.startTimer({ channel: route.channel, call: 'charge' });
-        const answer = await this.channel.charge({ outTradeNo: c.paymentId, channel: route.channel, merchantId: c.merchantId, amountMinor, currency: c.currency, subject: c.subject });
-        timer();
-        return { result: chargeResultOf(answer), channel: route.channel, routingReasons: route.reasons };
-      },
+      prepare: (event) => this.prepare(event.payload),
       handle: async (event, tx, prepared) => {
         const c = event.payload;
-        const transaction = 'reuse' in prepared ? prepared.reuse : await this.record(tx, c, prepared);
+        let transaction: ChannelTransaction;
+        let emit = true;
+        if (prepared.kind === 'reuse') transaction = prepared.transaction;
+        else if (prepared.kind === 'not-sent') {
+          const recorded = await this.transactions.recordNotSent(tx, { ...this.fieldsOf(c), channel: prepared.channel, routingReasons: prepared.routingReasons }, prepared.failure);
+          transaction = recorded.transaction;
+          if (recorded.created) afterCommit(tx, () => this.metrics.charges.inc({ channel: prepared.channel, outcome: 'failed' }));
+        } else {
+          const applied = await this.outcomes.apply(tx, c.paymentId, prepared.result, prepared.source, event.traceparent);
+          transaction = applied.transaction;
+          // an advance was emitted by the recorder; a duplicate or conflict was emitted by whoever settled it first;
+          // an outcome still unknown is told, so the payment shows it is waiting for the channel
+          emit = applied.verdict.kind === 'no-change';
+        }
         const traceparent = nextTraceparent(event.traceparent);
-        await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(transaction), { traceparent });
+        if (emit) await this.platform.outbox.enqueue(tx, TOPICS.channelChargeCompleted, chargeCompletedEvent(transaction), { traceparent });
         this.platform.logger.info(
-          { paymentId: c.paymentId, orderId: c.orderId, traceparent, channel: transaction.channel, status: transaction.status, failure: transaction.failure?.code, reused: 'reuse' in prepared },
+          { paymentId: c.paymentId, orderId: c.orderId, traceparent, channel: transaction.channel, status: transaction.status, failure: transaction.failure?.code, handled: prepared.kind },
           'charge handled',
         );
       },
     });
   }
 
-  /** Stores the channel's answer: a new transaction, or the settlement of a stored unknown outcome. */
-  private async record(
-    tx: EntityManager,
-    c: ChannelChargeRequested,
-    { result, channel, routingReasons }: { result: ChargeResult; channel: Channel; routingReasons: string[] },
-  ): Promise<ChannelTransaction> {
-    const recorded = await this.transactions.recordIfAbsent(
-      tx,
-      { paymentId: c.paymentId, orderId: c.orderId, merchantId: c.merchantId, channel, amountMinor: BigInt(c.amountMinor), currency: c.currency, routingReasons },
-      result,
+  private async prepare(c: ChannelChargeRequested): Promise<Prepared> {
+    const db = this.platform.ds.manager;
+    const stored = await this.transactions.find(db, c.paymentId);
+    if (stored) return stored.status === 'UNKNOWN' ? this.ask(stored) : { kind: 'reuse', transaction: stored };
+    const amountMinor = BigInt(c.amountMinor);
+    let channelCardToken: string | undefined;
+    if (c.cardToken) {
+      const card = await this.cards.find(db, c.cardToken);
+      if (!card) return { kind: 'not-sent', channel: c.channel ?? 'unionpay', routingReasons: ['the card token is not known here'], failure: failureReason('CARD_TOKEN_UNKNOWN') };
+      channelCardToken = card.channelToken;
+    }
+    const route = routeCharge({ requested: c.channel, amountMinor, currency: c.currency, card: c.cardToken !== undefined }, (ch) => this.breakers.health(ch));
+    if (!route.ok) {
+      return { kind: 'not-sent', channel: c.channel ?? DEFAULT_CHANNEL, routingReasons: route.reasons, failure: failureReason('CHANNEL_UNAVAILABLE', route.reasons.join('; ')) };
+    }
+    const opened = await this.transactions.open(
+      db,
+      { ...this.fieldsOf(c), channel: route.channel, routingReasons: route.reasons, cardToken: c.cardToken ?? null },
+      this.settings.chargeTimeoutMs + this.settings.queryIntervalMs,
     );
-    if (recorded.created) {
-      afterCommit(tx, () => this.metrics.charges.inc({ channel, outcome: result.outcome }));
-      return recorded.transaction;
-    }
-    if (recorded.transaction.status !== 'UNKNOWN' || !settlesUnknown(result)) return recorded.transaction;
-    // guarded: when the query worker settled it first, its outcome stands
-    const resolved = await this.transactions.resolveUnknown(tx, c.paymentId, result);
-    if (resolved) {
-      this.platform.logger.info({ paymentId: c.paymentId, orderId: c.orderId, status: resolved.status }, 'unknown outcome settled by a repeated charge');
-      return resolved;
-    }
-    return (await this.transactions.find(tx, c.paymentId)) ?? recorded.transaction;
+    // another delivery of the same request got there first: never charge twice
+    if (!opened.created) return opened.transaction.status === 'UNKNOWN' ? this.ask(opened.transaction) : { kind: 'reuse', transaction: opened.transaction };
+    this.metrics.routed.inc({ requested: c.channel ?? 'none', channel: route.channel });
+    this.metrics.attempts.inc({ channel: route.channel });
+    const timer = this.metrics.callSeconds.startTimer({ channel: route.channel, call: 'charge' });
+    const answer = await this.channel.charge(route.channel, {
+      paymentId: c.paymentId,
+      merchantId: c.merchantId,
+      amountMinor,
+      currency: c.currency,
+      subject: c.subject,
+      createdAt: opened.transaction.createdAt,
+      ...(channelCardToken ? { channelCardToken } : {}),
+    });
+    timer();
+    return { kind: 'answered', result: chargeResultOf(answer), source: 'response' };
+  }
+
+  /** A stored unknown outcome: ask the channel how it ended (a query), never charge again. */
+  private async ask(t: ChannelTransaction): Promise<Prepared> {
+    const found = queryResultOf(await this.channel.query(t.channel, t));
+    const result: ChargeResult = typeof found === 'string' ? { outcome: 'unknown' } : found;
+    return { kind: 'answered', result, source: 'query' };
+  }
+
+  private fieldsOf(c: ChannelChargeRequested) {
+    return { paymentId: c.paymentId, orderId: c.orderId, merchantId: c.merchantId, amountMinor: BigInt(c.amountMinor), currency: c.currency };
   }
 }

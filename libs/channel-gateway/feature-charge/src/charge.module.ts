@@ -1,12 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ChannelRefundRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
+import { CardTokenRepository, ChannelNotificationRepository, ChannelRefundRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelBreakers } from './channel-breakers';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
+import { CardController } from './cards/card.controller';
 import { ChannelQueryController } from './channel-query.controller';
 import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
+import { ChargeOutcomeRecorder } from './charge-outcome.recorder';
 import { ChargeRequestedConsumer } from './charge-requested.consumer';
+import { NotificationController } from './notifications/notification.controller';
 import { RefundRequestedConsumer } from './refund-requested.consumer';
 import { UnknownOutcomeWorker } from './unknown-outcome.worker';
 
@@ -16,11 +19,13 @@ export class ChargeModule {
   static forRoot(settings: ChannelSettings): DynamicModule {
     return {
       module: ChargeModule,
-      controllers: [ChannelQueryController],
+      controllers: [ChannelQueryController, NotificationController, CardController],
       providers: [
         { provide: CHANNEL_SETTINGS, useValue: settings },
         { provide: ChannelTransactionRepository, useValue: new ChannelTransactionRepository() },
         { provide: ChannelRefundRepository, useValue: new ChannelRefundRepository() },
+        { provide: ChannelNotificationRepository, useValue: new ChannelNotificationRepository() },
+        { provide: CardTokenRepository, useValue: new CardTokenRepository() },
         { provide: ChannelMetrics, inject: [Platform], useFactory: (platform: Platform) => new ChannelMetrics(platform.registry) },
         {
           provide: ChannelBreakers,
@@ -32,6 +37,7 @@ export class ChargeModule {
           },
         },
         ChannelClient,
+        ChargeOutcomeRecorder,
         ChargeRequestedConsumer,
         RefundRequestedConsumer,
         UnknownOutcomeWorker,

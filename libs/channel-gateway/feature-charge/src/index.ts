@@ -1,2 +1,3 @@
 export * from './charge.module';
 export * from './channel-settings';
+export * from './channel-metrics';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { TOPICS } from '@paystream/contracts';
-import { ChannelRefundRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
+import { failureReason, TOPICS } from '@paystream/contracts';
+import { ChannelRefundRepository, ChannelTransactionRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
 import { refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform } from '@paystream/shared/platform';
@@ -14,6 +14,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
   constructor(
     @Inject(Platform) private readonly platform: Platform,
     @Inject(ChannelRefundRepository) private readonly refunds: ChannelRefundRepository,
+    @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
     @Inject(ChannelClient) private readonly channel: ChannelClient,
   ) {}
 
@@ -23,7 +24,17 @@ export class RefundRequestedConsumer implements OnModuleInit {
         const r = event.payload;
         const stored = await this.refunds.find(this.platform.ds.manager, r.refundId);
         if (stored) return { stored };
-        const answer = await this.channel.refund({ channel: r.channel, outRefundNo: r.refundId, outTradeNo: r.paymentId, amountMinor: BigInt(r.amountMinor) });
+        const charge = await this.transactions.find(this.platform.ds.manager, r.paymentId);
+        if (!charge || charge.status !== 'SUCCEEDED') return { result: { outcome: 'failed', failure: failureReason('CHANNEL_REFUND_FAILED', `no successful charge ${r.paymentId} here`) } };
+        const answer = await this.channel.refund(charge.channel, {
+          refundId: r.refundId,
+          paymentId: r.paymentId,
+          paymentCreatedAt: charge.createdAt,
+          channelTradeNo: charge.channelTradeNo ?? r.channelTradeNo,
+          amountMinor: BigInt(r.amountMinor),
+          totalMinor: charge.amountMinor,
+          currency: r.currency,
+        });
         return { result: refundResultOf(answer) };
       },
       handle: async (event, tx, prepared) => {

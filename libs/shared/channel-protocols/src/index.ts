@@ -5,3 +5,5 @@ export * from './bank-card';
 export * from './test-keys';
 export * from './channel-keys';
 export * from './alipay-amount';
+export * from './channel-time';
+export * from './bills';

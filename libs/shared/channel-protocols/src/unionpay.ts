@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { constants, createHash, privateDecrypt, publicEncrypt } from 'node:crypto';
 import { rsaSha256Sign, rsaSha256Verify } from './alipay';
 
 /** ACP 5.1.0 signMethod 01: RSA over the SHA-256 digest. */
@@ -26,4 +26,55 @@ export function verifyUnionpay(params: UnionpayParams, publicKeyPem: string): bo
   if (!params.signature || params.signMethod !== UNIONPAY_SIGN_METHOD) return false;
   const digest = createHash('sha256').update(unionpaySignContent(params), 'utf8').digest('hex');
   return rsaSha256Verify(digest, params.signature, publicKeyPem);
+}
+
+/** ACP respCode / origRespCode values the platform acts on (ACP 5.1.0 answer code table). */
+export const UNIONPAY_RESP = {
+  SUCCESS: '00',
+  FAILED: '01',
+  /** 03 communication timeout, 04 state unknown, 05 accepted: in process, query again later. */
+  IN_PROCESS: ['03', '04', '05'],
+  SYSTEM_BUSY: '06',
+  BAD_SIGNATURE: '11',
+  DUPLICATE: '12',
+  NOT_FOUND: '34',
+  ORIGINAL_NOT_FOUND_OR_BAD_STATE: '35',
+  INSUFFICIENT_FUNDS: '64',
+} as const;
+
+/** Whether a respCode / origRespCode means "not final yet: query again later". */
+export function unionpayInProcess(code: string): boolean {
+  return (UNIONPAY_RESP.IN_PROCESS as readonly string[]).includes(code);
+}
+
+/** ACP 5.1.0 messages: form fields both ways (requests URL-encoded; answers here URL-encoded too). */
+export function encodeUnionpayForm(params: UnionpayParams): string {
+  return new URLSearchParams(Object.entries(params)).toString();
+}
+
+export function decodeUnionpayForm(text: string): UnionpayParams {
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+/** UnionPay's currency code for CNY (ISO 4217 numeric). */
+export const UNIONPAY_CURRENCY_CNY = '156';
+
+/** The ACP order id: 8 to 32 letters or digits. */
+export const UNIONPAY_ORDER_ID_PATTERN = /^[0-9A-Za-z]{8,32}$/;
+
+/**
+ * Sensitive card fields go to UnionPay encrypted with its encryption certificate. ACP encrypts with
+ * RSA PKCS#1 v1.5; Node 20 refuses v1.5 decryption (the Marvin attack), so here both sides use
+ * RSA-OAEP with SHA-1 padding, a documented deviation that changes nothing else in the flow.
+ */
+export function encryptUnionpayField(plain: string, platformPublicKeyPem: string): string {
+  return publicEncrypt({ key: platformPublicKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(plain, 'utf8')).toString('base64');
+}
+
+export function decryptUnionpayField(cipher: string, platformPrivateKeyPem: string): string | undefined {
+  try {
+    return privateDecrypt({ key: platformPrivateKeyPem, padding: constants.RSA_PKCS1_OAEP_PADDING }, Buffer.from(cipher, 'base64')).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

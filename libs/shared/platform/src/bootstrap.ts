@@ -18,7 +18,8 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     const app = await NestFactory.create<NestFastifyApplication>(
       appModule,
       new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES, genReqId: (req: { headers: IncomingMessage['headers'] }) => String(req.headers['x-request-id'] ?? randomUUID()) }),
-      { logger: ['error', 'warn'], abortOnError: false },
+      // rawBody: channel notifications are verified over the exact bytes received
+      { logger: ['error', 'warn'], abortOnError: false, rawBody: true },
     );
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));

@@ -25,7 +25,7 @@ export interface HttpCallOptions {
  * over it). Any HTTP answer is returned; no whole answer throws HttpCallError saying whether the
  * request may have reached the other side ('timeout') or never left ('network').
  */
-export async function callText(url: string, options: HttpCallOptions & { body?: string }): Promise<{ status: number; text: string }> {
+export async function callText(url: string, options: HttpCallOptions & { body?: string }): Promise<{ status: number; text: string; headers: Record<string, string> }> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -40,7 +40,7 @@ export async function callText(url: string, options: HttpCallOptions & { body?: 
     throw new HttpCallError('network', `${url}: ${e.cause?.code ?? e.message}`);
   }
   try {
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: await res.text(), headers: Object.fromEntries(res.headers) };
   } catch {
     throw new HttpCallError('timeout', `${url}: the answer was cut off`);
   }

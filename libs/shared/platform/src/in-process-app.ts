@@ -6,7 +6,7 @@ import { Platform } from './platform';
 /** A service's app module started in this process without listening (integration specs use app.inject). */
 export async function startInProcessApp(appModule: Parameters<typeof NestFactory.create>[0]): Promise<NestFastifyApplication> {
   // abortOnError: false, so a failing start fails the spec with its error instead of killing the worker
-  const app = await NestFactory.create<NestFastifyApplication>(appModule, new FastifyAdapter(), { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(appModule, new FastifyAdapter(), { logger: false, abortOnError: false, rawBody: true });
   const platform = app.get(Platform, { strict: false });
   app.useGlobalFilters(new ApiErrorFilter(platform.logger));
   await app.init();

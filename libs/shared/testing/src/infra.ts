@@ -64,3 +64,17 @@ export function testServiceEnv(envPrefix: string, isolation: { schema: string; t
     ...extra,
   };
 }
+
+/** A TCP port free on 127.0.0.1 right now (for a server whose own URL must be configured before it listens). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,142 @@
+import { Controller, Get, Inject, Param, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { beijingRfc3339, parseWechatpayAuthorization, rsaSha256Sign, rsaSha256Verify, WECHATPAY_TIMESTAMP_SKEW_MAX_S, wechatpayRequestMessage, wechatpayResponseMessage } from '@paystream/shared/channel-protocols';
+import type { Logger } from '@paystream/shared/observability';
+import { ChannelSandbox, type Trade } from './channel-sandbox';
+import type { EmulatorConfig } from './emulator-config';
+import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
+
+const TRADE_STATE: Record<Trade['state'], string> = { PROCESSING: 'NOTPAY', SUCCESS: 'SUCCESS', DECLINED: 'PAYERROR', CLOSED: 'CLOSED' };
+
+type Answer = { status: number; body?: unknown };
+const error = (status: number, code: string, message: string): Answer => ({ status, body: { code, message } });
+
+/**
+ * WeChat Pay API v3 as the channel answers it: the merchant's WECHATPAY2-SHA256-RSA2048 authorisation
+ * verified (mchid, serial, fresh timestamp, signature over the exact URL and body) before anything
+ * happens, JSON errors `{ code, message }`, and every answer signed with the platform key in the
+ * Wechatpay-* headers.
+ */
+@Controller('v3')
+export class WechatpayController {
+  constructor(
+    @Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox,
+    @Inject(EMULATOR_CONFIG) private readonly config: EmulatorConfig,
+    @Inject(EMULATOR_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @Post('pay/transactions/native')
+  async native(@Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const b = this.json(req) as { appid?: string; mchid?: string; description?: string; out_trade_no?: string; notify_url?: string; amount?: { total?: number; currency?: string } };
+    if (b.mchid !== this.config.ids.wechatpayMchId || b.appid !== this.config.ids.wechatpayAppId) return this.send(reply, error(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配'));
+    const total = b.amount?.total;
+    if (!b.out_trade_no || !/^[0-9A-Za-z_\-|*]{6,32}$/.test(b.out_trade_no) || typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0 || !b.description) {
+      return this.send(reply, error(400, 'PARAM_ERROR', '参数错误: out_trade_no, amount.total or description'));
+    }
+    const answer = this.sandbox.charge({
+      channel: 'wechatpay',
+      outTradeNo: b.out_trade_no,
+      merchantId: b.mchid,
+      amountMinor: BigInt(total),
+      currency: b.amount?.currency ?? 'CNY',
+      subject: b.description,
+      mode: 'async',
+      ...(b.notify_url ? { notifyUrl: b.notify_url } : {}),
+    });
+    if (answer.kind === 'error') return this.send(reply, error(500, 'SYSTEM_ERROR', '系统错误'));
+    if (answer.holdMs > 0) await new Promise((r) => setTimeout(r, answer.holdMs));
+    if (answer.repeated && answer.trade.state === 'SUCCESS') return this.send(reply, error(400, 'ORDERPAID', '该订单已支付'));
+    return this.send(reply, { status: 200, body: { code_url: `weixin://wxpay/bizpayurl?pr=${answer.trade.channelTradeNo.slice(-10)}` } });
+  }
+
+  @Get('pay/transactions/out-trade-no/:outTradeNo')
+  query(@Param('outTradeNo') outTradeNo: string, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const t = this.sandbox.query(outTradeNo);
+    if (!t || t.channel !== 'wechatpay') return this.send(reply, error(404, 'ORDER_NOT_EXIST', '订单不存在'));
+    return this.send(reply, {
+      status: 200,
+      body: {
+        appid: this.config.ids.wechatpayAppId,
+        mchid: this.config.ids.wechatpayMchId,
+        out_trade_no: t.outTradeNo,
+        ...(t.state === 'SUCCESS' ? { transaction_id: t.channelTradeNo, success_time: beijingRfc3339(t.paidAt) } : {}),
+        trade_type: 'NATIVE',
+        trade_state: TRADE_STATE[t.state],
+        trade_state_desc: t.state === 'DECLINED' ? '余额不足' : TRADE_STATE[t.state],
+        amount: { total: Number(t.amountMinor), currency: t.currency },
+      },
+    });
+  }
+
+  @Post('pay/transactions/out-trade-no/:outTradeNo/close')
+  close(@Param('outTradeNo') outTradeNo: string, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const closed = this.sandbox.close(outTradeNo);
+    if (closed === 'NOT_FOUND') return this.send(reply, error(404, 'ORDER_NOT_EXIST', '订单不存在'));
+    if (closed === 'ALREADY_PAID') return this.send(reply, error(400, 'ORDERPAID', '订单已支付'));
+    return this.send(reply, { status: 204 });
+  }
+
+  @Post('refund/domestic/refunds')
+  refund(@Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const b = this.json(req) as { out_trade_no?: string; out_refund_no?: string; amount?: { refund?: number; total?: number; currency?: string } };
+    const refund = b.amount?.refund;
+    if (!b.out_trade_no || !b.out_refund_no || typeof refund !== 'number' || !Number.isSafeInteger(refund) || refund <= 0) return this.send(reply, error(400, 'PARAM_ERROR', '参数错误'));
+    const trade = this.sandbox.query(b.out_trade_no);
+    if (trade && BigInt(b.amount?.total ?? -1) !== trade.amountMinor) return this.send(reply, error(400, 'INVALID_REQUEST', '订单金额与原订单金额不一致'));
+    const r = this.sandbox.refund({ outRefundNo: b.out_refund_no, outTradeNo: b.out_trade_no, amountMinor: BigInt(refund) });
+    if (r.status === 'FAILED') {
+      const [status, code] = r.code === 'TRADE_NOT_EXIST' ? [404, 'RESOURCE_NOT_EXISTS'] : r.code === 'REFUND_AMOUNT_EXCEEDED' ? [400, 'INVALID_REQUEST'] : [403, 'USER_ACCOUNT_ABNORMAL'];
+      return this.send(reply, error(status as number, code as string, r.message));
+    }
+    return this.send(reply, { status: 200, body: { refund_id: r.refundNo, out_refund_no: r.outRefundNo, out_trade_no: r.outTradeNo, status: 'SUCCESS', amount: { refund, currency: 'CNY' } } });
+  }
+
+  /** The merchant's authorisation, verified; an error answer when it does not hold. */
+  private authorise(req: RawBodyRequest<FastifyRequest>): Answer | undefined {
+    const keys = this.config.keys.wechatpay;
+    const auth = parseWechatpayAuthorization(String(req.headers.authorization ?? ''));
+    if (!auth) return error(401, 'SIGN_ERROR', '缺少或无法解析 Authorization');
+    if (auth.mchid !== this.config.ids.wechatpayMchId) return error(401, 'SIGN_ERROR', '商户号与签名不匹配');
+    if (auth.serialNo !== keys.merchantSerialNo) return error(401, 'SIGN_ERROR', '商户证书序列号错误');
+    if (Math.abs(Math.floor(Date.now() / 1000) - Number(auth.timestamp)) > WECHATPAY_TIMESTAMP_SKEW_MAX_S) return error(401, 'SIGN_ERROR', '签名时间戳已过期');
+    const body = req.rawBody?.toString('utf8') ?? '';
+    if (!rsaSha256Verify(wechatpayRequestMessage(req.method, req.url, auth.timestamp, auth.nonce, body), auth.signature, keys.merchantPublicKeyPem)) {
+      this.logger.warn({ url: req.url }, 'wechatpay request with a bad signature refused');
+      return error(401, 'SIGN_ERROR', '签名错误');
+    }
+    return undefined;
+  }
+
+  private json(req: RawBodyRequest<FastifyRequest>): unknown {
+    try {
+      return JSON.parse(req.rawBody?.toString('utf8') ?? '{}');
+    } catch {
+      return {};
+    }
+  }
+
+  /** Sends an answer signed as WeChat Pay signs it: over `TIMESTAMP\nNONCE\nBODY\n` with the platform key. */
+  private send(reply: FastifyReply, a: Answer) {
+    const keys = this.config.keys.wechatpay;
+    const text = a.body === undefined ? '' : JSON.stringify(a.body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    void reply
+      .status(a.status)
+      .header('wechatpay-timestamp', timestamp)
+      .header('wechatpay-nonce', nonce)
+      .header('wechatpay-serial', keys.platformSerialNo)
+      .header('wechatpay-signature', rsaSha256Sign(wechatpayResponseMessage(timestamp, nonce, text), keys.platformPrivateKeyPem));
+    if (text) void reply.header('content-type', 'application/json');
+    return reply.send(text);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * How the janitor asks about an unknown outcome: queries on a backoff schedule (multiples of the
+ * base interval, so tests can run it fast), and, once the charge is older than the maximum age,
+ * a close at the channel so the trade can no longer be paid, then a final query.
+ */
+export const UNKNOWN_OUTCOME_BACKOFF_MULTIPLES = [1, 2, 4, 8, 15, 30, 60] as const;
+
+/** The delay before the next query, after `queriesSoFar` queries (the schedule's last step repeats). */
+export function nextQueryDelayMs(queriesSoFar: number, baseIntervalMs: number): number {
+  const steps = UNKNOWN_OUTCOME_BACKOFF_MULTIPLES;
+  const step = steps[Math.min(Math.max(queriesSoFar, 0), steps.length - 1)]!;
+  return step * baseIntervalMs;
+}
+
+/** After a query that did not settle it: keep asking, or close the trade at the channel. */
+export function janitorNextStep(ageMs: number, maxAgeMs: number): 'query-again' | 'close' {
+  return ageMs >= maxAgeMs ? 'close' : 'query-again';
+}

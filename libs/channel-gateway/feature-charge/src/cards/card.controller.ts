@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { describeIssues } from '@paystream/contracts';
+import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
+import { encryptUnionpayField, luhnValid, tokenizeCard } from '@paystream/shared/channel-protocols';
+import { ApiError, Platform } from '@paystream/shared/platform';
+import { ChannelClient } from '../channel.client';
+import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from '../channel-settings';
+
+/** UnionPay cards start with 62 (the card channel here takes UnionPay-branded cards only). */
+const UNIONPAY_BIN_PREFIX = '62';
+
+const cardSchema = z.object({
+  number: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{12,19}$/, 'a card number of 12 to 19 digits')),
+  expiry: z.string().regex(/^(0[1-9]|1[0-2])\d{2}$/, 'MMYY'),
+  cvv: z.string().regex(/^\d{3}$/, 'three digits'),
+});
+
+/**
+ * POST /cards: exchanges a card for a token, before any payment exists. The number is Luhn- and
+ * BIN-checked, sent to UnionPay encrypted (with the CVN2 and expiry) to open the channel's token,
+ * and what is stored is our token, the BIN and the last four, never the number or the CVV. The
+ * same card gives the same token, so repeating the call is harmless.
+ */
+@Controller('cards')
+export class CardController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(CardTokenRepository) private readonly cards: CardTokenRepository,
+    @Inject(ChannelClient) private readonly channel: ChannelClient,
+    @Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async tokenize(@Body() body: unknown) {
+    const parsed = cardSchema.safeParse(body);
+    if (!parsed.success) throw new ApiError('VALIDATION_FAILED', describeIssues(parsed.error.issues));
+    const { number, expiry, cvv } = parsed.data;
+    if (!luhnValid(number)) throw new ApiError('CARD_INVALID', 'the card number fails the Luhn check');
+    if (!number.startsWith(UNIONPAY_BIN_PREFIX)) throw new ApiError('CARD_NOT_SUPPORTED', `BIN ${number.slice(0, 6)} is not a UnionPay card`);
+    const card = tokenizeCard(number, this.settings.cardTokenKey);
+    const key = this.settings.unionpay.platformPublicKeyPem;
+    const opened = await this.channel.unionpay.openToken(
+      {
+        accNo: encryptUnionpayField(number, key),
+        customerInfo: Buffer.from(`{encryptedInfo=${encryptUnionpayField(`cvn2=${cvv}&expired=${expiry.slice(2)}${expiry.slice(0, 2)}`, key)}}`, 'utf8').toString('base64'),
+        encryptCertId: this.settings.unionpay.platformCertId,
+      },
+      `T${Date.now()}${randomBytes(4).toString('hex')}`,
+      CHANNEL_QUERY_TIMEOUT_MS,
+    );
+    if (!opened.ok) throw new ApiError(opened.code === 'RESP_61' ? 'CARD_INVALID' : 'CHANNEL_UNAVAILABLE', `UnionPay did not open a token (${opened.code})`);
+    await this.cards.save(this.platform.ds.manager, { ...card, channel: 'unionpay', channelToken: opened.token });
+    this.platform.logger.info({ bin: card.bin, last4: card.last4, cardToken: card.token }, 'card tokenised');
+    return { cardToken: card.token, bin: card.bin, last4: card.last4, channel: 'unionpay' };
+  }
+}

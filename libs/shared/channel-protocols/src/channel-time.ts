@@ -1,0 +1,25 @@
+/** The channels keep Beijing time (UTC+8, no daylight saving). */
+export const BEIJING_UTC_OFFSET_MS = 8 * 3_600_000;
+
+/** `yyyy-MM-dd HH:mm:ss` in Beijing time (Alipay's timestamp, notify_time, gmt_payment). */
+export function beijingDateTime(at: Date = new Date()): string {
+  return new Date(at.getTime() + BEIJING_UTC_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** `yyyyMMddHHmmss` in Beijing time (UnionPay's txnTime). */
+export function beijingCompactTime(at: Date = new Date()): string {
+  return beijingDateTime(at).replace(/[-: ]/g, '');
+}
+
+/** Parses `yyyy-MM-dd HH:mm:ss` (Beijing); undefined when it is not one. */
+export function parseBeijingDateTime(text: string): Date | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return Number.isNaN(utc) ? undefined : new Date(utc - BEIJING_UTC_OFFSET_MS);
+}
+
+/** RFC 3339 with the +08:00 offset, as WeChat Pay writes success_time and create_time. */
+export function beijingRfc3339(at: Date = new Date()): string {
+  return `${beijingDateTime(at).replace(' ', 'T')}+08:00`;
+}
