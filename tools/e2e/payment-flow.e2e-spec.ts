@@ -11,7 +11,13 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   const prefix = uniqueTopicPrefix('e2e');
   const schema = uniqueId('e2e_');
   // a ..52 charge answers after 2.5 s, past the gateway's 1 s timeout: the outcome is learned by query
-  const stack = new ServiceStack(prefix, schema, { CHANNEL_EMULATOR_HOLD_MS: '2500', CHANNEL_CHARGE_TIMEOUT_MS: '1000', CHANNEL_QUERY_INTERVAL_MS: '500' });
+  // an outcome still unknown after 4 s is closed at the channel (..56 is paid just as the close arrives)
+  const stack = new ServiceStack(prefix, schema, {
+    CHANNEL_EMULATOR_HOLD_MS: '2500',
+    CHANNEL_CHARGE_TIMEOUT_MS: '1000',
+    CHANNEL_QUERY_INTERVAL_MS: '500',
+    CHANNEL_UNKNOWN_MAX_AGE_MS: '4000',
+  });
   const t = (topic: string) => `${prefix}${topic}`;
   const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
@@ -195,6 +201,46 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const view = await getJson('order-payment', `/payments/${ok.value.paymentId}`);
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'UNKNOWN', 'SUCCEEDED']);
     await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'its settlement');
+  });
+
+  it('pays over every channel in its own protocol and every asynchronous scenario, each once, with the books balanced', async () => {
+    const merchantId = uniqueId('m-channels-');
+    const card = await fetch(`${stack.url('channel-gateway')}/cards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: '6225880137453008', expiry: '1229', cvv: '123' }),
+    });
+    expect(card.status).toBe(201);
+    const { cardToken } = (await card.json()) as { cardToken: string };
+    const cases = [
+      ['e2e-wechat', { channel: 'wechatpay' as const }, '2100', 'wechatpay', 'payment.succeeded'],
+      ['e2e-card', { channel: 'unionpay' as const, cardToken }, '2200', 'unionpay', 'payment.succeeded'],
+      ['e2e-card-declined', { cardToken }, '2251', 'unionpay', 'payment.failed'],
+      ['e2e-54', { channel: 'alipay' as const }, '2354', 'alipay', 'payment.succeeded'],
+      ['e2e-55', { channel: 'wechatpay' as const }, '2455', 'wechatpay', 'payment.succeeded'],
+      ['e2e-56', { channel: 'alipay' as const }, '2556', 'alipay', 'payment.succeeded'],
+    ] as const;
+    for (const [orderId, extra, amount] of cases) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, { ...request(orderId, merchantId, amount), ...extra });
+    for (const [orderId, , amount, channel, topic] of cases) {
+      const result = await outcome(orderId, 60_000);
+      expect(result.topic).toBe(t(`${topic}.v1`));
+      expect(result.value).toMatchObject({ amountMinor: amount, channel });
+    }
+    await new Promise((res) => setTimeout(res, 2_000)); // late notifications and janitor passes change nothing
+    for (const [orderId] of cases) expect(outcomesOf(orderId)).toHaveLength(1);
+    const settled = cases.filter(([, , , , topic]) => topic === 'payment.succeeded').reduce((sum, [, , amount]) => sum + BigInt(amount), 0n);
+    const due = await waitFor(
+      () => {
+        const gross = collector.on<{ grossMinor: string }>(t(TOPICS.settlementDue), (m) => m.key === merchantId).reduce((sum, m) => sum + BigInt(m.value.grossMinor), 0n);
+        return gross === settled ? gross : undefined;
+      },
+      30_000,
+      'settlement of every successful channel payment',
+    );
+    expect(due).toBe(settled);
+    const cards = await sql<{ card_token: string }>('order-payment', `SELECT card_token FROM payment WHERE order_id IN ('e2e-card', 'e2e-card-declined')`);
+    expect(cards.map((r) => r.card_token)).toEqual([cardToken, cardToken]);
+    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
   it('dead-letters a malformed event with its reason and keeps the flow going', async () => {

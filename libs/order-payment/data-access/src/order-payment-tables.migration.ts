@@ -55,4 +55,17 @@ export class OrderPaymentTables1764051000000 implements MigrationInterface {
   }
 }
 
-export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000];
+/** Card payments: the token (never the card number) rides with the payment to the channel. */
+export class CardPayments1764059000000 implements MigrationInterface {
+  name = 'CardPayments1764059000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE payment ADD COLUMN card_token TEXT CHECK (card_token ~ '^tok_[0-9a-f]{32}$')`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE payment DROP COLUMN card_token`);
+  }
+}
+
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000];

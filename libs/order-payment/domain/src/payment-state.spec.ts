@@ -2,7 +2,7 @@ import { canTransition, PAYMENT_STATUSES, paymentTransitions, statusesLeadingTo,
 import { onChargeResult, onRiskDecision, sameTerms, type Payment } from './payment';
 
 const payment = (status: PaymentStatus, patch: Partial<Payment> = {}): Payment => ({
-  id: 'p1', orderId: 'o1', merchantId: 'm1', userId: 'u1', amountMinor: 1000n, currency: 'CNY', requestedChannel: null, channel: null,
+  id: 'p1', orderId: 'o1', merchantId: 'm1', userId: 'u1', amountMinor: 1000n, currency: 'CNY', requestedChannel: null, cardToken: null, channel: null,
   subject: 's', status, channelTradeNo: null, failure: null, version: 1, createdAt: new Date(), updatedAt: new Date(), ...patch,
 });
 
@@ -85,6 +85,8 @@ describe('one order, one payment', () => {
     expect(sameTerms(p, { ...terms, amountMinor: 1001n })).toBe(false);
     expect(sameTerms(p, { ...terms, merchantId: 'm2' })).toBe(false);
     expect(sameTerms(p, { ...terms, channel: 'alipay' })).toBe(false);
+    expect(sameTerms(p, { ...terms, cardToken: `tok_${'a'.repeat(32)}` })).toBe(false);
+    expect(sameTerms({ ...p, cardToken: `tok_${'a'.repeat(32)}` }, { ...terms, cardToken: `tok_${'a'.repeat(32)}` })).toBe(true);
     // routing picked a channel: a repeat that named none still asks for the same payment
     expect(sameTerms({ ...p, channel: 'alipay' }, terms)).toBe(true);
   });

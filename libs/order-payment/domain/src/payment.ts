@@ -11,6 +11,8 @@ export interface Payment {
   currency: Currency;
   /** The channel the order asked for, if any (part of the payment's terms). */
   requestedChannel: Channel | null;
+  /** Pay by bank card: the token channel-gateway's POST /cards issued (never the card number). */
+  cardToken: string | null;
   /** The channel that charged (the requested one, or the one routed to). */
   channel: Channel | null;
   subject: string;
@@ -30,6 +32,7 @@ export interface PaymentTerms {
   amountMinor: bigint;
   currency: Currency;
   channel?: Channel | null;
+  cardToken?: string | null;
 }
 
 /** Whether a repeated request for an order asks for the same payment (one order, one payment). */
@@ -40,7 +43,8 @@ export function sameTerms(payment: Payment, terms: PaymentTerms): boolean {
     payment.userId === terms.userId &&
     payment.amountMinor === terms.amountMinor &&
     payment.currency === terms.currency &&
-    (terms.channel ?? null) === payment.requestedChannel
+    (terms.channel ?? null) === payment.requestedChannel &&
+    (terms.cardToken ?? null) === payment.cardToken
   );
 }
 

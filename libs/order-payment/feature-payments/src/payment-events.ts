@@ -31,6 +31,7 @@ export function chargeRequest(p: Payment): EventPayload<typeof TOPICS.channelCha
   return {
     ...party,
     ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
+    ...(p.cardToken ? { cardToken: p.cardToken } : {}),
     subject: p.subject,
   };
 }

@@ -7,6 +7,7 @@ export function paymentView(p: Payment, history?: StatusChange[]) {
   return {
     ...paymentParty(p),
     requestedChannel: p.requestedChannel,
+    cardToken: p.cardToken,
     channel: p.channel,
     subject: p.subject,
     status: p.status,

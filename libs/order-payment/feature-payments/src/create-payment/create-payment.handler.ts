@@ -17,6 +17,7 @@ export interface CreatePaymentCommand {
   amountMinor: bigint;
   currency: Currency;
   channel?: Channel;
+  cardToken?: string;
   subject: string;
 }
 
@@ -43,7 +44,7 @@ export class CreatePaymentHandler {
     const traceparent = nextTraceparent(ctx.traceparent);
     const { payment, created } = await this.payments.insertIfAbsent(
       tx,
-      { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null },
+      { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null, cardToken: cmd.cardToken ?? null },
       traceparent,
     );
     const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
