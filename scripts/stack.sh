@@ -10,6 +10,9 @@ RUN=.run
 SERVICES=(channel-emulator risk channel-gateway settlement order-payment)
 declare -A PORTS=([order-payment]=${ORDER_PAYMENT_PORT:-3001} [channel-gateway]=${CHANNEL_GATEWAY_PORT:-3002} [risk]=${RISK_PORT:-3003} [settlement]=${SETTLEMENT_PORT:-3004} [channel-emulator]=${CHANNEL_EMULATOR_PORT:-3100})
 HOST=${HOST:-127.0.0.1}
+# The sandbox closes outcomes still unknown after 20 s (production default 15 min), so ..56 orders
+# settle within a demo run; override any of these from the environment.
+export CHANNEL_UNKNOWN_MAX_AGE_MS=${CHANNEL_UNKNOWN_MAX_AGE_MS:-20000}
 # How long a service may take to become ready, in seconds.
 READY_TIMEOUT_S=60
 

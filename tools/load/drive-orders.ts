@@ -1,14 +1,17 @@
 /**
  * Drives a stream of orders through the running stack as an upstream order service would
  * (payment.requested.v1 on Kafka), follows every outcome on payment.succeeded/failed, waits for
- * settlement, and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N]
+ * settlement, and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none]
+ * The outage drill (default wechatpay) takes the channel down a quarter into the run and brings it
+ * back at three quarters, so the report shows its breaker opening, routing moving payments, and the
+ * breaker closing again.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
-import { amountFor, scenarioOf } from './order-mix';
+import { amountFor, channelOf, scenarioOf } from './order-mix';
 import { percentile } from './percentiles';
 import { getJson, serviceUrls } from './service-urls';
 
@@ -22,24 +25,33 @@ const DEFAULT_COUNT = 500;
 const DEFAULT_RATE_PER_SECOND = 10;
 /** How often progress is printed when stderr is not a terminal (a log file gets lines, not a redrawn bar). */
 const PROGRESS_LINE_INTERVAL_MS = 5_000;
+/** The sandbox's UnionPay test card (Luhn-valid, BIN 622588): tokenised once, paid by token. */
+const DEMO_CARD = { number: '6225880137453008', expiry: '1229', cvv: '123' };
 
 interface Options {
   count: number;
   rate: number;
   merchants: number;
+  outage: string;
 }
 
+const OUTAGE_CHOICES = ['alipay', 'wechatpay', 'unionpay', 'none'];
+
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5 };
+  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5, outage: 'wechatpay' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = inline ?? argv[++i];
+    if (flag === '--outage' && OUTAGE_CHOICES.includes(value ?? '')) {
+      opts.outage = value!;
+      continue;
+    }
     const n = Number(value);
     if (!['--count', '--rate', '--merchants'].includes(flag!) || !Number.isInteger(n) || n <= 0) {
-      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N]  (bad argument: ${argv[i]})\n`);
+      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N] [--outage ${OUTAGE_CHOICES.join('|')}]  (bad argument: ${argv[i]})\n`);
       process.exit(2);
     }
-    opts[flag!.slice(2) as keyof Options] = n;
+    opts[flag!.slice(2) as 'count' | 'rate' | 'merchants'] = n;
   }
   return opts;
 }
@@ -76,6 +88,25 @@ async function consumerLag(urls: ReturnType<typeof serviceUrls>) {
   return out;
 }
 
+interface GatewayStats {
+  resolvedVia: Record<string, number>;
+  janitorResolutionSeconds: { count: number; p50: number | null; p95: number | null; max: number | null };
+  conflicts: number;
+  breakerTransitions: { at: string; channel: string; operation: string; to: string }[];
+}
+
+/** Outcomes and success rate per channel, from the outcome events (a failure before any channel shows as none). */
+function perChannel(outcomes: Iterable<{ kind: string; channel: string }>) {
+  const by: Record<string, { outcomes: number; succeeded: number; successRate: number }> = {};
+  for (const o of outcomes) {
+    const c = (by[o.channel] ??= { outcomes: 0, succeeded: 0, successRate: NaN });
+    c.outcomes++;
+    if (o.kind === 'succeeded') c.succeeded++;
+  }
+  for (const c of Object.values(by)) c.successRate = c.succeeded / c.outcomes;
+  return Object.fromEntries(Object.entries(by).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const urls = serviceUrls();
@@ -91,25 +122,29 @@ async function main(): Promise<void> {
   await producer.connect();
 
   const sentAt = new Map<string, number>();
-  const outcomes = new Map<string, { kind: 'succeeded' | 'failed'; code?: string; latencyMs: number; at: number }>();
+  const outcomes = new Map<string, { kind: 'succeeded' | 'failed'; code?: string; channel: string; latencyMs: number; at: number }>();
   const consumer = kafka.consumer({ groupId: `paystream.demo-load.${runId}`, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { orderId?: string; reason?: { code: string } };
+      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { orderId?: string; channel?: string; reason?: { code: string } };
       const sent = value.orderId ? sentAt.get(value.orderId) : undefined;
       if (sent === undefined || outcomes.has(value.orderId!)) return;
       const now = performance.now();
       const kind = topic.endsWith(TOPICS.paymentSucceeded) ? 'succeeded' : 'failed';
-      outcomes.set(value.orderId!, { kind, code: value.reason?.code, latencyMs: now - sent, at: now });
+      outcomes.set(value.orderId!, { kind, code: value.reason?.code, channel: value.channel ?? 'none', latencyMs: now - sent, at: now });
     },
   });
   await joined;
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
+  // card shoppers pay by token: the card goes to channel-gateway once, never into an event
+  const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_CARD) });
+  if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
+  const { cardToken } = (await card.json()) as { cardToken: string };
   const before = await snapshot(urls);
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
   const started = performance.now();
@@ -124,7 +159,21 @@ async function main(): Promise<void> {
     const line = `${bar(outcomes.size, opts.count)} sent ${sent}/${opts.count}  outcomes ${outcomes.size}  ${(outcomes.size / Math.max(secs, 0.001)).toFixed(0)}/s  ${secs.toFixed(1)}s `;
     process.stderr.write(tty ? `\r${line}` : `${line}\n`);
   };
+  const outage = (down: boolean) =>
+    opts.outage === 'none'
+      ? Promise.resolve()
+      : fetch(`${urls.channelEmulator}/sandbox/channels/${opts.outage}/outage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ down }) }).then(() => {
+          process.stderr.write(`${tty ? '\n' : ''}[drill] ${opts.outage} ${down ? 'down' : 'back up'} after ${sent} orders\n`);
+        });
+  let drill: 'before' | 'down' | 'over' = 'before';
   while (sent < opts.count) {
+    if (drill === 'before' && sent >= opts.count / 4) {
+      drill = 'down';
+      await outage(true);
+    } else if (drill === 'down' && sent >= (opts.count * 3) / 4) {
+      drill = 'over';
+      await outage(false);
+    }
     const due = Math.min(opts.count, Math.floor(((performance.now() - started) / 1000) * opts.rate) + 1);
     const batch = [];
     for (; sent < due; sent++) {
@@ -135,6 +184,8 @@ async function main(): Promise<void> {
         userId: `shopper-${sent % 997}`,
         amountMinor: amountFor(scenarioOf(sent), sent).toString(),
         currency: 'CNY',
+        channel: channelOf(sent),
+        ...(channelOf(sent) === 'unionpay' ? { cardToken } : {}),
         subject: `Demo order ${sent}`,
         requestedAt: new Date().toISOString(),
       };
@@ -145,6 +196,7 @@ async function main(): Promise<void> {
     draw();
     await new Promise((r) => setTimeout(r, SEND_TICK_MS));
   }
+  if (drill === 'down') await outage(false);
   const sendDone = performance.now();
   while (outcomes.size < opts.count && performance.now() - sendDone < OUTCOME_WAIT_MS) {
     draw();
@@ -166,6 +218,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const after = await snapshot(urls);
+  const gateway = await getJson<GatewayStats>(`${urls.channelGateway}/channel/stats`);
   await consumer.disconnect();
   await producer.disconnect();
 
@@ -197,7 +250,13 @@ async function main(): Promise<void> {
     paymentsPerSecond: outcomes.size / Math.max((lastOutcome - started) / 1000, 0.001),
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
     consumerLag: lag,
+    channels: perChannel(outcomes.values()),
+    resolvedVia: gateway?.resolvedVia ?? {},
+    janitorResolutionSeconds: gateway?.janitorResolutionSeconds ?? null,
+    outcomeConflicts: gateway?.conflicts ?? 'n/a',
+    breakerTransitions: gateway?.breakerTransitions ?? [],
   };
+  const j = report.janitorResolutionSeconds;
   const lines = [
     '',
     `Paystream demo report (run ${runId})`,
@@ -215,6 +274,11 @@ async function main(): Promise<void> {
     `  throughput           ${report.paymentsPerSecond.toFixed(1)} payments/s`,
     `  end-to-end latency   p50 ${report.latencyMs.p50?.toFixed(0) ?? 'n/a'} ms   p99 ${report.latencyMs.p99?.toFixed(0) ?? 'n/a'} ms   max ${report.latencyMs.max?.toFixed(0) ?? 'n/a'} ms`,
     `  consumer lag         ${Object.entries(lag).map(([s, n]) => `${s}=${n}`).join('  ')}`,
+    ...Object.entries(report.channels).map(([c, x]) => `  ${`channel ${c}`.padEnd(21)}${x.succeeded}/${x.outcomes} succeeded (${pct(x.successRate)})`),
+    `  first told by        ${Object.entries(report.resolvedVia).map(([v, n]) => `${v}=${n}`).join('  ')}  (gateway totals)`,
+    `  janitor resolution   ${j && j.count ? `${j.count} outcomes, p50 ${j.p50?.toFixed(1)} s, p95 ${j.p95?.toFixed(1)} s, max ${j.max?.toFixed(1)} s` : 'none needed'}`,
+    `  outcome conflicts    ${report.outcomeConflicts}`,
+    `  breaker transitions  ${report.breakerTransitions.length ? report.breakerTransitions.map((t) => `${t.at.slice(11, 19)} ${t.channel}.${t.operation}->${t.to}`).join(', ') : 'none (no channel failed enough to open one)'}`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -1,10 +1,10 @@
+import { BEIJING_UTC_OFFSET_MS, beijingDateTime } from '../channel-time';
 import { BillFormatError } from './yuan';
 
 /**
  * Both channels print times as Beijing wall-clock time without a zone (`yyyy-MM-dd HH:mm:ss`),
  * and a daily bill covers one Beijing calendar day. China has no daylight saving, so a fixed offset is exact.
  */
-export const BEIJING_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 export const DAY_MS = 24 * 60 * 60 * 1000;
 const BILL_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const BEIJING_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
@@ -36,8 +36,8 @@ export function beijingWallClock(at: Date): BeijingWallClock {
 
 /** `yyyy-MM-dd HH:mm:ss` in Beijing time, as the bills print it. */
 export function formatBeijingTime(at: Date): string {
-  const c = beijingWallClock(at);
-  return `${c.year}-${pad2(c.month)}-${pad2(c.day)} ${pad2(c.hour)}:${pad2(c.minute)}:${pad2(c.second)}`;
+  if (Number.isNaN(at.getTime())) throw new BillFormatError('invalid Date');
+  return beijingDateTime(at);
 }
 
 /** The instant of a `yyyy-MM-dd HH:mm:ss` Beijing time; throws on anything else or an impossible date. */
