@@ -382,5 +382,7 @@ describe('channel-gateway on the real broker and database, against the channel e
   it('refuses to start with a bad emulator URL or without its keys', () => {
     expect(() => loadGatewayConfig({ CHANNEL_EMULATOR_URL: 'ftp://x', CHANNEL_KEYS_DIR: keysDir })).toThrow(/CHANNEL_EMULATOR_URL/);
     expect(() => loadGatewayConfig({ CHANNEL_KEYS_DIR: join(tmpdir(), 'no-such-keys') })).toThrow(/CHANNEL_KEYS_DIR.*missing/);
+    expect(() => loadGatewayConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:paypal' })).toThrow(/CHANNEL_MERCHANT_RULES/);
+    expect(loadGatewayConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:alipay,unionpay' }).channel.merchantRules.get('m-1')).toEqual(['alipay', 'unionpay']);
   });
 });

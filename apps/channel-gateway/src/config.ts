@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadMerchantKeys } from '@paystream/shared/channel-protocols';
 import { BREAKER_DEFAULTS, CHANNEL_CHARGE_TIMEOUT_MS, CHANNEL_QUERY_INTERVAL_MS, CHANNEL_UNKNOWN_MAX_AGE_MS, type ChannelSettings } from '@paystream/channel-gateway/feature-charge';
+import { parseMerchantRules } from '@paystream/channel-gateway/domain';
 import { ConfigError, loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
 
 export type GatewayConfig = PlatformConfig & { channel: ChannelSettings };
@@ -30,11 +31,23 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       CHANNEL_KEYS_DIR: z.string().min(1).default('.run/keys'),
       ALIPAY_APP_ID: z.string().regex(/^\d{16}$/, 'a 16-digit Alipay app id').default('2021000000000001'),
       ALIPAY_GATEWAY_URL: httpUrl().optional(),
+      ALIPAY_CHARGE_METHOD: z.enum(['alipay.trade.pay', 'alipay.trade.precreate']).default('alipay.trade.pay'),
       WECHATPAY_MCHID: z.string().regex(/^\d{8,10}$/, 'a WeChat Pay merchant id (8-10 digits)').default('1900000001'),
       WECHATPAY_APPID: z.string().regex(/^wx[0-9a-f]{16}$/, 'a WeChat app id (wx and 16 hex digits)').default('wx8888888888888888'),
       WECHATPAY_BASE_URL: httpUrl().optional(),
       UNIONPAY_MER_ID: z.string().regex(/^\d{15}$/, 'a 15-digit UnionPay merchant id').default('777290058110048'),
       UNIONPAY_BASE_URL: httpUrl().optional(),
+      CHANNEL_MERCHANT_RULES: z
+        .string()
+        .default('')
+        .refine((t) => {
+          try {
+            parseMerchantRules(t);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'merchant:channel[,channel][;merchant:channel...] with channels alipay, wechatpay, unionpay'),
     }),
     env,
   );
@@ -58,9 +71,10 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
         resetTimeoutMs: c.CHANNEL_BREAKER_RESET_MS,
         rollingWindowMs: c.CHANNEL_BREAKER_WINDOW_MS,
       },
-      alipay: { gatewayUrl: c.ALIPAY_GATEWAY_URL ?? `${emulatorUrl}/alipay/gateway.do`, appId: c.ALIPAY_APP_ID, ...keys.alipay },
+      alipay: { gatewayUrl: c.ALIPAY_GATEWAY_URL ?? `${emulatorUrl}/alipay/gateway.do`, appId: c.ALIPAY_APP_ID, chargeMethod: c.ALIPAY_CHARGE_METHOD, ...keys.alipay },
       wechatpay: { baseUrl: trimSlash(c.WECHATPAY_BASE_URL ?? emulatorUrl), appId: c.WECHATPAY_APPID, mchId: c.WECHATPAY_MCHID, ...keys.wechatpay },
       unionpay: { baseUrl: trimSlash(c.UNIONPAY_BASE_URL ?? emulatorUrl), merId: c.UNIONPAY_MER_ID, ...keys.unionpay },
+      merchantRules: parseMerchantRules(c.CHANNEL_MERCHANT_RULES),
       cardTokenKey: keys.cardTokenKey,
     },
   };

@@ -12,7 +12,7 @@ const SUCCESS = { code: '10000', msg: 'Success' };
 const WAITING_FOR_BUYER = { code: '10003', msg: ' order success pay inprocess' };
 const businessFailed = (sub_code: string, sub_msg: string) => ({ code: '40004', msg: 'Business Failed', sub_code, sub_msg });
 const invalidArguments = (sub_code: string, sub_msg: string) => ({ code: '40002', msg: 'Invalid Arguments', sub_code, sub_msg });
-const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close'] as const;
+const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close'] as const;
 type Method = (typeof SUPPORTED_METHODS)[number];
 
 const TRADE_STATUS: Record<Trade['state'], string> = { PROCESSING: 'WAIT_BUYER_PAY', SUCCESS: 'TRADE_SUCCESS', DECLINED: 'TRADE_CLOSED', CLOSED: 'TRADE_CLOSED' };
@@ -55,6 +55,8 @@ export class AlipayGatewayController {
       switch (method as Method) {
         case 'alipay.trade.pay':
           return await this.pay(biz, params.notify_url, respond, reply);
+        case 'alipay.trade.precreate':
+          return await this.precreate(biz, params.notify_url, respond, reply);
         case 'alipay.trade.query':
           return this.query(biz, respond);
         case 'alipay.trade.close':
@@ -90,6 +92,27 @@ export class AlipayGatewayController {
     if (t.state === 'CLOSED') return respond({ ...businessFailed('ACQ.TRADE_HAS_CLOSE', 'trade closed'), out_trade_no: t.outTradeNo });
     if (t.state === 'PROCESSING') return respond({ ...WAITING_FOR_BUYER, ...ids });
     return respond({ ...SUCCESS, ...ids, gmt_payment: beijingDateTime(t.paidAt) });
+  }
+
+  /** A QR order: created now, paid when the buyer scans (after the pay delay), then notified. */
+  private async precreate(biz: Record<string, string>, notifyUrl: string | undefined, respond: (a: Answer) => string, reply: FastifyReply) {
+    const answer = this.sandbox.charge({
+      channel: 'alipay',
+      outTradeNo: biz.out_trade_no!,
+      merchantId: biz.seller_id ?? 'unknown',
+      amountMinor: fenFromAlipayAmount(biz.total_amount ?? ''),
+      currency: 'CNY',
+      subject: biz.subject ?? '',
+      mode: 'async',
+      ...(notifyUrl ? { notifyUrl } : {}),
+    });
+    if (answer.kind === 'error') {
+      void reply.status(503);
+      return 'Service Unavailable';
+    }
+    if (answer.holdMs > 0) await new Promise((r) => setTimeout(r, answer.holdMs));
+    if (answer.repeated && answer.trade.state === 'SUCCESS') return respond({ ...businessFailed('ACQ.TRADE_HAS_SUCCESS', 'trade already paid'), out_trade_no: answer.trade.outTradeNo });
+    return respond({ ...SUCCESS, out_trade_no: answer.trade.outTradeNo, qr_code: `https://qr.alipay.com/${answer.trade.channelTradeNo.slice(-12)}` });
   }
 
   private query(biz: Record<string, string>, respond: (a: Answer) => string) {

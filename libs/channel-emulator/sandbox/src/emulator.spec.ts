@@ -10,12 +10,16 @@ import {
   keySerial,
   loadMerchantKeys,
   readAlipayBill,
+  signAlipayParams,
   signUnionpay,
+  verifyAlipayParams,
+  verifyAlipayResponse,
   encodeUnionpayForm,
   verifyUnionpay,
   verifyWechatpaySignature,
   wechatpayAuthorization,
 } from '@paystream/shared/channel-protocols';
+import { waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, type ChargeRequest, type NotificationDue } from './channel-sandbox';
 import { createEmulatorApp } from './emulator.module';
 import { loadEmulatorConfig } from './emulator-config';
@@ -177,6 +181,29 @@ describe('the channel emulator over HTTP', () => {
     expect(queried.json()).toMatchObject({ trade_state: 'SUCCESS', amount: { total: 1000 } });
   });
 
+  it('Alipay: a QR order (precreate) is created, paid when the buyer scans, and notified, signed', async () => {
+    answers = [200];
+    const params = signAlipayParams(
+      {
+        app_id: '2021000000000001',
+        method: 'alipay.trade.precreate',
+        charset: 'utf-8',
+        timestamp: '2026-11-25 10:00:00',
+        version: '1.0',
+        notify_url: `${merchantUrl}/alipay`,
+        biz_content: JSON.stringify({ out_trade_no: 'aliqr0001', total_amount: '12.34', subject: 'tea', seller_id: 'm-1' }),
+      },
+      keys.alipay.merchantPrivateKeyPem,
+    );
+    const res = await app.inject({ method: 'POST', url: `/alipay/gateway.do?${new URLSearchParams(params as Record<string, string>)}` });
+    const verified = verifyAlipayResponse(res.body, 'alipay.trade.precreate', keys.alipay.platformPublicKeyPem);
+    expect(verified).toMatchObject({ ok: true, response: { code: '10000', out_trade_no: 'aliqr0001', qr_code: expect.stringMatching(/^https:\/\/qr\.alipay\.com\//) } });
+    await waitFor(() => received.find((r) => r.url === '/alipay'), 5_000, 'the Alipay notification');
+    const notice = Object.fromEntries(new URLSearchParams(received.find((r) => r.url === '/alipay')!.body)) as Record<string, string>;
+    expect(notice).toMatchObject({ out_trade_no: 'aliqr0001', trade_status: 'TRADE_SUCCESS', total_amount: '12.34', app_id: '2021000000000001' });
+    expect(verifyAlipayParams(notice, keys.alipay.platformPublicKeyPem, { forNotification: true })).toBe(true);
+  });
+
   it('WeChat Pay: a request signed with another key gets 401 SIGN_ERROR, itself signed', async () => {
     const r = await wechat('GET', '/v3/pay/transactions/out-trade-no/x?mchid=1900000001', undefined, generateRsaKeyPair().privateKeyPem);
     expect(r.statusCode).toBe(401);
@@ -196,12 +223,13 @@ describe('the channel emulator over HTTP', () => {
     expect(unknown).toMatchObject({ respCode: '34' });
   });
 
-  it('serves the day\'s Alipay bill as a zip of GBK CSV files that reads back to the fen', async () => {
+  it('serves the day\'s Alipay bill as a zip of GBK CSV files that reads back to the fen (after the QR order above)', async () => {
     const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
     const res = await app.inject({ method: 'GET', url: `/alipay/bills/${today}` });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toContain('application/zip');
-    expect(readAlipayBill(res.rawPayload)).toEqual([]); // only WeChat Pay was charged above
+    // the QR order paid above, to the fen, with its 60 bps fee (1234 fen x 0.6 % = 7.404, half up: 7 fen)
+    expect(readAlipayBill(res.rawPayload)).toEqual([expect.objectContaining({ outTradeNo: 'aliqr0001', kind: 'payment', amountMinor: 1234n, feeMinor: 7n })]);
     expect((await app.inject({ method: 'GET', url: '/alipay/bills/2026-13' })).statusCode).toBe(400);
     const wechatBill = await app.inject({ method: 'GET', url: `/wechatpay/bills/${today}?hash=1` });
     expect(wechatBill.json()).toMatchObject({ hash_type: 'SHA1', hash_value: expect.stringMatching(/^[0-9a-f]{40}$/) });

@@ -35,6 +35,11 @@ describe('Alipay answers as outcomes', () => {
     expect(closeResultOf(channelAnswerFromAlipay('alipay.trade.close', response))).toBe(expected);
   });
 
+  it('reads a created QR order (alipay.trade.precreate) as pending: the buyer has yet to scan and pay', () => {
+    expect(chargeResultOf(channelAnswerFromAlipay('alipay.trade.precreate', { code: '10000', out_trade_no: 'o', qr_code: 'https://qr.alipay.com/x' })).outcome).toBe('unknown');
+    expect(chargeResultOf(channelAnswerFromAlipay('alipay.trade.precreate', { code: '40004', sub_code: 'ACQ.TRADE_HAS_SUCCESS' })).outcome).toBe('unknown');
+  });
+
   it('reads refunds', () => {
     expect(refundResultOf(channelAnswerFromAlipay('alipay.trade.refund', { code: '10000', fund_change: 'Y', refund_no: 'RF1' }))).toMatchObject({ outcome: 'succeeded', channelRefundNo: 'RF1' });
     expect(refundResultOf(channelAnswerFromAlipay('alipay.trade.refund', { code: '40004', sub_code: 'ACQ.TRADE_NOT_ALLOW_REFUND' }))).toMatchObject({

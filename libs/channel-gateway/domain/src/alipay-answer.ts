@@ -26,6 +26,11 @@ export function channelAnswerFromAlipay(method: string, r: Record<string, unknow
     // 10003 (waiting for the buyer, e.g. entering a password) and anything unrecognised: the outcome is for a query or notification to tell
     return { kind: 'http', status: 200, body: { status: 'PENDING', code: sub || code } };
   }
+  if (method === 'alipay.trade.precreate') {
+    // a QR order is created, not paid: the buyer scans and pays, and the notification or a query tells
+    if (code === ALIPAY_CODE_SUCCESS && r.qr_code) return { kind: 'http', status: 200, body: { status: 'PENDING', code: 'WAIT_BUYER_PAY' } };
+    return { kind: 'http', status: 200, body: { status: 'ERROR', code: sub || code } };
+  }
   if (method === 'alipay.trade.query') {
     if (code === ALIPAY_CODE_BUSINESS_FAILED && sub === 'ACQ.TRADE_NOT_EXIST') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
     if (code === ALIPAY_CODE_SUCCESS && (r.trade_status === 'TRADE_SUCCESS' || r.trade_status === 'TRADE_FINISHED')) {

@@ -1,5 +1,5 @@
 import type { Channel } from '@paystream/contracts';
-import { routeCharge, type ChannelHealth } from './channel-routing';
+import { parseMerchantRules, routeCharge, type ChannelHealth } from './channel-routing';
 
 const healthy: ChannelHealth = { breaker: 'closed' };
 const health = (overrides: Partial<Record<Channel, ChannelHealth>> = {}) => (c: Channel) => overrides[c] ?? healthy;
@@ -31,5 +31,21 @@ describe('channel routing', () => {
     const r = routeCharge(charge('alipay'), health({ alipay: { breaker: 'open' } }));
     expect(r.reasons).toEqual(['alipay requested but its breaker is open', expect.stringMatching(/^routed to wechatpay: breaker closed/)]);
     expect(routeCharge(charge('alipay'), health()).reasons).toEqual(['alipay requested by the shopper']);
+  });
+});
+
+describe('merchant rules', () => {
+  it('keep a merchant to the channels its contract allows, and say so', () => {
+    const rules = parseMerchantRules('m-wallets:wechatpay; m-cards : unionpay');
+    expect(rules.get('m-wallets')).toEqual(['wechatpay']);
+    const r = routeCharge({ requested: 'alipay', amountMinor: 1_000n, currency: 'CNY', merchantChannels: rules.get('m-wallets') }, health());
+    expect(channelOf(r)).toBe('wechatpay');
+    expect(r.reasons[0]).toBe("alipay requested but the merchant's rules allow only wechatpay");
+    expect(channelOf(routeCharge({ amountMinor: 1_000n, currency: 'CNY', merchantChannels: rules.get('m-cards') }, health()))).toBe('none');
+    expect(channelOf(routeCharge({ amountMinor: 1_000n, currency: 'CNY', card: true, merchantChannels: rules.get('m-cards') }, health()))).toBe('unionpay');
+  });
+
+  it.each(['m:', 'm:paypal', ':alipay'])('refuse the malformed rule %s', (text) => {
+    expect(() => parseMerchantRules(text)).toThrow(RangeError);
   });
 });

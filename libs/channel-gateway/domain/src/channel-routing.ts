@@ -42,6 +42,24 @@ export interface ChargeToRoute {
   currency: string;
   /** A card payment (a card token came with it): only card channels can take it. */
   card?: boolean;
+  /** The channels the merchant's contract allows (a merchant rule); every channel when absent. */
+  merchantChannels?: readonly Channel[];
+}
+
+/**
+ * Merchant rules from configuration: `merchant-a:alipay,unionpay;merchant-b:wechatpay` limits those
+ * merchants to those channels. Throws on an unknown channel or a malformed rule.
+ */
+export function parseMerchantRules(text: string): ReadonlyMap<string, readonly Channel[]> {
+  const rules = new Map<string, readonly Channel[]>();
+  for (const rule of text.split(';').map((r) => r.trim()).filter(Boolean)) {
+    const [merchant, list] = rule.split(':');
+    const channels = (list ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    if (!merchant?.trim() || channels.length === 0) throw new RangeError(`a merchant rule is merchant:channel[,channel], got "${rule}"`);
+    for (const c of channels) if (!(CHANNELS as readonly string[]).includes(c)) throw new RangeError(`unknown channel "${c}" in merchant rule "${rule}"`);
+    rules.set(merchant.trim(), channels as Channel[]);
+  }
+  return rules;
 }
 
 /**
@@ -53,10 +71,12 @@ export interface ChargeToRoute {
 export function routeCharge(charge: ChargeToRoute, healthOf: (c: Channel) => ChannelHealth, profiles = CHANNEL_PROFILES): RoutingResult {
   const reasons: string[] = [];
   const fits = (c: Channel) =>
+    (charge.merchantChannels?.includes(c) ?? true) &&
     profiles[c].currencies.includes(charge.currency) && charge.amountMinor <= profiles[c].amountMaxMinor && (profiles[c].takes === 'card') === (charge.card ?? false);
   if (charge.requested) {
     const health = healthOf(charge.requested);
-    if (!fits(charge.requested)) reasons.push(`${charge.requested} requested but does not take ${charge.amountMinor} ${charge.currency}${charge.card ? ' by card' : ''}`);
+    if (charge.merchantChannels && !charge.merchantChannels.includes(charge.requested)) reasons.push(`${charge.requested} requested but the merchant's rules allow only ${charge.merchantChannels.join(', ')}`);
+    else if (!fits(charge.requested)) reasons.push(`${charge.requested} requested but does not take ${charge.amountMinor} ${charge.currency}${charge.card ? ' by card' : ''}`);
     else if (health.breaker === 'open') reasons.push(`${charge.requested} requested but its breaker is open`);
     else return { ok: true, channel: charge.requested, reasons: [`${charge.requested} requested by the shopper`] };
   }

@@ -10,8 +10,9 @@ const SANDBOX_BUYER_AUTH_CODE = '286648248691290423';
 
 /**
  * Alipay Open API v2: RSA2-signed requests to gateway.do; an answer counts only once its signature
- * verifies over the exact response text. Charges are barcode payments (alipay.trade.pay): the
- * answer usually settles them, and the asynchronous notification goes to notify_url.
+ * verifies over the exact response text. Charges are barcode payments (alipay.trade.pay: the answer
+ * usually settles them) or QR orders (alipay.trade.precreate: the buyer scans and pays later); either
+ * way the asynchronous notification goes to notify_url.
  */
 export class AlipayClient implements ChannelProtocol {
   constructor(
@@ -20,8 +21,10 @@ export class AlipayClient implements ChannelProtocol {
   ) {}
 
   charge(c: ChargeCall, timeoutMs: number): Promise<ChannelAnswer> {
-    const biz = { out_trade_no: channelOrderNo(c.paymentId), total_amount: alipayAmount(c.amountMinor), subject: c.subject, scene: 'bar_code', auth_code: SANDBOX_BUYER_AUTH_CODE, seller_id: c.merchantId };
-    return this.call('alipay.trade.pay', biz, timeoutMs, { notify_url: this.notifyUrl });
+    const order = { out_trade_no: channelOrderNo(c.paymentId), total_amount: alipayAmount(c.amountMinor), subject: c.subject, seller_id: c.merchantId };
+    const method = this.settings.chargeMethod;
+    const biz = method === 'alipay.trade.pay' ? { ...order, scene: 'bar_code', auth_code: SANDBOX_BUYER_AUTH_CODE } : order;
+    return this.call(method, biz, timeoutMs, { notify_url: this.notifyUrl });
   }
 
   query(t: TradeRef, timeoutMs: number): Promise<ChannelAnswer> {

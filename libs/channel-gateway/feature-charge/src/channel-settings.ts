@@ -1,3 +1,5 @@
+import type { Channel } from '@paystream/contracts';
+
 /** How channel-gateway talks to the channels (validated in apps/channel-gateway/src/config.ts). */
 export interface ChannelSettings {
   /** Where the channels send their notifications: the gateway's own public base URL. */
@@ -12,12 +14,16 @@ export interface ChannelSettings {
   alipay: AlipaySettings;
   wechatpay: WechatpaySettings;
   unionpay: UnionpaySettings;
+  /** Merchant rules: the channels a merchant's contract allows (merchants without a rule may use any). */
+  merchantRules: ReadonlyMap<string, readonly Channel[]>;
   /** The secret that keys card tokens (HMAC), from configuration. */
   cardTokenKey: string;
 }
 
 export interface AlipaySettings {
   gatewayUrl: string;
+  /** How a charge is created: barcode pay (the answer settles it) or a QR order (precreate: the buyer scans, the notification tells). */
+  chargeMethod: 'alipay.trade.pay' | 'alipay.trade.precreate';
   appId: string;
   merchantPrivateKeyPem: string;
   platformPublicKeyPem: string;

@@ -78,7 +78,11 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       if (!card) return { kind: 'not-sent', channel: c.channel ?? 'unionpay', routingReasons: ['the card token is not known here'], failure: failureReason('CARD_TOKEN_UNKNOWN') };
       channelCardToken = card.channelToken;
     }
-    const route = routeCharge({ requested: c.channel, amountMinor, currency: c.currency, card: c.cardToken !== undefined }, (ch) => this.breakers.health(ch));
+    const merchantChannels = this.settings.merchantRules.get(c.merchantId);
+    const route = routeCharge(
+      { requested: c.channel, amountMinor, currency: c.currency, card: c.cardToken !== undefined, ...(merchantChannels ? { merchantChannels } : {}) },
+      (ch) => this.breakers.health(ch),
+    );
     if (!route.ok) {
       return { kind: 'not-sent', channel: c.channel ?? DEFAULT_CHANNEL, routingReasons: route.reasons, failure: failureReason('CHANNEL_UNAVAILABLE', route.reasons.join('; ')) };
     }
