@@ -8,7 +8,7 @@ import {
   verifyUnionpay,
   type UnionpayParams,
 } from '@paystream/shared/channel-protocols';
-import { callText } from '@paystream/shared/platform';
+import { callText, HttpCallError } from '@paystream/shared/platform';
 import { channelCall } from './channel-call';
 import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
 import type { UnionpaySettings } from './channel-settings';
@@ -89,11 +89,15 @@ export class UnionpayClient implements ChannelProtocol {
       tokenPayData: `{trId=${UNIONPAY_TOKEN_REQUESTOR_ID}&tokenType=01}`,
       ...encrypted,
     };
-    return this.post('/gateway/api/backTransReq.do', params, timeoutMs).then((p) => {
-      if (!p) return { ok: false, code: 'UNVERIFIED' };
-      const token = /token=([^&}]+)/.exec(p.tokenPayData ?? '')?.[1];
-      return p.respCode === '00' && token ? { ok: true, token } : { ok: false, code: `RESP_${p.respCode ?? ''}` };
-    });
+    return this.post('/gateway/api/backTransReq.do', params, timeoutMs).then(
+      (p) => {
+        if (!p) return { ok: false, code: 'UNVERIFIED' };
+        const token = /token=([^&}]+)/.exec(p.tokenPayData ?? '')?.[1];
+        return p.respCode === '00' && token ? { ok: true, token } : { ok: false, code: `RESP_${p.respCode ?? ''}` };
+      },
+      // no answer: no token was opened that we know of; the shopper may try again
+      (error: unknown) => ({ ok: false, code: error instanceof HttpCallError ? `NO_ANSWER_${error.kind.toUpperCase()}` : 'ERROR' }),
+    );
   }
 
   private call(kind: UnionpayCall, path: string, params: UnionpayParams, timeoutMs: number): Promise<ChannelAnswer> {
