@@ -337,8 +337,15 @@ describe('channel-gateway on the real broker and database, against the channel e
     // back up: after the reset timeout one trial call goes through and closes the breaker
     await emulator.inject({ method: 'POST', url: '/sandbox/channels/wechatpay/outage', payload: { down: false } });
     await new Promise((res) => setTimeout(res, 1_700));
-    const trial = request('1300', 'wechatpay');
-    expect((await charge(trial)).value).toMatchObject({ outcome: 'succeeded', channel: 'wechatpay' });
+    // half-open: one trial call goes through; charges arriving meanwhile are routed elsewhere, not failed
+    const burst = [1300, 1301, 1302, 1303].map((amount) => request(String(amount), 'wechatpay'));
+    await Promise.all(burst.map((r) => upstream.sendEvent(requested, r.paymentId, r)));
+    const results = await Promise.all(burst.map((r) => finalFor(r.paymentId)));
+    expect(results.map((r) => r.value.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(results.map((r) => r.value.channel)).toContain('wechatpay');
+    for (const [i, r] of results.entries()) {
+      if (r.value.channel === 'alipay') expect((await stored(burst[i]!.paymentId)).routingReasons).toContain('wechatpay refused the call (its breaker): nothing sent');
+    }
     const after = (await app.inject({ method: 'GET', url: '/health' })).json();
     expect(after.details.channelBreakers['wechatpay.charge']).toMatchObject({ state: 'closed' });
     const transitions = (await app.inject({ method: 'GET', url: '/channel/stats' })).json().breakerTransitions.filter((t: { channel: string }) => t.channel === 'wechatpay');

@@ -148,6 +148,18 @@ export class ChannelTransactionRepository {
   }
 
   /**
+   * Moves an attempt to another channel. Only for an attempt nothing was sent for (its channel's
+   * breaker refused the call), so no channel can have charged it; guarded on UNKNOWN.
+   */
+  async reroute(tx: EntityManager, paymentId: string, channel: Channel, routingReasons: string[]): Promise<void> {
+    await tx.query(`UPDATE channel_transaction SET channel = $2, routing_reasons = $3, updated_at = now() WHERE payment_id = $1 AND status = 'UNKNOWN'`, [
+      paymentId,
+      channel,
+      JSON.stringify(routingReasons),
+    ]);
+  }
+
+  /**
    * Claims a batch of unknown outcomes due for a query, oldest due first: SKIP LOCKED lets several
    * instances claim disjoint batches, and pushing next_query_at out by the lease keeps a claimed row
    * from being claimed again while its query is under way.

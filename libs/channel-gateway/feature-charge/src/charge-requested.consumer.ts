@@ -79,10 +79,8 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       channelCardToken = card.channelToken;
     }
     const merchantChannels = this.settings.merchantRules.get(c.merchantId);
-    const route = routeCharge(
-      { requested: c.channel, amountMinor, currency: c.currency, card: c.cardToken !== undefined, ...(merchantChannels ? { merchantChannels } : {}) },
-      (ch) => this.breakers.health(ch),
-    );
+    const toRoute = { requested: c.channel, amountMinor, currency: c.currency, card: c.cardToken !== undefined, ...(merchantChannels ? { merchantChannels } : {}) };
+    const route = routeCharge(toRoute, (ch) => this.breakers.health(ch));
     if (!route.ok) {
       return { kind: 'not-sent', channel: c.channel ?? DEFAULT_CHANNEL, routingReasons: route.reasons, failure: failureReason('CHANNEL_UNAVAILABLE', route.reasons.join('; ')) };
     }
@@ -93,10 +91,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
     );
     // another delivery of the same request got there first: never charge twice
     if (!opened.created) return opened.transaction.status === 'UNKNOWN' ? this.ask(opened.transaction) : { kind: 'reuse', transaction: opened.transaction };
-    this.metrics.routed.inc({ requested: c.channel ?? 'none', channel: route.channel });
-    this.metrics.attempts.inc({ channel: route.channel });
-    const timer = this.metrics.callSeconds.startTimer({ channel: route.channel, call: 'charge' });
-    const answer = await this.channel.charge(route.channel, {
+    const call = {
       paymentId: c.paymentId,
       merchantId: c.merchantId,
       amountMinor,
@@ -104,9 +99,30 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       subject: c.subject,
       createdAt: opened.transaction.createdAt,
       ...(channelCardToken ? { channelCardToken } : {}),
-    });
-    timer();
+    };
+    let channel = route.channel;
+    let answer = await this.send(channel, c, call);
+    if (answer.kind === 'not-sent') {
+      // the breaker refused before anything was sent (a half-open trial is in flight): nothing can have
+      // been charged, so route once more without that channel instead of failing the payment
+      const refused = channel;
+      const again = routeCharge(toRoute, (ch) => (ch === refused ? { breaker: 'open' } : this.breakers.health(ch)));
+      if (again.ok) {
+        channel = again.channel;
+        await this.transactions.reroute(db, c.paymentId, channel, [...route.reasons, `${refused} refused the call (its breaker): nothing sent`, ...again.reasons]);
+        answer = await this.send(channel, c, call);
+      }
+    }
     return { kind: 'answered', result: chargeResultOf(answer), source: 'response' };
+  }
+
+  private async send(channel: Channel, c: ChannelChargeRequested, call: Parameters<ChannelClient['charge']>[1]) {
+    this.metrics.routed.inc({ requested: c.channel ?? 'none', channel });
+    const timer = this.metrics.callSeconds.startTimer({ channel, call: 'charge' });
+    const answer = await this.channel.charge(channel, call);
+    timer();
+    if (answer.kind !== 'not-sent') this.metrics.attempts.inc({ channel });
+    return answer;
   }
 
   /** A stored unknown outcome: ask the channel how it ended (a query), never charge again. */
