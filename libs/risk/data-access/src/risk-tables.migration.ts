@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RiskLimits1764060000000 } from './risk-limits.migration';
 
 /** One risk decision per payment. */
 export class RiskTables1764052000000 implements MigrationInterface {
@@ -28,4 +29,4 @@ export class RiskTables1764052000000 implements MigrationInterface {
   }
 }
 
-export const RISK_MIGRATIONS = [RiskTables1764052000000];
+export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000];

@@ -1,1 +1,4 @@
 export * from './risk-rules';
+export * from './limits';
+export * from './limit-reservation';
+export * from './resident-id';

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+import type { DataSource } from 'typeorm';
+import { LimitReservationModel, periodLimitsOf, type PeriodLimits, type ReserveResult } from '@paystream/risk/domain';
+import { inTransaction, openDatabase, type EntityManager } from '@paystream/shared/persistence';
+import { dropSchemas, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
+import { LimitReservationRepository } from './limit-reservation.repository';
+import { RISK_MIGRATIONS } from './risk-tables.migration';
+
+/** Enough connections that the concurrent reservations really contend, within Postgres' 100. */
+const POOL_SIZE = 20;
+const CONCURRENT_RESERVATIONS = 50;
+const CNY_150_MINOR = 150_00n;
+/** Noon in Beijing. */
+const AT = new Date('2025-11-25T04:00:00Z');
+const UNVERIFIED = periodLimitsOf('none');
+
+describe('limit reservations on the real database', () => {
+  const schema = uniqueId('risk_limits_');
+  const limits = new LimitReservationRepository();
+  let ds: DataSource;
+
+  const tx = <T>(fn: (tx: EntityManager) => Promise<T>) => inTransaction(ds, fn);
+  const reserve = (userId: string, amountMinor: bigint, periodLimits: PeriodLimits = UNVERIFIED, paymentId: string = randomUUID(), at = AT) =>
+    tx((t) => limits.reserve(t, { paymentId, userId, amountMinor, currency: 'CNY', at, limits: periodLimits })).then((result) => ({ paymentId, result }));
+  const usage = (userId: string, at = AT) => tx((t) => limits.usage(t, userId, at));
+
+  /**
+   * Runs the tasks each in its own transaction at once; the first POOL_SIZE wait for each other after
+   * BEGIN so they start contending together rather than trickling in as connections open.
+   */
+  async function concurrently<T>(tasks: ((t: EntityManager) => Promise<T>)[]): Promise<T[]> {
+    let opened = 0;
+    let allOpen!: () => void;
+    const gate = new Promise<void>((resolve) => (allOpen = resolve));
+    const barrier = Math.min(POOL_SIZE, tasks.length);
+    return Promise.all(
+      tasks.map((task) =>
+        tx(async (t) => {
+          await t.query('SELECT 1');
+          if (++opened === barrier) allOpen();
+          await gate;
+          return task(t);
+        }),
+      ),
+    );
+  }
+
+  /** Counters that disagree with the reservations holding a limit (there should be none, ever). */
+  const drift = () =>
+    ds.query(`
+      WITH held AS (
+        SELECT user_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor
+          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT user_id, 'year', year::text, sum(amount_minor)
+          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3)
+      SELECT user_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
+        FROM limit_usage u FULL JOIN held h USING (user_id, period_kind, period_key)
+       WHERE coalesce(u.used_minor, 0) <> coalesce(h.held_minor, 0)`);
+
+  beforeAll(async () => {
+    ds = await openDatabase({ url: testDatabaseUrl(), schema, migrations: RISK_MIGRATIONS, poolSize: POOL_SIZE, applicationName: 'paystream-risk-limits-spec' });
+  });
+
+  afterEach(async () => {
+    expect(await drift()).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  it('holds, commits and releases a payment, moving only forward', async () => {
+    const userId = uniqueId('u');
+    const { paymentId, result } = await reserve(userId, 1_234_56n);
+    expect(result).toEqual({ ok: true });
+    const held = await tx((t) => limits.find(t, paymentId));
+    expect(held).toMatchObject({ paymentId, userId, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
+    expect(await usage(userId)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_234_56n, yearlyUsedMinor: 1_234_56n });
+
+    expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
+    expect(await tx((t) => limits.commit(t, paymentId))).toBe(false);
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 1_234_56n, yearlyUsedMinor: 1_234_56n });
+
+    expect(await tx((t) => limits.release(t, paymentId))).toBe(true);
+    expect(await tx((t) => limits.release(t, paymentId))).toBe(false);
+    expect(await tx((t) => limits.commit(t, paymentId))).toBe(false);
+    expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe('RELEASED');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
+  });
+
+  it('counts on the Beijing day: 23:59 and 00:00 Beijing time fall on different days of different years', async () => {
+    const userId = uniqueId('u');
+    const lastMinute = new Date('2025-12-31T15:59:00Z');
+    const firstMinute = new Date('2025-12-31T16:00:00Z');
+    await reserve(userId, 100n, UNVERIFIED, randomUUID(), lastMinute);
+    await reserve(userId, 200n, UNVERIFIED, randomUUID(), firstMinute);
+    expect(await usage(userId, lastMinute)).toEqual({ day: '2025-12-31', year: 2025, dailyUsedMinor: 100n, yearlyUsedMinor: 100n });
+    expect(await usage(userId, firstMinute)).toEqual({ day: '2026-01-01', year: 2026, dailyUsedMinor: 200n, yearlyUsedMinor: 200n });
+  });
+
+  it('rejects over the daily limit leaving nothing behind, and the caller may still commit its transaction', async () => {
+    const userId = uniqueId('u');
+    const rejectedId = randomUUID();
+    const results = await tx(async (t) => {
+      const first = await limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: 4_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      const second = await limits.reserve(t, { paymentId: rejectedId, userId, amountMinor: 1_000_01n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      // the transaction is still usable after the undone reservation
+      await t.query('SELECT 1');
+      return [first, second];
+    });
+    expect(results).toEqual([{ ok: true }, { ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 4_000_00n, limitMinor: 5_000_00n }]);
+    expect(await tx((t) => limits.find(t, rejectedId))).toBeUndefined();
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 4_000_00n, yearlyUsedMinor: 4_000_00n });
+    // exactly up to the limit fits
+    expect((await reserve(userId, 1_000_00n)).result).toEqual({ ok: true });
+    expect((await reserve(userId, 1n)).result).toMatchObject({ ok: false, usedMinor: 5_000_00n });
+  });
+
+  it('checks the first reservation of a period against the limit too, creating no counter', async () => {
+    const userId = uniqueId('u');
+    expect((await reserve(userId, 5_000_01n)).result).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 0n, limitMinor: 5_000_00n });
+    expect(await ds.query(`SELECT * FROM limit_usage WHERE user_id = $1`, [userId])).toEqual([]);
+  });
+
+  it('counts nothing when the year overflows after the day passed', async () => {
+    const userId = uniqueId('u');
+    const tight = { dailyMinor: 1_000n, yearlyMinor: 1_500n };
+    const nextDay = new Date('2025-11-26T04:00:00Z');
+    expect((await reserve(userId, 1_000n, tight)).result).toEqual({ ok: true });
+    const { paymentId, result } = await reserve(userId, 600n, tight, randomUUID(), nextDay);
+    expect(result).toEqual({ ok: false, code: 'RISK_YEARLY_LIMIT_EXCEEDED', usedMinor: 1_000n, limitMinor: 1_500n });
+    expect(await usage(userId, nextDay)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 1_000n });
+    expect(await tx((t) => limits.find(t, paymentId))).toBeUndefined();
+  });
+
+  it('counts where no limit is set, so a later level sees the true usage', async () => {
+    const userId = uniqueId('u');
+    expect((await reserve(userId, 9_000_00n, {})).result).toEqual({ ok: true });
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 9_000_00n, yearlyUsedMinor: 9_000_00n });
+    expect((await reserve(userId, 1n)).result).toMatchObject({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 9_000_00n });
+  });
+
+  it('refuses to work outside a transaction, or on amounts no limit can hold', async () => {
+    const request = { paymentId: randomUUID(), userId: 'u', amountMinor: 1n, currency: 'CNY', at: AT, limits: UNVERIFIED };
+    await expect(limits.reserve(ds.manager, request)).rejects.toThrow('inside a transaction');
+    await expect(limits.release(ds.manager, request.paymentId)).rejects.toThrow('inside a transaction');
+    await expect(tx((t) => limits.reserve(t, { ...request, amountMinor: 0n }))).rejects.toThrow('positive');
+    await expect(tx((t) => limits.reserve(t, { ...request, currency: 'USD' }))).rejects.toThrow('CNY');
+  });
+
+  it(`lets exactly the reservations that fit through when ${CONCURRENT_RESERVATIONS} race for one daily limit`, async () => {
+    const userId = uniqueId('u');
+    const dailyMinor = UNVERIFIED.dailyMinor!;
+    const fit = Number(dailyMinor / CNY_150_MINOR); // 33 x CNY 150 = CNY 4,950 of CNY 5,000
+    const paymentIds = Array.from({ length: CONCURRENT_RESERVATIONS }, () => randomUUID());
+
+    const started = performance.now();
+    const results = await concurrently(paymentIds.map((paymentId) => (t) => limits.reserve(t, { paymentId, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    const elapsedMs = performance.now() - started;
+    console.log(`${CONCURRENT_RESERVATIONS} concurrent reservations on a pool of ${POOL_SIZE}: ${results.filter((r) => r.ok).length} passed in ${elapsedMs.toFixed(1)} ms`);
+
+    const passed = paymentIds.filter((_, i) => results[i]!.ok);
+    expect(passed).toHaveLength(fit);
+    const passedMinor = BigInt(passed.length) * CNY_150_MINOR;
+    expect(passedMinor).toBeLessThanOrEqual(dailyMinor);
+    for (const r of results.filter((r): r is Extract<ReserveResult, { ok: false }> => !r.ok)) {
+      // a rejection only ever saw the day after all 33 were counted: nothing less could overflow it
+      expect(r).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: passedMinor, limitMinor: dailyMinor });
+    }
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor, yearlyUsedMinor: passedMinor });
+    const [stored] = await ds.query(`SELECT count(*)::int AS n, sum(amount_minor)::text AS total FROM limit_reservation WHERE user_id = $1 AND status = 'RESERVED'`, [userId]);
+    expect(stored).toEqual({ n: fit, total: passedMinor.toString() });
+
+    // releasing 5 frees exactly 5 x CNY 150: of 10 new racers, exactly 5 get through
+    const releasedIds = passed.slice(0, 5);
+    expect(await concurrently(releasedIds.map((id) => (t) => limits.release(t, id)))).toEqual([true, true, true, true, true]);
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor - 5n * CNY_150_MINOR });
+    const again = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    expect(again.filter((r) => r.ok)).toHaveLength(5);
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor });
+
+    // the same payment reserved 10 times at once counts once; released 10 times at once gives back once
+    const held = passed[10]!;
+    const repeats = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: held, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    expect(repeats).toEqual(Array.from({ length: 10 }, () => ({ ok: true })));
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor });
+    const releases = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.release(t, held)));
+    expect(releases.filter(Boolean)).toHaveLength(1);
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor - CNY_150_MINOR });
+  });
+
+  it('counts a payment once when its first reservations race each other', async () => {
+    const userId = uniqueId('u');
+    const paymentId = randomUUID();
+    const results = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId, userId, amountMinor: 700n, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 700n, yearlyUsedMinor: 700n });
+  });
+
+  it('holds the yearly limit across days under concurrency', async () => {
+    const userId = uniqueId('u');
+    const yearly = { yearlyMinor: 1_000_00n };
+    // 30 payments of CNY 50 on 30 different days of 2025 against CNY 1,000 a year: exactly 20 fit
+    const results = await concurrently(
+      Array.from({ length: 30 }, (_, i) => (t: EntityManager) =>
+        limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: 50_00n, currency: 'CNY', at: new Date(Date.UTC(2025, 0, 1 + i * 7, 4)), limits: yearly }),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(20);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.code === 'RISK_YEARLY_LIMIT_EXCEEDED' && r.usedMinor === 1_000_00n)).toBe(true);
+    expect((await usage(userId)).yearlyUsedMinor).toBe(1_000_00n);
+  });
+
+  it('does what the reference model does, for any sequence of reserve, commit and release', async () => {
+    const PAYMENTS = 6;
+    const instants = [AT, new Date('2025-11-25T15:59:59Z'), new Date('2025-11-26T04:00:00Z'), new Date('2026-01-01T04:00:00Z')];
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('reserve' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }),
+      fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
+      fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
+    );
+    const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
+    await fc.assert(
+      fc.asyncProperty(periodLimits, fc.array(operation, { maxLength: 25 }), async (periodLimits, operations) => {
+        // fresh users and payments per run, so runs share the database without seeing each other
+        const users = [uniqueId('m'), uniqueId('m')];
+        const payments = Array.from({ length: PAYMENTS }, () => randomUUID());
+        const model = new LimitReservationModel();
+        for (const op of operations) {
+          const paymentId = payments[op.payment]!;
+          if (op.kind === 'reserve') {
+            const request = { paymentId, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]!, limits: periodLimits };
+            expect(await tx((t) => limits.reserve(t, request))).toEqual(model.reserve(request));
+          } else if (op.kind === 'commit') {
+            expect(await tx((t) => limits.commit(t, paymentId))).toBe(model.commit(paymentId));
+          } else {
+            expect(await tx((t) => limits.release(t, paymentId))).toBe(model.release(paymentId));
+          }
+          expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe(model.status(paymentId));
+        }
+        for (const userId of users) for (const at of instants) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});

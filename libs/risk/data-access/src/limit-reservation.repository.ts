@@ -1,0 +1,190 @@
+import {
+  assertReservable,
+  limitPeriodsAt,
+  reservationStatusesLeadingTo,
+  type LimitExceededCode,
+  type LimitUsage,
+  type ReservationStatus,
+  type ReserveRequest,
+  type ReserveResult,
+} from '@paystream/risk/domain';
+import { affectedRows, toBigInt, type EntityManager } from '@paystream/shared/persistence';
+
+/** A payment's hold on its user's limits, as stored. */
+export interface LimitReservation {
+  paymentId: string;
+  userId: string;
+  amountMinor: bigint;
+  currency: string;
+  /** The Asia/Shanghai day (yyyy-MM-dd) and year the amount counts in. */
+  day: string;
+  year: number;
+  status: ReservationStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  payment_id: string;
+  user_id: string;
+  amount_minor: string;
+  currency: string;
+  day: string;
+  year: number;
+  status: ReservationStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+// DATE as text: the pg driver would turn it into a Date at local midnight
+const COLUMNS = `payment_id, user_id, amount_minor::text AS amount_minor, currency, to_char(day, 'YYYY-MM-DD') AS day, year, status, created_at, updated_at`;
+const RESERVE_SAVEPOINT = 'limit_reservation_reserve';
+
+type PeriodKind = 'day' | 'year';
+
+function toReservation(r: Row): LimitReservation {
+  return {
+    paymentId: r.payment_id,
+    userId: r.user_id,
+    amountMinor: toBigInt(r.amount_minor),
+    currency: r.currency.trim(),
+    day: r.day,
+    year: r.year,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function assertInTransaction(tx: EntityManager, what: string): void {
+  // the savepoint and the locks taken must live exactly as long as the caller's transaction
+  if (!tx.queryRunner?.isTransactionActive) throw new Error(`${what} must run inside a transaction`);
+}
+
+/**
+ * Daily and yearly limits held as reservations in risk's database. Concurrency control is the
+ * guarded upsert of the per-user period counter: the row lock it takes serialises one user's
+ * reservations, and its WHERE re-reads the committed count, so reservations that together exceed a
+ * limit can never all pass. Every method touches the day counter before the year counter, so two
+ * transactions never wait on each other's counters in opposite orders.
+ */
+export class LimitReservationRepository {
+  /**
+   * Holds amountMinor against the user's day and year (the Asia/Shanghai ones `at` falls in), each
+   * checked against its limit when one is given (counted either way, so a later change of level sees
+   * the true usage). Reserving a payment that has a reservation returns ok and counts nothing more,
+   * whatever its status and amount (compare with find() to spot a changed request). A rejection
+   * leaves nothing behind: the work is undone to a savepoint inside the caller's transaction, which
+   * may go on and commit (to store the rejection, say). A rejection is not remembered, so a payment
+   * rejected before is judged again when reserved again. Must run in a transaction.
+   */
+  async reserve(tx: EntityManager, r: ReserveRequest): Promise<ReserveResult> {
+    assertInTransaction(tx, 'reserve');
+    assertReservable(r);
+    const { day, year } = limitPeriodsAt(r.at);
+    await tx.query(`SAVEPOINT ${RESERVE_SAVEPOINT}`);
+    // a concurrent reserve of the same payment waits here on the primary key until the first one ends
+    const inserted: unknown[] = await tx.query(
+      `INSERT INTO limit_reservation (payment_id, user_id, amount_minor, currency, day, year, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RESERVED')
+       ON CONFLICT (payment_id) DO NOTHING
+       RETURNING payment_id`,
+      [r.paymentId, r.userId, r.amountMinor.toString(), r.currency, day, year],
+    );
+    if (inserted.length === 1) {
+      const periods: { kind: PeriodKind; key: string; limitMinor: bigint | undefined; code: LimitExceededCode }[] = [
+        { kind: 'day', key: day, limitMinor: r.limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' },
+        { kind: 'year', key: String(year), limitMinor: r.limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' },
+      ];
+      for (const p of periods) {
+        if (await this.addWithinLimit(tx, r.userId, p.kind, p.key, r.amountMinor, p.limitMinor)) continue;
+        const usedMinor = await this.used(tx, r.userId, p.kind, p.key);
+        await tx.query(`ROLLBACK TO SAVEPOINT ${RESERVE_SAVEPOINT}`);
+        await tx.query(`RELEASE SAVEPOINT ${RESERVE_SAVEPOINT}`);
+        return { ok: false, code: p.code, usedMinor, limitMinor: p.limitMinor! };
+      }
+    }
+    await tx.query(`RELEASE SAVEPOINT ${RESERVE_SAVEPOINT}`);
+    return { ok: true };
+  }
+
+  /** RESERVED -> COMMITTED: the payment went through and keeps its usage. Whether this call moved it. */
+  async commit(tx: EntityManager, paymentId: string): Promise<boolean> {
+    const result = await tx.query(
+      `UPDATE limit_reservation SET status = 'COMMITTED', updated_at = now() WHERE payment_id = $1 AND status = ANY($2::text[])`,
+      [paymentId, reservationStatusesLeadingTo('COMMITTED')],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  /**
+   * RESERVED or COMMITTED -> RELEASED, giving the amount back to the day and year it was counted in.
+   * Whether this call released it: a second release finds it RELEASED and gives back nothing.
+   */
+  async release(tx: EntityManager, paymentId: string): Promise<boolean> {
+    assertInTransaction(tx, 'release');
+    // the guarded update locks the reservation, so of two concurrent releases only one gives back
+    // an UPDATE through TypeORM answers [rows, rowCount]
+    const [released]: [{ user_id: string; amount_minor: string; day: string; year: string }[], number] = await tx.query(
+      `UPDATE limit_reservation SET status = 'RELEASED', updated_at = now()
+        WHERE payment_id = $1 AND status = ANY($2::text[])
+        RETURNING user_id, amount_minor::text AS amount_minor, to_char(day, 'YYYY-MM-DD') AS day, year::text AS year`,
+      [paymentId, reservationStatusesLeadingTo('RELEASED')],
+    );
+    const r = released[0];
+    if (!r) return false;
+    for (const [kind, key] of [['day', r.day], ['year', r.year]] as const) {
+      const result = await tx.query(
+        `UPDATE limit_usage SET used_minor = used_minor - $4::bigint, updated_at = now()
+          WHERE user_id = $1 AND period_kind = $2 AND period_key = $3`,
+        [r.user_id, kind, key, r.amount_minor],
+      );
+      // a held reservation without its counter means the tables disagree: stop rather than guess
+      if (affectedRows(result) !== 1) throw new Error(`limit usage ${kind} ${key} of a reservation is missing`);
+    }
+    return true;
+  }
+
+  /** What the user has used of the Asia/Shanghai day and year `at` falls in. */
+  async usage(tx: EntityManager, userId: string, at: Date): Promise<LimitUsage> {
+    const { day, year } = limitPeriodsAt(at);
+    const rows: { period_kind: PeriodKind; used_minor: string }[] = await tx.query(
+      `SELECT period_kind, used_minor::text AS used_minor FROM limit_usage
+        WHERE user_id = $1 AND ((period_kind = 'day' AND period_key = $2) OR (period_kind = 'year' AND period_key = $3))`,
+      [userId, day, String(year)],
+    );
+    const used = (kind: PeriodKind) => toBigInt(rows.find((row) => row.period_kind === kind)?.used_minor ?? '0');
+    return { day, year, dailyUsedMinor: used('day'), yearlyUsedMinor: used('year') };
+  }
+
+  /** The payment's reservation, if it has one. */
+  async find(tx: EntityManager, paymentId: string): Promise<LimitReservation | undefined> {
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM limit_reservation WHERE payment_id = $1`, [paymentId]);
+    return rows[0] ? toReservation(rows[0]) : undefined;
+  }
+
+  /**
+   * Adds amountMinor to the counter unless that takes it over limitMinor (undefined: no limit).
+   * The first reservation of a period inserts the counter, checked against the limit the same way.
+   */
+  private async addWithinLimit(tx: EntityManager, userId: string, kind: PeriodKind, key: string, amountMinor: bigint, limitMinor: bigint | undefined): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO limit_usage (user_id, period_kind, period_key, used_minor)
+       SELECT $1, $2, $3, $4::bigint WHERE $5::bigint IS NULL OR $4::bigint <= $5::bigint
+       ON CONFLICT (user_id, period_kind, period_key) DO UPDATE
+          SET used_minor = limit_usage.used_minor + EXCLUDED.used_minor, updated_at = now()
+        WHERE $5::bigint IS NULL OR limit_usage.used_minor + EXCLUDED.used_minor <= $5::bigint
+       RETURNING used_minor`,
+      [userId, kind, key, amountMinor.toString(), limitMinor?.toString() ?? null],
+    );
+    return rows.length === 1;
+  }
+
+  private async used(tx: EntityManager, userId: string, kind: PeriodKind, key: string): Promise<bigint> {
+    const rows: { used_minor: string }[] = await tx.query(
+      `SELECT used_minor::text AS used_minor FROM limit_usage WHERE user_id = $1 AND period_kind = $2 AND period_key = $3`,
+      [userId, kind, key],
+    );
+    return toBigInt(rows[0]?.used_minor ?? '0');
+  }
+}

@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import {
+  holdsLimit,
+  LimitReservationModel,
+  RESERVATION_STATUSES,
+  reservationStatusesLeadingTo,
+  reservationTransitions,
+  type ReserveRequest,
+} from './limit-reservation';
+import type { PeriodLimits } from './limits';
+
+const NOON_BEIJING = new Date('2025-11-25T04:00:00Z');
+const NEXT_DAY = new Date('2025-11-26T04:00:00Z');
+const NEXT_YEAR = new Date('2026-01-02T04:00:00Z');
+const reserve = (paymentId: string, amountMinor: bigint, limits: PeriodLimits, patch: Partial<ReserveRequest> = {}): ReserveRequest => ({
+  paymentId,
+  userId: 'u1',
+  amountMinor,
+  currency: 'CNY',
+  at: NOON_BEIJING,
+  limits,
+  ...patch,
+});
+
+describe('reservation state table', () => {
+  it('only moves forward', () => {
+    expect(reservationTransitions).toEqual({ RESERVED: ['COMMITTED', 'RELEASED'], COMMITTED: ['RELEASED'], RELEASED: [] });
+    expect(Object.keys(reservationTransitions)).toEqual([...RESERVATION_STATUSES]);
+    expect(reservationStatusesLeadingTo('COMMITTED')).toEqual(['RESERVED']);
+    expect(reservationStatusesLeadingTo('RELEASED')).toEqual(['RESERVED', 'COMMITTED']);
+    expect(reservationStatusesLeadingTo('RESERVED')).toEqual([]);
+  });
+
+  it.each([
+    ['RESERVED', true],
+    ['COMMITTED', true],
+    ['RELEASED', false],
+  ] as const)('%s holds the limit: %s', (status, held) => {
+    expect(holdsLimit(status)).toBe(held);
+  });
+});
+
+describe('limit reservation model', () => {
+  const limits = { dailyMinor: 1_000n, yearlyMinor: 2_500n };
+
+  it('holds up to the daily limit, then says by how much the day is used', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 600n, limits))).toEqual({ ok: true });
+    expect(m.reserve(reserve('p2', 400n, limits))).toEqual({ ok: true });
+    expect(m.reserve(reserve('p3', 1n, limits))).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 1_000n, limitMinor: 1_000n });
+    expect(m.usage('u1', NOON_BEIJING)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_000n, yearlyUsedMinor: 1_000n });
+    expect(m.status('p3')).toBeUndefined();
+  });
+
+  it('counts the year across days and checks it after the day', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 1_000n, limits))).toEqual({ ok: true });
+    expect(m.reserve(reserve('p2', 1_000n, limits, { at: NEXT_DAY }))).toEqual({ ok: true });
+    const third = new Date('2025-11-27T04:00:00Z');
+    expect(m.reserve(reserve('p3', 600n, limits, { at: third }))).toEqual({ ok: false, code: 'RISK_YEARLY_LIMIT_EXCEEDED', usedMinor: 2_000n, limitMinor: 2_500n });
+    // a failed year leaves the day untouched
+    expect(m.usage('u1', third)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 2_000n });
+    expect(m.reserve(reserve('p4', 600n, limits, { at: NEXT_YEAR }))).toEqual({ ok: true });
+  });
+
+  it('counts a repeated reserve once, gives back once, and never reserves a released payment again', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
+    expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
+    expect(m.commit('p1')).toBe(true);
+    expect(m.commit('p1')).toBe(false);
+    expect(m.release('p1')).toBe(true);
+    expect(m.release('p1')).toBe(false);
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.commit('p1')).toBe(false);
+  });
+
+  it('counts without checking where a limit is not set', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 10_000n, {}))).toEqual({ ok: true });
+    expect(m.usage('u1', NOON_BEIJING)).toMatchObject({ dailyUsedMinor: 10_000n, yearlyUsedMinor: 10_000n });
+  });
+
+  it('refuses what can never be reserved', () => {
+    const m = new LimitReservationModel();
+    expect(() => m.reserve(reserve('p1', 0n, limits))).toThrow('positive');
+    expect(() => m.reserve(reserve('p1', 1n, limits, { currency: 'USD' }))).toThrow('CNY');
+  });
+
+  const USERS = ['u1', 'u2'];
+  const PAYMENTS = 12;
+  const INSTANTS = [NOON_BEIJING, new Date('2025-11-25T15:59:59Z'), NEXT_DAY, NEXT_YEAR];
+  const operation = fc.oneof(
+    fc.record({
+      kind: fc.constant('reserve' as const),
+      payment: fc.nat(PAYMENTS - 1),
+      user: fc.nat(USERS.length - 1),
+      instant: fc.nat(INSTANTS.length - 1),
+      amountMinor: fc.bigInt({ min: 1n, max: 600n }),
+    }),
+    fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
+    fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
+  );
+  const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
+
+  it('keeps usage equal to the active reservations, and within the limits, under any interleaving', () => {
+    fc.assert(
+      fc.property(periodLimits, fc.array(operation, { maxLength: 80 }), (limits, operations) => {
+        const m = new LimitReservationModel();
+        const released = new Set<string>();
+        for (const op of operations) {
+          const paymentId = `p${op.payment}`;
+          if (op.kind === 'reserve') {
+            const before = m.status(paymentId);
+            const at = INSTANTS[op.instant]!;
+            const userId = USERS[op.user]!;
+            const usageBefore = m.usage(userId, at);
+            const result = m.reserve({ paymentId, userId, amountMinor: op.amountMinor, currency: 'CNY', at, limits });
+            if (before !== undefined) expect(result).toEqual({ ok: true });
+            else if (result.ok) expect(m.status(paymentId)).toBe('RESERVED');
+            else {
+              // rejected exactly when the amount does not fit: the day is judged first
+              const dayOver = limits.dailyMinor !== undefined && usageBefore.dailyUsedMinor + op.amountMinor > limits.dailyMinor;
+              expect(result.code).toBe(dayOver ? 'RISK_DAILY_LIMIT_EXCEEDED' : 'RISK_YEARLY_LIMIT_EXCEEDED');
+              expect(result.usedMinor + op.amountMinor).toBeGreaterThan(result.limitMinor);
+              expect(m.usage(userId, at)).toEqual(usageBefore);
+            }
+          } else if (op.kind === 'commit') {
+            const before = m.status(paymentId);
+            expect(m.commit(paymentId)).toBe(before === 'RESERVED');
+          } else {
+            const moved = m.release(paymentId);
+            expect(moved).toBe(m.status(paymentId) === 'RELEASED' && !released.has(paymentId));
+            if (moved) released.add(paymentId);
+          }
+          for (const userId of USERS) {
+            for (const at of INSTANTS) {
+              const usage = m.usage(userId, at);
+              const held = m.heldMinor(userId, at);
+              expect(usage.dailyUsedMinor).toBe(held.daily);
+              expect(usage.yearlyUsedMinor).toBe(held.yearly);
+              if (limits.dailyMinor !== undefined) expect(usage.dailyUsedMinor).toBeLessThanOrEqual(limits.dailyMinor);
+              if (limits.yearlyMinor !== undefined) expect(usage.yearlyUsedMinor).toBeLessThanOrEqual(limits.yearlyMinor);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
