@@ -1,4 +1,5 @@
+import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { loadPlatformConfig, runService } from '@paystream/shared/platform';
-import { AppModule } from './app.module';
+import { AppModule, type RiskConfig } from './app.module';
 
-void runService('risk', () => loadPlatformConfig('risk'), (config) => AppModule.forRoot(config));
+void runService('risk', (): RiskConfig => ({ ...loadPlatformConfig('risk'), identity: loadIdentitySettings() }), (config) => AppModule.forRoot(config));

@@ -43,6 +43,13 @@ export const ERROR_CODES = {
   RISK_VELOCITY: { retryable: true, action: 'retry', httpStatus: 429, messageZh: '支付过于频繁，请稍后再试', messageEn: 'Too many payments in a short time; please try later' },
   RISK_ANOMALY: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付存在异常，已被拒绝', messageEn: 'The payment looks unusual and was declined' },
   RISK_REVIEW_REJECTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付未通过人工审核', messageEn: 'The payment did not pass manual review' },
+  // real-name identity (risk)
+  IDENTITY_NAME_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '姓名格式不正确', messageEn: 'The name is not valid (2-30 Chinese characters or letters, optionally with ·)' },
+  IDENTITY_ID_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '身份证号码不正确', messageEn: 'The resident ID number is not valid' },
+  IDENTITY_PHONE_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '手机号码不正确', messageEn: 'The mobile number is not valid (11 digits starting 13-19)' },
+  IDENTITY_CARD_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '银行卡号不正确或暂不支持', messageEn: 'The bank card number is not valid or its card scheme is not supported' },
+  IDENTITY_ADDRESS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '地址不完整或过长', messageEn: 'The address is incomplete or too long (province, city, district and street, 1-100 characters each)' },
+  IDENTITY_ID_TAKEN: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该身份证号码已被其他用户实名', messageEn: 'This resident ID number is already registered to another user' },
   // settlement
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
   INTERNAL_ERROR: { retryable: true, action: 'retry', httpStatus: 500, messageZh: '系统繁忙，请稍后重试', messageEn: 'Something went wrong on our side; please retry' },

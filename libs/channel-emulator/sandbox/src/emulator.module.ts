@@ -7,6 +7,7 @@ import { ChannelSandbox } from './channel-sandbox';
 import type { EmulatorConfig } from './emulator-config';
 import { EmulatorController } from './emulator.controller';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
+import { IdentityProviderController } from './identity-provider.controller';
 import { NotificationSender } from './notification-sender';
 import { UnionpayController } from './unionpay.controller';
 import { WechatpayController } from './wechatpay.controller';
@@ -33,7 +34,7 @@ export class EmulatorModule {
     const sandbox = new ChannelSandbox({ holdMs: config.holdMs, payDelayMs: config.payDelayMs }, (due) => sender.send(due));
     return {
       module: EmulatorModule,
-      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController],
+      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, IdentityProviderController],
       providers: [
         { provide: EMULATOR_CONFIG, useValue: config },
         { provide: ChannelSandbox, useValue: sandbox },

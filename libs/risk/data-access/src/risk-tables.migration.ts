@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { RiskIdentity1764061000000 } from './identity.migration';
 import { RiskLimits1764060000000 } from './risk-limits.migration';
 
 /** One risk decision per payment. */
@@ -29,4 +30,4 @@ export class RiskTables1764052000000 implements MigrationInterface {
   }
 }
 
-export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000];
+export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000];

@@ -2,3 +2,4 @@ export * from './risk-rules';
 export * from './limits';
 export * from './limit-reservation';
 export * from './resident-id';
+export * from './identity';

@@ -1,17 +1,23 @@
 import { Module } from '@nestjs/common';
-import { RiskDecisionRepository } from '@paystream/risk/data-access';
+import { IdentityRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
+import { HttpIdentityVerifier, IDENTITY_VERIFIER, IdentityController, RegisterIdentityHandler, RISK_IDENTITY_SETTINGS, type IdentitySettings } from './identity';
 import { RiskMetrics } from './risk-metrics';
 import { RiskQueryController } from './risk-query.controller';
 
 /** Assesses payments and answers questions about past decisions. */
 @Module({
-  controllers: [RiskQueryController],
+  controllers: [RiskQueryController, IdentityController],
   providers: [
     { provide: RiskDecisionRepository, useValue: new RiskDecisionRepository() },
     { provide: RiskMetrics, inject: [Platform], useFactory: (platform: Platform) => new RiskMetrics(platform.registry) },
     AssessPaymentConsumer,
+    // identities: RISK_IDENTITY_SETTINGS comes from RiskIdentitySettingsModule, imported by the app
+    { provide: IdentityRepository, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new IdentityRepository(s.keys) },
+    { provide: IDENTITY_VERIFIER, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new HttpIdentityVerifier(s.providerUrl, s.providerTimeoutMs) },
+    RegisterIdentityHandler,
   ],
+  exports: [IdentityRepository],
 })
 export class AssessPaymentModule {}

@@ -1,1 +1,2 @@
 export * from './assess-payment.module';
+export * from './identity';
