@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack, type StackService } from './service-stack';
 
 /**
@@ -52,6 +53,13 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   beforeAll(async () => {
     await stack.start();
+    // the shopper is verified on all four elements (risk level full), as a real checkout's shopper would be
+    const identity = await fetch(`${stack.url('risk')}/identities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demoIdentity('shopper-1', 1)),
+    });
+    expect(((await identity.json()) as { level: string }).level).toBe('full');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(
       [

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
+import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf } from './order-mix';
 import { percentile } from './percentiles';
 import { getJson, serviceUrls } from './service-urls';
@@ -25,6 +26,10 @@ const DEFAULT_COUNT = 500;
 const DEFAULT_RATE_PER_SECOND = 10;
 /** How often progress is printed when stderr is not a terminal (a log file gets lines, not a redrawn bar). */
 const PROGRESS_LINE_INTERVAL_MS = 5_000;
+/** Distinct shoppers the orders come from (each registered as a real-name identity first). */
+const SHOPPER_COUNT = 997;
+/** Identity registrations in flight at once. */
+const IDENTITY_REGISTRATION_CONCURRENCY = 16;
 /** The sandbox's UnionPay test card (Luhn-valid, BIN 622588): tokenised once, paid by token. */
 const DEMO_CARD = { number: '6225880137453008', expiry: '1229', cvv: '123' };
 
@@ -145,6 +150,20 @@ async function main(): Promise<void> {
   const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_CARD) });
   if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
   const { cardToken } = (await card.json()) as { cardToken: string };
+  // shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
+  const shoppers = Math.min(opts.count, SHOPPER_COUNT);
+  const levels: Record<string, number> = {};
+  for (let first = 0; first < shoppers; first += IDENTITY_REGISTRATION_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(IDENTITY_REGISTRATION_CONCURRENCY, shoppers - first) }, (_, k) => first + k);
+    await Promise.all(
+      batch.map(async (i) => {
+        const res = await fetch(`${urls.risk}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity(`shopper-${i}`, i)) });
+        const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
+        levels[level] = (levels[level] ?? 0) + 1;
+      }),
+    );
+  }
+  process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
   const before = await snapshot(urls);
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
   const started = performance.now();
@@ -181,7 +200,7 @@ async function main(): Promise<void> {
       const payload: PaymentRequested = {
         orderId,
         merchantId: `merchant-${sent % opts.merchants}`,
-        userId: `shopper-${sent % 997}`,
+        userId: `shopper-${sent % SHOPPER_COUNT}`,
         amountMinor: amountFor(scenarioOf(sent), sent).toString(),
         currency: 'CNY',
         channel: channelOf(sent),

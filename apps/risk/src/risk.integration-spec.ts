@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
+import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, startInProcessApp } from '@paystream/shared/platform';
@@ -10,15 +16,18 @@ describe('risk on the real broker and database', () => {
   const schema = uniqueId('risk_');
   const requested = `${prefix}${TOPICS.riskAssessmentRequested}`;
   const decided = `${prefix}${TOPICS.riskAssessmentDecided}`;
+  const failed = `${prefix}${TOPICS.paymentFailed}`;
+  const keysDir = mkdtempSync(join(tmpdir(), 'paystream-risk-keys-'));
+  let emulator: NestFastifyApplication;
   let app: NestFastifyApplication;
   let upstream: RawProducer;
   let collector: TopicCollector;
 
-  const request = (amountMinor: string, paymentId = randomUUID()): RiskAssessmentRequested => ({
+  const request = (amountMinor: string, paymentId = randomUUID(), userId = 'u-1'): RiskAssessmentRequested => ({
     paymentId,
     orderId: `o-${paymentId.slice(0, 8)}`,
     merchantId: 'm-1',
-    userId: 'u-1',
+    userId,
     amountMinor,
     currency: 'CNY',
     requestedAt: new Date().toISOString(),
@@ -27,8 +36,18 @@ describe('risk on the real broker and database', () => {
   const decisionFor = (paymentId: string) => waitFor(() => decisionsFor(paymentId)[0], 20_000, `decision for ${paymentId}`);
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('risk', testServiceEnv('RISK', { schema, topicPrefix: prefix }));
-    app = await startInProcessApp(AppModule.forRoot(config));
+    ensureChannelKeys(keysDir);
+    emulator = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, LOG_LEVEL: 'silent' }));
+    await emulator.listen(0, '127.0.0.1');
+    const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
+    app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env) }));
+    // u-1 is verified on all four elements (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/identities',
+      payload: { userId: 'u-1', name: '张伟', residentId: '11010519491231002X', phone: '13812345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路1号' } },
+    });
+    expect(registered.json()).toMatchObject({ level: 'full' });
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([decided, `${requested}.dlq`]).start();
   });
@@ -37,6 +56,7 @@ describe('risk on the real broker and database', () => {
     await collector?.stop();
     await upstream?.stop();
     await app?.close();
+    await emulator?.close();
     await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
@@ -113,4 +133,36 @@ describe('risk on the real broker and database', () => {
     expect(metrics).toMatch(/paystream_risk_assessments_total\{[^}]*decision="reject"[^}]*\} 1\n/);
     expect(metrics).toMatch(/paystream_p_risk\{[^}]*\} 0\.25\n/);
   });
+  it('holds an unverified user to the lowest level: over its single limit asks for verification, and the daily limit is a reservation a failure releases', async () => {
+    const over = request('200001', randomUUID(), 'u-anon');
+    await upstream.sendEvent(requested, over.paymentId, over);
+    expect((await decisionFor(over.paymentId)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_IDENTITY_UNVERIFIED' } });
+    // CNY 5,000 a day: two of CNY 2,000 fit, the third does not
+    const [a, b, c] = [request('200000', randomUUID(), 'u-anon'), request('200000', randomUUID(), 'u-anon'), request('200000', randomUUID(), 'u-anon')];
+    for (const r of [a, b, c]) {
+      await upstream.sendEvent(requested, r.paymentId, r);
+      await decisionFor(r.paymentId);
+    }
+    expect([a, b, c].map((r) => decisionsFor(r.paymentId)[0]!.value.decision)).toEqual(['approve', 'approve', 'reject']);
+    expect(decisionsFor(c.paymentId)[0]!.value).toMatchObject({ rejectReason: { code: 'RISK_DAILY_LIMIT_EXCEEDED' } });
+    // a's payment fails: its reservation is released, and the limit it held is free again
+    await upstream.sendEvent(failed, a.orderId, {
+      paymentId: a.paymentId,
+      orderId: a.orderId,
+      merchantId: a.merchantId,
+      userId: a.userId,
+      amountMinor: a.amountMinor,
+      currency: 'CNY',
+      reason: { code: 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', message: 'declined', retryable: false },
+      failedAt: new Date().toISOString(),
+    });
+    const d = request('200000', randomUUID(), 'u-anon');
+    await waitFor(async () => {
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return /paystream_risk_limit_reservations_total\{[^}]*action="release"[^}]*\} 1\n/.test(metrics) ? true : undefined;
+    }, 20_000, 'the release of a\'s reservation');
+    await upstream.sendEvent(requested, d.paymentId, d);
+    expect((await decisionFor(d.paymentId)).value).toMatchObject({ decision: 'approve' });
+  });
+
 });

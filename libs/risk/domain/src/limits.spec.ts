@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  checkSingleLimit,
   assertLimitsConfig,
   DEFAULT_LIMITS_BY_LEVEL,
   limitPeriodsAt,
@@ -87,5 +88,18 @@ describe('limit periods on the Asia/Shanghai calendar', () => {
         expect(shanghaiCalendarDay(at)).toBe(tzdb.format(at));
       }),
     );
+  });
+});
+
+describe('the single-payment limit by verification level', () => {
+  it.each([
+    ['none', 2_000_00n, { ok: true }],
+    ['none', 2_000_01n, { ok: false, code: 'RISK_IDENTITY_UNVERIFIED' }],
+    ['basic', 20_000_01n, { ok: false, code: 'RISK_IDENTITY_UNVERIFIED' }],
+    ['full', 50_000_00n, { ok: true }],
+    ['full', 50_000_01n, { ok: false, code: 'RISK_SINGLE_LIMIT_EXCEEDED' }],
+    ['none', 60_000_00n, { ok: false, code: 'RISK_SINGLE_LIMIT_EXCEEDED' }],
+  ] as const)('level %s, %s fen -> %j', (level, amount, expected) => {
+    expect(checkSingleLimit(level, amount)).toMatchObject(expected);
   });
 });

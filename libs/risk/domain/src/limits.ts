@@ -96,3 +96,18 @@ export function limitPeriodsAt(at: Date): { day: string; year: number } {
   const day = shanghaiCalendarDay(at);
   return { day, year: Number(day.slice(0, 4)) };
 }
+
+/** What the single-payment limit of a user's verification level says about an amount. */
+export type SingleLimitFinding = { ok: true } | { ok: false; code: 'RISK_SINGLE_LIMIT_EXCEEDED' | 'RISK_IDENTITY_UNVERIFIED'; detail: string };
+
+/**
+ * The single-payment limit by verification level. An amount only a higher level allows is refused
+ * as "verify your identity first" (RISK_IDENTITY_UNVERIFIED), so the shopper knows what would help;
+ * an amount above every level's limit is simply over the limit.
+ */
+export function checkSingleLimit(level: VerificationLevel, amountMinor: bigint, limits: LimitsByLevel = DEFAULT_LIMITS_BY_LEVEL): SingleLimitFinding {
+  if (!singleLimitExceeded(level, amountMinor, limits)) return { ok: true };
+  const higher = VERIFICATION_LEVELS.slice(VERIFICATION_LEVELS.indexOf(level) + 1).find((l) => !singleLimitExceeded(l, amountMinor, limits));
+  const detail = `amount ${amountMinor} is over the single-payment limit ${limits[level].singleMinor} of verification level ${level}`;
+  return higher ? { ok: false, code: 'RISK_IDENTITY_UNVERIFIED', detail: `${detail}; level ${higher} allows it` } : { ok: false, code: 'RISK_SINGLE_LIMIT_EXCEEDED', detail };
+}

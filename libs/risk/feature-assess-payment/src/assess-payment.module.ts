@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
-import { IdentityRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
+import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
+import { LimitOutcomeConsumer } from './limit-outcome.consumer';
 import { HttpIdentityVerifier, IDENTITY_VERIFIER, IdentityController, RegisterIdentityHandler, RISK_IDENTITY_SETTINGS, type IdentitySettings } from './identity';
 import { RiskMetrics } from './risk-metrics';
 import { RiskQueryController } from './risk-query.controller';
@@ -12,7 +13,9 @@ import { RiskQueryController } from './risk-query.controller';
   providers: [
     { provide: RiskDecisionRepository, useValue: new RiskDecisionRepository() },
     { provide: RiskMetrics, inject: [Platform], useFactory: (platform: Platform) => new RiskMetrics(platform.registry) },
+    { provide: LimitReservationRepository, useValue: new LimitReservationRepository() },
     AssessPaymentConsumer,
+    LimitOutcomeConsumer,
     // identities: RISK_IDENTITY_SETTINGS comes from RiskIdentitySettingsModule, imported by the app
     { provide: IdentityRepository, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new IdentityRepository(s.keys) },
     { provide: IDENTITY_VERIFIER, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new HttpIdentityVerifier(s.providerUrl, s.providerTimeoutMs) },

@@ -3,6 +3,8 @@ import { Counter, Gauge, type Registry } from '@paystream/shared/observability';
 /** Assessments by decision, and P_risk = (review + reject) / assessed since the process started. */
 export class RiskMetrics {
   readonly assessments: Counter<'decision'>;
+  readonly ruleHits: Counter<'rule' | 'decision'>;
+  readonly limitOutcomes: Counter<'action'>;
 
   constructor(registry: Registry) {
     const assessments = new Counter({
@@ -12,6 +14,8 @@ export class RiskMetrics {
       registers: [registry],
     });
     this.assessments = assessments;
+    this.ruleHits = new Counter({ name: 'paystream_risk_rule_hits_total', help: 'Decisions per rule that fired, by the decision they led to', labelNames: ['rule', 'decision'], registers: [registry] });
+    this.limitOutcomes = new Counter({ name: 'paystream_risk_limit_reservations_total', help: 'Limit reservations committed (payment succeeded) or released (failed or refunded)', labelNames: ['action'], registers: [registry] });
     new Gauge({
       name: 'paystream_p_risk',
       help: 'P_risk = risk interventions (review + reject) / assessed payments, since start',

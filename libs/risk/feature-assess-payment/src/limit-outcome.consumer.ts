@@ -1,0 +1,42 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { TOPICS } from '@paystream/contracts';
+import { LimitReservationRepository } from '@paystream/risk/data-access';
+import { afterCommit } from '@paystream/shared/persistence';
+import { Platform } from '@paystream/shared/platform';
+import { RiskMetrics } from './risk-metrics';
+
+/**
+ * What happened to a payment settles its hold on the user's limits: a success commits it, a failure
+ * releases it, and a refund of the whole amount releases it (a partial refund keeps the hold: the
+ * rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
+ * or decided before limits existed) is nothing to do.
+ */
+@Injectable()
+export class LimitOutcomeConsumer implements OnModuleInit {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(LimitReservationRepository) private readonly limits: LimitReservationRepository,
+    @Inject(RiskMetrics) private readonly metrics: RiskMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.platform.consume(TOPICS.paymentSucceeded, {
+      handle: async (event, tx) => {
+        if (await this.limits.commit(tx, event.payload.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'commit' }));
+      },
+    });
+    this.platform.consume(TOPICS.paymentFailed, {
+      handle: async (event, tx) => {
+        if (await this.limits.release(tx, event.payload.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
+      },
+    });
+    this.platform.consume(TOPICS.paymentRefunded, {
+      handle: async (event, tx) => {
+        const r = event.payload;
+        const held = await this.limits.find(tx, r.paymentId);
+        if (!held || held.amountMinor !== BigInt(r.amountMinor)) return;
+        if (await this.limits.release(tx, r.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
+      },
+    });
+  }
+}
