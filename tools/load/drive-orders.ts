@@ -93,6 +93,17 @@ async function consumerLag(urls: ReturnType<typeof serviceUrls>) {
   return out;
 }
 
+/** Decisions per risk rule during this run (the stats count since the database began). */
+function ruleDelta(before: Stats | undefined, after: Stats | undefined): Record<string, number> {
+  const of = (s: Stats | undefined) => (s?.byRule ?? {}) as Record<string, number>;
+  return Object.fromEntries(
+    Object.entries(of(after))
+      .map(([rule, n]): [string, number] => [rule, n - (of(before)[rule] ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
 interface GatewayStats {
   resolvedVia: Record<string, number>;
   janitorResolutionSeconds: { count: number; p50: number | null; p95: number | null; max: number | null };
@@ -269,6 +280,7 @@ async function main(): Promise<void> {
     paymentsPerSecond: outcomes.size / Math.max((lastOutcome - started) / 1000, 0.001),
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
     consumerLag: lag,
+    riskRules: ruleDelta(before.risk, after.risk),
     channels: perChannel(outcomes.values()),
     resolvedVia: gateway?.resolvedVia ?? {},
     janitorResolutionSeconds: gateway?.janitorResolutionSeconds ?? null,
@@ -285,6 +297,7 @@ async function main(): Promise<void> {
     `  no outcome           ${report.missing}`,
     `  P_success            ${pct(report.pSuccess)}`,
     `  P_risk               ${pct(report.pRisk)}  (review + reject / assessed)`,
+    `  risk rules fired     ${Object.entries(report.riskRules).map(([r, n]) => `${r}=${n}`).join('  ') || 'none'}`,
     `  P_settlement         ${pct(report.pSettlement)}  (${report.settlementsCompleted} of ${report.settlementsDue} settlements paid out)`,
     `  settled gross        CNY ${yuan(BigInt(report.grossMinor))}`,
     `  fees (60 bps)        CNY ${yuan(BigInt(report.feeMinor))}`,

@@ -86,6 +86,17 @@ export class RiskDecisionRepository {
     const rows: { decision: RiskDecision; n: number }[] = await tx.query(`SELECT decision, count(*)::int AS n FROM risk_decision GROUP BY decision`);
     const n = (d: RiskDecision) => rows.find((r) => r.decision === d)?.n ?? 0;
     const assessed = n('approve') + n('review') + n('reject');
-    return { assessed, approved: n('approve'), review: n('review'), rejected: n('reject'), pRisk: assessed === 0 ? 0 : (n('review') + n('reject')) / assessed };
+    // decisions per rule that fired (a decision may name several)
+    const rules: { rule: string; n: number }[] = await tx.query(
+      `SELECT reason->>'ruleId' AS rule, count(*)::int AS n FROM risk_decision, jsonb_array_elements(reasons) AS reason GROUP BY 1 ORDER BY 2 DESC, 1`,
+    );
+    return {
+      assessed,
+      approved: n('approve'),
+      review: n('review'),
+      rejected: n('reject'),
+      pRisk: assessed === 0 ? 0 : (n('review') + n('reject')) / assessed,
+      byRule: Object.fromEntries(rules.map((r) => [r.rule, r.n])),
+    };
   }
 }
