@@ -251,6 +251,35 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
+  it('holds a payment far above the shopper\'s history for review: approved by a person it is charged, rejected it fails', async () => {
+    const merchantId = uniqueId('m-review-');
+    // the shopper's history: earlier specs' payments went through (committed at risk); these are far above it
+    await waitFor(async () => {
+      const metrics = await (await fetch(`${stack.url('risk')}/metrics`)).text();
+      return /paystream_risk_limit_reservations_total\{[^}]*action="commit"[^}]*\} ([3-9]|\d\d+)\n/.test(metrics) ? true : undefined;
+    }, 30_000, 'a history of committed payments');
+    for (const orderId of ['e2e-review-ok', 'e2e-review-no']) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '2000000'));
+    const held = async (orderId: string) =>
+      waitFor(async () => {
+        const view = await getJson('order-payment', `/payments?orderId=${orderId}`);
+        return view.body.status === 'IN_REVIEW' ? (view.body.paymentId as string) : undefined;
+      }, 30_000, `${orderId} held for review`);
+    const [ok, no] = [await held('e2e-review-ok'), await held('e2e-review-no')];
+    const reviews = await getJson('risk', '/risk/reviews');
+    expect((reviews.body.reviews as { paymentId: string }[]).map((r) => r.paymentId)).toEqual(expect.arrayContaining([ok, no]));
+    const verdict = (paymentId: string, action: string) =>
+      fetch(`${stack.url('risk')}/risk/reviews/${paymentId}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reviewer: 'ops-1', note: 'checked with the shopper' }) });
+    expect((await verdict(ok, 'approve')).status).toBe(200);
+    expect((await verdict(no, 'reject')).status).toBe(200);
+    expect((await outcome('e2e-review-ok')).topic).toBe(t(TOPICS.paymentSucceeded));
+    const failed = await outcome('e2e-review-no');
+    expect(failed.topic).toBe(t(TOPICS.paymentFailed));
+    expect(failed.value).toMatchObject({ reason: { code: 'RISK_REVIEW_REJECTED' } });
+    const view = await getJson('order-payment', `/payments/${ok}`);
+    // (on a busy box the charge may outlast the 1 s timeout: UNKNOWN, then the query settles it)
+    expect((view.body.history as { to: string }[]).map((h) => h.to).filter((to) => to !== 'UNKNOWN')).toEqual(['PENDING_RISK', 'IN_REVIEW', 'AUTHORIZING', 'SUCCEEDED']);
+  });
+
   it('dead-letters a malformed event with its reason and keeps the flow going', async () => {
     await upstream.send(t(TOPICS.paymentRequested), 'e2e-bad', '{"orderId": "e2e-bad", "amountMinor": 12.5', {
       ce_id: uniqueId('bad'),

@@ -1,5 +1,5 @@
-import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
+import { loadIdentitySettings, loadReviewSettings } from '@paystream/risk/feature-assess-payment';
 import { loadPlatformConfig, runService } from '@paystream/shared/platform';
 import { AppModule, type RiskConfig } from './app.module';
 
-void runService('risk', (): RiskConfig => ({ ...loadPlatformConfig('risk'), identity: loadIdentitySettings() }), (config) => AppModule.forRoot(config));
+void runService('risk', (): RiskConfig => ({ ...loadPlatformConfig('risk'), identity: loadIdentitySettings(), review: loadReviewSettings() }), (config) => AppModule.forRoot(config));

@@ -17,6 +17,9 @@ describe('risk on the real broker and database', () => {
   const requested = `${prefix}${TOPICS.riskAssessmentRequested}`;
   const decided = `${prefix}${TOPICS.riskAssessmentDecided}`;
   const failed = `${prefix}${TOPICS.paymentFailed}`;
+  const succeeded = `${prefix}${TOPICS.paymentSucceeded}`;
+  /** Held payments nobody reviews are rejected after this long (short, so the spec sees one expire). */
+  const REVIEW_EXPIRY_MS = 5_000;
   const keysDir = mkdtempSync(join(tmpdir(), 'paystream-risk-keys-'));
   let emulator: NestFastifyApplication;
   let app: NestFastifyApplication;
@@ -40,7 +43,7 @@ describe('risk on the real broker and database', () => {
     emulator = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, LOG_LEVEL: 'silent' }));
     await emulator.listen(0, '127.0.0.1');
     const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
-    app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env) }));
+    app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env), review: { expiryMs: REVIEW_EXPIRY_MS } }));
     // u-1 is verified on all four elements (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
     const registered = await app.inject({
       method: 'POST',
@@ -163,6 +166,53 @@ describe('risk on the real broker and database', () => {
     }, 20_000, 'the release of a\'s reservation');
     await upstream.sendEvent(requested, d.paymentId, d);
     expect((await decisionFor(d.paymentId)).value).toMatchObject({ decision: 'approve' });
+  });
+
+  it('holds a payment far above the user\'s history for review; a person approves or rejects it, and nobody reviewing it rejects it in time', async () => {
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/identities',
+      payload: { userId: 'u-rev', name: '李娜', residentId: '110105198001010032', phone: '13912345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路2号' } },
+    });
+    expect(registered.json()).toMatchObject({ level: 'full' });
+    // a history of three CNY 100 payments that went through
+    const usual = [1, 2, 3].map(() => request('10000', randomUUID(), 'u-rev'));
+    for (const r of usual) {
+      await upstream.sendEvent(requested, r.paymentId, r);
+      expect((await decisionFor(r.paymentId)).value).toMatchObject({ decision: 'approve' });
+      await upstream.sendEvent(succeeded, r.orderId, {
+        paymentId: r.paymentId, orderId: r.orderId, merchantId: r.merchantId, userId: r.userId, amountMinor: r.amountMinor, currency: 'CNY',
+        channel: 'alipay', channelTradeNo: `T${r.paymentId.slice(0, 8)}`, succeededAt: new Date().toISOString(),
+      });
+    }
+    await waitFor(async () => (/paystream_risk_limit_reservations_total\{[^}]*action="commit"[^}]*\} 3\n/.test((await app.inject({ method: 'GET', url: '/metrics' })).body) ? true : undefined), 20_000, 'three commits');
+
+    // three payments of CNY 2,000: over 10x the usual, each held
+    const [approveMe, rejectMe, forgetMe] = [1, 2, 3].map(() => request('200000', randomUUID(), 'u-rev'));
+    for (const r of [approveMe, rejectMe, forgetMe]) {
+      await upstream.sendEvent(requested, r!.paymentId, r!);
+      expect((await decisionFor(r!.paymentId)).value).toMatchObject({ decision: 'review', reasons: [{ ruleId: 'amount-above-history' }] });
+    }
+    const queue = (await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string; reasons: unknown[] }[];
+    expect(queue.map((q) => q.paymentId)).toEqual(expect.arrayContaining([approveMe!.paymentId, rejectMe!.paymentId, forgetMe!.paymentId]));
+
+    const verdict = (r: RiskAssessmentRequested, action: 'approve' | 'reject', reviewer = 'alice') =>
+      app.inject({ method: 'POST', url: `/risk/reviews/${r.paymentId}/${action}`, payload: { reviewer, note: 'called the shopper' } });
+    const approved = await verdict(approveMe!, 'approve');
+    expect(approved.statusCode).toBe(200);
+    expect(approved.json()).toMatchObject({ review: { status: 'APPROVED', by: 'alice', note: 'called the shopper' } });
+    expect((await verdict(approveMe!, 'approve')).statusCode).toBe(200); // the same verdict again: a repeat
+    expect((await verdict(approveMe!, 'reject', 'bob')).json()).toMatchObject({ error: { code: 'REVIEW_NOT_PENDING' } });
+    expect((await verdict(rejectMe!, 'reject')).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/risk/reviews/${rejectMe!.paymentId}/approve`, payload: { reviewer: '' } })).statusCode).toBe(400);
+
+    const second = (r: RiskAssessmentRequested) => waitFor(() => decisionsFor(r.paymentId)[1], 20_000, `the review outcome of ${r.paymentId}`);
+    expect((await second(approveMe!)).value).toMatchObject({ decision: 'approve' });
+    expect((await second(rejectMe!)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_REVIEW_REJECTED', message: expect.stringContaining('alice') } });
+    // nobody reviews the third: it expires, rejected
+    expect((await second(forgetMe!)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_REVIEW_REJECTED', message: expect.stringContaining('expired') } });
+    expect(((await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string }[]).map((q) => q.paymentId)).not.toContain(forgetMe!.paymentId);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_risk_reviews_total\{[^}]*outcome="expired"[^}]*\} 1\n/);
   });
 
 });

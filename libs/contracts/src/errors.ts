@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   RISK_BLOCKLISTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付被风控拒绝', messageEn: 'The payment was declined by risk control' },
   RISK_VELOCITY: { retryable: true, action: 'retry', httpStatus: 429, messageZh: '支付过于频繁，请稍后再试', messageEn: 'Too many payments in a short time; please try later' },
   RISK_ANOMALY: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付存在异常，已被拒绝', messageEn: 'The payment looks unusual and was declined' },
+  REVIEW_NOT_PENDING: { retryable: false, action: 'none', httpStatus: 409, messageZh: '该支付不在待审核状态', messageEn: 'This payment is not waiting for review' },
   RISK_REVIEW_REJECTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付未通过人工审核', messageEn: 'The payment did not pass manual review' },
   // real-name identity (risk)
   IDENTITY_NAME_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '姓名格式不正确', messageEn: 'The name is not valid (2-30 Chinese characters or letters, optionally with ·)' },

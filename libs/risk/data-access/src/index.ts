@@ -6,3 +6,4 @@ export * from './identity.migration';
 export * from './identity-cipher';
 export * from './identity-keys';
 export * from './identity.repository';
+export * from './risk-reviews.migration';

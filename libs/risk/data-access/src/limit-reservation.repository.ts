@@ -146,6 +146,16 @@ export class LimitReservationRepository {
   }
 
   /** What the user has used of the Asia/Shanghai day and year `at` falls in. */
+  /** The user's completed payments (committed reservations) in the last historyDays days: count and total. */
+  async history(tx: EntityManager, userId: string, historyDays: number): Promise<{ count: number; totalMinor: bigint }> {
+    const [row]: { n: number; total: string }[] = await tx.query(
+      `SELECT count(*)::int AS n, coalesce(sum(amount_minor), 0)::text AS total FROM limit_reservation
+        WHERE user_id = $1 AND status = 'COMMITTED' AND created_at > now() - make_interval(days => $2)`,
+      [userId, historyDays],
+    );
+    return { count: row?.n ?? 0, totalMinor: toBigInt(row?.total ?? '0') };
+  }
+
   async usage(tx: EntityManager, userId: string, at: Date): Promise<LimitUsage> {
     const { day, year } = limitPeriodsAt(at);
     const rows: { period_kind: PeriodKind; used_minor: string }[] = await tx.query(

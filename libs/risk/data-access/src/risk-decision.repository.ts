@@ -11,6 +11,18 @@ export interface StoredDecision extends Assessment {
   amountMinor: bigint;
   currency: string;
   decidedAt: Date;
+  /** For a held decision: where its review stands. */
+  review?: DecisionReview;
+}
+
+export type ReviewStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+
+export interface DecisionReview {
+  status: ReviewStatus;
+  expiresAt: Date;
+  by: string | null;
+  note: string | null;
+  at: Date | null;
 }
 
 interface Row {
@@ -26,6 +38,11 @@ interface Row {
   reject_code: string | null;
   reject_message: string | null;
   decided_at: Date;
+  review_status: ReviewStatus | null;
+  review_expires_at: Date | null;
+  reviewed_by: string | null;
+  review_note: string | null;
+  reviewed_at: Date | null;
 }
 
 function toDecision(r: Row): StoredDecision {
@@ -43,16 +60,21 @@ function toDecision(r: Row): StoredDecision {
     reasons: r.reasons,
     ...(rejectReason ? { rejectReason } : {}),
     decidedAt: r.decided_at,
+    ...(r.review_status
+      ? { review: { status: r.review_status, expiresAt: r.review_expires_at!, by: r.reviewed_by, note: r.review_note, at: r.reviewed_at } }
+      : {}),
   };
 }
 
 /** Risk decisions: one per payment, kept for audit and for answering repeated requests alike. */
 export class RiskDecisionRepository {
   /** Stores the decision unless the payment has one; returns the payment's decision and whether it is new. */
-  async insertIfAbsent(tx: EntityManager, d: Omit<StoredDecision, 'decidedAt'>): Promise<{ decision: StoredDecision; created: boolean }> {
+  async insertIfAbsent(tx: EntityManager, d: Omit<StoredDecision, 'decidedAt' | 'review'>, reviewExpiresInMs = 0): Promise<{ decision: StoredDecision; created: boolean }> {
     const rows: Row[] = await tx.query(
-      `INSERT INTO risk_decision (payment_id, order_id, merchant_id, user_id, amount_minor, currency, decision, score, reasons, reject_code, reject_message)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+      `INSERT INTO risk_decision (payment_id, order_id, merchant_id, user_id, amount_minor, currency, decision, score, reasons, reject_code, reject_message, review_status, review_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+               CASE WHEN $7 = 'review' THEN 'PENDING' END,
+               CASE WHEN $7 = 'review' THEN now() + make_interval(secs => $12::double precision / 1000) END)
        ON CONFLICT (payment_id) DO NOTHING
        RETURNING *`,
       [
@@ -67,12 +89,41 @@ export class RiskDecisionRepository {
         JSON.stringify(d.reasons),
         d.rejectReason?.code ?? null,
         d.rejectReason?.message ?? null,
+        reviewExpiresInMs,
       ],
     );
     if (rows[0]) return { decision: toDecision(rows[0]), created: true };
     const existing = await this.find(tx, d.paymentId);
     if (!existing) throw new Error(`risk decision for ${d.paymentId} vanished`);
     return { decision: existing, created: false };
+  }
+
+  /** Held decisions waiting for a person, oldest first. */
+  async pendingReviews(tx: EntityManager, limit: number): Promise<StoredDecision[]> {
+    const rows: Row[] = await tx.query(`SELECT * FROM risk_decision WHERE review_status = 'PENDING' ORDER BY decided_at LIMIT $1`, [limit]);
+    return rows.map(toDecision);
+  }
+
+  /** Settles a pending review (guarded: only a PENDING one moves); undefined when it was not pending. */
+  async resolveReview(tx: EntityManager, paymentId: string, status: Exclude<ReviewStatus, 'PENDING'>, by: string, note: string): Promise<StoredDecision | undefined> {
+    const [rows]: [Row[], number] = await tx.query(
+      `UPDATE risk_decision SET review_status = $2, reviewed_by = $3, review_note = $4, reviewed_at = now()
+        WHERE payment_id = $1 AND review_status = 'PENDING' RETURNING *`,
+      [paymentId, status, by, note],
+    );
+    return rows[0] ? toDecision(rows[0]) : undefined;
+  }
+
+  /** Expires the pending reviews past their time (SKIP LOCKED: instances take disjoint batches). */
+  async expireDueReviews(tx: EntityManager, limit: number): Promise<StoredDecision[]> {
+    const [rows]: [Row[], number] = await tx.query(
+      `UPDATE risk_decision d SET review_status = 'EXPIRED', reviewed_by = 'system', review_note = 'nobody reviewed it in time', reviewed_at = now()
+         FROM (SELECT payment_id FROM risk_decision WHERE review_status = 'PENDING' AND review_expires_at <= now()
+                ORDER BY review_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+        WHERE d.payment_id = due.payment_id RETURNING d.*`,
+      [limit],
+    );
+    return rows.map(toDecision);
   }
 
   /** The payment's decision, if it has one. */

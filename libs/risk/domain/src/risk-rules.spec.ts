@@ -51,3 +51,18 @@ describe('risk assessment', () => {
     });
   });
 });
+
+describe('amount far above the user\'s history', () => {
+  const input = (amountMinor: bigint, history?: { count: number; totalMinor: bigint }) => ({ paymentId: 'p', userId: 'u', merchantId: 'm', amountMinor, currency: 'CNY', ...(history ? { history } : {}) });
+  it.each([
+    ['no history', input(500_000n), 'approve'],
+    ['too little history', input(500_000n, { count: 2, totalMinor: 2_000n }), 'approve'],
+    ['within 10x the average', input(100_000n, { count: 3, totalMinor: 30_000n }), 'approve'],
+    ['over 10x the average', input(100_001n, { count: 3, totalMinor: 30_000n }), 'review'],
+    ['over 10x but a small amount', input(99_999n, { count: 3, totalMinor: 3n }), 'approve'],
+  ] as const)('%s -> %s', (_label, i, decision) => {
+    const a = assess(i);
+    expect(a.decision).toBe(decision);
+    if (decision === 'review') expect(a.reasons).toEqual([{ ruleId: 'amount-above-history', detail: expect.stringContaining('10x') }]);
+  });
+});

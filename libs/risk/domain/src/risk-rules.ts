@@ -12,6 +12,8 @@ export interface AssessmentInput {
   merchantId: string;
   amountMinor: bigint;
   currency: string;
+  /** The user's completed payments (committed limit reservations) in the history window. */
+  history?: { count: number; totalMinor: bigint };
 }
 
 /** What one rule found: nothing, a reason to hold for review, or a reason to reject. */
@@ -42,8 +44,30 @@ export const singlePaymentLimitRule: RiskRule = {
   },
 };
 
-/** The rules in force; later issues add daily/yearly limits, real-name checks and anomaly rules. */
-export const DEFAULT_RULES: readonly RiskRule[] = [singlePaymentLimitRule];
+/** Payments a user must have made before their history says what is usual for them. */
+export const HISTORY_PAYMENTS_MIN = 3;
+/** How many times the user's average payment is "far above" it. */
+export const HISTORY_AMOUNT_MULTIPLE = 10n;
+/** Below this an unusual amount is not worth a person's time (CNY 1,000.00). */
+export const HISTORY_REVIEW_AMOUNT_MIN_MINOR = 100_000n;
+/** The score of a payment held for review because it is far above the user's history. */
+export const SCORE_HISTORY_REVIEW = 600;
+
+/** Holds for review a payment far above what the user usually pays (anomaly: amount vs history). */
+export const amountAboveHistoryRule: RiskRule = {
+  id: 'amount-above-history',
+  evaluate(input) {
+    const h = input.history;
+    if (!h || h.count < HISTORY_PAYMENTS_MIN || input.amountMinor < HISTORY_REVIEW_AMOUNT_MIN_MINOR) return { verdict: 'pass' };
+    // amount > multiple x average, without dividing: amount x count > multiple x total
+    if (input.amountMinor * BigInt(h.count) <= HISTORY_AMOUNT_MULTIPLE * h.totalMinor) return { verdict: 'pass' };
+    const detail = `amount ${input.amountMinor} is over ${HISTORY_AMOUNT_MULTIPLE}x the user's average of ${h.count} payments (${h.totalMinor / BigInt(h.count)})`;
+    return { verdict: 'review', ruleId: this.id, detail, score: SCORE_HISTORY_REVIEW };
+  },
+};
+
+/** The rules in force (the limits of the user's verification level are applied after them). */
+export const DEFAULT_RULES: readonly RiskRule[] = [singlePaymentLimitRule, amountAboveHistoryRule];
 
 /** Runs every rule: any rejection rejects (the first one gives the reason), any review holds. */
 export function assess(input: AssessmentInput, rules: readonly RiskRule[] = DEFAULT_RULES): Assessment {

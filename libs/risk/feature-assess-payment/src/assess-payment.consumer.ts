@@ -6,6 +6,8 @@ import type { EntityManager } from '@paystream/shared/persistence';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
+import { decidedEvent } from './decided-event';
+import { RISK_HISTORY_DAYS, RISK_REVIEW_SETTINGS, type ReviewSettings } from './review/review-settings';
 import { RiskMetrics } from './risk-metrics';
 
 /**
@@ -22,6 +24,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
     @Inject(RiskMetrics) private readonly metrics: RiskMetrics,
     @Inject(IdentityRepository) private readonly identities: IdentityRepository,
     @Inject(LimitReservationRepository) private readonly limits: LimitReservationRepository,
+    @Inject(RISK_REVIEW_SETTINGS) private readonly review: ReviewSettings,
   ) {}
 
   onModuleInit(): void {
@@ -33,7 +36,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
         const stored = await this.decisions.find(tx, r.paymentId);
         const { decision, created } = stored
           ? { decision: stored, created: false }
-          : await this.decisions.insertIfAbsent(tx, { ...r, amountMinor, ...(await this.assessWithLimits(tx, r, amountMinor)) });
+          : await this.decisions.insertIfAbsent(tx, { ...r, amountMinor, ...(await this.assessWithLimits(tx, r, amountMinor)) }, this.review.expiryMs);
         const differs: string[] = (['orderId', 'merchantId', 'userId', 'currency'] as const).filter((f) => decision[f] !== r[f]);
         if (decision.amountMinor !== amountMinor) differs.push('amountMinor');
         if (!created && differs.length > 0) {
@@ -41,20 +44,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
           this.platform.logger.warn({ paymentId: r.paymentId, orderId: r.orderId, differs }, 'repeated assessment request differs from the decided one');
         }
         const traceparent = nextTraceparent(event.traceparent);
-        await this.platform.outbox.enqueue(
-          tx,
-          TOPICS.riskAssessmentDecided,
-          {
-            paymentId: decision.paymentId,
-            orderId: decision.orderId,
-            decision: decision.decision,
-            score: decision.score,
-            reasons: decision.reasons,
-            ...(decision.rejectReason ? { rejectReason: decision.rejectReason } : {}),
-            decidedAt: decision.decidedAt.toISOString(),
-          },
-          { traceparent },
-        );
+        await this.platform.outbox.enqueue(tx, TOPICS.riskAssessmentDecided, decidedEvent(decision), { traceparent });
         if (created) {
           afterCommit(tx, () => {
             this.metrics.assessments.inc({ decision: decision.decision });
@@ -71,7 +61,8 @@ export class AssessPaymentConsumer implements OnModuleInit {
 
   /** The rules, then the limits of the user's verification level (a reservation the same transaction commits). */
   private async assessWithLimits(tx: EntityManager, r: RiskAssessmentRequested, amountMinor: bigint): Promise<Assessment> {
-    const ruled = assess({ paymentId: r.paymentId, userId: r.userId, merchantId: r.merchantId, amountMinor, currency: r.currency });
+    const history = await this.limits.history(tx, r.userId, RISK_HISTORY_DAYS);
+    const ruled = assess({ paymentId: r.paymentId, userId: r.userId, merchantId: r.merchantId, amountMinor, currency: r.currency, history });
     if (ruled.decision === 'reject') return ruled;
     const level = await this.identities.levelOf(tx, r.userId);
     const reject = (ruleId: string, code: Parameters<typeof failureReason>[0], detail: string): Assessment => ({

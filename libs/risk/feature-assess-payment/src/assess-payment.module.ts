@@ -3,19 +3,24 @@ import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository 
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
 import { LimitOutcomeConsumer } from './limit-outcome.consumer';
+import { ReviewExpiryWorker } from './review/review-expiry.worker';
+import { ReviewQueue } from './review/review-queue.service';
+import { ReviewController } from './review/review.controller';
 import { HttpIdentityVerifier, IDENTITY_VERIFIER, IdentityController, RegisterIdentityHandler, RISK_IDENTITY_SETTINGS, type IdentitySettings } from './identity';
 import { RiskMetrics } from './risk-metrics';
 import { RiskQueryController } from './risk-query.controller';
 
 /** Assesses payments and answers questions about past decisions. */
 @Module({
-  controllers: [RiskQueryController, IdentityController],
+  controllers: [RiskQueryController, IdentityController, ReviewController],
   providers: [
     { provide: RiskDecisionRepository, useValue: new RiskDecisionRepository() },
     { provide: RiskMetrics, inject: [Platform], useFactory: (platform: Platform) => new RiskMetrics(platform.registry) },
     { provide: LimitReservationRepository, useValue: new LimitReservationRepository() },
     AssessPaymentConsumer,
     LimitOutcomeConsumer,
+    ReviewQueue,
+    ReviewExpiryWorker,
     // identities: RISK_IDENTITY_SETTINGS comes from RiskIdentitySettingsModule, imported by the app
     { provide: IdentityRepository, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new IdentityRepository(s.keys) },
     { provide: IDENTITY_VERIFIER, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new HttpIdentityVerifier(s.providerUrl, s.providerTimeoutMs) },

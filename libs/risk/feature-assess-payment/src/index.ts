@@ -1,2 +1,3 @@
 export * from './assess-payment.module';
 export * from './identity';
+export * from './review/review-settings';

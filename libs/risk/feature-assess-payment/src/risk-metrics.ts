@@ -5,6 +5,7 @@ export class RiskMetrics {
   readonly assessments: Counter<'decision'>;
   readonly ruleHits: Counter<'rule' | 'decision'>;
   readonly limitOutcomes: Counter<'action'>;
+  readonly reviews: Counter<'outcome'>;
 
   constructor(registry: Registry) {
     const assessments = new Counter({
@@ -15,6 +16,7 @@ export class RiskMetrics {
     });
     this.assessments = assessments;
     this.ruleHits = new Counter({ name: 'paystream_risk_rule_hits_total', help: 'Decisions per rule that fired, by the decision they led to', labelNames: ['rule', 'decision'], registers: [registry] });
+    this.reviews = new Counter({ name: 'paystream_risk_reviews_total', help: 'Held payments settled, by outcome (approved, rejected, expired)', labelNames: ['outcome'], registers: [registry] });
     this.limitOutcomes = new Counter({ name: 'paystream_risk_limit_reservations_total', help: 'Limit reservations committed (payment succeeded) or released (failed or refunded)', labelNames: ['action'], registers: [registry] });
     new Gauge({
       name: 'paystream_p_risk',
