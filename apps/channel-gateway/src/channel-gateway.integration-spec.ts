@@ -202,6 +202,21 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(await stored(r.paymentId)).toMatchObject({ status: 'FAILED', resolvedVia: 'close', closedAt: expect.any(String) });
   });
 
+  it('sends the same order again when a redelivered request finds an attempt the channel never received (a crash before the call)', async () => {
+    const before = await emulatorStats();
+    const r = request('7100', 'alipay');
+    // as after a crash between storing the attempt and calling the channel; the request is redelivered
+    await app.get(Platform).ds.query(
+      `INSERT INTO channel_transaction (payment_id, order_id, merchant_id, channel, amount_minor, currency, status, failure_code, failure_message, next_query_at)
+       VALUES ($1, $2, 'm-1', 'alipay', 7100, 'CNY', 'UNKNOWN', 'CHANNEL_OUTCOME_UNKNOWN', 'awaiting the channel', now() + interval '1 hour')`,
+      [r.paymentId, r.orderId],
+    );
+    expect((await charge(r)).value).toMatchObject({ outcome: 'succeeded', channel: 'alipay' });
+    const after = await emulatorStats();
+    expect(after.charges.succeeded - before.charges.succeeded).toBe(1);
+    expect(BigInt(after.chargedMinor) - BigInt(before.chargedMinor)).toBe(7100n);
+  });
+
   it('a repeated request while the outcome is unknown asks the channel (a query), never charges again', async () => {
     const before = await emulatorStats();
     const r = request('5052', 'alipay');

@@ -70,7 +70,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
   private async prepare(c: ChannelChargeRequested): Promise<Prepared> {
     const db = this.platform.ds.manager;
     const stored = await this.transactions.find(db, c.paymentId);
-    if (stored) return stored.status === 'UNKNOWN' ? this.ask(stored) : { kind: 'reuse', transaction: stored };
+    if (stored) return stored.status === 'UNKNOWN' ? this.ask(stored, c) : { kind: 'reuse', transaction: stored };
     const amountMinor = BigInt(c.amountMinor);
     let channelCardToken: string | undefined;
     if (c.cardToken) {
@@ -90,7 +90,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       this.settings.chargeTimeoutMs + this.settings.queryIntervalMs,
     );
     // another delivery of the same request got there first: never charge twice
-    if (!opened.created) return opened.transaction.status === 'UNKNOWN' ? this.ask(opened.transaction) : { kind: 'reuse', transaction: opened.transaction };
+    if (!opened.created) return opened.transaction.status === 'UNKNOWN' ? this.ask(opened.transaction, c) : { kind: 'reuse', transaction: opened.transaction };
     const call = {
       paymentId: c.paymentId,
       merchantId: c.merchantId,
@@ -125,9 +125,28 @@ export class ChargeRequestedConsumer implements OnModuleInit {
     return answer;
   }
 
-  /** A stored unknown outcome: ask the channel how it ended (a query), never charge again. */
-  private async ask(t: ChannelTransaction): Promise<Prepared> {
+  /**
+   * A stored unknown outcome: ask the channel how it ended (a query), never charge anew. Only when the
+   * channel has never heard of the order (the process stopped between storing the attempt and
+   * calling) is the same order sent again: the channel takes an order number once, so this cannot
+   * charge twice, and the shopper is not failed for our crash.
+   */
+  private async ask(t: ChannelTransaction, c: ChannelChargeRequested): Promise<Prepared> {
     const found = queryResultOf(await this.channel.query(t.channel, t));
+    if (found === 'not-found' && t.closedAt === null) {
+      const card = t.cardToken ? await this.cards.find(this.platform.ds.manager, t.cardToken) : undefined;
+      this.platform.logger.info({ paymentId: t.paymentId, orderId: t.orderId, channel: t.channel }, 'the channel never received the stored attempt: sending the same order again');
+      const answer = await this.send(t.channel, c, {
+        paymentId: t.paymentId,
+        merchantId: t.merchantId,
+        amountMinor: t.amountMinor,
+        currency: t.currency,
+        subject: c.subject,
+        createdAt: t.createdAt,
+        ...(card ? { channelCardToken: card.channelToken } : {}),
+      });
+      return { kind: 'answered', result: chargeResultOf(answer), source: 'response' };
+    }
     const result: ChargeResult = typeof found === 'string' ? { outcome: 'unknown' } : found;
     return { kind: 'answered', result, source: 'query' };
   }
