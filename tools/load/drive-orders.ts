@@ -104,6 +104,37 @@ function ruleDelta(before: Stats | undefined, after: Stats | undefined): Record<
   );
 }
 
+/**
+ * Risk's assessment latency from its Prometheus histogram (since the process started): the mean, and
+ * p50 / p99 as the upper bound of the bucket they fall in.
+ */
+async function assessmentLatency(riskUrl: string): Promise<{ count: number; meanMs: number; p50Ms: number; p99Ms: number } | undefined> {
+  let text: string;
+  try {
+    text = await (await fetch(`${riskUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
+  } catch {
+    return undefined;
+  }
+  const byLe = new Map<number, number>();
+  let sum = 0;
+  let count = 0;
+  for (const line of text.split('\n')) {
+    const bucket = /^paystream_risk_assessment_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)/.exec(line);
+    if (bucket) {
+      const le = bucket[1] === '+Inf' ? Infinity : Number(bucket[1]);
+      byLe.set(le, (byLe.get(le) ?? 0) + Number(bucket[2]));
+    }
+    const s = /^paystream_risk_assessment_seconds_sum\{[^}]*\} (\S+)/.exec(line);
+    if (s) sum += Number(s[1]);
+    const c = /^paystream_risk_assessment_seconds_count\{[^}]*\} (\S+)/.exec(line);
+    if (c) count += Number(c[1]);
+  }
+  if (count === 0) return undefined;
+  const les = [...byLe.keys()].sort((a, b) => a - b);
+  const quantile = (q: number) => (les.find((le) => byLe.get(le)! >= q * count) ?? Infinity) * 1000;
+  return { count, meanMs: (sum / count) * 1000, p50Ms: quantile(0.5), p99Ms: quantile(0.99) };
+}
+
 interface GatewayStats {
   resolvedVia: Record<string, number>;
   janitorResolutionSeconds: { count: number; p50: number | null; p95: number | null; max: number | null };
@@ -281,6 +312,7 @@ async function main(): Promise<void> {
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
     consumerLag: lag,
     riskRules: ruleDelta(before.risk, after.risk),
+    riskAssessment: await assessmentLatency(urls.risk),
     channels: perChannel(outcomes.values()),
     resolvedVia: gateway?.resolvedVia ?? {},
     janitorResolutionSeconds: gateway?.janitorResolutionSeconds ?? null,
@@ -298,6 +330,7 @@ async function main(): Promise<void> {
     `  P_success            ${pct(report.pSuccess)}`,
     `  P_risk               ${pct(report.pRisk)}  (review + reject / assessed)`,
     `  risk rules fired     ${Object.entries(report.riskRules).map(([r, n]) => `${r}=${n}`).join('  ') || 'none'}`,
+    `  risk assessment      ${report.riskAssessment ? `mean ${report.riskAssessment.meanMs.toFixed(1)} ms, p50 <= ${report.riskAssessment.p50Ms} ms, p99 <= ${report.riskAssessment.p99Ms} ms (${report.riskAssessment.count} assessed)` : 'n/a'}`,
     `  P_settlement         ${pct(report.pSettlement)}  (${report.settlementsCompleted} of ${report.settlementsDue} settlements paid out)`,
     `  settled gross        CNY ${yuan(BigInt(report.grossMinor))}`,
     `  fees (60 bps)        CNY ${yuan(BigInt(report.feeMinor))}`,

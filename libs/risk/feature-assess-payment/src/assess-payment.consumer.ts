@@ -31,6 +31,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.riskAssessmentRequested, {
       handle: async (event, tx) => {
         const r = event.payload;
+        const startedAt = performance.now();
         const amountMinor = BigInt(r.amountMinor);
         // a payment asked about twice (a new event id) gets the decision it got the first time
         const stored = await this.decisions.find(tx, r.paymentId);
@@ -48,6 +49,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
         if (created) {
           afterCommit(tx, () => {
             this.metrics.assessments.inc({ decision: decision.decision });
+            this.metrics.assessmentSeconds.observe({ decision: decision.decision }, (performance.now() - startedAt) / 1000);
             for (const reason of decision.reasons) this.metrics.ruleHits.inc({ rule: reason.ruleId, decision: decision.decision });
           });
         }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from '@paystream/shared/observability';
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@paystream/shared/observability';
 
 /** Assessments by decision, and P_risk = (review + reject) / assessed since the process started. */
 export class RiskMetrics {
@@ -6,6 +6,7 @@ export class RiskMetrics {
   readonly ruleHits: Counter<'rule' | 'decision'>;
   readonly limitOutcomes: Counter<'action'>;
   readonly reviews: Counter<'outcome'>;
+  readonly assessmentSeconds: Histogram<'decision'>;
 
   constructor(registry: Registry) {
     const assessments = new Counter({
@@ -16,6 +17,13 @@ export class RiskMetrics {
     });
     this.assessments = assessments;
     this.ruleHits = new Counter({ name: 'paystream_risk_rule_hits_total', help: 'Decisions per rule that fired, by the decision they led to', labelNames: ['rule', 'decision'], registers: [registry] });
+    this.assessmentSeconds = new Histogram({
+      name: 'paystream_risk_assessment_seconds',
+      help: 'Time to assess a payment (rules, identity level, limit reservation, decision stored), by decision',
+      labelNames: ['decision'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    });
     this.reviews = new Counter({ name: 'paystream_risk_reviews_total', help: 'Held payments settled, by outcome (approved, rejected, expired)', labelNames: ['outcome'], registers: [registry] });
     this.limitOutcomes = new Counter({ name: 'paystream_risk_limit_reservations_total', help: 'Limit reservations committed (payment succeeded) or released (failed or refunded)', labelNames: ['action'], registers: [registry] });
     new Gauge({
