@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { DEFAULT_RULE_SET } from '@paystream/risk/domain';
 import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -215,4 +216,47 @@ describe('risk on the real broker and database', () => {
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_risk_reviews_total\{[^}]*outcome="expired"[^}]*\} 1\n/);
   });
 
+  // these change the rule set for the rest of this file: keep them last; the default is published back at the end
+  it('publishes anomaly rules as a new audited version, in force for the next payment; refuses an invalid document and a stale version', async () => {
+    const rules = (payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: '/risk/rules', payload });
+    const inForce = await app.inject({ method: 'GET', url: '/risk/rules' });
+    expect(inForce.json()).toMatchObject({ version: 1, rules: DEFAULT_RULE_SET.rules, createdBy: 'system' });
+
+    const tight = [
+      { kind: 'blocklist', id: 'blocked-merchants', enabled: true, action: 'reject', score: 999, field: 'merchantId', values: ['m-blocked'] },
+      { kind: 'velocity-user', id: 'velocity-tight', enabled: true, action: 'reject', score: 900, maxCount: 2, windowSeconds: 60 },
+      ...DEFAULT_RULE_SET.rules.filter((r) => r.kind === 'amount-above-history'),
+    ];
+    const published = await rules({ expectedVersion: 1, createdBy: 'alice', reason: 'card testing from m-blocked', rules: tight });
+    expect(published.statusCode).toBe(200);
+    expect(published.json()).toMatchObject({ version: 2, createdBy: 'alice', reason: 'card testing from m-blocked', rules: tight });
+
+    const invalid = await rules({ expectedVersion: 2, createdBy: 'bob', reason: 'oops', rules: [{ ...tight[1], windowSeconds: 0 }, { ...tight[0], id: 'velocity-tight' }] });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().error).toMatchObject({ code: 'RISK_RULES_INVALID', problems: expect.arrayContaining([expect.stringContaining('windowSeconds')]) });
+    const stale = await rules({ expectedVersion: 1, createdBy: 'bob', reason: 'from an old screen', rules: [] });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json().error).toMatchObject({ code: 'RISK_RULES_VERSION_CONFLICT', currentVersion: 2 });
+    expect((await app.inject({ method: 'GET', url: '/risk/rules' })).json()).toMatchObject({ version: 2, createdBy: 'alice' });
+
+    const blocked = { ...request('100', randomUUID(), 'u-bl'), merchantId: 'm-blocked' };
+    await upstream.sendEvent(requested, blocked.paymentId, blocked);
+    expect((await decisionFor(blocked.paymentId)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_BLOCKLISTED' }, reasons: [{ ruleId: 'blocked-merchants' }] });
+
+    const velo = [1, 2, 3].map(() => request('100', randomUUID(), 'u-velo'));
+    for (const r of velo) {
+      await upstream.sendEvent(requested, r.paymentId, r);
+      await decisionFor(r.paymentId);
+    }
+    expect(velo.map((r) => decisionsFor(r.paymentId)[0]!.value.decision)).toEqual(['approve', 'approve', 'reject']);
+    expect(decisionsFor(velo[2]!.paymentId)[0]!.value).toMatchObject({ rejectReason: { code: 'RISK_VELOCITY' } });
+
+    const restored = await rules({ expectedVersion: 2, createdBy: 'alice', reason: 'back to the default', rules: DEFAULT_RULE_SET.rules });
+    expect(restored.json()).toMatchObject({ version: 3, rules: DEFAULT_RULE_SET.rules });
+    const history = (await app.inject({ method: 'GET', url: '/risk/rules/history' })).json();
+    expect(history.versions.map((v: { version: number; createdBy: string; reason: string }) => [v.version, v.createdBy, v.reason])).toEqual([
+      [3, 'alice', 'back to the default'],
+      [2, 'alice', 'card testing from m-blocked'],
+    ]);
+  });
 });

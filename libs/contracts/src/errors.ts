@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   RISK_ANOMALY: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付存在异常，已被拒绝', messageEn: 'The payment looks unusual and was declined' },
   REVIEW_NOT_PENDING: { retryable: false, action: 'none', httpStatus: 409, messageZh: '该支付不在待审核状态', messageEn: 'This payment is not waiting for review' },
   RISK_REVIEW_REJECTED: { retryable: false, action: 'contact_support', httpStatus: 403, messageZh: '支付未通过人工审核', messageEn: 'The payment did not pass manual review' },
+  RISK_RULES_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '风控规则不合法', messageEn: 'The risk rule set is not valid' },
+  RISK_RULES_VERSION_CONFLICT: { retryable: false, action: 'fix_request', httpStatus: 409, messageZh: '风控规则已被他人修改，请刷新后重试', messageEn: 'The risk rule set changed since it was read; reload it and try again' },
   // real-name identity (risk)
   IDENTITY_NAME_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '姓名格式不正确', messageEn: 'The name is not valid (2-30 Chinese characters or letters, optionally with ·)' },
   IDENTITY_ID_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '身份证号码不正确', messageEn: 'The resident ID number is not valid' },

@@ -7,3 +7,5 @@ export * from './identity-cipher';
 export * from './identity-keys';
 export * from './identity.repository';
 export * from './risk-reviews.migration';
+export * from './risk-rule-set.migration';
+export * from './risk-rule-set.repository';

@@ -126,6 +126,21 @@ export class RiskDecisionRepository {
     return rows.map(toDecision);
   }
 
+  /**
+   * How many payments of the user were assessed in each of the last `windowsSeconds` (by decided_at,
+   * on the database clock), as a map from window to count; the user_id, decided_at index serves it.
+   */
+  async countByUserWithin(tx: EntityManager, userId: string, windowsSeconds: readonly number[]): Promise<Map<number, number>> {
+    if (windowsSeconds.length === 0) return new Map();
+    const rows: { secs: number; n: number }[] = await tx.query(
+      `SELECT w.secs, (SELECT count(*)::int FROM risk_decision d
+                         WHERE d.user_id = $1 AND d.decided_at > now() - make_interval(secs => w.secs)) AS n
+         FROM unnest($2::int[]) AS w(secs)`,
+      [userId, windowsSeconds],
+    );
+    return new Map(rows.map((r) => [r.secs, r.n]));
+  }
+
   /** The payment's decision, if it has one. */
   async find(tx: EntityManager, paymentId: string): Promise<StoredDecision | undefined> {
     const rows: Row[] = await tx.query(`SELECT * FROM risk_decision WHERE payment_id = $1`, [paymentId]);

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { RiskReviews1764062000000 } from './risk-reviews.migration';
+import { RiskRuleSet1764063000000 } from './risk-rule-set.migration';
 import { RiskIdentity1764061000000 } from './identity.migration';
 import { RiskLimits1764060000000 } from './risk-limits.migration';
 
@@ -31,4 +32,4 @@ export class RiskTables1764052000000 implements MigrationInterface {
   }
 }
 
-export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000];
+export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000, RiskRuleSet1764063000000];

@@ -3,3 +3,4 @@ export * from './limits';
 export * from './limit-reservation';
 export * from './resident-id';
 export * from './identity';
+export * from './rule-set';

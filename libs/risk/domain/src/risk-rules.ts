@@ -53,20 +53,48 @@ export const HISTORY_REVIEW_AMOUNT_MIN_MINOR = 100_000n;
 /** The score of a payment held for review because it is far above the user's history. */
 export const SCORE_HISTORY_REVIEW = 600;
 
-/** Holds for review a payment far above what the user usually pays (anomaly: amount vs history). */
-export const amountAboveHistoryRule: RiskRule = {
-  id: 'amount-above-history',
-  evaluate(input) {
-    const h = input.history;
-    if (!h || h.count < HISTORY_PAYMENTS_MIN || input.amountMinor < HISTORY_REVIEW_AMOUNT_MIN_MINOR) return { verdict: 'pass' };
-    // amount > multiple x average, without dividing: amount x count > multiple x total
-    if (input.amountMinor * BigInt(h.count) <= HISTORY_AMOUNT_MULTIPLE * h.totalMinor) return { verdict: 'pass' };
-    const detail = `amount ${input.amountMinor} is over ${HISTORY_AMOUNT_MULTIPLE}x the user's average of ${h.count} payments (${h.totalMinor / BigInt(h.count)})`;
-    return { verdict: 'review', ruleId: this.id, detail, score: SCORE_HISTORY_REVIEW };
-  },
-};
+/** The parameters of the amount-above-history rule (the constants above are the built-in ones). */
+export interface AmountAboveHistoryParams {
+  id: string;
+  action: 'review' | 'reject';
+  /** The score of a held payment (0-999); a rejection scores SCORE_REJECT. */
+  score: number;
+  multiple: bigint;
+  minPayments: number;
+  minAmountMinor: bigint;
+}
 
-/** The rules in force (the limits of the user's verification level are applied after them). */
+/** Flags a payment far above what the user usually pays (anomaly: amount vs history); rejects with RISK_ANOMALY. */
+export function amountAboveHistory(p: AmountAboveHistoryParams): RiskRule {
+  return {
+    id: p.id,
+    evaluate(input) {
+      const h = input.history;
+      if (!h || h.count < p.minPayments || h.count < 1 || input.amountMinor < p.minAmountMinor) return { verdict: 'pass' };
+      // amount > multiple x average, without dividing: amount x count > multiple x total
+      if (input.amountMinor * BigInt(h.count) <= p.multiple * h.totalMinor) return { verdict: 'pass' };
+      const detail = `amount ${input.amountMinor} is over ${p.multiple}x the user's average of ${h.count} payments (${h.totalMinor / BigInt(h.count)})`;
+      return p.action === 'reject'
+        ? { verdict: 'reject', ruleId: p.id, detail, reason: failureReason('RISK_ANOMALY', detail) }
+        : { verdict: 'review', ruleId: p.id, detail, score: p.score };
+    },
+  };
+}
+
+/** Holds for review a payment far above what the user usually pays, with the built-in parameters. */
+export const amountAboveHistoryRule: RiskRule = amountAboveHistory({
+  id: 'amount-above-history',
+  action: 'review',
+  score: SCORE_HISTORY_REVIEW,
+  multiple: HISTORY_AMOUNT_MULTIPLE,
+  minPayments: HISTORY_PAYMENTS_MIN,
+  minAmountMinor: HISTORY_REVIEW_AMOUNT_MIN_MINOR,
+});
+
+/**
+ * The built-in rules. The service runs singlePaymentLimitRule and then the anomaly rule set in force
+ * (rule-set.ts, whose default matches these); the limits of the user's verification level come after.
+ */
 export const DEFAULT_RULES: readonly RiskRule[] = [singlePaymentLimitRule, amountAboveHistoryRule];
 
 /** Runs every rule: any rejection rejects (the first one gives the reason), any review holds. */

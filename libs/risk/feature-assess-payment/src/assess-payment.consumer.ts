@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { failureReason, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
-import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
-import { assess, checkSingleLimit, periodLimitsOf, SCORE_REJECT, type Assessment } from '@paystream/risk/domain';
+import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
+import { checkSingleLimit, evaluateRuleSet, periodLimitsOf, SCORE_REJECT, singlePaymentLimitRule, velocityWindowsOf, type Assessment } from '@paystream/risk/domain';
 import type { EntityManager } from '@paystream/shared/persistence';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -12,7 +12,8 @@ import { RiskMetrics } from './risk-metrics';
 
 /**
  * risk.assessment-requested.v1 -> one decision per payment -> risk.assessment-decided.v1. The rules
- * run first; a payment they let through is held against its user's limits for their verification
+ * run first (the single-payment rule as code, then the anomaly rule set in force, read per assessment
+ * so a published version applies to the next payment); a payment they let through is held against its user's limits for their verification
  * level: the single-payment limit, then the daily and yearly limits as an atomic reservation in the
  * same transaction as the decision (committed when the payment succeeds, released when it fails).
  */
@@ -25,6 +26,7 @@ export class AssessPaymentConsumer implements OnModuleInit {
     @Inject(IdentityRepository) private readonly identities: IdentityRepository,
     @Inject(LimitReservationRepository) private readonly limits: LimitReservationRepository,
     @Inject(RISK_REVIEW_SETTINGS) private readonly review: ReviewSettings,
+    @Inject(RiskRuleSetRepository) private readonly ruleSets: RiskRuleSetRepository,
   ) {}
 
   onModuleInit(): void {
@@ -63,8 +65,12 @@ export class AssessPaymentConsumer implements OnModuleInit {
 
   /** The rules, then the limits of the user's verification level (a reservation the same transaction commits). */
   private async assessWithLimits(tx: EntityManager, r: RiskAssessmentRequested, amountMinor: bigint): Promise<Assessment> {
+    const { ruleSet } = await this.ruleSets.current(tx);
     const history = await this.limits.history(tx, r.userId, RISK_HISTORY_DAYS);
-    const ruled = assess({ paymentId: r.paymentId, userId: r.userId, merchantId: r.merchantId, amountMinor, currency: r.currency, history });
+    // concurrent payments of one user may not see each other's decisions yet: velocity is a signal, not a lock
+    const recentPaymentsByUser = await this.decisions.countByUserWithin(tx, r.userId, velocityWindowsOf(ruleSet));
+    const input = { paymentId: r.paymentId, userId: r.userId, merchantId: r.merchantId, amountMinor, currency: r.currency };
+    const ruled = evaluateRuleSet(ruleSet, input, { recentPaymentsByUser, history }, [singlePaymentLimitRule]);
     if (ruled.decision === 'reject') return ruled;
     const level = await this.identities.levelOf(tx, r.userId);
     const reject = (ruleId: string, code: Parameters<typeof failureReason>[0], detail: string): Assessment => ({

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
+import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
 import { LimitOutcomeConsumer } from './limit-outcome.consumer';
@@ -9,14 +9,16 @@ import { ReviewController } from './review/review.controller';
 import { HttpIdentityVerifier, IDENTITY_VERIFIER, IdentityController, RegisterIdentityHandler, RISK_IDENTITY_SETTINGS, type IdentitySettings } from './identity';
 import { RiskMetrics } from './risk-metrics';
 import { RiskQueryController } from './risk-query.controller';
+import { RuleSetController } from './rules/rule-set.controller';
 
 /** Assesses payments and answers questions about past decisions. */
 @Module({
-  controllers: [RiskQueryController, IdentityController, ReviewController],
+  controllers: [RiskQueryController, IdentityController, ReviewController, RuleSetController],
   providers: [
     { provide: RiskDecisionRepository, useValue: new RiskDecisionRepository() },
     { provide: RiskMetrics, inject: [Platform], useFactory: (platform: Platform) => new RiskMetrics(platform.registry) },
     { provide: LimitReservationRepository, useValue: new LimitReservationRepository() },
+    { provide: RiskRuleSetRepository, useValue: new RiskRuleSetRepository() },
     AssessPaymentConsumer,
     LimitOutcomeConsumer,
     ReviewQueue,

@@ -1,0 +1,58 @@
+import { Body, Controller, Get, Inject, Put, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { describeIssues } from '@paystream/contracts';
+import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-access';
+import { validateRuleSet } from '@paystream/risk/domain';
+import { inTransaction } from '@paystream/shared/persistence';
+import { ApiError, Platform } from '@paystream/shared/platform';
+
+/** The most versions one history listing returns. */
+const RULE_HISTORY_LIMIT_MAX = 200;
+
+// the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID
+const publishSchema = z.strictObject({
+  expectedVersion: z.number().int().min(0),
+  createdBy: z.string().trim().min(1).max(64),
+  reason: z.string().trim().min(1).max(500),
+  rules: z.unknown(),
+});
+
+function view(s: StoredRuleSet) {
+  return { version: s.ruleSet.version, rules: s.ruleSet.rules, createdBy: s.createdBy, reason: s.reason, createdAt: s.createdAt?.toISOString() ?? null };
+}
+
+/** GET /risk/rules (the rule set in force), GET /risk/rules/history, PUT /risk/rules (publish the next version). */
+@Controller('risk/rules')
+export class RuleSetController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(RiskRuleSetRepository) private readonly ruleSets: RiskRuleSetRepository,
+  ) {}
+
+  @Get()
+  async current() {
+    return view(await this.ruleSets.current(this.platform.ds.manager));
+  }
+
+  @Get('history')
+  async history(@Query('limit') limit?: string) {
+    const n = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > RULE_HISTORY_LIMIT_MAX) throw new ApiError('VALIDATION_FAILED', `limit is 1 to ${RULE_HISTORY_LIMIT_MAX}`);
+    return { versions: (await this.ruleSets.history(this.platform.ds.manager, n)).map(view) };
+  }
+
+  @Put()
+  async publish(@Body() body: unknown) {
+    const request = publishSchema.safeParse(body);
+    if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
+    const { expectedVersion, createdBy, reason, rules } = request.data;
+    const checked = validateRuleSet({ version: expectedVersion + 1, rules });
+    if (!checked.ok) throw new ApiError('RISK_RULES_INVALID', checked.problems.join('; '), { problems: checked.problems });
+    const published = await inTransaction(this.platform.ds, (tx) => this.ruleSets.publish(tx, { ruleSet: checked.ruleSet, createdBy, reason, expectedVersion }));
+    if (!published.ok) {
+      throw new ApiError('RISK_RULES_VERSION_CONFLICT', `version ${published.currentVersion} is in force, not ${expectedVersion}`, { currentVersion: published.currentVersion });
+    }
+    this.platform.logger.info({ version: published.stored.ruleSet.version, createdBy, reason }, 'risk rule set published');
+    return view(published.stored);
+  }
+}
