@@ -10,6 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
+import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf } from './order-mix';
@@ -69,7 +70,7 @@ function bar(done: number, total: number, width = 30): string {
 type Stats = Record<string, unknown>;
 const num = (s: Stats | undefined, k: string) => Number((s?.[k] as number | string | undefined) ?? 0);
 const big = (s: Stats | undefined, k: string) => BigInt((s?.[k] as string | undefined) ?? '0');
-const yuan = (minor: bigint) => `${minor < 0n ? '-' : ''}${(minor < 0n ? -minor : minor) / 100n}.${((minor < 0n ? -minor : minor) % 100n).toString().padStart(2, '0')}`;
+const yuan = (minor: bigint) => Money.of(minor, 'CNY').toMajorString();
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'n/a');
 
 async function snapshot(urls: ReturnType<typeof serviceUrls>) {

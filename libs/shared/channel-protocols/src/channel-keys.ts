@@ -64,14 +64,6 @@ export function ensureChannelKeys(dir: string): string[] {
   return written;
 }
 
-/** Reads a PEM file, or undefined when it is not there. */
-export function readPemIfPresent(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  const pem = readFileSync(path, 'utf8');
-  if (!pem.includes('-----BEGIN ')) throw new Error(`${path} is not a PEM file`);
-  return pem;
-}
-
 function readRequired(dir: string, file: string, check: (text: string) => boolean, what: string): string {
   const path = join(dir, file);
   if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/setup.sh (or node tools/run-dist.js dist/tools/keys/generate-channel-keys.js ${dir})`);
@@ -93,21 +85,6 @@ export function unionpayCertId(publicKeyPem: string): string {
   return BigInt(`0x${keySerial(publicKeyPem).slice(0, 12)}`).toString();
 }
 
-/** What the merchant (channel-gateway) holds: its own private keys, the channels' public keys, shared secrets. */
-export interface MerchantKeyRing {
-  alipay: { merchantPrivateKeyPem: string; platformPublicKeyPem: string };
-  wechatpay: { merchantPrivateKeyPem: string; merchantSerialNo: string; platformPublicKeyPem: string; platformSerialNo: string; apiV3Key: string };
-  unionpay: { merchantPrivateKeyPem: string; merchantCertId: string; platformPublicKeyPem: string; platformCertId: string };
-  cardTokenKey: string;
-}
-
-/** What a channel (the emulator) holds: its platform private keys, the merchant's public keys, the APIv3 key. */
-export interface PlatformKeyRing {
-  alipay: { platformPrivateKeyPem: string; merchantPublicKeyPem: string };
-  wechatpay: { platformPrivateKeyPem: string; platformSerialNo: string; merchantPublicKeyPem: string; merchantSerialNo: string; apiV3Key: string };
-  unionpay: { platformPrivateKeyPem: string; platformCertId: string; merchantPublicKeyPem: string; merchantCertId: string };
-}
-
 function pem(dir: string, channel: SigningChannel, side: Side, half: 'private' | 'public'): string {
   return readRequired(dir, keyFile(channel, side, half), isPem, 'a PEM file');
 }
@@ -116,51 +93,66 @@ function apiV3Key(dir: string): string {
   return readRequired(dir, CHANNEL_KEY_FILES.wechatpayApiV3Key, (t) => Buffer.byteLength(t, 'utf8') === WECHATPAY_API_V3_KEY_LENGTH, 'a 32-byte APIv3 key');
 }
 
-/** Loads the merchant's keys; throws, naming the file, when one is missing or malformed. */
-export function loadMerchantKeys(dir: string): MerchantKeyRing {
+/** What merchant and channel alike hold: both public halves, the ids derived from them, and WeChat Pay's APIv3 key. */
+function sharedKeys(dir: string) {
   const wechatMerchantPublic = pem(dir, 'wechatpay', 'merchant', 'public');
   const wechatPlatformPublic = pem(dir, 'wechatpay', 'platform', 'public');
   const unionMerchantPublic = pem(dir, 'unionpay', 'merchant', 'public');
   const unionPlatformPublic = pem(dir, 'unionpay', 'platform', 'public');
   return {
-    alipay: { merchantPrivateKeyPem: pem(dir, 'alipay', 'merchant', 'private'), platformPublicKeyPem: pem(dir, 'alipay', 'platform', 'public') },
+    alipay: { merchantPublicKeyPem: pem(dir, 'alipay', 'merchant', 'public'), platformPublicKeyPem: pem(dir, 'alipay', 'platform', 'public') },
     wechatpay: {
-      merchantPrivateKeyPem: pem(dir, 'wechatpay', 'merchant', 'private'),
+      merchantPublicKeyPem: wechatMerchantPublic,
       merchantSerialNo: keySerial(wechatMerchantPublic),
       platformPublicKeyPem: wechatPlatformPublic,
       platformSerialNo: keySerial(wechatPlatformPublic),
       apiV3Key: apiV3Key(dir),
     },
     unionpay: {
-      merchantPrivateKeyPem: pem(dir, 'unionpay', 'merchant', 'private'),
+      merchantPublicKeyPem: unionMerchantPublic,
       merchantCertId: unionpayCertId(unionMerchantPublic),
       platformPublicKeyPem: unionPlatformPublic,
       platformCertId: unionpayCertId(unionPlatformPublic),
     },
+  };
+}
+
+type SharedKeys = ReturnType<typeof sharedKeys>;
+
+/** What the merchant (channel-gateway) holds: the shared keys, its own private keys, the card token secret. Never a platform private key. */
+export interface MerchantKeyRing {
+  alipay: SharedKeys['alipay'] & { merchantPrivateKeyPem: string };
+  wechatpay: SharedKeys['wechatpay'] & { merchantPrivateKeyPem: string };
+  unionpay: SharedKeys['unionpay'] & { merchantPrivateKeyPem: string };
+  cardTokenKey: string;
+}
+
+/** What a channel (the emulator) holds: the shared keys and its platform private keys. Never a merchant private key. */
+export interface PlatformKeyRing {
+  alipay: SharedKeys['alipay'] & { platformPrivateKeyPem: string };
+  wechatpay: SharedKeys['wechatpay'] & { platformPrivateKeyPem: string };
+  unionpay: SharedKeys['unionpay'] & { platformPrivateKeyPem: string };
+}
+
+/** Loads the merchant's keys; throws, naming the file, when one is missing or malformed. */
+export function loadMerchantKeys(dir: string): MerchantKeyRing {
+  const shared = sharedKeys(dir);
+  const own = (channel: SigningChannel) => ({ merchantPrivateKeyPem: pem(dir, channel, 'merchant', 'private') });
+  return {
+    alipay: { ...shared.alipay, ...own('alipay') },
+    wechatpay: { ...shared.wechatpay, ...own('wechatpay') },
+    unionpay: { ...shared.unionpay, ...own('unionpay') },
     cardTokenKey: readRequired(dir, CHANNEL_KEY_FILES.cardTokenKey, (t) => t.length >= 16, 'a card token secret of 16 characters or more'),
   };
 }
 
 /** Loads a channel platform's keys (the emulator's side). */
 export function loadPlatformKeys(dir: string): PlatformKeyRing {
-  const wechatMerchantPublic = pem(dir, 'wechatpay', 'merchant', 'public');
-  const wechatPlatformPublic = pem(dir, 'wechatpay', 'platform', 'public');
-  const unionMerchantPublic = pem(dir, 'unionpay', 'merchant', 'public');
-  const unionPlatformPublic = pem(dir, 'unionpay', 'platform', 'public');
+  const shared = sharedKeys(dir);
+  const own = (channel: SigningChannel) => ({ platformPrivateKeyPem: pem(dir, channel, 'platform', 'private') });
   return {
-    alipay: { platformPrivateKeyPem: pem(dir, 'alipay', 'platform', 'private'), merchantPublicKeyPem: pem(dir, 'alipay', 'merchant', 'public') },
-    wechatpay: {
-      platformPrivateKeyPem: pem(dir, 'wechatpay', 'platform', 'private'),
-      platformSerialNo: keySerial(wechatPlatformPublic),
-      merchantPublicKeyPem: wechatMerchantPublic,
-      merchantSerialNo: keySerial(wechatMerchantPublic),
-      apiV3Key: apiV3Key(dir),
-    },
-    unionpay: {
-      platformPrivateKeyPem: pem(dir, 'unionpay', 'platform', 'private'),
-      platformCertId: unionpayCertId(unionPlatformPublic),
-      merchantPublicKeyPem: unionMerchantPublic,
-      merchantCertId: unionpayCertId(unionMerchantPublic),
-    },
+    alipay: { ...shared.alipay, ...own('alipay') },
+    wechatpay: { ...shared.wechatpay, ...own('wechatpay') },
+    unionpay: { ...shared.unionpay, ...own('unionpay') },
   };
 }

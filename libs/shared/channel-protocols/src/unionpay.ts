@@ -59,9 +59,6 @@ export function decodeUnionpayForm(text: string): UnionpayParams {
 /** UnionPay's currency code for CNY (ISO 4217 numeric). */
 export const UNIONPAY_CURRENCY_CNY = '156';
 
-/** The ACP order id: 8 to 32 letters or digits. */
-export const UNIONPAY_ORDER_ID_PATTERN = /^[0-9A-Za-z]{8,32}$/;
-
 /**
  * Sensitive card fields go to UnionPay encrypted with its encryption certificate. ACP encrypts with
  * RSA PKCS#1 v1.5; Node 20 refuses v1.5 decryption (the Marvin attack), so here both sides use

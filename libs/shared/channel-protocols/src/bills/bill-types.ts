@@ -1,5 +1,5 @@
 import { isOnBeijingDay } from './beijing-time';
-import { BillFormatError } from './yuan';
+import { BILL_CURRENCY, BillFormatError } from './yuan';
 
 export type BillChannel = 'alipay' | 'wechatpay' | 'unionpay';
 export type BillKind = 'payment' | 'refund';
@@ -40,8 +40,7 @@ export interface BillRow {
   channelRefundNo?: string;
 }
 
-/** Bills are printed in yuan with two decimals: a trade in another currency cannot be put into one. */
-export const BILL_CURRENCY = 'CNY';
+export { BILL_CURRENCY };
 /** Identifiers that go into file names and comment lines: letters, digits, underscore and hyphen only. */
 const BILL_ACCOUNT_ID_PATTERN = /^[0-9A-Za-z_-]+$/;
 /**
