@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { decryptUnionpayField, encodeUnionpayForm, luhnValid, signUnionpay, verifyUnionpay, type UnionpayParams } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
+import { formFields } from '@paystream/shared/platform';
 import { ChannelSandbox, type Trade } from './channel-sandbox';
 import type { EmulatorConfig } from './emulator-config';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
@@ -31,7 +32,7 @@ export class UnionpayController {
   @Post('backTransReq.do')
   @HttpCode(200)
   backTrans(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const p = formOf(body);
+    const p = formFields(body);
     const refused = this.verify(p);
     if (refused) return this.answer(reply, refused);
     const base = { txnType: p.txnType ?? '', txnSubType: p.txnSubType ?? '', bizType: p.bizType ?? '', merId: p.merId ?? '', orderId: p.orderId ?? '', txnTime: p.txnTime ?? '' };
@@ -63,7 +64,7 @@ export class UnionpayController {
   @Post('queryTrans.do')
   @HttpCode(200)
   queryTrans(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const p = formOf(body);
+    const p = formFields(body);
     const refused = this.verify(p);
     if (refused) return this.answer(reply, refused);
     const base = { txnType: '00', txnSubType: '00', bizType: '000000', merId: p.merId ?? '', orderId: p.orderId ?? '', txnTime: p.txnTime ?? '' };
@@ -106,9 +107,4 @@ export class UnionpayController {
     const withMsg = { version: '5.1.0', encoding: 'UTF-8', accessType: '0', respMsg: RESP_MSG[fields.respCode ?? ''] ?? '', ...fields };
     return encodeUnionpayForm(signUnionpay(withMsg, keys.platformPrivateKeyPem, keys.platformCertId));
   }
-}
-
-function formOf(body: unknown): UnionpayParams {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
 }

@@ -12,6 +12,17 @@ const DECLINE_SUB_CODES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The channel-neutral reading of an Alipay trade_status (query answers and notifications share it):
+ * TRADE_SUCCESS / TRADE_FINISHED paid, TRADE_CLOSED not (closed unpaid, or fully refunded after),
+ * WAIT_BUYER_PAY and anything else not final yet.
+ */
+export function alipayTradeStatusBody(tradeStatus: string | undefined, tradeNo: unknown, fallbackCode = 'UNREADABLE'): Record<string, unknown> {
+  if (tradeStatus === 'TRADE_SUCCESS' || tradeStatus === 'TRADE_FINISHED') return { status: 'SUCCESS', channelTradeNo: tradeNo };
+  if (tradeStatus === 'TRADE_CLOSED') return { status: 'DECLINED', code: 'TRADE_CLOSED' };
+  return { status: 'PENDING', code: tradeStatus ?? fallbackCode };
+}
+
+/**
  * Turns a verified Alipay response into the channel-neutral answer the outcome rules read
  * (`{ status: SUCCESS | DECLINED | FAILED, ... }`, 404 for a trade Alipay does not know).
  */
@@ -33,12 +44,8 @@ export function channelAnswerFromAlipay(method: string, r: Record<string, unknow
   }
   if (method === 'alipay.trade.query') {
     if (code === ALIPAY_CODE_BUSINESS_FAILED && sub === 'ACQ.TRADE_NOT_EXIST') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
-    if (code === ALIPAY_CODE_SUCCESS && (r.trade_status === 'TRADE_SUCCESS' || r.trade_status === 'TRADE_FINISHED')) {
-      return { kind: 'http', status: 200, body: { status: 'SUCCESS', channelTradeNo: r.trade_no } };
-    }
-    if (code === ALIPAY_CODE_SUCCESS && r.trade_status === 'TRADE_CLOSED') return { kind: 'http', status: 200, body: { status: 'DECLINED', code: 'TRADE_CLOSED' } };
-    // WAIT_BUYER_PAY
-    return { kind: 'http', status: 200, body: { status: 'PENDING', code: String(r.trade_status ?? sub) } };
+    const body = code === ALIPAY_CODE_SUCCESS ? alipayTradeStatusBody(r.trade_status as string | undefined, r.trade_no, sub) : { status: 'PENDING', code: String(r.trade_status ?? sub) };
+    return { kind: 'http', status: 200, body };
   }
   if (method === 'alipay.trade.close') {
     if (code === ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'CLOSED' } };

@@ -11,12 +11,13 @@ export function beijingCompactTime(at: Date = new Date()): string {
   return beijingDateTime(at).replace(/[-: ]/g, '');
 }
 
-/** Parses `yyyy-MM-dd HH:mm:ss` (Beijing); undefined when it is not one. */
+/** Parses `yyyy-MM-dd HH:mm:ss` (Beijing); undefined when it is not one or names no such time (Feb 30). */
 export function parseBeijingDateTime(text: string): Date | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
   if (!m) return undefined;
-  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  return Number.isNaN(utc) ? undefined : new Date(utc - BEIJING_UTC_OFFSET_MS);
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) - BEIJING_UTC_OFFSET_MS);
+  // Date.UTC rolls impossible fields over (Feb 30 -> Mar 2): only a time that reads back the same exists
+  return !Number.isNaN(at.getTime()) && beijingDateTime(at) === text ? at : undefined;
 }
 
 /** RFC 3339 with the +08:00 offset, as WeChat Pay writes success_time and create_time. */

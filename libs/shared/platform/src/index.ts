@@ -7,3 +7,4 @@ export * from './bootstrap';
 export * from './polling-worker';
 export * from './http-client';
 export * from './in-process-app';
+export * from './form-fields';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { reportedOutcomeOf, unionpayResultBody, wechatpayTradeStateBody, type ChannelNotice, type NoticeRejection } from '@paystream/channel-gateway/domain';
+import { alipayTradeStatusBody, reportedOutcomeOf, unionpayResultBody, wechatpayTradeStateBody, type ChannelNotice, type NoticeRejection } from '@paystream/channel-gateway/domain';
 import {
   decryptWechatpayResource,
   fenFromAlipayAmount,
@@ -23,13 +23,6 @@ export type NoticeReading =
 const digest = (signature: string) => createHash('sha256').update(signature).digest('hex');
 const refuse = (reason: NoticeRejection, detail: string): NoticeReading => ({ ok: false, reason, detail });
 
-const ALIPAY_TRADE_STATUS: Readonly<Record<string, Record<string, unknown>>> = {
-  TRADE_SUCCESS: { status: 'SUCCESS' },
-  TRADE_FINISHED: { status: 'SUCCESS' },
-  TRADE_CLOSED: { status: 'DECLINED', code: 'TRADE_CLOSED' },
-  WAIT_BUYER_PAY: { status: 'PENDING', code: 'WAIT_BUYER_PAY' },
-};
-
 /** Alipay: a form POST signed like a request (sign and sign_type left out of the content); notify_time for freshness. */
 export function readAlipayNotice(p: Record<string, string>, s: AlipaySettings, nowMs = Date.now()): NoticeReading {
   if (!p.sign || !p.out_trade_no || !p.trade_status || !p.total_amount || !p.notify_id) return refuse('malformed', 'missing sign, out_trade_no, trade_status, total_amount or notify_id');
@@ -42,7 +35,7 @@ export function readAlipayNotice(p: Record<string, string>, s: AlipaySettings, n
   } catch {
     return refuse('malformed', `total_amount ${p.total_amount}`);
   }
-  const body = { ...(ALIPAY_TRADE_STATUS[p.trade_status] ?? { status: 'PENDING', code: p.trade_status }) };
+  const body = alipayTradeStatusBody(p.trade_status, p.trade_no);
   return {
     ok: true,
     messageDigest: digest(p.sign),

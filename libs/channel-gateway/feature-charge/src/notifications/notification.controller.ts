@@ -4,7 +4,7 @@ import { failureReason, type Channel } from '@paystream/contracts';
 import { ChannelNotificationRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { checkNotice, idOfChannelOrderNo, type ChargeResult, type RaceVerdict } from '@paystream/channel-gateway/domain';
 import { inTransaction } from '@paystream/shared/persistence';
-import { Platform } from '@paystream/shared/platform';
+import { formFields, Platform } from '@paystream/shared/platform';
 import { ChannelMetrics } from '../channel-metrics';
 import { CHANNEL_SETTINGS, type ChannelSettings } from '../channel-settings';
 import { ChargeOutcomeRecorder } from '../charge-outcome.recorder';
@@ -38,7 +38,7 @@ export class NotificationController {
   @HttpCode(200)
   async alipay(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     void reply.header('content-type', 'text/plain; charset=utf-8');
-    const handled = await this.handle('alipay', readAlipayNotice(formOf(body), this.settings.alipay), this.settings.alipay.appId);
+    const handled = await this.handle('alipay', readAlipayNotice(formFields(body), this.settings.alipay), this.settings.alipay.appId);
     return handled.accepted ? 'success' : 'fail';
   }
 
@@ -59,7 +59,7 @@ export class NotificationController {
   @Post('unionpay')
   async unionpay(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     void reply.header('content-type', 'text/plain; charset=utf-8');
-    const handled = await this.handle('unionpay', readUnionpayNotice(formOf(body), this.settings.unionpay), this.settings.unionpay.merId);
+    const handled = await this.handle('unionpay', readUnionpayNotice(formFields(body), this.settings.unionpay), this.settings.unionpay.merId);
     void reply.status(handled.accepted ? 200 : 400);
     return handled.accepted ? 'ok' : 'fail';
   }
@@ -103,10 +103,4 @@ export class NotificationController {
       throw error;
     }
   }
-}
-
-/** A form body as string fields (Fastify's form parser gives an object; repeated keys keep the first). */
-function formOf(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v)]));
 }

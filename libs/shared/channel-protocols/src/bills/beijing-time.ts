@@ -1,4 +1,4 @@
-import { BEIJING_UTC_OFFSET_MS, beijingDateTime } from '../channel-time';
+import { BEIJING_UTC_OFFSET_MS, beijingDateTime, parseBeijingDateTime } from '../channel-time';
 import { BillFormatError } from './yuan';
 
 /**
@@ -7,7 +7,6 @@ import { BillFormatError } from './yuan';
  */
 export const DAY_MS = 24 * 60 * 60 * 1000;
 const BILL_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const BEIJING_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 /** A Beijing wall-clock time split into fields (month 1..12). */
 export interface BeijingWallClock {
@@ -42,11 +41,8 @@ export function formatBeijingTime(at: Date): string {
 
 /** The instant of a `yyyy-MM-dd HH:mm:ss` Beijing time; throws on anything else or an impossible date. */
 export function parseBeijingTime(text: string): Date {
-  const m = BEIJING_TIME_PATTERN.exec(text);
-  if (!m) throw new BillFormatError(`not a yyyy-MM-dd HH:mm:ss time: ${JSON.stringify(text)}`);
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
-  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - BEIJING_UTC_OFFSET_MS);
-  if (formatBeijingTime(at) !== text) throw new BillFormatError(`no such time: ${JSON.stringify(text)}`);
+  const at = parseBeijingDateTime(text);
+  if (!at) throw new BillFormatError(`not a yyyy-MM-dd HH:mm:ss time that exists: ${JSON.stringify(text)}`);
   return at;
 }
 
