@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the monitoring tools the test suite runs for real: Debian's `prometheus` (with `promtool`)
 # for the alert-rule tests and the Prometheus integration spec, and `burrow` (its binary is
-# /usr/bin/Burrow) for the Burrow spec.
+# /usr/bin/Burrow) for the Burrow spec, plus the Kafka jars whose ZooKeeper Burrow 1.2 needs.
 # Skips what is already on PATH. The tests start their own Prometheus and Burrow on free ports with
 # their own config and storage, so the packages' own daemons must not start (nor hold :9090 or
 # :8000): a policy-rc.d that refuses service starts is put in place for the install when there is
 # none, and removed afterwards.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m[monitoring]\033[0m %s\n' "$*"; }
 
@@ -15,6 +16,14 @@ command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || { [[ " ${missing[*]:-} " == *" prometheus "* ]] || missing+=(prometheus); }
 has_burrow() { command -v Burrow >/dev/null 2>&1 || command -v burrow >/dev/null 2>&1; }
 has_burrow || missing+=(burrow)
+
+# Burrow 1.2 will not start without a ZooKeeper for its own coordination, and the KRaft broker has
+# none: the Burrow spec runs one from the Kafka jars (ZooKeeper is among them). kafka.sh start skips
+# the fetch when it reuses a running broker, so make sure of the jars here.
+if ! ls infra/kafka/libs/zookeeper-*.jar >/dev/null 2>&1 || [ ! -f infra/kafka/libs/.complete ]; then
+  bash infra/kafka/kafka.sh fetch
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
