@@ -175,11 +175,12 @@ describe('Burrow watching a consumer group on the test broker', () => {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({ autoCommitInterval: 200, eachMessage: async () => undefined });
 
-    // a full window of commits, every one of them caught up or nearly so
+    // a full window of commits judged OK (a commit Burrow pairs with a stale high watermark may show a
+    // message of lag for a moment; a consumer that keeps up gets to OK all the same)
     const healthy = await waitFor(async () => {
       const s = await status();
-      return s && s.complete === 1 ? s : undefined;
-    }, STATUS_TIMEOUT_MS, 'burrow to have a full window for the group');
+      return s && s.complete === 1 && s.status === 'OK' ? s : undefined;
+    }, STATUS_TIMEOUT_MS, 'burrow to judge a full window of the group OK');
     expect(healthy).toMatchObject({ status: 'OK', partition_count: 1, partitions: [] });
     // /status lists only the partitions in trouble; the worst one is maxlag
     expect(healthy.maxlag).toMatchObject({ topic, partition: 0, status: 'OK' });
