@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
@@ -54,6 +54,8 @@ describe('Prometheus scraping the running stack', () => {
     await collector?.stop();
     await upstream?.stop();
     await prometheus?.stop();
+    // the log stays for a look after a failure; the samples of a one-minute run are of no further use
+    rmSync(join(runDir, 'data'), { recursive: true, force: true });
     await stack.stop();
     for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) {
       await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
