@@ -25,6 +25,11 @@ bash infra/kafka/kafka.sh start
 say "creating databases"
 bash infra/postgres/setup.sh "$@"
 
+if [ "${1:-}" = "--with-test" ]; then
+  say "monitoring tools for the tests (Prometheus, promtool, Burrow)"
+  bash scripts/install-monitoring.sh
+fi
+
 say "compiling"
 npx tsc -p tsconfig.build.json
 

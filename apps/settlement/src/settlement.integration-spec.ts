@@ -282,5 +282,11 @@ describe('settlement on the real broker and database', () => {
     for (const name of ['paystream_payments_booked_total', 'paystream_settlements_due_total', 'paystream_settlements_completed_total', 'paystream_settlements_failed_total']) {
       expect(metrics).toContain(`# TYPE ${name} counter`);
     }
+    // the amounts per currency, status and kind agree with the tables to the fen
+    const amount = (status: string, kind: string) =>
+      [...metrics.matchAll(/^paystream_settlement_amount_minor\{(.*)\} (\S+)$/gm)].find((m) => m[1]!.includes(`status="${status}"`) && m[1]!.includes(`kind="${kind}"`) && m[1]!.includes('currency="CNY"'))?.[2];
+    expect(amount('completed', 'net')).toBe(sums!.paid);
+    expect(amount('failed', 'net')).toBe('7952');
+    expect(amount('failed', 'fee')).toBe('48');
   });
 });

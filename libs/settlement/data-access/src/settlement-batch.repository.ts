@@ -174,4 +174,33 @@ export class SettlementBatchRepository {
       paidOutMinor: String(row?.paid_out_minor ?? '0'),
     };
   }
+
+  /** Settlement amounts per currency and status (DUE, PAYING, COMPLETED, FAILED), in minor units, for the metrics. */
+  async amountsByCurrencyAndStatus(tx: EntityManager): Promise<SettlementAmounts[]> {
+    const rows: Record<string, string>[] = await tx.query(`
+      SELECT currency, status,
+             sum(gross_minor)::text AS gross_minor, sum(fee_minor)::text AS fee_minor,
+             sum(refund_minor)::text AS refund_minor, sum(net_minor)::text AS net_minor
+        FROM settlement_batch
+       GROUP BY currency, status
+       ORDER BY currency, status`);
+    return rows.map((r) => ({
+      currency: r.currency!,
+      status: r.status as SettlementBatchStatus,
+      grossMinor: toBigInt(r.gross_minor!),
+      feeMinor: toBigInt(r.fee_minor!),
+      refundMinor: toBigInt(r.refund_minor!),
+      netMinor: toBigInt(r.net_minor!),
+    }));
+  }
+}
+
+/** Sums over the settlement batches of one currency in one status. */
+export interface SettlementAmounts {
+  currency: string;
+  status: SettlementBatchStatus;
+  grossMinor: bigint;
+  feeMinor: bigint;
+  refundMinor: bigint;
+  netMinor: bigint;
 }

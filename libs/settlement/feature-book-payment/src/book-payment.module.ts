@@ -13,7 +13,12 @@ const repositories = [
   {
     provide: SettlementMetrics,
     inject: [Platform, SettlementBatchRepository],
-    useFactory: (platform: Platform, batches: SettlementBatchRepository) => new SettlementMetrics(platform.registry, () => batches.pSettlement(platform.ds.manager)),
+    useFactory: (platform: Platform, batches: SettlementBatchRepository) =>
+      new SettlementMetrics(
+        platform.registry,
+        () => batches.pSettlement(platform.ds.manager),
+        () => batches.amountsByCurrencyAndStatus(platform.ds.manager),
+      ),
   },
 ];
 

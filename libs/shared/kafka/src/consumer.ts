@@ -57,6 +57,8 @@ export class EventConsumer {
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
     });
+    // exported at 0 from the start, so the first dead letter is an increase Prometheus can see
+    for (const topic of options.handlers.keys()) options.metrics.deadLettered.inc({ group: options.groupId, topic }, 0);
   }
 
   get isRunning(): boolean {
