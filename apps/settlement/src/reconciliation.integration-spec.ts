@@ -183,4 +183,14 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await get('/reconciliation/breaks?status=closed')).toMatchObject({ status: 400 });
     expect((await get('/reconciliation/runs')).body.length).toBe(before);
   });
+
+  it('a success paid just before midnight and learned of after it is on the day before\'s bill: no break', async () => {
+    const late = payment('4200');
+    gateway.ours.set('wechatpay/2026-11-10', [late.ours]);
+    gateway.bills.set('wechatpay/2026-11-09', [late.bill]);
+    const run = (await post({ date: '2026-11-10', channel: 'wechatpay' })).body.runs[0];
+    expect(run).toMatchObject({ status: 'COMPLETED', breakCount: 0, billed: { count: 0 } });
+    gateway.bills.delete('wechatpay/2026-11-09');
+    expect((await post({ date: '2026-11-10', channel: 'wechatpay' })).body.runs[0]).toMatchObject({ breaksByKind: { missing_channel: 1 } });
+  });
 });

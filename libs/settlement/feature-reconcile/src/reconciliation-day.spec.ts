@@ -1,4 +1,4 @@
-import { beijingDate, dueReconciliationDay } from './reconciliation-day';
+import { beijingDate, dueReconciliationDay, previousDay } from './reconciliation-day';
 
 describe('the day the daily reconciliation is due for (Asia/Shanghai)', () => {
   it.each([
@@ -10,6 +10,14 @@ describe('the day the daily reconciliation is due for (Asia/Shanghai)', () => {
     ['2027-01-01T03:00:00Z', '10:30', '2026-12-31'], // across the year
   ])('at %s with the job at %s: %s', (now, at, due) => {
     expect(dueReconciliationDay(new Date(now), at)).toBe(due);
+  });
+
+  it.each([
+    ['2026-03-01', '2026-02-28'],
+    ['2024-03-01', '2024-02-29'],
+    ['2027-01-01', '2026-12-31'],
+  ])('the day before %s is %s', (day, before) => {
+    expect(previousDay(day)).toBe(before);
   });
 
   it('names the Beijing day of an instant and refuses a time that is not HH:mm', () => {

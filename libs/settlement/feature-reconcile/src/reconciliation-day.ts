@@ -19,3 +19,10 @@ export function dueReconciliationDay(now: Date, dailyAtBeijing: string): string 
   const dueFromMs = (Number(m[1]) * 60 + Number(m[2])) * 60_000;
   return beijingDate(new Date(now.getTime() - (sinceMidnightMs >= dueFromMs ? 1 : 2) * DAY_MS));
 }
+
+/** The Beijing day before `date` (yyyy-MM-dd). */
+export function previousDay(date: string): string {
+  const noonUtc = Date.parse(`${date}T12:00:00Z`);
+  if (Number.isNaN(noonUtc)) throw new RangeError(`not a day: ${JSON.stringify(date)}`);
+  return new Date(noonUtc - DAY_MS).toISOString().slice(0, 10);
+}

@@ -55,7 +55,13 @@ describe('reconcile (one channel, one day)', () => {
     expect(report.breaks).toEqual([]);
   });
 
-  it('counts breaks by kind with every kind present', () => {
+  it('a success we learned of just after midnight that the channel billed the day before is no break', () => {
+    const s = payment(1, 100n);
+    expect(reconcile([], [s.our], [s.ledger], [s.bill]).breaks).toEqual([]);
+    expect(reconcile([], [s.our], [s.ledger], [payment(2, 100n).bill]).breaks).toEqual([expect.objectContaining({ kind: 'missing_channel' })]);
+  });
+
+    it('counts breaks by kind with every kind present', () => {
     expect(breaksByKind([{ kind: 'amount_mismatch' }, { kind: 'amount_mismatch' }])).toEqual({ missing_ours: 0, missing_channel: 0, amount_mismatch: 2, status_mismatch: 0 });
   });
 });

@@ -84,9 +84,15 @@ function referenceOf(e: { kind: EntryKind; outTradeNo: string; outRefundNo?: str
  * payment by the channel's trade number) or reported: nothing of ours (missing_ours), ours not succeeded
  * (status_mismatch), a different amount (amount_mismatch), then the same against the ledger. Every success of
  * ours on the day that no bill row matched is missing_channel. A bill row printed twice is missing_ours the
- * second time (we took the money once).
+ * second time (we took the money once). A success we learned of on the day that the channel billed the day before
+ * (paid just before midnight, told just after) is on `dayBefore` and is no break.
  */
-export function reconcile(bill: readonly ChannelBillEntry[], ours: readonly OurEntry[], ledger: readonly LedgerBooking[]): ReconciliationReport {
+export function reconcile(
+  bill: readonly ChannelBillEntry[],
+  ours: readonly OurEntry[],
+  ledger: readonly LedgerBooking[],
+  dayBefore: readonly ChannelBillEntry[] = [],
+): ReconciliationReport {
   const ourByKey = new Map<string, OurEntry>();
   const ourByTradeNo = new Map<string, OurEntry>();
   for (const o of ours) {
@@ -95,6 +101,7 @@ export function reconcile(bill: readonly ChannelBillEntry[], ours: readonly OurE
   }
   const ledgerById = new Map(ledger.map((l) => [`${l.kind}:${l.id}`, l]));
   const seen = new Set<OurEntry>();
+  const billedDayBefore = new Set(dayBefore.map(keyOf));
   const breaks: ReconciliationBreak[] = [];
   let channelAmountMinor = 0n;
   let matchedCount = 0;
@@ -136,7 +143,7 @@ export function reconcile(bill: readonly ChannelBillEntry[], ours: readonly OurE
   }
 
   for (const our of ours) {
-    if (seen.has(our) || !our.onDay || our.status !== 'SUCCEEDED') continue;
+    if (seen.has(our) || !our.onDay || our.status !== 'SUCCEEDED' || billedDayBefore.has(keyOf(our))) continue;
     breaks.push({
       kind: 'missing_channel',
       side: 'gateway',

@@ -2,12 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { breaksByKind, reconcile } from '../match/reconciliation-matcher';
+import { previousDay } from '../reconciliation-day';
 import { ReconciliationMetrics } from '../reconciliation-metrics';
 import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from '../reconciliation.repository';
 import { ReconciliationSourcesClient } from '../reconciliation-sources.client';
 
 /**
- * Reconciles one channel's bill of one Beijing day: fetches the bill and our records from channel-gateway (outside
+ * Reconciles one channel's bill of one Beijing day: fetches the bill (and the day before's, for successes paid before
+ * midnight and learned of after it) and our records from channel-gateway (outside
  * any transaction), then under the day's lock reads the ledger bookings, matches, and stores the run and its breaks.
  * Running a day again refreshes its one run: the same inputs give the same breaks.
  */
@@ -23,9 +25,9 @@ export class RunReconciliationHandler {
   async run(channel: string, date: string, trigger: RunTrigger): Promise<ReconciliationRun> {
     const startedAt = new Date();
     const log = this.platform.logger.child({ channel, billDate: date, trigger });
-    let bill, ours;
+    let bill, dayBefore, ours;
     try {
-      [bill, ours] = await Promise.all([this.sources.bill(channel, date), this.sources.ours(channel, date)]);
+      [bill, dayBefore, ours] = await Promise.all([this.sources.bill(channel, date), this.sources.bill(channel, previousDay(date)), this.sources.ours(channel, date)]);
     } catch (error) {
       const message = (error as Error).message;
       log.warn({ err: message }, 'reconciliation run failed: a side could not be had');
@@ -43,7 +45,7 @@ export class RunReconciliationHandler {
         ours.filter((o) => o.kind === 'payment').map((o) => o.id),
         ours.filter((o) => o.kind === 'refund').map((o) => o.id),
       );
-      const report = reconcile(bill, ours, ledger);
+      const report = reconcile(bill, ours, ledger, dayBefore);
       const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length }, report);
       afterCommit(tx, () => {
         this.metrics.matched.inc({ channel }, report.matchedCount);
