@@ -99,6 +99,9 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     const listed = (await emulator.inject({ method: 'GET', url: `/sandbox/bills/breaks?date=${today}` })).json();
     expect(listed.map((b: { kind: string }) => b.kind)).toEqual(['amount_mismatch', 'status_mismatch']);
     expect((await emulator.inject({ method: 'POST', url: '/sandbox/bills/breaks', payload: { channel: 'alipay', date: today, kind: 'lost' } })).statusCode).toBe(400);
+    expect((await emulator.inject({ method: 'POST', url: '/sandbox/bills/breaks', payload: { channel: 'alipay', date: '2026-02-30', kind: 'missing_ours' } })).statusCode).toBe(400);
+    expect((await emulator.inject({ method: 'GET', url: '/alipay/bills/2026-02-30' })).statusCode).toBe(400);
+    expect((await get('/reconciliation/bills/wechatpay/2026-02-30')).status).toBe(400);
   });
 
   it('a day without trades: an empty Alipay statement, no WeChat Pay bill (NO_STATEMENT_EXIST), both read as no rows', async () => {

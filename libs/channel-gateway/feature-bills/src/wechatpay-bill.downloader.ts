@@ -32,10 +32,14 @@ export class WechatpayBillDownloader implements BillDownloader {
     }
     if (typeof body.download_url !== 'string' || body.hash_type !== 'SHA1' || typeof body.hash_value !== 'string') throw new BillDownloadError('malformed', 'WeChat Pay answered without download_url or a SHA1 hash');
     const url = new URL(body.download_url);
-    const file = await reach(() => callText(url.toString(), { method: 'GET', timeoutMs: BILL_CALL_TIMEOUT_MS, headers: this.headers(`${url.pathname}${url.search}`) }));
+    // the hash is over the bytes as sent (a BOM included), so they are read as bytes, not as text
+    const file = await reach(async () => {
+      const res = await fetch(url, { headers: this.headers(`${url.pathname}${url.search}`), signal: AbortSignal.timeout(BILL_CALL_TIMEOUT_MS) });
+      return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+    });
     if (file.status !== 200) throw new BillDownloadError('refused', `the bill download answered ${file.status}`);
-    if (wechatpayBillHash(file.text) !== body.hash_value.toLowerCase()) throw new BillDownloadError('unverified', 'the downloaded bill does not match its SHA1');
-    return readBill(() => readWechatpayTradeBill(file.text));
+    if (wechatpayBillHash(file.bytes) !== body.hash_value.toLowerCase()) throw new BillDownloadError('unverified', 'the downloaded bill does not match its SHA1');
+    return readBill(() => readWechatpayTradeBill(file.bytes.toString('utf8')));
   }
 
   private headers(url: string): Record<string, string> {
