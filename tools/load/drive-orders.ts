@@ -1,7 +1,8 @@
 /**
  * Drives a stream of orders through the running stack as an upstream order service would
  * (payment.requested.v1 on Kafka), follows every outcome on payment.succeeded/failed, waits for
- * settlement, and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none]
+ * settlement, reconciles today's bills (planting a couple of breaks at the emulator unless --plant-breaks no),
+ * and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none] [--plant-breaks yes|no]
  * The outage drill (default wechatpay) takes the channel down a quarter into the run and brings it
  * back at three quarters, so the report shows its breaker opening, routing moving payments, and the
  * breaker closing again.
@@ -15,6 +16,7 @@ import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf } from './order-mix';
 import { percentile } from './percentiles';
+import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
@@ -39,12 +41,13 @@ interface Options {
   rate: number;
   merchants: number;
   outage: string;
+  plantBreaks: boolean;
 }
 
 const OUTAGE_CHOICES = ['alipay', 'wechatpay', 'unionpay', 'none'];
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5, outage: 'wechatpay' };
+  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5, outage: 'wechatpay', plantBreaks: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = inline ?? argv[++i];
@@ -52,9 +55,13 @@ function parseArgs(argv: string[]): Options {
       opts.outage = value!;
       continue;
     }
+    if (flag === '--plant-breaks' && (value === 'yes' || value === 'no')) {
+      opts.plantBreaks = value === 'yes';
+      continue;
+    }
     const n = Number(value);
     if (!['--count', '--rate', '--merchants'].includes(flag!) || !Number.isInteger(n) || n <= 0) {
-      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N] [--outage ${OUTAGE_CHOICES.join('|')}]  (bad argument: ${argv[i]})\n`);
+      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N] [--outage ${OUTAGE_CHOICES.join('|')}] [--plant-breaks yes|no]  (bad argument: ${argv[i]})\n`);
       process.exit(2);
     }
     opts[flag!.slice(2) as 'count' | 'rate' | 'merchants'] = n;
@@ -291,6 +298,7 @@ async function main(): Promise<void> {
   const assessed = d('assessed', 'risk');
   const due = d('due', 'settlement');
   const lag = await consumerLag(urls);
+  const reconciliation = await reconcileToday(urls, opts.plantBreaks);
   const report = {
     runId,
     requested: opts.count,
@@ -319,6 +327,7 @@ async function main(): Promise<void> {
     janitorResolutionSeconds: gateway?.janitorResolutionSeconds ?? null,
     outcomeConflicts: gateway?.conflicts ?? 'n/a',
     breakerTransitions: gateway?.breakerTransitions ?? [],
+    reconciliation,
   };
   const j = report.janitorResolutionSeconds;
   const lines = [
@@ -345,6 +354,7 @@ async function main(): Promise<void> {
     `  janitor resolution   ${j && j.count ? `${j.count} outcomes, p50 ${j.p50?.toFixed(1)} s, p95 ${j.p95?.toFixed(1)} s, max ${j.max?.toFixed(1)} s` : 'none needed'}`,
     `  outcome conflicts    ${report.outcomeConflicts}`,
     `  breaker transitions  ${report.breakerTransitions.length ? report.breakerTransitions.map((t) => `${t.at.slice(11, 19)} ${t.channel}.${t.operation}->${t.to}`).join(', ') : 'none (no channel failed enough to open one)'}`,
+    ...reconciliationLines(reconciliation, yuan),
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -190,7 +190,7 @@ describe('Prometheus scraping the running stack', () => {
     expect(firing.map((a) => [a.metric.alertname, a.metric.topic])).toEqual([['PaystreamDeadLetters', TOPICS.paymentRequested]]);
   });
 
-  it('has a series for every metric the dashboard reads (but the ops app and reconciliation, not in this stack)', async () => {
+  it('has a series for every metric the dashboard reads (but the ops app, not in this stack)', async () => {
     const panels = (JSON.parse(readFileSync(join(GRAFANA_DIR, 'dashboards', 'paystream.json'), 'utf8')) as { panels: DashboardPanel[] }).panels;
     const metrics = [...new Set(dashboardQueries(panels).flatMap((q) => metricNamesIn(q.expr)))].filter(
       (m) => !m.startsWith('paystream_ops_') && !METRICS_FROM_PARALLEL_WORK.includes(m),
