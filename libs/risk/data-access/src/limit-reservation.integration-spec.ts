@@ -47,17 +47,20 @@ describe('limit reservations on the real database', () => {
     );
   }
 
-  /** Counters that disagree with the reservations holding a limit (there should be none, ever). */
+  /** Counters (user day and year, merchant and card day) that disagree with the reservations holding them (there should be none, ever). */
   const drift = () =>
     ds.query(`
-      WITH held AS (
-        SELECT user_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor
-          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3
+      WITH active AS (SELECT * FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED')),
+      held AS (
+        SELECT 'user' AS scope, user_id AS subject_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor FROM active GROUP BY 1, 2, 3, 4
         UNION ALL
-        SELECT user_id, 'year', year::text, sum(amount_minor)
-          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3)
-      SELECT user_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
-        FROM limit_usage u FULL JOIN held h USING (user_id, period_kind, period_key)
+        SELECT 'user', user_id, 'year', year::text, sum(amount_minor) FROM active GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT 'merchant', merchant_id, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE merchant_id IS NOT NULL GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT 'card', card_token, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE card_token IS NOT NULL GROUP BY 1, 2, 3, 4)
+      SELECT scope, subject_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
+        FROM limit_usage u FULL JOIN held h USING (scope, subject_id, period_kind, period_key)
        WHERE coalesce(u.used_minor, 0) <> coalesce(h.held_minor, 0)`);
 
   beforeAll(async () => {
@@ -78,7 +81,7 @@ describe('limit reservations on the real database', () => {
     const { paymentId, result } = await reserve(userId, 1_234_56n);
     expect(result).toEqual({ ok: true });
     const held = await tx((t) => limits.find(t, paymentId));
-    expect(held).toMatchObject({ paymentId, userId, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
+    expect(held).toMatchObject({ paymentId, userId, merchantId: null, cardToken: null, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
     expect(await usage(userId)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_234_56n, yearlyUsedMinor: 1_234_56n });
 
     expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
@@ -123,7 +126,7 @@ describe('limit reservations on the real database', () => {
   it('checks the first reservation of a period against the limit too, creating no counter', async () => {
     const userId = uniqueId('u');
     expect((await reserve(userId, 5_000_01n)).result).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 0n, limitMinor: 5_000_00n });
-    expect(await ds.query(`SELECT * FROM limit_usage WHERE user_id = $1`, [userId])).toEqual([]);
+    expect(await ds.query(`SELECT * FROM limit_usage WHERE subject_id = $1`, [userId])).toEqual([]);
   });
 
   it('counts nothing when the year overflows after the day passed', async () => {
