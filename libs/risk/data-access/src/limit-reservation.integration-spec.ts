@@ -196,6 +196,26 @@ describe('limit reservations on the real database', () => {
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor - CNY_150_MINOR });
   });
 
+  it(`holds a card's and a merchant's daily cap exactly when ${CONCURRENT_RESERVATIONS} payments of different users race for them`, async () => {
+    const cardToken = uniqueId('card');
+    const merchantId = uniqueId('mer');
+    const caps = { cardDailyMinor: 1_000_00n, merchantDailyMinor: 5_000_00n };
+    const reserveOn = (patch: { cardToken?: string; merchantId: string }) => (t: EntityManager) =>
+      limits.reserve(t, { paymentId: randomUUID(), userId: uniqueId('u'), amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED, caps, ...patch });
+    // CNY 1,000 a card: 6 x CNY 150 fit, whoever the users are
+    const onCard = await concurrently(Array.from({ length: CONCURRENT_RESERVATIONS }, () => reserveOn({ cardToken, merchantId: uniqueId('mer') })));
+    const cardFit = Number(caps.cardDailyMinor / CNY_150_MINOR);
+    console.log(`${CONCURRENT_RESERVATIONS} concurrent payments on one card, cap CNY 1,000 at CNY 150 each: ${onCard.filter((r) => r.ok).length} passed (fit ${cardFit})`);
+    expect(onCard.filter((r) => r.ok)).toHaveLength(cardFit);
+    for (const r of onCard.filter((r) => !r.ok)) expect(r).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: BigInt(cardFit) * CNY_150_MINOR, limitMinor: caps.cardDailyMinor, cap: 'card' });
+    expect(await tx((t) => limits.capUsage(t, 'card', cardToken, AT))).toBe(BigInt(cardFit) * CNY_150_MINOR);
+    // CNY 5,000 a merchant: 33 x CNY 150 fit
+    const onMerchant = await concurrently(Array.from({ length: CONCURRENT_RESERVATIONS }, () => reserveOn({ merchantId })));
+    expect(onMerchant.filter((r) => r.ok)).toHaveLength(Number(caps.merchantDailyMinor / CNY_150_MINOR));
+    expect(onMerchant.filter((r) => !r.ok).every((r) => !r.ok && r.cap === 'merchant')).toBe(true);
+    expect(await tx((t) => limits.capUsage(t, 'merchant', merchantId, AT))).toBe(33n * CNY_150_MINOR);
+  });
+
   it('counts a payment once when its first reservations race each other', async () => {
     const userId = uniqueId('u');
     const paymentId = randomUUID();
@@ -222,21 +242,42 @@ describe('limit reservations on the real database', () => {
     const PAYMENTS = 6;
     const instants = [AT, new Date('2025-11-25T15:59:59Z'), new Date('2025-11-26T04:00:00Z'), new Date('2026-01-01T04:00:00Z')];
     const operation = fc.oneof(
-      fc.record({ kind: fc.constant('reserve' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }),
+      fc.record({
+        kind: fc.constant('reserve' as const),
+        payment: fc.nat(PAYMENTS - 1),
+        user: fc.nat(1),
+        merchant: fc.option(fc.nat(1), { nil: undefined }),
+        card: fc.option(fc.nat(1), { nil: undefined }),
+        instant: fc.nat(instants.length - 1),
+        amountMinor: fc.bigInt({ min: 1n, max: 600n }),
+      }),
       fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
       fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
     );
     const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
+    const caps = fc.record({ merchantDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), cardDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_000n }), { nil: undefined }) });
     await fc.assert(
-      fc.asyncProperty(periodLimits, fc.array(operation, { maxLength: 25 }), async (periodLimits, operations) => {
-        // fresh users and payments per run, so runs share the database without seeing each other
+      fc.asyncProperty(periodLimits, caps, fc.array(operation, { maxLength: 25 }), async (periodLimits, caps, operations) => {
+        // fresh users, merchants, cards and payments per run, so runs share the database without seeing each other
         const users = [uniqueId('m'), uniqueId('m')];
+        const merchants = [uniqueId('mer'), uniqueId('mer')];
+        const cards = [uniqueId('card'), uniqueId('card')];
         const payments = Array.from({ length: PAYMENTS }, () => randomUUID());
         const model = new LimitReservationModel();
         for (const op of operations) {
           const paymentId = payments[op.payment]!;
           if (op.kind === 'reserve') {
-            const request = { paymentId, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]!, limits: periodLimits };
+            const request = {
+              paymentId,
+              userId: users[op.user]!,
+              ...(op.merchant !== undefined ? { merchantId: merchants[op.merchant]! } : {}),
+              ...(op.card !== undefined ? { cardToken: cards[op.card]! } : {}),
+              amountMinor: op.amountMinor,
+              currency: 'CNY',
+              at: instants[op.instant]!,
+              limits: periodLimits,
+              caps,
+            };
             expect(await tx((t) => limits.reserve(t, request))).toEqual(model.reserve(request));
           } else if (op.kind === 'commit') {
             expect(await tx((t) => limits.commit(t, paymentId))).toBe(model.commit(paymentId));
@@ -245,7 +286,11 @@ describe('limit reservations on the real database', () => {
           }
           expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe(model.status(paymentId));
         }
-        for (const userId of users) for (const at of instants) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+        for (const at of instants) {
+          for (const userId of users) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+          for (const id of merchants) expect(await tx((t) => limits.capUsage(t, 'merchant', id, at))).toBe(model.capUsage('merchant', id, at));
+          for (const id of cards) expect(await tx((t) => limits.capUsage(t, 'card', id, at))).toBe(model.capUsage('card', id, at));
+        }
       }),
       { numRuns: 30 },
     );
