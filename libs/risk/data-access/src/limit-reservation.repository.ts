@@ -101,8 +101,9 @@ function assertInTransaction(tx: EntityManager, what: string): void {
  */
 export class LimitReservationRepository {
   /**
-   * Holds amountMinor against the user's day and year (the Asia/Shanghai ones `at` falls in), each
-   * checked against its limit when one is given (counted either way, so a later change of level sees
+   * Holds amountMinor against the user's day and year (the Asia/Shanghai ones `at` falls in), and the
+   * day of the merchant and of the card when the request names them, each
+   * checked against its limit or cap when one is given (counted either way, so a later change of level sees
    * the true usage). Reserving a payment that has a reservation returns ok and counts nothing more,
    * whatever its status and amount (compare with find() to spot a changed request). A rejection
    * leaves nothing behind: the work is undone to a savepoint inside the caller's transaction, which

@@ -96,8 +96,8 @@ describe('payment assessment on the real database: shopper signals, attempt hist
     expect(await tx((t) => stores.attempts.markFailed(t, over.paymentId))).toBe(false);
   });
 
-  it('records the signals, an IPv6 address in lower case so one address counts once', async () => {
-    const r = request({ cardToken: card(), deviceId: 'dev-A1', ipAddress: '2001:DB8::7' });
+  it('records the signals, an IP address in one canonical form so one address counts once', async () => {
+    const r = request({ cardToken: card(), deviceId: 'dev-A1', ipAddress: '2001:0DB8:0:0::7' });
     await assess(r);
     expect(await tx((t) => stores.attempts.find(t, r.paymentId))).toEqual({ outcome: 'approved', cardToken: r.cardToken, deviceId: 'dev-A1', ip: '2001:db8::7' });
   });

@@ -1,3 +1,4 @@
+import { isIPv6, SocketAddress } from 'node:net';
 import { failureReason, type ErrorCode, type RiskAssessmentRequested } from '@paystream/contracts';
 import { IdentityRepository, LimitReservationRepository, RiskAttemptRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
 import {
@@ -28,7 +29,18 @@ export interface AssessorStores {
   attempts: RiskAttemptRepository;
 }
 
-/** The assessment's view of a request: the payment and the shopper signals it came with (an IPv6 address in lower case, so one address counts as one). */
+/**
+ * One address written one way, so it counts as one: IPv6 in its canonical form (lower case, zeros
+ * compressed), an IPv4-mapped IPv6 address as the IPv4 address it maps.
+ */
+export function canonicalIp(ip: string): string {
+  if (!isIPv6(ip)) return ip;
+  const canonical = new SocketAddress({ address: ip, family: 'ipv6' }).address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(canonical);
+  return mapped ? mapped[1]! : canonical;
+}
+
+/** The assessment's view of a request: the payment and the shopper signals it came with. */
 export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
   return {
     paymentId: r.paymentId,
@@ -38,7 +50,7 @@ export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
     currency: r.currency,
     ...(r.cardToken ? { cardToken: r.cardToken } : {}),
     ...(r.deviceId ? { deviceId: r.deviceId } : {}),
-    ...(r.ipAddress ? { ip: r.ipAddress.toLowerCase() } : {}),
+    ...(r.ipAddress ? { ip: canonicalIp(r.ipAddress) } : {}),
   };
 }
 
