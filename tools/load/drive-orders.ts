@@ -14,7 +14,7 @@ import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { demoIdentity } from './demo-identities';
-import { amountFor, channelOf, scenarioOf } from './order-mix';
+import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { getJson, serviceUrls } from './service-urls';
@@ -33,8 +33,9 @@ const PROGRESS_LINE_INTERVAL_MS = 5_000;
 const SHOPPER_COUNT = 997;
 /** Identity registrations in flight at once. */
 const IDENTITY_REGISTRATION_CONCURRENCY = 16;
-/** The sandbox's UnionPay test card (Luhn-valid, BIN 622588): tokenised once, paid by token. */
-const DEMO_CARD = { number: '6225880137453008', expiry: '1229', cvv: '123' };
+/** The expiry and CVV of the demo's cards (each shopper paying by UnionPay has a card of their own, tokenised once, paid by token). */
+const DEMO_CARD_EXPIRY = '1229';
+const DEMO_CARD_CVV = '123';
 
 interface Options {
   count: number;
@@ -196,10 +197,18 @@ async function main(): Promise<void> {
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
-  // card shoppers pay by token: the card goes to channel-gateway once, never into an event
-  const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_CARD) });
-  if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
-  const { cardToken } = (await card.json()) as { cardToken: string };
+  // card shoppers pay by token: each card goes to channel-gateway once, never into an event
+  const tokenize = async (number: string) => {
+    const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
+    if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
+    return ((await card.json()) as { cardToken: string }).cardToken;
+  };
+  const testerCard = await tokenize(testerCardNumber(runId));
+  const cardShoppers = [...new Set(Array.from({ length: opts.count }, (_, i) => i).filter((i) => channelOf(i) === 'unionpay' && scenarioOf(i) !== 'card-testing').map((i) => i % SHOPPER_COUNT))];
+  const shopperCards = new Map<number, string>();
+  for (let first = 0; first < cardShoppers.length; first += IDENTITY_REGISTRATION_CONCURRENCY) {
+    await Promise.all(cardShoppers.slice(first, first + IDENTITY_REGISTRATION_CONCURRENCY).map(async (i) => shopperCards.set(i, await tokenize(shopperCardNumber(i)))));
+  }
   // shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
   const shoppers = Math.min(opts.count, SHOPPER_COUNT);
   const levels: Record<string, number> = {};
@@ -247,14 +256,20 @@ async function main(): Promise<void> {
     const batch = [];
     for (; sent < due; sent++) {
       const orderId = `demo-${runId}-${sent}`;
+      const scenario = scenarioOf(sent);
+      const shopper = sent % SHOPPER_COUNT;
+      // a card tester pays by UnionPay with the run's stolen card; card shoppers with their own
+      const channel = scenario === 'card-testing' ? 'unionpay' : channelOf(sent);
+      const cardToken = scenario === 'card-testing' ? testerCard : channel === 'unionpay' ? shopperCards.get(shopper) : undefined;
       const payload: PaymentRequested = {
         orderId,
         merchantId: `merchant-${sent % opts.merchants}`,
-        userId: `shopper-${sent % SHOPPER_COUNT}`,
-        amountMinor: amountFor(scenarioOf(sent), sent).toString(),
+        userId: `shopper-${shopper}`,
+        amountMinor: amountFor(scenario, sent).toString(),
         currency: 'CNY',
-        channel: channelOf(sent),
-        ...(channelOf(sent) === 'unionpay' ? { cardToken } : {}),
+        channel,
+        ...(cardToken ? { cardToken } : {}),
+        ...shopperSignals(scenario, shopper, runId),
         subject: `Demo order ${sent}`,
         requestedAt: new Date().toISOString(),
       };
