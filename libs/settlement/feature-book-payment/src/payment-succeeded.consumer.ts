@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository } from '@paystream/settlement/data-access';
-import { feeFor, postingsForPayment } from '@paystream/settlement/domain';
+import { channelCostFor, feeFor, postingsForPayment } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -33,7 +33,7 @@ export class PaymentSucceededConsumer implements OnModuleInit {
         const gross = Money.parse(p.amountMinor, p.currency);
         const fee = feeFor(gross, profile.feeBps);
         const net = gross.subtract(fee);
-        if (!(await this.ledger.post(tx, 'payment', `payment:${p.paymentId}`, postingsForPayment(p.merchantId, gross, fee)))) {
+        if (!(await this.ledger.post(tx, 'payment', `payment:${p.paymentId}`, postingsForPayment({ merchantId: p.merchantId, channel: p.channel, gross, fee, channelCost: channelCostFor(p.channel, gross), reserve: Money.zero(gross.currency) })))) {
           log.info('payment already booked: nothing to do');
           return;
         }

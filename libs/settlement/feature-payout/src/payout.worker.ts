@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { failureReason, TOPICS, type Currency } from '@paystream/contracts';
 import { LedgerRepository, SettlementBatchRepository, type SettlementBatch } from '@paystream/settlement/data-access';
 import { SettlementMetrics } from '@paystream/settlement/feature-book-payment';
-import { afterFailedPayout, postingsForPayout, SETTLEMENT_PAYOUT_LEASE_MARGIN_MS } from '@paystream/settlement/domain';
+import { afterFailedPayout, postingsForLegacyPayout, SETTLEMENT_PAYOUT_LEASE_MARGIN_MS } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit, inTransaction } from '@paystream/shared/persistence';
@@ -69,7 +69,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
           log.warn({ payoutRef: answer.payoutRef }, 'settlement claimed again meanwhile; leaving the completion to the current claim');
           return;
         }
-        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, postingsForPayout(batch.merchantId, net));
+        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, postingsForLegacyPayout(batch.merchantId, net));
         await this.platform.outbox.enqueue(
           tx,
           TOPICS.settlementCompleted,
