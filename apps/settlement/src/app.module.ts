@@ -18,7 +18,7 @@ export class AppModule {
           migrations: SETTLEMENT_MIGRATIONS,
           producesTopics: [TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed],
         }),
-        BookPaymentModule,
+        BookPaymentModule.forRoot(config.runs),
         PayoutModule.forRoot(config.payout),
       ],
     };

@@ -13,13 +13,17 @@ const BANK_TIMEOUT_MS = 300;
 
 /**
  * A bank standing in at CHANNEL_EMULATOR_URL. Like the real one it pays a payoutId once and answers
- * a repeat with the same payoutRef; it can be told to fail the next calls (nothing paid) or to pay
- * and then hold the answer past the caller's timeout (paid, but the caller does not learn it).
+ * a repeat with the same payoutRef, and answers GET /bank/payouts/:id with what it did; it can be told
+ * to fail the next calls (nothing paid) or to pay and then hold the answer past the caller's timeout
+ * (paid, but the caller does not learn it). As the emulator's sandbox does, an account ending 4001 is
+ * refused and one ending 4003 is paid but answered PROCESSING.
  */
 class FakeBank {
-  readonly calls: { payoutId: string; amountMinor: string }[] = [];
+  readonly calls: { payoutId: string; amountMinor: string; accountNo?: string }[] = [];
+  readonly queries: string[] = [];
   /** payoutId -> payoutRef, one entry per payout honoured. */
   readonly paid = new Map<string, string>();
+  readonly refused = new Set<string>();
   failNext = 0;
   holdNext = 0;
   private server: Server | undefined;
@@ -29,19 +33,29 @@ class FakeBank {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const p = JSON.parse(body) as { payoutId: string; amountMinor: string };
-        this.calls.push(p);
-        if (req.url !== '/bank/payouts' || req.method !== 'POST') {
-          res.writeHead(404).end();
-          return;
+        const json = (status: number, answer: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+        const query = /^\/bank\/payouts\/([^/]+)$/.exec(req.url ?? '');
+        if (query && req.method === 'GET') {
+          const id = decodeURIComponent(query[1]!);
+          this.queries.push(id);
+          if (this.paid.has(id)) return json(200, { status: 'PAID', payoutId: id, payoutRef: this.paid.get(id) });
+          if (this.refused.has(id)) return json(200, { status: 'FAILED', payoutId: id, code: 'ACCOUNT_FROZEN' });
+          return json(404, { status: 'NOT_FOUND', payoutId: id });
         }
+        if (req.url !== '/bank/payouts' || req.method !== 'POST') return json(404, {});
+        const p = JSON.parse(body) as { payoutId: string; amountMinor: string; accountNo?: string };
+        this.calls.push(p);
         if (this.failNext > 0) {
           this.failNext--;
-          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ERROR', code: 'SYSTEM_ERROR' }));
-          return;
+          return json(503, { status: 'ERROR', code: 'SYSTEM_ERROR' });
+        }
+        if (p.accountNo?.endsWith('4001')) {
+          this.refused.add(p.payoutId);
+          return json(200, { status: 'FAILED', payoutId: p.payoutId, code: 'ACCOUNT_FROZEN' });
         }
         if (!this.paid.has(p.payoutId)) this.paid.set(p.payoutId, `BANK-${this.paid.size + 1}`);
-        const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'PAID', payoutId: p.payoutId, payoutRef: this.paid.get(p.payoutId) }));
+        if (p.accountNo?.endsWith('4003')) return json(200, { status: 'PROCESSING', payoutId: p.payoutId });
+        const answer = () => json(200, { status: 'PAID', payoutId: p.payoutId, payoutRef: this.paid.get(p.payoutId) });
         if (this.holdNext > 0) {
           this.holdNext--;
           setTimeout(answer, BANK_TIMEOUT_MS * 3);
@@ -97,6 +111,8 @@ describe('settlement on the real broker and database', () => {
       SETTLEMENT_PAYOUT_INTERVAL_MS: '50',
       SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3',
       SETTLEMENT_BANK_TIMEOUT_MS: String(BANK_TIMEOUT_MS),
+      // runs are made through POST /settlement/runs here, so the counts below stay exact
+      SETTLEMENT_RUN_INTERVAL_MS: '86400000',
     }));
     app = await startInProcessApp(AppModule.forRoot(config));
     ds = app.get(Platform, { strict: false }).ds;
@@ -121,15 +137,20 @@ describe('settlement on the real broker and database', () => {
     expect(done.value).toMatchObject({ settlementId: due.value.settlementId, netMinor: '993901', currency: 'CNY', payoutRef: bank.paid.get(due.value.settlementId) });
     expect(bank.callsFor(due.value.settlementId)).toEqual([expect.objectContaining({ amountMinor: '993901' })]);
     expect(await get(`/settlements/${due.value.settlementId}`)).toMatchObject({ status: 'COMPLETED', payoutRef: done.value.payoutRef, attempts: 1, grossMinor: '999900', netMinor: '993901' });
-    expect(await get('/ledger/check')).toMatchObject({ balanced: true, totalsByCurrency: { CNY: '0' }, transactions: 2, entries: 5 });
-    // after the payout the merchant is owed nothing; the fee stays with the platform
-    const balances: { account_id: string; total: string }[] = await ds.query(`SELECT account_id, sum(amount_minor)::text AS total FROM ledger_entry GROUP BY account_id`);
+    expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' }, transactions: 3, entries: 8 });
+    // after the payout the merchant is owed nothing; the fee stays with the platform, the channel's cost shows beside it
+    const balances: { account_id: string; total: string; cached: string }[] = await ds.query(
+      `SELECT e.account_id, sum(e.amount_minor)::text AS total, max(a.balance_minor)::text AS cached FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id GROUP BY e.account_id`,
+    );
     expect(Object.fromEntries(balances.map((b) => [b.account_id, b.total]))).toEqual({
-      shopper_funds_in_transit: '999900',
+      'channel_clearing:alipay': '993901',
+      'channel_cost:alipay': '5999',
       'merchant_payable:m-rt': '0',
       platform_fee_revenue: '-5999',
+      payouts_in_flight: '0',
       bank_settlement_account: '-993901',
     });
+    for (const b of balances) expect(b.cached).toBe(b.total);
     expect(await ds.query(`SELECT merchant_id, schedule, n_days, fee_bps FROM merchant_settlement_profile WHERE merchant_id = 'm-rt'`)).toEqual([
       { merchant_id: 'm-rt', schedule: 'realtime', n_days: 0, fee_bps: 60 },
     ]);
@@ -178,7 +199,9 @@ describe('settlement on the real broker and database', () => {
     const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-lost')[0], 20_000, 'completed after a lost answer');
     await pause(BANK_TIMEOUT_MS * 3);
     const id = done.value.settlementId!;
-    expect(bank.callsFor(id)).toHaveLength(2);
+    // the timeout made the outcome unknown: the retry asked the bank instead of sending again
+    expect(bank.callsFor(id)).toHaveLength(1);
+    expect(bank.queries.filter((q) => q === id)).toHaveLength(1);
     expect([...bank.paid.keys()].filter((k) => k === id)).toHaveLength(1);
     expect(done.value.payoutRef).toBe(bank.paid.get(id));
     expect(on(TOPICS.settlementCompleted, 'm-lost')).toHaveLength(1);
@@ -191,7 +214,10 @@ describe('settlement on the real broker and database', () => {
     const paymentId = randomUUID();
     await ds.transaction(async (tx) => {
       const txId = randomUUID();
-      await tx.query(`INSERT INTO ledger_account (id, kind, currency) VALUES ('merchant_payable:m-crash', 'merchant_payable', 'CNY') ON CONFLICT DO NOTHING`);
+      await tx.query(
+        `INSERT INTO ledger_account (id, kind, currency) VALUES ('merchant_payable:m-crash', 'merchant_payable', 'CNY'), ('shopper_funds_in_transit', 'shopper_funds_in_transit', 'CNY'),
+           ('platform_fee_revenue', 'platform_fee_revenue', 'CNY') ON CONFLICT DO NOTHING`,
+      );
       await tx.query(`INSERT INTO ledger_transaction (id, kind, reference) VALUES ($1, 'payment', $2)`, [txId, `payment:${paymentId}`]);
       await tx.query(
         `INSERT INTO ledger_entry (transaction_id, account_id, amount_minor, currency)
@@ -227,8 +253,11 @@ describe('settlement on the real broker and database', () => {
       bank.failNext = 0;
     }
     expect(on(TOPICS.settlementCompleted, 'm-fail')).toHaveLength(0);
-    // nothing left the merchant's account
+    // the payout in flight was reversed: the merchant is owed it again, and its next settlement carries it
     expect(await ds.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = 'merchant_payable:m-fail'`)).toEqual([{ total: '-7952' }]);
+    expect(await ds.query(`SELECT kind, amount_minor::text AS amount, settlement_id FROM settlement_item WHERE merchant_id = 'm-fail' AND settlement_id IS NULL`)).toEqual([
+      { kind: 'payout_reversal', amount: '7952', settlement_id: null },
+    ]);
   });
 
   it('has the database refuse an unbalanced transaction and any change to the ledger', async () => {
