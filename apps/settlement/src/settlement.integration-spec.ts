@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
-import { DLQ_HEADERS, TOPICS, type PaymentSucceeded } from '@paystream/contracts';
+import { DLQ_HEADERS, TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
+import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
@@ -103,6 +104,20 @@ describe('settlement on the real broker and database', () => {
   const get = async (url: string) => (await app.inject({ method: 'GET', url })).json();
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const send = (p: PaymentSucceeded, opts?: { id?: string }) => upstream.sendEvent(t(TOPICS.paymentSucceeded), p.orderId, p, opts);
+  const refund = (p: PaymentSucceeded, amountMinor: string, refundId = randomUUID()): PaymentRefunded => ({
+    refundId,
+    paymentId: p.paymentId,
+    orderId: p.orderId,
+    merchantId: p.merchantId,
+    amountMinor,
+    currency: 'CNY',
+    refundedAt: new Date().toISOString(),
+  });
+  const sendRefund = (r: PaymentRefunded) => upstream.sendEvent(t(TOPICS.paymentRefunded), r.orderId, r);
+  const booked = (ref: string) => waitFor(async () => ((await ds.query(`SELECT 1 FROM ledger_transaction WHERE reference = $1`, [ref])).length ? true : undefined), 20_000, ref);
+  const runSettlements = (key: string | undefined, body: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/settlement/runs', headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body });
+  const today = () => chinaDate(new Date());
 
   beforeAll(async () => {
     const bankUrl = await bank.start();
@@ -317,5 +332,149 @@ describe('settlement on the real broker and database', () => {
     expect(amount('completed', 'net')).toBe(sums!.paid);
     expect(amount('failed', 'net')).toBe('7952');
     expect(amount('failed', 'fee')).toBe('48');
+  });
+  it('settles a T+1 merchant in a run as of its due date, and answers a repeated Idempotency-Key with the first run', async () => {
+    expect((await runSettlements(undefined, {})).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
+    expect((await runSettlements('k-bad', { asOf: '2026-02-30' })).json().error.code).toBe('VALIDATION_FAILED');
+    const key = `run-${randomUUID()}`;
+    const first = await runSettlements(key, { asOf: today(), merchantId: 'm-t1' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ asOf: today(), settlementIds: [], replayed: false }); // T+1: not due today
+    const dueDay = addDays(today(), 20); // past T+1 whatever the holidays
+    const key2 = `run-${randomUUID()}`;
+    const run = (await runSettlements(key2, { asOf: dueDay, merchantId: 'm-t1' })).json();
+    expect(run.settlementIds).toHaveLength(1);
+    const due = await waitFor(() => on(TOPICS.settlementDue, 'm-t1')[0], 20_000, 'T+1 settlement due');
+    expect(due.value).toMatchObject({ settlementId: run.settlementIds[0], grossMinor: '10000', feeMinor: '60', netMinor: '9940', paymentCount: 1 });
+    await waitFor(() => on(TOPICS.settlementCompleted, 'm-t1')[0], 20_000, 'T+1 settlement paid');
+    const replay = await runSettlements(key2, { asOf: dueDay, merchantId: 'm-t1' });
+    expect(replay.json()).toMatchObject({ runId: run.runId, settlementIds: run.settlementIds, replayed: true });
+    expect((await runSettlements(key2, { asOf: today(), merchantId: 'm-t1' })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await get(`/settlements/${run.settlementIds[0]}`)).toMatchObject({ status: 'COMPLETED', asOf: dueDay, lines: [expect.objectContaining({ kind: 'payment', grossMinor: '10000', feeMinor: '60', amountMinor: '9940' })] });
+    expect(on(TOPICS.settlementDue, 'm-t1')).toHaveLength(1);
+  });
+
+  it('pays a payout reversed after failing for good with the next settlement, once', async () => {
+    const [failed] = on(TOPICS.settlementFailed, 'm-fail');
+    const run = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-fail' })).json();
+    expect(run.settlementIds).toHaveLength(1);
+    const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-fail')[0], 20_000, 'the reversed payout paid');
+    expect(done.value).toMatchObject({ settlementId: run.settlementIds[0], netMinor: '7952' });
+    expect(await get(`/settlements/${run.settlementIds[0]}`)).toMatchObject({ carriedMinor: '7952', grossMinor: '0', lines: [expect.objectContaining({ kind: 'payout_reversal', reference: failed!.value.settlementId })] });
+    expect(bank.paid.has(failed!.value.settlementId!)).toBe(false);
+    expect(await ds.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = 'merchant_payable:m-fail'`)).toEqual([{ total: '0' }]);
+  });
+
+  it('claws refunds after settlement back from the next settlement, and carries a negative balance forward', async () => {
+    const p1 = succeeded('m-claw', '10000');
+    await send(p1);
+    await waitFor(() => on(TOPICS.settlementCompleted, 'm-claw')[0], 20_000, 'first settlement');
+    const r1 = refund(p1, '3000');
+    await sendRefund(r1);
+    await booked(`refund:${r1.refundId}`);
+    await upstream.sendEvent(t(TOPICS.paymentRefunded), r1.orderId, r1); // redelivered under a new event id
+    const p2 = succeeded('m-claw', '5000');
+    await send(p2);
+    const second = await waitFor(() => on(TOPICS.settlementDue, 'm-claw')[1], 20_000, 'second settlement');
+    expect(second.value).toMatchObject({ grossMinor: '5000', feeMinor: '30', refundMinor: '3000', netMinor: '1970', paymentCount: 1 });
+    await waitFor(() => on(TOPICS.settlementCompleted, 'm-claw')[1], 20_000, 'second paid');
+    const r2 = refund(p1, '5000');
+    await sendRefund(r2);
+    await booked(`refund:${r2.refundId}`);
+    const p3 = succeeded('m-claw', '1000');
+    await send(p3);
+    await booked(`payment:${p3.paymentId}`);
+    await pause(300);
+    // 994 owed against 5000 refunded: nothing is paid, the merchant owes 4006 until later payments cover it
+    expect(on(TOPICS.settlementDue, 'm-claw')).toHaveLength(2);
+    const balance = await get('/merchants/m-claw/balance');
+    expect(balance).toMatchObject({ merchantId: 'm-claw', balances: [{ currency: 'CNY', owedMinor: '-4006', reserveHeldMinor: '0', dueUnpaidMinor: '-4006', notYetDueMinor: '0' }] });
+    expect(await ds.query(`SELECT count(*)::int AS n FROM ledger_transaction WHERE reference = $1`, [`refund:${r1.refundId}`])).toEqual([{ n: 1 }]);
+    // what the bank paid = gross - fees - refunds + what is still owed back
+    const paid = bank.calls.filter((c) => on(TOPICS.settlementCompleted, 'm-claw').some((m) => m.value.settlementId === c.payoutId)).reduce((a, c) => a + BigInt(c.amountMinor), 0n);
+    expect(paid).toBe(16_000n - (60n + 30n + 6n) - 8_000n + 4_006n);
+  });
+
+  it('lists a merchant\'s settlements, shows their line items and exports them as a CSV statement', async () => {
+    const list = await get('/settlements?merchantId=m-claw&limit=1');
+    expect(list.settlements).toHaveLength(1);
+    expect(list.settlements[0]).toMatchObject({ merchantId: 'm-claw', netMinor: '1970', status: 'COMPLETED' });
+    const next = await get(`/settlements?merchantId=m-claw&limit=1&before=${encodeURIComponent(list.nextBefore)}`);
+    expect(next.settlements[0]).toMatchObject({ netMinor: '9940' });
+    const detail = await get(`/settlements/${list.settlements[0].settlementId}`);
+    expect(detail.lines.map((l: Record<string, string>) => [l.kind, l.amountMinor])).toEqual([
+      ['refund', '-3000'],
+      ['payment', '4970'],
+    ]);
+    expect((await app.inject({ method: 'GET', url: '/settlements?limit=0' })).json().error.code).toBe('VALIDATION_FAILED');
+    const csv = await app.inject({ method: 'GET', url: '/merchants/m-claw/statement.csv' });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const rows = csv.body.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('settlement_id,status,as_of,created_at,payout_ref,line,reference,channel,occurred_at,due_on,gross,fee,refund,reserve,amount,currency');
+    expect(rows.filter((r) => r.includes(',total,')).map((r) => r.split(',').slice(-2)[0])).toEqual(['99.40', '19.70']);
+    expect(rows.some((r) => r.includes(',refund,') && r.endsWith(',-30.00,CNY'))).toBe(true);
+  });
+
+  it('asks the bank about a payout it answered PROCESSING instead of sending it again', async () => {
+    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, payout_account_no) VALUES ('m-slow', '62220200000004003')`);
+    await send(succeeded('m-slow', '3000'));
+    const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-slow')[0], 20_000, 'paid after a query');
+    const id = done.value.settlementId!;
+    expect(bank.callsFor(id)).toEqual([expect.objectContaining({ accountNo: '62220200000004003', amountMinor: '2982' })]);
+    expect(bank.queries.filter((q) => q === id)).toHaveLength(1);
+    expect(await get(`/settlements/${id}`)).toMatchObject({ status: 'COMPLETED', attempts: 2, payoutRef: bank.paid.get(id) });
+  });
+
+  it('fails a payout the bank refuses after the last attempt, reverses it, and pays it to the corrected account', async () => {
+    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, payout_account_no) VALUES ('m-frozen', '62220200000004001')`);
+    await send(succeeded('m-frozen', '2000'));
+    const failed = await waitFor(() => on(TOPICS.settlementFailed, 'm-frozen')[0], 30_000, 'refused for good');
+    const id = failed.value.settlementId!;
+    expect(failed.value).toMatchObject({ netMinor: '1988', reason: { code: 'SETTLEMENT_PAYOUT_FAILED' } });
+    expect(bank.callsFor(id)).toHaveLength(3);
+    const reversal: { kind: string; total: string }[] = await ds.query(
+      `SELECT t.kind, sum(e.amount_minor)::text AS total FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id
+        WHERE t.reference IN ($1, $2) AND e.account_id = 'payouts_in_flight' GROUP BY t.kind ORDER BY t.kind`,
+      [`payout_sent:${id}`, `payout_reversed:${id}`],
+    );
+    expect(reversal).toEqual([
+      { kind: 'payout_reversed', total: '1988' },
+      { kind: 'payout_sent', total: '-1988' },
+    ]);
+    await ds.query(`UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000009' WHERE merchant_id = 'm-frozen'`);
+    const run = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-frozen' })).json();
+    const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-frozen')[0], 20_000, 'paid to the corrected account');
+    expect(done.value).toMatchObject({ settlementId: run.settlementIds[0], netMinor: '1988' });
+    expect(bank.paid.has(id)).toBe(false);
+  });
+
+  it('charges a fee plan with a fixed part and a minimum, holds a rolling reserve and releases it after the hold', async () => {
+    await ds.query(
+      `INSERT INTO merchant_settlement_profile (merchant_id, fee_bps, fee_fixed_minor, fee_min_minor, fee_max_minor, reserve_bps, reserve_hold_days) VALUES ('m-res', 80, 30, 50, 5000, 1000, 1)`,
+    );
+    await send(succeeded('m-res', '1000')); // 8 + 30 = 38, lifted to the 50 minimum; net 950, reserve 95
+    const first = await waitFor(() => on(TOPICS.settlementDue, 'm-res')[0], 20_000, 'settled less the reserve');
+    expect(first.value).toMatchObject({ grossMinor: '1000', feeMinor: '50', netMinor: '855' });
+    await waitFor(() => on(TOPICS.settlementCompleted, 'm-res')[0], 20_000, 'paid');
+    expect((await get('/merchants/m-res/balance')).balances[0]).toMatchObject({ owedMinor: '0', reserveHeldMinor: '95' });
+    const early = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-res' })).json();
+    expect(early.settlementIds).toEqual([]); // the hold has a day to run
+    const run = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-res', asOf: addDays(today(), 1) })).json();
+    expect(run.settlementIds).toHaveLength(1);
+    await waitFor(() => on(TOPICS.settlementCompleted, 'm-res')[1], 20_000, 'reserve paid');
+    expect(await get(`/settlements/${run.settlementIds[0]}`)).toMatchObject({ reserveReleasedMinor: '95', netMinor: '95', lines: [expect.objectContaining({ kind: 'reserve_release' })] });
+    expect((await get('/merchants/m-res/balance')).balances[0]).toMatchObject({ owedMinor: '0', reserveHeldMinor: '0' });
+  });
+
+  it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {
+    await pause(300);
+    expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' } });
+    const kinds = Object.fromEntries(((await get('/ledger/balances')) as { kind: string; balanceMinor: string }[]).map((b) => [b.kind, b.balanceMinor]));
+    expect(kinds.payouts_in_flight).toBe('0');
+    expect(BigInt(kinds.channel_cost!)).toBeGreaterThan(0n);
+    expect(BigInt(kinds.platform_fee_revenue!)).toBeLessThan(0n);
+    // every payout that left the bank account is one the bank paid, once
+    const paidByBank = [...bank.paid.entries()].map(([id]) => bank.calls.find((c) => c.payoutId === id)!).reduce((a, c) => a + BigInt(c.amountMinor), 0n);
+    expect(BigInt(kinds.bank_settlement_account!)).toBe(-paidByBank);
   });
 });
