@@ -206,6 +206,8 @@ export class SettlementBatchRepository {
              COALESCE(sum(fee_minor), 0)::text AS fee_minor,
              COALESCE(sum(net_minor), 0)::text AS net_minor,
              COALESCE(sum(net_minor) FILTER (WHERE status = 'COMPLETED'), 0)::text AS paid_out_minor,
+             COALESCE(sum(refund_minor), 0)::text AS refund_minor,
+             COALESCE(sum(reserve_held_minor - reserve_released_minor), 0)::text AS reserve_minor,
              (SELECT count(*)::int FROM ledger_transaction WHERE kind = 'payment') AS booked_payments
         FROM settlement_batch`);
     const due = Number(row?.due ?? 0);
@@ -221,7 +223,39 @@ export class SettlementBatchRepository {
       feeMinor: String(row?.fee_minor ?? '0'),
       netMinor: String(row?.net_minor ?? '0'),
       paidOutMinor: String(row?.paid_out_minor ?? '0'),
+      refundMinor: String(row?.refund_minor ?? '0'),
+      reserveHeldMinor: String(row?.reserve_minor ?? '0'),
+      merchants: await this.statsByMerchant(tx),
     };
+  }
+
+  /**
+   * Per merchant (and currency): settlements, gross, fees, refunds netted, reserve held back (less
+   * released) and paid out, with the merchant's schedule; minor units as decimal strings.
+   */
+  async statsByMerchant(tx: EntityManager) {
+    const rows: Record<string, string | number | null>[] = await tx.query(`
+      SELECT b.merchant_id, b.currency, p.schedule, p.n_days,
+             count(*)::int AS settlements,
+             count(*) FILTER (WHERE b.status = 'COMPLETED')::int AS completed,
+             sum(b.gross_minor)::text AS gross_minor, sum(b.fee_minor)::text AS fee_minor, sum(b.refund_minor)::text AS refund_minor,
+             sum(b.reserve_held_minor - b.reserve_released_minor)::text AS reserve_minor,
+             COALESCE(sum(b.net_minor) FILTER (WHERE b.status = 'COMPLETED'), 0)::text AS paid_out_minor
+        FROM settlement_batch b LEFT JOIN merchant_settlement_profile p ON p.merchant_id = b.merchant_id
+       GROUP BY b.merchant_id, b.currency, p.schedule, p.n_days
+       ORDER BY b.merchant_id, b.currency`);
+    return rows.map((r) => ({
+      merchantId: String(r.merchant_id),
+      currency: String(r.currency).trim(),
+      schedule: r.schedule === 't_plus_n' ? `T+${r.n_days}` : String(r.schedule ?? 'realtime'),
+      settlements: Number(r.settlements),
+      completed: Number(r.completed),
+      grossMinor: String(r.gross_minor),
+      feeMinor: String(r.fee_minor),
+      refundMinor: String(r.refund_minor),
+      reserveHeldMinor: String(r.reserve_minor),
+      paidOutMinor: String(r.paid_out_minor),
+    }));
   }
 
   /** Settlement amounts per currency and status (DUE, PAYING, COMPLETED, FAILED), in minor units, for the metrics. */
@@ -229,7 +263,8 @@ export class SettlementBatchRepository {
     const rows: Record<string, string>[] = await tx.query(`
       SELECT currency, status,
              sum(gross_minor)::text AS gross_minor, sum(fee_minor)::text AS fee_minor,
-             sum(refund_minor)::text AS refund_minor, sum(net_minor)::text AS net_minor
+             sum(refund_minor)::text AS refund_minor, sum(net_minor)::text AS net_minor,
+             sum(reserve_held_minor - reserve_released_minor)::text AS reserve_minor
         FROM settlement_batch
        GROUP BY currency, status
        ORDER BY currency, status`);
@@ -240,6 +275,7 @@ export class SettlementBatchRepository {
       feeMinor: toBigInt(r.fee_minor!),
       refundMinor: toBigInt(r.refund_minor!),
       netMinor: toBigInt(r.net_minor!),
+      reserveMinor: toBigInt(r.reserve_minor!),
     }));
   }
 }
@@ -252,4 +288,6 @@ export interface SettlementAmounts {
   feeMinor: bigint;
   refundMinor: bigint;
   netMinor: bigint;
+  /** Reserve held back by these settlements, less what they released. */
+  reserveMinor: bigint;
 }
