@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { accountKind, isBalanced, merchantPayable, merchantReserve, type Posting } from '@paystream/settlement/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
+import { CACHED_ACCOUNT_KINDS } from './settlement-terms.migration';
 
 /** The double-entry ledger: transactions are written once, balanced, and never changed. */
 export class LedgerRepository {
@@ -8,8 +9,10 @@ export class LedgerRepository {
    * Posts a transaction unless one of this kind and reference exists (so booking the same payment
    * twice books it once); returns whether it was posted.
    */
-  async post(tx: EntityManager, kind: string, reference: string, postings: readonly Posting[]): Promise<boolean> {
-    if (!isBalanced(postings)) throw new Error(`refusing an unbalanced ${kind} transaction for ${reference}`);
+  async post(tx: EntityManager, kind: string, reference: string, unsorted: readonly Posting[]): Promise<boolean> {
+    if (!isBalanced(unsorted)) throw new Error(`refusing an unbalanced ${kind} transaction for ${reference}`);
+    // one order for the row locks the cached balances take, whatever the caller's order
+    const postings = [...unsorted].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
     const id = randomUUID();
     const created: unknown[] = await tx.query(
       `INSERT INTO ledger_transaction (id, kind, reference) VALUES ($1, $2, $3) ON CONFLICT (kind, reference) DO NOTHING RETURNING id`,
@@ -33,8 +36,9 @@ export class LedgerRepository {
     return true;
   }
 
-  /** An account's balance (debit positive) from its cached balance, which the database keeps per entry; 0 for an account with no entries. */
+  /** A merchant account's balance (debit positive) from its cached balance, which the database keeps per entry; 0 for an account with no entries. */
   async balance(tx: EntityManager, accountId: string): Promise<bigint> {
+    if (!['merchant_payable', 'merchant_reserve'].includes(accountKind(accountId))) throw new Error(`${accountId} has no cached balance`);
     const rows: { balance_minor: string }[] = await tx.query(`SELECT balance_minor FROM ledger_account WHERE id = $1`, [accountId]);
     return rows[0] ? toBigInt(rows[0].balance_minor) : 0n;
   }
@@ -51,7 +55,7 @@ export class LedgerRepository {
   /** Balances of all accounts by kind and currency (the platform's view: clearing, cost, fees, in flight). */
   async balancesByKind(tx: EntityManager): Promise<{ kind: string; currency: string; balanceMinor: string }[]> {
     const rows: { kind: string; currency: string; total: string }[] = await tx.query(
-      `SELECT kind, currency, sum(balance_minor)::text AS total FROM ledger_account GROUP BY kind, currency ORDER BY kind, currency`,
+      `SELECT a.kind, e.currency, sum(e.amount_minor)::text AS total FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id GROUP BY a.kind, e.currency ORDER BY a.kind, e.currency`,
     );
     return rows.map((r) => ({ kind: r.kind, currency: r.currency.trim(), balanceMinor: r.total }));
   }
@@ -68,7 +72,7 @@ export class LedgerRepository {
     // the cached balances must equal the entries they derive from
     const drifted: { id: string }[] = await tx.query(
       `SELECT a.id FROM ledger_account a LEFT JOIN (SELECT account_id, sum(amount_minor) AS total FROM ledger_entry GROUP BY account_id) e ON e.account_id = a.id
-        WHERE a.balance_minor <> COALESCE(e.total, 0) LIMIT 10`,
+        WHERE a.kind IN (${CACHED_ACCOUNT_KINDS}) AND a.balance_minor <> COALESCE(e.total, 0) LIMIT 10`,
     );
     const totalsByCurrency = Object.fromEntries(totals.map((t) => [t.currency.trim(), t.total]));
     return {

@@ -1,5 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** Account kinds whose balance is cached on the account row (one row per merchant, so no hot row). */
+export const CACHED_ACCOUNT_KINDS = `'merchant_payable', 'merchant_reserve'`;
+
 /** Demo merchants' agreements (tools/load/drive-orders spreads orders over merchant-0..merchant-4). */
 const DEMO_MERCHANT_TERMS = `
   INSERT INTO merchant_settlement_profile
@@ -44,19 +47,24 @@ export class SettlementTerms1764950000000 implements MigrationInterface {
         note         TEXT NOT NULL DEFAULT ''
       )`);
 
-    // cached balances: kept by the database on every entry, so they cannot drift from the entries
+    // cached balances of the merchants' accounts, kept by the database on every entry so they cannot
+    // drift from the entries; the platform's own accounts (clearing, fees, in flight, bank) are summed
+    // from their entries when asked, so every booking does not queue on their rows
     await q.query(`ALTER TABLE ledger_account ADD COLUMN balance_minor BIGINT NOT NULL DEFAULT 0, ADD COLUMN entry_count BIGINT NOT NULL DEFAULT 0`);
     await q.query(`
       UPDATE ledger_account a SET balance_minor = e.total, entry_count = e.n
         FROM (SELECT account_id, sum(amount_minor) AS total, count(*) AS n FROM ledger_entry GROUP BY account_id) e
-       WHERE a.id = e.account_id`);
+       WHERE a.id = e.account_id AND a.kind IN (${CACHED_ACCOUNT_KINDS})`);
     await q.query(`
       CREATE FUNCTION ledger_apply_entry() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         UPDATE ledger_account SET balance_minor = balance_minor + NEW.amount_minor, entry_count = entry_count + 1
-         WHERE id = NEW.account_id AND currency = NEW.currency;
+         WHERE id = NEW.account_id AND currency = NEW.currency AND kind IN (${CACHED_ACCOUNT_KINDS});
         IF NOT FOUND THEN
-          RAISE EXCEPTION 'ledger entry in % for account % of another currency', NEW.currency, NEW.account_id;
+          PERFORM 1 FROM ledger_account WHERE id = NEW.account_id AND currency = NEW.currency;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'ledger entry in % for account % of another currency', NEW.currency, NEW.account_id;
+          END IF;
         END IF;
         RETURN NULL;
       END $$`);

@@ -47,8 +47,8 @@ const repositories = [
   },
   {
     provide: RunSettlements,
-    inject: [SettlementItemRepository, SettleMerchant],
-    useFactory: (items: SettlementItemRepository, settle: SettleMerchant) => new RunSettlements(items, settle),
+    inject: [SettlementItemRepository, SettleMerchant, Platform],
+    useFactory: (items: SettlementItemRepository, settle: SettleMerchant, platform: Platform) => new RunSettlements(items, settle, platform.logger),
   },
 ];
 

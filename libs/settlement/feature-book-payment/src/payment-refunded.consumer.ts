@@ -5,6 +5,7 @@ import { bookRefund } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
+import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
 
 /**
@@ -25,6 +26,7 @@ export class PaymentRefundedConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.paymentRefunded, {
       handle: async (event, tx) => {
         const r = event.payload;
+        await SettleMerchant.lockMerchant(tx, r.merchantId);
         const refundedAt = new Date(r.refundedAt);
         const booked = bookRefund({ refundId: r.refundId, merchantId: r.merchantId, amount: Money.parse(r.amountMinor, r.currency), refundedAt });
         const posted = await this.ledger.post(tx, 'refund', `refund:${r.refundId}`, booked.postings);

@@ -32,6 +32,7 @@ export class PaymentSucceededConsumer implements OnModuleInit {
         const p = event.payload;
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: p.paymentId, orderId: p.orderId, merchantId: p.merchantId, traceparent });
+        await SettleMerchant.lockMerchant(tx, p.merchantId);
         const profile = await this.profiles.getOrCreate(tx, p.merchantId);
         const succeededAt = new Date(p.succeededAt);
         const booked = bookPayment(

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SettlementItemRepository } from '@paystream/settlement/data-access';
-import type { EntityManager } from '@paystream/shared/persistence';
+import type { Logger } from '@paystream/shared/observability';
+import { inTransaction, type EntityManager } from '@paystream/shared/persistence';
+import type { DataSource } from 'typeorm';
 import type { SettleMerchant } from '../settle-merchant/settle-merchant';
 
 export interface SettlementRunResult {
@@ -32,27 +34,36 @@ export class RunSettlements {
   constructor(
     private readonly items: SettlementItemRepository,
     private readonly settleMerchant: SettleMerchant,
+    private readonly logger: Logger,
   ) {}
 
-  async run(tx: EntityManager, req: { asOf: string; merchantId?: string; idempotencyKey?: string }): Promise<SettlementRunResult> {
+  /**
+   * Settles every merchant with items due by asOf, each in its own transaction (a run holds one
+   * merchant at a time, and one merchant's failure is logged and left for the next run).
+   */
+  async run(ds: DataSource, req: { asOf: string; merchantId?: string; idempotencyKey?: string }): Promise<SettlementRunResult> {
     const runId = randomUUID();
     if (req.idempotencyKey !== undefined) {
-      const claimed: unknown[] = await tx.query(
+      const claimed: unknown[] = await ds.query(
         `INSERT INTO settlement_run (id, idempotency_key, as_of, merchant_id, orders, carried_forward) VALUES ($1, $2, $3, $4, 0, 0)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
         [runId, req.idempotencyKey, req.asOf, req.merchantId ?? null],
       );
-      if (claimed.length === 0) return this.replay(tx, req.idempotencyKey);
+      if (claimed.length === 0) return this.replay(ds.manager, req.idempotencyKey);
     }
     const settlementIds: string[] = [];
     let carriedForward = 0;
-    for (const m of await this.items.merchantsWithDueItems(tx, req.asOf, req.merchantId)) {
-      const outcome = await this.settleMerchant.settle(tx, m.merchantId, m.currency, req.asOf);
-      if (outcome.kind === 'settled') settlementIds.push(outcome.settlement.id);
-      else carriedForward++;
+    for (const m of await this.items.merchantsWithDueItems(ds.manager, req.asOf, req.merchantId)) {
+      try {
+        const outcome = await inTransaction(ds, (tx) => this.settleMerchant.settle(tx, m.merchantId, m.currency, req.asOf));
+        if (outcome.kind === 'settled') settlementIds.push(outcome.settlement.id);
+        else carriedForward++;
+      } catch (error) {
+        this.logger.error({ err: error, runId, merchantId: m.merchantId, asOf: req.asOf }, 'settling a merchant failed; left for the next run');
+      }
     }
     if (req.idempotencyKey !== undefined) {
-      await tx.query(`UPDATE settlement_run SET orders = $2, carried_forward = $3, settlement_ids = $4 WHERE id = $1`, [runId, settlementIds.length, carriedForward, settlementIds]);
+      await ds.query(`UPDATE settlement_run SET orders = $2, carried_forward = $3, settlement_ids = $4 WHERE id = $1`, [runId, settlementIds.length, carriedForward, settlementIds]);
     }
     return { runId, asOf: req.asOf, merchantId: req.merchantId ?? null, settlementIds, carriedForward, createdAt: new Date().toISOString(), replayed: false };
   }

@@ -2,7 +2,6 @@ import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/commo
 import { z } from 'zod';
 import { describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { RunSettlements } from './run-settlements';
 
@@ -32,7 +31,7 @@ export class SettlementRunController {
     const body = runBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const asOf = body.data.asOf ?? chinaDate(new Date());
-    const result = await inTransaction(this.platform.ds, (tx) => this.runs.run(tx, { asOf, merchantId: body.data.merchantId, idempotencyKey: key.data }));
+    const result = await this.runs.run(this.platform.ds, { asOf, merchantId: body.data.merchantId, idempotencyKey: key.data });
     if (result.replayed && (result.asOf !== asOf || result.merchantId !== (body.data.merchantId ?? null))) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
     this.platform.logger.info({ runId: result.runId, asOf, merchantId: body.data.merchantId, settlements: result.settlementIds.length, carriedForward: result.carriedForward, replayed: result.replayed }, 'settlement run');
     return result;

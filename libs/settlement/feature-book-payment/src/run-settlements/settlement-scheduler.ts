@@ -1,5 +1,4 @@
 import { chinaDate } from '@paystream/settlement/domain';
-import { inTransaction } from '@paystream/shared/persistence';
 import { type Platform, PollingWorker } from '@paystream/shared/platform';
 import type { RunSettlements } from './run-settlements';
 
@@ -11,7 +10,7 @@ export class SettlementScheduler {
   private readonly worker: PollingWorker;
 
   constructor(platform: Platform, runs: RunSettlements, intervalMs: number, clock: () => Date = () => new Date()) {
-    this.worker = new PollingWorker('settlement-run', intervalMs, () => inTransaction(platform.ds, (tx) => runs.run(tx, { asOf: chinaDate(clock()) })), platform.logger);
+    this.worker = new PollingWorker('settlement-run', intervalMs, () => runs.run(platform.ds, { asOf: chinaDate(clock()) }), platform.logger);
   }
 
   start(): void {

@@ -34,8 +34,16 @@ export class SettleMerchant {
     private readonly metrics: SettlementMetrics,
   ) {}
 
+  /**
+   * Holds the merchant until the transaction ends. Whoever books for a merchant takes it before
+   * touching the merchant's accounts, so bookings and settlements of one merchant queue in one order.
+   */
+  static async lockMerchant(tx: EntityManager, merchantId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`settle:${merchantId}`]);
+  }
+
   async settle(tx: EntityManager, merchantId: string, currency: string, asOf: string, parentTraceparent?: string): Promise<SettleOutcome> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`settle:${merchantId}:${currency}`]);
+    await SettleMerchant.lockMerchant(tx, merchantId);
     const profile = await this.profiles.getOrCreate(tx, merchantId);
     const unsettled = await this.items.unsettled(tx, merchantId, currency);
     const releases = unsettled.filter((i) => i.kind === 'reserve_release' && i.dueOn <= asOf);
