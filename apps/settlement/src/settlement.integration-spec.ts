@@ -467,6 +467,42 @@ describe('settlement on the real broker and database', () => {
     expect((await get('/merchants/m-res/balance')).balances[0]).toMatchObject({ owedMinor: '0', reserveHeldMinor: '0' });
   });
 
+  it('sets a merchant\'s terms through the API, validated, once per Idempotency-Key, and books by them', async () => {
+    const put = (key: string | undefined, body: unknown) =>
+      app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body as Record<string, unknown> });
+    expect((await get('/merchants/m-terms/settlement-terms')).explicit).toBe(false);
+    expect((await put(undefined, {})).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
+    const invalid = await put('t-0', { reserveBps: 500 });
+    expect([invalid.statusCode, invalid.json().error.code, invalid.json().error.field]).toEqual([422, 'SETTLEMENT_TERMS_INVALID', 'reserveHoldDays']);
+    expect((await put('t-0b', { feePlan: { rateBps: 0.5 } })).json().error.code).toBe('VALIDATION_FAILED');
+    const body = { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10' } };
+    const first = await put('t-1', body);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ replayed: false, terms: { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10', maxMinor: null, rounding: 'half-up' } } });
+    expect((await put('t-1', body)).json()).toMatchObject({ replayed: true, terms: first.json().terms });
+    expect((await put('t-1', { ...body, nDays: 3 })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await get('/merchants/m-terms/settlement-terms')).terms).toEqual(first.json().terms);
+    const p = succeeded('m-terms', '10000');
+    await send(p);
+    await booked(`payment:${p.paymentId}`);
+    expect(await ds.query(`SELECT fee_minor::text AS fee FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [p.paymentId])).toEqual([{ fee: '110' }]);
+    expect(on(TOPICS.settlementDue, 'm-terms')).toHaveLength(0);
+  });
+
+  it('settles each item once when runs for one merchant race each other', async () => {
+    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ('m-race', 't_plus_n', 1)`);
+    const payments = ['1000', '2000', '3000', '4000', '5000'].map((a) => succeeded('m-race', a));
+    for (const p of payments) await send(p);
+    for (const p of payments) await booked(`payment:${p.paymentId}`);
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runSettlements(`race-${randomUUID()}`, { merchantId: 'm-race', asOf: addDays(today(), 20) })));
+    expect(runs.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(runs.flatMap((r) => r.json().settlementIds as string[])).toHaveLength(1);
+    const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-race')[0], 20_000, 'the one settlement paid');
+    expect(done.value.netMinor).toBe(String(15_000 - (6 + 12 + 18 + 24 + 30)));
+    await pause(300);
+    expect(on(TOPICS.settlementDue, 'm-race')).toHaveLength(1);
+  });
+
   it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {
     await pause(300);
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' } });

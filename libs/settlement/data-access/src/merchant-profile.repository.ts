@@ -85,4 +85,18 @@ export class MerchantProfileRepository {
     );
     return toProfile(rows[0]!);
   }
+
+  /** Records a change of terms under its Idempotency-Key; false when the key was used before. */
+  async recordChange(tx: EntityManager, key: string, merchantId: string, requestHash: string, terms: unknown): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO merchant_terms_change (idempotency_key, merchant_id, request_hash, terms) VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
+      [key, merchantId, requestHash, JSON.stringify(terms)],
+    );
+    return rows.length === 1;
+  }
+
+  async findChange(tx: EntityManager, key: string): Promise<{ merchantId: string; requestHash: string } | undefined> {
+    const rows: { merchant_id: string; request_hash: string }[] = await tx.query(`SELECT merchant_id, request_hash FROM merchant_terms_change WHERE idempotency_key = $1`, [key]);
+    return rows[0] && { merchantId: rows[0].merchant_id, requestHash: rows[0].request_hash };
+  }
 }

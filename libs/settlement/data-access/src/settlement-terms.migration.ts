@@ -119,9 +119,19 @@ export class SettlementTerms1764950000000 implements MigrationInterface {
         settlement_ids  UUID[] NOT NULL DEFAULT '{}',
         created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
       )`);
+    // every change of a merchant's terms, by the Idempotency-Key it came with (the audit trail too)
+    await q.query(`
+      CREATE TABLE merchant_terms_change (
+        idempotency_key TEXT PRIMARY KEY,
+        merchant_id     TEXT NOT NULL,
+        request_hash    TEXT NOT NULL,
+        terms           JSONB NOT NULL,
+        created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE merchant_terms_change`);
     await q.query(`DROP TABLE settlement_run`);
     await q.query(`DROP TABLE settlement_item`);
     await q.query(`DROP INDEX settlement_batch_merchant_idx`);

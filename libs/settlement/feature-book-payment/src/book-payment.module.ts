@@ -13,6 +13,7 @@ import { SettlementQueryController } from './query-settlements/settlement-query.
 import { RunSettlements } from './run-settlements/run-settlements';
 import { SettlementRunController } from './run-settlements/settlement-run.controller';
 import { SettlementScheduler } from './run-settlements/settlement-scheduler';
+import { MerchantTermsController } from './set-merchant-terms/merchant-terms.controller';
 import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -80,7 +81,7 @@ export class BookPaymentModule {
     return {
       module: BookPaymentModule,
       global: true,
-      controllers: [SettlementQueryController, SettlementRunController],
+      controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController],
       providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementSchedulerLifecycle],
       exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementItemRepository, BusinessCalendarRepository, SettlementMetrics, SettleMerchant, RunSettlements],
     };
