@@ -105,6 +105,7 @@ export class SettlementTerms1764950000000 implements MigrationInterface {
         created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
         PRIMARY KEY (kind, reference)
       )`);
+    await this.backfillItems(q);
     await q.query(`CREATE INDEX settlement_item_unsettled_idx ON settlement_item (merchant_id, currency, due_on) WHERE settlement_id IS NULL`);
     await q.query(`CREATE INDEX settlement_item_settlement_idx ON settlement_item (settlement_id)`);
     await q.query(`CREATE INDEX settlement_batch_merchant_idx ON settlement_batch (merchant_id, created_at)`);
@@ -128,6 +129,35 @@ export class SettlementTerms1764950000000 implements MigrationInterface {
         terms           JSONB NOT NULL,
         created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
       )`);
+  }
+
+  /**
+   * What the first release booked but never settled becomes settlement items, so nothing owed is
+   * stranded: payments outside any settlement (T+N merchants had no runs), every refund (there was no
+   * clawback) and the net of every FAILED settlement (owed again). Each merchant's unsettled items
+   * then add up to what its payable account says it is owed.
+   */
+  private async backfillItems(q: QueryRunner): Promise<void> {
+    await q.query(`
+      INSERT INTO settlement_item (kind, reference, merchant_id, currency, due_on, gross_minor, fee_minor, amount_minor, occurred_at)
+      SELECT 'payment', substr(t.reference, 9), substr(pay.account_id, 18), pay.currency, (t.created_at AT TIME ZONE 'Asia/Shanghai')::date,
+             COALESCE((SELECT sum(amount_minor) FROM ledger_entry WHERE transaction_id = t.id AND amount_minor > 0), 0),
+             COALESCE((SELECT -sum(amount_minor) FROM ledger_entry WHERE transaction_id = t.id AND account_id = 'platform_fee_revenue'), 0),
+             -pay.amount_minor, t.created_at
+        FROM ledger_transaction t
+        JOIN ledger_entry pay ON pay.transaction_id = t.id AND pay.account_id LIKE 'merchant\\_payable:%'
+       WHERE t.kind = 'payment' AND NOT EXISTS (SELECT 1 FROM settlement_batch_payment bp WHERE bp.payment_id::text = substr(t.reference, 9))`);
+    await q.query(`
+      INSERT INTO settlement_item (kind, reference, merchant_id, currency, due_on, refund_minor, amount_minor, occurred_at)
+      SELECT 'refund', substr(t.reference, 8), substr(pay.account_id, 18), pay.currency, (t.created_at AT TIME ZONE 'Asia/Shanghai')::date,
+             pay.amount_minor, -pay.amount_minor, t.created_at
+        FROM ledger_transaction t
+        JOIN ledger_entry pay ON pay.transaction_id = t.id AND pay.account_id LIKE 'merchant\\_payable:%'
+       WHERE t.kind = 'refund'`);
+    await q.query(`
+      INSERT INTO settlement_item (kind, reference, merchant_id, currency, due_on, amount_minor, occurred_at)
+      SELECT 'payout_reversal', id::text, merchant_id, currency, (updated_at AT TIME ZONE 'Asia/Shanghai')::date, net_minor, updated_at
+        FROM settlement_batch WHERE status = 'FAILED' AND net_minor > 0`);
   }
 
   async down(q: QueryRunner): Promise<void> {
