@@ -113,7 +113,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     expect((await call('channel-emulator', `/bank/payouts/${failed.value.settlementId}`)).body).toMatchObject({ status: 'FAILED' });
     expect((await call('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '4970' }] });
     await sql('settlement', `UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000008' WHERE merchant_id = $1`, [m]);
-    await run(`e2e-${m}`, { merchantId: m });
+    await run(`e2e-${m}`, { merchantId: m, asOf: chinaDateAhead(1) }); // owed again from the next day
     expect((await nth(TOPICS.settlementCompleted, m, 1)).value).toMatchObject({ netMinor: '4970' });
     expect((await call('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '0' }] });
   });

@@ -1,5 +1,5 @@
 import { Money } from '@paystream/shared/money';
-import { chinaDate, type BusinessCalendar } from './business-calendar';
+import { addDays, chinaDate, type BusinessCalendar } from './business-calendar';
 import { channelCostFor, planFee } from './fee-plan';
 import { postingsForPayment, postingsForRefund, type PaymentBooking, type Posting } from './ledger-postings';
 import { dueOn, reserveFor, reserveReleaseOn, type SettlementTerms } from './settlement-terms';
@@ -61,14 +61,20 @@ export function bookRefund(r: { refundId: string; merchantId: string; amount: Mo
   };
 }
 
-/** A payout that failed for good, owed again: paid with the merchant's next settlement. */
+/**
+ * How long a payout that failed for good waits before a settlement pays it again, in days: an
+ * account that keeps refusing is tried once a day rather than on every run.
+ */
+export const PAYOUT_REVERSAL_RETRY_DAYS = 1;
+
+/** A payout that failed for good, owed again: paid with the merchant's next settlement from the next day. */
 export function payoutReversalItem(s: { settlementId: string; merchantId: string; amount: Money; reversedAt: Date }): SettlementItem {
   return {
     kind: 'payout_reversal',
     reference: s.settlementId,
     merchantId: s.merchantId,
     currency: s.amount.currency,
-    dueOn: chinaDate(s.reversedAt),
+    dueOn: addDays(chinaDate(s.reversedAt), PAYOUT_REVERSAL_RETRY_DAYS),
     grossMinor: 0n,
     feeMinor: 0n,
     refundMinor: 0n,
