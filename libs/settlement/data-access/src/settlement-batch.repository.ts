@@ -208,7 +208,9 @@ export class SettlementBatchRepository {
              COALESCE(sum(net_minor) FILTER (WHERE status = 'COMPLETED'), 0)::text AS paid_out_minor,
              COALESCE(sum(refund_minor), 0)::text AS refund_minor,
              COALESCE(sum(reserve_held_minor - reserve_released_minor), 0)::text AS reserve_minor,
-             (SELECT count(*)::int FROM ledger_transaction WHERE kind = 'payment') AS booked_payments
+             (SELECT count(*)::int FROM ledger_transaction WHERE kind = 'payment') AS booked_payments,
+             (SELECT COALESCE(sum(e.amount_minor), 0)::text FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id WHERE a.kind = 'channel_cost') AS channel_cost_minor,
+             (SELECT COALESCE(-sum(e.amount_minor), 0)::text FROM ledger_entry e WHERE e.account_id = 'platform_fee_revenue') AS fee_revenue_minor
         FROM settlement_batch`);
     const due = Number(row?.due ?? 0);
     const completed = Number(row?.completed ?? 0);
@@ -224,6 +226,9 @@ export class SettlementBatchRepository {
       netMinor: String(row?.net_minor ?? '0'),
       paidOutMinor: String(row?.paid_out_minor ?? '0'),
       refundMinor: String(row?.refund_minor ?? '0'),
+      /** Fees booked and what the channels charged, over every payment booked: the platform's margin is the difference. */
+      feeRevenueMinor: String(row?.fee_revenue_minor ?? '0'),
+      channelCostMinor: String(row?.channel_cost_minor ?? '0'),
       reserveHeldMinor: String(row?.reserve_minor ?? '0'),
       merchants: await this.statsByMerchant(tx),
     };
