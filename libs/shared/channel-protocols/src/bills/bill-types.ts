@@ -30,6 +30,7 @@ export interface BillTrade {
 /** What the gateway reads back from a bill for reconciliation: the same amounts, to the fen, and the time as printed. */
 export interface BillRow {
   channelTradeNo: string;
+  /** Our order number; empty on a UnionPay refund, whose line names the refunded consume only by its queryId (channelTradeNo). */
   outTradeNo: string;
   kind: BillKind;
   amountMinor: bigint;
