@@ -163,19 +163,20 @@ describe('settlement reconciliation on the real database (the ledger booked from
   it('the daily job reconciles the due day (yesterday, Beijing) for each channel once, and retries one that failed', async () => {
     const worker = app.get(DailyReconciliationWorker, { strict: false });
     const now = new Date('2026-11-24T03:00:00Z'); // 11:00 in Beijing: the 23rd is due
-    expect(await worker.tick(now)).toEqual(['alipay', 'wechatpay']);
+    expect(await worker.tick(now)).toEqual(['alipay', 'wechatpay', 'unionpay']);
     expect(await worker.tick(now)).toEqual([]);
     expect((await get('/reconciliation/runs?date=2026-11-23')).body.map((r: { channel: string; trigger: string; status: string }) => [r.channel, r.trigger, r.status])).toEqual([
       ['alipay', 'schedule', 'COMPLETED'],
+      ['unionpay', 'schedule', 'COMPLETED'],
       ['wechatpay', 'schedule', 'COMPLETED'],
     ]);
-    expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay']); // the 21st failed above for alipay; wechatpay never ran
+    expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay', 'unionpay']); // the 21st failed above for alipay; the others never ran
     expect((await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0]).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
   });
 
   it('refuses bad requests with stable codes and changes nothing', async () => {
     const before = (await get('/reconciliation/runs')).body.length;
-    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'unionpay' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
+    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     }
     expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });
