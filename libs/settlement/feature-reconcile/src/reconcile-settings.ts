@@ -10,7 +10,7 @@ export interface ReconcileSettings {
 
 export const RECONCILE_SETTINGS = Symbol('RECONCILE_SETTINGS');
 
-/** Alipay offers a day's statement from 09:00 the next morning, WeChat Pay its bill from 10:00, UnionPay its files in the early morning: reconcile after all three. */
+/** Alipay offers a day's statement from 09:00 the next morning, WeChat Pay its bill from 10:00, UnionPay its files in the morning (the hour not confirmed): reconcile after all three. */
 export const RECONCILIATION_DAILY_AT_BEIJING = '10:30';
 export const RECONCILIATION_CHECK_INTERVAL_MS = 10_000;
 /** How long one call to the gateway for a bill or our records may take (the gateway itself downloads the bill). */
