@@ -125,10 +125,14 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     const stranger = generateRsaKeyPair().publicKeyPem;
     await expect(new UnionpayBillDownloader({ ...config.channel.unionpay, platformPublicKeyPem: stranger }).download(today)).rejects.toMatchObject({ reason: 'unverified' });
     await expect(new UnionpayBillDownloader({ ...config.channel.unionpay, merId: '777290058110049' }).download(today)).rejects.toMatchObject({ reason: 'refused' });
+    // settleDate is MMDD: a day to come or over a year back cannot be asked for
+    expect(await get('/reconciliation/bills/unionpay/2999-01-01')).toMatchObject({ status: 502, body: { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', reason: 'refused' } } });
+    expect(await get('/reconciliation/bills/unionpay/2020-01-01')).toMatchObject({ status: 502, body: { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', reason: 'refused' } } });
   });
 
   it('a day without trades: an empty Alipay statement, no WeChat Pay bill (NO_STATEMENT_EXIST), no UnionPay file (respCode 98), all read as no rows', async () => {
-    for (const channel of ['alipay', 'wechatpay', 'unionpay']) expect((await get(`/reconciliation/bills/${channel}/2026-01-02`)).body).toEqual({ channel, date: '2026-01-02', rows: [] });
+    const quiet = beijingDateTime(new Date(Date.now() - 3 * 86_400_000)).slice(0, 10); // within the reach of UnionPay's MMDD
+    for (const channel of ['alipay', 'wechatpay', 'unionpay']) expect((await get(`/reconciliation/bills/${channel}/${quiet}`)).body).toEqual({ channel, date: quiet, rows: [] });
   });
 
   it('refuses what it cannot do, with stable codes: a bad date, an unsupported channel, a day to come, an answer that does not verify', async () => {

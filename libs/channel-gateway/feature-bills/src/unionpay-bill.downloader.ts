@@ -1,5 +1,8 @@
 import {
   beijingCompactTime,
+  beijingDateTime,
+  beijingDayStart,
+  DAY_MS,
   decodeUnionpayForm,
   encodeUnionpayForm,
   readUnionpayBillZip,
@@ -19,6 +22,8 @@ const FILE_TRANSFER = { version: '5.1.0', encoding: 'UTF-8', txnType: '76', txnS
 const RESP_SUCCESS = '00';
 /** 文件不存在: no file for the day, which has no transaction (UnionPay produces none then). */
 const RESP_FILE_NOT_EXIST = '98';
+/** settleDate is MMDD: it names one day only within the year before today (the latest such day is meant). */
+const SETTLE_DATE_REACH_DAYS_MAX = 364;
 
 /**
  * UnionPay's transaction file: an ACP file transfer request (txnType 76, settleDate MMDD, fileType 00) signed with
@@ -30,6 +35,11 @@ export class UnionpayBillDownloader implements BillDownloader {
   constructor(private readonly settings: UnionpaySettings) {}
 
   async download(date: string): Promise<BillRow[]> {
+    const today = beijingDateTime().slice(0, 10);
+    if (date > today) throw new BillDownloadError('refused', `UnionPay has no file for ${date}, a day to come`);
+    if ((beijingDayStart(today).getTime() - beijingDayStart(date).getTime()) / DAY_MS > SETTLE_DATE_REACH_DAYS_MAX) {
+      throw new BillDownloadError('refused', `settleDate (MMDD) cannot name ${date}: more than ${SETTLE_DATE_REACH_DAYS_MAX} days back`);
+    }
     const settleDate = date.slice(5, 7) + date.slice(8, 10);
     const params: UnionpayParams = { ...FILE_TRANSFER, merId: this.settings.merId, settleDate, txnTime: beijingCompactTime() };
     const signed = signUnionpay(params, this.settings.merchantPrivateKeyPem, this.settings.merchantCertId);
