@@ -5,7 +5,7 @@
 #   --rate N    orders per second (default 10)
 #   --outage C  the outage drill: channel C (alipay, wechatpay, unionpay) goes down for the middle
 #               half of the run (default wechatpay; none to skip it)
-#   --plant-breaks yes|no  plant two breaks in today's bills before reconciling them (default yes)
+#   --plant-breaks yes|no  plant a break in each of today's three bills before reconciling them (default yes)
 #   --keep      leave the stack running afterwards (stop it with: npm run stack:stop)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,10 +1,11 @@
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { beijingDateTime } from '@paystream/shared/channel-protocols';
+import { beijingDateTime, luhnValid } from '@paystream/shared/channel-protocols';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack } from './service-stack';
 
-type Channel = 'alipay' | 'wechatpay';
+type Channel = 'alipay' | 'wechatpay' | 'unionpay';
+const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 type Planted = { kind: string; outTradeNo: string; channel: Channel };
 type Break = { kind: string; side: string; reference: string; channel: string };
 type Run = { channel: Channel; status: string; matched: { count: number; amountMinor: string }; billed: { count: number }; breaks: Break[]; breaksByKind: Record<string, number> };
@@ -15,7 +16,8 @@ const DECLINED_AMOUNT = '2051';
 const KINDS = ['missing_ours', 'missing_channel', 'amount_mismatch', 'status_mismatch'] as const;
 
 /**
- * Reconciliation end to end over the real processes: payments through Alipay and WeChat Pay, one break of each kind
+ * Reconciliation end to end over the real processes: payments through Alipay, WeChat Pay and UnionPay (a bank card,
+ * tokenised at the gateway), one break of each kind
  * planted in each channel's bill at the emulator, reconciliation run on demand in settlement (which has the gateway
  * download the bills in the channels' own protocols): every planted break is reported with its kind, nothing else.
  */
@@ -25,8 +27,8 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
   const stack = new ServiceStack(prefix, schema);
   const t = (topic: string) => `${prefix}${topic}`;
   const today = beijingDateTime().slice(0, 10);
-  const paid: Record<Channel, { paymentId: string; outTradeNo: string; amountMinor: string }[]> = { alipay: [], wechatpay: [] };
-  const declined: Record<Channel, string> = { alipay: '', wechatpay: '' };
+  const paid: Record<Channel, { paymentId: string; outTradeNo: string; amountMinor: string }[]> = { alipay: [], wechatpay: [], unionpay: [] };
+  const declined: Record<Channel, string> = { alipay: '', wechatpay: '', unionpay: '' };
   let upstream: RawProducer;
   let collector: TopicCollector;
 
@@ -41,12 +43,28 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     expect(identity.status).toBeLessThan(300);
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.settlementDue].map(t)).start();
+    // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it in the risk rules
+    const body = `62258802${String(Date.now()).slice(-7)}`;
+    const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
+    const card = await fetch(`${stack.url('channel-gateway')}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: '1229', cvv: '123' }) });
+    expect(card.status).toBe(201);
+    const { cardToken } = (await card.json()) as { cardToken: string };
     const orders: { orderId: string; channel: Channel; amountMinor: string; merchantId: string }[] = [];
-    for (const channel of ['alipay', 'wechatpay'] as const) {
+    for (const channel of CHANNELS) {
       for (const amountMinor of [...ORDINARY_AMOUNTS, DECLINED_AMOUNT]) orders.push({ orderId: uniqueId(`rec-${channel}-`), channel, amountMinor, merchantId: uniqueId('m-rec-') });
     }
     for (const o of orders) {
-      const req: PaymentRequested = { orderId: o.orderId, merchantId: o.merchantId, userId: 'shopper-rec', amountMinor: o.amountMinor, currency: 'CNY', channel: o.channel, subject: 'reconciliation e2e', requestedAt: new Date().toISOString() };
+      const req: PaymentRequested = {
+        orderId: o.orderId,
+        merchantId: o.merchantId,
+        userId: 'shopper-rec',
+        amountMinor: o.amountMinor,
+        currency: 'CNY',
+        channel: o.channel,
+        subject: 'reconciliation e2e',
+        requestedAt: new Date().toISOString(),
+        ...(o.channel === 'unionpay' ? { cardToken } : {}),
+      };
       await upstream.sendEvent(t(TOPICS.paymentRequested), o.orderId, req);
     }
     for (const o of orders) {
@@ -76,9 +94,9 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
   }, 60_000);
 
-  it('finds every planted break with its kind, and nothing else, in both channels\' bills', async () => {
+  it('finds every planted break with its kind, and nothing else, in all three channels\' bills', async () => {
     const planted: Planted[] = [];
-    for (const channel of ['alipay', 'wechatpay'] as const) {
+    for (const channel of CHANNELS) {
       const plant = async (kind: (typeof KINDS)[number], outTradeNo?: string) => {
         const res = await call<Planted>('channel-emulator', '/sandbox/bills/breaks', { channel, date: today, kind, ...(outTradeNo ? { outTradeNo } : {}) });
         expect(res.status).toBe(201);
@@ -105,12 +123,12 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
       const matched = paid[channel].slice(2);
       expect(run.matched).toEqual({ count: matched.length, amountMinor: String(matched.reduce((a, p) => a + BigInt(p.amountMinor), 0n)) });
     }
-    expect(ran.body.runs.map((r) => r.channel).sort()).toEqual(['alipay', 'wechatpay']);
+    expect(ran.body.runs.map((r) => r.channel).sort()).toEqual(['alipay', 'unionpay', 'wechatpay']);
     const open = await call<Break[]>('settlement', `/reconciliation/breaks?status=open&date=${today}`);
     expect(open.body.map((b) => `${b.channel}/${b.kind}/${b.reference}`).sort()).toEqual(planted.map((p) => `${p.channel}/${p.kind}/${p.outTradeNo}`).sort());
     // the gauge agrees
     const metrics = await (await fetch(`${stack.url('settlement')}/metrics`)).text();
-    for (const channel of ['alipay', 'wechatpay']) {
+    for (const channel of CHANNELS) {
       for (const kind of KINDS) expect(metrics).toMatch(new RegExp(`paystream_reconciliation_breaks\\{[^}]*channel="${channel}",kind="${kind}"[^}]*\\} 1\\n`));
     }
   });

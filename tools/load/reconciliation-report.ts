@@ -4,8 +4,9 @@ import { beijingDateTime } from '@paystream/shared/channel-protocols';
 export const DEMO_PLANTED_BREAKS = [
   { channel: 'alipay', kind: 'amount_mismatch' },
   { channel: 'wechatpay', kind: 'missing_ours' },
+  { channel: 'unionpay', kind: 'missing_channel' },
 ] as const;
-/** A day's run downloads two bills and reads the day's records: allow it time on a busy box. */
+/** A day's run downloads three bills and reads the day's records: allow it time on a busy box. */
 const RECONCILIATION_CALL_TIMEOUT_MS = 120_000;
 
 interface Run {
@@ -69,7 +70,6 @@ export function reconciliationLines(s: ReconciliationSummary, yuan: (minor: bigi
       if (r.status !== 'COMPLETED') return `    ${r.channel.padEnd(17)}${r.status}: ${r.lastError ?? ''}`;
       return `    ${r.channel.padEnd(17)}billed ${r.billed.count} (CNY ${yuan(BigInt(r.billed.amountMinor))}), matched ${r.matched.count} (CNY ${yuan(BigInt(r.matched.amountMinor))}), breaks: ${breaks}`;
     }),
-    `    ${'unionpay'.padEnd(17)}not reconciled (the UnionPay bill file transfer is not built)`,
     ...s.planted.filter((p) => p.error).map((p) => `    could not plant ${p.channel} ${p.kind}: ${p.error}`),
   ];
 }

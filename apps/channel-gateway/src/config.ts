@@ -37,6 +37,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       WECHATPAY_BASE_URL: httpUrl().optional(),
       UNIONPAY_MER_ID: z.string().regex(/^\d{15}$/, 'a 15-digit UnionPay merchant id').default('777290058110048'),
       UNIONPAY_BASE_URL: httpUrl().optional(),
+      UNIONPAY_FILE_TRANSFER_URL: httpUrl().optional(),
       CHANNEL_MERCHANT_RULES: z
         .string()
         .default('')
@@ -73,7 +74,7 @@ export function loadGatewayConfig(env: Record<string, string | undefined> = proc
       },
       alipay: { gatewayUrl: c.ALIPAY_GATEWAY_URL ?? `${emulatorUrl}/alipay/gateway.do`, appId: c.ALIPAY_APP_ID, chargeMethod: c.ALIPAY_CHARGE_METHOD, ...keys.alipay },
       wechatpay: { baseUrl: trimSlash(c.WECHATPAY_BASE_URL ?? emulatorUrl), appId: c.WECHATPAY_APPID, mchId: c.WECHATPAY_MCHID, ...keys.wechatpay },
-      unionpay: { baseUrl: trimSlash(c.UNIONPAY_BASE_URL ?? emulatorUrl), merId: c.UNIONPAY_MER_ID, ...keys.unionpay },
+      unionpay: { baseUrl: trimSlash(c.UNIONPAY_BASE_URL ?? emulatorUrl), fileTransferUrl: c.UNIONPAY_FILE_TRANSFER_URL ?? `${emulatorUrl}/unionpay/filedownload`, merId: c.UNIONPAY_MER_ID, ...keys.unionpay },
       merchantRules: parseMerchantRules(c.CHANNEL_MERCHANT_RULES),
       cardTokenKey: keys.cardTokenKey,
     },

@@ -6,8 +6,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
-import { AlipayBillDownloader, BillDownloadError, WechatpayBillDownloader } from '@paystream/channel-gateway/feature-bills';
+import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { AlipayBillDownloader, BillDownloadError, UnionpayBillDownloader, WechatpayBillDownloader } from '@paystream/channel-gateway/feature-bills';
 import { beijingDateTime, ensureChannelKeys, generateRsaKeyPair } from '@paystream/shared/channel-protocols';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
@@ -104,13 +104,40 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     expect((await get('/reconciliation/bills/wechatpay/2026-02-30')).status).toBe(400);
   });
 
-  it('a day without trades: an empty Alipay statement, no WeChat Pay bill (NO_STATEMENT_EXIST), both read as no rows', async () => {
-    for (const channel of ['alipay', 'wechatpay']) expect((await get(`/reconciliation/bills/${channel}/2026-01-02`)).body).toEqual({ channel, date: '2026-01-02', rows: [] });
+  it('unionpay: the ACP file transfer of the day, signed and verified, read back from the ZM file to the fen (a refund by its own orderId)', async () => {
+    // the charges go straight into the emulator's books: the card flow through the gateway is the e2e spec's
+    const sandbox = emulator.get(ChannelSandbox);
+    const orders = [randomUUID(), randomUUID()].map(outTradeNo);
+    const trades = orders.map((o, i) => sandbox.charge({ channel: 'unionpay', outTradeNo: o, merchantId: 'm-1', amountMinor: BigInt(1000 + i * 1345), currency: 'CNY', subject: 'tea', mode: 'sync' }));
+    const refundNo = outTradeNo(randomUUID());
+    expect(sandbox.refund({ outRefundNo: refundNo, outTradeNo: orders[0]!, amountMinor: 400n })).toMatchObject({ status: 'SUCCESS' });
+    const queryIds = trades.map((t) => (t.kind === 'answer' ? t.trade.channelTradeNo : ''));
+    const { status, body } = await get(`/reconciliation/bills/unionpay/${today}`);
+    expect(status).toBe(200);
+    expect(body.rows.map((r: { kind: string; outTradeNo: string; outRefundNo?: string; channelTradeNo: string; amountMinor: string; feeMinor: string }) => [r.kind, r.outTradeNo, r.outRefundNo, r.channelTradeNo, r.amountMinor, r.feeMinor])).toEqual([
+      ['payment', orders[0], undefined, queryIds[0], '1000', '6'],
+      ['payment', orders[1], undefined, queryIds[1], '2345', '14'],
+      ['refund', '', refundNo, queryIds[0], '400', '2'],
+    ]);
+    const broken = await plant({ channel: 'unionpay', date: today, kind: 'missing_channel', outTradeNo: orders[1]! });
+    expect(broken).toMatchObject({ channel: 'unionpay', kind: 'missing_channel', actualAmountMinor: '2345' });
+    expect((await get(`/reconciliation/bills/unionpay/${today}`)).body.rows.map((r: { outTradeNo: string }) => r.outTradeNo)).toEqual([orders[0], '']);
+    const stranger = generateRsaKeyPair().publicKeyPem;
+    await expect(new UnionpayBillDownloader({ ...config.channel.unionpay, platformPublicKeyPem: stranger }).download(today)).rejects.toMatchObject({ reason: 'unverified' });
+    await expect(new UnionpayBillDownloader({ ...config.channel.unionpay, merId: '777290058110049' }).download(today)).rejects.toMatchObject({ reason: 'refused' });
+    // settleDate is MMDD: a day to come or over a year back cannot be asked for
+    expect(await get('/reconciliation/bills/unionpay/2999-01-01')).toMatchObject({ status: 502, body: { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', reason: 'refused' } } });
+    expect(await get('/reconciliation/bills/unionpay/2020-01-01')).toMatchObject({ status: 502, body: { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', reason: 'refused' } } });
+  });
+
+  it('a day without trades: an empty Alipay statement, no WeChat Pay bill (NO_STATEMENT_EXIST), no UnionPay file (respCode 98), all read as no rows', async () => {
+    const quiet = beijingDateTime(new Date(Date.now() - 3 * 86_400_000)).slice(0, 10); // within the reach of UnionPay's MMDD
+    for (const channel of ['alipay', 'wechatpay', 'unionpay']) expect((await get(`/reconciliation/bills/${channel}/${quiet}`)).body).toEqual({ channel, date: quiet, rows: [] });
   });
 
   it('refuses what it cannot do, with stable codes: a bad date, an unsupported channel, a day to come, an answer that does not verify', async () => {
     expect(await get(`/reconciliation/bills/alipay/2026-13-01`)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect(await get(`/reconciliation/bills/unionpay/${today}`)).toMatchObject({ status: 422, body: { error: { code: 'RECONCILIATION_CHANNEL_UNSUPPORTED' } } });
+    expect(await get(`/reconciliation/bills/paypal/${today}`)).toMatchObject({ status: 422, body: { error: { code: 'RECONCILIATION_CHANNEL_UNSUPPORTED' } } });
     expect(await get(`/reconciliation/bills/alipay/2999-01-01`)).toMatchObject({ status: 502, body: { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', reason: 'refused' } } });
     expect(await get(`/channel-transactions?channel=paypal&date=${today}`)).toMatchObject({ status: 400 });
     const stranger = generateRsaKeyPair().publicKeyPem;

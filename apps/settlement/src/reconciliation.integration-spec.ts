@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type PaymentSucceeded } from '@paystream/contracts';
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
-import { startInProcessApp } from '@paystream/shared/platform';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
@@ -89,9 +89,13 @@ describe('settlement reconciliation on the real database (the ledger booked from
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     for (const x of p) await upstream.sendEvent(`${prefix}${TOPICS.paymentSucceeded}`, x.event.orderId, x.event);
-    // payments booked, not ledger transactions: a real-time merchant's payout is a transaction too
-    const bookedPayments = async () => (await get('/settlement/stats')).body.bookedPayments as number;
-    await waitFor(async () => ((await bookedPayments()) >= p.length ? true : undefined), 30_000, 'the payments booked');
+    // each payment's own booking (the ledger also books payouts and fees now, so a total count would come too soon)
+    const ds = app.get(Platform, { strict: false }).ds;
+    const booked = async () => {
+      const [row]: { n: number }[] = await ds.query(`SELECT count(*)::int AS n FROM ledger_transaction WHERE kind = 'payment' AND reference = ANY($1)`, [p.map((x) => `payment:${x.paymentId}`)]);
+      return row!.n >= p.length ? true : undefined;
+    };
+    await waitFor(booked, 30_000, 'the payments booked');
     // the bill: p0, p1 match; p2 the channel billed 1 fen more; p3 missing from the bill; p4 we recorded FAILED;
     // a fake row; p5 matches; `unbooked` succeeded at the channel and with us but was never booked
     gateway.bills.set(`alipay/${date}`, [p[0]!.bill, p[1]!.bill, { ...p[2]!.bill, amountMinor: '3001' }, p[4]!.bill, fake.bill, p[5]!.bill, unbooked.bill]);
@@ -164,19 +168,20 @@ describe('settlement reconciliation on the real database (the ledger booked from
   it('the daily job reconciles the due day (yesterday, Beijing) for each channel once, and retries one that failed', async () => {
     const worker = app.get(DailyReconciliationWorker, { strict: false });
     const now = new Date('2026-11-24T03:00:00Z'); // 11:00 in Beijing: the 23rd is due
-    expect(await worker.tick(now)).toEqual(['alipay', 'wechatpay']);
+    expect(await worker.tick(now)).toEqual(['alipay', 'wechatpay', 'unionpay']);
     expect(await worker.tick(now)).toEqual([]);
     expect((await get('/reconciliation/runs?date=2026-11-23')).body.map((r: { channel: string; trigger: string; status: string }) => [r.channel, r.trigger, r.status])).toEqual([
       ['alipay', 'schedule', 'COMPLETED'],
+      ['unionpay', 'schedule', 'COMPLETED'],
       ['wechatpay', 'schedule', 'COMPLETED'],
     ]);
-    expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay']); // the 21st failed above for alipay; wechatpay never ran
+    expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay', 'unionpay']); // the 21st failed above for alipay; the others never ran
     expect((await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0]).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
   });
 
   it('refuses bad requests with stable codes and changes nothing', async () => {
     const before = (await get('/reconciliation/runs')).body.length;
-    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'unionpay' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
+    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     }
     expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
+import { beijingCompactTime } from '@paystream/shared/channel-protocols';
 import { scenarioForAmount, type SandboxScenario } from './sandbox-scenario';
 
 export type SandboxChannel = 'alipay' | 'wechatpay' | 'unionpay';
@@ -206,7 +207,7 @@ export class ChannelSandbox {
       } else {
         this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
         this.refundedMinor += req.amountMinor;
-        record = { status: 'SUCCESS', ...base, refundNo: `RF${Date.now()}${randomBytes(4).toString('hex')}`, refundedAt: new Date() };
+        record = { status: 'SUCCESS', ...base, refundNo: trade.channel === 'unionpay' ? unionpayQueryId() : `RF${Date.now()}${randomBytes(4).toString('hex')}`, refundedAt: new Date() };
       }
     }
     this.refunds.set(req.outRefundNo, record);
@@ -335,9 +336,16 @@ export class ChannelSandbox {
   }
 }
 
-const TRADE_NO_PREFIX: Record<SandboxChannel, string> = { alipay: '2026', wechatpay: '4200', unionpay: '6200' };
+const TRADE_NO_PREFIX: Record<Exclude<SandboxChannel, 'unionpay'>, string> = { alipay: '2026', wechatpay: '4200' };
+/** A UnionPay queryId is 21 digits: Beijing yyyyMMddHHmmss and 7 more (its transaction file prints it fixed-width). */
+const UNIONPAY_QUERY_ID_SERIAL_DIGITS = 7;
 
 /** A channel trade number as the channel would issue it. */
 export function tradeNo(channel: SandboxChannel): string {
+  if (channel === 'unionpay') return unionpayQueryId();
   return `${TRADE_NO_PREFIX[channel]}${Date.now()}${randomBytes(5).toString('hex')}`;
+}
+
+function unionpayQueryId(): string {
+  return `${beijingCompactTime()}${String(randomInt(10 ** UNIONPAY_QUERY_ID_SERIAL_DIGITS)).padStart(UNIONPAY_QUERY_ID_SERIAL_DIGITS, '0')}`;
 }

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { beijingDayStart, isOnBeijingDay, tradesForBill, type BillTrade } from '@paystream/shared/channel-protocols';
 import { tradeNo, type ChannelSandbox, type SandboxChannel } from './channel-sandbox';
 
-/** The channels whose daily bills the sandbox serves (UnionPay's file transfer is not emulated). */
-export const BILL_CHANNELS = ['alipay', 'wechatpay'] as const;
+/** The channels whose daily bills the sandbox serves (UnionPay's by ACP file transfer). */
+export const BILL_CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 export type BillChannelServed = (typeof BILL_CHANNELS)[number];
 
 /** The channel fee the sandbox bills: 0.6 %, half up to the fen (settlement books the same rate). */

@@ -11,6 +11,7 @@ import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import { IdentityProviderController } from './identity-provider.controller';
 import { NotificationSender } from './notification-sender';
 import { UnionpayController } from './unionpay.controller';
+import { UnionpayFileTransferController } from './unionpay-file-transfer.controller';
 import { WechatpayController } from './wechatpay.controller';
 
 /** Stops the sandbox's timers and pending notification retries when the app closes. */
@@ -35,7 +36,7 @@ export class EmulatorModule {
     const sandbox = new ChannelSandbox({ holdMs: config.holdMs, payDelayMs: config.payDelayMs }, (due) => sender.send(due));
     return {
       module: EmulatorModule,
-      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, IdentityProviderController],
+      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, UnionpayFileTransferController, IdentityProviderController],
       providers: [
         { provide: EMULATOR_CONFIG, useValue: config },
         { provide: ChannelSandbox, useValue: sandbox },

@@ -10,6 +10,8 @@ import {
   keySerial,
   loadMerchantKeys,
   readAlipayBill,
+  readUnionpayBillZip,
+  readUnionpayFileContent,
   signAlipayParams,
   signUnionpay,
   verifyAlipayParams,
@@ -221,6 +223,44 @@ describe('the channel emulator over HTTP', () => {
     expect(verifyUnionpay(forged, keys.unionpay.platformPublicKeyPem)).toBe(true);
     const unknown = decodeUnionpayForm((await post('/gateway/api/queryTrans.do', { ...base, txnType: '00' })).body);
     expect(unknown).toMatchObject({ respCode: '34' });
+  });
+
+  it('UnionPay file transfer (txnType 76): the day\'s archive signed as fileContent, planted breaks in it, 98 for a day without trades', async () => {
+    const sandbox = app.get(ChannelSandbox);
+    const paid = sandbox.charge({ channel: 'unionpay', outTradeNo: '0123456789abcdef0123456789abcdef', merchantId: 'm-1', amountMinor: 1500n, currency: 'CNY', subject: 'tea', mode: 'sync' });
+    const declined = sandbox.charge({ channel: 'unionpay', outTradeNo: 'fedcba9876543210fedcba9876543210', merchantId: 'm-1', amountMinor: 2051n, currency: 'CNY', subject: 'tea', mode: 'sync' });
+    if (paid.kind !== 'answer' || declined.kind !== 'answer') throw new Error('the sandbox did not take the charges');
+    const refund = sandbox.refund({ outRefundNo: 'aaaabbbbccccddddeeeeffff00001111', outTradeNo: paid.trade.outTradeNo, amountMinor: 500n });
+    expect(paid.trade.channelTradeNo).toMatch(/^\d{21}$/);
+    expect(refund).toMatchObject({ status: 'SUCCESS', refundNo: expect.stringMatching(/^\d{21}$/) });
+    const now = new Date(Date.now() + 8 * 3_600_000);
+    const today = now.toISOString().slice(0, 10);
+    const mmdd = (d: Date) => d.toISOString().slice(5, 10).replace('-', '');
+    const transfer = async (over: Record<string, string> = {}, key = keys.unionpay.merchantPrivateKeyPem) => {
+      const params = { version: '5.1.0', encoding: 'UTF-8', txnType: '76', txnSubType: '01', bizType: '000000', accessType: '0', merId: '777290058110048', settleDate: mmdd(now), txnTime: '20261125100000', fileType: '00', ...over };
+      const res = await app.inject({ method: 'POST', url: '/unionpay/filedownload', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: encodeUnionpayForm(signUnionpay(params, key, keys.unionpay.merchantCertId)) });
+      const answer = decodeUnionpayForm(res.body);
+      expect(verifyUnionpay(answer, keys.unionpay.platformPublicKeyPem)).toBe(true);
+      return answer;
+    };
+    const first = await transfer();
+    expect(first).toMatchObject({ respCode: '00', txnType: '76', settleDate: mmdd(now), fileName: `777290058110048_${today.replace(/-/g, '')}.zip` });
+    const rows = () => transfer().then((a) => readUnionpayBillZip(readUnionpayFileContent(a.fileContent!), today));
+    expect(await rows()).toEqual([
+      expect.objectContaining({ kind: 'payment', outTradeNo: paid.trade.outTradeNo, channelTradeNo: paid.trade.channelTradeNo, amountMinor: 1500n, feeMinor: 9n }),
+      expect.objectContaining({ kind: 'refund', outRefundNo: 'aaaabbbbccccddddeeeeffff00001111', channelTradeNo: paid.trade.channelTradeNo, amountMinor: 500n, feeMinor: 3n }),
+    ]);
+    // a declined charge billed as paid, and a fake row, planted like the other channels'
+    const plant = (kind: string) => app.inject({ method: 'POST', url: '/sandbox/bills/breaks', payload: { channel: 'unionpay', date: today, kind } });
+    expect((await plant('status_mismatch')).json()).toMatchObject({ channel: 'unionpay', outTradeNo: declined.trade.outTradeNo, billedAmountMinor: '2051' });
+    const fake = (await plant('missing_ours')).json();
+    expect(fake.channelTradeNo).toMatch(/^\d{21}$/);
+    expect((await rows()).map((r) => r.outTradeNo || r.outRefundNo)).toEqual([paid.trade.outTradeNo, 'aaaabbbbccccddddeeeeffff00001111', declined.trade.outTradeNo, fake.outTradeNo]);
+    expect(await transfer({ settleDate: mmdd(new Date(now.getTime() - 86_400_000)) })).toMatchObject({ respCode: '98' });
+    expect(await transfer({}, generateRsaKeyPair().privateKeyPem)).toMatchObject({ respCode: '11' });
+    expect(await transfer({ fileType: '01' })).toMatchObject({ respCode: '13' });
+    expect(await transfer({ settleDate: '1340' })).toMatchObject({ respCode: '13' });
+    expect(await transfer({ merId: '777290058110049' })).toMatchObject({ respCode: '31' });
   });
 
   it('serves the day\'s Alipay bill as a zip of GBK CSV files that reads back to the fen (after the QR order above)', async () => {

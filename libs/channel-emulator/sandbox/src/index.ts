@@ -2,3 +2,4 @@ export * from './emulator.module';
 export * from './emulator-config';
 export * from './sandbox-scenario';
 export * from './emulator-tokens';
+export { ChannelSandbox } from './channel-sandbox';

@@ -3,8 +3,8 @@ import type { BillRow } from '@paystream/shared/channel-protocols';
 /** How long one bill call (the URL query or the download) may take. */
 export const BILL_CALL_TIMEOUT_MS = 15_000;
 
-/** The channels whose daily bills the gateway downloads (UnionPay's file transfer is not built). */
-export const BILL_CHANNELS = ['alipay', 'wechatpay'] as const;
+/** The channels whose daily bills the gateway downloads: every channel. */
+export const BILL_CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 export type BillChannel = (typeof BILL_CHANNELS)[number];
 
 /** Why a bill could not be had: the channel refused or could not be reached, or what came back does not verify. */

@@ -4,13 +4,18 @@ import type { ChannelSettings } from '@paystream/channel-gateway/feature-charge'
 import { AlipayBillDownloader } from './alipay-bill.downloader';
 import type { BillChannel, BillDownloader } from './bill-download';
 import { BILL_DOWNLOADERS, ReconciliationSourceController } from './reconciliation-source.controller';
+import { UnionpayBillDownloader } from './unionpay-bill.downloader';
 import { WechatpayBillDownloader } from './wechatpay-bill.downloader';
 
 /** The channels' daily bills and our records of a day, for reconciliation. */
 @Module({})
 export class BillsModule {
-  static forRoot(settings: Pick<ChannelSettings, 'alipay' | 'wechatpay'>): DynamicModule {
-    const downloaders: Record<BillChannel, BillDownloader> = { alipay: new AlipayBillDownloader(settings.alipay), wechatpay: new WechatpayBillDownloader(settings.wechatpay) };
+  static forRoot(settings: Pick<ChannelSettings, 'alipay' | 'wechatpay' | 'unionpay'>): DynamicModule {
+    const downloaders: Record<BillChannel, BillDownloader> = {
+      alipay: new AlipayBillDownloader(settings.alipay),
+      wechatpay: new WechatpayBillDownloader(settings.wechatpay),
+      unionpay: new UnionpayBillDownloader(settings.unionpay),
+    };
     return {
       module: BillsModule,
       controllers: [ReconciliationSourceController],

@@ -2,3 +2,4 @@ export * from './bills.module';
 export * from './bill-download';
 export * from './alipay-bill.downloader';
 export * from './wechatpay-bill.downloader';
+export * from './unionpay-bill.downloader';

@@ -44,6 +44,8 @@ export interface WechatpaySettings {
 export interface UnionpaySettings {
   /** The ACP host, e.g. https://gateway.95516.com (the emulator here). */
   baseUrl: string;
+  /** ACP file transfer (txnType 76), on its own host, e.g. https://filedownload.95516.com/ (the emulator here). */
+  fileTransferUrl: string;
   merId: string;
   merchantPrivateKeyPem: string;
   merchantCertId: string;

@@ -28,6 +28,16 @@ describe('reconcile (one channel, one day)', () => {
     expect(report).toEqual({ channelCount: 3, channelAmountMinor: 390n, matchedCount: 3, matchedAmountMinor: 390n, breaks: [] });
   });
 
+  it('matches a UnionPay refund row, which names the refunded payment only by its queryId, by our refund number', () => {
+    const r = refund(4, 70n);
+    const unionpayRow: ChannelBillEntry = { ...r.bill, outTradeNo: '' };
+    expect(reconcile([unionpayRow], [r.our], [r.ledger])).toMatchObject({ matchedCount: 1, matchedAmountMinor: 70n, breaks: [] });
+    expect(reconcile([{ ...unionpayRow, outRefundNo: 'r-unknown' }], [r.our], [r.ledger]).breaks.map((b) => [b.kind, b.reference])).toEqual([
+      ['missing_ours', 'r-unknown'],
+      ['missing_channel', r.our.outRefundNo],
+    ]);
+  });
+
   it.each<[string, BreakKind, 'gateway' | 'ledger', (s: ReturnType<typeof payment>) => Parameters<typeof reconcile>]>([
     ['a bill row we have no record of', 'missing_ours', 'gateway', (s) => [[s.bill], [], []]],
     ['our success the bill does not list', 'missing_channel', 'gateway', (s) => [[], [s.our], [s.ledger]]],

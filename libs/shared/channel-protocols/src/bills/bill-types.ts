@@ -9,7 +9,8 @@ export type BillKind = 'payment' | 'refund';
  * amountMinor is the positive amount of the payment or of the refund (the bills print refunds negative or in
  * refund columns; the sign lives in `kind`). feeMinor is the positive service fee the channel charged for a
  * payment, or returned with a refund (0 when none).
- * For a refund, channelTradeNo and outTradeNo are those of the refunded payment (both channels print it so).
+ * For a refund, channelTradeNo and outTradeNo are those of the refunded payment (Alipay and WeChat Pay print both;
+ * UnionPay's file prints only the consume's queryId, so its refund rows read back with an empty outTradeNo).
  */
 export interface BillTrade {
   channel: BillChannel;
@@ -30,6 +31,7 @@ export interface BillTrade {
 /** What the gateway reads back from a bill for reconciliation: the same amounts, to the fen, and the time as printed. */
 export interface BillRow {
   channelTradeNo: string;
+  /** Our order number; empty on a UnionPay refund, whose line names the refunded consume only by its queryId (channelTradeNo). */
   outTradeNo: string;
   kind: BillKind;
   amountMinor: bigint;

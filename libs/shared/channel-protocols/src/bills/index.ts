@@ -15,3 +15,13 @@ export {
   wechatpayTradeBill,
 } from './wechatpay-bill';
 export type { WechatpayBillTotals } from './wechatpay-bill';
+export {
+  UNIONPAY_ZM_FIELDS,
+  UNIONPAY_ZM_LINE_MIN_CHARS,
+  readUnionpayBillZip,
+  readUnionpayFileContent,
+  readUnionpayTransactionFile,
+  unionpayBillZip,
+  unionpayFileContent,
+  unionpayTransactionFile,
+} from './unionpay-bill';

@@ -13,7 +13,7 @@ export class BillFormatError extends Error {
   override readonly name = 'BillFormatError';
 }
 
-/** 12345n -> "123.45", 5n -> "0.05", -5n -> "-0.05": always two decimals, as both channels print amounts. */
+/** 12345n -> "123.45", 5n -> "0.05", -5n -> "-0.05": always two decimals, as Alipay and WeChat Pay print amounts. */
 export function fenToYuan(fen: bigint): string {
   return Money.of(fen, BILL_CURRENCY).toMajorString();
 }
