@@ -1,0 +1,5 @@
+export * from './cluster-reader';
+export * from './ops-metrics';
+export * from './service-probe';
+export * from './ops-monitor';
+export * from './ops.module';
