@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
@@ -90,7 +91,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('carries a payment over every topic, from request to settlement paid out', async () => {
     const merchantId = uniqueId('m-happy-');
-    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'));
+    const traceId = '5e2e0000000000000000000000000001';
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     const ok = await outcome('e2e-happy');
     expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
     const paymentId = ok.value.paymentId;
@@ -108,6 +110,24 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(view.body).toMatchObject({ paymentId, status: 'SUCCEEDED', amountMinor: '12345', channel: 'alipay' });
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
     expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+
+    // one trace from the order to the merchant's settlement: every event carries it, every service logs it
+    for (const topic of [TOPICS.riskAssessmentRequested, TOPICS.riskAssessmentDecided, TOPICS.channelChargeRequested, TOPICS.channelChargeCompleted, TOPICS.paymentSucceeded]) {
+      expect(collector.on(t(topic), (m) => m.key === paymentId)[0]?.headers.traceparent ?? ok.headers.traceparent).toContain(`-${traceId}-`);
+    }
+    expect(due.headers.traceparent).toContain(`-${traceId}-`);
+    const linesOf = (service: StackService) =>
+      readFileSync(stack.logFile(service), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`"traceId":"${traceId}"`))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const traced = await waitFor(() => {
+      const byService = Object.fromEntries((['order-payment', 'risk', 'channel-gateway', 'settlement'] as const).map((s) => [s, linesOf(s)]));
+      return Object.values(byService).every((lines) => lines.length > 0) ? byService : undefined;
+    }, 10_000, 'the trace id in the logs of all four services');
+    for (const [service, lines] of Object.entries(traced)) {
+      expect(lines.some((l) => l.service === service && l.paymentId === paymentId && l.orderId === 'e2e-happy')).toBe(true);
+    }
   });
 
   it('turns a repeated request and a redelivered event into nothing new', async () => {

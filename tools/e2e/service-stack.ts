@@ -51,6 +51,11 @@ export class ServiceStack {
     return `http://127.0.0.1:${this.ports[service]}`;
   }
 
+  /** Where a service's stdout and stderr (its JSON log lines) go. */
+  logFile(service: StackService): string {
+    return join(this.logDir, `${service}.log`);
+  }
+
   databaseUrl(service: StackService): string {
     return testDatabaseUrl(SERVICES[service].database);
   }
@@ -113,7 +118,7 @@ export class ServiceStack {
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
     const { database, envPrefix } = SERVICES[service];
     if (database) env[`${envPrefix}_DATABASE_URL`] = testDatabaseUrl(database);
-    const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
+    const log = createWriteStream(this.logFile(service), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
       cwd: ROOT,
       env,

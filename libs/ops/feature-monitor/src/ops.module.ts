@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply } from 'fastify';
 import type { Admin } from 'kafkajs';
 import { createKafka, type KafkaSettings } from '@paystream/shared/kafka';
-import { createLogger, createMetricsRegistry, type Logger, type Registry } from '@paystream/shared/observability';
+import { createLogger, createMetricsRegistry, traceRequests, type Logger, type Registry } from '@paystream/shared/observability';
 import { ClusterReader } from './cluster-reader';
 import { OpsMetrics } from './ops-metrics';
 import { OpsMonitor, type OpsMonitorSettings } from './ops-monitor';
@@ -104,6 +104,7 @@ export class OpsModule {
 /** Creates the ops app on Fastify (not listening yet: main listens, specs listen on a free port or inject). */
 export async function createOpsApp(options: OpsModuleOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(OpsModule.forRoot(options), new FastifyAdapter(), { logger: ['error', 'warn'], abortOnError: false });
+  traceRequests(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   return app;
 }
