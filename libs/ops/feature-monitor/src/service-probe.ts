@@ -23,16 +23,19 @@ export interface ServiceProbe {
 /** GET /health (up: a 200 answer) and GET /metrics of one service. */
 export async function probeService(target: ServiceTarget, timeoutMs = SERVICE_PROBE_TIMEOUT_MS): Promise<ServiceProbe> {
   let up = false;
+  let answered = false;
   let detail: string | undefined;
   try {
     const health = await callText(`${target.url}/health`, { timeoutMs });
+    answered = true;
     up = health.status === 200;
     if (!up) detail = `GET /health answered ${health.status}`;
   } catch (error) {
     detail = (error as Error).message;
   }
   let samples: MetricSample[] = [];
-  if (up) {
+  // a service that answers but is not ready (its broker is away) still counts what it did
+  if (answered) {
     try {
       const metrics = await callText(`${target.url}/metrics`, { timeoutMs });
       if (metrics.status === 200) samples = parseMetricsText(metrics.text);
