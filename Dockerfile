@@ -7,7 +7,6 @@ COPY apps/channel-gateway/package.json apps/channel-gateway/
 COPY apps/risk/package.json apps/risk/
 COPY apps/settlement/package.json apps/settlement/
 COPY apps/channel-emulator/package.json apps/channel-emulator/
-COPY apps/ops/package.json apps/ops/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
