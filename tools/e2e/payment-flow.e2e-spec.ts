@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { OPS_METRIC_NAMES } from '@paystream/shared/observability';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack, type StackService } from './service-stack';
@@ -317,6 +318,49 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(dlq.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([expect.stringContaining('JSON'), expect.stringContaining('amountMinor')]);
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment' && m.headers[DLQ_HEADERS.at])).toBe(true);
     expect(await sql('order-payment', `SELECT 1 FROM payment WHERE order_id IN ('e2e-bad', 'e2e-bad-schema')`)).toHaveLength(0);
+  });
+
+  it('shows the stack on the ops app, and a group stalled while its only consumer is dead', async () => {
+    type Group = { group: string; lagTotal: number; members: number; stalled: boolean; stallReason?: string };
+    type Status = { services: { service: string; up: boolean }[]; groups: Group[]; dlq: { topic: string; messages: number }[] };
+    const status = async () => (await getJson('ops', '/status.json')).body as unknown as Status;
+    const group = (s: Status, name: string) => s.groups.find((g) => g.group === name);
+    const opsMetric = async (name: string, group: string) => {
+      const text = await (await fetch(`${stack.url('ops')}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`group="${group}"`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    const groups = ['paystream.order-payment', 'paystream.risk', 'paystream.channel-gateway', 'paystream.settlement'];
+    const healthy = await waitFor(async () => {
+      const s = await status();
+      return s.services.every((x) => x.up) && groups.every((g) => group(s, g)?.members) ? s : undefined;
+    }, 30_000, 'ops to see every service up and every group with a member');
+    expect(healthy.services.map((x) => x.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement']);
+    expect(groups.map((g) => group(healthy, g)!.stalled)).toEqual([false, false, false, false]);
+    const dlqTopic = `${TOPICS.paymentRequested}.dlq`;
+    expect(healthy.dlq.find((d) => d.topic === dlqTopic)?.messages ?? 0).toBe(collector.on(t(dlqTopic)).length);
+
+    // settlement dies; a payment succeeds anyway, and its payment.succeeded waits for nobody
+    await stack.kill('settlement');
+    const merchantId = uniqueId('m-ops-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-ops', request('e2e-ops', merchantId, '4321'));
+    expect((await outcome('e2e-ops')).topic).toBe(t(TOPICS.paymentSucceeded));
+    // the dead member leaves the group after the session timeout (10 s)
+    const stalled = await waitFor(async () => {
+      const g = group(await status(), 'paystream.settlement');
+      return g && g.members === 0 && g.lagTotal > 0 && g.stalled ? g : undefined;
+    }, 40_000, 'ops to call the settlement group stalled');
+    expect(stalled.stallReason).toBe('no-members');
+    expect(await opsMetric(OPS_METRIC_NAMES.consumerGroupStalled, 'paystream.settlement')).toBe(1);
+    expect(await opsMetric(OPS_METRIC_NAMES.consumerGroupMembers, 'paystream.settlement')).toBe(0);
+    expect((await status()).services.find((x) => x.service === 'settlement')?.up).toBe(false);
+
+    await stack.restart('settlement');
+    await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 60_000, 'the settlement after the restart');
+    await waitFor(async () => {
+      const g = group(await status(), 'paystream.settlement');
+      return g && g.members > 0 && g.lagTotal === 0 && !g.stalled ? true : undefined;
+    }, 30_000, 'the settlement group to recover');
   });
 
   it('loses nothing and duplicates nothing when services are SIGKILLed mid-stream', async () => {
