@@ -51,8 +51,12 @@ export class ClusterReader {
       const assigned = new Set<string>();
       for (const m of d.members) {
         if (!m.memberAssignment || m.memberAssignment.length === 0) continue;
-        const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-        for (const topic of Object.keys(decoded?.assignment ?? {})) assigned.add(topic);
+        try {
+          const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+          for (const topic of Object.keys(decoded?.assignment ?? {})) assigned.add(topic);
+        } catch {
+          // an assignment in another client's format: the group's committed topics still count
+        }
       }
       const committed = await this.admin.fetchOffsets({ groupId: d.groupId });
       const committedBy = new Map<string, Map<number, number>>();
