@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { OPS_METRIC_NAMES } from '@paystream/shared/observability';
+import { OPS_METRIC_NAMES, traceIdOf } from '@paystream/shared/observability';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack, type StackService } from './service-stack';
@@ -22,6 +22,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     CHANNEL_UNKNOWN_MAX_AGE_MS: '4000',
   });
   const t = (topic: string) => `${prefix}${topic}`;
+  /** The shopper's identity check is sent with this trace: risk continues it in its call to the identity provider. */
+  const IDENTITY_TRACEPARENT = '00-5e2e0000000000000000000000000002-00f067aa0ba902b7-01';
   const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
   let collector: TopicCollector;
@@ -58,7 +60,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     // the shopper is verified on all four elements (risk level full), as a real checkout's shopper would be
     const identity = await fetch(`${stack.url('risk')}/identities`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', traceparent: IDENTITY_TRACEPARENT },
       body: JSON.stringify(demoIdentity('shopper-1', 1)),
     });
     expect(((await identity.json()) as { level: string }).level).toBe('full');
@@ -129,6 +131,10 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     for (const [service, lines] of Object.entries(traced)) {
       expect(lines.some((l) => l.service === service && l.paymentId === paymentId && l.orderId === 'e2e-happy')).toBe(true);
     }
+    // over HTTP too: the identity check risk made to the provider (the emulator) logged the trace it was sent with
+    const identityTraceId = traceIdOf(IDENTITY_TRACEPARENT)!;
+    expect(readFileSync(stack.logFile('channel-emulator'), 'utf8')).toContain(`"traceId":"${identityTraceId}"`);
+    expect(readFileSync(stack.logFile('risk'), 'utf8')).toContain(`"traceId":"${identityTraceId}"`);
   });
 
   it('turns a repeated request and a redelivered event into nothing new', async () => {

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentSucceeded } from '@paystream/contracts';
+import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
@@ -17,7 +18,7 @@ const BANK_TIMEOUT_MS = 300;
  * and then hold the answer past the caller's timeout (paid, but the caller does not learn it).
  */
 class FakeBank {
-  readonly calls: { payoutId: string; amountMinor: string }[] = [];
+  readonly calls: { payoutId: string; amountMinor: string; traceparent?: string }[] = [];
   /** payoutId -> payoutRef, one entry per payout honoured. */
   readonly paid = new Map<string, string>();
   failNext = 0;
@@ -30,7 +31,7 @@ class FakeBank {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const p = JSON.parse(body) as { payoutId: string; amountMinor: string };
-        this.calls.push(p);
+        this.calls.push({ ...p, traceparent: req.headers.traceparent as string | undefined });
         if (req.url !== '/bank/payouts' || req.method !== 'POST') {
           res.writeHead(404).end();
           return;
@@ -120,6 +121,10 @@ describe('settlement on the real broker and database', () => {
     const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-rt')[0], 20_000, 'settlement.completed');
     expect(done.value).toMatchObject({ settlementId: due.value.settlementId, netMinor: '993901', currency: 'CNY', payoutRef: bank.paid.get(due.value.settlementId) });
     expect(bank.callsFor(due.value.settlementId)).toEqual([expect.objectContaining({ amountMinor: '993901' })]);
+    // the bank call and the completion event belong to one trace (the payout's)
+    const traceId = traceIdOf(done.headers.traceparent);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIdOf(bank.callsFor(due.value.settlementId)[0]!.traceparent)).toBe(traceId);
     expect(await get(`/settlements/${due.value.settlementId}`)).toMatchObject({ status: 'COMPLETED', payoutRef: done.value.payoutRef, attempts: 1, grossMinor: '999900', netMinor: '993901' });
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, totalsByCurrency: { CNY: '0' }, transactions: 2, entries: 5 });
     // after the payout the merchant is owed nothing; the fee stays with the platform
