@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { DLQ_HEADERS } from '@paystream/contracts';
 import { formatDeadLetterRef, readDeadLetter, type DeadLetter, type DeadLetterError, type DeadLetterRef, type Outcome, type RawDeadLetter } from '@paystream/ops/domain';
 import { headerString, logicalTopic, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 
@@ -32,7 +33,7 @@ export class DeadLetterReader {
     );
   }
 
-  /** The newest `limit` messages of each given dead-letter topic, newest first per topic. */
+  /** The newest `limit` messages of each given dead-letter topic, newest first per topic (by when they were dead-lettered). */
   async latest(topics: readonly string[], limit: number): Promise<StoredDeadLetter[]> {
     const wanted: { topic: string; partition: number; from: number; to: number }[] = [];
     await this.withAdmin(async (admin) => {
@@ -50,7 +51,8 @@ export class DeadLetterReader {
     return topics.flatMap((t) =>
       read
         .filter((m) => m.ref.topic === t)
-        .sort((a, b) => Number(BigInt(b.ref.offset) - BigInt(a.ref.offset)) || b.ref.partition - a.ref.partition)
+        // offsets are comparable within a partition only; the dlq_at header orders across partitions
+        .sort((a, b) => (b.headers[DLQ_HEADERS.at] ?? '').localeCompare(a.headers[DLQ_HEADERS.at] ?? '') || Number(BigInt(b.ref.offset) - BigInt(a.ref.offset)) || b.ref.partition - a.ref.partition)
         .slice(0, limit),
     );
   }

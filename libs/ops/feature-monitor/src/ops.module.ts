@@ -1,39 +1,11 @@
-import { Controller, Get, Header, Inject, Injectable, Module, Res, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
-import type { Admin } from 'kafkajs';
-import { createKafka, type KafkaSettings } from '@paystream/shared/kafka';
-import { createLogger, createMetricsRegistry, traceRequests, type Logger, type Registry } from '@paystream/shared/observability';
-import { ClusterReader } from './cluster-reader';
-import { OpsMetrics } from './ops-metrics';
-import { OpsMonitor, type OpsMonitorSettings } from './ops-monitor';
-import { STATUS_PAGE_HTML } from './status-page';
+import { traceRequests } from '@paystream/shared/observability';
+import { OpsController } from './ops.controller';
+import { OpsRuntime, type OpsModuleOptions } from './ops-runtime';
 
-export interface OpsModuleOptions {
-  kafka: KafkaSettings;
-  /** Consumer groups watched: those whose logical name (without the topic prefix) matches. */
-  groupPattern: RegExp;
-  monitor: OpsMonitorSettings;
-  logLevel: string;
-}
-
-/** The ops app's parts, built once and shared by the controller and the lifecycle. */
-export class OpsRuntime {
-  readonly logger: Logger;
-  readonly registry: Registry;
-  readonly admin: Admin;
-  readonly monitor: OpsMonitor;
-
-  constructor(options: OpsModuleOptions) {
-    this.logger = createLogger('ops', options.logLevel);
-    this.registry = createMetricsRegistry('ops');
-    this.admin = createKafka(options.kafka, this.logger).admin();
-    const metrics = new OpsMetrics(this.registry);
-    this.monitor = new OpsMonitor(new ClusterReader(this.admin, options.kafka, options.groupPattern), metrics, options.monitor, this.logger.child({ component: 'monitor' }));
-  }
-}
-
+/** Connects the admin client and takes the first reading before the app listens; stops both on shutdown. */
 @Injectable()
 export class OpsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(OpsRuntime) private readonly ops: OpsRuntime) {}
@@ -46,45 +18,6 @@ export class OpsLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     await this.ops.monitor.stop();
     await this.ops.admin.disconnect();
-  }
-}
-
-@Controller()
-export class OpsController {
-  constructor(@Inject(OpsRuntime) private readonly ops: OpsRuntime) {}
-
-  /** The status page: read-only, refreshed from /status.json by its own script. */
-  @Get()
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('cache-control', 'no-store')
-  page() {
-    return STATUS_PAGE_HTML;
-  }
-
-  @Get('status.json')
-  @Header('cache-control', 'no-store')
-  status() {
-    return this.ops.monitor.status();
-  }
-
-  @Get('health/live')
-  live() {
-    return { status: 'ok', service: 'ops' };
-  }
-
-  /** Ready once the cluster has been read, and as long as the last read succeeded. */
-  @Get('health')
-  health(@Res({ passthrough: true }) reply: FastifyReply) {
-    const s = this.ops.monitor.status();
-    const ready = s.generatedAt !== null && !s.clusterError;
-    void reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ok' : 'unavailable', service: 'ops', lastReadAt: s.generatedAt, ...(s.clusterError ? { clusterError: s.clusterError } : {}) };
-  }
-
-  @Get('metrics')
-  async metrics(@Res({ passthrough: true }) reply: FastifyReply) {
-    void reply.header('content-type', this.ops.registry.contentType);
-    return this.ops.registry.metrics();
   }
 }
 
