@@ -5,6 +5,7 @@
 #   --rate N    orders per second (default 10)
 #   --outage C  the outage drill: channel C (alipay, wechatpay, unionpay) goes down for the middle
 #               half of the run (default wechatpay; none to skip it)
+#   --plant-breaks yes|no  plant two breaks in today's bills before reconciling them (default yes)
 #   --keep      leave the stack running afterwards (stop it with: npm run stack:stop)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,9 @@ args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1 ;;
-    --count|--rate|--merchants|--outage) args+=("$1" "$2"); shift ;;
-    --count=*|--rate=*|--merchants=*|--outage=*) args+=("$1") ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --count|--rate|--merchants|--outage|--plant-breaks) args+=("$1" "$2"); shift ;;
+    --count=*|--rate=*|--merchants=*|--outage=*|--plant-breaks=*) args+=("$1") ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

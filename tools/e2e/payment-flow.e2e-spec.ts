@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { luhnValid } from '@paystream/shared/channel-protocols';
 import { OPS_METRIC_NAMES, traceIdOf } from '@paystream/shared/observability';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
@@ -276,6 +277,52 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const cards = await sql<{ card_token: string }>('order-payment', `SELECT card_token FROM payment WHERE order_id IN ('e2e-card', 'e2e-card-declined')`);
     expect(cards.map((r) => r.card_token)).toEqual([cardToken, cardToken]);
     expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+  });
+
+  it('rejects the 11th payment of a card in a minute (RISK_VELOCITY) and a payment from a blocklisted device (RISK_BLOCKLISTED)', async () => {
+    const merchantId = uniqueId('m-signals-');
+    // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it
+    const body = `62258801${String(Date.now()).slice(-7)}`;
+    const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
+    const card = await fetch(`${stack.url('channel-gateway')}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: '1229', cvv: '123' }) });
+    expect(card.status).toBe(201);
+    const { cardToken } = (await card.json()) as { cardToken: string };
+    // the default rules allow 10 payments a minute on one card: of 11 sent at once exactly one is rejected, whichever risk decides last
+    const orders = Array.from({ length: 11 }, (_, i) => `e2e-velocity-${i}`);
+    for (const orderId of orders) {
+      await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, { ...request(orderId, merchantId, '1000'), userId: 'shopper-card', channel: 'unionpay', cardToken, deviceId: 'e2e-phone-1', ipAddress: '203.0.113.9' });
+    }
+    const results = await Promise.all(orders.map((orderId) => outcome(orderId, 60_000)));
+    const rejected = results.filter((r) => r.topic === t(TOPICS.paymentFailed));
+    expect(results.filter((r) => r.topic === t(TOPICS.paymentSucceeded))).toHaveLength(10);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.value).toMatchObject({ reason: { code: 'RISK_VELOCITY', retryable: true } });
+    const risked = await sql<{ card_token: string; device_id: string; ip: string; outcome: string }>('risk', `SELECT card_token, device_id, ip, outcome FROM risk_attempt WHERE card_token = $1`, [cardToken]);
+    expect(risked).toHaveLength(11);
+    expect(risked.filter((a) => a.outcome === 'declined')).toHaveLength(1);
+    expect(risked.every((a) => a.device_id === 'e2e-phone-1' && a.ip === '203.0.113.9')).toBe(true);
+
+    // a device blocklisted by a published rule set version is refused; the default is put back after
+    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => getJson('risk', '/risk/rules', payload ? { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) } : { method });
+    const inForce = (await rules('GET')).body as { version: number; rules: unknown[] };
+    const blocked = await rules('PUT', {
+      expectedVersion: inForce.version,
+      createdBy: 'e2e',
+      reason: 'a stolen phone',
+      rules: [...inForce.rules, { kind: 'blocklist', id: 'blocked-devices', enabled: true, action: 'reject', score: 999, field: 'deviceId', values: ['e2e-stolen-phone'] }],
+    });
+    expect(blocked.status).toBe(200);
+    try {
+      await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-stolen-phone', { ...request('e2e-stolen-phone', merchantId, '1200'), deviceId: 'e2e-stolen-phone' });
+      const failed = await outcome('e2e-stolen-phone');
+      expect(failed.topic).toBe(t(TOPICS.paymentFailed));
+      expect(failed.value).toMatchObject({ reason: { code: 'RISK_BLOCKLISTED' } });
+      const decided = collector.on(t(TOPICS.riskAssessmentDecided), (m) => m.key === (failed.value as { paymentId: string }).paymentId)[0];
+      expect(decided?.value).toMatchObject({ decision: 'reject', reasons: [{ ruleId: 'blocked-devices' }] });
+    } finally {
+      const restored = await rules('PUT', { expectedVersion: inForce.version + 1, createdBy: 'e2e', reason: 'back to what was in force', rules: inForce.rules });
+      expect(restored.status).toBe(200);
+    }
   });
 
   it('holds a payment far above the shopper\'s history for review: approved by a person it is charged, rejected it fails', async () => {

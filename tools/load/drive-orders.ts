@@ -1,7 +1,8 @@
 /**
  * Drives a stream of orders through the running stack as an upstream order service would
  * (payment.requested.v1 on Kafka), follows every outcome on payment.succeeded/failed, waits for
- * settlement, and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none]
+ * settlement, reconciles today's bills (planting a couple of breaks at the emulator unless --plant-breaks no),
+ * and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none] [--plant-breaks yes|no]
  * The outage drill (default wechatpay) takes the channel down a quarter into the run and brings it
  * back at three quarters, so the report shows its breaker opening, routing moving payments, and the
  * breaker closing again.
@@ -13,8 +14,9 @@ import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { demoIdentity } from './demo-identities';
-import { amountFor, channelOf, scenarioOf } from './order-mix';
+import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { percentile } from './percentiles';
+import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
@@ -31,20 +33,22 @@ const PROGRESS_LINE_INTERVAL_MS = 5_000;
 const SHOPPER_COUNT = 997;
 /** Identity registrations in flight at once. */
 const IDENTITY_REGISTRATION_CONCURRENCY = 16;
-/** The sandbox's UnionPay test card (Luhn-valid, BIN 622588): tokenised once, paid by token. */
-const DEMO_CARD = { number: '6225880137453008', expiry: '1229', cvv: '123' };
+/** The expiry and CVV of the demo's cards (each shopper paying by UnionPay has a card of their own, tokenised once, paid by token). */
+const DEMO_CARD_EXPIRY = '1229';
+const DEMO_CARD_CVV = '123';
 
 interface Options {
   count: number;
   rate: number;
   merchants: number;
   outage: string;
+  plantBreaks: boolean;
 }
 
 const OUTAGE_CHOICES = ['alipay', 'wechatpay', 'unionpay', 'none'];
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5, outage: 'wechatpay' };
+  const opts: Options = { count: DEFAULT_COUNT, rate: DEFAULT_RATE_PER_SECOND, merchants: 5, outage: 'wechatpay', plantBreaks: true };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2);
     const value = inline ?? argv[++i];
@@ -52,9 +56,13 @@ function parseArgs(argv: string[]): Options {
       opts.outage = value!;
       continue;
     }
+    if (flag === '--plant-breaks' && (value === 'yes' || value === 'no')) {
+      opts.plantBreaks = value === 'yes';
+      continue;
+    }
     const n = Number(value);
     if (!['--count', '--rate', '--merchants'].includes(flag!) || !Number.isInteger(n) || n <= 0) {
-      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N] [--outage ${OUTAGE_CHOICES.join('|')}]  (bad argument: ${argv[i]})\n`);
+      process.stderr.write(`usage: drive-orders [--count N] [--rate N per second] [--merchants N] [--outage ${OUTAGE_CHOICES.join('|')}] [--plant-breaks yes|no]  (bad argument: ${argv[i]})\n`);
       process.exit(2);
     }
     opts[flag!.slice(2) as 'count' | 'rate' | 'merchants'] = n;
@@ -189,10 +197,18 @@ async function main(): Promise<void> {
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
-  // card shoppers pay by token: the card goes to channel-gateway once, never into an event
-  const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_CARD) });
-  if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
-  const { cardToken } = (await card.json()) as { cardToken: string };
+  // card shoppers pay by token: each card goes to channel-gateway once, never into an event
+  const tokenize = async (number: string) => {
+    const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
+    if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
+    return ((await card.json()) as { cardToken: string }).cardToken;
+  };
+  const testerCard = await tokenize(testerCardNumber(runId));
+  const cardShoppers = [...new Set(Array.from({ length: opts.count }, (_, i) => i).filter((i) => channelOf(i) === 'unionpay' && scenarioOf(i) !== 'card-testing').map((i) => i % SHOPPER_COUNT))];
+  const shopperCards = new Map<number, string>();
+  for (let first = 0; first < cardShoppers.length; first += IDENTITY_REGISTRATION_CONCURRENCY) {
+    await Promise.all(cardShoppers.slice(first, first + IDENTITY_REGISTRATION_CONCURRENCY).map(async (i) => shopperCards.set(i, await tokenize(shopperCardNumber(i)))));
+  }
   // shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
   const shoppers = Math.min(opts.count, SHOPPER_COUNT);
   const levels: Record<string, number> = {};
@@ -240,14 +256,20 @@ async function main(): Promise<void> {
     const batch = [];
     for (; sent < due; sent++) {
       const orderId = `demo-${runId}-${sent}`;
+      const scenario = scenarioOf(sent);
+      const shopper = sent % SHOPPER_COUNT;
+      // a card tester pays by UnionPay with the run's stolen card; card shoppers with their own
+      const channel = scenario === 'card-testing' ? 'unionpay' : channelOf(sent);
+      const cardToken = scenario === 'card-testing' ? testerCard : channel === 'unionpay' ? shopperCards.get(shopper) : undefined;
       const payload: PaymentRequested = {
         orderId,
         merchantId: `merchant-${sent % opts.merchants}`,
-        userId: `shopper-${sent % SHOPPER_COUNT}`,
-        amountMinor: amountFor(scenarioOf(sent), sent).toString(),
+        userId: `shopper-${shopper}`,
+        amountMinor: amountFor(scenario, sent).toString(),
         currency: 'CNY',
-        channel: channelOf(sent),
-        ...(channelOf(sent) === 'unionpay' ? { cardToken } : {}),
+        channel,
+        ...(cardToken ? { cardToken } : {}),
+        ...shopperSignals(scenario, shopper, runId),
         subject: `Demo order ${sent}`,
         requestedAt: new Date().toISOString(),
       };
@@ -291,6 +313,7 @@ async function main(): Promise<void> {
   const assessed = d('assessed', 'risk');
   const due = d('due', 'settlement');
   const lag = await consumerLag(urls);
+  const reconciliation = await reconcileToday(urls, opts.plantBreaks);
   const report = {
     runId,
     requested: opts.count,
@@ -319,6 +342,7 @@ async function main(): Promise<void> {
     janitorResolutionSeconds: gateway?.janitorResolutionSeconds ?? null,
     outcomeConflicts: gateway?.conflicts ?? 'n/a',
     breakerTransitions: gateway?.breakerTransitions ?? [],
+    reconciliation,
   };
   const j = report.janitorResolutionSeconds;
   const lines = [
@@ -345,6 +369,7 @@ async function main(): Promise<void> {
     `  janitor resolution   ${j && j.count ? `${j.count} outcomes, p50 ${j.p50?.toFixed(1)} s, p95 ${j.p95?.toFixed(1)} s, max ${j.max?.toFixed(1)} s` : 'none needed'}`,
     `  outcome conflicts    ${report.outcomeConflicts}`,
     `  breaker transitions  ${report.breakerTransitions.length ? report.breakerTransitions.map((t) => `${t.at.slice(11, 19)} ${t.channel}.${t.operation}->${t.to}`).join(', ') : 'none (no channel failed enough to open one)'}`,
+    ...reconciliationLines(reconciliation, yuan),
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -156,8 +156,22 @@ describe('order-payment on the real broker and database', () => {
       expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === 'o-api')).toHaveLength(1);
     });
 
+    it('carries the shopper signals (card token, device, IP) to risk, and shows them on the payment', async () => {
+      const signals = { cardToken: `tok_${'b'.repeat(32)}`, deviceId: 'dev-7f3a9c', ipAddress: '2001:db8::7' };
+      const created = await post({ ...body, orderId: 'o-signals', ...signals }, 'key-signals');
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject(signals);
+      const risk = await riskRequestFor('o-signals');
+      expect(risk.value).toMatchObject({ paymentId: created.body.paymentId, ...signals });
+      // without signals the request carries none (the fields are optional, old producers keep working)
+      expect((await riskRequestFor('o-api')).value).not.toHaveProperty('deviceId');
+      expect((await riskRequestFor('o-api')).value).not.toHaveProperty('ipAddress');
+    });
+
     it.each([
       ['no key', body, undefined, 400, 'IDEMPOTENCY_KEY_MISSING'],
+      ['a device id with spaces', { ...body, orderId: 'o-dev', deviceId: 'my phone' }, 'key-7', 400, 'VALIDATION_FAILED'],
+      ['an IP address that is not one', { ...body, orderId: 'o-ip', ipAddress: '300.1.2.3' }, 'key-8', 400, 'VALIDATION_FAILED'],
       ['a key reused for another request', { ...body, subject: 'other' }, 'key-1', 422, 'IDEMPOTENCY_KEY_REUSED'],
       ['the same order on other terms', { ...body, amountMinor: '4300' }, 'key-3', 409, 'ORDER_ALREADY_PAID_DIFFERENTLY'],
       ['a fractional amount', { ...body, orderId: 'o-frac', amountMinor: '42.00' }, 'key-4', 400, 'VALIDATION_FAILED'],

@@ -8,7 +8,7 @@ import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
-import { loadPlatformConfig, startInProcessApp } from '@paystream/shared/platform';
+import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
@@ -214,6 +214,30 @@ describe('risk on the real broker and database', () => {
     expect((await second(forgetMe!)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_REVIEW_REJECTED', message: expect.stringContaining('expired') } });
     expect(((await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string }[]).map((q) => q.paymentId)).not.toContain(forgetMe!.paymentId);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_risk_reviews_total\{[^}]*outcome="expired"[^}]*\} 1\n/);
+  });
+
+  it('counts a card\'s failed payments from payment.failed.v1: after four, the next on the card is rejected as card testing, and the failures gave the card\'s cap back', async () => {
+    const cardToken = `tok_${randomUUID().replace(/-/g, '')}`;
+    const db = app.get(Platform, { strict: false }).ds;
+    const onCard = (amountMinor: string) => ({ ...request(amountMinor, randomUUID(), 'u-card'), cardToken, deviceId: 'dev-card-1', ipAddress: '192.0.2.10' });
+    const tries = [1, 2, 3, 4].map(() => onCard('9900'));
+    for (const r of tries) {
+      await upstream.sendEvent(requested, r.paymentId, r);
+      expect((await decisionFor(r.paymentId)).value).toMatchObject({ decision: 'approve' });
+      await upstream.sendEvent(failed, r.orderId, {
+        paymentId: r.paymentId, orderId: r.orderId, merchantId: r.merchantId, userId: r.userId, amountMinor: r.amountMinor, currency: 'CNY',
+        reason: { code: 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', message: 'declined', retryable: false }, failedAt: new Date().toISOString(),
+      });
+    }
+    await waitFor(async () => {
+      const [row] = await db.query(`SELECT count(*)::int AS n FROM risk_attempt WHERE card_token = $1 AND outcome = 'failed'`, [cardToken]);
+      return row.n === 4 ? true : undefined;
+    }, 20_000, 'four failed attempts on the card');
+    const [cap] = await db.query(`SELECT used_minor::text AS used FROM limit_usage WHERE scope = 'card' AND subject_id = $1`, [cardToken]);
+    expect(cap).toEqual({ used: '0' });
+    const fifth = onCard('9900');
+    await upstream.sendEvent(requested, fifth.paymentId, fifth);
+    expect((await decisionFor(fifth.paymentId)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_ANOMALY', retryable: false }, reasons: [{ ruleId: 'card-testing' }] });
   });
 
   // these change the rule set for the rest of this file: keep them last; the default is published back at the end

@@ -3,6 +3,7 @@ import { TOPICS } from '@paystream/contracts';
 import { SETTLEMENT_MIGRATIONS } from '@paystream/settlement/data-access';
 import { BookPaymentModule } from '@paystream/settlement/feature-book-payment';
 import { PayoutModule } from '@paystream/settlement/feature-payout';
+import { RECONCILIATION_MIGRATIONS, ReconcileModule } from '@paystream/settlement/feature-reconcile';
 import { PlatformModule } from '@paystream/shared/platform';
 import type { SettlementConfig } from './config';
 
@@ -15,11 +16,12 @@ export class AppModule {
       imports: [
         PlatformModule.forRoot({
           config,
-          migrations: SETTLEMENT_MIGRATIONS,
+          migrations: [...SETTLEMENT_MIGRATIONS, ...RECONCILIATION_MIGRATIONS],
           producesTopics: [TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed],
         }),
         BookPaymentModule,
         PayoutModule.forRoot(config.payout),
+        ReconcileModule.forRoot(config.reconcile),
       ],
     };
   }

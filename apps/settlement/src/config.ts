@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { SETTLEMENT_PAYOUT_ATTEMPTS_MAX } from '@paystream/settlement/domain';
+import { RECONCILIATION_CHECK_INTERVAL_MS, RECONCILIATION_DAILY_AT_BEIJING, type ReconcileSettings } from '@paystream/settlement/feature-reconcile';
 import { BANK_CALL_TIMEOUT_MS, SETTLEMENT_PAYOUT_INTERVAL_MS, type PayoutSettings } from '@paystream/settlement/feature-payout';
 import { loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
 
 /** settlement's configuration: the platform's, the channel emulator (the bank) and how payouts run. */
-export type SettlementConfig = PlatformConfig & { emulatorUrl: string; payout: PayoutSettings };
+export type SettlementConfig = PlatformConfig & { emulatorUrl: string; payout: PayoutSettings; reconcile: ReconcileSettings };
 
 const settlementEnvSchema = z.object({
   CHANNEL_EMULATOR_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100'),
   SETTLEMENT_PAYOUT_INTERVAL_MS: z.coerce.number().int().min(20).max(600_000).default(SETTLEMENT_PAYOUT_INTERVAL_MS),
   SETTLEMENT_PAYOUT_ATTEMPTS_MAX: z.coerce.number().int().min(1).max(100).default(SETTLEMENT_PAYOUT_ATTEMPTS_MAX),
   SETTLEMENT_BANK_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(BANK_CALL_TIMEOUT_MS),
+  CHANNEL_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CHANNEL_GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).default(3002),
+  RECONCILIATION_DAILY_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm (Beijing time)').default(RECONCILIATION_DAILY_AT_BEIJING),
+  RECONCILIATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(RECONCILIATION_CHECK_INTERVAL_MS),
 });
 
 /** settlement's environment: the platform's plus the bank it pays out through; refuses to start when invalid. */
@@ -26,6 +31,11 @@ export function loadSettlementConfig(env: Record<string, string | undefined> = p
       intervalMs: c.SETTLEMENT_PAYOUT_INTERVAL_MS,
       attemptsMax: c.SETTLEMENT_PAYOUT_ATTEMPTS_MAX,
       callTimeoutMs: c.SETTLEMENT_BANK_TIMEOUT_MS,
+    },
+    reconcile: {
+      gatewayUrl: (c.CHANNEL_GATEWAY_URL ?? `http://127.0.0.1:${c.CHANNEL_GATEWAY_PORT}`).replace(/\/+$/, ''),
+      dailyAtBeijing: c.RECONCILIATION_DAILY_AT,
+      checkIntervalMs: c.RECONCILIATION_CHECK_INTERVAL_MS,
     },
   };
 }

@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   IDENTITY_ID_TAKEN: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该身份证号码已被其他用户实名', messageEn: 'This resident ID number is already registered to another user' },
   // settlement
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
+  // reconciliation
+  RECONCILIATION_CHANNEL_UNSUPPORTED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '该渠道暂不支持对账', messageEn: 'Reconciliation is not offered for this channel' },
+  RECONCILIATION_BILL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '渠道对账单暂时无法获取', messageEn: 'The channel bill could not be fetched; please retry' },
+  RECONCILIATION_RUN_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '对账批次不存在', messageEn: 'Reconciliation run not found' },
   INTERNAL_ERROR: { retryable: true, action: 'retry', httpStatus: 500, messageZh: '系统繁忙，请稍后重试', messageEn: 'Something went wrong on our side; please retry' },
 } as const satisfies Record<string, ErrorCodeDefinition>;
 

@@ -28,10 +28,24 @@ describe('payment.requested.v1 schema', () => {
     ['an unknown channel', { channel: 'paypal' }, 'channel'],
     ['an order id with spaces', { orderId: 'ord 1' }, 'orderId'],
     ['a timestamp without offset', { requestedAt: '2026-11-25 08:00' }, 'requestedAt'],
+    ['an empty device id', { deviceId: '' }, 'deviceId'],
+    ['a device id with spaces', { deviceId: 'my phone' }, 'deviceId'],
+    ['a device id over 128 characters', { deviceId: 'd'.repeat(129) }, 'deviceId'],
+    ['an IPv4 address out of range', { ipAddress: '256.1.1.1' }, 'ipAddress'],
+    ['a host name for an IP address', { ipAddress: 'shop.example.com' }, 'ipAddress'],
+    ['an IPv6 address with a zone id', { ipAddress: 'fe80::1%eth0' }, 'ipAddress'],
   ])('rejects %s and names the field', (_name, patch, field) => {
     const check = checkEventPayload(TOPICS.paymentRequested, { ...validRequest, ...patch });
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.reason).toContain(field);
+  });
+
+  it.each([
+    ['IPv4', { deviceId: 'd-7f3a.9:x_1', ipAddress: '203.0.113.7' }],
+    ['IPv6', { deviceId: 'd'.repeat(128), ipAddress: '2001:db8::1' }],
+    ['a card token', { cardToken: `tok_${'a'.repeat(32)}`, ipAddress: '::ffff:198.51.100.1' }],
+  ])('accepts optional shopper signals (%s)', (_name, patch) => {
+    expect(checkEventPayload(TOPICS.paymentRequested, { ...validRequest, ...patch }).ok).toBe(true);
   });
 
   it('rejects a missing field', () => {

@@ -4,8 +4,10 @@ import {
   amountMinorSchema,
   cardTokenSchema,
   channelSchema,
+  deviceIdSchema,
   currencySchema,
   externalIdSchema,
+  ipAddressSchema,
   positiveAmountMinorSchema,
   signedAmountMinorSchema,
   timestampSchema,
@@ -23,6 +25,16 @@ export const failureReasonSchema = z.object({
   message: z.string().min(1).max(500),
   retryable: z.boolean(),
 });
+
+/** What the checkout saw of the shopper (all optional): risk counts attempts per card, device and IP. */
+const shopperSignalFields = {
+  /** Pay by bank card: the token POST /cards issued (the card number never travels in an event). */
+  cardToken: cardTokenSchema.optional(),
+  /** The shopper's device fingerprint. */
+  deviceId: deviceIdSchema.optional(),
+  /** The shopper's IP address. */
+  ipAddress: ipAddressSchema.optional(),
+};
 
 /** Who pays whom how much: the fields every payment-scoped event carries. */
 const paymentPartyFields = {
@@ -43,8 +55,7 @@ export const paymentRequestedSchema = z.object({
   amountMinor: positiveAmountMinorSchema,
   currency: currencySchema,
   channel: channelSchema.optional(),
-  /** Pay by bank card: the token POST /cards issued (the card number never travels in an event). */
-  cardToken: cardTokenSchema.optional(),
+  ...shopperSignalFields,
   subject: z.string().min(1).max(256),
   requestedAt: timestampSchema,
 });
@@ -115,6 +126,7 @@ export type SettlementFailed = z.infer<typeof settlementFailedSchema>;
 export const riskAssessmentRequestedSchema = z.object({
   ...paymentPartyFields,
   channel: channelSchema.optional(),
+  ...shopperSignalFields,
   requestedAt: timestampSchema,
 });
 export type RiskAssessmentRequested = z.infer<typeof riskAssessmentRequestedSchema>;

@@ -43,3 +43,14 @@ export const timestampSchema = z.iso.datetime({ offset: true });
 
 /** A card token issued by channel-gateway's POST /cards: the only way a card travels (never the number). */
 export const cardTokenSchema = z.string().regex(/^tok_[0-9a-f]{32}$/, 'a card token from POST /cards (tok_ and 32 hex digits)');
+
+/** Longest shopper device id accepted, in characters. */
+export const DEVICE_ID_LENGTH_MAX = 128;
+/** A shopper's device fingerprint from the checkout: a bounded slug-like id (letters, digits, _ . : -). */
+export const deviceIdSchema = z
+  .string()
+  .max(DEVICE_ID_LENGTH_MAX)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, `must be 1-${DEVICE_ID_LENGTH_MAX} characters of letters, digits, _ . : - starting with a letter or digit`);
+
+/** The shopper's IP address as the checkout saw it: IPv4 dotted quad or IPv6 (no zone id). */
+export const ipAddressSchema = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });

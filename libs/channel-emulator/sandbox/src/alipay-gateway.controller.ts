@@ -1,8 +1,9 @@
-import { Controller, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Controller, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { alipayAmount, beijingDateTime, fenFromAlipayAmount, signAlipayResponse, verifyAlipayParams } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
 import { ChannelSandbox, type Trade } from './channel-sandbox';
+import { billDateSchema } from './bill-date';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import type { EmulatorConfig } from './emulator-config';
 
@@ -12,7 +13,8 @@ const SUCCESS = { code: '10000', msg: 'Success' };
 const WAITING_FOR_BUYER = { code: '10003', msg: ' order success pay inprocess' };
 const businessFailed = (sub_code: string, sub_msg: string) => ({ code: '40004', msg: 'Business Failed', sub_code, sub_msg });
 const invalidArguments = (sub_code: string, sub_msg: string) => ({ code: '40002', msg: 'Invalid Arguments', sub_code, sub_msg });
-const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close'] as const;
+const BILL_DOWNLOAD_METHOD = 'alipay.data.dataservice.bill.downloadurl.query';
+const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close', BILL_DOWNLOAD_METHOD] as const;
 type Method = (typeof SUPPORTED_METHODS)[number];
 
 const TRADE_STATUS: Record<Trade['state'], string> = { PROCESSING: 'WAIT_BUYER_PAY', SUCCESS: 'TRADE_SUCCESS', DECLINED: 'TRADE_CLOSED', CLOSED: 'TRADE_CLOSED' };
@@ -32,7 +34,7 @@ export class AlipayGatewayController {
 
   @Post('gateway.do')
   @HttpCode(200)
-  async gateway(@Query() params: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async gateway(@Query() params: Record<string, string>, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', 'application/json;charset=utf-8');
     const keys = this.config.keys.alipay;
     const method = params.method ?? '';
@@ -50,6 +52,7 @@ export class AlipayGatewayController {
     } catch {
       return respond(invalidArguments('isv.invalid-biz-content', 'biz_content is not JSON'));
     }
+    if (method === BILL_DOWNLOAD_METHOD) return this.billDownloadUrl(biz, req, respond);
     if (!biz.out_trade_no) return respond(invalidArguments('isv.missing-out-trade-no', 'out_trade_no is required'));
     try {
       switch (method as Method) {
@@ -113,6 +116,18 @@ export class AlipayGatewayController {
     if (answer.holdMs > 0) await new Promise((r) => setTimeout(r, answer.holdMs));
     if (answer.repeated && answer.trade.state === 'SUCCESS') return respond({ ...businessFailed('ACQ.TRADE_HAS_SUCCESS', 'trade already paid'), out_trade_no: answer.trade.outTradeNo });
     return respond({ ...SUCCESS, out_trade_no: answer.trade.outTradeNo, qr_code: `https://qr.alipay.com/${answer.trade.channelTradeNo.slice(-12)}` });
+  }
+
+  /**
+   * Where the day's statement can be downloaded (bill_type trade). Unlike Alipay, which offers a day's statement
+   * from the next morning, the sandbox also serves today's, so far.
+   */
+  private billDownloadUrl(biz: Record<string, string>, req: FastifyRequest, respond: (a: Answer) => string) {
+    if (biz.bill_type !== 'trade') return respond(invalidArguments('isv.invalid-bill-type', 'only bill_type trade is offered'));
+    const date = billDateSchema.safeParse(biz.bill_date);
+    if (!date.success) return respond(invalidArguments('isv.invalid-bill-date', 'bill_date is yyyy-MM-dd'));
+    if (date.data > beijingDateTime().slice(0, 10)) return respond(businessFailed('isp.bill_not_exist', 'the statement does not exist yet'));
+    return respond({ ...SUCCESS, bill_download_url: `${req.protocol}://${req.headers.host ?? '127.0.0.1'}/alipay/bills/${date.data}` });
   }
 
   private query(biz: Record<string, string>, respond: (a: Answer) => string) {

@@ -55,7 +55,7 @@ export interface RefundRequest {
 }
 
 export type RefundRecord =
-  | { status: 'SUCCESS'; outRefundNo: string; outTradeNo: string; refundNo: string; amountMinor: string }
+  | { status: 'SUCCESS'; outRefundNo: string; outTradeNo: string; refundNo: string; amountMinor: string; refundedAt: Date }
   | { status: 'FAILED'; outRefundNo: string; outTradeNo: string; code: 'TRADE_NOT_EXIST' | 'REFUND_AMOUNT_EXCEEDED' | 'REFUND_REJECTED'; message: string; amountMinor: string };
 
 export interface PayoutRequest {
@@ -195,7 +195,7 @@ export class ChannelSandbox {
       } else {
         this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
         this.refundedMinor += req.amountMinor;
-        record = { status: 'SUCCESS', ...base, refundNo: `RF${Date.now()}${randomBytes(4).toString('hex')}` };
+        record = { status: 'SUCCESS', ...base, refundNo: `RF${Date.now()}${randomBytes(4).toString('hex')}`, refundedAt: new Date() };
       }
     }
     this.refunds.set(req.outRefundNo, record);
@@ -208,6 +208,11 @@ export class ChannelSandbox {
       trades: [...this.trades.values()].filter((t) => t.state === 'SUCCESS'),
       refunds: [...this.refunds.values()].filter((r): r is RefundRecord & { status: 'SUCCESS' } => r.status === 'SUCCESS'),
     };
+  }
+
+  /** The charges that did not succeed (declined, closed, still in process): a planted status break bills one as paid. */
+  unpaid(): Trade[] {
+    return [...this.trades.values()].filter((t) => t.state !== 'SUCCESS');
   }
 
   /** Takes a channel down (every charge answers 5xx) or brings it back: for outage drills and breaker tests. */
@@ -296,6 +301,7 @@ export class ChannelSandbox {
 
 const TRADE_NO_PREFIX: Record<SandboxChannel, string> = { alipay: '2026', wechatpay: '4200', unionpay: '6200' };
 
-function tradeNo(channel: SandboxChannel): string {
+/** A channel trade number as the channel would issue it. */
+export function tradeNo(channel: SandboxChannel): string {
   return `${TRADE_NO_PREFIX[channel]}${Date.now()}${randomBytes(5).toString('hex')}`;
 }

@@ -2,9 +2,11 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CHANNELS, currencySchema, describeIssues, positiveAmountMinorSchema } from '@paystream/contracts';
-import { alipayBillZip, wechatpayBillHash, wechatpayTradeBill, type BillTrade } from '@paystream/shared/channel-protocols';
+import { alipayBillZip, wechatpayBillHash, wechatpayTradeBill } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
-import { ChannelSandbox, type SandboxChannel } from './channel-sandbox';
+import { billDateSchema } from './bill-date';
+import { ChannelSandbox } from './channel-sandbox';
+import { BILL_CHANNELS, BREAK_KINDS, DailyBills, plantedBreakJson } from './daily-bills';
 import type { EmulatorConfig } from './emulator-config';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import { NotificationSender } from './notification-sender';
@@ -12,9 +14,13 @@ import { NotificationSender } from './notification-sender';
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
 const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
 const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amountMinor: positiveAmountMinorSchema, currency: currencySchema });
-const billDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'bill_date is yyyy-MM-dd');
-/** The channel fee the sandbox bills: 0.6 %, half up to the fen (settlement books the same rate). */
-const SANDBOX_FEE_BPS = 60n;
+const plantSchema = z.object({
+  channel: z.enum(BILL_CHANNELS),
+  date: billDateSchema,
+  kind: z.enum(BREAK_KINDS),
+  outTradeNo: z.string().regex(/^[0-9A-Za-z_-]{6,32}$/).optional(),
+  amountMinor: positiveAmountMinorSchema.optional(),
+});
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
   void reply.status(400);
@@ -27,6 +33,7 @@ export class EmulatorController {
   constructor(
     @Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox,
     @Inject(NotificationSender) private readonly sender: NotificationSender,
+    @Inject(DailyBills) private readonly bills: DailyBills,
     @Inject(EMULATOR_CONFIG) private readonly config: EmulatorConfig,
     @Inject(EMULATOR_LOGGER) private readonly logger: Logger,
   ) {}
@@ -85,7 +92,7 @@ export class EmulatorController {
     const d = billDateSchema.safeParse(date);
     if (!d.success) return invalid(reply, d.error);
     void reply.header('content-type', 'application/zip').header('content-disposition', `attachment; filename="${this.config.ids.alipayAppId}_${d.data.replace(/-/g, '')}.csv.zip"`);
-    return alipayBillZip(d.data, this.config.ids.alipayAppId, this.billTrades('alipay'));
+    return alipayBillZip(d.data, this.config.ids.alipayAppId, this.bills.tradesFor('alipay', d.data));
   }
 
   /** WeChat Pay's trade bill for a day (text), with the SHA1 the v3 download API states for it. */
@@ -93,10 +100,36 @@ export class EmulatorController {
   wechatpayBill(@Param('date') date: string, @Query('hash') hash: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const d = billDateSchema.safeParse(date);
     if (!d.success) return invalid(reply, d.error);
-    const text = wechatpayTradeBill(d.data, this.config.ids.wechatpayAppId, this.config.ids.wechatpayMchId, this.billTrades('wechatpay'));
+    const text = wechatpayTradeBill(d.data, this.config.ids.wechatpayAppId, this.config.ids.wechatpayMchId, this.bills.tradesFor('wechatpay', d.data));
     if (hash !== undefined) return { hash_type: 'SHA1', hash_value: wechatpayBillHash(text), download_url: `/wechatpay/bills/${d.data}` };
     void reply.header('content-type', 'text/plain; charset=utf-8');
     return text;
+  }
+
+  /**
+   * Plants a break in a channel's bill for a day: a fake row (missing_ours), a real row dropped (missing_channel),
+   * an amount changed (amount_mismatch) or an unpaid trade billed as paid (status_mismatch). Every later download
+   * of that bill carries it.
+   */
+  @Post('sandbox/bills/breaks')
+  @HttpCode(201)
+  plantBreak(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const req = plantSchema.safeParse(body);
+    if (!req.success) return invalid(reply, req.error);
+    const { amountMinor, outTradeNo, ...rest } = req.data;
+    const planted = this.bills.plant({ ...rest, ...(outTradeNo ? { outTradeNo } : {}), ...(amountMinor ? { amountMinor: BigInt(amountMinor) } : {}) });
+    if ('code' in planted) {
+      void reply.status(409);
+      return { status: 'ERROR', ...planted };
+    }
+    this.logger.warn({ channel: planted.channel, date: planted.date, kind: planted.kind, outTradeNo: planted.outTradeNo }, 'bill break planted');
+    return plantedBreakJson(planted);
+  }
+
+  /** The breaks planted so far (`?channel=&date=` to narrow). */
+  @Get('sandbox/bills/breaks')
+  plantedBreaks(@Query('channel') channel: string | undefined, @Query('date') date: string | undefined) {
+    return this.bills.planted({ ...(channel ? { channel } : {}), ...(date ? { date } : {}) }).map(plantedBreakJson);
   }
 
   @Get('sandbox/stats')
@@ -109,22 +142,7 @@ export class EmulatorController {
   reset() {
     this.sandbox.reset();
     this.sender.reset();
+    this.bills.reset();
     return { status: 'ok' };
-  }
-
-  private billTrades(channel: SandboxChannel): BillTrade[] {
-    const { trades, refunds } = this.sandbox.billable();
-    const fee = (amount: bigint) => (amount * SANDBOX_FEE_BPS + 5_000n) / 10_000n;
-    const byNo = new Map(trades.map((t) => [t.outTradeNo, t]));
-    const payments: BillTrade[] = trades
-      .filter((t) => t.channel === channel)
-      .map((t) => ({ channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor: t.amountMinor, currency: t.currency, subject: t.subject, paidAt: t.paidAt ?? t.createdAt, kind: 'payment', feeMinor: fee(t.amountMinor) }));
-    const refunded: BillTrade[] = refunds.flatMap((r) => {
-      const t = byNo.get(r.outTradeNo);
-      if (!t || t.channel !== channel) return [];
-      const amountMinor = BigInt(r.amountMinor);
-      return [{ channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor, currency: t.currency, subject: t.subject, paidAt: new Date(), kind: 'refund' as const, outRefundNo: r.outRefundNo, channelRefundNo: r.refundNo, feeMinor: fee(amountMinor) }];
-    });
-    return [...payments, ...refunded];
   }
 }

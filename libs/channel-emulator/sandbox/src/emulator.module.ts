@@ -5,6 +5,7 @@ import { createLogger, traceRequests, type Logger } from '@paystream/shared/obse
 import { AlipayGatewayController } from './alipay-gateway.controller';
 import { ChannelSandbox } from './channel-sandbox';
 import type { EmulatorConfig } from './emulator-config';
+import { DailyBills } from './daily-bills';
 import { EmulatorController } from './emulator.controller';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import { IdentityProviderController } from './identity-provider.controller';
@@ -39,6 +40,7 @@ export class EmulatorModule {
         { provide: EMULATOR_CONFIG, useValue: config },
         { provide: ChannelSandbox, useValue: sandbox },
         { provide: NotificationSender, useValue: sender },
+        { provide: DailyBills, useValue: new DailyBills(sandbox) },
         { provide: EMULATOR_LOGGER, useValue: logger },
         { provide: EmulatorShutdown, useValue: new EmulatorShutdown(sandbox, sender) },
       ],

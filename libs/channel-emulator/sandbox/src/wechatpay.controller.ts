@@ -1,9 +1,11 @@
-import { Controller, Get, Inject, Param, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Query, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { beijingRfc3339, parseWechatpayAuthorization, rsaSha256Sign, rsaSha256Verify, WECHATPAY_TIMESTAMP_SKEW_MAX_S, wechatpayRequestMessage, wechatpayResponseMessage } from '@paystream/shared/channel-protocols';
+import { beijingDateTime, beijingRfc3339, wechatpayBillHash, wechatpayTradeBill, parseWechatpayAuthorization, rsaSha256Sign, rsaSha256Verify, WECHATPAY_TIMESTAMP_SKEW_MAX_S, wechatpayRequestMessage, wechatpayResponseMessage } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
+import { billDateSchema } from './bill-date';
 import { ChannelSandbox, type Trade } from './channel-sandbox';
+import { DailyBills } from './daily-bills';
 import type { EmulatorConfig } from './emulator-config';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 
@@ -22,6 +24,7 @@ const error = (status: number, code: string, message: string): Answer => ({ stat
 export class WechatpayController {
   constructor(
     @Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox,
+    @Inject(DailyBills) private readonly bills: DailyBills,
     @Inject(EMULATOR_CONFIG) private readonly config: EmulatorConfig,
     @Inject(EMULATOR_LOGGER) private readonly logger: Logger,
   ) {}
@@ -98,6 +101,43 @@ export class WechatpayController {
       return this.send(reply, error(status as number, code as string, r.message));
     }
     return this.send(reply, { status: 200, body: { refund_id: r.refundNo, out_refund_no: r.outRefundNo, out_trade_no: r.outTradeNo, status: 'SUCCESS', amount: { refund, currency: 'CNY' } } });
+  }
+
+  /**
+   * The trade bill of a day (bill_type ALL): where to download it and its SHA1. A day without a successful trade
+   * has no bill (NO_STATEMENT_EXIST), as WeChat Pay answers; unlike WeChat Pay, the sandbox also serves today's.
+   */
+  @Get('bill/tradebill')
+  tradeBill(@Query('bill_date') billDate: string | undefined, @Query('bill_type') billType: string | undefined, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const date = billDateSchema.safeParse(billDate);
+    if (!date.success || (billType !== undefined && billType !== 'ALL')) return this.send(reply, error(400, 'PARAM_ERROR', '参数错误: bill_date (yyyy-MM-dd) or bill_type (ALL)'));
+    const bill = this.bill(date.data);
+    if (!bill) return this.send(reply, error(400, 'NO_STATEMENT_EXIST', '账单文件不存在'));
+    const token = Buffer.from(`ALL:${date.data}`).toString('base64url');
+    const downloadUrl = `${req.protocol}://${req.headers.host ?? '127.0.0.1'}/v3/billdownload/file?token=${token}`;
+    return this.send(reply, { status: 200, body: { hash_type: 'SHA1', hash_value: wechatpayBillHash(bill), download_url: downloadUrl } });
+  }
+
+  /** The bill file behind a download_url: authorised like any call, answered unsigned (the caller checks the hash). */
+  @Get('billdownload/file')
+  billDownload(@Query('token') token: string | undefined, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const [type, date] = Buffer.from(token ?? '', 'base64url').toString('utf8').split(':');
+    const day = billDateSchema.safeParse(date);
+    const bill = type === 'ALL' && day.success ? this.bill(day.data) : undefined;
+    if (!bill) return this.send(reply, error(400, 'NO_STATEMENT_EXIST', '账单文件不存在'));
+    return reply.status(200).header('content-type', 'text/plain; charset=utf-8').send(bill);
+  }
+
+  /** The day's bill text, or undefined when the day is to come or had no successful trade. */
+  private bill(date: string): string | undefined {
+    if (date > beijingDateTime().slice(0, 10)) return undefined;
+    const trades = this.bills.tradesFor('wechatpay', date);
+    if (trades.length === 0) return undefined;
+    return wechatpayTradeBill(date, this.config.ids.wechatpayAppId, this.config.ids.wechatpayMchId, trades);
   }
 
   /** The merchant's authorisation, verified; an error answer when it does not hold. */

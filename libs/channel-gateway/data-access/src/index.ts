@@ -6,3 +6,5 @@ export * from './channel-refund.repository';
 export * from './channel-notifications.migration';
 export * from './channel-notification.repository';
 export * from './card-token.repository';
+export * from './reconciliation-source.repository';
+export * from './channel-reconciliation.migration';

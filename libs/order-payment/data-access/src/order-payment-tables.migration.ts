@@ -68,4 +68,17 @@ export class CardPayments1764059000000 implements MigrationInterface {
   }
 }
 
-export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000];
+/** Shopper signals risk counts attempts by (validated at the edge; kept for audit and re-asking risk). */
+export class ShopperSignals1764064100000 implements MigrationInterface {
+  name = 'ShopperSignals1764064100000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE payment ADD COLUMN device_id TEXT CHECK (length(device_id) BETWEEN 1 AND 128), ADD COLUMN ip_address TEXT CHECK (length(ip_address) BETWEEN 2 AND 45)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE payment DROP COLUMN device_id, DROP COLUMN ip_address`);
+  }
+}
+
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000, ShopperSignals1764064100000];

@@ -11,6 +11,8 @@ interface PaymentRow {
   currency: string;
   requested_channel: string | null;
   card_token: string | null;
+  device_id: string | null;
+  ip_address: string | null;
   channel: string | null;
   subject: string;
   status: string;
@@ -48,7 +50,7 @@ export interface StatusChange {
   at: Date;
 }
 
-const COLUMNS = `id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, card_token, channel, subject, status, channel_trade_no,
+const COLUMNS = `id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, card_token, device_id, ip_address, channel, subject, status, channel_trade_no,
   failure_code, failure_message, failure_retryable, version, created_at, updated_at`;
 
 function toPayment(r: PaymentRow): Payment {
@@ -64,6 +66,8 @@ function toPayment(r: PaymentRow): Payment {
     currency: r.currency as Currency,
     requestedChannel: r.requested_channel as Channel | null,
     cardToken: r.card_token,
+    deviceId: r.device_id,
+    ipAddress: r.ip_address,
     channel: r.channel as Channel | null,
     subject: r.subject,
     status: r.status as PaymentStatus,
@@ -86,15 +90,15 @@ export class PaymentRepository {
     // the payment and its first history row in one round trip
     const rows: PaymentRow[] = await tx.query(
       `WITH created AS (
-         INSERT INTO payment (id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, channel, subject, status, traceparent, card_token)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, 'PENDING_RISK', $9, $10)
+         INSERT INTO payment (id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, channel, subject, status, traceparent, card_token, device_id, ip_address)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, 'PENDING_RISK', $9, $10, $11, $12)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING ${COLUMNS}),
        history AS (
          INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
          SELECT id, NULL, 'PENDING_RISK', 'requested' FROM created)
        SELECT * FROM created`,
-      [p.id, p.orderId, p.merchantId, p.userId, p.amountMinor.toString(), p.currency, p.requestedChannel, p.subject, traceparent ?? null, p.cardToken],
+      [p.id, p.orderId, p.merchantId, p.userId, p.amountMinor.toString(), p.currency, p.requestedChannel, p.subject, traceparent ?? null, p.cardToken, p.deviceId, p.ipAddress],
     );
     if (rows.length === 1) return { payment: toPayment(rows[0]!), created: true };
     const existing = await this.findByOrderId(tx, p.orderId, { forUpdate: true });

@@ -2,7 +2,7 @@ import { canTransition, PAYMENT_STATUSES, paymentTransitions, statusesLeadingTo,
 import { onChargeResult, onRiskDecision, sameTerms, type Payment } from './payment';
 
 const payment = (status: PaymentStatus, patch: Partial<Payment> = {}): Payment => ({
-  id: 'p1', orderId: 'o1', merchantId: 'm1', userId: 'u1', amountMinor: 1000n, currency: 'CNY', requestedChannel: null, cardToken: null, channel: null,
+  id: 'p1', orderId: 'o1', merchantId: 'm1', userId: 'u1', amountMinor: 1000n, currency: 'CNY', requestedChannel: null, cardToken: null, deviceId: null, ipAddress: null, channel: null,
   subject: 's', status, channelTradeNo: null, failure: null, version: 1, createdAt: new Date(), updatedAt: new Date(), ...patch,
 });
 

@@ -13,6 +13,9 @@ export interface Payment {
   requestedChannel: Channel | null;
   /** Pay by bank card: the token channel-gateway's POST /cards issued (never the card number). */
   cardToken: string | null;
+  /** Shopper signals for risk (not terms: a retry from another network is the same payment). */
+  deviceId: string | null;
+  ipAddress: string | null;
   /** The channel that charged (the requested one, or the one routed to). */
   channel: Channel | null;
   subject: string;

@@ -21,6 +21,9 @@ export function riskAssessmentRequest(p: Payment): EventPayload<typeof TOPICS.ri
   return {
     ...paymentParty(p),
     ...(p.requestedChannel ? { channel: p.requestedChannel } : {}),
+    ...(p.cardToken ? { cardToken: p.cardToken } : {}),
+    ...(p.deviceId ? { deviceId: p.deviceId } : {}),
+    ...(p.ipAddress ? { ipAddress: p.ipAddress } : {}),
     requestedAt: p.createdAt.toISOString(),
   };
 }

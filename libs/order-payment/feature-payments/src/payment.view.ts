@@ -8,6 +8,8 @@ export function paymentView(p: Payment, history?: StatusChange[]) {
     ...paymentParty(p),
     requestedChannel: p.requestedChannel,
     cardToken: p.cardToken,
+    deviceId: p.deviceId,
+    ipAddress: p.ipAddress,
     channel: p.channel,
     subject: p.subject,
     status: p.status,

@@ -9,3 +9,6 @@ export * from './identity.repository';
 export * from './risk-reviews.migration';
 export * from './risk-rule-set.migration';
 export * from './risk-rule-set.repository';
+export * from './risk-caps.migration';
+export * from './risk-attempt.migration';
+export * from './risk-attempt.repository';

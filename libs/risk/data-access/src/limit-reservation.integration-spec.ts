@@ -47,17 +47,20 @@ describe('limit reservations on the real database', () => {
     );
   }
 
-  /** Counters that disagree with the reservations holding a limit (there should be none, ever). */
+  /** Counters (user day and year, merchant and card day) that disagree with the reservations holding them (there should be none, ever). */
   const drift = () =>
     ds.query(`
-      WITH held AS (
-        SELECT user_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor
-          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3
+      WITH active AS (SELECT * FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED')),
+      held AS (
+        SELECT 'user' AS scope, user_id AS subject_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor FROM active GROUP BY 1, 2, 3, 4
         UNION ALL
-        SELECT user_id, 'year', year::text, sum(amount_minor)
-          FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED') GROUP BY 1, 2, 3)
-      SELECT user_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
-        FROM limit_usage u FULL JOIN held h USING (user_id, period_kind, period_key)
+        SELECT 'user', user_id, 'year', year::text, sum(amount_minor) FROM active GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT 'merchant', merchant_id, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE merchant_id IS NOT NULL GROUP BY 1, 2, 3, 4
+        UNION ALL
+        SELECT 'card', card_token, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE card_token IS NOT NULL GROUP BY 1, 2, 3, 4)
+      SELECT scope, subject_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
+        FROM limit_usage u FULL JOIN held h USING (scope, subject_id, period_kind, period_key)
        WHERE coalesce(u.used_minor, 0) <> coalesce(h.held_minor, 0)`);
 
   beforeAll(async () => {
@@ -78,7 +81,7 @@ describe('limit reservations on the real database', () => {
     const { paymentId, result } = await reserve(userId, 1_234_56n);
     expect(result).toEqual({ ok: true });
     const held = await tx((t) => limits.find(t, paymentId));
-    expect(held).toMatchObject({ paymentId, userId, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
+    expect(held).toMatchObject({ paymentId, userId, merchantId: null, cardToken: null, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
     expect(await usage(userId)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_234_56n, yearlyUsedMinor: 1_234_56n });
 
     expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
@@ -123,7 +126,7 @@ describe('limit reservations on the real database', () => {
   it('checks the first reservation of a period against the limit too, creating no counter', async () => {
     const userId = uniqueId('u');
     expect((await reserve(userId, 5_000_01n)).result).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 0n, limitMinor: 5_000_00n });
-    expect(await ds.query(`SELECT * FROM limit_usage WHERE user_id = $1`, [userId])).toEqual([]);
+    expect(await ds.query(`SELECT * FROM limit_usage WHERE subject_id = $1`, [userId])).toEqual([]);
   });
 
   it('counts nothing when the year overflows after the day passed', async () => {
@@ -193,6 +196,26 @@ describe('limit reservations on the real database', () => {
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor - CNY_150_MINOR });
   });
 
+  it(`holds a card's and a merchant's daily cap exactly when ${CONCURRENT_RESERVATIONS} payments of different users race for them`, async () => {
+    const cardToken = uniqueId('card');
+    const merchantId = uniqueId('mer');
+    const caps = { cardDailyMinor: 1_000_00n, merchantDailyMinor: 5_000_00n };
+    const reserveOn = (patch: { cardToken?: string; merchantId: string }) => (t: EntityManager) =>
+      limits.reserve(t, { paymentId: randomUUID(), userId: uniqueId('u'), amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED, caps, ...patch });
+    // CNY 1,000 a card: 6 x CNY 150 fit, whoever the users are
+    const onCard = await concurrently(Array.from({ length: CONCURRENT_RESERVATIONS }, () => reserveOn({ cardToken, merchantId: uniqueId('mer') })));
+    const cardFit = Number(caps.cardDailyMinor / CNY_150_MINOR);
+    console.log(`${CONCURRENT_RESERVATIONS} concurrent payments on one card, cap CNY 1,000 at CNY 150 each: ${onCard.filter((r) => r.ok).length} passed (fit ${cardFit})`);
+    expect(onCard.filter((r) => r.ok)).toHaveLength(cardFit);
+    for (const r of onCard.filter((r) => !r.ok)) expect(r).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: BigInt(cardFit) * CNY_150_MINOR, limitMinor: caps.cardDailyMinor, cap: 'card' });
+    expect(await tx((t) => limits.capUsage(t, 'card', cardToken, AT))).toBe(BigInt(cardFit) * CNY_150_MINOR);
+    // CNY 5,000 a merchant: 33 x CNY 150 fit
+    const onMerchant = await concurrently(Array.from({ length: CONCURRENT_RESERVATIONS }, () => reserveOn({ merchantId })));
+    expect(onMerchant.filter((r) => r.ok)).toHaveLength(Number(caps.merchantDailyMinor / CNY_150_MINOR));
+    expect(onMerchant.filter((r) => !r.ok).every((r) => !r.ok && r.cap === 'merchant')).toBe(true);
+    expect(await tx((t) => limits.capUsage(t, 'merchant', merchantId, AT))).toBe(33n * CNY_150_MINOR);
+  });
+
   it('counts a payment once when its first reservations race each other', async () => {
     const userId = uniqueId('u');
     const paymentId = randomUUID();
@@ -219,21 +242,42 @@ describe('limit reservations on the real database', () => {
     const PAYMENTS = 6;
     const instants = [AT, new Date('2025-11-25T15:59:59Z'), new Date('2025-11-26T04:00:00Z'), new Date('2026-01-01T04:00:00Z')];
     const operation = fc.oneof(
-      fc.record({ kind: fc.constant('reserve' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }),
+      fc.record({
+        kind: fc.constant('reserve' as const),
+        payment: fc.nat(PAYMENTS - 1),
+        user: fc.nat(1),
+        merchant: fc.option(fc.nat(1), { nil: undefined }),
+        card: fc.option(fc.nat(1), { nil: undefined }),
+        instant: fc.nat(instants.length - 1),
+        amountMinor: fc.bigInt({ min: 1n, max: 600n }),
+      }),
       fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
       fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
     );
     const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
+    const caps = fc.record({ merchantDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), cardDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_000n }), { nil: undefined }) });
     await fc.assert(
-      fc.asyncProperty(periodLimits, fc.array(operation, { maxLength: 25 }), async (periodLimits, operations) => {
-        // fresh users and payments per run, so runs share the database without seeing each other
+      fc.asyncProperty(periodLimits, caps, fc.array(operation, { maxLength: 25 }), async (periodLimits, caps, operations) => {
+        // fresh users, merchants, cards and payments per run, so runs share the database without seeing each other
         const users = [uniqueId('m'), uniqueId('m')];
+        const merchants = [uniqueId('mer'), uniqueId('mer')];
+        const cards = [uniqueId('card'), uniqueId('card')];
         const payments = Array.from({ length: PAYMENTS }, () => randomUUID());
         const model = new LimitReservationModel();
         for (const op of operations) {
           const paymentId = payments[op.payment]!;
           if (op.kind === 'reserve') {
-            const request = { paymentId, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]!, limits: periodLimits };
+            const request = {
+              paymentId,
+              userId: users[op.user]!,
+              ...(op.merchant !== undefined ? { merchantId: merchants[op.merchant]! } : {}),
+              ...(op.card !== undefined ? { cardToken: cards[op.card]! } : {}),
+              amountMinor: op.amountMinor,
+              currency: 'CNY',
+              at: instants[op.instant]!,
+              limits: periodLimits,
+              caps,
+            };
             expect(await tx((t) => limits.reserve(t, request))).toEqual(model.reserve(request));
           } else if (op.kind === 'commit') {
             expect(await tx((t) => limits.commit(t, paymentId))).toBe(model.commit(paymentId));
@@ -242,7 +286,11 @@ describe('limit reservations on the real database', () => {
           }
           expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe(model.status(paymentId));
         }
-        for (const userId of users) for (const at of instants) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+        for (const at of instants) {
+          for (const userId of users) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+          for (const id of merchants) expect(await tx((t) => limits.capUsage(t, 'merchant', id, at))).toBe(model.capUsage('merchant', id, at));
+          for (const id of cards) expect(await tx((t) => limits.capUsage(t, 'card', id, at))).toBe(model.capUsage('card', id, at));
+        }
       }),
       { numRuns: 30 },
     );

@@ -1,6 +1,7 @@
 import {
   assertReservable,
   limitPeriodsAt,
+  type CapScope,
   reservationStatusesLeadingTo,
   type LimitExceededCode,
   type LimitUsage,
@@ -14,6 +15,9 @@ import { affectedRows, toBigInt, type EntityManager } from '@paystream/shared/pe
 export interface LimitReservation {
   paymentId: string;
   userId: string;
+  /** The merchant and card whose daily caps it also holds (null: not counted against one). */
+  merchantId: string | null;
+  cardToken: string | null;
   amountMinor: bigint;
   currency: string;
   /** The Asia/Shanghai day (yyyy-MM-dd) and year the amount counts in. */
@@ -27,6 +31,8 @@ export interface LimitReservation {
 interface Row {
   payment_id: string;
   user_id: string;
+  merchant_id: string | null;
+  card_token: string | null;
   amount_minor: string;
   currency: string;
   day: string;
@@ -37,15 +43,39 @@ interface Row {
 }
 
 // DATE as text: the pg driver would turn it into a Date at local midnight
-const COLUMNS = `payment_id, user_id, amount_minor::text AS amount_minor, currency, to_char(day, 'YYYY-MM-DD') AS day, year, status, created_at, updated_at`;
+const COLUMNS = `payment_id, user_id, merchant_id, card_token, amount_minor::text AS amount_minor, currency, to_char(day, 'YYYY-MM-DD') AS day, year, status, created_at, updated_at`;
 const RESERVE_SAVEPOINT = 'limit_reservation_reserve';
 
 type PeriodKind = 'day' | 'year';
+type Scope = 'user' | CapScope;
+
+/** One usage counter a reservation adds to, with the limit it must stay within (undefined: none) and the answer if it would not. */
+interface Counter {
+  scope: Scope;
+  subjectId: string;
+  kind: PeriodKind;
+  key: string;
+  limitMinor: bigint | undefined;
+  code: LimitExceededCode;
+}
+
+/** The counters of a reservation in lock order: the user's day and year, then the merchant's day, then the card's. */
+function countersOf(r: { userId: string; merchantId: string | null; cardToken: string | null; day: string; year: string }, limits: ReserveRequest['limits'] = {}, caps: ReserveRequest['caps'] = {}): Counter[] {
+  const daily = 'RISK_DAILY_LIMIT_EXCEEDED' as const;
+  return [
+    { scope: 'user', subjectId: r.userId, kind: 'day', key: r.day, limitMinor: limits.dailyMinor, code: daily },
+    { scope: 'user', subjectId: r.userId, kind: 'year', key: r.year, limitMinor: limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' },
+    ...(r.merchantId !== null ? [{ scope: 'merchant', subjectId: r.merchantId, kind: 'day', key: r.day, limitMinor: caps.merchantDailyMinor, code: daily } as const] : []),
+    ...(r.cardToken !== null ? [{ scope: 'card', subjectId: r.cardToken, kind: 'day', key: r.day, limitMinor: caps.cardDailyMinor, code: daily } as const] : []),
+  ];
+}
 
 function toReservation(r: Row): LimitReservation {
   return {
     paymentId: r.payment_id,
     userId: r.user_id,
+    merchantId: r.merchant_id,
+    cardToken: r.card_token,
     amountMinor: toBigInt(r.amount_minor),
     currency: r.currency.trim(),
     day: r.day,
@@ -62,16 +92,18 @@ function assertInTransaction(tx: EntityManager, what: string): void {
 }
 
 /**
- * Daily and yearly limits held as reservations in risk's database. Concurrency control is the
- * guarded upsert of the per-user period counter: the row lock it takes serialises one user's
- * reservations, and its WHERE re-reads the committed count, so reservations that together exceed a
- * limit can never all pass. Every method touches the day counter before the year counter, so two
- * transactions never wait on each other's counters in opposite orders.
+ * Daily and yearly limits, and the merchant and card daily caps, held as reservations in risk's
+ * database. Concurrency control is the guarded upsert of each counter (user day, user year,
+ * merchant day, card day): the row lock it takes serialises the reservations sharing it, and its
+ * WHERE re-reads the committed count, so reservations that together exceed a limit can never all
+ * pass. Every method touches the counters in that one order, so two transactions never wait on each
+ * other's counters in opposite orders.
  */
 export class LimitReservationRepository {
   /**
-   * Holds amountMinor against the user's day and year (the Asia/Shanghai ones `at` falls in), each
-   * checked against its limit when one is given (counted either way, so a later change of level sees
+   * Holds amountMinor against the user's day and year (the Asia/Shanghai ones `at` falls in), and the
+   * day of the merchant and of the card when the request names them, each
+   * checked against its limit or cap when one is given (counted either way, so a later change of level sees
    * the true usage). Reserving a payment that has a reservation returns ok and counts nothing more,
    * whatever its status and amount (compare with find() to spot a changed request). A rejection
    * leaves nothing behind: the work is undone to a savepoint inside the caller's transaction, which
@@ -84,24 +116,22 @@ export class LimitReservationRepository {
     const { day, year } = limitPeriodsAt(r.at);
     await tx.query(`SAVEPOINT ${RESERVE_SAVEPOINT}`);
     // a concurrent reserve of the same payment waits here on the primary key until the first one ends
+    const merchantId = r.merchantId ?? null;
+    const cardToken = r.cardToken ?? null;
     const inserted: unknown[] = await tx.query(
-      `INSERT INTO limit_reservation (payment_id, user_id, amount_minor, currency, day, year, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'RESERVED')
+      `INSERT INTO limit_reservation (payment_id, user_id, merchant_id, card_token, amount_minor, currency, day, year, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'RESERVED')
        ON CONFLICT (payment_id) DO NOTHING
        RETURNING payment_id`,
-      [r.paymentId, r.userId, r.amountMinor.toString(), r.currency, day, year],
+      [r.paymentId, r.userId, merchantId, cardToken, r.amountMinor.toString(), r.currency, day, year],
     );
     if (inserted.length === 1) {
-      const periods: { kind: PeriodKind; key: string; limitMinor: bigint | undefined; code: LimitExceededCode }[] = [
-        { kind: 'day', key: day, limitMinor: r.limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' },
-        { kind: 'year', key: String(year), limitMinor: r.limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' },
-      ];
-      for (const p of periods) {
-        if (await this.addWithinLimit(tx, r.userId, p.kind, p.key, r.amountMinor, p.limitMinor)) continue;
-        const usedMinor = await this.used(tx, r.userId, p.kind, p.key);
+      for (const c of countersOf({ userId: r.userId, merchantId, cardToken, day, year: String(year) }, r.limits, r.caps)) {
+        if (await this.addWithinLimit(tx, c, r.amountMinor)) continue;
+        const usedMinor = await this.used(tx, c);
         await tx.query(`ROLLBACK TO SAVEPOINT ${RESERVE_SAVEPOINT}`);
         await tx.query(`RELEASE SAVEPOINT ${RESERVE_SAVEPOINT}`);
-        return { ok: false, code: p.code, usedMinor, limitMinor: p.limitMinor! };
+        return { ok: false, code: c.code, usedMinor, limitMinor: c.limitMinor!, ...(c.scope !== 'user' ? { cap: c.scope } : {}) };
       }
     }
     await tx.query(`RELEASE SAVEPOINT ${RESERVE_SAVEPOINT}`);
@@ -125,22 +155,22 @@ export class LimitReservationRepository {
     assertInTransaction(tx, 'release');
     // the guarded update locks the reservation, so of two concurrent releases only one gives back
     // an UPDATE through TypeORM answers [rows, rowCount]
-    const [released]: [{ user_id: string; amount_minor: string; day: string; year: string }[], number] = await tx.query(
+    const [released]: [{ user_id: string; merchant_id: string | null; card_token: string | null; amount_minor: string; day: string; year: string }[], number] = await tx.query(
       `UPDATE limit_reservation SET status = 'RELEASED', updated_at = now()
         WHERE payment_id = $1 AND status = ANY($2::text[])
-        RETURNING user_id, amount_minor::text AS amount_minor, to_char(day, 'YYYY-MM-DD') AS day, year::text AS year`,
+        RETURNING user_id, merchant_id, card_token, amount_minor::text AS amount_minor, to_char(day, 'YYYY-MM-DD') AS day, year::text AS year`,
       [paymentId, reservationStatusesLeadingTo('RELEASED')],
     );
     const r = released[0];
     if (!r) return false;
-    for (const [kind, key] of [['day', r.day], ['year', r.year]] as const) {
+    for (const c of countersOf({ userId: r.user_id, merchantId: r.merchant_id, cardToken: r.card_token, day: r.day, year: r.year })) {
       const result = await tx.query(
-        `UPDATE limit_usage SET used_minor = used_minor - $4::bigint, updated_at = now()
-          WHERE user_id = $1 AND period_kind = $2 AND period_key = $3`,
-        [r.user_id, kind, key, r.amount_minor],
+        `UPDATE limit_usage SET used_minor = used_minor - $5::bigint, updated_at = now()
+          WHERE scope = $1 AND subject_id = $2 AND period_kind = $3 AND period_key = $4`,
+        [c.scope, c.subjectId, c.kind, c.key, r.amount_minor],
       );
       // a held reservation without its counter means the tables disagree: stop rather than guess
-      if (affectedRows(result) !== 1) throw new Error(`limit usage ${kind} ${key} of a reservation is missing`);
+      if (affectedRows(result) !== 1) throw new Error(`limit usage ${c.scope} ${c.kind} ${c.key} of a reservation is missing`);
     }
     return true;
   }
@@ -160,11 +190,16 @@ export class LimitReservationRepository {
     const { day, year } = limitPeriodsAt(at);
     const rows: { period_kind: PeriodKind; used_minor: string }[] = await tx.query(
       `SELECT period_kind, used_minor::text AS used_minor FROM limit_usage
-        WHERE user_id = $1 AND ((period_kind = 'day' AND period_key = $2) OR (period_kind = 'year' AND period_key = $3))`,
+        WHERE scope = 'user' AND subject_id = $1 AND ((period_kind = 'day' AND period_key = $2) OR (period_kind = 'year' AND period_key = $3))`,
       [userId, day, String(year)],
     );
     const used = (kind: PeriodKind) => toBigInt(rows.find((row) => row.period_kind === kind)?.used_minor ?? '0');
     return { day, year, dailyUsedMinor: used('day'), yearlyUsedMinor: used('year') };
+  }
+
+  /** What a merchant or a card has used of the Asia/Shanghai day `at` falls in. */
+  async capUsage(tx: EntityManager, scope: CapScope, id: string, at: Date): Promise<bigint> {
+    return this.used(tx, { scope, subjectId: id, kind: 'day', key: limitPeriodsAt(at).day });
   }
 
   /** The payment's reservation, if it has one. */
@@ -177,23 +212,23 @@ export class LimitReservationRepository {
    * Adds amountMinor to the counter unless that takes it over limitMinor (undefined: no limit).
    * The first reservation of a period inserts the counter, checked against the limit the same way.
    */
-  private async addWithinLimit(tx: EntityManager, userId: string, kind: PeriodKind, key: string, amountMinor: bigint, limitMinor: bigint | undefined): Promise<boolean> {
+  private async addWithinLimit(tx: EntityManager, c: Counter, amountMinor: bigint): Promise<boolean> {
     const rows: unknown[] = await tx.query(
-      `INSERT INTO limit_usage (user_id, period_kind, period_key, used_minor)
-       SELECT $1, $2, $3, $4::bigint WHERE $5::bigint IS NULL OR $4::bigint <= $5::bigint
-       ON CONFLICT (user_id, period_kind, period_key) DO UPDATE
+      `INSERT INTO limit_usage (scope, subject_id, period_kind, period_key, used_minor)
+       SELECT $1, $2, $3, $4, $5::bigint WHERE $6::bigint IS NULL OR $5::bigint <= $6::bigint
+       ON CONFLICT (scope, subject_id, period_kind, period_key) DO UPDATE
           SET used_minor = limit_usage.used_minor + EXCLUDED.used_minor, updated_at = now()
-        WHERE $5::bigint IS NULL OR limit_usage.used_minor + EXCLUDED.used_minor <= $5::bigint
+        WHERE $6::bigint IS NULL OR limit_usage.used_minor + EXCLUDED.used_minor <= $6::bigint
        RETURNING used_minor`,
-      [userId, kind, key, amountMinor.toString(), limitMinor?.toString() ?? null],
+      [c.scope, c.subjectId, c.kind, c.key, amountMinor.toString(), c.limitMinor?.toString() ?? null],
     );
     return rows.length === 1;
   }
 
-  private async used(tx: EntityManager, userId: string, kind: PeriodKind, key: string): Promise<bigint> {
+  private async used(tx: EntityManager, c: Pick<Counter, 'scope' | 'subjectId' | 'kind' | 'key'>): Promise<bigint> {
     const rows: { used_minor: string }[] = await tx.query(
-      `SELECT used_minor::text AS used_minor FROM limit_usage WHERE user_id = $1 AND period_kind = $2 AND period_key = $3`,
-      [userId, kind, key],
+      `SELECT used_minor::text AS used_minor FROM limit_usage WHERE scope = $1 AND subject_id = $2 AND period_kind = $3 AND period_key = $4`,
+      [c.scope, c.subjectId, c.kind, c.key],
     );
     return toBigInt(rows[0]?.used_minor ?? '0');
   }

@@ -3,6 +3,8 @@ import { RiskReviews1764062000000 } from './risk-reviews.migration';
 import { RiskRuleSet1764063000000 } from './risk-rule-set.migration';
 import { RiskIdentity1764061000000 } from './identity.migration';
 import { RiskLimits1764060000000 } from './risk-limits.migration';
+import { RiskCaps1764064200000 } from './risk-caps.migration';
+import { RiskAttempt1764064300000 } from './risk-attempt.migration';
 
 /** One risk decision per payment. */
 export class RiskTables1764052000000 implements MigrationInterface {
@@ -32,4 +34,4 @@ export class RiskTables1764052000000 implements MigrationInterface {
   }
 }
 
-export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000, RiskRuleSet1764063000000];
+export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000, RiskRuleSet1764063000000, RiskCaps1764064200000, RiskAttempt1764064300000];

@@ -4,3 +4,4 @@ export * from './limit-reservation';
 export * from './resident-id';
 export * from './identity';
 export * from './rule-set';
+export * from './attempt-signals';

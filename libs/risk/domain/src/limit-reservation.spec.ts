@@ -151,4 +151,87 @@ describe('limit reservation model', () => {
       { numRuns: 300 },
     );
   });
+
+  it('holds a merchant\'s and a card\'s day beside the user\'s limits, naming the cap that overflows', () => {
+    const m = new LimitReservationModel();
+    const caps = { merchantDailyMinor: 1_000n, cardDailyMinor: 500n };
+    const req = (paymentId: string, amountMinor: bigint, patch: Partial<ReserveRequest> = {}) => reserve(paymentId, amountMinor, {}, { merchantId: 'm1', cardToken: 'c1', caps, ...patch });
+    expect(m.reserve(req('p1', 500n))).toEqual({ ok: true });
+    expect(m.reserve(req('p2', 1n, { userId: 'u2' }))).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 500n, limitMinor: 500n, cap: 'card' });
+    expect(m.reserve(req('p3', 500n, { userId: 'u2', cardToken: 'c2' }))).toEqual({ ok: true });
+    expect(m.reserve(req('p4', 1n, { userId: 'u3', cardToken: 'c3' }))).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 1_000n, limitMinor: 1_000n, cap: 'merchant' });
+    // the user's own limit is judged first
+    expect(m.reserve(req('p5', 2_000n, { limits: { dailyMinor: 1_000n }, cardToken: 'c4' }))).toMatchObject({ ok: false, usedMinor: 500n, limitMinor: 1_000n });
+    expect(m.reserve(req('p5', 2_000n, { limits: { dailyMinor: 1_000n }, cardToken: 'c4' }))).not.toHaveProperty('cap');
+    // a card's cap is per Beijing day; another merchant is not touched by m1's cap
+    expect(m.reserve(req('p6', 500n, { at: NEXT_DAY }))).toEqual({ ok: true });
+    expect(m.reserve(req('p7', 900n, { merchantId: 'm2', cardToken: undefined }))).toEqual({ ok: true });
+    expect(m.capUsage('merchant', 'm1', NOON_BEIJING)).toBe(1_000n);
+    expect(m.capUsage('card', 'c1', NOON_BEIJING)).toBe(500n);
+    expect(m.release('p1')).toBe(true);
+    expect(m.capUsage('merchant', 'm1', NOON_BEIJING)).toBe(500n);
+    expect(m.capUsage('card', 'c1', NOON_BEIJING)).toBe(0n);
+    expect(m.reserve(req('p8', 500n, { userId: 'u9' }))).toEqual({ ok: true });
+  });
+
+  const MERCHANTS = ['m1', 'm2'];
+  const CARDS = ['c1', 'c2'];
+  const capped = fc.record({
+    kind: fc.constant('reserve' as const),
+    payment: fc.nat(PAYMENTS - 1),
+    user: fc.nat(USERS.length - 1),
+    merchant: fc.nat(MERCHANTS.length - 1),
+    card: fc.option(fc.nat(CARDS.length - 1), { nil: undefined }),
+    instant: fc.nat(INSTANTS.length - 1),
+    amountMinor: fc.bigInt({ min: 1n, max: 600n }),
+  });
+  const cappedOperation = fc.oneof(capped, fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }), fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }));
+  const dailyCaps = fc.record({ merchantDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 2_000n }), { nil: undefined }), cardDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_000n }), { nil: undefined }) });
+
+  it('keeps every user, merchant and card counter equal to its active reservations, and within its limit, under any interleaving', () => {
+    fc.assert(
+      fc.property(periodLimits, dailyCaps, fc.array(cappedOperation, { maxLength: 80 }), (limits, caps, operations) => {
+        const m = new LimitReservationModel();
+        for (const op of operations) {
+          const paymentId = `p${op.payment}`;
+          if (op.kind === 'reserve') {
+            const at = INSTANTS[op.instant]!;
+            const merchantId = MERCHANTS[op.merchant]!;
+            const cardToken = op.card === undefined ? undefined : CARDS[op.card]!;
+            const before = { user: m.usage(USERS[op.user]!, at), merchant: m.capUsage('merchant', merchantId, at), card: cardToken ? m.capUsage('card', cardToken, at) : 0n, status: m.status(paymentId) };
+            const result = m.reserve({ paymentId, userId: USERS[op.user]!, merchantId, ...(cardToken ? { cardToken } : {}), amountMinor: op.amountMinor, currency: 'CNY', at, limits, caps });
+            if (!result.ok) {
+              expect(before.status).toBeUndefined();
+              // rejected exactly when the amount overflows the counter named, and nothing was counted
+              const used = result.cap === 'merchant' ? before.merchant : result.cap === 'card' ? before.card : result.code === 'RISK_DAILY_LIMIT_EXCEEDED' ? before.user.dailyUsedMinor : before.user.yearlyUsedMinor;
+              expect(result.usedMinor).toBe(used);
+              expect(used + op.amountMinor).toBeGreaterThan(result.limitMinor);
+              expect(m.capUsage('merchant', merchantId, at)).toBe(before.merchant);
+              if (cardToken) expect(m.capUsage('card', cardToken, at)).toBe(before.card);
+            }
+          } else if (op.kind === 'commit') m.commit(paymentId);
+          else m.release(paymentId);
+          for (const at of INSTANTS) {
+            for (const merchantId of MERCHANTS) {
+              const used = m.capUsage('merchant', merchantId, at);
+              expect(used).toBe(m.capHeldMinor('merchant', merchantId, at));
+              if (caps.merchantDailyMinor !== undefined) expect(used).toBeLessThanOrEqual(caps.merchantDailyMinor);
+            }
+            for (const cardToken of CARDS) {
+              const used = m.capUsage('card', cardToken, at);
+              expect(used).toBe(m.capHeldMinor('card', cardToken, at));
+              if (caps.cardDailyMinor !== undefined) expect(used).toBeLessThanOrEqual(caps.cardDailyMinor);
+            }
+            for (const userId of USERS) {
+              const usage = m.usage(userId, at);
+              expect(usage.dailyUsedMinor).toBe(m.heldMinor(userId, at).daily);
+              if (limits.dailyMinor !== undefined) expect(usage.dailyUsedMinor).toBeLessThanOrEqual(limits.dailyMinor);
+              if (limits.yearlyMinor !== undefined) expect(usage.yearlyUsedMinor).toBeLessThanOrEqual(limits.yearlyMinor);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

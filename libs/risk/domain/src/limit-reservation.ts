@@ -27,8 +27,20 @@ export function holdsLimit(status: ReservationStatus): boolean {
 
 export type LimitExceededCode = Extract<ErrorCode, 'RISK_DAILY_LIMIT_EXCEEDED' | 'RISK_YEARLY_LIMIT_EXCEEDED'>;
 
-/** What reserving gives: held, or the first period (day before year) it would overflow and by how much it is used. */
-export type ReserveResult = { ok: true } | { ok: false; code: LimitExceededCode; usedMinor: bigint; limitMinor: bigint };
+/** Whose usage a counter holds: a user's (day and year), or a merchant's or a card's (day only, the caps). */
+export type CapScope = 'merchant' | 'card';
+
+/**
+ * What reserving gives: held, or the first counter it would overflow (user day, user year, merchant
+ * day, card day) and how much of it is used; `cap` names a merchant or card cap (absent: the user's limit).
+ */
+export type ReserveResult = { ok: true } | { ok: false; code: LimitExceededCode; usedMinor: bigint; limitMinor: bigint; cap?: CapScope };
+
+/** Daily caps beside the user's limits, in minor units of LIMITS_CURRENCY; an absent cap does not apply. */
+export interface DailyCaps {
+  merchantDailyMinor?: bigint;
+  cardDailyMinor?: bigint;
+}
 
 export interface ReserveRequest {
   paymentId: string;
@@ -37,6 +49,11 @@ export interface ReserveRequest {
   currency: string;
   at: Date;
   limits: PeriodLimits;
+  /** Counted against the merchant's day when given (checked against caps.merchantDailyMinor when set). */
+  merchantId?: string;
+  /** Counted against the card's day when given (checked against caps.cardDailyMinor when set). */
+  cardToken?: string;
+  caps?: DailyCaps;
 }
 
 /** What a user has used of the day and year an instant falls in (Asia/Shanghai calendar). */
@@ -49,10 +66,22 @@ export interface LimitUsage {
 
 interface ModelReservation {
   userId: string;
+  merchantId?: string;
+  cardToken?: string;
   amountMinor: bigint;
   day: string;
   year: number;
   status: ReservationStatus;
+}
+
+/** The counters a reservation adds to, in the order they are checked (and locked, in the database). */
+function countersOf(r: Pick<ModelReservation, 'userId' | 'merchantId' | 'cardToken' | 'day' | 'year'>, limits: PeriodLimits = {}, caps: DailyCaps = {}) {
+  return [
+    { key: dayKey(r.userId, r.day), limitMinor: limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: undefined },
+    { key: yearKey(r.userId, r.year), limitMinor: limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' as const, cap: undefined },
+    ...(r.merchantId !== undefined ? [{ key: capKey('merchant', r.merchantId, r.day), limitMinor: caps.merchantDailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: 'merchant' as const }] : []),
+    ...(r.cardToken !== undefined ? [{ key: capKey('card', r.cardToken, r.day), limitMinor: caps.cardDailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: 'card' as const }] : []),
+  ];
 }
 
 /**
@@ -68,16 +97,24 @@ export class LimitReservationModel {
     // a payment reserves once: asked again, it keeps the reservation it has and counts nothing more
     if (this.reservations.has(r.paymentId)) return { ok: true };
     const { day, year } = limitPeriodsAt(r.at);
-    const periods = [
-      { key: dayKey(r.userId, day), limitMinor: r.limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const },
-      { key: yearKey(r.userId, year), limitMinor: r.limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' as const },
-    ];
-    for (const p of periods) {
-      const usedMinor = this.used.get(p.key) ?? 0n;
-      if (p.limitMinor !== undefined && usedMinor + r.amountMinor > p.limitMinor) return { ok: false, code: p.code, usedMinor, limitMinor: p.limitMinor };
+    const held: ModelReservation = {
+      userId: r.userId,
+      ...(r.merchantId !== undefined ? { merchantId: r.merchantId } : {}),
+      ...(r.cardToken !== undefined ? { cardToken: r.cardToken } : {}),
+      amountMinor: r.amountMinor,
+      day,
+      year,
+      status: 'RESERVED',
+    };
+    const counters = countersOf(held, r.limits, r.caps);
+    for (const c of counters) {
+      const usedMinor = this.used.get(c.key) ?? 0n;
+      if (c.limitMinor !== undefined && usedMinor + r.amountMinor > c.limitMinor) {
+        return { ok: false, code: c.code, usedMinor, limitMinor: c.limitMinor, ...(c.cap ? { cap: c.cap } : {}) };
+      }
     }
-    for (const p of periods) this.used.set(p.key, (this.used.get(p.key) ?? 0n) + r.amountMinor);
-    this.reservations.set(r.paymentId, { userId: r.userId, amountMinor: r.amountMinor, day, year, status: 'RESERVED' });
+    for (const c of counters) this.used.set(c.key, (this.used.get(c.key) ?? 0n) + r.amountMinor);
+    this.reservations.set(r.paymentId, held);
     return { ok: true };
   }
 
@@ -90,7 +127,7 @@ export class LimitReservationModel {
   release(paymentId: string): boolean {
     const r = this.move(paymentId, 'RELEASED');
     if (!r) return false;
-    for (const key of [dayKey(r.userId, r.day), yearKey(r.userId, r.year)]) {
+    for (const { key } of countersOf(r)) {
       const left = (this.used.get(key) ?? 0n) - r.amountMinor;
       if (left < 0n) throw new Error(`usage ${key} would go negative`);
       this.used.set(key, left);
@@ -101,6 +138,22 @@ export class LimitReservationModel {
   usage(userId: string, at: Date): LimitUsage {
     const { day, year } = limitPeriodsAt(at);
     return { day, year, dailyUsedMinor: this.used.get(dayKey(userId, day)) ?? 0n, yearlyUsedMinor: this.used.get(yearKey(userId, year)) ?? 0n };
+  }
+
+  /** What a merchant or a card has used of the Asia/Shanghai day an instant falls in. */
+  capUsage(scope: CapScope, id: string, at: Date): bigint {
+    return this.used.get(capKey(scope, id, limitPeriodsAt(at).day)) ?? 0n;
+  }
+
+  /** The sum of reservations holding a merchant's or card's day, counted from the reservations themselves. */
+  capHeldMinor(scope: CapScope, id: string, at: Date): bigint {
+    const { day } = limitPeriodsAt(at);
+    let held = 0n;
+    for (const r of this.reservations.values()) {
+      if (!holdsLimit(r.status) || r.day !== day || (scope === 'merchant' ? r.merchantId : r.cardToken) !== id) continue;
+      held += r.amountMinor;
+    }
+    return held;
   }
 
   status(paymentId: string): ReservationStatus | undefined {
@@ -134,5 +187,6 @@ export function assertReservable(r: Pick<ReserveRequest, 'amountMinor' | 'curren
   if (r.currency !== LIMITS_CURRENCY) throw new Error(`limits are counted in ${LIMITS_CURRENCY}, not ${r.currency}`);
 }
 
-const dayKey = (userId: string, day: string) => `${userId}/day/${day}`;
-const yearKey = (userId: string, year: number) => `${userId}/year/${year}`;
+const dayKey = (userId: string, day: string) => `user:${userId}/day/${day}`;
+const yearKey = (userId: string, year: number) => `user:${userId}/year/${year}`;
+const capKey = (scope: CapScope, id: string, day: string) => `${scope}:${id}/day/${day}`;

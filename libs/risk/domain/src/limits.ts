@@ -19,6 +19,11 @@ export const LIMIT_FULL_SINGLE_MAX_MINOR = 50_000_00n;
 export const LIMIT_FULL_DAILY_MAX_MINOR = 200_000_00n;
 export const LIMIT_FULL_YEARLY_MAX_MINOR = 1_000_000_00n;
 
+/** A merchant's takings a day across all its shoppers, by default (CNY 5,000,000.00): RISK_MERCHANT_DAILY_CAP_MINOR. */
+export const RISK_MERCHANT_DAILY_CAP_MINOR_DEFAULT = 5_000_000_00n;
+/** What one card pays a day across all users, by default (CNY 100,000.00): RISK_CARD_DAILY_CAP_MINOR. */
+export const RISK_CARD_DAILY_CAP_MINOR_DEFAULT = 100_000_00n;
+
 /** The limits of one verification level, in minor units of LIMITS_CURRENCY; an absent limit does not apply. */
 export interface LevelLimits {
   singleMinor: bigint;

@@ -12,6 +12,10 @@ export interface AssessmentInput {
   merchantId: string;
   amountMinor: bigint;
   currency: string;
+  /** Shopper signals the checkout sent (optional): the card token, the device, the IP address. */
+  cardToken?: string;
+  deviceId?: string;
+  ip?: string;
   /** The user's completed payments (committed limit reservations) in the history window. */
   history?: { count: number; totalMinor: bigint };
 }

@@ -11,6 +11,19 @@ import {
   type AssessmentInput,
   type RiskRule,
 } from './risk-rules';
+import {
+  ATTEMPT_DIMENSIONS,
+  attemptQueryKey,
+  attemptVelocity,
+  cardTesting,
+  dimensionValue,
+  newDeviceLargeAmount,
+  sharedSignal,
+  type AttemptCounts,
+  type AttemptDimension,
+  type AttemptQuery,
+  type UserDeviceHistory,
+} from './attempt-signals';
 
 /** The longest velocity window a rule may look back over (one day, in seconds). */
 export const VELOCITY_WINDOW_SECONDS_MAX = 86_400;
@@ -26,6 +39,10 @@ const action = z.enum(['review', 'reject']);
 const score = z.number().int().min(0).max(999);
 /** Money as a decimal string of whole fen (no sign, no fraction, no leading zeros). */
 const fenString = z.string().regex(/^(?:0|[1-9][0-9]{0,17})$/, 'must be a whole number of fen as a decimal string');
+const windowSeconds = z.number().int().min(1).max(VELOCITY_WINDOW_SECONDS_MAX);
+const count = z.number().int().min(1).max(1_000_000);
+/** The fields a block or allow list matches: who pays, whom, and the shopper signals. */
+const listField = z.enum(['userId', 'merchantId', ...ATTEMPT_DIMENSIONS]);
 const values = z.array(z.string().min(1).max(128)).min(1).max(RULE_LIST_VALUES_MAX);
 
 const velocityUser = z.strictObject({
@@ -45,14 +62,14 @@ const blocklist = z.strictObject({
   /** A blocklist only rejects (RISK_BLOCKLISTED); 'review' holds instead. */
   action,
   score,
-  field: z.enum(['userId', 'merchantId']),
+  field: listField,
   values,
 });
 const allowlist = z.strictObject({
   kind: z.literal('allowlist'),
   id: slug,
   enabled: z.boolean(),
-  field: z.literal('userId'),
+  field: listField.exclude(['merchantId']),
   values,
 });
 const amountAboveHistoryDef = z.strictObject({
@@ -66,7 +83,65 @@ const amountAboveHistoryDef = z.strictObject({
   minAmountMinor: fenString,
 });
 
-export const ruleDefinitionSchema = z.discriminatedUnion('kind', [velocityUser, blocklist, allowlist, amountAboveHistoryDef]);
+const velocityDef = z.strictObject({
+  kind: z.literal('velocity'),
+  id: slug,
+  enabled: z.boolean(),
+  action,
+  score,
+  dimension: z.enum(ATTEMPT_DIMENSIONS),
+  /** More than this many attempts on one card, device or IP in the window (counting the one assessed) fires. */
+  maxCount: count,
+  windowSeconds,
+});
+const cardTestingDef = z.strictObject({
+  kind: z.literal('card-testing'),
+  id: slug,
+  enabled: z.boolean(),
+  action,
+  score,
+  dimension: z.enum(['cardToken', 'deviceId']),
+  windowSeconds,
+  /** An attempt of at most this much is small. */
+  smallAmountMaxMinor: fenString,
+  /** More than this many small attempts in the window (counting the one assessed, when small) fires. */
+  maxSmallCount: count,
+  /** More than this many attempts declined or failed in the window fires. */
+  maxDeclinedCount: count,
+});
+const newDeviceLargeAmountDef = z.strictObject({
+  kind: z.literal('new-device-large-amount'),
+  id: slug,
+  enabled: z.boolean(),
+  action,
+  score,
+  minAmountMinor: fenString,
+  /** The user's earlier attempts needed before a device can be new to them (0: a first payment counts too). */
+  minUserAttempts: z.number().int().min(0).max(1_000_000),
+});
+const sharedDef = <K extends 'shared-device' | 'shared-card'>(kind: K) =>
+  z.strictObject({
+    kind: z.literal(kind),
+    id: slug,
+    enabled: z.boolean(),
+    action,
+    score,
+    /** More than this many distinct users on one device or card in the window (counting this one) fires. */
+    maxUsers: count,
+    windowSeconds,
+  });
+
+export const ruleDefinitionSchema = z.discriminatedUnion('kind', [
+  velocityUser,
+  blocklist,
+  allowlist,
+  amountAboveHistoryDef,
+  velocityDef,
+  cardTestingDef,
+  newDeviceLargeAmountDef,
+  sharedDef('shared-device'),
+  sharedDef('shared-card'),
+]);
 export const ruleSetSchema = z.strictObject({
   version: z.number().int().min(1),
   rules: z.array(ruleDefinitionSchema).max(RULE_SET_RULES_MAX),
@@ -74,6 +149,34 @@ export const ruleSetSchema = z.strictObject({
 
 export type RuleDefinition = z.infer<typeof ruleDefinitionSchema>;
 export type RuleSet = z.infer<typeof ruleSetSchema>;
+
+/**
+ * The rules on shopper signals in force by default. They only look at a card, device or IP the
+ * checkout sent, so a payment without signals is decided as before; the thresholds sit well above
+ * an honest shopper (a card paying 10 times a minute, 4 payments of CNY 5 or less on one card in 10
+ * minutes, one phone shared by 6 accounts in a day).
+ */
+export const DEFAULT_SIGNAL_RULES: RuleDefinition[] = [
+  { kind: 'velocity', id: 'velocity-card', enabled: true, action: 'reject', score: 900, dimension: 'cardToken', maxCount: 10, windowSeconds: 60 },
+  { kind: 'velocity', id: 'velocity-device', enabled: true, action: 'reject', score: 900, dimension: 'deviceId', maxCount: 20, windowSeconds: 60 },
+  // an IP is shared behind carrier NAT: a burst from one is worth a look, not a refusal
+  { kind: 'velocity', id: 'velocity-ip', enabled: true, action: 'review', score: 500, dimension: 'ip', maxCount: 100, windowSeconds: 60 },
+  {
+    kind: 'card-testing',
+    id: 'card-testing',
+    enabled: true,
+    action: 'reject',
+    score: 950,
+    dimension: 'cardToken',
+    windowSeconds: 600,
+    smallAmountMaxMinor: '500',
+    maxSmallCount: 3,
+    maxDeclinedCount: 3,
+  },
+  { kind: 'new-device-large-amount', id: 'new-device-large-amount', enabled: true, action: 'review', score: 400, minAmountMinor: '1000000', minUserAttempts: 1 },
+  { kind: 'shared-device', id: 'shared-device', enabled: true, action: 'reject', score: 900, maxUsers: 5, windowSeconds: 86_400 },
+  { kind: 'shared-card', id: 'shared-card', enabled: true, action: 'reject', score: 900, maxUsers: 3, windowSeconds: 86_400 },
+];
 
 /**
  * The behaviour before rules were data: amount-above-history with the built-in constants, and a
@@ -94,6 +197,7 @@ export const DEFAULT_RULE_SET: RuleSet = {
       minAmountMinor: HISTORY_REVIEW_AMOUNT_MIN_MINOR.toString(),
     },
     { kind: 'velocity-user', id: 'velocity-user', enabled: true, action: 'review', score: 500, maxCount: 100, windowSeconds: 60 },
+    ...DEFAULT_SIGNAL_RULES,
   ],
 };
 
@@ -116,6 +220,52 @@ export interface RuleSignals {
   recentPaymentsByUser: ReadonlyMap<number, number>;
   /** The user's completed payments in the history window (overrides input.history when given). */
   history?: { count: number; totalMinor: bigint };
+  /** Earlier attempts per card, device or IP, by attemptQueryKey of the queries attemptQueriesOf asked. */
+  attempts?: ReadonlyMap<string, AttemptCounts>;
+  /** The user's earlier attempts and those from this device (when needsUserDeviceHistory said so). */
+  userDevice?: UserDeviceHistory;
+}
+
+type SignalRule = Extract<RuleDefinition, { kind: 'velocity' | 'card-testing' | 'shared-device' | 'shared-card' }>;
+
+function signalDimension(r: SignalRule): AttemptDimension {
+  return r.kind === 'shared-device' ? 'deviceId' : r.kind === 'shared-card' ? 'cardToken' : r.dimension;
+}
+
+function enabledFor(ruleSet: RuleSet, input: AssessmentInput): RuleDefinition[] {
+  const enabled = ruleSet.rules.filter((r) => r.enabled);
+  const allowlisted = enabled.some((r) => r.kind === 'allowlist' && r.values.includes(input[r.field] ?? ''));
+  return allowlisted ? [] : enabled;
+}
+
+/**
+ * What the enabled rules need counted in the attempt history for this payment, one query per card,
+ * device or IP and window (none for a signal the checkout did not send, nor for an allowlisted payment).
+ */
+export function attemptQueriesOf(ruleSet: RuleSet, input: AssessmentInput): AttemptQuery[] {
+  const queries = new Map<string, AttemptQuery>();
+  for (const r of enabledFor(ruleSet, input)) {
+    if (r.kind !== 'velocity' && r.kind !== 'card-testing' && r.kind !== 'shared-device' && r.kind !== 'shared-card') continue;
+    const dimension = signalDimension(r);
+    const value = dimensionValue(input, dimension);
+    if (value === undefined) continue;
+    const q: AttemptQuery = { dimension, value, windowSeconds: r.windowSeconds, smallAmountMaxMinor: r.kind === 'card-testing' ? BigInt(r.smallAmountMaxMinor) : null };
+    queries.set(attemptQueryKey(q), q);
+  }
+  return [...queries.values()];
+}
+
+/** Whether a new-device rule could fire on this payment, so the user's device history must be read. */
+export function needsUserDeviceHistory(ruleSet: RuleSet, input: AssessmentInput): boolean {
+  return input.deviceId !== undefined && enabledFor(ruleSet, input).some((r) => r.kind === 'new-device-large-amount' && input.amountMinor >= BigInt(r.minAmountMinor));
+}
+
+/**
+ * The cards, devices and IPs whose attempts the rules count, as lock keys in one global order: an
+ * assessment locks them all before counting, so concurrent payments on one card count each other.
+ */
+export function attemptLockKeysOf(ruleSet: RuleSet, input: AssessmentInput): string[] {
+  return [...new Set(attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`))].sort();
 }
 
 /** The distinct windows (seconds) the enabled velocity rules need counts for. */
@@ -145,7 +295,7 @@ function blocklistRule(r: Extract<RuleDefinition, { kind: 'blocklist' }>): RiskR
     id: r.id,
     evaluate(input) {
       const value = input[r.field];
-      if (!listed.has(value)) return { verdict: 'pass' };
+      if (value === undefined || !listed.has(value)) return { verdict: 'pass' };
       const detail = `${r.field} ${value} is blocklisted`;
       return r.action === 'reject'
         ? { verdict: 'reject', ruleId: r.id, detail, reason: failureReason('RISK_BLOCKLISTED', detail) }
@@ -154,11 +304,9 @@ function blocklistRule(r: Extract<RuleDefinition, { kind: 'blocklist' }>): RiskR
   };
 }
 
-/** The enabled anomaly rules of a rule set as code; none for a user on an enabled allowlist. */
-export function ruleSetRules(ruleSet: RuleSet, userId: string, signals: RuleSignals): RiskRule[] {
-  const enabled = ruleSet.rules.filter((r) => r.enabled);
-  if (enabled.some((r) => r.kind === 'allowlist' && r.values.includes(userId))) return [];
-  return enabled.flatMap((r): RiskRule[] => {
+/** The enabled anomaly rules of a rule set as code; none for a payment an enabled allowlist names (user, card, device or IP). */
+export function ruleSetRules(ruleSet: RuleSet, input: AssessmentInput, signals: RuleSignals): RiskRule[] {
+  return enabledFor(ruleSet, input).flatMap((r): RiskRule[] => {
     switch (r.kind) {
       case 'velocity-user':
         return [velocityRule(r, signals)];
@@ -166,6 +314,15 @@ export function ruleSetRules(ruleSet: RuleSet, userId: string, signals: RuleSign
         return [blocklistRule(r)];
       case 'amount-above-history':
         return [amountAboveHistory({ ...r, multiple: BigInt(r.multiple), minAmountMinor: BigInt(r.minAmountMinor) })];
+      case 'velocity':
+        return [attemptVelocity(r, signals.attempts)];
+      case 'card-testing':
+        return [cardTesting({ ...r, smallAmountMaxMinor: BigInt(r.smallAmountMaxMinor) }, signals.attempts)];
+      case 'shared-device':
+      case 'shared-card':
+        return [sharedSignal({ ...r, dimension: signalDimension(r) as 'cardToken' | 'deviceId' }, signals.attempts)];
+      case 'new-device-large-amount':
+        return [newDeviceLargeAmount({ ...r, minAmountMinor: BigInt(r.minAmountMinor) }, signals.userDevice)];
       case 'allowlist':
         return [];
     }
@@ -178,5 +335,5 @@ export function ruleSetRules(ruleSet: RuleSet, userId: string, signals: RuleSign
  */
 export function evaluateRuleSet(ruleSet: RuleSet, input: AssessmentInput, signals: RuleSignals, fixed: readonly RiskRule[] = []): Assessment {
   const withHistory: AssessmentInput = signals.history ? { ...input, history: signals.history } : input;
-  return assess(withHistory, [...fixed, ...ruleSetRules(ruleSet, input.userId, signals)]);
+  return assess(withHistory, [...fixed, ...ruleSetRules(ruleSet, input, signals)]);
 }

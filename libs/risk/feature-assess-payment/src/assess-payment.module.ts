@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
-import { IdentityRepository, LimitReservationRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
+import { IdentityRepository, LimitReservationRepository, RiskAttemptRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
+import { PaymentAssessor } from './assess-payment/payment-assessor';
+import { RISK_CAP_SETTINGS, type CapSettings } from './limits/cap-settings';
 import { LimitOutcomeConsumer } from './limit-outcome.consumer';
 import { ReviewExpiryWorker } from './review/review-expiry.worker';
 import { ReviewQueue } from './review/review-queue.service';
@@ -19,6 +21,20 @@ import { RuleSetController } from './rules/rule-set.controller';
     { provide: RiskMetrics, inject: [Platform], useFactory: (platform: Platform) => new RiskMetrics(platform.registry) },
     { provide: LimitReservationRepository, useValue: new LimitReservationRepository() },
     { provide: RiskRuleSetRepository, useValue: new RiskRuleSetRepository() },
+    { provide: RiskAttemptRepository, useValue: new RiskAttemptRepository() },
+    {
+      // RISK_CAP_SETTINGS comes from RiskCapSettingsModule, imported by the app
+      provide: PaymentAssessor,
+      inject: [RiskDecisionRepository, IdentityRepository, LimitReservationRepository, RiskRuleSetRepository, RiskAttemptRepository, RISK_CAP_SETTINGS],
+      useFactory: (
+        decisions: RiskDecisionRepository,
+        identities: IdentityRepository,
+        limits: LimitReservationRepository,
+        ruleSets: RiskRuleSetRepository,
+        attempts: RiskAttemptRepository,
+        caps: CapSettings,
+      ) => new PaymentAssessor({ decisions, identities, limits, ruleSets, attempts }, caps),
+    },
     AssessPaymentConsumer,
     LimitOutcomeConsumer,
     ReviewQueue,

@@ -1,3 +1,5 @@
 export * from './assess-payment.module';
 export * from './identity';
 export * from './review/review-settings';
+export * from './limits/cap-settings';
+export * from './assess-payment/payment-assessor';

@@ -1,13 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
-import { LimitReservationRepository } from '@paystream/risk/data-access';
+import { LimitReservationRepository, RiskAttemptRepository } from '@paystream/risk/data-access';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { RiskMetrics } from './risk-metrics';
 
 /**
- * What happened to a payment settles its hold on the user's limits: a success commits it, a failure
- * releases it, and a refund of the whole amount releases it (a partial refund keeps the hold: the
+ * What happened to a payment settles its hold on the user's limits and the merchant's and card's
+ * caps: a success commits it, a failure releases it (and marks the attempt failed, which the
+ * card-testing rule counts), and a refund of the whole amount releases it (a partial refund keeps the hold: the
  * rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
  * or decided before limits existed) is nothing to do.
  */
@@ -17,6 +18,7 @@ export class LimitOutcomeConsumer implements OnModuleInit {
     @Inject(Platform) private readonly platform: Platform,
     @Inject(LimitReservationRepository) private readonly limits: LimitReservationRepository,
     @Inject(RiskMetrics) private readonly metrics: RiskMetrics,
+    @Inject(RiskAttemptRepository) private readonly attempts: RiskAttemptRepository,
   ) {}
 
   onModuleInit(): void {
@@ -27,6 +29,7 @@ export class LimitOutcomeConsumer implements OnModuleInit {
     });
     this.platform.consume(TOPICS.paymentFailed, {
       handle: async (event, tx) => {
+        await this.attempts.markFailed(tx, event.payload.paymentId);
         if (await this.limits.release(tx, event.payload.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
       },
     });

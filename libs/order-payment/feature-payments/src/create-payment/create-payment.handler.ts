@@ -18,6 +18,8 @@ export interface CreatePaymentCommand {
   currency: Currency;
   channel?: Channel;
   cardToken?: string;
+  deviceId?: string;
+  ipAddress?: string;
   subject: string;
 }
 
@@ -44,7 +46,7 @@ export class CreatePaymentHandler {
     const traceparent = nextTraceparent(ctx.traceparent);
     const { payment, created } = await this.payments.insertIfAbsent(
       tx,
-      { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null, cardToken: cmd.cardToken ?? null },
+      { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null, cardToken: cmd.cardToken ?? null, deviceId: cmd.deviceId ?? null, ipAddress: cmd.ipAddress ?? null },
       traceparent,
     );
     const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });

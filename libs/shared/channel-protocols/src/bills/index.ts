@@ -1,4 +1,5 @@
 export { BILL_CURRENCY, tradesForBill } from './bill-types';
+export { DAY_MS, beijingDayStart, isOnBeijingDay, parseBeijingTime } from './beijing-time';
 export type { BillChannel, BillKind, BillRow, BillTrade } from './bill-types';
 export { BillFormatError, FEN_PER_YUAN, fenToYuan, yuanToFen } from './yuan';
 export { ZipFormatError, unzipFiles, zipFiles } from './zip';

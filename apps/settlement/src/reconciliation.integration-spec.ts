@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { TOPICS, type PaymentSucceeded } from '@paystream/contracts';
+import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
+import { startInProcessApp } from '@paystream/shared/platform';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { AppModule } from './app.module';
+import { loadSettlementConfig } from './config';
+
+type BillRow = { kind: 'payment' | 'refund'; outTradeNo: string; channelTradeNo: string; amountMinor: string; feeMinor: string; paidAt: string };
+type OurRecord = { kind: 'payment'; paymentId: string; outTradeNo: string; channelTradeNo: string | null; amountMinor: string; currency: string; status: string; onDay: boolean; at: string };
+
+/** Stands in for channel-gateway's two reconciliation endpoints (its own spec runs them against the emulator). */
+class GatewayStandIn {
+  bills = new Map<string, BillRow[]>();
+  ours = new Map<string, OurRecord[]>();
+  failBills = false;
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const bill = /^\/reconciliation\/bills\/(\w+)\/([\d-]+)$/.exec(url.pathname);
+      if (bill) {
+        if (this.failBills) return json(502, { error: { code: 'RECONCILIATION_BILL_UNAVAILABLE', detail: 'Alipay answered 503' } });
+        return json(200, { channel: bill[1], date: bill[2], rows: this.bills.get(`${bill[1]}/${bill[2]}`) ?? [] });
+      }
+      if (url.pathname === '/channel-transactions') {
+        const key = `${url.searchParams.get('channel')}/${url.searchParams.get('date')}`;
+        return json(200, { channel: url.searchParams.get('channel'), date: url.searchParams.get('date'), records: this.ours.get(key) ?? [] });
+      }
+      json(404, {});
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server!.address() as { port: number }).port}`;
+  }
+
+  stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}
+
+describe('settlement reconciliation on the real database (the ledger booked from real events)', () => {
+  const prefix = uniqueTopicPrefix('rec');
+  const schema = uniqueId('rec_');
+  const gateway = new GatewayStandIn();
+  const date = '2026-11-20';
+  let app: NestFastifyApplication;
+  let upstream: RawProducer;
+
+  const get = async (url: string) => {
+    const res = await app.inject({ method: 'GET', url });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const post = async (body: unknown) => {
+    const res = await app.inject({ method: 'POST', url: '/reconciliation/runs', payload: body as Record<string, unknown> });
+    return { status: res.statusCode, body: res.json() };
+  };
+  /** The sample of a metric with these labels (the service label comes along). */
+  const metric = async (name: string, labels: Record<string, string>) => {
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    return text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  };
+  /** A payment that went through: on the bill, in our records, and (once its event is consumed) in the ledger. */
+  const payment = (amountMinor: string) => {
+    const paymentId = randomUUID();
+    const outTradeNo = paymentId.replace(/-/g, '');
+    const tradeNo = `2026${outTradeNo.slice(0, 12)}`;
+    return {
+      paymentId,
+      outTradeNo,
+      bill: { kind: 'payment' as const, outTradeNo, channelTradeNo: tradeNo, amountMinor, feeMinor: '0', paidAt: `${date} 12:00:00` },
+      ours: { kind: 'payment' as const, paymentId, outTradeNo, channelTradeNo: tradeNo, amountMinor, currency: 'CNY', status: 'SUCCEEDED', onDay: true, at: new Date().toISOString() },
+      event: { paymentId, orderId: `o-${paymentId.slice(0, 8)}`, merchantId: 'm-rec', userId: 'u-1', amountMinor, currency: 'CNY', channel: 'alipay', channelTradeNo: tradeNo, succeededAt: new Date().toISOString() } satisfies PaymentSucceeded,
+    };
+  };
+  const p = [payment('1000'), payment('2000'), payment('3000'), payment('4000'), payment('5000'), payment('6000')];
+  const fake = payment('777');
+  const unbooked = payment('8000');
+
+  beforeAll(async () => {
+    const gatewayUrl = await gateway.start();
+    const config = loadSettlementConfig(
+      testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
+    );
+    app = await startInProcessApp(AppModule.forRoot(config));
+    upstream = await new RawProducer().start();
+    for (const x of p) await upstream.sendEvent(`${prefix}${TOPICS.paymentSucceeded}`, x.event.orderId, x.event);
+    const ledgerRefs = async () => (await get('/ledger/check')).body.transactions as number;
+    await waitFor(async () => ((await ledgerRefs()) >= p.length ? true : undefined), 30_000, 'the payments booked');
+    // the bill: p0, p1 match; p2 the channel billed 1 fen more; p3 missing from the bill; p4 we recorded FAILED;
+    // a fake row; p5 matches; `unbooked` succeeded at the channel and with us but was never booked
+    gateway.bills.set(`alipay/${date}`, [p[0]!.bill, p[1]!.bill, { ...p[2]!.bill, amountMinor: '3001' }, p[4]!.bill, fake.bill, p[5]!.bill, unbooked.bill]);
+    gateway.ours.set(`alipay/${date}`, [p[0]!.ours, p[1]!.ours, p[2]!.ours, p[3]!.ours, { ...p[4]!.ours, status: 'FAILED', onDay: false }, p[5]!.ours, unbooked.ours]);
+  });
+
+  afterAll(async () => {
+    await upstream?.stop();
+    await app?.close();
+    await gateway.stop();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  it('runs a day on demand: a report with the matched count and amount and each break with its kind', async () => {
+    const { status, body } = await post({ date, channel: 'alipay' });
+    expect(status).toBe(200);
+    const [run] = body.runs;
+    expect(run).toMatchObject({
+      channel: 'alipay',
+      date,
+      status: 'COMPLETED',
+      trigger: 'api',
+      attempts: 1,
+      billed: { count: 7, amountMinor: String(1000 + 2000 + 3001 + 5000 + 777 + 6000 + 8000) },
+      matched: { count: 3, amountMinor: String(1000 + 2000 + 6000) },
+      breakCount: 5,
+      breaksByKind: { missing_ours: 2, missing_channel: 1, amount_mismatch: 1, status_mismatch: 1 },
+    });
+    const found = run.breaks.map((b: { kind: string; side: string; reference: string }) => `${b.kind}/${b.side}/${b.reference}`).sort();
+    expect(found).toEqual(
+      [`amount_mismatch/gateway/${p[2]!.outTradeNo}`, `missing_channel/gateway/${p[3]!.outTradeNo}`, `status_mismatch/gateway/${p[4]!.outTradeNo}`, `missing_ours/gateway/${fake.outTradeNo}`, `missing_ours/ledger/${unbooked.outTradeNo}`].sort(),
+    );
+    expect(run.breaks.find((b: { kind: string }) => b.kind === 'amount_mismatch')).toMatchObject({ channelAmountMinor: '3001', ourAmountMinor: '3000', paymentId: p[2]!.paymentId, status: 'open' });
+    expect(await get(`/reconciliation/runs/${run.runId}`)).toMatchObject({ status: 200, body: { runId: run.runId, breakCount: 5 } });
+    expect((await get('/reconciliation/runs')).body.map((r: { runId: string }) => r.runId)).toEqual([run.runId]);
+    expect((await get('/reconciliation/breaks?status=open')).body).toHaveLength(5);
+    expect((await get('/reconciliation/breaks?status=open&kind=missing_ours')).body).toHaveLength(2);
+    expect(await metric('paystream_reconciliation_breaks', { channel: 'alipay', kind: 'missing_ours' })).toMatch(/ 2$/);
+    expect(await metric('paystream_reconciliation_breaks', { channel: 'wechatpay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
+    expect(await metric('paystream_reconciliation_matched_total', { channel: 'alipay' })).toMatch(/ 3$/);
+    expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
+  });
+
+  it('is idempotent per channel and day: a re-run refreshes the same run and doubles nothing; a break no longer found is resolved', async () => {
+    const first = (await get(`/reconciliation/runs?channel=alipay&date=${date}`)).body[0];
+    const again = (await post({ date, channel: 'alipay' })).body.runs[0];
+    expect(again).toMatchObject({ runId: first.runId, attempts: 2, breakCount: 5 });
+    expect((await get('/reconciliation/breaks?status=open')).body).toHaveLength(5);
+    // the channel corrects its bill: p2's amount and p3 are right now
+    gateway.bills.set(`alipay/${date}`, [p[0]!.bill, p[1]!.bill, p[2]!.bill, p[3]!.bill, p[4]!.bill, fake.bill, p[5]!.bill, unbooked.bill]);
+    const corrected = (await post({ date, channel: 'alipay' })).body.runs[0];
+    expect(corrected).toMatchObject({ runId: first.runId, attempts: 3, matched: { count: 5 }, breaksByKind: { missing_ours: 2, missing_channel: 0, amount_mismatch: 0, status_mismatch: 1 } });
+    const resolved = (await get('/reconciliation/breaks?status=resolved')).body;
+    expect(resolved.map((b: { kind: string; resolvedAt: string | null }) => [b.kind, b.resolvedAt !== null]).sort()).toEqual([['amount_mismatch', true], ['missing_channel', true]]);
+    expect(await metric('paystream_reconciliation_breaks', { channel: 'alipay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
+  });
+
+  it('a bill that cannot be had fails the run (a completed run keeps its results) and says why', async () => {
+    gateway.failBills = true;
+    try {
+      const other = (await post({ date: '2026-11-21', channel: 'alipay' })).body.runs[0];
+      expect(other).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('RECONCILIATION_BILL_UNAVAILABLE'), completedAt: null });
+      const kept = (await post({ date, channel: 'alipay' })).body.runs[0];
+      expect(kept).toMatchObject({ status: 'COMPLETED', attempts: 4, lastError: expect.stringContaining('502'), breakCount: 3 });
+    } finally {
+      gateway.failBills = false;
+    }
+  });
+
+  it('the daily job reconciles the due day (yesterday, Beijing) for each channel once, and retries one that failed', async () => {
+    const worker = app.get(DailyReconciliationWorker, { strict: false });
+    const now = new Date('2026-11-24T03:00:00Z'); // 11:00 in Beijing: the 23rd is due
+    expect(await worker.tick(now)).toEqual(['alipay', 'wechatpay']);
+    expect(await worker.tick(now)).toEqual([]);
+    expect((await get('/reconciliation/runs?date=2026-11-23')).body.map((r: { channel: string; trigger: string; status: string }) => [r.channel, r.trigger, r.status])).toEqual([
+      ['alipay', 'schedule', 'COMPLETED'],
+      ['wechatpay', 'schedule', 'COMPLETED'],
+    ]);
+    expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay']); // the 21st failed above for alipay; wechatpay never ran
+    expect((await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0]).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
+  });
+
+  it('refuses bad requests with stable codes and changes nothing', async () => {
+    const before = (await get('/reconciliation/runs')).body.length;
+    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'unionpay' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
+      expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    }
+    expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });
+    expect(await get('/reconciliation/runs/nope')).toMatchObject({ status: 400 });
+    expect(await get('/reconciliation/breaks?status=closed')).toMatchObject({ status: 400 });
+    expect((await get('/reconciliation/runs')).body.length).toBe(before);
+  });
+
+  it('a success paid just before midnight and learned of after it is on the day before\'s bill: no break', async () => {
+    const late = payment('4200');
+    gateway.ours.set('wechatpay/2026-11-10', [late.ours]);
+    gateway.bills.set('wechatpay/2026-11-09', [late.bill]);
+    const run = (await post({ date: '2026-11-10', channel: 'wechatpay' })).body.runs[0];
+    expect(run).toMatchObject({ status: 'COMPLETED', breakCount: 0, billed: { count: 0 } });
+    gateway.bills.delete('wechatpay/2026-11-09');
+    expect((await post({ date: '2026-11-10', channel: 'wechatpay' })).body.runs[0]).toMatchObject({ breaksByKind: { missing_channel: 1 } });
+  });
+});

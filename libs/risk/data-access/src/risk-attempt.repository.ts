@@ -1,0 +1,82 @@
+import type { AttemptCounts, AttemptDimension, AttemptOutcome, AttemptQuery, UserDeviceHistory } from '@paystream/risk/domain';
+import { affectedRows, type EntityManager } from '@paystream/shared/persistence';
+
+/** One assessed payment with the shopper signals it came with. */
+export interface AttemptRecord {
+  paymentId: string;
+  userId: string;
+  merchantId: string;
+  cardToken?: string;
+  deviceId?: string;
+  ip?: string;
+  amountMinor: bigint;
+  currency: string;
+  outcome: Exclude<AttemptOutcome, 'failed'>;
+}
+
+/** The column of each dimension (a fixed map: no caller text ever becomes SQL). */
+const DIMENSION_COLUMN: Readonly<Record<AttemptDimension, string>> = { cardToken: 'card_token', deviceId: 'device_id', ip: 'ip' };
+/** Namespaces risk's advisory locks from any other user of the database's. */
+const LOCK_NAMESPACE = 'risk-attempt:';
+
+/** The attempt history rules count per card, device and IP (risk_attempt). */
+export class RiskAttemptRepository {
+  /**
+   * Takes a transaction-scoped advisory lock per key, in the order given (attemptLockKeysOf sorts
+   * them): concurrent assessments on one card, device or IP then count each other's attempts, so a
+   * velocity or cap on it is exact rather than a race. Must run in the assessment's transaction.
+   */
+  async lock(tx: EntityManager, keys: readonly string[]): Promise<void> {
+    if (keys.length > 0 && !tx.queryRunner?.isTransactionActive) throw new Error('attempt locks must be taken inside a transaction');
+    for (const key of keys) await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${LOCK_NAMESPACE}${key}`]);
+  }
+
+  /** Records an assessed payment's attempt (once: a repeat keeps the first). */
+  async record(tx: EntityManager, a: AttemptRecord): Promise<void> {
+    await tx.query(
+      `INSERT INTO risk_attempt (payment_id, user_id, merchant_id, card_token, device_id, ip, amount_minor, currency, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (payment_id) DO NOTHING`,
+      [a.paymentId, a.userId, a.merchantId, a.cardToken ?? null, a.deviceId ?? null, a.ip ?? null, a.amountMinor.toString(), a.currency, a.outcome],
+    );
+  }
+
+  /** approved -> failed once the payment failed after risk let it through; whether this call moved it. */
+  async markFailed(tx: EntityManager, paymentId: string): Promise<boolean> {
+    const result = await tx.query(`UPDATE risk_attempt SET outcome = 'failed', updated_at = now() WHERE payment_id = $1 AND outcome = 'approved'`, [paymentId]);
+    return affectedRows(result) === 1;
+  }
+
+  /** The attempts other than paymentId on the query's card, device or IP in its window (database clock). */
+  async counts(tx: EntityManager, q: AttemptQuery, userId: string, paymentId: string): Promise<AttemptCounts> {
+    const column = DIMENSION_COLUMN[q.dimension];
+    const [row]: { attempts: number; small: number; declined: number; other_users: number }[] = await tx.query(
+      `SELECT count(*)::int AS attempts,
+              count(*) FILTER (WHERE amount_minor <= $3::bigint)::int AS small,
+              count(*) FILTER (WHERE outcome IN ('declined', 'failed'))::int AS declined,
+              count(DISTINCT user_id) FILTER (WHERE user_id <> $4)::int AS other_users
+         FROM risk_attempt
+        WHERE ${column} = $1 AND at > now() - make_interval(secs => $2) AND payment_id <> $5`,
+      [q.value, q.windowSeconds, q.smallAmountMaxMinor?.toString() ?? null, userId, paymentId],
+    );
+    return { attempts: row?.attempts ?? 0, smallAttempts: row?.small ?? 0, declinedAttempts: row?.declined ?? 0, otherUsers: row?.other_users ?? 0 };
+  }
+
+  /** The user's attempts other than paymentId: all of them, and those from deviceId. */
+  async userDevice(tx: EntityManager, userId: string, deviceId: string, paymentId: string): Promise<UserDeviceHistory> {
+    const [row]: { total: number; on_device: number }[] = await tx.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE device_id = $2)::int AS on_device FROM risk_attempt WHERE user_id = $1 AND payment_id <> $3`,
+      [userId, deviceId, paymentId],
+    );
+    return { userAttempts: row?.total ?? 0, onDevice: row?.on_device ?? 0 };
+  }
+
+  /** The payment's attempt, if it was assessed (for tests and audit). */
+  async find(tx: EntityManager, paymentId: string): Promise<{ outcome: AttemptOutcome; cardToken: string | null; deviceId: string | null; ip: string | null } | undefined> {
+    const rows: { outcome: AttemptOutcome; card_token: string | null; device_id: string | null; ip: string | null }[] = await tx.query(
+      `SELECT outcome, card_token, device_id, ip FROM risk_attempt WHERE payment_id = $1`,
+      [paymentId],
+    );
+    return rows[0] ? { outcome: rows[0].outcome, cardToken: rows[0].card_token, deviceId: rows[0].device_id, ip: rows[0].ip } : undefined;
+  }
+}

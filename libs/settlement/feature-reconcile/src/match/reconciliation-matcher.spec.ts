@@ -1,0 +1,127 @@
+import fc from 'fast-check';
+import { BREAK_KINDS, breaksByKind, reconcile, type BreakKind, type ChannelBillEntry, type LedgerBooking, type OurEntry } from './reconciliation-matcher';
+
+const payment = (n: number, amountMinor: bigint): { bill: ChannelBillEntry; our: OurEntry; ledger: LedgerBooking } => {
+  const outTradeNo = `p${n.toString().padStart(31, '0')}`;
+  const id = `pay-${n}`;
+  return {
+    bill: { kind: 'payment', outTradeNo, channelTradeNo: `2026${n}`, amountMinor },
+    our: { kind: 'payment', id, paymentId: id, outTradeNo, channelTradeNo: `2026${n}`, amountMinor, status: 'SUCCEEDED', onDay: true },
+    ledger: { kind: 'payment', id, amountMinor },
+  };
+};
+
+const refund = (n: number, amountMinor: bigint): { bill: ChannelBillEntry; our: OurEntry; ledger: LedgerBooking } => {
+  const p = payment(n, amountMinor);
+  const outRefundNo = `r${n.toString().padStart(31, '0')}`;
+  return {
+    bill: { ...p.bill, kind: 'refund', outRefundNo },
+    our: { ...p.our, kind: 'refund', id: `ref-${n}`, outRefundNo },
+    ledger: { kind: 'refund', id: `ref-${n}`, amountMinor },
+  };
+};
+
+describe('reconcile (one channel, one day)', () => {
+  it('matches a bill that agrees with us and the ledger: counts and amounts, no breaks', () => {
+    const set = [payment(1, 100n), payment(2, 250n), refund(3, 40n)];
+    const report = reconcile(set.map((s) => s.bill), set.map((s) => s.our), set.map((s) => s.ledger));
+    expect(report).toEqual({ channelCount: 3, channelAmountMinor: 390n, matchedCount: 3, matchedAmountMinor: 390n, breaks: [] });
+  });
+
+  it.each<[string, BreakKind, 'gateway' | 'ledger', (s: ReturnType<typeof payment>) => Parameters<typeof reconcile>]>([
+    ['a bill row we have no record of', 'missing_ours', 'gateway', (s) => [[s.bill], [], []]],
+    ['our success the bill does not list', 'missing_channel', 'gateway', (s) => [[], [s.our], [s.ledger]]],
+    ['a different amount on the bill', 'amount_mismatch', 'gateway', (s) => [[{ ...s.bill, amountMinor: 101n }], [s.our], [s.ledger]]],
+    ['a billed payment we recorded FAILED', 'status_mismatch', 'gateway', (s) => [[s.bill], [{ ...s.our, status: 'FAILED' }], [s.ledger]]],
+    ['a billed payment still UNKNOWN with us', 'status_mismatch', 'gateway', (s) => [[s.bill], [{ ...s.our, status: 'UNKNOWN' }], []]],
+    ['a success not booked in the ledger', 'missing_ours', 'ledger', (s) => [[s.bill], [s.our], []]],
+    ['a ledger booking of another amount', 'amount_mismatch', 'ledger', (s) => [[s.bill], [s.our], [{ ...s.ledger, amountMinor: 99n }]]],
+    ['a row billed twice', 'missing_ours', 'gateway', (s) => [[s.bill, s.bill], [s.our], [s.ledger]]],
+  ])('%s is %s (%s)', (_what, kind, side, build) => {
+    const s = payment(7, 100n);
+    const report = reconcile(...build(s));
+    expect(report.breaks).toEqual([expect.objectContaining({ kind, side, entryKind: 'payment', reference: s.bill.outTradeNo })]);
+  });
+
+  it('matches a payment by the channel trade number when the bill prints another order number', () => {
+    const s = payment(1, 100n);
+    expect(reconcile([{ ...s.bill, outTradeNo: 'printed-differently' }], [s.our], [s.ledger]).matchedCount).toBe(1);
+  });
+
+  it('leaves alone what is not a break: failures missing from the bill, and successes of another day', () => {
+    const s = payment(1, 100n);
+    const otherDay = payment(2, 300n);
+    const report = reconcile([], [{ ...s.our, status: 'FAILED' }, { ...otherDay.our, onDay: false }], []);
+    expect(report.breaks).toEqual([]);
+  });
+
+  it('a success we learned of just after midnight that the channel billed the day before is no break', () => {
+    const s = payment(1, 100n);
+    expect(reconcile([], [s.our], [s.ledger], [s.bill]).breaks).toEqual([]);
+    expect(reconcile([], [s.our], [s.ledger], [payment(2, 100n).bill]).breaks).toEqual([expect.objectContaining({ kind: 'missing_channel' })]);
+  });
+
+    it('counts breaks by kind with every kind present', () => {
+    expect(breaksByKind([{ kind: 'amount_mismatch' }, { kind: 'amount_mismatch' }])).toEqual({ missing_ours: 0, missing_channel: 0, amount_mismatch: 2, status_mismatch: 0 });
+  });
+});
+
+describe('reconcile finds exactly the planted breaks (property)', () => {
+  const entry = fc.record({ refund: fc.boolean(), amountMinor: fc.bigInt({ min: 1n, max: 10_000_000n }) });
+  const plan = fc
+    .array(entry, { minLength: 1, maxLength: 40 })
+    .chain((entries) =>
+      fc.record({
+        entries: fc.constant(entries),
+        // a break for some of the entries (at most one each), plus fake rows the channel adds
+        planted: fc.array(fc.option(fc.constantFrom<Exclude<BreakKind, 'missing_ours'>>('missing_channel', 'amount_mismatch', 'status_mismatch'), { nil: undefined }), {
+          minLength: entries.length,
+          maxLength: entries.length,
+        }),
+        fakes: fc.array(fc.bigInt({ min: 1n, max: 10_000_000n }), { maxLength: 5 }),
+        amountDelta: fc.bigInt({ min: 1n, max: 1_000n }),
+        failedStatus: fc.constantFrom<'FAILED' | 'UNKNOWN'>('FAILED', 'UNKNOWN'),
+        noise: fc.array(fc.record({ failed: fc.boolean(), amountMinor: fc.bigInt({ min: 1n, max: 1_000n }) }), { maxLength: 5 }),
+      }),
+    );
+
+  it('whatever is planted into a matched set, and whatever noise of other days or failures is around it', () => {
+    fc.assert(
+      fc.property(plan, ({ entries, planted, fakes, amountDelta, failedStatus, noise }) => {
+        const bill: ChannelBillEntry[] = [];
+        const ours: OurEntry[] = [];
+        const ledger: LedgerBooking[] = [];
+        const expected: string[] = [];
+        entries.forEach((e, i) => {
+          const s = e.refund ? refund(i, e.amountMinor) : payment(i, e.amountMinor);
+          const kind = planted[i];
+          const reference = e.refund ? s.bill.outRefundNo! : s.bill.outTradeNo;
+          if (kind) expected.push(`${kind}:${reference}`);
+          ledger.push(s.ledger);
+          ours.push(kind === 'status_mismatch' ? { ...s.our, status: failedStatus } : s.our);
+          if (kind === 'missing_channel') return;
+          bill.push(kind === 'amount_mismatch' ? { ...s.bill, amountMinor: s.bill.amountMinor + amountDelta } : s.bill);
+        });
+        fakes.forEach((amountMinor, i) => {
+          const fake = payment(100_000 + i, amountMinor).bill;
+          bill.push(fake);
+          expected.push(`missing_ours:${fake.outTradeNo}`);
+        });
+        noise.forEach((n, i) => {
+          const s = payment(200_000 + i, n.amountMinor);
+          ours.push(n.failed ? { ...s.our, status: 'FAILED' } : { ...s.our, onDay: false });
+        });
+        const report = reconcile(bill, ours, ledger);
+        expect(report.breaks.map((b) => `${b.kind}:${b.reference}`).sort()).toEqual(expected.sort());
+        expect(report.matchedCount).toBe(entries.length - planted.filter(Boolean).length);
+        expect(report.channelCount).toBe(bill.length);
+        expect(Object.values(breaksByKind(report.breaks)).reduce((a, b) => a + b, 0)).toBe(expected.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('knows the four kinds', () => {
+    expect([...BREAK_KINDS]).toEqual(['missing_ours', 'missing_channel', 'amount_mismatch', 'status_mismatch']);
+  });
+});

@@ -1,0 +1,118 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { describeIssues, uuidSchema } from '@paystream/contracts';
+import { ApiError, Platform } from '@paystream/shared/platform';
+import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
+import { RECONCILED_CHANNELS, RECONCILIATION_LIST_LIMIT_MAX } from '../reconcile-settings';
+import { beijingDate } from '../reconciliation-day';
+import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
+import { RunReconciliationHandler } from './run-reconciliation.handler';
+
+const dateSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a Beijing day, yyyy-MM-dd');
+const runRequestSchema = z.object({ date: dateSchema, channel: z.enum(RECONCILED_CHANNELS).optional() }).strict();
+const limitSchema = z.coerce.number().int().min(1).max(RECONCILIATION_LIST_LIMIT_MAX).default(100);
+const runFilterSchema = z.object({ channel: z.enum(RECONCILED_CHANNELS).optional(), date: dateSchema.optional(), limit: limitSchema });
+const breakFilterSchema = runFilterSchema.extend({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(BREAK_KINDS).optional() });
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw new ApiError('VALIDATION_FAILED', describeIssues(r.error.issues));
+  return r.data;
+}
+
+export function runJson(r: ReconciliationRun) {
+  return {
+    runId: r.id,
+    channel: r.channel,
+    date: r.date,
+    status: r.status,
+    trigger: r.trigger,
+    attempts: r.attempts,
+    currency: r.currency,
+    billed: { count: r.channelCount, amountMinor: r.channelAmountMinor.toString() },
+    ourSucceeded: r.ourCount,
+    matched: { count: r.matchedCount, amountMinor: r.matchedAmountMinor.toString() },
+    breakCount: r.breakCount,
+    lastError: r.lastError,
+    startedAt: r.startedAt.toISOString(),
+    finishedAt: r.finishedAt.toISOString(),
+    completedAt: r.completedAt?.toISOString() ?? null,
+  };
+}
+
+export function breakJson(b: StoredBreak) {
+  const amount = (v: bigint | undefined) => (v === undefined ? null : v.toString());
+  return {
+    breakId: b.id,
+    runId: b.runId,
+    channel: b.channel,
+    date: b.date,
+    kind: b.kind,
+    side: b.side,
+    entryKind: b.entryKind,
+    reference: b.reference,
+    paymentId: b.paymentId ?? null,
+    channelTradeNo: b.channelTradeNo ?? null,
+    currency: b.currency,
+    channelAmountMinor: amount(b.channelAmountMinor),
+    ourAmountMinor: amount(b.ourAmountMinor),
+    ledgerAmountMinor: amount(b.ledgerAmountMinor),
+    ourStatus: b.ourStatus ?? null,
+    detail: b.detail,
+    status: b.status,
+    firstSeenAt: b.firstSeenAt.toISOString(),
+    lastSeenAt: b.lastSeenAt.toISOString(),
+    resolvedAt: b.resolvedAt?.toISOString() ?? null,
+  };
+}
+
+/**
+ * POST /reconciliation/runs {date, channel?} runs (or re-runs) a day; GET /reconciliation/runs lists runs;
+ * GET /reconciliation/runs/:id is a run's report; GET /reconciliation/breaks?status=open lists breaks.
+ */
+@Controller('reconciliation')
+export class ReconciliationController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(ReconciliationRepository) private readonly runs: ReconciliationRepository,
+    @Inject(RunReconciliationHandler) private readonly handler: RunReconciliationHandler,
+  ) {}
+
+  /** Idempotent per channel and day: a day has one run, which running it again refreshes (so it never doubles a break). */
+  @Post('runs')
+  @HttpCode(200)
+  async run(@Body() body: unknown) {
+    const req = parsed(runRequestSchema, body);
+    if (req.date > beijingDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
+    const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
+    const runs = [];
+    for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api')));
+    return { date: req.date, runs };
+  }
+
+  @Get('runs')
+  async list(@Query() query: unknown) {
+    const f = parsed(runFilterSchema, query);
+    return (await this.runs.listRuns(this.platform.ds.manager, f)).map(runJson);
+  }
+
+  @Get('runs/:id')
+  async get(@Param('id') id: string) {
+    if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'a run id is a UUID');
+    const run = await this.runs.findRun(this.platform.ds.manager, id);
+    if (!run) throw new ApiError('RECONCILIATION_RUN_NOT_FOUND', `no reconciliation run ${id}`);
+    return this.report(run);
+  }
+
+  @Get('breaks')
+  async breaks(@Query() query: unknown) {
+    const f = parsed(breakFilterSchema, query);
+    return (await this.runs.listBreaks(this.platform.ds.manager, f)).map(breakJson);
+  }
+
+  /** A run with its open breaks, counted by kind. */
+  private async report(run: ReconciliationRun) {
+    const breaks = await this.runs.breaksOfRun(this.platform.ds.manager, run.id);
+    return { ...runJson(run), breaksByKind: breaksByKind(breaks), breaks: breaks.map(breakJson) };
+  }
+}

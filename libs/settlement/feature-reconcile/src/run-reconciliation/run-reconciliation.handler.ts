@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { afterCommit, inTransaction } from '@paystream/shared/persistence';
+import { Platform } from '@paystream/shared/platform';
+import { breaksByKind, reconcile } from '../match/reconciliation-matcher';
+import { previousDay } from '../reconciliation-day';
+import { ReconciliationMetrics } from '../reconciliation-metrics';
+import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from '../reconciliation.repository';
+import { ReconciliationSourcesClient } from '../reconciliation-sources.client';
+
+/**
+ * Reconciles one channel's bill of one Beijing day: fetches the bill (and the day before's, for successes paid before
+ * midnight and learned of after it) and our records from channel-gateway (outside
+ * any transaction), then under the day's lock reads the ledger bookings, matches, and stores the run and its breaks.
+ * Running a day again refreshes its one run: the same inputs give the same breaks.
+ */
+@Injectable()
+export class RunReconciliationHandler {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(ReconciliationRepository) private readonly runs: ReconciliationRepository,
+    @Inject(ReconciliationSourcesClient) private readonly sources: ReconciliationSourcesClient,
+    @Inject(ReconciliationMetrics) private readonly metrics: ReconciliationMetrics,
+  ) {}
+
+  async run(channel: string, date: string, trigger: RunTrigger): Promise<ReconciliationRun> {
+    const startedAt = new Date();
+    const log = this.platform.logger.child({ channel, billDate: date, trigger });
+    let bill, dayBefore, ours;
+    try {
+      [bill, dayBefore, ours] = await Promise.all([this.sources.bill(channel, date), this.sources.bill(channel, previousDay(date)), this.sources.ours(channel, date)]);
+    } catch (error) {
+      const message = (error as Error).message;
+      log.warn({ err: message }, 'reconciliation run failed: a side could not be had');
+      const failed = await inTransaction(this.platform.ds, async (tx) => {
+        await this.runs.lockDay(tx, channel, date);
+        return this.runs.saveFailed(tx, { channel, date, trigger, startedAt }, message);
+      });
+      this.metrics.runs.inc({ channel, outcome: 'failed' });
+      return failed;
+    }
+    const run = await inTransaction(this.platform.ds, async (tx) => {
+      await this.runs.lockDay(tx, channel, date);
+      const ledger = await this.runs.ledgerBookings(
+        tx,
+        ours.filter((o) => o.kind === 'payment').map((o) => o.id),
+        ours.filter((o) => o.kind === 'refund').map((o) => o.id),
+      );
+      const report = reconcile(bill, ours, ledger, dayBefore);
+      const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length }, report);
+      afterCommit(tx, () => {
+        this.metrics.matched.inc({ channel }, report.matchedCount);
+        this.metrics.runs.inc({ channel, outcome: 'completed' });
+      });
+      const byKind = breaksByKind(report.breaks);
+      if (report.breaks.length > 0) log.warn({ alert: 'RECONCILIATION_BREAKS', runId: saved.id, breaks: byKind }, 'reconciliation found breaks');
+      log.info({ runId: saved.id, channelCount: report.channelCount, matchedCount: report.matchedCount, breaks: byKind }, 'reconciliation run completed');
+      return saved;
+    });
+    return run;
+  }
+}
