@@ -23,6 +23,14 @@ import { getJson, serviceUrls } from './service-urls';
 const OUTCOME_WAIT_MS = 120_000;
 /** How long to wait for settlements to be paid out after the last outcome. */
 const SETTLEMENT_WAIT_MS = 60_000;
+/**
+ * The settlement run the demo asks for once the orders are in (POST /settlement/runs): as of this
+ * many days ahead, China time, so the T+1 / T+2 demo merchants are paid now whatever the holidays
+ * (merchant-3's 30-day reserve stays held).
+ */
+const SETTLEMENT_RUN_AHEAD_DAYS = 14;
+const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
 const SEND_TICK_MS = 20;
 /** Orders per run, and their pace: below what a 2-core box sustains, so latency shows the pipeline, not a queue. */
 const DEFAULT_COUNT = 500;
@@ -100,6 +108,32 @@ async function consumerLag(urls: ReturnType<typeof serviceUrls>) {
     out[name] = health?.lag ? health.lag.reduce((a, p) => a + Number(p.lag), 0) : 'n/a';
   }
   return out;
+}
+
+interface MerchantSettlements {
+  merchantId: string;
+  currency: string;
+  schedule: string;
+  settlements: number;
+  grossMinor: string;
+  feeMinor: string;
+  refundMinor: string;
+  reserveHeldMinor: string;
+  paidOutMinor: string;
+}
+
+/** Settlements per merchant during this run (the stats count since the database began), amounts in fen. */
+function merchantDelta(before: Stats | undefined, after: Stats | undefined) {
+  const of = (s: Stats | undefined) => (s?.merchants ?? []) as MerchantSettlements[];
+  const key = (m: MerchantSettlements) => `${m.merchantId}/${m.currency}`;
+  const was = new Map(of(before).map((m) => [key(m), m]));
+  return of(after)
+    .map((m) => {
+      const b = was.get(key(m));
+      const minus = (k: 'grossMinor' | 'feeMinor' | 'refundMinor' | 'reserveHeldMinor' | 'paidOutMinor') => BigInt(m[k]) - BigInt(b?.[k] ?? '0');
+      return { merchantId: m.merchantId, schedule: m.schedule, settlements: m.settlements - (b?.settlements ?? 0), grossMinor: minus('grossMinor'), feeMinor: minus('feeMinor'), refundMinor: minus('refundMinor'), reserveHeldMinor: minus('reserveHeldMinor'), paidOutMinor: minus('paidOutMinor') };
+    })
+    .filter((m) => m.settlements > 0);
 }
 
 /** Decisions per risk rule during this run (the stats count since the database began). */
@@ -291,16 +325,27 @@ async function main(): Promise<void> {
   const lastOutcome = Math.max(...[...outcomes.values()].map((o) => o.at), started);
   const succeeded = [...outcomes.values()].filter((o) => o.kind === 'succeeded').length;
 
-  // settlement follows the outcomes: wait until every due settlement of this run is paid or failed
+  // settlement follows the outcomes: wait until every success is booked, run the T+N merchants'
+  // settlement as of a few days ahead, then wait until nothing is left due or being paid
   // (only the settlement stats are polled: the full snapshot, with its whole-ledger check, is taken once after)
   const settleStart = performance.now();
-  for (;;) {
-    const now = await getJson(`${urls.settlement}/settlement/stats`);
-    const due = num(now, 'due') - num(before.settlement, 'due');
-    const closed = num(now, 'completed') + num(now, 'failed') - num(before.settlement, 'completed') - num(before.settlement, 'failed');
-    if ((due >= succeeded && closed >= due) || performance.now() - settleStart >= SETTLEMENT_WAIT_MS) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const settlementWait = async (done: (now: Stats | undefined) => boolean) => {
+    for (;;) {
+      const now = await getJson(`${urls.settlement}/settlement/stats`);
+      if (done(now) || performance.now() - settleStart >= SETTLEMENT_WAIT_MS) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  await settlementWait((now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded);
+  const asOf = new Date(Date.now() + CHINA_UTC_OFFSET_MS + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS).toISOString().slice(0, 10);
+  const run = await fetch(`${urls.settlement}/settlement/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${runId}` },
+    body: JSON.stringify({ asOf }),
+  });
+  const runResult = (await run.json().catch(() => ({}))) as { settlementIds?: string[]; carriedForward?: number };
+  process.stderr.write(`settlement run as of ${asOf}: HTTP ${run.status}, ${runResult.settlementIds?.length ?? 0} settlements, ${runResult.carriedForward ?? 0} carried forward\n`);
+  await settlementWait((now) => num(now, 'pending') === 0);
   const after = await snapshot(urls);
   const gateway = await getJson<GatewayStats>(`${urls.channelGateway}/channel/stats`);
   await consumer.disconnect();
@@ -331,6 +376,12 @@ async function main(): Promise<void> {
     feeMinor: (big(after.settlement, 'feeMinor') - big(before.settlement, 'feeMinor')).toString(),
     netMinor: (big(after.settlement, 'netMinor') - big(before.settlement, 'netMinor')).toString(),
     paidOutMinor: (big(after.settlement, 'paidOutMinor') - big(before.settlement, 'paidOutMinor')).toString(),
+    refundMinor: (big(after.settlement, 'refundMinor') - big(before.settlement, 'refundMinor')).toString(),
+    feeRevenueMinor: (big(after.settlement, 'feeRevenueMinor') - big(before.settlement, 'feeRevenueMinor')).toString(),
+    channelCostMinor: (big(after.settlement, 'channelCostMinor') - big(before.settlement, 'channelCostMinor')).toString(),
+    reserveHeldMinor: (big(after.settlement, 'reserveHeldMinor') - big(before.settlement, 'reserveHeldMinor')).toString(),
+    settlementRun: { asOf, status: run.status, settlements: runResult.settlementIds?.length ?? 0, carriedForward: runResult.carriedForward ?? 0 },
+    settlementsByMerchant: merchantDelta(before.settlement, after.settlement),
     ledgerBalanced: after.ledger?.balanced ?? 'n/a',
     paymentsPerSecond: outcomes.size / Math.max((lastOutcome - started) / 1000, 0.001),
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
@@ -358,8 +409,16 @@ async function main(): Promise<void> {
     `  risk assessment      ${report.riskAssessment ? `mean ${report.riskAssessment.meanMs.toFixed(1)} ms, p50 <= ${report.riskAssessment.p50Ms} ms, p99 <= ${report.riskAssessment.p99Ms} ms (${report.riskAssessment.count} assessed)` : 'n/a'}`,
     `  P_settlement         ${pct(report.pSettlement)}  (${report.settlementsCompleted} of ${report.settlementsDue} settlements paid out)`,
     `  settled gross        CNY ${yuan(BigInt(report.grossMinor))}`,
-    `  fees (60 bps)        CNY ${yuan(BigInt(report.feeMinor))}`,
+    `  fees (by fee plan)   CNY ${yuan(BigInt(report.feeMinor))}`,
+    `  platform margin      CNY ${yuan(BigInt(report.feeRevenueMinor) - BigInt(report.channelCostMinor))}  (fees booked CNY ${yuan(BigInt(report.feeRevenueMinor))} - channel cost CNY ${yuan(BigInt(report.channelCostMinor))})`,
+    `  refunds netted       CNY ${yuan(BigInt(report.refundMinor))}   reserve held CNY ${yuan(BigInt(report.reserveHeldMinor))}`,
     `  net to merchants     CNY ${yuan(BigInt(report.netMinor))}  (paid out CNY ${yuan(BigInt(report.paidOutMinor))})`,
+    `  settlement run       as of ${asOf}: ${report.settlementRun.settlements} settlements, ${report.settlementRun.carriedForward} carried forward`,
+    `  by merchant          ${'schedule'.padEnd(9)}${'count'.padStart(6)}${'gross'.padStart(14)}${'fees'.padStart(11)}${'refunds'.padStart(11)}${'reserve'.padStart(11)}${'paid out'.padStart(14)}`,
+    ...report.settlementsByMerchant.map(
+      (m) =>
+        `    ${m.merchantId.padEnd(19)}${m.schedule.padEnd(9)}${String(m.settlements).padStart(6)}${yuan(m.grossMinor).padStart(14)}${yuan(m.feeMinor).padStart(11)}${yuan(m.refundMinor).padStart(11)}${yuan(m.reserveHeldMinor).padStart(11)}${yuan(m.paidOutMinor).padStart(14)}`,
+    ),
     `  ledger balanced      ${report.ledgerBalanced}`,
     `  throughput           ${report.paymentsPerSecond.toFixed(1)} payments/s`,
     `  end-to-end latency   p50 ${report.latencyMs.p50?.toFixed(0) ?? 'n/a'} ms   p99 ${report.latencyMs.p99?.toFixed(0) ?? 'n/a'} ms   max ${report.latencyMs.max?.toFixed(0) ?? 'n/a'} ms`,
@@ -374,7 +433,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join('\n'));
   mkdirSync('.run', { recursive: true });
-  writeFileSync('.run/demo-report.json', JSON.stringify(report, null, 2));
+  writeFileSync('.run/demo-report.json', JSON.stringify(report, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
   process.exit(report.missing === 0 ? 0 : 1);
 }
 

@@ -19,7 +19,7 @@ export class AppModule {
           migrations: [...SETTLEMENT_MIGRATIONS, ...RECONCILIATION_MIGRATIONS],
           producesTopics: [TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed],
         }),
-        BookPaymentModule,
+        BookPaymentModule.forRoot(config.runs),
         PayoutModule.forRoot(config.payout),
         ReconcileModule.forRoot(config.reconcile),
       ],

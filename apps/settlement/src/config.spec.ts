@@ -9,6 +9,7 @@ describe('settlement configuration', () => {
       port: 3004,
       emulatorUrl: 'http://127.0.0.1:3100',
       payout: { bankUrl: 'http://127.0.0.1:3100', intervalMs: 200, attemptsMax: 5, callTimeoutMs: 5_000 },
+      runs: { runIntervalMs: 60_000 },
     });
   });
 
@@ -21,6 +22,7 @@ describe('settlement configuration', () => {
     [{ CHANNEL_EMULATOR_URL: 'ftp://bank.local' }, /CHANNEL_EMULATOR_URL/],
     [{ SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '0' }, /SETTLEMENT_PAYOUT_ATTEMPTS_MAX/],
     [{ SETTLEMENT_BANK_TIMEOUT_MS: 'soon' }, /SETTLEMENT_BANK_TIMEOUT_MS/],
+    [{ SETTLEMENT_RUN_INTERVAL_MS: '10' }, /SETTLEMENT_RUN_INTERVAL_MS/],
   ])('refuses %j and names the variable', (env, name) => {
     expect(() => loadSettlementConfig(env)).toThrow(ConfigError);
     expect(() => loadSettlementConfig(env)).toThrow(name);

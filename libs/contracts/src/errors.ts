@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   IDENTITY_ADDRESS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '地址不完整或过长', messageEn: 'The address is incomplete or too long (province, city, district and street, 1-100 characters each)' },
   IDENTITY_ID_TAKEN: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该身份证号码已被其他用户实名', messageEn: 'This resident ID number is already registered to another user' },
   // settlement
+  SETTLEMENT_TERMS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '结算条款不合法', messageEn: 'The settlement terms are invalid' },
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
   // reconciliation
   RECONCILIATION_CHANNEL_UNSUPPORTED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '该渠道暂不支持对账', messageEn: 'Reconciliation is not offered for this channel' },

@@ -95,8 +95,16 @@ export const settlementDueSchema = z.object({
   grossMinor: amountMinorSchema,
   feeMinor: amountMinorSchema,
   refundMinor: amountMinorSchema,
+  /** Held back as the merchant's rolling reserve, released by a later settlement (absent: none). */
+  reserveHeldMinor: amountMinorSchema.optional(),
+  reserveReleasedMinor: amountMinorSchema.optional(),
+  /** Payouts that failed for good, paid again with this one (absent: none). */
+  carriedMinor: amountMinorSchema.optional(),
+  /** net = gross - fee - refund - reserveHeld + reserveReleased + carried */
   netMinor: signedAmountMinorSchema,
   paymentCount: z.number().int().nonnegative(),
+  /** The China date (yyyy-MM-dd) the settlement was run as of. */
+  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   periodStart: timestampSchema,
   periodEnd: timestampSchema,
   dueAt: timestampSchema,

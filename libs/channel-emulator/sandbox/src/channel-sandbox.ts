@@ -61,9 +61,19 @@ export type RefundRecord =
 export interface PayoutRequest {
   payoutId: string;
   merchantId: string;
+  /** The merchant's bank account; its last four digits pick a sandbox scenario (PAYOUT_SCENARIOS). */
+  accountNo?: string;
   amountMinor: bigint;
   currency: string;
 }
+
+/** Account-number endings (last four digits) that make the sandbox bank refuse, error or hold a payout. */
+export const PAYOUT_SCENARIOS = { refused: '4001', error: '4002', processing: '4003' } as const;
+
+export type PayoutAnswer =
+  | { status: 'PAID'; payoutId: string; payoutRef: string }
+  | { status: 'PROCESSING'; payoutId: string }
+  | { status: 'FAILED' | 'ERROR'; payoutId: string; code: string };
 
 export interface SandboxTimings {
   /** How long a `..52` / `..56` charge holds its answer, so the caller times out (ms). */
@@ -85,6 +95,7 @@ export class ChannelSandbox {
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly refundedByTrade = new Map<string, bigint>();
   private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint }>();
+  private readonly payoutRefusals = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
   private chargedMinor = 0n;
@@ -236,6 +247,30 @@ export class ChannelSandbox {
     return { payoutId: req.payoutId, payoutRef };
   }
 
+  /**
+   * A payout as the bank answers it, by the account's last four digits: `4001` refused
+   * (FAILED, ACCOUNT_FROZEN, nothing paid), `4002` errors (ERROR / SYSTEM_ERROR, nothing paid), `4003`
+   * accepted but PROCESSING (paid; a query says PAID), anything else paid at once.
+   */
+  payoutByAccount(req: PayoutRequest): PayoutAnswer {
+    const scenario = req.accountNo?.slice(-4);
+    if (scenario === PAYOUT_SCENARIOS.refused) {
+      this.payoutRefusals.set(req.payoutId, 'ACCOUNT_FROZEN');
+      return { status: 'FAILED', payoutId: req.payoutId, code: 'ACCOUNT_FROZEN' };
+    }
+    if (scenario === PAYOUT_SCENARIOS.error) return { status: 'ERROR', payoutId: req.payoutId, code: 'SYSTEM_ERROR' };
+    const paid = this.payout(req);
+    return scenario === PAYOUT_SCENARIOS.processing ? { status: 'PROCESSING', payoutId: req.payoutId } : { status: 'PAID', ...paid };
+  }
+
+  /** The bank's record of a payout (undefined: it never got it, or errored before recording it). */
+  queryPayout(payoutId: string): PayoutAnswer | undefined {
+    const paid = this.payouts.get(payoutId);
+    if (paid) return { status: 'PAID', payoutId, payoutRef: paid.payoutRef };
+    const refused = this.payoutRefusals.get(payoutId);
+    return refused ? { status: 'FAILED', payoutId, code: refused } : undefined;
+  }
+
   stats() {
     let paidMinor = 0n;
     for (const p of this.payouts.values()) paidMinor += p.amountMinor;
@@ -257,6 +292,7 @@ export class ChannelSandbox {
     this.refundedByTrade.clear();
     this.refundedMinor = 0n;
     this.payouts.clear();
+    this.payoutRefusals.clear();
     this.counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
     this.chargedMinor = 0n;
     this.payoutDuplicates = 0;

@@ -13,7 +13,7 @@ import { NotificationSender } from './notification-sender';
 
 const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
 const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
-const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, amountMinor: positiveAmountMinorSchema, currency: currencySchema });
+const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, accountNo: z.string().regex(/^\d{8,32}$/).optional(), amountMinor: positiveAmountMinorSchema, currency: currencySchema });
 const plantSchema = z.object({
   channel: z.enum(BILL_CHANNELS),
   date: billDateSchema,
@@ -53,9 +53,21 @@ export class EmulatorController {
   payout(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const req = payoutSchema.safeParse(body);
     if (!req.success) return invalid(reply, req.error);
-    const paid = this.sandbox.payout({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
-    this.logger.info({ payoutId: req.data.payoutId, amountMinor: req.data.amountMinor, payoutRef: paid.payoutRef }, 'payout');
-    return { status: 'PAID', ...paid };
+    const answer = this.sandbox.payoutByAccount({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
+    this.logger.info({ payoutId: req.data.payoutId, accountNo: req.data.accountNo, amountMinor: req.data.amountMinor, answer: answer.status }, 'payout');
+    if (answer.status === 'ERROR') void reply.status(503);
+    return answer;
+  }
+
+  /** What became of a payout: PAID, PROCESSING, FAILED, or 404 when the bank never got it. */
+  @Get('bank/payouts/:payoutId')
+  payoutQuery(@Param('payoutId') payoutId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const known = this.sandbox.queryPayout(payoutId);
+    if (!known) {
+      void reply.status(404);
+      return { status: 'NOT_FOUND', payoutId };
+    }
+    return known;
   }
 
   /** Takes a channel down or brings it back: `{ "down": true }`. */

@@ -240,6 +240,25 @@ describe('the channel emulator over HTTP', () => {
     const a = (await pay()).json();
     expect((await pay()).json().payoutRef).toBe(a.payoutRef);
     expect((await app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId: 'S2', merchantId: 'm-1', amountMinor: '-1', currency: 'CNY' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/bank/payouts/S1' })).json()).toEqual({ status: 'PAID', payoutId: 'S1', payoutRef: a.payoutRef });
+    expect((await app.inject({ method: 'GET', url: '/bank/payouts/S2' })).statusCode).toBe(404);
+  });
+
+  it('refuses, errors or holds a payout by the account number\'s last four digits, and answers queries truthfully', async () => {
+    const pay = (payoutId: string, accountNo: string) => app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId, merchantId: 'm-1', accountNo, amountMinor: '500', currency: 'CNY' } });
+    const query = async (payoutId: string) => {
+      const res = await app.inject({ method: 'GET', url: `/bank/payouts/${payoutId}` });
+      return [res.statusCode, res.json().status];
+    };
+    const refused = await pay('S-4001', '62220200000004001');
+    expect([refused.statusCode, refused.json()]).toEqual([200, { status: 'FAILED', payoutId: 'S-4001', code: 'ACCOUNT_FROZEN' }]);
+    expect(await query('S-4001')).toEqual([200, 'FAILED']);
+    const errored = await pay('S-4002', '62220200000004002');
+    expect([errored.statusCode, errored.json().code]).toEqual([503, 'SYSTEM_ERROR']);
+    expect(await query('S-4002')).toEqual([404, 'NOT_FOUND']);
+    expect((await pay('S-4003', '62220200000004003')).json()).toEqual({ status: 'PROCESSING', payoutId: 'S-4003' });
+    expect(await query('S-4003')).toEqual([200, 'PAID']);
+    expect((await pay('S-ok', '62220200000000001')).json()).toMatchObject({ status: 'PAID', payoutId: 'S-ok' });
   });
 
   it('answers health like the other services', async () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { LimitReservationModel, periodLimitsOf, type PeriodLimits, type ReserveResult } from '@paystream/risk/domain';
 import { inTransaction, openDatabase, type EntityManager } from '@paystream/shared/persistence';
-import { dropSchemas, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
+import { dropSchemas, inConcurrentTransactions, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
 import { LimitReservationRepository } from './limit-reservation.repository';
 import { RISK_MIGRATIONS } from './risk-tables.migration';
 
@@ -26,26 +26,7 @@ describe('limit reservations on the real database', () => {
     tx((t) => limits.reserve(t, { paymentId, userId, amountMinor, currency: 'CNY', at, limits: periodLimits })).then((result) => ({ paymentId, result }));
   const usage = (userId: string, at = AT) => tx((t) => limits.usage(t, userId, at));
 
-  /**
-   * Runs the tasks each in its own transaction at once; the first POOL_SIZE wait for each other after
-   * BEGIN so they start contending together rather than trickling in as connections open.
-   */
-  async function concurrently<T>(tasks: ((t: EntityManager) => Promise<T>)[]): Promise<T[]> {
-    let opened = 0;
-    let allOpen!: () => void;
-    const gate = new Promise<void>((resolve) => (allOpen = resolve));
-    const barrier = Math.min(POOL_SIZE, tasks.length);
-    return Promise.all(
-      tasks.map((task) =>
-        tx(async (t) => {
-          await t.query('SELECT 1');
-          if (++opened === barrier) allOpen();
-          await gate;
-          return task(t);
-        }),
-      ),
-    );
-  }
+  const concurrently = <T>(tasks: ((t: EntityManager) => Promise<T>)[]) => inConcurrentTransactions(tx, POOL_SIZE, tasks);
 
   /** Counters (user day and year, merchant and card day) that disagree with the reservations holding them (there should be none, ever). */
   const drift = () =>

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { SettlementTerms1764950000000 } from './settlement-terms.migration';
 
 /**
  * The double-entry ledger (append-only, every transaction balanced per currency, both enforced by
@@ -110,4 +111,4 @@ export class SettlementTables1764053000000 implements MigrationInterface {
   }
 }
 
-export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000];
+export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000];

@@ -1,62 +1,76 @@
 import fc from 'fast-check';
 import { Money } from '@paystream/shared/money';
-import { feeFor, isBalanced, postingsForPayment, postingsForPayout, postingsForRefund } from './ledger-postings';
+import { bookPayment } from './book-payment';
+import { BusinessCalendar } from './business-calendar';
+import {
+  isBalanced,
+  postingsForLegacyPayout,
+  postingsForPayoutPaid,
+  postingsForPayoutReversed,
+  postingsForPayoutSent,
+  postingsForRefund,
+  postingsForRefundCleared,
+  postingsForReserveRelease,
+  type Posting,
+} from './ledger-postings';
+import { SETTLEMENT_TERMS_DEFAULT } from './settlement-terms';
 
-describe('settlement fees and ledger postings', () => {
-  it.each([
-    [9_999_00n, 60n, 59_99n],
-    [12_345n, 60n, 74n], // 74.07 -> 74
-    [12_425n, 60n, 75n], // 74.55 -> 75 (half-up)
-    [1n, 60n, 0n],
-    [84n, 60n, 1n], // 0.504 -> 1
-    [83n, 60n, 0n], // 0.498 -> 0
-    [1_000n, 0n, 0n],
-    [1_000n, 10_000n, 1_000n],
-  ])('the fee on %s at %s bps is %s', (gross, bps, fee) => {
-    expect(feeFor(Money.of(gross, 'CNY'), bps).minor).toBe(fee);
+const cny = (minor: bigint) => Money.of(minor, 'CNY');
+const sumOf = (lines: Posting[], account: string) => lines.filter((l) => l.accountId === account).reduce((a, l) => a + l.amountMinor, 0n);
+
+describe('ledger postings for every account', () => {
+  it('books a 9,999.00 alipay payment at 60 bps with a 10 % reserve: margin visible, balanced', () => {
+    const terms = { ...SETTLEMENT_TERMS_DEFAULT, reserveBps: 1_000n, reserveHoldDays: 30, feePlan: { ...SETTLEMENT_TERMS_DEFAULT.feePlan, rateBps: 80n } };
+    const { postings, items } = bookPayment({ paymentId: 'p1', merchantId: 'm-1', channel: 'alipay', gross: cny(9_999_00n), succeededAt: new Date('2026-03-02T02:00:00Z') }, terms, new BusinessCalendar());
+    expect(Object.fromEntries(postings.map((p) => [p.accountId, p.amountMinor]))).toEqual({
+      'channel_clearing:alipay': 9_999_00n - 59_99n,
+      'channel_cost:alipay': 59_99n,
+      'merchant_payable:m-1': -(9_999_00n - 79_99n - 99_190n),
+      'merchant_reserve:m-1': -99_190n, // 10 % of 9,919.01 = 991.901, half up
+      platform_fee_revenue: -79_99n,
+    });
+    expect(isBalanced(postings)).toBe(true);
+    expect(items.map((i) => [i.kind, i.dueOn, i.amountMinor])).toEqual([
+      ['payment', '2026-03-02', 9_999_00n - 79_99n - 99_190n],
+      ['reserve_release', '2026-04-01', 99_190n],
+    ]);
   });
 
-  it('refuses a fee outside 0..10000 bps', () => {
-    expect(() => feeFor(Money.of(100n, 'CNY'), 10_001n)).toThrow(RangeError);
-    expect(() => feeFor(Money.of(100n, 'CNY'), -1n)).toThrow(RangeError);
-  });
-
-  it('books a payment so that it balances, the fee never exceeds gross and net = gross - fee', () => {
+  it('balances every kind of transaction for any amount, and leaves zero-amount lines out', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 1_000_000_000_000n }), fc.bigInt({ min: 0n, max: 10_000n }), (grossMinor, bps) => {
-        const gross = Money.of(grossMinor, 'CNY');
-        const fee = feeFor(gross, bps);
-        const postings = postingsForPayment('m-1', gross, fee);
-        const net = -(postings.find((p) => p.accountId === 'merchant_payable:m-1')?.amountMinor ?? 0n);
-        return isBalanced(postings) && fee.minor >= 0n && fee.minor <= grossMinor && net === grossMinor - fee.minor;
+      fc.property(fc.bigInt({ min: 0n, max: 1_000_000_000_000n }), (minor) => {
+        const a = cny(minor);
+        const all = [
+          postingsForRefund('m', a),
+          postingsForRefundCleared('alipay', a),
+          postingsForReserveRelease('m', a),
+          postingsForPayoutSent('m', a),
+          postingsForPayoutPaid(a),
+          postingsForPayoutReversed('m', a),
+          postingsForLegacyPayout('m', a),
+        ];
+        return all.every((lines) => isBalanced(lines) && lines.length === (minor === 0n ? 0 : 2) && lines.every((l) => l.amountMinor !== 0n));
       }),
     );
   });
 
-  it('pays out what the merchant is owed, balanced', () => {
-    fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 1_000_000_000_000n }), (netMinor) => {
-        const lines = postingsForPayout('m-1', Money.of(netMinor, 'CNY'));
-        return isBalanced(lines) && lines[0]!.amountMinor === netMinor;
-      }),
-    );
+  it('pays out through payouts in flight: sent then paid leaves the merchant owed nothing and the bank credited', () => {
+    const lines = [...postingsForPayoutSent('m', cny(500n)), ...postingsForPayoutPaid(cny(500n))];
+    expect(sumOf(lines, 'payouts_in_flight')).toBe(0n);
+    expect(sumOf(lines, 'merchant_payable:m')).toBe(500n);
+    expect(sumOf(lines, 'bank_settlement_account')).toBe(-500n);
+    const reversed = [...postingsForPayoutSent('m', cny(500n)), ...postingsForPayoutReversed('m', cny(500n))];
+    expect(sumOf(reversed, 'payouts_in_flight')).toBe(0n);
+    expect(sumOf(reversed, 'merchant_payable:m')).toBe(0n);
+  });
+
+  it('refuses negative amounts', () => {
+    expect(() => postingsForRefund('m', cny(-1n))).toThrow(RangeError);
+    expect(() => postingsForPayoutSent('m', cny(-1n))).toThrow(RangeError);
   });
 
   it('sees an unbalanced set of lines', () => {
     expect(isBalanced([{ accountId: 'a', amountMinor: 1n, currency: 'CNY' }])).toBe(false);
     expect(isBalanced([{ accountId: 'a', amountMinor: 1n, currency: 'CNY' }, { accountId: 'b', amountMinor: -1n, currency: 'USD' }])).toBe(false);
-  });
-
-  it('books refunds balanced, and a full refund after payment leaves the merchant owing exactly the fee back', () => {
-    fc.assert(
-      fc.property(fc.bigInt({ min: 1n, max: 1_000_000_000n }), (grossMinor) => {
-        const gross = Money.of(grossMinor, 'CNY');
-        const fee = feeFor(gross, 60n);
-        const lines = [...postingsForPayment('m-1', gross, fee), ...postingsForRefund('m-1', gross)];
-        const owed = lines.filter((l) => l.accountId === 'merchant_payable:m-1').reduce((a, l) => a + l.amountMinor, 0n);
-        const inTransit = lines.filter((l) => l.accountId === 'shopper_funds_in_transit').reduce((a, l) => a + l.amountMinor, 0n);
-        return isBalanced(postingsForRefund('m-1', gross)) && owed === fee.minor && inTransit === 0n;
-      }),
-    );
   });
 });

@@ -1,4 +1,4 @@
-import { afterFailedPayout, canTransition, payoutBackoffMs, SETTLEMENT_BATCH_STATUSES, type SettlementBatchStatus } from './settlement-schedule';
+import { afterFailedPayout, afterPayoutAttempt, canTransition, payoutBackoffMs, SETTLEMENT_BATCH_STATUSES, type SettlementBatchStatus } from './settlement-schedule';
 
 describe('settlement batch state table and payout retries', () => {
   const allowed: [SettlementBatchStatus, SettlementBatchStatus][] = [
@@ -30,5 +30,19 @@ describe('settlement batch state table and payout retries', () => {
     [1, 1, { status: 'FAILED' }],
   ])('after failed attempt %s of %s', (attempts, max, next) => {
     expect(afterFailedPayout(attempts, max)).toEqual(next);
+  });
+});
+
+describe('payout outcomes', () => {
+  it.each([
+    ['PAID', 1, { status: 'COMPLETED' }],
+    ['PAID', 9, { status: 'COMPLETED' }],
+    ['FAILED', 1, { status: 'DUE', retryInMs: 1_000 }],
+    ['FAILED', 3, { status: 'FAILED' }],
+    ['UNKNOWN', 1, { status: 'DUE', retryInMs: 1_000 }],
+    ['UNKNOWN', 3, { status: 'DUE', retryInMs: 4_000 }], // never given up: the bank may have paid
+    ['UNKNOWN', 50, { status: 'DUE', retryInMs: 60_000 }],
+  ] as const)('%s on attempt %s of 3', (outcome, attempts, next) => {
+    expect(afterPayoutAttempt(outcome, attempts, 3)).toEqual(next);
   });
 });

@@ -41,3 +41,29 @@ export function payoutBackoffMs(attempts: number): number {
 export function afterFailedPayout(attempts: number, attemptsMax: number): { status: 'DUE'; retryInMs: number } | { status: 'FAILED' } {
   return attempts >= attemptsMax ? { status: 'FAILED' } : { status: 'DUE', retryInMs: payoutBackoffMs(attempts) };
 }
+
+/**
+ * What the bank said about a payout: paid; failed (it refused or errored, nothing was paid); or
+ * unknown (no answer, or still processing), which the next attempt settles by asking the bank first.
+ */
+export type PayoutOutcome = 'PAID' | 'FAILED' | 'UNKNOWN';
+
+export type PayoutNext =
+  | { status: 'COMPLETED' }
+  | { status: 'DUE'; retryInMs: number }
+  | { status: 'FAILED' };
+
+/**
+ * After a payout attempt (attempts counts it). An unknown outcome is never given up on: the money
+ * may have left, so reversing it could pay the merchant twice; it is asked about again, with backoff.
+ */
+export const payoutOutcomeTable = {
+  PAID: () => ({ status: 'COMPLETED' }),
+  FAILED: (attempts, attemptsMax) => afterFailedPayout(attempts, attemptsMax),
+  UNKNOWN: (attempts) => ({ status: 'DUE', retryInMs: payoutBackoffMs(attempts) }),
+} as const satisfies Record<PayoutOutcome, (attempts: number, attemptsMax: number) => PayoutNext>;
+
+/** The next step after an attempt with this outcome. */
+export function afterPayoutAttempt(outcome: PayoutOutcome, attempts: number, attemptsMax: number): PayoutNext {
+  return payoutOutcomeTable[outcome](attempts, attemptsMax);
+}

@@ -1,15 +1,36 @@
-import { Global, Module } from '@nestjs/common';
-import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository } from '@paystream/settlement/data-access';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  BusinessCalendarRepository,
+  LedgerRepository,
+  MerchantProfileRepository,
+  SettlementBatchRepository,
+  SettlementItemRepository,
+} from '@paystream/settlement/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { PaymentRefundedConsumer } from './payment-refunded.consumer';
 import { PaymentSucceededConsumer } from './payment-succeeded.consumer';
+import { SettlementQueryController } from './query-settlements/settlement-query.controller';
+import { RunSettlements } from './run-settlements/run-settlements';
+import { SettlementRunController } from './run-settlements/settlement-run.controller';
+import { SettlementScheduler } from './run-settlements/settlement-scheduler';
+import { MerchantTermsController } from './set-merchant-terms/merchant-terms.controller';
+import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
-import { SettlementQueryController } from './settlement-query.controller';
+
+/** How the settlement runs are scheduled (validated in apps/settlement/src/config.ts). */
+export interface SettlementRunSettings {
+  /** How often what is due today is settled, in ms. */
+  runIntervalMs: number;
+}
+
+const SETTLEMENT_RUN_SETTINGS = Symbol('SETTLEMENT_RUN_SETTINGS');
 
 const repositories = [
   { provide: LedgerRepository, useValue: new LedgerRepository() },
   { provide: MerchantProfileRepository, useValue: new MerchantProfileRepository() },
   { provide: SettlementBatchRepository, useValue: new SettlementBatchRepository() },
+  { provide: SettlementItemRepository, useValue: new SettlementItemRepository() },
+  { provide: BusinessCalendarRepository, useValue: new BusinessCalendarRepository() },
   {
     provide: SettlementMetrics,
     inject: [Platform, SettlementBatchRepository],
@@ -20,13 +41,49 @@ const repositories = [
         () => batches.amountsByCurrencyAndStatus(platform.ds.manager),
       ),
   },
+  {
+    provide: SettleMerchant,
+    inject: [Platform, LedgerRepository, MerchantProfileRepository, SettlementItemRepository, SettlementBatchRepository, SettlementMetrics],
+    useFactory: (...deps: ConstructorParameters<typeof SettleMerchant>) => new SettleMerchant(...deps),
+  },
+  {
+    provide: RunSettlements,
+    inject: [SettlementItemRepository, SettleMerchant, Platform],
+    useFactory: (items: SettlementItemRepository, settle: SettleMerchant, platform: Platform) => new RunSettlements(items, settle, platform.logger),
+  },
 ];
 
-/** Books payments in the ledger and makes settlements due; shares the repositories and metrics. */
-@Global()
-@Module({
-  controllers: [SettlementQueryController],
-  providers: [...repositories, PaymentSucceededConsumer, PaymentRefundedConsumer],
-  exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementMetrics],
-})
-export class BookPaymentModule {}
+/** Starts and stops the settlement scheduler with the application. */
+@Injectable()
+class SettlementSchedulerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly scheduler: SettlementScheduler;
+
+  constructor(@Inject(Platform) platform: Platform, @Inject(RunSettlements) runs: RunSettlements, @Inject(SETTLEMENT_RUN_SETTINGS) settings: SettlementRunSettings) {
+    this.scheduler = new SettlementScheduler(platform, runs, settings.runIntervalMs);
+  }
+
+  onApplicationBootstrap(): void {
+    this.scheduler.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.scheduler.stop();
+  }
+}
+
+/**
+ * Books payments and refunds in the ledger, settles merchants (at once or in scheduled runs), and
+ * answers the settlement queries; shares the repositories and metrics with the payout worker.
+ */
+@Module({})
+export class BookPaymentModule {
+  static forRoot(settings: SettlementRunSettings): DynamicModule {
+    return {
+      module: BookPaymentModule,
+      global: true,
+      controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController],
+      providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementSchedulerLifecycle],
+      exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementItemRepository, BusinessCalendarRepository, SettlementMetrics, SettleMerchant, RunSettlements],
+    };
+  }
+}

@@ -1,17 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
-import { LedgerRepository, MerchantProfileRepository, SettlementBatchRepository } from '@paystream/settlement/data-access';
-import { feeFor, postingsForPayment } from '@paystream/settlement/domain';
+import { BusinessCalendarRepository, LedgerRepository, MerchantProfileRepository, SettlementItemRepository } from '@paystream/settlement/data-access';
+import { bookPayment, chinaDate } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
+import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
 
 /**
- * payment.succeeded.v1 -> the payment booked in the ledger (once per paymentId, whatever the event
- * id) -> for a real-time merchant, a settlement batch and settlement.due.v1.
+ * payment.succeeded.v1 -> the payment booked in the ledger under the merchant's terms (once per
+ * paymentId, whatever the event id) with its settlement items -> for a real-time merchant, settled
+ * at once (a settlement order and settlement.due.v1); T+N merchants wait for their run.
  */
 @Injectable()
 export class PaymentSucceededConsumer implements OnModuleInit {
@@ -19,7 +20,9 @@ export class PaymentSucceededConsumer implements OnModuleInit {
     @Inject(Platform) private readonly platform: Platform,
     @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
     @Inject(MerchantProfileRepository) private readonly profiles: MerchantProfileRepository,
-    @Inject(SettlementBatchRepository) private readonly batches: SettlementBatchRepository,
+    @Inject(SettlementItemRepository) private readonly items: SettlementItemRepository,
+    @Inject(BusinessCalendarRepository) private readonly calendars: BusinessCalendarRepository,
+    @Inject(SettleMerchant) private readonly settleMerchant: SettleMerchant,
     @Inject(SettlementMetrics) private readonly metrics: SettlementMetrics,
   ) {}
 
@@ -29,45 +32,26 @@ export class PaymentSucceededConsumer implements OnModuleInit {
         const p = event.payload;
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: p.paymentId, orderId: p.orderId, merchantId: p.merchantId, traceparent });
+        await SettleMerchant.lockMerchant(tx, p.merchantId);
         const profile = await this.profiles.getOrCreate(tx, p.merchantId);
-        const gross = Money.parse(p.amountMinor, p.currency);
-        const fee = feeFor(gross, profile.feeBps);
-        const net = gross.subtract(fee);
-        if (!(await this.ledger.post(tx, 'payment', `payment:${p.paymentId}`, postingsForPayment(p.merchantId, gross, fee)))) {
+        const succeededAt = new Date(p.succeededAt);
+        const booked = bookPayment(
+          { paymentId: p.paymentId, merchantId: p.merchantId, channel: p.channel, gross: Money.parse(p.amountMinor, p.currency), succeededAt },
+          profile.terms,
+          await this.calendars.load(tx),
+        );
+        if (!(await this.ledger.post(tx, 'payment', `payment:${p.paymentId}`, booked.postings))) {
           log.info('payment already booked: nothing to do');
           return;
         }
+        for (const item of booked.items) await this.items.add(tx, item, { channel: p.channel, occurredAt: succeededAt });
         afterCommit(tx, () => this.metrics.booked.inc());
-        if (profile.schedule !== 'realtime') {
-          log.info({ schedule: profile.schedule, nDays: profile.nDays }, 'payment booked for a scheduled settlement');
-          return;
-        }
-        const now = new Date();
-        const batch = await this.batches.create(
-          tx,
-          { id: randomUUID(), merchantId: p.merchantId, currency: p.currency, grossMinor: gross.minor, feeMinor: fee.minor, netMinor: net.minor, periodStart: new Date(p.succeededAt), periodEnd: now },
-          [{ paymentId: p.paymentId, grossMinor: gross.minor, feeMinor: fee.minor }],
+        const b = booked.booking;
+        log.info(
+          { schedule: profile.terms.schedule, dueOn: booked.items[0]!.dueOn, grossMinor: b.gross.toMinorString(), feeMinor: b.fee.toMinorString(), channelCostMinor: b.channelCost.toMinorString(), reserveMinor: b.reserve.toMinorString() },
+          'payment booked',
         );
-        await this.platform.outbox.enqueue(
-          tx,
-          TOPICS.settlementDue,
-          {
-            settlementId: batch.id,
-            merchantId: batch.merchantId,
-            currency: p.currency,
-            grossMinor: batch.grossMinor.toString(),
-            feeMinor: batch.feeMinor.toString(),
-            refundMinor: batch.refundMinor.toString(),
-            netMinor: batch.netMinor.toString(),
-            paymentCount: batch.paymentCount,
-            periodStart: batch.periodStart.toISOString(),
-            periodEnd: batch.periodEnd.toISOString(),
-            dueAt: now.toISOString(),
-          },
-          { traceparent },
-        );
-        afterCommit(tx, () => this.metrics.due.inc());
-        log.info({ settlementId: batch.id, grossMinor: gross.toMinorString(), feeMinor: fee.toMinorString(), netMinor: net.toMinorString() }, 'payment booked, settlement due');
+        if (profile.terms.schedule === 'realtime') await this.settleMerchant.settle(tx, p.merchantId, p.currency, chinaDate(new Date()), event.traceparent);
       },
     });
   }

@@ -34,7 +34,7 @@ export class SettlementMetrics {
     });
     new Gauge({
       name: 'paystream_settlement_amount_minor',
-      help: 'Settlement amounts in minor units (fen) by currency, status (due, paying, completed, failed) and kind (gross, fee, refund, net), from the settlement database',
+      help: 'Settlement amounts in minor units (fen) by currency, status (due, paying, completed, failed) and kind (gross, fee, refund, reserve, net; completed net = paid out), from the settlement database',
       labelNames: ['currency', 'status', 'kind'],
       registers,
       async collect() {
@@ -46,7 +46,7 @@ export class SettlementMetrics {
         }
         this.reset();
         for (const r of rows) {
-          const kinds = { gross: r.grossMinor, fee: r.feeMinor, refund: r.refundMinor, net: r.netMinor };
+          const kinds = { gross: r.grossMinor, fee: r.feeMinor, refund: r.refundMinor, reserve: r.reserveMinor, net: r.netMinor };
           for (const [kind, minor] of Object.entries(kinds)) {
             const sample = minorAsSample(minor);
             // a sum a float64 cannot hold exactly is left out rather than shown rounded

@@ -1,8 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { failureReason, TOPICS, type Currency } from '@paystream/contracts';
-import { LedgerRepository, SettlementBatchRepository, type SettlementBatch } from '@paystream/settlement/data-access';
+import { LedgerRepository, SettlementBatchRepository, SettlementItemRepository, type SettlementBatch } from '@paystream/settlement/data-access';
 import { SettlementMetrics } from '@paystream/settlement/feature-book-payment';
-import { afterFailedPayout, postingsForPayout, SETTLEMENT_PAYOUT_LEASE_MARGIN_MS } from '@paystream/settlement/domain';
+import {
+  afterPayoutAttempt,
+  payoutReversalItem,
+  postingsForLegacyPayout,
+  postingsForPayoutPaid,
+  postingsForPayoutReversed,
+  SETTLEMENT_PAYOUT_LEASE_MARGIN_MS,
+} from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent, runInTrace } from '@paystream/shared/observability';
 import { afterCommit, inTransaction } from '@paystream/shared/persistence';
@@ -11,7 +18,9 @@ import { BankClient, type PayoutAnswer } from './bank.client';
 import { PAYOUT_SETTINGS, SETTLEMENT_PAYOUT_BATCH_SIZE, type PayoutSettings } from './payout-settings';
 
 /**
- * Pays due settlements out. A batch is claimed (DUE -> PAYING under a lease, FOR UPDATE SKIP LOCKED)
+ * Pays due settlements out: paid -> completed (payout in flight leaves the bank account); failed ->
+ * retried with backoff, then failed for good and reversed; unknown (timeout, processing) -> the next
+ * attempt asks the bank first, and is never given up (the money may have left). A batch is claimed (DUE -> PAYING under a lease, FOR UPDATE SKIP LOCKED)
  * in a short transaction, the bank is called outside any transaction, and the outcome is committed
  * in one transaction (status, payout ledger transaction, event). The bank pays a settlementId once,
  * so a crash between the call and the commit pays once: the lease runs out, the batch is claimed
@@ -27,6 +36,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(Platform) private readonly platform: Platform,
     @Inject(SettlementBatchRepository) private readonly batches: SettlementBatchRepository,
     @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @Inject(SettlementItemRepository) private readonly items: SettlementItemRepository,
     @Inject(BankClient) private readonly bank: BankClient,
     @Inject(SettlementMetrics) private readonly metrics: SettlementMetrics,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
@@ -57,20 +67,30 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
+  /** Asks the bank first when the last attempt's outcome was unknown, and sends only when it never got the payout. */
+  private async attempt(batch: SettlementBatch): Promise<PayoutAnswer> {
+    if (batch.netMinor <= 0n) return { outcome: 'PAID', payoutRef: 'NOTHING-TO-PAY' };
+    if (batch.needsQuery) {
+      const known = await this.bank.query(batch.id);
+      if (known.outcome !== 'NOT_FOUND') return known;
+    }
+    return this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, accountNo: batch.payoutAccountNo, amountMinor: batch.netMinor, currency: batch.currency });
+  }
+
   private async payOut(batch: SettlementBatch): Promise<void> {
     const net = Money.of(batch.netMinor, batch.currency);
-    const answer: PayoutAnswer = net.minor > 0n
-      ? await this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, amountMinor: batch.netMinor, currency: batch.currency })
-      : { ok: true, payoutRef: 'NOTHING-TO-PAY' };
+    const answer = await this.attempt(batch);
     const traceparent = nextTraceparent();
     const log = this.platform.logger.child({ settlementId: batch.id, merchantId: batch.merchantId, attempt: batch.attempts, traceparent });
+    const next = afterPayoutAttempt(answer.outcome, batch.attempts, this.settings.attemptsMax);
     await inTransaction(this.platform.ds, async (tx) => {
-      if (answer.ok) {
+      if (answer.outcome === 'PAID') {
         if (!(await this.batches.markCompleted(tx, batch.id, batch.attempts, answer.payoutRef))) {
           log.warn({ payoutRef: answer.payoutRef }, 'settlement claimed again meanwhile; leaving the completion to the current claim');
           return;
         }
-        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, postingsForPayout(batch.merchantId, net));
+        const lines = batch.inFlightBooked ? postingsForPayoutPaid(net) : postingsForLegacyPayout(batch.merchantId, net);
+        await this.ledger.post(tx, 'payout', `payout:${batch.id}`, lines);
         await this.platform.outbox.enqueue(
           tx,
           TOPICS.settlementCompleted,
@@ -81,12 +101,16 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
         log.info({ netMinor: batch.netMinor.toString(), payoutRef: answer.payoutRef }, 'settlement paid out');
         return;
       }
-      const next = afterFailedPayout(batch.attempts, this.settings.attemptsMax);
-      if (!(await this.batches.recordFailedAttempt(tx, batch.id, batch.attempts, answer.error, next))) return;
+      if (next.status === 'COMPLETED') throw new Error('invariant: only a paid answer completes a settlement');
+      const unknown = answer.outcome === 'UNKNOWN';
+      if (!(await this.batches.recordFailedAttempt(tx, batch.id, batch.attempts, answer.error, next, { needsQuery: unknown }))) return;
       if (next.status === 'DUE') {
-        log.warn({ error: answer.error, retryInMs: next.retryInMs }, 'settlement payout failed; will retry');
+        log.warn({ error: answer.error, outcome: answer.outcome, retryInMs: next.retryInMs }, unknown ? 'settlement payout outcome unknown; will ask the bank' : 'settlement payout failed; will retry');
         return;
       }
+      // failed for good: the payout in flight is reversed and the merchant is owed it again, paid by its next settlement
+      if (batch.inFlightBooked) await this.ledger.post(tx, 'payout_reversed', `payout_reversed:${batch.id}`, postingsForPayoutReversed(batch.merchantId, net));
+      await this.items.add(tx, payoutReversalItem({ settlementId: batch.id, merchantId: batch.merchantId, amount: net, reversedAt: new Date() }), { occurredAt: new Date() });
       await this.platform.outbox.enqueue(
         tx,
         TOPICS.settlementFailed,
@@ -95,12 +119,12 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
           merchantId: batch.merchantId,
           netMinor: batch.netMinor.toString(),
           currency: batch.currency as Currency,
-          reason: failureReason('SETTLEMENT_PAYOUT_FAILED', `payout failed after ${batch.attempts} attempts: ${answer.error}`),
+          reason: failureReason('SETTLEMENT_PAYOUT_FAILED', `payout failed after ${batch.attempts} attempts: ${answer.error}; reversed, owed again`),
         },
         { traceparent },
       );
       afterCommit(tx, () => this.metrics.failed.inc());
-      log.error({ error: answer.error }, 'settlement payout failed for good');
+      log.error({ error: answer.error }, 'settlement payout failed for good; reversed in the ledger');
     });
   }
 }

@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './topic-collector';
 export * from './raw-producer';
+export * from './concurrent-transactions';

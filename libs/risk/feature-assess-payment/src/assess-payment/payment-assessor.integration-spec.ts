@@ -13,7 +13,7 @@ import {
 } from '@paystream/risk/data-access';
 import { DEFAULT_RULE_SET, type Assessment, type DailyCaps, type RuleDefinition } from '@paystream/risk/domain';
 import { inTransaction, openDatabase, type EntityManager } from '@paystream/shared/persistence';
-import { dropSchemas, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
+import { dropSchemas, inConcurrentTransactions, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
 import { PaymentAssessor } from './payment-assessor';
 
 /** Enough connections that concurrent assessments really contend, within Postgres' 100. */
@@ -56,23 +56,7 @@ describe('payment assessment on the real database: shopper signals, attempt hist
     version++;
   };
 
-  /** Runs the tasks each in its own transaction at once; the first POOL_SIZE wait for each other after BEGIN so they contend together. */
-  async function concurrently<T>(tasks: ((t: EntityManager) => Promise<T>)[]): Promise<T[]> {
-    let opened = 0;
-    let allOpen!: () => void;
-    const gate = new Promise<void>((resolve) => (allOpen = resolve));
-    const barrier = Math.min(POOL_SIZE, tasks.length);
-    return Promise.all(
-      tasks.map((task) =>
-        tx(async (t) => {
-          await t.query('SELECT 1');
-          if (++opened === barrier) allOpen();
-          await gate;
-          return task(t);
-        }),
-      ),
-    );
-  }
+  const concurrently = <T>(tasks: ((t: EntityManager) => Promise<T>)[]) => inConcurrentTransactions(tx, POOL_SIZE, tasks);
 
   beforeAll(async () => {
     ds = await openDatabase({ url: testDatabaseUrl(), schema, migrations: RISK_MIGRATIONS, poolSize: POOL_SIZE, applicationName: 'paystream-risk-assess-spec' });

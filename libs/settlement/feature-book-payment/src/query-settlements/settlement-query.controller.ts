@@ -1,0 +1,188 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { describeIssues, externalIdSchema, uuidSchema } from '@paystream/contracts';
+import {
+  LedgerRepository,
+  MerchantProfileRepository,
+  SettlementBatchRepository,
+  SettlementItemRepository,
+  type SettlementBatch,
+  type StoredSettlementItem,
+} from '@paystream/settlement/data-access';
+import { chinaDate, SETTLEMENT_BATCH_STATUSES } from '@paystream/settlement/domain';
+import type { EntityManager } from '@paystream/shared/persistence';
+import { ApiError, Platform } from '@paystream/shared/platform';
+import { statementCsv } from './settlement-statement';
+
+/** Most settlements one list page or statement carries. */
+const SETTLEMENT_LIST_LIMIT_MAX = 200;
+const SETTLEMENT_LIST_LIMIT_DEFAULT = 50;
+const STATEMENT_SETTLEMENTS_MAX = 10_000;
+
+const listQuerySchema = z
+  .object({
+    merchantId: externalIdSchema.optional(),
+    status: z.enum(SETTLEMENT_BATCH_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(SETTLEMENT_LIST_LIMIT_MAX).default(SETTLEMENT_LIST_LIMIT_DEFAULT),
+    before: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_[0-9a-f-]{36}$/, 'a nextBefore cursor')
+      .optional(),
+  })
+  .strict();
+
+function summary(b: SettlementBatch) {
+  return {
+    settlementId: b.id,
+    merchantId: b.merchantId,
+    currency: b.currency,
+    status: b.status,
+    asOf: b.asOf,
+    grossMinor: b.grossMinor.toString(),
+    feeMinor: b.feeMinor.toString(),
+    refundMinor: b.refundMinor.toString(),
+    reserveHeldMinor: b.reserveHeldMinor.toString(),
+    reserveReleasedMinor: b.reserveReleasedMinor.toString(),
+    carriedMinor: b.carriedMinor.toString(),
+    netMinor: b.netMinor.toString(),
+    paymentCount: b.paymentCount,
+    payoutChannel: b.payoutChannel,
+    payoutAccountNo: b.payoutAccountNo,
+    payoutRef: b.payoutRef,
+    attempts: b.attempts,
+    lastError: b.lastError,
+    periodStart: b.periodStart.toISOString(),
+    periodEnd: b.periodEnd.toISOString(),
+    createdAt: b.createdAt.toISOString(),
+    updatedAt: b.updatedAt.toISOString(),
+  };
+}
+
+function line(i: StoredSettlementItem) {
+  return {
+    kind: i.kind,
+    reference: i.reference,
+    channel: i.channel,
+    occurredAt: i.occurredAt.toISOString(),
+    dueOn: i.dueOn,
+    grossMinor: i.grossMinor.toString(),
+    feeMinor: i.feeMinor.toString(),
+    refundMinor: i.refundMinor.toString(),
+    reserveMinor: i.reserveMinor.toString(),
+    amountMinor: i.amountMinor.toString(),
+    currency: i.currency,
+  };
+}
+
+/**
+ * GET /settlements (list), GET /settlements/:id (detail with line items), GET
+ * /merchants/:merchantId/balance, GET /merchants/:merchantId/statement.csv, GET /settlement/stats,
+ * GET /ledger/check and GET /ledger/balances.
+ */
+@Controller()
+export class SettlementQueryController {
+  constructor(
+    @Inject(Platform) private readonly platform: Platform,
+    @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
+    @Inject(SettlementBatchRepository) private readonly batches: SettlementBatchRepository,
+    @Inject(SettlementItemRepository) private readonly items: SettlementItemRepository,
+    @Inject(MerchantProfileRepository) private readonly profiles: MerchantProfileRepository,
+  ) {}
+
+  @Get('settlement/stats')
+  stats() {
+    return this.batches.stats(this.platform.ds.manager);
+  }
+
+  @Get('ledger/check')
+  check() {
+    return this.ledger.check(this.platform.ds.manager);
+  }
+
+  /** The platform's balances by account kind: channel clearing and cost, fee revenue, refunds and payouts in flight. */
+  @Get('ledger/balances')
+  balances() {
+    return this.ledger.balancesByKind(this.platform.ds.manager);
+  }
+
+  @Get('settlements')
+  async list(@Query() raw: Record<string, string>) {
+    const q = listQuerySchema.safeParse(raw);
+    if (!q.success) throw new ApiError('VALIDATION_FAILED', describeIssues(q.error.issues, '(query)'));
+    const [createdAt, id] = q.data.before?.split('_') ?? [];
+    const page = await this.batches.list(this.platform.ds.manager, { ...q.data, before: createdAt && id ? { createdAt: new Date(createdAt), id } : undefined });
+    const last = page.length === q.data.limit ? page[page.length - 1] : undefined;
+    return { settlements: page.map(summary), nextBefore: last ? `${last.createdAt.toISOString()}_${last.id}` : null };
+  }
+
+  @Get('settlements/:id')
+  async settlement(@Param('id') id: string) {
+    if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'settlement id must be a UUID');
+    const tx = this.platform.ds.manager;
+    const b = await this.batches.findById(tx, id);
+    if (!b) throw new ApiError('SETTLEMENT_NOT_FOUND', `no settlement ${id}`);
+    return { ...summary(b), lines: (await this.linesOf(tx, b)).map(line) };
+  }
+
+  /** What a merchant is owed now, what is held in reserve, and what waits for a settlement. */
+  @Get('merchants/:merchantId/balance')
+  async balance(@Param('merchantId') merchantId: string) {
+    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    const tx = this.platform.ds.manager;
+    const asOf = chinaDate(new Date());
+    const accounts = await this.ledger.merchantAccounts(tx, merchantId);
+    const profile = await this.profiles.find(tx, merchantId);
+    const currencies = [...new Set(accounts.map((a) => a.currency))];
+    const pending = await this.items.pending(tx, merchantId, asOf);
+    return {
+      merchantId,
+      asOf,
+      schedule: profile ? { schedule: profile.terms.schedule, nDays: profile.terms.nDays, cutoffTime: profile.terms.cutoffTime, payoutMinMinor: profile.terms.payoutMinMinor.toString() } : null,
+      balances: currencies.map((currency) => {
+        const of = (kind: string) => accounts.find((a) => a.kind === kind && a.currency === currency)?.balanceMinor ?? 0n;
+        const p = pending.find((x) => x.currency === currency);
+        // credits are negative in the ledger: what is owed to the merchant is minus the balance
+        return {
+          currency,
+          owedMinor: (-of('merchant_payable')).toString(),
+          reserveHeldMinor: (-of('merchant_reserve')).toString(),
+          dueUnpaidMinor: p?.dueMinor ?? '0',
+          notYetDueMinor: p?.notDueMinor ?? '0',
+        };
+      }),
+    };
+  }
+
+  @Get('merchants/:merchantId/statement.csv')
+  async statement(@Param('merchantId') merchantId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    const tx = this.platform.ds.manager;
+    const settlements = (await this.batches.list(tx, { merchantId, limit: STATEMENT_SETTLEMENTS_MAX })).reverse();
+    const rows = [];
+    for (const s of settlements) rows.push({ settlement: s, lines: await this.linesOf(tx, s) });
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="settlements-${merchantId}.csv"`);
+    return statementCsv(rows);
+  }
+
+  /** A settlement's line items; one made before settlement items existed lists its payments. */
+  private async linesOf(tx: EntityManager, b: SettlementBatch): Promise<StoredSettlementItem[]> {
+    const lines = await this.items.forSettlement(tx, b.id);
+    if (lines.length > 0 || b.inFlightBooked) return lines;
+    return (await this.batches.legacyPayments(tx, b.id)).map((p) => ({
+      kind: 'payment',
+      reference: p.paymentId,
+      merchantId: b.merchantId,
+      currency: b.currency,
+      channel: null,
+      dueOn: b.periodEnd.toISOString().slice(0, 10),
+      grossMinor: p.grossMinor,
+      feeMinor: p.feeMinor,
+      refundMinor: 0n,
+      reserveMinor: 0n,
+      amountMinor: p.grossMinor - p.feeMinor,
+      occurredAt: b.periodStart,
+      settlementId: b.id,
+    }));
+  }
+}
