@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the monitoring tools the test suite runs for real: Debian's `prometheus` (with `promtool`)
 # for the alert-rule tests and the Prometheus integration spec, and `burrow` (its binary is
-# /usr/bin/Burrow) for the Burrow spec, plus the Kafka jars whose ZooKeeper Burrow 1.2 needs.
+# /usr/bin/Burrow) for the Burrow spec, plus the Kafka jars whose ZooKeeper Burrow 1.2 needs, and
+# `chromium` (/usr/bin/chromium) for the ops status page's headless browser spec (playwright-core).
 # Skips what is already on PATH. The tests start their own Prometheus and Burrow on free ports with
 # their own config and storage, so the packages' own daemons must not start (nor hold :9090 or
 # :8000): a policy-rc.d that refuses service starts is put in place for the install when there is
@@ -16,6 +17,7 @@ command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || { [[ " ${missing[*]:-} " == *" prometheus "* ]] || missing+=(prometheus); }
 has_burrow() { command -v Burrow >/dev/null 2>&1 || command -v burrow >/dev/null 2>&1; }
 has_burrow || missing+=(burrow)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 # Burrow 1.2 will not start without a ZooKeeper for its own coordination, and the KRaft broker has
 # none: the Burrow spec runs one from the Kafka jars (ZooKeeper is among them). kafka.sh start skips
@@ -59,4 +61,5 @@ for bin in prometheus promtool; do
   command -v "$bin" >/dev/null 2>&1 || { echo "[monitoring] $bin still missing after the install" >&2; exit 1; }
 done
 has_burrow || { echo "[monitoring] Burrow still missing after the install" >&2; exit 1; }
+[ -x /usr/bin/chromium ] || { echo "[monitoring] chromium still missing after the install" >&2; exit 1; }
 say "$(prometheus --version 2>&1 | head -n 1); burrow $(dpkg-query -W -f '${Version}' burrow)"

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { luhnValid } from '@paystream/shared/channel-protocols';
+import { OPS_METRIC_NAMES, traceIdOf } from '@paystream/shared/observability';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack, type StackService } from './service-stack';
@@ -21,6 +23,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     CHANNEL_UNKNOWN_MAX_AGE_MS: '4000',
   });
   const t = (topic: string) => `${prefix}${topic}`;
+  /** The shopper's identity check is sent with this trace: risk continues it in its call to the identity provider. */
+  const IDENTITY_TRACEPARENT = '00-5e2e0000000000000000000000000002-00f067aa0ba902b7-01';
   const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
   let collector: TopicCollector;
@@ -57,7 +61,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     // the shopper is verified on all four elements (risk level full), as a real checkout's shopper would be
     const identity = await fetch(`${stack.url('risk')}/identities`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', traceparent: IDENTITY_TRACEPARENT },
       body: JSON.stringify(demoIdentity('shopper-1', 1)),
     });
     expect(((await identity.json()) as { level: string }).level).toBe('full');
@@ -91,7 +95,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('carries a payment over every topic, from request to settlement paid out', async () => {
     const merchantId = uniqueId('m-happy-');
-    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'));
+    const traceId = '5e2e0000000000000000000000000001';
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     const ok = await outcome('e2e-happy');
     expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
     const paymentId = ok.value.paymentId;
@@ -109,6 +114,28 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(view.body).toMatchObject({ paymentId, status: 'SUCCEEDED', amountMinor: '12345', channel: 'alipay' });
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
     expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+
+    // one trace from the order to the merchant's settlement: every event carries it, every service logs it
+    for (const topic of [TOPICS.riskAssessmentRequested, TOPICS.riskAssessmentDecided, TOPICS.channelChargeRequested, TOPICS.channelChargeCompleted, TOPICS.paymentSucceeded]) {
+      expect(collector.on(t(topic), (m) => m.key === paymentId)[0]?.headers.traceparent ?? ok.headers.traceparent).toContain(`-${traceId}-`);
+    }
+    expect(due.headers.traceparent).toContain(`-${traceId}-`);
+    const linesOf = (service: StackService) =>
+      readFileSync(stack.logFile(service), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`"traceId":"${traceId}"`))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const traced = await waitFor(() => {
+      const byService = Object.fromEntries((['order-payment', 'risk', 'channel-gateway', 'settlement'] as const).map((s) => [s, linesOf(s)]));
+      return Object.values(byService).every((lines) => lines.length > 0) ? byService : undefined;
+    }, 10_000, 'the trace id in the logs of all four services');
+    for (const [service, lines] of Object.entries(traced)) {
+      expect(lines.some((l) => l.service === service && l.paymentId === paymentId && l.orderId === 'e2e-happy')).toBe(true);
+    }
+    // over HTTP too: the identity check risk made to the provider (the emulator) logged the trace it was sent with
+    const identityTraceId = traceIdOf(IDENTITY_TRACEPARENT)!;
+    expect(readFileSync(stack.logFile('channel-emulator'), 'utf8')).toContain(`"traceId":"${identityTraceId}"`);
+    expect(readFileSync(stack.logFile('risk'), 'utf8')).toContain(`"traceId":"${identityTraceId}"`);
   });
 
   it('turns a repeated request and a redelivered event into nothing new', async () => {
@@ -344,6 +371,51 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(dlq.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([expect.stringContaining('JSON'), expect.stringContaining('amountMinor')]);
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment' && m.headers[DLQ_HEADERS.at])).toBe(true);
     expect(await sql('order-payment', `SELECT 1 FROM payment WHERE order_id IN ('e2e-bad', 'e2e-bad-schema')`)).toHaveLength(0);
+  });
+
+  it('shows the stack on the ops app, and a group stalled while its only consumer is dead', async () => {
+    type Group = { group: string; lagTotal: number; members: number; stalled: boolean; stallReason?: string };
+    type Status = { services: { service: string; up: boolean }[]; groups: Group[]; dlq: { topic: string; messages: number }[] };
+    const status = async () => (await getJson('ops', '/status.json')).body as unknown as Status;
+    const group = (s: Status, name: string) => s.groups.find((g) => g.group === name);
+    const opsMetric = async (name: string, group: string) => {
+      const text = await (await fetch(`${stack.url('ops')}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`group="${group}"`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    const groups = ['paystream.order-payment', 'paystream.risk', 'paystream.channel-gateway', 'paystream.settlement'];
+    const healthy = await waitFor(async () => {
+      const s = await status();
+      return s.services.every((x) => x.up) && groups.every((g) => group(s, g)?.members) ? s : undefined;
+    }, 30_000, 'ops to see every service up and every group with a member');
+    expect(healthy.services.map((x) => x.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement']);
+    expect(groups.map((g) => group(healthy, g)!.stalled)).toEqual([false, false, false, false]);
+    const dlqTopic = `${TOPICS.paymentRequested}.dlq`;
+    // ops reads the cluster every second: wait for the reading after the last dead letter
+    const deadLetters = collector.on(t(dlqTopic)).length;
+    await waitFor(async () => ((await status()).dlq.find((d) => d.topic === dlqTopic)?.messages ?? 0) === deadLetters ? true : undefined, 10_000, `ops to count ${deadLetters} dead letters`);
+
+    // settlement dies; a payment succeeds anyway, and its payment.succeeded waits for nobody
+    await stack.kill('settlement');
+    const merchantId = uniqueId('m-ops-');
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-ops', request('e2e-ops', merchantId, '4321'));
+    expect((await outcome('e2e-ops')).topic).toBe(t(TOPICS.paymentSucceeded));
+    // the dead member leaves the group after the session timeout (10 s)
+    const stalled = await waitFor(async () => {
+      const g = group(await status(), 'paystream.settlement');
+      return g && g.members === 0 && g.lagTotal > 0 && g.stalled ? g : undefined;
+    }, 40_000, 'ops to call the settlement group stalled');
+    expect(stalled.stallReason).toBe('no-members');
+    expect(await opsMetric(OPS_METRIC_NAMES.consumerGroupStalled, 'paystream.settlement')).toBe(1);
+    expect(await opsMetric(OPS_METRIC_NAMES.consumerGroupMembers, 'paystream.settlement')).toBe(0);
+    expect((await status()).services.find((x) => x.service === 'settlement')?.up).toBe(false);
+
+    await stack.restart('settlement');
+    await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 60_000, 'the settlement after the restart');
+    await waitFor(async () => {
+      const g = group(await status(), 'paystream.settlement');
+      return g && g.members > 0 && g.lagTotal === 0 && !g.stalled ? true : undefined;
+    }, 30_000, 'the settlement group to recover');
   });
 
   it('loses nothing and duplicates nothing when services are SIGKILLed mid-stream', async () => {

@@ -8,8 +8,8 @@ import { testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Start order: the emulator first (the gateway and settlement call it), order-payment last. */
-export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment'] as const satisfies readonly ServiceName[];
+/** Start order: the emulator first (the gateway and settlement call it), order-payment, then ops watching them all. */
+export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment', 'ops'] as const satisfies readonly ServiceName[];
 export type StackService = (typeof STACK_SERVICES)[number];
 
 /** How long a service may take to answer /health after it was spawned. */
@@ -49,6 +49,11 @@ export class ServiceStack {
 
   url(service: StackService): string {
     return `http://127.0.0.1:${this.ports[service]}`;
+  }
+
+  /** Where a service's stdout and stderr (its JSON log lines) go. */
+  logFile(service: StackService): string {
+    return join(this.logDir, `${service}.log`);
   }
 
   databaseUrl(service: StackService): string {
@@ -108,12 +113,14 @@ export class ServiceStack {
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
       CHANNEL_EMULATOR_URL: this.url('channel-emulator'),
       CHANNEL_KEYS_DIR: this.keysDir,
+      // ops reads the cluster every second here, so a test sees a stall within seconds of its cause
+      OPS_POLL_INTERVAL_MS: '1000',
       ...this.extraEnv,
     };
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
     const { database, envPrefix } = SERVICES[service];
     if (database) env[`${envPrefix}_DATABASE_URL`] = testDatabaseUrl(database);
-    const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
+    const log = createWriteStream(this.logFile(service), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
       cwd: ROOT,
       env,

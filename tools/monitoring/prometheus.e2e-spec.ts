@@ -8,8 +8,10 @@ import { dashboardQueries, GRAFANA_DIR, type DashboardPanel } from './dashboard'
 import { METRICS_FROM_PARALLEL_WORK, metricNamesIn, PROMETHEUS_DIR, ROOT } from './monitoring-tools';
 import { PrometheusServer, type PromSample } from './prometheus-server';
 
-/** The services that export /metrics (the channel emulator stands in for the outside world). */
+/** The processes that export /metrics (the channel emulator stands in for the outside world). */
 const SCRAPED = STACK_SERVICES.filter((s) => s !== 'channel-emulator');
+/** The services among them: each consumes as group `paystream.<service>` and has an outbox (ops only watches). */
+const SERVICES_SCRAPED = SCRAPED.filter((s) => s !== 'ops');
 const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 /** Per channel: this many ordinary payments that succeed, and one declined (amount ending in 51). */
 const SUCCEEDED_PER_CHANNEL = 10;
@@ -17,7 +19,7 @@ const SUCCEEDED_PER_CHANNEL = 10;
 const BURST_SETTLED_TIMEOUT_MS = 90_000;
 
 /**
- * Debian's Prometheus against the five real processes: scrapes every service each second with the
+ * Debian's Prometheus against the six real processes: scrapes every service and ops each second with the
  * project's alert rules loaded, a burst of payments over every channel (and one malformed event)
  * goes through, and the HTTP API shows the series the rules and the dashboard read, with the values
  * the burst implies.
@@ -149,12 +151,17 @@ describe('Prometheus scraping the running stack', () => {
 
   it('has lag per consumer group, outbox age per service and a breaker state per channel', async () => {
     const lagGroups = new Set((await prometheus.query('paystream_consumer_lag')).map((s) => s.metric.group));
-    expect([...lagGroups].sort()).toEqual(expect.arrayContaining(SCRAPED.map((s) => `paystream.${s}`).sort()));
+    expect([...lagGroups].sort()).toEqual(expect.arrayContaining(SERVICES_SCRAPED.map((s) => `paystream.${s}`).sort()));
+    // ops sees the same groups from outside, none stalled, and every service healthy
+    const opsLag = await prometheus.query('paystream_ops_consumer_group_lag_total');
+    expect(new Set(opsLag.map((s) => s.metric.group))).toEqual(new Set(SERVICES_SCRAPED.map((s) => `paystream.${s}`)));
+    expect(values(await prometheus.query('paystream_ops_consumer_group_stalled'))).toEqual(SERVICES_SCRAPED.map(() => 0));
+    expect(byLabel(await prometheus.query('paystream_ops_service_up'), 'service')).toEqual(Object.fromEntries(SERVICES_SCRAPED.map((s) => [s, 1])));
     // the burst has been consumed: what is left behind is no backlog
     expect(Math.max(...values(await prometheus.query('paystream:consumer_group_lag:sum')))).toBeLessThan(100);
 
     const outbox = await prometheus.query('paystream_outbox_oldest_age_seconds');
-    expect(new Set(outbox.map((s) => s.metric.job))).toEqual(new Set(SCRAPED));
+    expect(new Set(outbox.map((s) => s.metric.job))).toEqual(new Set(SERVICES_SCRAPED));
     for (const age of values(outbox)) expect(age).toBeLessThan(30);
 
     const breakers = await prometheus.query('paystream_channel_breaker_state{operation="charge"}');
@@ -164,7 +171,13 @@ describe('Prometheus scraping the running stack', () => {
   it('counts the dead letter, with a zero series for every consumer that had none', async () => {
     const dlq = await prometheus.query('paystream_dlq_messages_total');
     expect(dlq.filter((s) => Number(s.value[1]) > 0).map((s) => [s.metric.topic, Number(s.value[1])])).toEqual([[TOPICS.paymentRequested, 1]]);
-    expect(new Set(dlq.map((s) => s.metric.job))).toEqual(new Set(SCRAPED));
+    expect(new Set(dlq.map((s) => s.metric.job))).toEqual(new Set(SERVICES_SCRAPED));
+    // and ops counts it where it lies, in the dead-letter topic
+    const held = await waitFor(async () => {
+      const d = byLabel(await prometheus.query('paystream_ops_dlq_messages'), 'topic');
+      return d[`${TOPICS.paymentRequested}.dlq`] === 1 ? d : undefined;
+    }, 30_000, 'ops to count the dead letter');
+    expect(Object.values(held).reduce((a, b) => a + b, 0)).toBe(1);
   });
 
   it('evaluates every rule without error, and fires only the dead-letter alert', async () => {
@@ -191,11 +204,10 @@ describe('Prometheus scraping the running stack', () => {
     expect(firing.map((a) => [a.metric.alertname, a.metric.topic])).toEqual([['PaystreamDeadLetters', TOPICS.paymentRequested]]);
   });
 
-  it('has a series for every metric the dashboard reads (but the ops app, not in this stack)', async () => {
+  it('has a series for every metric the dashboard reads, the ops app\'s among them', async () => {
     const panels = (JSON.parse(readFileSync(join(GRAFANA_DIR, 'dashboards', 'paystream.json'), 'utf8')) as { panels: DashboardPanel[] }).panels;
-    const metrics = [...new Set(dashboardQueries(panels).flatMap((q) => metricNamesIn(q.expr)))].filter(
-      (m) => !m.startsWith('paystream_ops_') && !METRICS_FROM_PARALLEL_WORK.includes(m),
-    );
+    const metrics = [...new Set(dashboardQueries(panels).flatMap((q) => metricNamesIn(q.expr)))].filter((m) => !METRICS_FROM_PARALLEL_WORK.includes(m));
+    expect(metrics.filter((m) => m.startsWith('paystream_ops_')).length).toBeGreaterThanOrEqual(4);
     expect(metrics.length).toBeGreaterThanOrEqual(20);
     const missing: string[] = [];
     for (const m of metrics) {

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
+import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
@@ -20,7 +21,7 @@ const BANK_TIMEOUT_MS = 300;
  * refused and one ending 4003 is paid but answered PROCESSING.
  */
 class FakeBank {
-  readonly calls: { payoutId: string; amountMinor: string; accountNo?: string }[] = [];
+  readonly calls: { payoutId: string; amountMinor: string; accountNo?: string; traceparent?: string }[] = [];
   readonly queries: string[] = [];
   /** payoutId -> payoutRef, one entry per payout honoured. */
   readonly paid = new Map<string, string>();
@@ -45,7 +46,7 @@ class FakeBank {
         }
         if (req.url !== '/bank/payouts' || req.method !== 'POST') return json(404, {});
         const p = JSON.parse(body) as { payoutId: string; amountMinor: string; accountNo?: string };
-        this.calls.push(p);
+        this.calls.push({ ...p, traceparent: req.headers.traceparent as string | undefined });
         if (this.failNext > 0) {
           this.failNext--;
           return json(503, { status: 'ERROR', code: 'SYSTEM_ERROR' });
@@ -151,6 +152,10 @@ describe('settlement on the real broker and database', () => {
     const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-rt')[0], 20_000, 'settlement.completed');
     expect(done.value).toMatchObject({ settlementId: due.value.settlementId, netMinor: '993901', currency: 'CNY', payoutRef: bank.paid.get(due.value.settlementId) });
     expect(bank.callsFor(due.value.settlementId)).toEqual([expect.objectContaining({ amountMinor: '993901' })]);
+    // the bank call and the completion event belong to one trace (the payout's)
+    const traceId = traceIdOf(done.headers.traceparent);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceIdOf(bank.callsFor(due.value.settlementId)[0]!.traceparent)).toBe(traceId);
     expect(await get(`/settlements/${due.value.settlementId}`)).toMatchObject({ status: 'COMPLETED', payoutRef: done.value.payoutRef, attempts: 1, grossMinor: '999900', netMinor: '993901' });
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' }, transactions: 3, entries: 8 });
     // after the payout the merchant is owed nothing; the fee stays with the platform, the channel's cost shows beside it

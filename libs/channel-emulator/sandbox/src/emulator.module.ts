@@ -1,7 +1,7 @@
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, type Logger } from '@paystream/shared/observability';
+import { createLogger, traceRequests, type Logger } from '@paystream/shared/observability';
 import { AlipayGatewayController } from './alipay-gateway.controller';
 import { ChannelSandbox } from './channel-sandbox';
 import type { EmulatorConfig } from './emulator-config';
@@ -52,6 +52,7 @@ export class EmulatorModule {
 /** Creates the emulator app (raw bodies kept: WeChat Pay signatures cover the exact bytes). Not listening yet. */
 export async function createEmulatorApp(config: EmulatorConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(EmulatorModule.forRoot(config), new FastifyAdapter(), { logger: ['error', 'warn'], rawBody: true, abortOnError: false });
+  traceRequests(app.getHttpAdapter().getInstance());
   app.enableShutdownHooks();
   return app;
 }

@@ -13,7 +13,7 @@ import {
   wechatpayResponseMessage,
   type PlatformKeyRing,
 } from '@paystream/shared/channel-protocols';
-import type { Logger } from '@paystream/shared/observability';
+import { currentTrace, nextTraceparent, type Logger } from '@paystream/shared/observability';
 import type { NotificationDue, SandboxChannel, Trade } from './channel-sandbox';
 
 const MINUTE_MS = 60_000;
@@ -110,7 +110,9 @@ export class NotificationSender {
     let status: number | 'no-answer' = 'no-answer';
     let acknowledged = false;
     try {
-      const res = await fetch(trade.notifyUrl!, { method: 'POST', headers: message.headers, body: message.body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
+      // a sandbox convenience: the notification continues the trace of the charge that caused it (real channels send none)
+      const headers = currentTrace() ? { ...message.headers, traceparent: nextTraceparent() } : message.headers;
+      const res = await fetch(trade.notifyUrl!, { method: 'POST', headers, body: message.body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
       status = res.status;
       const text = await res.text();
       acknowledged = trade.channel === 'alipay' ? res.status === 200 && text.trim() === 'success' : trade.channel === 'wechatpay' ? res.status === 200 || res.status === 204 : res.status === 200;

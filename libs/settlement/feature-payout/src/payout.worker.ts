@@ -11,7 +11,7 @@ import {
   SETTLEMENT_PAYOUT_LEASE_MARGIN_MS,
 } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
-import { nextTraceparent } from '@paystream/shared/observability';
+import { nextTraceparent, runInTrace } from '@paystream/shared/observability';
 import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { BankClient, type PayoutAnswer } from './bank.client';
@@ -58,7 +58,8 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     const claimed = await this.batches.claimForPayout(this.platform.ds.manager, SETTLEMENT_PAYOUT_BATCH_SIZE, this.leaseMs);
     await Promise.all(
       claimed.map((batch) =>
-        this.payOut(batch).catch((error: unknown) =>
+        // each payout attempt is a trace of its own: the bank call, the logs and the settlement event share it
+        runInTrace(undefined, () => this.payOut(batch)).catch((error: unknown) =>
           // the batch stays PAYING; when its lease runs out it is claimed and paid again
           this.platform.logger.warn({ err: error, settlementId: batch.id, merchantId: batch.merchantId }, 'settlement payout not recorded; retried after the lease'),
         ),

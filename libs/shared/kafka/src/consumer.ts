@@ -1,6 +1,6 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
-import type { Logger, MessagingMetrics } from '@paystream/shared/observability';
+import { runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
 import { isTransientError, PermanentEventError } from './errors';
 import type { EventProducer } from './producer';
@@ -88,7 +88,6 @@ export class EventConsumer {
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const { groupId, metrics, logger } = this.options;
     const logical = logicalTopic(this.options.settings, topic);
     let decoded: Decoded;
     try {
@@ -104,6 +103,12 @@ export class EventConsumer {
     const handler = this.options.handlers.get(logical);
     if (!handler) throw new Error(`no handler for ${logical}`);
     const event = decoded.event;
+    // the handler's logs, outbox rows and HTTP calls continue the trace the message carries
+    await runInTrace(event.traceparent, () => this.handle(handler, event, topic, logical, partition, message, heartbeat));
+  }
+
+  private async handle(handler: EventHandler, event: ConsumedEvent<unknown>, topic: string, logical: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+    const { groupId, metrics, logger } = this.options;
     const log = logger.child({ eventId: event.id, topic: logical, traceparent: event.traceparent });
     const timer = metrics.handlerSeconds.startTimer({ group: groupId, topic: logical });
     for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,6 @@
 import { checkEventPayload, TOPIC_KEYS, type EventPayload, type TopicName } from '@paystream/contracts';
 import { newEvent, type OutgoingEvent } from '@paystream/shared/kafka';
+import { currentTrace, nextTraceparent } from '@paystream/shared/observability';
 import type { EntityManager } from '@paystream/shared/persistence';
 
 /** Writes events to the outbox table in the caller's transaction; the relay publishes them later. */
@@ -27,7 +28,8 @@ export class Outbox {
       key: TOPIC_KEYS[topic](check.value),
       source: this.source,
       payload: check.value,
-      traceparent: options.traceparent,
+      // without one given, the event continues the trace of the work that emits it
+      traceparent: options.traceparent ?? (currentTrace() ? nextTraceparent() : undefined),
     });
     // one round trip: the row, and (when a relay listens) a NOTIFY delivered on commit, folded into one per transaction
     await tx.query(

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
 
@@ -21,6 +22,7 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
       // rawBody: channel notifications are verified over the exact bytes received
       { logger: ['error', 'warn'], abortOnError: false, rawBody: true },
     );
+    traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
     app.enableShutdownHooks();

@@ -1,3 +1,5 @@
+import { currentTrace, nextTraceparent } from '@paystream/shared/observability';
+
 /** Why an HTTP call produced no answer: it timed out (the outcome is unknown) or never connected. */
 export class HttpCallError extends Error {
   constructor(
@@ -30,7 +32,7 @@ export async function callText(url: string, options: HttpCallOptions & { body?: 
   try {
     res = await fetch(url, {
       method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-      headers: options.headers,
+      headers: withTraceparent(options.headers),
       body: options.body,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
@@ -44,6 +46,12 @@ export async function callText(url: string, options: HttpCallOptions & { body?: 
   } catch {
     throw new HttpCallError('timeout', `${url}: the answer was cut off`);
   }
+}
+
+/** The headers of an outgoing call, with a traceparent continuing the current trace (unless the caller set one). */
+export function withTraceparent(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!currentTrace() || Object.keys(headers ?? {}).some((h) => h.toLowerCase() === 'traceparent')) return headers;
+  return { ...headers, traceparent: nextTraceparent() };
 }
 
 /** A JSON call with a deadline (see callText); a body that is not JSON comes back as undefined. */

@@ -5,6 +5,8 @@ export const SERVICES = {
   risk: { port: 3003, envPrefix: 'RISK', database: 'paystream_risk' },
   settlement: { port: 3004, envPrefix: 'SETTLEMENT', database: 'paystream_settlement' },
   'channel-emulator': { port: 3100, envPrefix: 'CHANNEL_EMULATOR', database: undefined },
+  // the cluster view from outside (lag, health, dead letters); its database records DLQ replays
+  ops: { port: 3005, envPrefix: 'OPS', database: 'paystream_ops' },
 } as const;
 
 export type ServiceName = keyof typeof SERVICES;

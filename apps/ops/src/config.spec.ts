@@ -1,0 +1,33 @@
+import { ConfigError } from '@paystream/shared/platform';
+import { loadOpsConfig } from './config';
+
+describe('ops configuration', () => {
+  it('defaults to port 3005, the four services on their ports and the documented intervals', () => {
+    const c = loadOpsConfig({});
+    expect(c).toMatchObject({ port: 3005, databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_ops', monitor: { pollIntervalMs: 5_000, stallAfterMs: 30_000 } });
+    expect(c.monitor.targets).toEqual([
+      { service: 'order-payment', url: 'http://127.0.0.1:3001' },
+      { service: 'channel-gateway', url: 'http://127.0.0.1:3002' },
+      { service: 'risk', url: 'http://127.0.0.1:3003' },
+      { service: 'settlement', url: 'http://127.0.0.1:3004' },
+    ]);
+    expect(c.groupPattern.test('paystream.risk')).toBe(true);
+    expect(c.groupPattern.test('collector-x')).toBe(false);
+  });
+
+  it('finds a service by its URL, or by its port variable on the services host', () => {
+    const c = loadOpsConfig({ RISK_URL: 'http://risk:3003/', SETTLEMENT_PORT: '4004', OPS_SERVICES_HOST: 'box' });
+    expect(c.monitor.targets.find((t) => t.service === 'risk')?.url).toBe('http://risk:3003');
+    expect(c.monitor.targets.find((t) => t.service === 'settlement')?.url).toBe('http://box:4004');
+  });
+
+  it.each([
+    [{ OPS_POLL_INTERVAL_MS: '5' }, /OPS_POLL_INTERVAL_MS/],
+    [{ OPS_GROUP_PATTERN: '(' }, /OPS_GROUP_PATTERN/],
+    [{ ORDER_PAYMENT_URL: 'ftp://x' }, /ORDER_PAYMENT_URL/],
+    [{ KAFKA_BROKERS: 'nohost' }, /KAFKA_BROKERS/],
+  ])('refuses %j and names the variable', (env, name) => {
+    expect(() => loadOpsConfig(env)).toThrow(ConfigError);
+    expect(() => loadOpsConfig(env)).toThrow(name);
+  });
+});

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
+import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
+import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
+import { parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
+
+/** How often ops reads the cluster and probes the services by default. */
+export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
+/** The services whose /health and /metrics ops reads (the channel emulator stands in for the outside world). */
+export const OPS_WATCHED_SERVICES = ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const satisfies readonly ServiceName[];
+
+export interface OpsConfig extends OpsModuleOptions {
+  host: string;
+  port: number;
+  /** The ops database: DLQ replays are recorded there. */
+  databaseUrl: string;
+  dbSchema: string;
+}
+
+const regex = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a regular expression');
+
+/** ops's environment (OPS_PORT, OPS_POLL_INTERVAL_MS, OPS_STALL_AFTER_MS, OPS_GROUP_PATTERN, <SERVICE>_URL, KAFKA_*); refuses to start when invalid. */
+export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
+  const pgHost = env.PGHOST ?? '127.0.0.1';
+  const pgPort = env.PGPORT ?? '5432';
+  const servicesHost = env.OPS_SERVICES_HOST ?? '127.0.0.1';
+  const urlVars = Object.fromEntries(
+    OPS_WATCHED_SERVICES.map((s) => {
+      const { envPrefix, port } = SERVICES[s];
+      return [`${envPrefix}_URL`, z.url({ protocol: /^https?$/ }).default(`http://${servicesHost}:${env[`${envPrefix}_PORT`] ?? port}`)];
+    }),
+  );
+  const schema = z.object({
+    OPS_PORT: z.coerce.number().int().min(1).max(65_535).default(SERVICES.ops.port),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    OPS_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(`postgres://postgres@${pgHost}:${pgPort}/${SERVICES.ops.database}`),
+    DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('paystream'),
+    KAFKA_BROKERS: z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]').default('127.0.0.1:9092'),
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+    OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(OPS_POLL_INTERVAL_MS_DEFAULT),
+    OPS_STALL_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT),
+    OPS_GROUP_PATTERN: regex.default('^paystream\\.'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ...urlVars,
+  });
+  const c = parseConfig('ops', schema, env) as Record<string, unknown> & z.infer<typeof schema>;
+  const targets: ServiceTarget[] = OPS_WATCHED_SERVICES.map((s) => ({ service: s, url: String(c[`${SERVICES[s].envPrefix}_URL`]).replace(/\/+$/, '') }));
+  return {
+    host: c.HOST,
+    port: c.OPS_PORT,
+    databaseUrl: c.OPS_DATABASE_URL,
+    dbSchema: c.DB_SCHEMA,
+    logLevel: c.LOG_LEVEL,
+    groupPattern: new RegExp(c.OPS_GROUP_PATTERN),
+    kafka: { brokers: c.KAFKA_BROKERS.split(','), clientId: 'paystream-ops', topicPrefix: c.KAFKA_TOPIC_PREFIX, partitions: TOPIC_PARTITIONS_DEFAULT },
+    monitor: { pollIntervalMs: c.OPS_POLL_INTERVAL_MS, stallAfterMs: c.OPS_STALL_AFTER_MS, targets },
+  };
+}

@@ -1,0 +1,150 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { PermanentEventError } from '@paystream/shared/kafka';
+import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
+import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { loadOpsConfig, type OpsConfig } from './config';
+import { dlqMain } from './dlq-cli';
+
+class EffectTable1764900000001 implements MigrationInterface {
+  name = 'EffectTable1764900000001';
+  async up(q: QueryRunner) {
+    await q.query(`CREATE TABLE effect (order_id TEXT NOT NULL, event_id TEXT NOT NULL)`);
+  }
+  async down(q: QueryRunner) {
+    await q.query(`DROP TABLE effect`);
+  }
+}
+
+const request = (orderId: string): PaymentRequested => ({
+  orderId,
+  merchantId: 'm-1',
+  userId: 'u-1',
+  amountMinor: '1000',
+  currency: 'CNY',
+  subject: 'dlq replay test',
+  requestedAt: new Date().toISOString(),
+});
+
+describe('dlq CLI on the real broker and database', () => {
+  const prefix = uniqueTopicPrefix('dlq');
+  const serviceSchema = uniqueId('dlqsvc_');
+  const opsSchema = uniqueId('dlqops_');
+  const dlqTopic = `${TOPICS.paymentRequested}.dlq`;
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  /** Orders the handler fails for, permanently, until the "fix" is deployed. */
+  const broken = new Set<string>(['o-broken']);
+  let platform: Platform;
+  let upstream: RawProducer;
+  let collector: TopicCollector;
+  let config: OpsConfig;
+
+  const dlq = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await dlqMain(argv, config, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  const effects = async (orderId: string) => Number((await platform.ds.query(`SELECT count(*)::int AS n FROM effect WHERE order_id = $1`, [orderId]))[0].n);
+  const duplicates = async () =>
+    (await platform.registry.getSingleMetric('paystream_messages_consumed_total')?.get())?.values.find((v) => v.labels.result === 'duplicate')?.value ?? 0;
+
+  beforeAll(async () => {
+    const platformConfig = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema: serviceSchema, topicPrefix: prefix }));
+    platform = await Platform.open({ config: platformConfig, migrations: [EffectTable1764900000001], producesTopics: [] });
+    platform.consume(TOPICS.paymentRequested, {
+      handle: async (event, tx) => {
+        if (broken.has(event.payload.orderId)) throw new PermanentEventError(`no merchant profile for ${event.payload.merchantId}`);
+        await tx.query(`INSERT INTO effect (order_id, event_id) VALUES ($1, $2)`, [event.payload.orderId, event.id]);
+      },
+    });
+    await platform.start();
+    upstream = await new RawProducer().start();
+    collector = await new TopicCollector([`${prefix}${TOPICS.paymentRequested}`]).start();
+    config = loadOpsConfig({ KAFKA_TOPIC_PREFIX: prefix, OPS_DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: opsSchema, LOG_LEVEL: 'silent' });
+  });
+
+  afterAll(async () => {
+    await collector?.stop();
+    await upstream?.stop();
+    await platform?.stop();
+    await dropSchemas(testDatabaseUrl(), [serviceSchema, opsSchema]);
+  });
+
+  let id: string;
+  let eventId: string;
+
+  it('lists and shows a dead letter with why it failed and where it came from', async () => {
+    eventId = await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-broken', request('o-broken'), { headers: { traceparent } });
+    await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-fine', request('o-fine'));
+    await waitFor(async () => ((await effects('o-fine')) === 1 ? true : undefined), 30_000, 'the good event');
+    const listed = await waitFor(async () => {
+      const r = await dlq('list', '--topic', dlqTopic);
+      return r.out.includes(eventId) ? r : undefined;
+    }, 60_000, 'the dead letter to be listed', 500);
+    expect(listed.code).toBe(0);
+    const line = listed.out.split('\n').find((l) => l.includes(eventId))!;
+    expect(line).toContain('paystream.order-payment');
+    expect(line).toContain('no merchant profile for m-1');
+    expect(listed.out).toMatch(/1 dead letter\(s\) in 1 topic\(s\)$/);
+    id = line.split(/\s+/)[0]!;
+    expect(id).toMatch(new RegExp(`^${dlqTopic.replace(/\./g, '\\.')}:\\d+:\\d+$`));
+
+    const [topic, partition, offset] = id.split(':') as [string, string, string];
+    const shown = await dlq('show', topic, partition, offset);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.out)).toMatchObject({
+      id,
+      reason: 'no merchant profile for m-1',
+      consumer: 'paystream.order-payment',
+      original: { topic: TOPICS.paymentRequested },
+      eventId,
+      key: 'o-broken',
+      value: { orderId: 'o-broken', amountMinor: '1000' },
+    });
+  });
+
+  it('replays nothing on a dry run', async () => {
+    const r = await dlq('replay', id, '--dry-run');
+    expect(r).toMatchObject({ code: 0, out: expect.stringContaining(`would replay ${id} -> ${TOPICS.paymentRequested} (event ${eventId}`) });
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(collector.on(`${prefix}${TOPICS.paymentRequested}`, (m) => m.key === 'o-broken')).toHaveLength(1);
+    expect((await dlq('replays')).out).toBe('0 replay(s)');
+  });
+
+  it('replays to the original topic once fixed; a second replay of the same message changes nothing', async () => {
+    broken.delete('o-broken'); // the fix is deployed
+    const first = await dlq('replay', id, '--by', 'alice');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain(`replayed ${id} -> ${TOPICS.paymentRequested} (event ${eventId}) as replay #`);
+    await waitFor(async () => ((await effects('o-broken')) === 1 ? true : undefined), 30_000, 'the replayed event to be processed');
+    const replayed = collector.on(`${prefix}${TOPICS.paymentRequested}`, (m) => m.key === 'o-broken');
+    expect(replayed).toHaveLength(2);
+    // the original headers (ce_id, traceparent) and none of the DLQ's own
+    expect(replayed[1]!.headers).toMatchObject({ ce_id: eventId, traceparent });
+    expect(Object.keys(replayed[1]!.headers).filter((h) => Object.values(DLQ_HEADERS).includes(h as never))).toEqual([]);
+    expect(replayed[1]!.value).toEqual(replayed[0]!.value);
+
+    const duplicatesBefore = await duplicates();
+    const second = await dlq('replay', id, '--by', 'bob');
+    expect(second.code).toBe(0);
+    await waitFor(async () => ((await duplicates()) > duplicatesBefore ? true : undefined), 30_000, 'the second replay to be seen as a duplicate');
+    expect(await effects('o-broken')).toBe(1);
+
+    const replays = await dlq('replays');
+    const lines = replays.out.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^#\\d+  \\d{4}-\\d\\d-\\d\\dT.+Z  bob  ${id.replace(/\./g, '\\.')} -> ${TOPICS.paymentRequested.replace(/\./g, '\\.')}  event=${eventId}$`));
+    expect(lines[1]).toContain('  alice  ');
+    expect(lines[2]).toBe('2 replay(s)');
+  });
+
+  it('refuses a malformed id and reports a missing message, replaying the others', async () => {
+    const r = await dlq('replay', 'not-an-id', `${dlqTopic}:0:999999`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('DLQ_REF_INVALID not-an-id');
+    expect(r.err).toContain(`DLQ_MESSAGE_NOT_FOUND ${dlqTopic}:0:999999`);
+    expect((await dlq('frobnicate')).code).toBe(2);
+    expect((await dlq('list', '--limit', '0')).code).toBe(2);
+  });
+});

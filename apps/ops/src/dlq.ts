@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { loadOpsConfig, type OpsConfig } from './config';
+import { dlqMain } from './dlq-cli';
+
+let config: OpsConfig;
+try {
+  config = loadOpsConfig();
+} catch (error) {
+  process.stderr.write(`dlq refused to start: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+dlqMain(process.argv.slice(2), config).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`dlq failed: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,43 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { OpsRuntime } from './ops-runtime';
+import { STATUS_PAGE_HTML } from './status-page';
+
+@Controller()
+export class OpsController {
+  constructor(@Inject(OpsRuntime) private readonly ops: OpsRuntime) {}
+
+  /** The status page: read-only, refreshed from /status.json by its own script. */
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  page() {
+    return STATUS_PAGE_HTML;
+  }
+
+  @Get('status.json')
+  @Header('cache-control', 'no-store')
+  status() {
+    return this.ops.monitor.status();
+  }
+
+  @Get('health/live')
+  live() {
+    return { status: 'ok', service: 'ops' };
+  }
+
+  /** Ready once the cluster has been read, and as long as the last read succeeded. */
+  @Get('health')
+  health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const s = this.ops.monitor.status();
+    const ready = s.generatedAt !== null && !s.clusterError;
+    void reply.status(ready ? 200 : 503);
+    return { status: ready ? 'ok' : 'unavailable', service: 'ops', lastReadAt: s.generatedAt, ...(s.clusterError ? { clusterError: s.clusterError } : {}) };
+  }
+
+  @Get('metrics')
+  async metrics(@Res({ passthrough: true }) reply: FastifyReply) {
+    void reply.header('content-type', this.ops.registry.contentType);
+    return this.ops.registry.metrics();
+  }
+}

@@ -1,0 +1,47 @@
+import { parseMetricsText, type MetricSample } from '@paystream/ops/domain';
+import { callText } from '@paystream/shared/platform';
+
+/** How long a service may take to answer /health or /metrics before it counts as down. */
+export const SERVICE_PROBE_TIMEOUT_MS = 2_000;
+
+/** A service ops watches, and where its HTTP API answers. */
+export interface ServiceTarget {
+  service: string;
+  url: string;
+}
+
+export interface ServiceProbe {
+  service: string;
+  url: string;
+  up: boolean;
+  /** Why it counts as down: the /health status, or why there was no answer. */
+  detail?: string;
+  /** Its /metrics samples (empty when it did not answer). */
+  samples: MetricSample[];
+}
+
+/** GET /health (up: a 200 answer) and GET /metrics of one service. */
+export async function probeService(target: ServiceTarget, timeoutMs = SERVICE_PROBE_TIMEOUT_MS): Promise<ServiceProbe> {
+  let up = false;
+  let answered = false;
+  let detail: string | undefined;
+  try {
+    const health = await callText(`${target.url}/health`, { timeoutMs });
+    answered = true;
+    up = health.status === 200;
+    if (!up) detail = `GET /health answered ${health.status}`;
+  } catch (error) {
+    detail = (error as Error).message;
+  }
+  let samples: MetricSample[] = [];
+  // a service that answers but is not ready (its broker is away) still counts what it did
+  if (answered) {
+    try {
+      const metrics = await callText(`${target.url}/metrics`, { timeoutMs });
+      if (metrics.status === 200) samples = parseMetricsText(metrics.text);
+    } catch {
+      // the figures stay as last seen; up/down is judged by /health alone
+    }
+  }
+  return { service: target.service, url: target.url, up, ...(detail ? { detail } : {}), samples };
+}
