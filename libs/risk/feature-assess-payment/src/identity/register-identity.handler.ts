@@ -55,7 +55,7 @@ export class RegisterIdentityHandler implements OnModuleInit {
         }),
       );
       log.info(
-        { level: saved.identity.level, verification: saved.identity.verification, cardBin: saved.identity.cardBin, created: saved.created, providerRef: saved.identity.providerRef },
+        { verificationLevel: saved.identity.level, verification: saved.identity.verification, cardBin: saved.identity.cardBin, created: saved.created, providerRef: saved.identity.providerRef },
         'identity registered',
       );
       return { kind: 'saved', ...saved };
