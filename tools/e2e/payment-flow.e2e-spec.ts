@@ -236,6 +236,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(completions.map((m) => m.value.outcome)).toEqual(['unknown', 'succeeded']);
     const view = await getJson('order-payment', `/payments/${ok.value.paymentId}`);
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'UNKNOWN', 'SUCCEEDED']);
+    // the unknown outcome was not how it ended: a succeeded payment carries no failure
+    expect(view.body).toHaveProperty('failure', null);
     await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'its settlement');
   });
 

@@ -128,9 +128,9 @@ export class PaymentRepository {
             SET status = $3, version = version + 1, updated_at = now(),
                 channel = COALESCE($4, channel),
                 channel_trade_no = COALESCE($5, channel_trade_no),
-                failure_code = COALESCE($6, failure_code),
-                failure_message = COALESCE($7, failure_message),
-                failure_retryable = COALESCE($8, failure_retryable)
+                failure_code = CASE WHEN $12 THEN NULL ELSE COALESCE($6, failure_code) END,
+                failure_message = CASE WHEN $12 THEN NULL ELSE COALESCE($7, failure_message) END,
+                failure_retryable = CASE WHEN $12 THEN NULL ELSE COALESCE($8, failure_retryable) END
           WHERE id = $1 AND version = $2 AND status = ANY($9::text[])
           RETURNING ${COLUMNS}),
        history AS (
@@ -149,6 +149,8 @@ export class PaymentRepository {
         statusesLeadingTo(move.to),
         payment.status,
         move.reason,
+        // a payment that succeeds after an unknown outcome keeps no failure (CHANNEL_OUTCOME_UNKNOWN was not its end)
+        move.to === 'SUCCEEDED',
       ],
     );
     return rows[0] ? toPayment(rows[0]) : undefined;
