@@ -1,4 +1,5 @@
-import { TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { Pool } from 'pg';
+import { TOPICS, type PaymentRefunded, type PaymentRequested } from '@paystream/contracts';
 import { beijingDateTime, luhnValid } from '@paystream/shared/channel-protocols';
 import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
@@ -8,11 +9,21 @@ type Channel = 'alipay' | 'wechatpay' | 'unionpay';
 const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 type Planted = { kind: string; outTradeNo: string; channel: Channel };
 type Break = { kind: string; side: string; reference: string; channel: string };
-type Run = { channel: Channel; status: string; matched: { count: number; amountMinor: string }; billed: { count: number }; breaks: Break[]; breaksByKind: Record<string, number> };
+type Run = {
+  channel: Channel;
+  status: string;
+  matched: { count: number; amountMinor: string };
+  refundsCleared: { count: number; amountMinor: string; bookedByThisRun: number };
+  billed: { count: number };
+  breaks: Break[];
+  breaksByKind: Record<string, number>;
+};
 
 /** Ordinary payments per channel (two of them get broken on the bill), and one declined (..51) whose bill row is planted as paid. */
 const ORDINARY_AMOUNTS = ['1000', '2345', '3999', '12000', '8800'];
 const DECLINED_AMOUNT = '2051';
+/** Refunded (in part, through order-payment's refund API) of each channel's third payment, which the bill prints intact. */
+const REFUND_AMOUNT = '1234';
 const KINDS = ['missing_ours', 'missing_channel', 'amount_mismatch', 'status_mismatch'] as const;
 
 /**
@@ -20,6 +31,7 @@ const KINDS = ['missing_ours', 'missing_channel', 'amount_mismatch', 'status_mis
  * tokenised at the gateway), one break of each kind
  * planted in each channel's bill at the emulator, reconciliation run on demand in settlement (which has the gateway
  * download the bills in the channels' own protocols): every planted break is reported with its kind, nothing else.
+ * A refund in each channel reaches the bill, is matched and is booked cleared, once: refunds in flight net to zero.
  */
 describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
   const prefix = uniqueTopicPrefix('e2erec');
@@ -29,7 +41,13 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
   const today = beijingDateTime().slice(0, 10);
   const paid: Record<Channel, { paymentId: string; outTradeNo: string; amountMinor: string }[]> = { alipay: [], wechatpay: [], unionpay: [] };
   const declined: Record<Channel, string> = { alipay: '', wechatpay: '', unionpay: '' };
+  const refunded: Record<Channel, string> = { alipay: '', wechatpay: '', unionpay: '' };
   let upstream: RawProducer;
+  let settlementDb: Pool | undefined;
+  const sql = async <R>(text: string, params: unknown[] = []): Promise<R[]> => {
+    settlementDb ??= new Pool({ connectionString: stack.databaseUrl('settlement'), max: 2, options: `-c search_path=${schema}` });
+    return (await settlementDb.query(text, params)).rows as R[];
+  };
   let collector: TopicCollector;
 
   const call = async <T>(service: 'channel-emulator' | 'settlement', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
@@ -42,7 +60,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     const identity = await fetch(`${stack.url('risk')}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity('shopper-rec', 1)) });
     expect(identity.status).toBeLessThan(300);
     upstream = await new RawProducer().start();
-    collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.settlementDue].map(t)).start();
+    collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, TOPICS.settlementDue].map(t)).start();
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it in the risk rules
     const body = `62258802${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
@@ -85,11 +103,29 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
       // booked in the ledger: a real-time merchant's settlement falls due
       await waitFor(() => collector.on(t(TOPICS.settlementDue), (m) => m.key === o.merchantId)[0], 60_000, `the booking of ${o.orderId}`);
     }
-  }, 240_000);
+    // a refund in each channel, the way a merchant asks for one; it is in flight until reconciliation clears it
+    for (const channel of CHANNELS) {
+      const payment = paid[channel][2]!;
+      const res = await fetch(`${stack.url('order-payment')}/payments/${payment.paymentId}/refunds`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `rec-refund-${payment.paymentId}` },
+        body: JSON.stringify({ amountMinor: REFUND_AMOUNT, reason: 'reconciliation e2e' }),
+      });
+      expect(res.status).toBe(202);
+      refunded[channel] = ((await res.json()) as { refundId: string }).refundId;
+    }
+    for (const channel of CHANNELS) {
+      const done = await waitFor(() => collector.on<PaymentRefunded>(t(TOPICS.paymentRefunded), (m) => m.value.refundId === refunded[channel])[0], 60_000, `the ${channel} refund`);
+      expect(done.value).toMatchObject({ paymentId: paid[channel][2]!.paymentId, amountMinor: REFUND_AMOUNT });
+    }
+    const booked = Object.values(refunded).map((id) => `refund:${id}`);
+    await waitFor(async () => ((await sql(`SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [booked])).length === 3 ? true : undefined), 30_000, 'the refunds booked');
+  }, 300_000);
 
   afterAll(async () => {
     await collector?.stop();
     await upstream?.stop();
+    await settlementDb?.end();
     await stack.stop();
     for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
   }, 60_000);
@@ -119,9 +155,10 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
       expect(run.breaks.map((b) => `${b.kind}/${b.reference}`).sort()).toEqual(expected);
       expect(run.breaks.every((b) => b.side === 'gateway')).toBe(true);
       expect(run.breaksByKind).toEqual({ missing_ours: 1, missing_channel: 1, amount_mismatch: 1, status_mismatch: 1 });
-      // every ordinary payment but the dropped and the changed one matches, to the fen
+      // every ordinary payment but the dropped and the changed one matches, to the fen, and so does the refund
       const matched = paid[channel].slice(2);
-      expect(run.matched).toEqual({ count: matched.length, amountMinor: String(matched.reduce((a, p) => a + BigInt(p.amountMinor), 0n)) });
+      expect(run.matched).toEqual({ count: matched.length + 1, amountMinor: String(matched.reduce((a, p) => a + BigInt(p.amountMinor), BigInt(REFUND_AMOUNT))) });
+      expect(run.refundsCleared).toEqual({ count: 1, amountMinor: REFUND_AMOUNT, bookedByThisRun: 1 });
     }
     expect(ran.body.runs.map((r) => r.channel).sort()).toEqual(['alipay', 'unionpay', 'wechatpay']);
     const open = await call<Break[]>('settlement', `/reconciliation/breaks?status=open&date=${today}`);
@@ -130,6 +167,24 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     const metrics = await (await fetch(`${stack.url('settlement')}/metrics`)).text();
     for (const channel of CHANNELS) {
       for (const kind of KINDS) expect(metrics).toMatch(new RegExp(`paystream_reconciliation_breaks\\{[^}]*channel="${channel}",kind="${kind}"[^}]*\\} 1\\n`));
+      expect(metrics).toMatch(new RegExp(`paystream_reconciliation_refunds_cleared_total\\{[^}]*channel="${channel}"[^}]*\\} 1\\n`));
     }
+  });
+
+  it('clears each refund once: refunds in flight net to zero for them, the channel\'s clearing gives them back, the ledger balances', async () => {
+    const references = (channel: Channel) => [`refund:${refunded[channel]}`, `refund_cleared:${refunded[channel]}`];
+    const again = await call<{ runs: Run[] }>('settlement', '/reconciliation/runs', { date: today });
+    for (const run of again.body.runs) expect(run.refundsCleared).toEqual({ count: 1, amountMinor: REFUND_AMOUNT, bookedByThisRun: 0 });
+    for (const channel of CHANNELS) {
+      const rows = await sql<{ account_id: string; total: string }>(
+        `SELECT e.account_id, sum(e.amount_minor)::text AS total FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+          WHERE t.reference = ANY($1) AND e.account_id IN ('refunds_in_flight', $2) GROUP BY e.account_id`,
+        [references(channel), `channel_clearing:${channel}`],
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.account_id, r.total]))).toEqual({ refunds_in_flight: '0', [`channel_clearing:${channel}`]: `-${REFUND_AMOUNT}` });
+      expect(await sql(`SELECT 1 FROM ledger_transaction WHERE kind = 'refund_cleared' AND reference = $1`, [references(channel)[1]])).toHaveLength(1);
+    }
+    const check = await call<{ balanced: boolean }>('settlement', '/ledger/check');
+    expect(check.body).toMatchObject({ balanced: true });
   });
 });

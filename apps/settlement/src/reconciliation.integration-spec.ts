@@ -1,15 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { TOPICS, type PaymentSucceeded } from '@paystream/contracts';
+import { TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
-type BillRow = { kind: 'payment' | 'refund'; outTradeNo: string; channelTradeNo: string; amountMinor: string; feeMinor: string; paidAt: string };
-type OurRecord = { kind: 'payment'; paymentId: string; outTradeNo: string; channelTradeNo: string | null; amountMinor: string; currency: string; status: string; onDay: boolean; at: string };
+type BillRow = { kind: 'payment' | 'refund'; outTradeNo: string; channelTradeNo: string; outRefundNo?: string; amountMinor: string; feeMinor: string; paidAt: string };
+type OurRecord = {
+  kind: 'payment' | 'refund';
+  paymentId: string;
+  refundId?: string;
+  outTradeNo: string;
+  outRefundNo?: string;
+  channelTradeNo: string | null;
+  amountMinor: string;
+  currency: string;
+  status: string;
+  onDay: boolean;
+  at: string;
+};
 
 /** Stands in for channel-gateway's two reconciliation endpoints (its own spec runs them against the emulator). */
 class GatewayStandIn {
@@ -75,6 +87,18 @@ describe('settlement reconciliation on the real database (the ledger booked from
       bill: { kind: 'payment' as const, outTradeNo, channelTradeNo: tradeNo, amountMinor, feeMinor: '0', paidAt: `${date} 12:00:00` },
       ours: { kind: 'payment' as const, paymentId, outTradeNo, channelTradeNo: tradeNo, amountMinor, currency: 'CNY', status: 'SUCCEEDED', onDay: true, at: new Date().toISOString() },
       event: { paymentId, orderId: `o-${paymentId.slice(0, 8)}`, merchantId: 'm-rec', userId: 'u-1', amountMinor, currency: 'CNY', channel: 'alipay', channelTradeNo: tradeNo, succeededAt: new Date().toISOString() } satisfies PaymentSucceeded,
+    };
+  };
+  /** A refund of `of`, succeeded at the channel: its bill row, our record and its event (which books it in the ledger). */
+  const refund = (of: ReturnType<typeof payment>, amountMinor: string, day: string) => {
+    const refundId = randomUUID();
+    const outRefundNo = refundId.replace(/-/g, '');
+    return {
+      refundId,
+      outRefundNo,
+      bill: { ...of.bill, kind: 'refund' as const, outRefundNo, amountMinor, paidAt: `${day} 15:00:00` },
+      ours: { ...of.ours, kind: 'refund' as const, refundId, outRefundNo, amountMinor },
+      event: { refundId, paymentId: of.paymentId, orderId: of.event.orderId, merchantId: of.event.merchantId, amountMinor, currency: 'CNY', refundedAt: new Date().toISOString() } satisfies PaymentRefunded,
     };
   };
   const p = [payment('1000'), payment('2000'), payment('3000'), payment('4000'), payment('5000'), payment('6000')];
@@ -198,5 +222,62 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(run).toMatchObject({ status: 'COMPLETED', breakCount: 0, billed: { count: 0 } });
     gateway.bills.delete('wechatpay/2026-11-09');
     expect((await post({ date: '2026-11-10', channel: 'wechatpay' })).body.runs[0]).toMatchObject({ breaksByKind: { missing_channel: 1 } });
+  });
+
+  it('books a matched refund cleared once (re-runs and concurrent runs included); a refund in a break waits until a later run matches it', async () => {
+    const ds = app.get(Platform, { strict: false }).ds;
+    const day = '2026-11-12';
+    const nextDay = '2026-11-13';
+    const paid = payment('9000');
+    const cleared = refund(paid, '3000', day);
+    const broken = refund(paid, '1000', day);
+    await upstream.sendEvent(`${prefix}${TOPICS.paymentSucceeded}`, paid.event.orderId, paid.event);
+    for (const r of [cleared, broken]) await upstream.sendEvent(`${prefix}${TOPICS.paymentRefunded}`, paid.event.orderId, r.event);
+    const transactions = async (kind: string, refunds: { refundId: string }[]) =>
+      (await ds.query(`SELECT reference FROM ledger_transaction WHERE kind = $1 AND reference = ANY($2) ORDER BY reference`, [kind, refunds.map((r) => `${kind}:${r.refundId}`)])) as { reference: string }[];
+    await waitFor(async () => ((await transactions('refund', [cleared, broken])).length === 2 ? true : undefined), 30_000, 'the refunds booked');
+    /** What refunds in flight hold for these refunds (booked -amount, cleared +amount) and what the channel's clearing lost to them. */
+    const inFlight = async (refunds: { refundId: string }[]) => {
+      const rows: { account_id: string; total: string }[] = await ds.query(
+        `SELECT e.account_id, sum(e.amount_minor)::text AS total FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
+          WHERE t.reference = ANY($1) AND e.account_id IN ('refunds_in_flight', 'channel_clearing:wechatpay') GROUP BY e.account_id`,
+        [refunds.flatMap((r) => [`refund:${r.refundId}`, `refund_cleared:${r.refundId}`])],
+      );
+      return Object.fromEntries(rows.map((r) => [r.account_id, r.total]));
+    };
+    expect(await inFlight([cleared, broken])).toEqual({ refunds_in_flight: '-4000' });
+
+    // the channel bills `broken` 1 fen more; `cleared` also shows (wrongly) on the next day's bill, whose run races this day's
+    gateway.bills.set(`wechatpay/${day}`, [paid.bill, cleared.bill, { ...broken.bill, amountMinor: '1001' }]);
+    gateway.ours.set(`wechatpay/${day}`, [paid.ours, cleared.ours, broken.ours]);
+    gateway.bills.set(`wechatpay/${nextDay}`, [cleared.bill]);
+    gateway.ours.set(`wechatpay/${nextDay}`, [{ ...cleared.ours, onDay: false }]);
+    const [first, other] = await Promise.all([post({ date: day, channel: 'wechatpay' }), post({ date: nextDay, channel: 'wechatpay' })]);
+    const run = first.body.runs[0];
+    expect(run).toMatchObject({ status: 'COMPLETED', matched: { count: 2 }, refundsCleared: { count: 1, amountMinor: '3000' }, breakCount: 1 });
+    expect(run.breaks).toEqual([expect.objectContaining({ kind: 'amount_mismatch', entryKind: 'refund', reference: broken.outRefundNo, channelAmountMinor: '1001', ourAmountMinor: '1000' })]);
+    expect(other.body.runs[0]).toMatchObject({ status: 'COMPLETED', refundsCleared: { count: 1, amountMinor: '3000' } });
+    // booked by exactly one of the two runs
+    expect(run.refundsCleared.bookedByThisRun + other.body.runs[0].refundsCleared.bookedByThisRun).toBe(1);
+    expect(await transactions('refund_cleared', [cleared, broken])).toEqual([{ reference: `refund_cleared:${cleared.refundId}` }]);
+    expect(await inFlight([cleared])).toEqual({ refunds_in_flight: '0', 'channel_clearing:wechatpay': '-3000' });
+    expect(await inFlight([broken])).toEqual({ refunds_in_flight: '-1000' });
+    expect(await metric('paystream_reconciliation_refunds_cleared_total', { channel: 'wechatpay' })).toMatch(/ 1$/);
+
+    // a re-run books nothing again
+    const again = (await post({ date: day, channel: 'wechatpay' })).body.runs[0];
+    expect(again).toMatchObject({ runId: run.runId, refundsCleared: { count: 1, amountMinor: '3000', bookedByThisRun: 0 }, breakCount: 1 });
+    expect(await transactions('refund_cleared', [cleared, broken])).toHaveLength(1);
+
+    // the channel corrects its bill: the break resolves and the refund is cleared now, once
+    gateway.bills.set(`wechatpay/${day}`, [paid.bill, cleared.bill, broken.bill]);
+    const corrected = (await post({ date: day, channel: 'wechatpay' })).body.runs[0];
+    expect(corrected).toMatchObject({ matched: { count: 3 }, refundsCleared: { count: 2, amountMinor: '4000', bookedByThisRun: 1 }, breakCount: 0 });
+    expect((await post({ date: day, channel: 'wechatpay' })).body.runs[0]).toMatchObject({ refundsCleared: { count: 2, bookedByThisRun: 0 } });
+    expect(await transactions('refund_cleared', [cleared, broken])).toHaveLength(2);
+    expect(await inFlight([cleared, broken])).toEqual({ refunds_in_flight: '0', 'channel_clearing:wechatpay': '-4000' });
+    expect(await metric('paystream_reconciliation_refunds_cleared_total', { channel: 'wechatpay' })).toMatch(/ 2$/);
+    expect(await metric('paystream_reconciliation_refunds_cleared_amount_minor_total', { channel: 'wechatpay', currency: 'CNY' })).toMatch(/ 4000$/);
+    expect((await get('/ledger/check')).body).toMatchObject({ balanced: true });
   });
 });

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LedgerRepository } from '@paystream/settlement/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { DailyReconciliationWorker } from './daily-reconciliation.worker';
 import { RECONCILE_SETTINGS, type ReconcileSettings } from './reconcile-settings';
@@ -19,6 +20,8 @@ export class ReconcileModule {
       providers: [
         { provide: RECONCILE_SETTINGS, useValue: settings },
         { provide: ReconciliationRepository, useValue: repository },
+        // stateless: its own instance, so reconciliation need not import the booking module
+        { provide: LedgerRepository, useValue: new LedgerRepository() },
         {
           provide: ReconciliationMetrics,
           inject: [Platform],

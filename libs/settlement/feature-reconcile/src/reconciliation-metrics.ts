@@ -4,11 +4,13 @@ import { RECONCILED_CHANNELS } from './reconcile-settings';
 
 /**
  * Reconciliation's metrics. The open breaks and the time of the last completed run are read from the database at
- * each scrape (they survive restarts and agree with the API); matched rows are counted per run since start.
+ * each scrape (they survive restarts and agree with the API); matched rows are counted per run since start, refunds cleared once each.
  */
 export class ReconciliationMetrics {
   readonly matched: Counter;
   readonly runs: Counter;
+  readonly refundsCleared: Counter;
+  readonly refundsClearedAmount: Counter;
 
   constructor(
     registry: Registry,
@@ -18,7 +20,12 @@ export class ReconciliationMetrics {
     const registers = [registry];
     this.matched = new Counter({ name: 'paystream_reconciliation_matched_total', help: 'Bill rows reconciliation matched with our records and the ledger, per run (a re-run counts again)', labelNames: ['channel'], registers });
     this.runs = new Counter({ name: 'paystream_reconciliation_runs_total', help: 'Reconciliation runs by channel and outcome (completed, failed)', labelNames: ['channel', 'outcome'], registers });
-    for (const channel of RECONCILED_CHANNELS) this.matched.inc({ channel }, 0);
+    this.refundsCleared = new Counter({ name: 'paystream_reconciliation_refunds_cleared_total', help: 'Refunds booked cleared (refunds in flight -> channel clearing) once their bill row matched, each once', labelNames: ['channel'], registers });
+    this.refundsClearedAmount = new Counter({ name: 'paystream_reconciliation_refunds_cleared_amount_minor_total', help: 'The amount of the refunds booked cleared, in minor units', labelNames: ['channel', 'currency'], registers });
+    for (const channel of RECONCILED_CHANNELS) {
+      this.matched.inc({ channel }, 0);
+      this.refundsCleared.inc({ channel }, 0);
+    }
     new Gauge({
       name: 'paystream_reconciliation_breaks',
       help: 'Open reconciliation breaks by channel and kind (missing_ours, missing_channel, amount_mismatch, status_mismatch)',

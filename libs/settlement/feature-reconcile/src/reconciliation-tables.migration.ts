@@ -62,4 +62,24 @@ export class ReconciliationTables1764071000000 implements MigrationInterface {
   }
 }
 
-export const RECONCILIATION_MIGRATIONS = [ReconciliationTables1764071000000];
+/**
+ * A run reports the refunds it found matched and booked cleared in the ledger (refunds in flight -> channel
+ * clearing): how many and how much of the day's, and how many the latest run booked.
+ */
+export class ReconciliationRefundsCleared1765000000000 implements MigrationInterface {
+  name = 'ReconciliationRefundsCleared1765000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ALTER TABLE reconciliation_run
+        ADD COLUMN refunds_cleared_count        INT NOT NULL DEFAULT 0,
+        ADD COLUMN refunds_cleared_amount_minor BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN refunds_cleared_new_count    INT NOT NULL DEFAULT 0`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE reconciliation_run DROP COLUMN refunds_cleared_count, DROP COLUMN refunds_cleared_amount_minor, DROP COLUMN refunds_cleared_new_count`);
+  }
+}
+
+export const RECONCILIATION_MIGRATIONS = [ReconciliationTables1764071000000, ReconciliationRefundsCleared1765000000000];

@@ -17,6 +17,11 @@ export interface ReconciliationRun {
   ourCount: number;
   matchedCount: number;
   matchedAmountMinor: bigint;
+  /** The day's matched refunds, cleared in the ledger (by this run or an earlier run of the day). */
+  refundsClearedCount: number;
+  refundsClearedAmountMinor: bigint;
+  /** How many of them the latest run booked cleared (0 on a re-run: each is booked once). */
+  refundsClearedNewCount: number;
   breakCount: number;
   lastError: string | null;
   startedAt: Date;
@@ -49,6 +54,9 @@ interface RunRow {
   our_count: number;
   matched_count: number;
   matched_amount_minor: string;
+  refunds_cleared_count: number;
+  refunds_cleared_amount_minor: string;
+  refunds_cleared_new_count: number;
   break_count: number;
   last_error: string | null;
   started_at: Date;
@@ -80,7 +88,7 @@ interface BreakRow {
 }
 
 const RUN_COLUMNS = `id, channel, to_char(bill_date, 'YYYY-MM-DD') AS bill_date, status, trigger, attempts, currency, channel_count, channel_amount_minor, our_count,
-  matched_count, matched_amount_minor, break_count, last_error, started_at, finished_at, completed_at`;
+  matched_count, matched_amount_minor, refunds_cleared_count, refunds_cleared_amount_minor, refunds_cleared_new_count, break_count, last_error, started_at, finished_at, completed_at`;
 const BREAK_COLUMNS = `id, run_id, channel, to_char(bill_date, 'YYYY-MM-DD') AS bill_date, kind, side, entry_kind, reference, payment_id, channel_trade_no, currency,
   channel_amount_minor, our_amount_minor, ledger_amount_minor, our_status, detail, status, first_seen_at, last_seen_at, resolved_at`;
 
@@ -98,6 +106,9 @@ function toRun(r: RunRow): ReconciliationRun {
     ourCount: r.our_count,
     matchedCount: r.matched_count,
     matchedAmountMinor: toBigInt(r.matched_amount_minor),
+    refundsClearedCount: r.refunds_cleared_count,
+    refundsClearedAmountMinor: toBigInt(r.refunds_cleared_amount_minor),
+    refundsClearedNewCount: r.refunds_cleared_new_count,
     breakCount: r.break_count,
     lastError: r.last_error,
     startedAt: r.started_at,
@@ -151,31 +162,53 @@ export class ReconciliationRepository {
   async ledgerBookings(tx: EntityManager, paymentIds: readonly string[], refundIds: readonly string[]): Promise<LedgerBooking[]> {
     const references = [...paymentIds.map((id) => `payment:${id}`), ...refundIds.map((id) => `refund:${id}`)];
     if (references.length === 0) return [];
-    const rows: { kind: 'payment' | 'refund'; reference: string; debits: string }[] = await tx.query(
-      `SELECT t.kind, t.reference, sum(e.amount_minor) FILTER (WHERE e.amount_minor > 0)::text AS debits
+    const rows: { kind: 'payment' | 'refund'; reference: string; debits: string; currency: string }[] = await tx.query(
+      `SELECT t.kind, t.reference, sum(e.amount_minor) FILTER (WHERE e.amount_minor > 0)::text AS debits, min(e.currency) AS currency
          FROM ledger_transaction t JOIN ledger_entry e ON e.transaction_id = t.id
         WHERE t.kind IN ('payment', 'refund') AND t.reference = ANY($1)
         GROUP BY t.kind, t.reference`,
       [references],
     );
-    return rows.map((r) => ({ kind: r.kind, id: r.reference.slice(r.kind.length + 1), amountMinor: toBigInt(r.debits ?? '0') }));
+    return rows.map((r) => ({ kind: r.kind, id: r.reference.slice(r.kind.length + 1), amountMinor: toBigInt(r.debits ?? '0'), currency: r.currency.trim() }));
   }
 
   /**
    * Stores a completed run of a channel and day: the one run row (created, or refreshed by a re-run), the breaks
    * found (new ones opened, known ones seen again and reopened), and the day's other open breaks resolved.
    */
-  async saveCompleted(tx: EntityManager, run: { channel: string; date: string; trigger: RunTrigger; startedAt: Date; ourCount: number }, report: ReconciliationReport): Promise<ReconciliationRun> {
+  async saveCompleted(
+    tx: EntityManager,
+    run: { channel: string; date: string; trigger: RunTrigger; startedAt: Date; ourCount: number; refundsCleared: { count: number; amountMinor: bigint; newCount: number } },
+    report: ReconciliationReport,
+  ): Promise<ReconciliationRun> {
+    const cleared = run.refundsCleared;
     const [row]: RunRow[] = await tx.query(
-      `INSERT INTO reconciliation_run (id, channel, bill_date, status, trigger, channel_count, channel_amount_minor, our_count, matched_count, matched_amount_minor, break_count, started_at, finished_at, completed_at)
-       VALUES ($1, $2, $3, 'COMPLETED', $4, $5, $6, $7, $8, $9, $10, $11, now(), now())
+      `INSERT INTO reconciliation_run (id, channel, bill_date, status, trigger, channel_count, channel_amount_minor, our_count, matched_count, matched_amount_minor,
+         refunds_cleared_count, refunds_cleared_amount_minor, refunds_cleared_new_count, break_count, started_at, finished_at, completed_at)
+       VALUES ($1, $2, $3, 'COMPLETED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now())
        ON CONFLICT (channel, bill_date) DO UPDATE SET
          status = 'COMPLETED', trigger = EXCLUDED.trigger, attempts = reconciliation_run.attempts + 1, channel_count = EXCLUDED.channel_count,
          channel_amount_minor = EXCLUDED.channel_amount_minor, our_count = EXCLUDED.our_count, matched_count = EXCLUDED.matched_count,
-         matched_amount_minor = EXCLUDED.matched_amount_minor, break_count = EXCLUDED.break_count, last_error = NULL,
-         started_at = EXCLUDED.started_at, finished_at = now(), completed_at = now()
+         matched_amount_minor = EXCLUDED.matched_amount_minor, refunds_cleared_count = EXCLUDED.refunds_cleared_count,
+         refunds_cleared_amount_minor = EXCLUDED.refunds_cleared_amount_minor, refunds_cleared_new_count = EXCLUDED.refunds_cleared_new_count,
+         break_count = EXCLUDED.break_count, last_error = NULL, started_at = EXCLUDED.started_at, finished_at = now(), completed_at = now()
        RETURNING ${RUN_COLUMNS}`,
-      [randomUUID(), run.channel, run.date, run.trigger, report.channelCount, report.channelAmountMinor.toString(), run.ourCount, report.matchedCount, report.matchedAmountMinor.toString(), report.breaks.length, run.startedAt],
+      [
+        randomUUID(),
+        run.channel,
+        run.date,
+        run.trigger,
+        report.channelCount,
+        report.channelAmountMinor.toString(),
+        run.ourCount,
+        report.matchedCount,
+        report.matchedAmountMinor.toString(),
+        cleared.count,
+        cleared.amountMinor.toString(),
+        cleared.newCount,
+        report.breaks.length,
+        run.startedAt,
+      ],
     );
     const saved = toRun(row!);
     const ids: string[] = [];

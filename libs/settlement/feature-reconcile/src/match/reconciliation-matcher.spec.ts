@@ -7,7 +7,7 @@ const payment = (n: number, amountMinor: bigint): { bill: ChannelBillEntry; our:
   return {
     bill: { kind: 'payment', outTradeNo, channelTradeNo: `2026${n}`, amountMinor },
     our: { kind: 'payment', id, paymentId: id, outTradeNo, channelTradeNo: `2026${n}`, amountMinor, status: 'SUCCEEDED', onDay: true },
-    ledger: { kind: 'payment', id, amountMinor },
+    ledger: { kind: 'payment', id, amountMinor, currency: 'CNY' },
   };
 };
 
@@ -17,7 +17,7 @@ const refund = (n: number, amountMinor: bigint): { bill: ChannelBillEntry; our: 
   return {
     bill: { ...p.bill, kind: 'refund', outRefundNo },
     our: { ...p.our, kind: 'refund', id: `ref-${n}`, outRefundNo },
-    ledger: { kind: 'refund', id: `ref-${n}`, amountMinor },
+    ledger: { kind: 'refund', id: `ref-${n}`, amountMinor, currency: 'CNY' },
   };
 };
 
@@ -25,7 +25,23 @@ describe('reconcile (one channel, one day)', () => {
   it('matches a bill that agrees with us and the ledger: counts and amounts, no breaks', () => {
     const set = [payment(1, 100n), payment(2, 250n), refund(3, 40n)];
     const report = reconcile(set.map((s) => s.bill), set.map((s) => s.our), set.map((s) => s.ledger));
-    expect(report).toEqual({ channelCount: 3, channelAmountMinor: 390n, matchedCount: 3, matchedAmountMinor: 390n, breaks: [] });
+    expect(report).toEqual({ channelCount: 3, channelAmountMinor: 390n, matchedCount: 3, matchedAmountMinor: 390n, breaks: [], refundsToClear: [{ refundId: 'ref-3', amountMinor: 40n, currency: 'CNY' }] });
+  });
+
+  it('clears a refund only when the bill, our record and the ledger agree on it', () => {
+    const r = refund(5, 70n);
+    const toClear = (...args: Parameters<typeof reconcile>) => reconcile(...args).refundsToClear.map((c) => `${c.refundId}:${c.amountMinor}`);
+    expect(toClear([r.bill], [r.our], [r.ledger])).toEqual(['ref-5:70']);
+    expect(toClear([{ ...r.bill, amountMinor: 71n }], [r.our], [r.ledger])).toEqual([]); // amount_mismatch (gateway)
+    expect(toClear([r.bill], [r.our], [{ ...r.ledger, amountMinor: 69n }])).toEqual([]); // amount_mismatch (ledger)
+    expect(toClear([r.bill], [r.our], [])).toEqual([]); // not booked: nothing in flight to clear
+    expect(toClear([r.bill], [{ ...r.our, status: 'UNKNOWN' }], [r.ledger])).toEqual([]); // status_mismatch
+    expect(toClear([], [r.our], [r.ledger])).toEqual([]); // missing_channel: the channel has not netted it
+    expect(toClear([r.bill, r.bill], [r.our], [r.ledger])).toEqual(['ref-5:70']); // billed twice: cleared once
+    // a matched payment is not a refund to clear; the refunds of a bill are cleared each once
+    const p = payment(6, 100n);
+    const r2 = refund(7, 30n);
+    expect(toClear([p.bill, r.bill, r2.bill], [p.our, r.our, r2.our], [p.ledger, r.ledger, r2.ledger])).toEqual(['ref-5:70', 'ref-7:30']);
   });
 
   it('matches a UnionPay refund row, which names the refunded payment only by its queryId, by our refund number', () => {
@@ -122,6 +138,8 @@ describe('reconcile finds exactly the planted breaks (property)', () => {
           ours.push(n.failed ? { ...s.our, status: 'FAILED' } : { ...s.our, onDay: false });
         });
         const report = reconcile(bill, ours, ledger);
+        const unbroken = entries.flatMap((e, i) => (e.refund && !planted[i] ? [`ref-${i}:${e.amountMinor}`] : []));
+        expect(report.refundsToClear.map((c) => `${c.refundId}:${c.amountMinor}`).sort()).toEqual(unbroken.sort());
         expect(report.breaks.map((b) => `${b.kind}:${b.reference}`).sort()).toEqual(expected.sort());
         expect(report.matchedCount).toBe(entries.length - planted.filter(Boolean).length);
         expect(report.channelCount).toBe(bill.length);

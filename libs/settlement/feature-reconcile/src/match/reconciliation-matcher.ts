@@ -45,6 +45,14 @@ export interface LedgerBooking {
   kind: EntryKind;
   id: string;
   amountMinor: bigint;
+  currency: string;
+}
+
+/** A refund the bill, our record and the ledger agree on: the channel netted it, so it is no longer in flight. */
+export interface RefundToClear {
+  refundId: string;
+  amountMinor: bigint;
+  currency: string;
 }
 
 export interface ReconciliationBreak {
@@ -68,6 +76,8 @@ export interface ReconciliationReport {
   matchedCount: number;
   matchedAmountMinor: bigint;
   breaks: ReconciliationBreak[];
+  /** The matched refunds, to be booked cleared (a refund in a break waits until a later run matches it). */
+  refundsToClear: RefundToClear[];
 }
 
 /** The key an entry is matched by: the merchant-side number, which both sides print. */
@@ -85,7 +95,8 @@ function referenceOf(e: { kind: EntryKind; outTradeNo: string; outRefundNo?: str
  * (status_mismatch), a different amount (amount_mismatch), then the same against the ledger. Every success of
  * ours on the day that no bill row matched is missing_channel. A bill row printed twice is missing_ours the
  * second time (we took the money once). A success we learned of on the day that the channel billed the day before
- * (paid just before midnight, told just after) is on `dayBefore` and is no break.
+ * (paid just before midnight, told just after) is on `dayBefore` and is no break. Every matched refund is to be
+ * cleared: the channel netted it from what it cleared.
  */
 export function reconcile(
   bill: readonly ChannelBillEntry[],
@@ -106,6 +117,7 @@ export function reconcile(
   let channelAmountMinor = 0n;
   let matchedCount = 0;
   let matchedAmountMinor = 0n;
+  const refundsToClear: RefundToClear[] = [];
 
   for (const row of bill) {
     channelAmountMinor += row.amountMinor;
@@ -140,6 +152,7 @@ export function reconcile(
     }
     matchedCount++;
     matchedAmountMinor += row.amountMinor;
+    if (row.kind === 'refund') refundsToClear.push({ refundId: our.id, amountMinor: booked.amountMinor, currency: booked.currency });
   }
 
   for (const our of ours) {
@@ -156,7 +169,7 @@ export function reconcile(
       detail: `we recorded a successful ${our.kind} the channel's bill does not list`,
     });
   }
-  return { channelCount: bill.length, channelAmountMinor, matchedCount, matchedAmountMinor, breaks };
+  return { channelCount: bill.length, channelAmountMinor, matchedCount, matchedAmountMinor, breaks, refundsToClear };
 }
 
 /** Counts of breaks by kind, every kind present (zero when none). */

@@ -32,6 +32,7 @@ export function runJson(r: ReconciliationRun) {
     billed: { count: r.channelCount, amountMinor: r.channelAmountMinor.toString() },
     ourSucceeded: r.ourCount,
     matched: { count: r.matchedCount, amountMinor: r.matchedAmountMinor.toString() },
+    refundsCleared: { count: r.refundsClearedCount, amountMinor: r.refundsClearedAmountMinor.toString(), bookedByThisRun: r.refundsClearedNewCount },
     breakCount: r.breakCount,
     lastError: r.lastError,
     startedAt: r.startedAt.toISOString(),

@@ -1,7 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { afterCommit, inTransaction } from '@paystream/shared/persistence';
+import { LedgerRepository } from '@paystream/settlement/data-access';
+import { postingsForRefundCleared } from '@paystream/settlement/domain';
+import { Money } from '@paystream/shared/money';
+import { afterCommit, inTransaction, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
-import { breaksByKind, reconcile } from '../match/reconciliation-matcher';
+import { breaksByKind, reconcile, type RefundToClear } from '../match/reconciliation-matcher';
 import { previousDay } from '../reconciliation-day';
 import { ReconciliationMetrics } from '../reconciliation-metrics';
 import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from '../reconciliation.repository';
@@ -11,7 +14,8 @@ import { ReconciliationSourcesClient } from '../reconciliation-sources.client';
  * Reconciles one channel's bill of one Beijing day: fetches the bill (and the day before's, for successes paid before
  * midnight and learned of after it) and our records from channel-gateway (outside
  * any transaction), then under the day's lock reads the ledger bookings, matches, and stores the run and its breaks.
- * Running a day again refreshes its one run: the same inputs give the same breaks.
+ * Running a day again refreshes its one run: the same inputs give the same breaks. A refund the bill matched (with
+ * ours and its ledger booking) is booked cleared in the same transaction, once: `refund_cleared:<refundId>`.
  */
 @Injectable()
 export class RunReconciliationHandler {
@@ -20,6 +24,7 @@ export class RunReconciliationHandler {
     @Inject(ReconciliationRepository) private readonly runs: ReconciliationRepository,
     @Inject(ReconciliationSourcesClient) private readonly sources: ReconciliationSourcesClient,
     @Inject(ReconciliationMetrics) private readonly metrics: ReconciliationMetrics,
+    @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
   ) {}
 
   async run(channel: string, date: string, trigger: RunTrigger): Promise<ReconciliationRun> {
@@ -46,16 +51,42 @@ export class RunReconciliationHandler {
         ours.filter((o) => o.kind === 'refund').map((o) => o.id),
       );
       const report = reconcile(bill, ours, ledger, dayBefore);
-      const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length }, report);
+      const newlyCleared = await this.clearRefunds(tx, channel, report.refundsToClear);
+      const refundsCleared = {
+        count: report.refundsToClear.length,
+        amountMinor: report.refundsToClear.reduce((sum, r) => sum + r.amountMinor, 0n),
+        newCount: newlyCleared.length,
+      };
+      const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length, refundsCleared }, report);
       afterCommit(tx, () => {
         this.metrics.matched.inc({ channel }, report.matchedCount);
         this.metrics.runs.inc({ channel, outcome: 'completed' });
+        for (const r of newlyCleared) {
+          this.metrics.refundsCleared.inc({ channel });
+          this.metrics.refundsClearedAmount.inc({ channel, currency: r.currency }, Number(r.amountMinor));
+        }
       });
       const byKind = breaksByKind(report.breaks);
       if (report.breaks.length > 0) log.warn({ alert: 'RECONCILIATION_BREAKS', runId: saved.id, breaks: byKind }, 'reconciliation found breaks');
-      log.info({ runId: saved.id, channelCount: report.channelCount, matchedCount: report.matchedCount, breaks: byKind }, 'reconciliation run completed');
+      log.info(
+        { runId: saved.id, channelCount: report.channelCount, matchedCount: report.matchedCount, refundsCleared: refundsCleared.count, refundsClearedNow: refundsCleared.newCount, breaks: byKind },
+        'reconciliation run completed',
+      );
       return saved;
     });
     return run;
+  }
+
+  /**
+   * Books each matched refund cleared unless it was already (by an earlier run, or a concurrent run of another day,
+   * whose insert the unique (kind, reference) makes this one wait for); returns those booked now. In refund id order,
+   * so concurrent runs take the reference locks in one order.
+   */
+  private async clearRefunds(tx: EntityManager, channel: string, refunds: readonly RefundToClear[]): Promise<RefundToClear[]> {
+    const booked: RefundToClear[] = [];
+    for (const r of [...refunds].sort((a, b) => (a.refundId < b.refundId ? -1 : a.refundId > b.refundId ? 1 : 0))) {
+      if (await this.ledger.post(tx, 'refund_cleared', `refund_cleared:${r.refundId}`, postingsForRefundCleared(channel, Money.of(r.amountMinor, r.currency)))) booked.push(r);
+    }
+    return booked;
   }
 }
