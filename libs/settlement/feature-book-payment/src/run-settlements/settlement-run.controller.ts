@@ -1,12 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues, externalIdSchema } from '@paystream/contracts';
+import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 import { RunSettlements } from './run-settlements';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'yyyy-MM-dd').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
-const runBodySchema = z.object({ asOf: isoDate.optional(), merchantId: externalIdSchema.optional() }).strict();
+const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
 
 /**
  * POST /settlement/runs (Idempotency-Key): settles now as of a China date (default today), e.g. a
