@@ -479,6 +479,11 @@ describe('settlement on the real broker and database', () => {
     const invalid = await put('t-0', { reserveBps: 500 });
     expect([invalid.statusCode, invalid.json().error.code, invalid.json().error.field]).toEqual([422, 'SETTLEMENT_TERMS_INVALID', 'reserveHoldDays']);
     expect((await put('t-0b', { feePlan: { rateBps: 0.5 } })).json().error.code).toBe('VALIDATION_FAILED');
+    for (const url of ['/merchants/m%20bad/settlement-terms', '/merchants/m%20bad/balance', '/merchants/m%20bad/statement.csv']) {
+      expect((await get(url)).error).toMatchObject({ code: 'VALIDATION_FAILED', detail: 'merchantId is not a valid id' });
+    }
+    const badKey = await app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: { 'idempotency-key': 'has space' }, payload: {} });
+    expect([badKey.statusCode, badKey.json().error.code, badKey.json().error.detail]).toEqual([400, 'VALIDATION_FAILED', 'Idempotency-Key: printable ASCII without spaces']);
     const body = { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10' } };
     const first = await put('t-1', body);
     expect(first.statusCode).toBe(200);

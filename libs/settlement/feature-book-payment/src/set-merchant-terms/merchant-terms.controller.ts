@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put } from '@nestjs/common';
-import { describeIssues, externalIdSchema } from '@paystream/contracts';
+import { describeIssues } from '@paystream/contracts';
 import { MerchantProfileRepository } from '@paystream/settlement/data-access';
 import { validateSettlementTerms } from '@paystream/settlement/domain';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { merchantIdParam } from '../merchant-id.param';
 import { SettleMerchant } from '../settle-merchant/settle-merchant';
 import { merchantTermsBodySchema, termsJson, termsOf, termsRequestHash } from './merchant-terms.request';
 
@@ -21,14 +22,14 @@ export class MerchantTermsController {
 
   @Get()
   async get(@Param('merchantId') merchantId: string) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    merchantIdParam(merchantId);
     const found = await this.profiles.find(this.platform.ds.manager, merchantId);
     return { merchantId, explicit: found !== undefined, terms: termsJson(found?.terms ?? termsOf({})) };
   }
 
   @Put()
   async put(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
     const body = merchantTermsBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
