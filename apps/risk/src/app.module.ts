@@ -3,12 +3,15 @@ import { TOPICS } from '@paystream/contracts';
 import { RISK_MIGRATIONS } from '@paystream/risk/data-access';
 import {
   AssessPaymentModule,
+  loadAttemptRetentionSettings,
   loadCapSettings,
   loadIdentitySettings,
   loadReviewSettings,
+  RiskAttemptRetentionSettingsModule,
   RiskCapSettingsModule,
   RiskIdentitySettingsModule,
   RiskReviewSettingsModule,
+  type AttemptRetentionSettings,
   type CapSettings,
   type IdentitySettings,
   type ReviewSettings,
@@ -16,16 +19,17 @@ import {
 import { PlatformModule, type PlatformConfig } from '@paystream/shared/platform';
 
 /** risk's configuration: the platform's and, for the identity API, its keys and provider. */
-export type RiskConfig = PlatformConfig & { identity: IdentitySettings; review: ReviewSettings; caps: CapSettings };
+export type RiskConfig = PlatformConfig & { identity: IdentitySettings; review: ReviewSettings; caps: CapSettings; attemptRetention: AttemptRetentionSettings };
 
 /** risk: decides approve / review / reject for every payment, and keeps users' real-name identities. */
 @Module({})
 export class AppModule {
   /** Without identity settings they are read from the process environment (refusing to start when they are invalid). */
-  static forRoot(config: PlatformConfig & { identity?: IdentitySettings; review?: ReviewSettings; caps?: CapSettings }): DynamicModule {
+  static forRoot(config: PlatformConfig & { identity?: IdentitySettings; review?: ReviewSettings; caps?: CapSettings; attemptRetention?: AttemptRetentionSettings }): DynamicModule {
     const identity = config.identity ?? loadIdentitySettings(process.env);
     const review = config.review ?? loadReviewSettings(process.env);
     const caps = config.caps ?? loadCapSettings(process.env);
+    const attemptRetention = config.attemptRetention ?? loadAttemptRetentionSettings(process.env);
     return {
       module: AppModule,
       imports: [
@@ -33,6 +37,7 @@ export class AppModule {
         RiskIdentitySettingsModule.forRoot(identity),
         RiskReviewSettingsModule.forRoot(review),
         RiskCapSettingsModule.forRoot(caps),
+        RiskAttemptRetentionSettingsModule.forRoot(attemptRetention),
         AssessPaymentModule,
       ],
     };

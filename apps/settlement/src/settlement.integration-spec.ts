@@ -484,6 +484,11 @@ describe('settlement on the real broker and database', () => {
     const invalid = await put('t-0', { reserveBps: 500 });
     expect([invalid.statusCode, invalid.json().error.code, invalid.json().error.field]).toEqual([422, 'SETTLEMENT_TERMS_INVALID', 'reserveHoldDays']);
     expect((await put('t-0b', { feePlan: { rateBps: 0.5 } })).json().error.code).toBe('VALIDATION_FAILED');
+    for (const url of ['/merchants/m%20bad/settlement-terms', '/merchants/m%20bad/balance', '/merchants/m%20bad/statement.csv']) {
+      expect((await get(url)).error).toMatchObject({ code: 'VALIDATION_FAILED', detail: 'merchantId is not a valid id' });
+    }
+    const badKey = await app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: { 'idempotency-key': 'has space' }, payload: {} });
+    expect([badKey.statusCode, badKey.json().error.code, badKey.json().error.detail]).toEqual([400, 'VALIDATION_FAILED', 'Idempotency-Key: printable ASCII without spaces']);
     const body = { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10' } };
     const first = await put('t-1', body);
     expect(first.statusCode).toBe(200);
@@ -496,6 +501,79 @@ describe('settlement on the real broker and database', () => {
     await booked(`payment:${p.paymentId}`);
     expect(await ds.query(`SELECT fee_minor::text AS fee FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [p.paymentId])).toEqual([{ fee: '110' }]);
     expect(on(TOPICS.settlementDue, 'm-terms')).toHaveLength(0);
+  });
+
+  it('takes calendar overrides through the API, validated and audited, and a T+1 payment booked after one is paid a day later or earlier', async () => {
+    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ('m-cal', 't_plus_n', 1)`);
+    const override = (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>) =>
+      app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body });
+    const changes = async () => Number((await ds.query(`SELECT count(*)::int AS n FROM calendar_override_change`))[0].n);
+    const dueOn = async (paymentId: string) => (await ds.query(`SELECT to_char(due_on, 'YYYY-MM-DD') AS d FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [paymentId]))[0]?.d;
+    const closure = { kind: 'holiday', reason: 'bank closure drill', by: 'ops.li' };
+
+    // refused with a stable code, nothing recorded
+    expect((await override('PUT', '2026-06-04', undefined, closure)).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
+    for (const [date, body, field] of [
+      ['2026-02-30', closure, 'date'],
+      ['2101-01-03', closure, 'date'],
+      ['2026-06-04', { ...closure, kind: 'weekend' }, 'kind'],
+      ['2026-06-04', { ...closure, reason: ' ' }, 'reason'],
+      ['2026-06-04', { kind: 'holiday', reason: 'x' }, 'by'],
+      ['2026-06-04', { ...closure, extra: 1 }, '(body)'],
+    ] as const) {
+      const refused = await override('PUT', date, `cal-bad-${field}`, body);
+      expect([refused.statusCode, refused.json().error.code, refused.json().error.field]).toEqual([422, 'SETTLEMENT_CALENDAR_OVERRIDE_INVALID', field]);
+    }
+    expect((await app.inject({ method: 'GET', url: '/settlement/calendar?year=1999' })).json().error.code).toBe('VALIDATION_FAILED');
+    expect(await changes()).toBe(0);
+
+    // Thursday 2026-06-04 closed: a T+1 payment of Wednesday 10:00 China time is due Friday instead
+    const closed = await override('PUT', '2026-06-04', 'cal-1', closure);
+    expect(closed.statusCode).toBe(200);
+    expect(closed.json()).toMatchObject({ override: { date: '2026-06-04', kind: 'holiday', reason: 'bank closure drill', by: 'ops.li' }, replayed: false });
+    expect((await override('PUT', '2026-06-04', 'cal-1', closure)).json()).toMatchObject({ override: { date: '2026-06-04', kind: 'holiday' }, replayed: true });
+    expect((await override('PUT', '2026-06-04', 'cal-1', { ...closure, kind: 'workday' })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const later = { ...succeeded('m-cal', '10000'), succeededAt: '2026-06-03T02:00:00.000Z' };
+    await send(later);
+    await booked(`payment:${later.paymentId}`);
+    expect(await dueOn(later.paymentId)).toBe('2026-06-05');
+    expect((await runSettlements(`cal-run-${randomUUID()}`, { asOf: '2026-06-04', merchantId: 'm-cal' })).json().settlementIds).toEqual([]);
+    const paidLater = (await runSettlements(`cal-run-${randomUUID()}`, { asOf: '2026-06-05', merchantId: 'm-cal' })).json();
+    expect(paidLater.settlementIds).toHaveLength(1);
+    expect(await get(`/settlements/${paidLater.settlementIds[0]}`)).toMatchObject({ asOf: '2026-06-05', lines: [expect.objectContaining({ kind: 'payment', grossMinor: '10000' })] });
+
+    // Saturday 2026-06-06 opened: a T+1 payment of Friday is due Saturday instead of Monday
+    expect((await override('PUT', '2026-06-06', 'cal-2', { kind: 'workday', reason: 'make-up day', by: 'ops.wang' })).statusCode).toBe(200);
+    const earlier = { ...succeeded('m-cal', '20000'), succeededAt: '2026-06-05T02:00:00.000Z' };
+    await send(earlier);
+    await booked(`payment:${earlier.paymentId}`);
+    expect(await dueOn(earlier.paymentId)).toBe('2026-06-06');
+    const paidEarlier = (await runSettlements(`cal-run-${randomUUID()}`, { asOf: '2026-06-06', merchantId: 'm-cal' })).json();
+    expect(paidEarlier.settlementIds).toHaveLength(1);
+    expect(await get(`/settlements/${paidEarlier.settlementIds[0]}`)).toMatchObject({ asOf: '2026-06-06', lines: [expect.objectContaining({ kind: 'payment', grossMinor: '20000' })] });
+
+    // the calendar in force shows both; removing one is audited too, and the shipped data holds again
+    const shown = await get('/settlement/calendar?year=2026');
+    expect(shown.holidays).toContain('2026-06-04');
+    expect(shown.makeUpWorkdays).toEqual(expect.arrayContaining(['2026-02-14', '2026-06-06']));
+    expect(shown.overrides).toEqual([
+      { date: '2026-06-04', kind: 'holiday', reason: 'bank closure drill', by: 'ops.li', at: expect.any(String) },
+      { date: '2026-06-06', kind: 'workday', reason: 'make-up day', by: 'ops.wang', at: expect.any(String) },
+    ]);
+    const removed = await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off', by: 'ops.li' });
+    expect(removed.json()).toMatchObject({ date: '2026-06-04', removed: true, was: { kind: 'holiday' }, replayed: false });
+    expect((await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off', by: 'ops.li' })).json()).toMatchObject({ removed: true, replayed: true });
+    const missing = await override('DELETE', '2026-06-04', 'cal-4', { reason: 'again', by: 'ops.li' });
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND']);
+    const after = await get('/settlement/calendar?year=2026');
+    expect(after.holidays).not.toContain('2026-06-04');
+    expect(after.businessDays).toBe(shown.businessDays + 1);
+    expect(after.changes.map((c: Record<string, unknown>) => [c.date, c.action, c.kind, c.by, c.reason])).toEqual([
+      ['2026-06-04', 'set', 'holiday', 'ops.li', 'bank closure drill'],
+      ['2026-06-06', 'set', 'workday', 'ops.wang', 'make-up day'],
+      ['2026-06-04', 'remove', null, 'ops.li', 'drill called off'],
+    ]);
+    await ds.query(`DELETE FROM calendar_override WHERE day = '2026-06-06'`);
   });
 
   it('settles each item once when runs for one merchant race each other', async () => {

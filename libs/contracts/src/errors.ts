@@ -56,6 +56,8 @@ export const ERROR_CODES = {
   // settlement
   SETTLEMENT_TERMS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '结算条款不合法', messageEn: 'The settlement terms are invalid' },
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
+  SETTLEMENT_CALENDAR_OVERRIDE_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '营业日历调整不合法', messageEn: 'The calendar override is invalid' },
+  SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '该日期没有营业日历调整', messageEn: 'There is no calendar override on this date' },
   // reconciliation
   RECONCILIATION_CHANNEL_UNSUPPORTED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '该渠道暂不支持对账', messageEn: 'Reconciliation is not offered for this channel' },
   RECONCILIATION_BILL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '渠道对账单暂时无法获取', messageEn: 'The channel bill could not be fetched; please retry' },

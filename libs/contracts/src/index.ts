@@ -4,3 +4,4 @@ export * from './primitives';
 export * from './errors';
 export * from './events';
 export * from './validation';
+export * from './idempotency-key';

@@ -54,3 +54,9 @@ export const deviceIdSchema = z
 
 /** The shopper's IP address as the checkout saw it: IPv4 dotted quad or IPv6 (no zone id). */
 export const ipAddressSchema = z.union([z.ipv4(), z.ipv6()], { error: 'must be an IPv4 or IPv6 address' });
+
+/** A calendar date as yyyy-MM-dd that exists (no 2026-02-30). */
+export const calendarDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'yyyy-MM-dd')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');

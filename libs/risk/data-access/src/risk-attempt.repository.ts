@@ -71,6 +71,20 @@ export class RiskAttemptRepository {
     return { userAttempts: row?.total ?? 0, onDevice: row?.on_device ?? 0 };
   }
 
+  /**
+   * Deletes up to batchSize attempts older than retentionDays (database clock), oldest first; how
+   * many it deleted. Rows another transaction holds (an assessment or a failure marking them) are
+   * skipped rather than waited for, and left for a later batch.
+   */
+  async pruneOlderThan(tx: EntityManager, retentionDays: number, batchSize: number): Promise<number> {
+    const result = await tx.query(
+      `DELETE FROM risk_attempt WHERE payment_id IN (
+         SELECT payment_id FROM risk_attempt WHERE at < now() - make_interval(days => $1) ORDER BY at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      [retentionDays, batchSize],
+    );
+    return affectedRows(result);
+  }
+
   /** The payment's attempt, if it was assessed (for tests and audit). */
   async find(tx: EntityManager, paymentId: string): Promise<{ outcome: AttemptOutcome; cardToken: string | null; deviceId: string | null; ip: string | null } | undefined> {
     const rows: { outcome: AttemptOutcome; card_token: string | null; device_id: string | null; ip: string | null }[] = await tx.query(

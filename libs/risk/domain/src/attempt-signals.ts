@@ -65,18 +65,24 @@ export function fired(r: Verdict, code: 'RISK_VELOCITY' | 'RISK_ANOMALY' | 'RISK
     : { verdict: 'review', ruleId: r.id, detail, score: r.score };
 }
 
-/** More than maxCount attempts on one card, device or IP in the window (counting the one assessed) fires (RISK_VELOCITY). */
-export function attemptVelocity(r: Verdict & { dimension: AttemptDimension; maxCount: number; windowSeconds: number }, attempts: ReadonlyMap<string, AttemptCounts> | undefined): RiskRule {
+/** A rule on one shopper signal: a payment that did not send it passes, otherwise decide judges its value. */
+function signalRule(id: string, dimension: AttemptDimension, decide: (input: AssessmentInput, value: string) => RuleFinding): RiskRule {
   return {
-    id: r.id,
+    id,
     evaluate(input) {
-      const value = dimensionValue(input, r.dimension);
-      if (value === undefined) return { verdict: 'pass' };
-      const count = countsFor(attempts, { ...r, smallAmountMaxMinor: null }, r.id).attempts + 1;
-      if (count <= r.maxCount) return { verdict: 'pass' };
-      return fired(r, 'RISK_VELOCITY', `${count} attempts on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxCount}`);
+      const value = dimensionValue(input, dimension);
+      return value === undefined ? { verdict: 'pass' } : decide(input, value);
     },
   };
+}
+
+/** More than maxCount attempts on one card, device or IP in the window (counting the one assessed) fires (RISK_VELOCITY). */
+export function attemptVelocity(r: Verdict & { dimension: AttemptDimension; maxCount: number; windowSeconds: number }, attempts: ReadonlyMap<string, AttemptCounts> | undefined): RiskRule {
+  return signalRule(r.id, r.dimension, (_input, value) => {
+    const count = countsFor(attempts, { ...r, smallAmountMaxMinor: null }, r.id).attempts + 1;
+    if (count <= r.maxCount) return { verdict: 'pass' };
+    return fired(r, 'RISK_VELOCITY', `${count} attempts on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxCount}`);
+  });
 }
 
 /**
@@ -88,36 +94,26 @@ export function cardTesting(
   r: Verdict & { dimension: 'cardToken' | 'deviceId'; windowSeconds: number; smallAmountMaxMinor: bigint; maxSmallCount: number; maxDeclinedCount: number },
   attempts: ReadonlyMap<string, AttemptCounts> | undefined,
 ): RiskRule {
-  return {
-    id: r.id,
-    evaluate(input) {
-      const value = dimensionValue(input, r.dimension);
-      if (value === undefined) return { verdict: 'pass' };
-      const c = countsFor(attempts, r, r.id);
-      const small = input.amountMinor <= r.smallAmountMaxMinor ? c.smallAttempts + 1 : 0;
-      if (small > r.maxSmallCount) {
-        return fired(r, 'RISK_ANOMALY', `${small} attempts of at most ${r.smallAmountMaxMinor} on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxSmallCount}`);
-      }
-      if (c.declinedAttempts > r.maxDeclinedCount) {
-        return fired(r, 'RISK_ANOMALY', `${c.declinedAttempts} declined or failed attempts on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxDeclinedCount}`);
-      }
-      return { verdict: 'pass' };
-    },
-  };
+  return signalRule(r.id, r.dimension, (input, value) => {
+    const c = countsFor(attempts, r, r.id);
+    const small = input.amountMinor <= r.smallAmountMaxMinor ? c.smallAttempts + 1 : 0;
+    if (small > r.maxSmallCount) {
+      return fired(r, 'RISK_ANOMALY', `${small} attempts of at most ${r.smallAmountMaxMinor} on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxSmallCount}`);
+    }
+    if (c.declinedAttempts > r.maxDeclinedCount) {
+      return fired(r, 'RISK_ANOMALY', `${c.declinedAttempts} declined or failed attempts on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxDeclinedCount}`);
+    }
+    return { verdict: 'pass' };
+  });
 }
 
 /** One device or card used by more than maxUsers distinct users in the window (counting this user) fires (RISK_ANOMALY). */
 export function sharedSignal(r: Verdict & { dimension: 'cardToken' | 'deviceId'; maxUsers: number; windowSeconds: number }, attempts: ReadonlyMap<string, AttemptCounts> | undefined): RiskRule {
-  return {
-    id: r.id,
-    evaluate(input) {
-      const value = dimensionValue(input, r.dimension);
-      if (value === undefined) return { verdict: 'pass' };
-      const users = countsFor(attempts, { ...r, smallAmountMaxMinor: null }, r.id).otherUsers + 1;
-      if (users <= r.maxUsers) return { verdict: 'pass' };
-      return fired(r, 'RISK_ANOMALY', `${users} users on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxUsers}`);
-    },
-  };
+  return signalRule(r.id, r.dimension, (_input, value) => {
+    const users = countsFor(attempts, { ...r, smallAmountMaxMinor: null }, r.id).otherUsers + 1;
+    if (users <= r.maxUsers) return { verdict: 'pass' };
+    return fired(r, 'RISK_ANOMALY', `${users} users on ${r.dimension} ${value} in ${r.windowSeconds} s, more than ${r.maxUsers}`);
+  });
 }
 
 /**

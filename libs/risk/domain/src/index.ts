@@ -5,3 +5,4 @@ export * from './resident-id';
 export * from './identity';
 export * from './rule-set';
 export * from './attempt-signals';
+export * from './attempt-retention';

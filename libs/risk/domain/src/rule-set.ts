@@ -45,23 +45,20 @@ const count = z.number().int().min(1).max(1_000_000);
 const listField = z.enum(['userId', 'merchantId', ...ATTEMPT_DIMENSIONS]);
 const values = z.array(z.string().min(1).max(128)).min(1).max(RULE_LIST_VALUES_MAX);
 
+/** What every rule that decides carries: its id, whether it is on, and what it does when it fires. */
+const verdictFields = { id: slug, enabled: z.boolean(), action, score };
+
 const velocityUser = z.strictObject({
   kind: z.literal('velocity-user'),
-  id: slug,
-  enabled: z.boolean(),
-  action,
-  score,
+  ...verdictFields,
   /** More than this many payments by one user in the window (counting the one assessed) fires. */
-  maxCount: z.number().int().min(1).max(1_000_000),
-  windowSeconds: z.number().int().min(1).max(VELOCITY_WINDOW_SECONDS_MAX),
+  maxCount: count,
+  windowSeconds,
 });
 const blocklist = z.strictObject({
   kind: z.literal('blocklist'),
-  id: slug,
-  enabled: z.boolean(),
   /** A blocklist only rejects (RISK_BLOCKLISTED); 'review' holds instead. */
-  action,
-  score,
+  ...verdictFields,
   field: listField,
   values,
 });
@@ -74,21 +71,15 @@ const allowlist = z.strictObject({
 });
 const amountAboveHistoryDef = z.strictObject({
   kind: z.literal('amount-above-history'),
-  id: slug,
-  enabled: z.boolean(),
-  action,
-  score,
-  multiple: z.number().int().min(1).max(1_000_000),
-  minPayments: z.number().int().min(1).max(1_000_000),
+  ...verdictFields,
+  multiple: count,
+  minPayments: count,
   minAmountMinor: fenString,
 });
 
 const velocityDef = z.strictObject({
   kind: z.literal('velocity'),
-  id: slug,
-  enabled: z.boolean(),
-  action,
-  score,
+  ...verdictFields,
   dimension: z.enum(ATTEMPT_DIMENSIONS),
   /** More than this many attempts on one card, device or IP in the window (counting the one assessed) fires. */
   maxCount: count,
@@ -96,10 +87,7 @@ const velocityDef = z.strictObject({
 });
 const cardTestingDef = z.strictObject({
   kind: z.literal('card-testing'),
-  id: slug,
-  enabled: z.boolean(),
-  action,
-  score,
+  ...verdictFields,
   dimension: z.enum(['cardToken', 'deviceId']),
   windowSeconds,
   /** An attempt of at most this much is small. */
@@ -111,10 +99,7 @@ const cardTestingDef = z.strictObject({
 });
 const newDeviceLargeAmountDef = z.strictObject({
   kind: z.literal('new-device-large-amount'),
-  id: slug,
-  enabled: z.boolean(),
-  action,
-  score,
+  ...verdictFields,
   minAmountMinor: fenString,
   /** The user's earlier attempts needed before a device can be new to them (0: a first payment counts too). */
   minUserAttempts: z.number().int().min(0).max(1_000_000),
@@ -122,10 +107,7 @@ const newDeviceLargeAmountDef = z.strictObject({
 const sharedDef = <K extends 'shared-device' | 'shared-card'>(kind: K) =>
   z.strictObject({
     kind: z.literal(kind),
-    id: slug,
-    enabled: z.boolean(),
-    action,
-    score,
+    ...verdictFields,
     /** More than this many distinct users on one device or card in the window (counting this one) fires. */
     maxUsers: count,
     windowSeconds,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { IdentityRepository, LimitReservationRepository, RiskAttemptRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
 import { Platform } from '@paystream/shared/platform';
 import { AssessPaymentConsumer } from './assess-payment.consumer';
+import { AttemptRetentionWorker } from './attempt-retention/attempt-retention.worker';
 import { PaymentAssessor } from './assess-payment/payment-assessor';
 import { RISK_CAP_SETTINGS, type CapSettings } from './limits/cap-settings';
 import { LimitOutcomeConsumer } from './limit-outcome.consumer';
@@ -39,6 +40,8 @@ import { RuleSetController } from './rules/rule-set.controller';
     LimitOutcomeConsumer,
     ReviewQueue,
     ReviewExpiryWorker,
+    // RISK_ATTEMPT_RETENTION_SETTINGS comes from RiskAttemptRetentionSettingsModule, imported by the app
+    AttemptRetentionWorker,
     // identities: RISK_IDENTITY_SETTINGS comes from RiskIdentitySettingsModule, imported by the app
     { provide: IdentityRepository, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new IdentityRepository(s.keys) },
     { provide: IDENTITY_VERIFIER, inject: [RISK_IDENTITY_SETTINGS], useFactory: (s: IdentitySettings) => new HttpIdentityVerifier(s.providerUrl, s.providerTimeoutMs) },

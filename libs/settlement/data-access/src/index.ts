@@ -5,3 +5,4 @@ export * from './merchant-profile.repository';
 export * from './settlement-batch.repository';
 export * from './settlement-item.repository';
 export * from './business-calendar.repository';
+export * from './calendar-override-audit.migration';

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
 import { SettlementTerms1764950000000 } from './settlement-terms.migration';
 
 /**
@@ -111,4 +112,4 @@ export class SettlementTables1764053000000 implements MigrationInterface {
   }
 }
 
-export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000];
+export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000];

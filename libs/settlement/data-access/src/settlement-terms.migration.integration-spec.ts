@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { dropSchemas, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
+import { CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
 import { BusinessCalendarRepository } from './business-calendar.repository';
 import { LedgerRepository } from './ledger.repository';
 import { MerchantProfileRepository } from './merchant-profile.repository';
@@ -53,7 +54,7 @@ describe('the settlement terms migration over existing data', () => {
       await tx.query(`INSERT INTO settlement_batch_payment (batch_id, payment_id, gross_minor, fee_minor) VALUES ($1, $2, 10000, 60), ($3, $4, 2000, 12)`, [batchId, paymentOld, failedId, paymentFailed]);
     });
     await before.destroy();
-    ds = await openDatabase({ url, schema, migrations: [SettlementTables1764053000000, SettlementTerms1764950000000] });
+    ds = await openDatabase({ url, schema, migrations: [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000] });
   });
 
   afterAll(async () => {
@@ -107,7 +108,7 @@ describe('the settlement terms migration over existing data', () => {
 
   it('lays calendar overrides over the shipped calendar', async () => {
     const calendars = new BusinessCalendarRepository();
-    await calendars.override(ds.manager, '2026-10-08', false, 'test: bank closed');
+    expect(await calendars.override(ds.manager, '2026-10-08', false, 'test: bank closed')).toMatchObject({ date: '2026-10-08', businessDay: false, reason: 'test: bank closed', by: 'system' });
     const cal = await calendars.load(ds.manager);
     expect(cal.isBusinessDay('2026-10-08')).toBe(false);
     expect(cal.addBusinessDays('2026-09-30', 1)).toBe('2026-10-09');

@@ -7,3 +7,4 @@ export * from './cn-business-calendar.data';
 export * from './settlement-terms';
 export * from './settlement-order';
 export * from './book-payment';
+export * from './calendar-year';

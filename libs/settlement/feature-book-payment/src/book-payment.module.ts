@@ -7,6 +7,7 @@ import {
   SettlementItemRepository,
 } from '@paystream/settlement/data-access';
 import { Platform } from '@paystream/shared/platform';
+import { BusinessCalendarController } from './override-calendar/business-calendar.controller';
 import { PaymentRefundedConsumer } from './payment-refunded.consumer';
 import { PaymentSucceededConsumer } from './payment-succeeded.consumer';
 import { SettlementQueryController } from './query-settlements/settlement-query.controller';
@@ -81,7 +82,7 @@ export class BookPaymentModule {
     return {
       module: BookPaymentModule,
       global: true,
-      controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController],
+      controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController, BusinessCalendarController],
       providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementSchedulerLifecycle],
       exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementItemRepository, BusinessCalendarRepository, SettlementMetrics, SettleMerchant, RunSettlements],
     };

@@ -8,3 +8,4 @@ export * from './polling-worker';
 export * from './http-client';
 export * from './in-process-app';
 export * from './form-fields';
+export * from './idempotency-key-header';

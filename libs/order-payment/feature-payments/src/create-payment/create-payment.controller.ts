@@ -3,10 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { describeIssues } from '@paystream/contracts';
 import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 import { paymentView } from '../payment.view';
 import { CreatePaymentHandler } from './create-payment.handler';
-import { createPaymentBodySchema, idempotencyKeySchema, requestHash } from './create-payment.request';
+import { createPaymentBodySchema, requestHash } from './create-payment.request';
 
 /** A concurrent request claimed the same Idempotency-Key first: answer as its replay. */
 class KeyClaimedConcurrently extends Error {}
@@ -28,9 +28,7 @@ export class CreatePaymentController {
     @Body() rawBody: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
-    const key = idempotencyKeySchema.safeParse(rawKey);
-    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    const key = requireIdempotencyKey(rawKey);
     const body = createPaymentBodySchema.safeParse(rawBody);
     if (!body.success) {
       throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
@@ -38,7 +36,7 @@ export class CreatePaymentController {
     const hash = requestHash(body.data);
     const attempt = () =>
       inTransaction(this.platform.ds, async (tx) => {
-        const seen = await this.keys.find(tx, key.data);
+        const seen = await this.keys.find(tx, key);
         if (seen) {
           if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
           const payment = await this.payments.findById(tx, seen.paymentId);
@@ -49,7 +47,7 @@ export class CreatePaymentController {
         if (result.kind === 'conflict') {
           throw new ApiError('ORDER_ALREADY_PAID_DIFFERENTLY', undefined, { paymentId: result.payment.id });
         }
-        if (!(await this.keys.claim(tx, key.data, hash, result.payment.id))) throw new KeyClaimedConcurrently();
+        if (!(await this.keys.claim(tx, key, hash, result.payment.id))) throw new KeyClaimedConcurrently();
         return { status: result.kind === 'created' ? 201 : 200, payment: result.payment, replayed: false };
       });
     let outcome: Awaited<ReturnType<typeof attempt>>;

@@ -2,15 +2,6 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { paymentRequestedSchema } from '@paystream/contracts';
 
-/** Longest Idempotency-Key accepted, in characters. */
-export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
-
-export const idempotencyKeySchema = z
-  .string()
-  .min(1)
-  .max(IDEMPOTENCY_KEY_LENGTH_MAX)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
-
 /** The body of POST /payments: payment.requested.v1 without the timestamp. */
 export const createPaymentBodySchema = paymentRequestedSchema.omit({ requestedAt: true }).strict();
 export type CreatePaymentBody = z.infer<typeof createPaymentBodySchema>;

@@ -8,8 +8,7 @@ import { PaymentRepository, RefundRepository, type Refund } from '@paystream/ord
 import { checkRefund } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform } from '@paystream/shared/platform';
-import { idempotencyKeySchema } from '../create-payment/create-payment.request';
+import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 
 const refundBodySchema = z.object({ amountMinor: positiveAmountMinorSchema, reason: z.string().min(1).max(256).optional() }).strict();
 
@@ -47,9 +46,7 @@ export class RefundPaymentController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
-    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
-    const key = idempotencyKeySchema.safeParse(rawKey);
-    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    const key = requireIdempotencyKey(rawKey);
     const body = refundBodySchema.safeParse(rawBody);
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const hash = createHash('sha256').update(`${paymentId}|${body.data.amountMinor}|${body.data.reason ?? ''}`).digest('hex');
@@ -59,7 +56,7 @@ export class RefundPaymentController {
       // the payment row lock serialises refunds of one payment, so their sum is checked against the truth
       const payment = await this.payments.findById(tx, paymentId, { forUpdate: true });
       if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
-      const seen = await this.refunds.findByKey(tx, key.data);
+      const seen = await this.refunds.findByKey(tx, key);
       if (seen) {
         if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         return { status: 200, refund: seen };
@@ -73,7 +70,7 @@ export class RefundPaymentController {
         amountMinor,
         currency: payment.currency,
         reason: body.data.reason ?? null,
-        idempotencyKey: key.data,
+        idempotencyKey: key,
         requestHash: hash,
       });
       await this.platform.outbox.enqueue(

@@ -13,6 +13,7 @@ import {
 import { chinaDate, SETTLEMENT_BATCH_STATUSES } from '@paystream/settlement/domain';
 import type { EntityManager } from '@paystream/shared/persistence';
 import { ApiError, Platform } from '@paystream/shared/platform';
+import { merchantIdParam } from '../merchant-id.param';
 import { statementCsv } from './settlement-statement';
 
 /** Most settlements one list page or statement carries. */
@@ -128,7 +129,7 @@ export class SettlementQueryController {
   /** What a merchant is owed now, what is held in reserve, and what waits for a settlement. */
   @Get('merchants/:merchantId/balance')
   async balance(@Param('merchantId') merchantId: string) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    merchantIdParam(merchantId);
     const tx = this.platform.ds.manager;
     const asOf = chinaDate(new Date());
     const accounts = await this.ledger.merchantAccounts(tx, merchantId);
@@ -156,7 +157,7 @@ export class SettlementQueryController {
 
   @Get('merchants/:merchantId/statement.csv')
   async statement(@Param('merchantId') merchantId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    merchantIdParam(merchantId);
     const tx = this.platform.ds.manager;
     const settlements = (await this.batches.list(tx, { merchantId, limit: STATEMENT_SETTLEMENTS_MAX })).reverse();
     const rows = [];

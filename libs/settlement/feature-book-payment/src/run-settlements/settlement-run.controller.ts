@@ -1,15 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues, externalIdSchema } from '@paystream/contracts';
+import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 import { RunSettlements } from './run-settlements';
 
-/** Longest Idempotency-Key accepted, in characters (as POST /payments). */
-const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
-const idempotencyKeySchema = z.string().min(1).max(IDEMPOTENCY_KEY_LENGTH_MAX).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'yyyy-MM-dd').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
-const runBodySchema = z.object({ asOf: isoDate.optional(), merchantId: externalIdSchema.optional() }).strict();
+const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
 
 /**
  * POST /settlement/runs (Idempotency-Key): settles now as of a China date (default today), e.g. a
@@ -25,13 +21,11 @@ export class SettlementRunController {
   @Post()
   @HttpCode(200)
   async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
-    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
-    const key = idempotencyKeySchema.safeParse(rawKey);
-    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    const key = requireIdempotencyKey(rawKey);
     const body = runBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const asOf = body.data.asOf ?? chinaDate(new Date());
-    const result = await this.runs.run(this.platform.ds, { asOf, merchantId: body.data.merchantId, idempotencyKey: key.data });
+    const result = await this.runs.run(this.platform.ds, { asOf, merchantId: body.data.merchantId, idempotencyKey: key });
     if (result.replayed && (result.asOf !== asOf || result.merchantId !== (body.data.merchantId ?? null))) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
     this.platform.logger.info({ runId: result.runId, asOf, merchantId: body.data.merchantId, settlements: result.settlementIds.length, carriedForward: result.carriedForward, replayed: result.replayed }, 'settlement run');
     return result;

@@ -1,16 +1,13 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put } from '@nestjs/common';
-import { z } from 'zod';
-import { describeIssues, externalIdSchema } from '@paystream/contracts';
+import { describeIssues } from '@paystream/contracts';
 import { MerchantProfileRepository } from '@paystream/settlement/data-access';
 import { validateSettlementTerms } from '@paystream/settlement/domain';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { merchantIdParam } from '../merchant-id.param';
 import { SettleMerchant } from '../settle-merchant/settle-merchant';
 import { merchantTermsBodySchema, termsJson, termsOf, termsRequestHash } from './merchant-terms.request';
 
-/** Longest Idempotency-Key accepted, in characters (as POST /payments). */
-const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
-const idempotencyKeySchema = z.string().min(1).max(IDEMPOTENCY_KEY_LENGTH_MAX).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 /**
  * GET and PUT /merchants/:merchantId/settlement-terms (Idempotency-Key): a merchant's agreement. New
@@ -25,17 +22,15 @@ export class MerchantTermsController {
 
   @Get()
   async get(@Param('merchantId') merchantId: string) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    merchantIdParam(merchantId);
     const found = await this.profiles.find(this.platform.ds.manager, merchantId);
     return { merchantId, explicit: found !== undefined, terms: termsJson(found?.terms ?? termsOf({})) };
   }
 
   @Put()
   async put(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
-    if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
-    if (rawKey === undefined || rawKey === '') throw new ApiError('IDEMPOTENCY_KEY_MISSING');
-    const key = idempotencyKeySchema.safeParse(rawKey);
-    if (!key.success) throw new ApiError('VALIDATION_FAILED', `Idempotency-Key: ${key.error.issues[0]?.message}`);
+    merchantIdParam(merchantId);
+    const key = requireIdempotencyKey(rawKey);
     const body = merchantTermsBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const terms = termsOf(body.data);
@@ -45,8 +40,8 @@ export class MerchantTermsController {
     return inTransaction(this.platform.ds, async (tx) => {
       // the merchant's bookings and runs wait while its terms change
       await SettleMerchant.lockMerchant(tx, merchantId);
-      if (!(await this.profiles.recordChange(tx, key.data, merchantId, hash, termsJson(terms)))) {
-        const seen = await this.profiles.findChange(tx, key.data);
+      if (!(await this.profiles.recordChange(tx, key, merchantId, hash, termsJson(terms)))) {
+        const seen = await this.profiles.findChange(tx, key);
         if (!seen || seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         const current = await this.profiles.find(tx, merchantId);
         return { merchantId, explicit: true, terms: termsJson(current?.terms ?? terms), replayed: true };
