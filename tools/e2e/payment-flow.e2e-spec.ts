@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Pool } from 'pg';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { luhnValid } from '@paystream/shared/channel-protocols';
 import { OPS_METRIC_NAMES, traceIdOf } from '@paystream/shared/observability';
-import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack, type StackService } from './service-stack';
 
@@ -25,18 +24,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   const t = (topic: string) => `${prefix}${topic}`;
   /** The shopper's identity check is sent with this trace: risk continues it in its call to the identity provider. */
   const IDENTITY_TRACEPARENT = '00-5e2e0000000000000000000000000002-00f067aa0ba902b7-01';
-  const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
   let collector: TopicCollector;
 
-  const sql = async <R = Record<string, unknown>>(service: StackService, text: string, params: unknown[] = []): Promise<R[]> => {
-    let pool = pools.get(service);
-    if (!pool) {
-      pool = new Pool({ connectionString: stack.databaseUrl(service), max: 2, options: `-c search_path=${schema}` });
-      pools.set(service, pool);
-    }
-    return (await pool.query(text, params)).rows as R[];
-  };
   const request = (orderId: string, merchantId: string, amountMinor: string): PaymentRequested => ({
     orderId,
     merchantId,
@@ -51,20 +41,12 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     ...collector.on<{ paymentId: string }>(t(TOPICS.paymentFailed), (m) => m.key === orderId),
   ];
   const outcome = (orderId: string, timeoutMs = 30_000) => waitFor(() => outcomesOf(orderId)[0], timeoutMs, `the outcome of ${orderId}`);
-  const getJson = async (service: StackService, path: string, init?: RequestInit) => {
-    const res = await fetch(`${stack.url(service)}${path}`, init);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
 
   beforeAll(async () => {
     await stack.start();
     // the shopper is verified on all four elements (risk level full), as a real checkout's shopper would be
-    const identity = await fetch(`${stack.url('risk')}/identities`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: IDENTITY_TRACEPARENT },
-      body: JSON.stringify(demoIdentity('shopper-1', 1)),
-    });
-    expect(((await identity.json()) as { level: string }).level).toBe('full');
+    const identity = await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1), headers: { traceparent: IDENTITY_TRACEPARENT } });
+    expect(identity.body.level).toBe('full');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(
       [
@@ -86,11 +68,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   afterAll(async () => {
     await collector?.stop();
     await upstream?.stop();
-    await stack.stop();
-    for (const pool of pools.values()) await pool.end();
-    for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) {
-      await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
-    }
+    await stack.dispose();
   }, 60_000);
 
   it('carries a payment over every topic, from request to settlement paid out', async () => {
@@ -110,10 +88,10 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const completed = await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'settlement.completed');
     expect(completed.value).toMatchObject({ settlementId: (due.value as { settlementId: string }).settlementId, netMinor: '12271' });
 
-    const view = await getJson('order-payment', '/payments?orderId=e2e-happy');
+    const view = await stack.json('order-payment', '/payments?orderId=e2e-happy');
     expect(view.body).toMatchObject({ paymentId, status: 'SUCCEEDED', amountMinor: '12345', channel: 'alipay' });
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
-    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
 
     // one trace from the order to the merchant's settlement: every event carries it, every service logs it
     for (const topic of [TOPICS.riskAssessmentRequested, TOPICS.riskAssessmentDecided, TOPICS.channelChargeRequested, TOPICS.channelChargeCompleted, TOPICS.paymentSucceeded]) {
@@ -155,24 +133,23 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     await outcome('e2e-redeliver');
 
     // POST /payments with the same key twice: one payment
-    const body = JSON.stringify({ orderId: 'e2e-api', merchantId, userId: 'shopper-2', amountMinor: '7000', currency: 'CNY', subject: 'api' });
-    const init = { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-key-1' } };
-    const created = await getJson('order-payment', '/payments', init);
-    const replay = await getJson('order-payment', '/payments', init);
+    const init = { json: { orderId: 'e2e-api', merchantId, userId: 'shopper-2', amountMinor: '7000', currency: 'CNY', subject: 'api' }, headers: { 'idempotency-key': 'e2e-key-1' } };
+    const created = await stack.json('order-payment', '/payments', init);
+    const replay = await stack.json('order-payment', '/payments', init);
     expect([created.status, replay.status]).toEqual([201, 200]);
     expect(replay.body.paymentId).toBe(created.body.paymentId);
     await outcome('e2e-api');
 
     await waitFor(() => (collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId).length >= 3 ? true : undefined), 30_000, 'settlements');
     await new Promise((r) => setTimeout(r, 1_000)); // room for any duplicate to show up
-    const rows = await sql<{ order_id: string; n: number }>('order-payment', `SELECT order_id, count(*)::int AS n FROM payment WHERE order_id = ANY($1) GROUP BY order_id`, [
+    const rows = await stack.query<{ order_id: string; n: number }>('order-payment', `SELECT order_id, count(*)::int AS n FROM payment WHERE order_id = ANY($1) GROUP BY order_id`, [
       ['e2e-idem', 'e2e-redeliver', 'e2e-api'],
     ]);
     expect(rows.map((r) => r.n)).toEqual([1, 1, 1]);
     for (const orderId of ['e2e-idem', 'e2e-redeliver', 'e2e-api']) {
-      const paymentId = (await sql<{ id: string }>('order-payment', `SELECT id FROM payment WHERE order_id = $1`, [orderId]))[0]!.id;
+      const paymentId = (await stack.query<{ id: string }>('order-payment', `SELECT id FROM payment WHERE order_id = $1`, [orderId]))[0]!.id;
       expect(collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === paymentId)).toHaveLength(1);
-      expect(await sql('channel-gateway', `SELECT 1 FROM channel_transaction WHERE payment_id = $1`, [paymentId])).toHaveLength(1);
+      expect(await stack.query('channel-gateway', `SELECT 1 FROM channel_transaction WHERE payment_id = $1`, [paymentId])).toHaveLength(1);
     }
     expect(collector.on(t(TOPICS.settlementDue), (m) => m.key === merchantId)).toHaveLength(3);
   });
@@ -182,11 +159,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund', request('e2e-refund', merchantId, '10000'));
     const paymentId = (await outcome('e2e-refund')).value.paymentId;
     const refund = (key: string, amountMinor: string) =>
-      getJson('order-payment', `/payments/${paymentId}/refunds`, {
-        method: 'POST',
-        body: JSON.stringify({ amountMinor, reason: 'customer return' }),
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      });
+      stack.json('order-payment', `/payments/${paymentId}/refunds`, { json: { amountMinor, reason: 'customer return' }, headers: { 'idempotency-key': key } });
     const refunded = (n: number) =>
       waitFor(() => {
         const m = collector.on<{ refundId: string; amountMinor: string }>(t(TOPICS.paymentRefunded), (x) => x.key === 'e2e-refund');
@@ -197,33 +170,29 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(first).toMatchObject({ status: 202, body: { status: 'REQUESTED', amountMinor: '4000' } });
     expect((await refund('e2e-refund-1', '4000')).body.refundId).toBe(first.body.refundId);
     await refunded(1);
-    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('PARTIALLY_REFUNDED');
+    expect((await stack.json('order-payment', `/payments/${paymentId}`)).body.status).toBe('PARTIALLY_REFUNDED');
     expect(await refund('e2e-refund-2', '6001')).toMatchObject({ status: 422, body: { error: { code: 'REFUND_EXCEEDS_CAPTURED' } } });
     expect((await refund('e2e-refund-3', '6000')).status).toBe(202);
     const events = await refunded(2);
     expect(events.map((e) => e.value.amountMinor).sort()).toEqual(['4000', '6000']);
-    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('REFUNDED');
+    expect((await stack.json('order-payment', `/payments/${paymentId}`)).body.status).toBe('REFUNDED');
     expect((await refund('e2e-refund-4', '1')).body).toMatchObject({ error: { code: 'PAYMENT_NOT_REFUNDABLE' } });
 
-    await waitFor(async () => ((await sql('settlement', `SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [events.map((e) => `refund:${e.value.refundId}`)])).length === 2 ? true : undefined), 30_000, 'the refunds booked');
-    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+    await waitFor(async () => ((await stack.query('settlement', `SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [events.map((e) => `refund:${e.value.refundId}`)])).length === 2 ? true : undefined), 30_000, 'the refunds booked');
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
   it('keeps a refund the channel rejects (..57) as failed with its reason, and the payment captured', async () => {
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund-57', request('e2e-refund-57', uniqueId('m-r57-'), '2057'));
     const paymentId = (await outcome('e2e-refund-57')).value.paymentId;
-    const asked = await getJson('order-payment', `/payments/${paymentId}/refunds`, {
-      method: 'POST',
-      body: JSON.stringify({ amountMinor: '1000' }),
-      headers: { 'content-type': 'application/json', 'idempotency-key': 'e2e-refund-57' },
-    });
+    const asked = await stack.json('order-payment', `/payments/${paymentId}/refunds`, { json: { amountMinor: '1000' }, headers: { 'idempotency-key': 'e2e-refund-57' } });
     expect(asked.status).toBe(202);
     const failed = await waitFor(async () => {
-      const list = (await getJson('order-payment', `/payments/${paymentId}/refunds`)).body.refunds as { status: string; failure: { code: string } | null }[];
+      const list = (await stack.json('order-payment', `/payments/${paymentId}/refunds`)).body.refunds as { status: string; failure: { code: string } | null }[];
       return list[0]?.status === 'FAILED' ? list[0] : undefined;
     }, 30_000, 'the refund to fail');
     expect(failed.failure).toMatchObject({ code: 'CHANNEL_REFUND_FAILED' });
-    expect((await getJson('order-payment', `/payments/${paymentId}`)).body.status).toBe('SUCCEEDED');
+    expect((await stack.json('order-payment', `/payments/${paymentId}`)).body.status).toBe('SUCCEEDED');
     expect(collector.on(t(TOPICS.paymentRefunded), (m) => m.key === 'e2e-refund-57')).toHaveLength(0);
   });
 
@@ -234,7 +203,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
     const completions = collector.on<{ outcome: string }>(t(TOPICS.channelChargeCompleted), (m) => m.key === ok.value.paymentId);
     expect(completions.map((m) => m.value.outcome)).toEqual(['unknown', 'succeeded']);
-    const view = await getJson('order-payment', `/payments/${ok.value.paymentId}`);
+    const view = await stack.json('order-payment', `/payments/${ok.value.paymentId}`);
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'UNKNOWN', 'SUCCEEDED']);
     // the unknown outcome was not how it ended: a succeeded payment carries no failure
     expect(view.body).toHaveProperty('failure', null);
@@ -243,13 +212,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('pays over every channel in its own protocol and every asynchronous scenario, each once, with the books balanced', async () => {
     const merchantId = uniqueId('m-channels-');
-    const card = await fetch(`${stack.url('channel-gateway')}/cards`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ number: '6225880137453008', expiry: '1229', cvv: '123' }),
-    });
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' } });
     expect(card.status).toBe(201);
-    const { cardToken } = (await card.json()) as { cardToken: string };
+    const { cardToken } = card.body;
     const cases = [
       ['e2e-wechat', { channel: 'wechatpay' as const }, '2100', 'wechatpay', 'payment.succeeded'],
       ['e2e-card', { channel: 'unionpay' as const, cardToken }, '2200', 'unionpay', 'payment.succeeded'],
@@ -276,9 +241,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       'settlement of every successful channel payment',
     );
     expect(due).toBe(settled);
-    const cards = await sql<{ card_token: string }>('order-payment', `SELECT card_token FROM payment WHERE order_id IN ('e2e-card', 'e2e-card-declined')`);
+    const cards = await stack.query<{ card_token: string }>('order-payment', `SELECT card_token FROM payment WHERE order_id IN ('e2e-card', 'e2e-card-declined')`);
     expect(cards.map((r) => r.card_token)).toEqual([cardToken, cardToken]);
-    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
   it('rejects the 11th payment of a card in a minute (RISK_VELOCITY) and a payment from a blocklisted device (RISK_BLOCKLISTED)', async () => {
@@ -286,9 +251,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it
     const body = `62258801${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
-    const card = await fetch(`${stack.url('channel-gateway')}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: '1229', cvv: '123' }) });
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
     expect(card.status).toBe(201);
-    const { cardToken } = (await card.json()) as { cardToken: string };
+    const { cardToken } = card.body;
     // the default rules allow 10 payments a minute on one card: of 11 sent at once exactly one is rejected, whichever risk decides last
     const orders = Array.from({ length: 11 }, (_, i) => `e2e-velocity-${i}`);
     for (const orderId of orders) {
@@ -299,13 +264,13 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(results.filter((r) => r.topic === t(TOPICS.paymentSucceeded))).toHaveLength(10);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.value).toMatchObject({ reason: { code: 'RISK_VELOCITY', retryable: true } });
-    const risked = await sql<{ card_token: string; device_id: string; ip: string; outcome: string }>('risk', `SELECT card_token, device_id, ip, outcome FROM risk_attempt WHERE card_token = $1`, [cardToken]);
+    const risked = await stack.query<{ card_token: string; device_id: string; ip: string; outcome: string }>('risk', `SELECT card_token, device_id, ip, outcome FROM risk_attempt WHERE card_token = $1`, [cardToken]);
     expect(risked).toHaveLength(11);
     expect(risked.filter((a) => a.outcome === 'declined')).toHaveLength(1);
     expect(risked.every((a) => a.device_id === 'e2e-phone-1' && a.ip === '203.0.113.9')).toBe(true);
 
     // a device blocklisted by a published rule set version is refused; the default is put back after
-    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => getJson('risk', '/risk/rules', payload ? { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) } : { method });
+    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => stack.json('risk', '/risk/rules', { method, json: payload });
     const inForce = (await rules('GET')).body as { version: number; rules: unknown[] };
     const blocked = await rules('PUT', {
       expectedVersion: inForce.version,
@@ -337,21 +302,21 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     for (const orderId of ['e2e-review-ok', 'e2e-review-no']) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '2000000'));
     const held = async (orderId: string) =>
       waitFor(async () => {
-        const view = await getJson('order-payment', `/payments?orderId=${orderId}`);
+        const view = await stack.json('order-payment', `/payments?orderId=${orderId}`);
         return view.body.status === 'IN_REVIEW' ? (view.body.paymentId as string) : undefined;
       }, 30_000, `${orderId} held for review`);
     const [ok, no] = [await held('e2e-review-ok'), await held('e2e-review-no')];
-    const reviews = await getJson('risk', '/risk/reviews');
+    const reviews = await stack.json('risk', '/risk/reviews');
     expect((reviews.body.reviews as { paymentId: string }[]).map((r) => r.paymentId)).toEqual(expect.arrayContaining([ok, no]));
     const verdict = (paymentId: string, action: string) =>
-      fetch(`${stack.url('risk')}/risk/reviews/${paymentId}/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reviewer: 'ops-1', note: 'checked with the shopper' }) });
+      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { reviewer: 'ops-1', note: 'checked with the shopper' } });
     expect((await verdict(ok, 'approve')).status).toBe(200);
     expect((await verdict(no, 'reject')).status).toBe(200);
     expect((await outcome('e2e-review-ok')).topic).toBe(t(TOPICS.paymentSucceeded));
     const failed = await outcome('e2e-review-no');
     expect(failed.topic).toBe(t(TOPICS.paymentFailed));
     expect(failed.value).toMatchObject({ reason: { code: 'RISK_REVIEW_REJECTED' } });
-    const view = await getJson('order-payment', `/payments/${ok}`);
+    const view = await stack.json('order-payment', `/payments/${ok}`);
     // (on a busy box the charge may outlast the 1 s timeout: UNKNOWN, then the query settles it)
     expect((view.body.history as { to: string }[]).map((h) => h.to).filter((to) => to !== 'UNKNOWN')).toEqual(['PENDING_RISK', 'IN_REVIEW', 'AUTHORIZING', 'SUCCEEDED']);
   });
@@ -372,13 +337,13 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     }, 30_000, 'two dead letters');
     expect(dlq.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([expect.stringContaining('JSON'), expect.stringContaining('amountMinor')]);
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment' && m.headers[DLQ_HEADERS.at])).toBe(true);
-    expect(await sql('order-payment', `SELECT 1 FROM payment WHERE order_id IN ('e2e-bad', 'e2e-bad-schema')`)).toHaveLength(0);
+    expect(await stack.query('order-payment', `SELECT 1 FROM payment WHERE order_id IN ('e2e-bad', 'e2e-bad-schema')`)).toHaveLength(0);
   });
 
   it('shows the stack on the ops app, and a group stalled while its only consumer is dead', async () => {
     type Group = { group: string; lagTotal: number; members: number; stalled: boolean; stallReason?: string };
     type Status = { services: { service: string; up: boolean }[]; groups: Group[]; dlq: { topic: string; messages: number }[] };
-    const status = async () => (await getJson('ops', '/status.json')).body as unknown as Status;
+    const status = async () => (await stack.json('ops', '/status.json')).body as unknown as Status;
     const group = (s: Status, name: string) => s.groups.find((g) => g.group === name);
     const opsMetric = async (name: string, group: string) => {
       const text = await (await fetch(`${stack.url('ops')}/metrics`)).text();
@@ -446,7 +411,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // room for any duplicate to show up
 
     // one payment per order, one outcome per payment (a redelivered event keeps its ce_id)
-    const payments = await sql<{ id: string; order_id: string; status: string }>('order-payment', `SELECT id, order_id, status FROM payment WHERE order_id LIKE 'e2e-crash-%'`);
+    const payments = await stack.query<{ id: string; order_id: string; status: string }>('order-payment', `SELECT id, order_id, status FROM payment WHERE order_id LIKE 'e2e-crash-%'`);
     expect(payments).toHaveLength(orders.length);
     expect(payments.filter((p) => p.status === 'SUCCEEDED')).toHaveLength(succeeded);
     for (const o of orders) {
@@ -456,13 +421,13 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     }
     // one channel transaction per payment, one charge at the channel per success
     const ids = payments.map((p) => p.id);
-    const tx = await sql<{ status: string; n: number }>('channel-gateway', `SELECT status, count(*)::int AS n FROM channel_transaction WHERE payment_id = ANY($1::uuid[]) GROUP BY status ORDER BY status`, [ids]);
+    const tx = await stack.query<{ status: string; n: number }>('channel-gateway', `SELECT status, count(*)::int AS n FROM channel_transaction WHERE payment_id = ANY($1::uuid[]) GROUP BY status ORDER BY status`, [ids]);
     expect(Object.fromEntries(tx.map((r) => [r.status, r.n]))).toEqual({ FAILED: declined, SUCCEEDED: succeeded });
     // the ledger books each success once, and still balances
-    const booked = await sql<{ n: number }>('settlement', `SELECT count(*)::int AS n FROM ledger_transaction WHERE reference = ANY($1)`, [ids.map((id) => `payment:${id}`)]);
+    const booked = await stack.query<{ n: number }>('settlement', `SELECT count(*)::int AS n FROM ledger_transaction WHERE reference = ANY($1)`, [ids.map((id) => `payment:${id}`)]);
     expect(booked[0]!.n).toBe(succeeded);
     const dues = collector.on<{ settlementId: string }>(t(TOPICS.settlementDue), (m) => m.key === merchantId);
     expect(new Set(dues.map((m) => m.headers.ce_id)).size).toBe(succeeded);
-    expect((await getJson('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 });

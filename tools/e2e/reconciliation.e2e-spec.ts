@@ -1,7 +1,6 @@
-import { Pool } from 'pg';
 import { TOPICS, type PaymentRefunded, type PaymentRequested } from '@paystream/contracts';
 import { beijingDateTime, luhnValid } from '@paystream/shared/channel-protocols';
-import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack } from './service-stack';
 
@@ -43,30 +42,20 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
   const declined: Record<Channel, string> = { alipay: '', wechatpay: '', unionpay: '' };
   const refunded: Record<Channel, string> = { alipay: '', wechatpay: '', unionpay: '' };
   let upstream: RawProducer;
-  let settlementDb: Pool | undefined;
-  const sql = async <R>(text: string, params: unknown[] = []): Promise<R[]> => {
-    settlementDb ??= new Pool({ connectionString: stack.databaseUrl('settlement'), max: 2, options: `-c search_path=${schema}` });
-    return (await settlementDb.query(text, params)).rows as R[];
-  };
   let collector: TopicCollector;
-
-  const call = async <T>(service: 'channel-emulator' | 'settlement', path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const res = await fetch(`${stack.url(service)}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as T };
-  };
 
   beforeAll(async () => {
     await stack.start();
-    const identity = await fetch(`${stack.url('risk')}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity('shopper-rec', 1)) });
+    const identity = await stack.json('risk', '/identities', { json: demoIdentity('shopper-rec', 1) });
     expect(identity.status).toBeLessThan(300);
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, TOPICS.settlementDue].map(t)).start();
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it in the risk rules
     const body = `62258802${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
-    const card = await fetch(`${stack.url('channel-gateway')}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: '1229', cvv: '123' }) });
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
     expect(card.status).toBe(201);
-    const { cardToken } = (await card.json()) as { cardToken: string };
+    const { cardToken } = card.body;
     const orders: { orderId: string; channel: Channel; amountMinor: string; merchantId: string }[] = [];
     for (const channel of CHANNELS) {
       for (const amountMinor of [...ORDINARY_AMOUNTS, DECLINED_AMOUNT]) orders.push({ orderId: uniqueId(`rec-${channel}-`), channel, amountMinor, merchantId: uniqueId('m-rec-') });
@@ -106,35 +95,32 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     // a refund in each channel, the way a merchant asks for one; it is in flight until reconciliation clears it
     for (const channel of CHANNELS) {
       const payment = paid[channel][2]!;
-      const res = await fetch(`${stack.url('order-payment')}/payments/${payment.paymentId}/refunds`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': `rec-refund-${payment.paymentId}` },
-        body: JSON.stringify({ amountMinor: REFUND_AMOUNT, reason: 'reconciliation e2e' }),
+      const res = await stack.json<{ refundId: string }>('order-payment', `/payments/${payment.paymentId}/refunds`, {
+        json: { amountMinor: REFUND_AMOUNT, reason: 'reconciliation e2e' },
+        headers: { 'idempotency-key': `rec-refund-${payment.paymentId}` },
       });
       expect(res.status).toBe(202);
-      refunded[channel] = ((await res.json()) as { refundId: string }).refundId;
+      refunded[channel] = res.body.refundId;
     }
     for (const channel of CHANNELS) {
       const done = await waitFor(() => collector.on<PaymentRefunded>(t(TOPICS.paymentRefunded), (m) => m.value.refundId === refunded[channel])[0], 60_000, `the ${channel} refund`);
       expect(done.value).toMatchObject({ paymentId: paid[channel][2]!.paymentId, amountMinor: REFUND_AMOUNT });
     }
     const booked = Object.values(refunded).map((id) => `refund:${id}`);
-    await waitFor(async () => ((await sql(`SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [booked])).length === 3 ? true : undefined), 30_000, 'the refunds booked');
+    await waitFor(async () => ((await stack.query('settlement', `SELECT 1 FROM ledger_transaction WHERE kind = 'refund' AND reference = ANY($1)`, [booked])).length === 3 ? true : undefined), 30_000, 'the refunds booked');
   }, 300_000);
 
   afterAll(async () => {
     await collector?.stop();
     await upstream?.stop();
-    await settlementDb?.end();
-    await stack.stop();
-    for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
+    await stack.dispose();
   }, 60_000);
 
   it('finds every planted break with its kind, and nothing else, in all three channels\' bills', async () => {
     const planted: Planted[] = [];
     for (const channel of CHANNELS) {
       const plant = async (kind: (typeof KINDS)[number], outTradeNo?: string) => {
-        const res = await call<Planted>('channel-emulator', '/sandbox/bills/breaks', { channel, date: today, kind, ...(outTradeNo ? { outTradeNo } : {}) });
+        const res = await stack.json<Planted>('channel-emulator', '/sandbox/bills/breaks', { json: { channel, date: today, kind, ...(outTradeNo ? { outTradeNo } : {}) } });
         expect(res.status).toBe(201);
         planted.push({ ...res.body, channel });
       };
@@ -143,10 +129,10 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
       await plant('amount_mismatch', paid[channel][1]!.outTradeNo);
       await plant('status_mismatch', declined[channel]);
     }
-    const listed = await call<Planted[]>('channel-emulator', `/sandbox/bills/breaks?date=${today}`);
+    const listed = await stack.json<Planted[]>('channel-emulator', `/sandbox/bills/breaks?date=${today}`);
     expect(listed.body.map((b) => `${b.channel}/${b.kind}/${b.outTradeNo}`).sort()).toEqual(planted.map((b) => `${b.channel}/${b.kind}/${b.outTradeNo}`).sort());
 
-    const ran = await call<{ runs: Run[] }>('settlement', '/reconciliation/runs', { date: today });
+    const ran = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today } });
     expect(ran.status).toBe(200);
     for (const run of ran.body.runs) {
       const channel = run.channel;
@@ -161,7 +147,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
       expect(run.refundsCleared).toEqual({ count: 1, amountMinor: REFUND_AMOUNT, bookedByThisRun: 1 });
     }
     expect(ran.body.runs.map((r) => r.channel).sort()).toEqual(['alipay', 'unionpay', 'wechatpay']);
-    const open = await call<Break[]>('settlement', `/reconciliation/breaks?status=open&date=${today}`);
+    const open = await stack.json<Break[]>('settlement', `/reconciliation/breaks?status=open&date=${today}`);
     expect(open.body.map((b) => `${b.channel}/${b.kind}/${b.reference}`).sort()).toEqual(planted.map((p) => `${p.channel}/${p.kind}/${p.outTradeNo}`).sort());
     // the gauge agrees
     const metrics = await (await fetch(`${stack.url('settlement')}/metrics`)).text();
@@ -173,18 +159,19 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
 
   it('clears each refund once: refunds in flight net to zero for them, the channel\'s clearing gives them back, the ledger balances', async () => {
     const references = (channel: Channel) => [`refund:${refunded[channel]}`, `refund_cleared:${refunded[channel]}`];
-    const again = await call<{ runs: Run[] }>('settlement', '/reconciliation/runs', { date: today });
+    const again = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today } });
     for (const run of again.body.runs) expect(run.refundsCleared).toEqual({ count: 1, amountMinor: REFUND_AMOUNT, bookedByThisRun: 0 });
     for (const channel of CHANNELS) {
-      const rows = await sql<{ account_id: string; total: string }>(
+      const rows = await stack.query<{ account_id: string; total: string }>(
+        'settlement',
         `SELECT e.account_id, sum(e.amount_minor)::text AS total FROM ledger_entry e JOIN ledger_transaction t ON t.id = e.transaction_id
           WHERE t.reference = ANY($1) AND e.account_id IN ('refunds_in_flight', $2) GROUP BY e.account_id`,
         [references(channel), `channel_clearing:${channel}`],
       );
       expect(Object.fromEntries(rows.map((r) => [r.account_id, r.total]))).toEqual({ refunds_in_flight: '0', [`channel_clearing:${channel}`]: `-${REFUND_AMOUNT}` });
-      expect(await sql(`SELECT 1 FROM ledger_transaction WHERE kind = 'refund_cleared' AND reference = $1`, [references(channel)[1]])).toHaveLength(1);
+      expect(await stack.query('settlement', `SELECT 1 FROM ledger_transaction WHERE kind = 'refund_cleared' AND reference = $1`, [references(channel)[1]])).toHaveLength(1);
     }
-    const check = await call<{ balanced: boolean }>('settlement', '/ledger/check');
+    const check = await stack.json<{ balanced: boolean }>('settlement', '/ledger/check');
     expect(check.body).toMatchObject({ balanced: true });
   });
 });

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, freePort, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -15,17 +15,15 @@ export type StackService = (typeof STACK_SERVICES)[number];
 /** How long a service may take to answer /health after it was spawned. */
 const SERVICE_READY_TIMEOUT_MS = 60_000;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Connections a test holds open to one service's database (it reads and plants rows, nothing heavy). */
+const QUERY_POOL_CONNECTIONS_MAX = 2;
+
+/** What a service answered over HTTP: the status and the parsed JSON body. */
+export type JsonResponse<T> = { status: number; body: T };
+/** A JSON body as the specs read it: any fields, and the error code of a 4xx. */
+export type JsonBody = Record<string, unknown> & { error?: { code: string } };
+/** fetch's options, plus `json`: a body sent as JSON (POST unless a method is given). */
+export type JsonRequestInit = RequestInit & { json?: unknown };
 
 /**
  * The real services as separate OS processes (compiled dist/, as the demo runs them), on their own
@@ -34,6 +32,7 @@ async function freePort(): Promise<number> {
 export class ServiceStack {
   readonly ports = {} as Record<StackService, number>;
   private readonly processes = new Map<StackService, ChildProcess>();
+  private readonly pools = new Map<StackService, Pool>();
   private readonly logDir: string;
   /** Keys of its own, so Alipay speaks Open API v2 between these processes. */
   readonly keysDir: string;
@@ -58,6 +57,29 @@ export class ServiceStack {
 
   databaseUrl(service: StackService): string {
     return testDatabaseUrl(SERVICES[service].database);
+  }
+
+  /** Runs SQL in a service's database, in the stack's schema (a small pool per service, ended by dispose). */
+  async query<R = Record<string, unknown>>(service: StackService, text: string, params: unknown[] = []): Promise<R[]> {
+    let pool = this.pools.get(service);
+    if (!pool) {
+      if (!SERVICES[service].database) throw new Error(`${service} has no database`);
+      pool = new Pool({ connectionString: this.databaseUrl(service), max: QUERY_POOL_CONNECTIONS_MAX, options: `-c search_path=${this.schema}` });
+      this.pools.set(service, pool);
+    }
+    return (await pool.query(text, params)).rows as R[];
+  }
+
+  /** Calls a service's HTTP API and parses the JSON it answers; `init.json` is sent as a JSON body. */
+  async json<T = JsonBody>(service: StackService, path: string, init: JsonRequestInit = {}): Promise<JsonResponse<T>> {
+    const { json, ...request } = init;
+    if (json !== undefined) {
+      const headers = new Headers(request.headers);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+      Object.assign(request, { method: request.method ?? 'POST', headers, body: JSON.stringify(json) });
+    }
+    const res = await fetch(`${this.url(service)}${path}`, request);
+    return { status: res.status, body: (await res.json()) as T };
   }
 
   async start(): Promise<void> {
@@ -100,6 +122,16 @@ export class ServiceStack {
       }),
     );
     this.processes.clear();
+  }
+
+  /** The end of a test: stops the processes, ends the query pools and drops the stack's schema in every service database. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await Promise.all([...this.pools.values()].map((pool) => pool.end()));
+    this.pools.clear();
+    for (const s of STACK_SERVICES) {
+      if (SERVICES[s].database) await dropSchemas(this.databaseUrl(s), [this.schema]).catch(() => undefined);
+    }
   }
 
   private spawn(service: StackService): void {

@@ -1,8 +1,7 @@
-import { Pool } from 'pg';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
-import { ServiceStack, type StackService } from './service-stack';
+import { ServiceStack } from './service-stack';
 
 const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -20,22 +19,9 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   const schema = uniqueId('e2s_');
   const stack = new ServiceStack(prefix, schema, { SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3', SETTLEMENT_RUN_INTERVAL_MS: '86400000' });
   const t = (topic: string) => `${prefix}${topic}`;
-  const pools = new Map<StackService, Pool>();
   let upstream: RawProducer;
   let collector: TopicCollector;
 
-  const sql = async <R = Record<string, unknown>>(service: StackService, text: string, params: unknown[] = []): Promise<R[]> => {
-    let pool = pools.get(service);
-    if (!pool) {
-      pool = new Pool({ connectionString: stack.databaseUrl(service), max: 2, options: `-c search_path=${schema}` });
-      pools.set(service, pool);
-    }
-    return (await pool.query(text, params)).rows as R[];
-  };
-  const call = async (service: StackService, path: string, init?: RequestInit) => {
-    const res = await fetch(`${stack.url(service)}${path}`, init);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> & { error?: { code: string } } };
-  };
   const pay = async (orderId: string, merchantId: string, amountMinor: string) => {
     const request: PaymentRequested = { orderId, merchantId, userId: 'shopper-1', amountMinor, currency: 'CNY', channel: 'alipay', subject: 'e2e settlement', requestedAt: new Date().toISOString() };
     await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request);
@@ -45,14 +31,14 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   const of = (topic: string, merchantId: string) => collector.on<Record<string, string>>(t(topic), (m) => m.key === merchantId);
   const nth = (topic: string, merchantId: string, n: number, timeoutMs = 30_000) => waitFor(() => of(topic, merchantId)[n - 1], timeoutMs, `${topic} #${n} for ${merchantId}`);
   const run = (key: string, body: Record<string, unknown>) =>
-    call('settlement', '/settlement/runs', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    stack.json('settlement', '/settlement/runs', { json: body, headers: { 'idempotency-key': key } });
   const profile = (merchantId: string, columns: Record<string, string | number>) =>
-    sql('settlement', `INSERT INTO merchant_settlement_profile (merchant_id, ${Object.keys(columns).join(', ')}) VALUES ($1, ${Object.keys(columns).map((_, i) => `$${i + 2}`).join(', ')})`, [merchantId, ...Object.values(columns)]);
+    stack.query('settlement', `INSERT INTO merchant_settlement_profile (merchant_id, ${Object.keys(columns).join(', ')}) VALUES ($1, ${Object.keys(columns).map((_, i) => `$${i + 2}`).join(', ')})`, [merchantId, ...Object.values(columns)]);
 
   beforeAll(async () => {
     await stack.start();
-    const identity = await fetch(`${stack.url('risk')}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity('shopper-1', 1)) });
-    expect(((await identity.json()) as { level: string }).level).toBe('full');
+    const identity = await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1) });
+    expect(identity.body.level).toBe('full');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentRefunded, TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed].map(t)).start();
   }, 120_000);
@@ -60,9 +46,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   afterAll(async () => {
     await collector?.stop();
     await upstream?.stop();
-    await stack.stop();
-    for (const pool of pools.values()) await pool.end();
-    for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
+    await stack.dispose();
   }, 60_000);
 
   it('pays a real-time merchant at once and a T+1 merchant in its run, each to the fen', async () => {
@@ -74,7 +58,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     await pay(`${t1}-o2`, t1, '30000');
     const done = await nth(TOPICS.settlementCompleted, rt, 1);
     expect(done.value).toMatchObject({ netMinor: '12271' }); // 12345 - 74 (60 bps, half up)
-    await waitFor(async () => ((await sql('settlement', `SELECT 1 FROM settlement_item WHERE merchant_id = $1`, [t1])).length === 2 ? true : undefined), 30_000, 'T+1 payments booked');
+    await waitFor(async () => ((await stack.query('settlement', `SELECT 1 FROM settlement_item WHERE merchant_id = $1`, [t1])).length === 2 ? true : undefined), 30_000, 'T+1 payments booked');
     expect(of(TOPICS.settlementDue, t1)).toHaveLength(0);
     const settled = await run(`e2e-${t1}`, { asOf: chinaDateAhead(14), merchantId: t1 });
     expect(settled.status).toBe(200);
@@ -82,21 +66,17 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     expect((await nth(TOPICS.settlementDue, t1, 1)).value).toMatchObject({ grossMinor: '50000', feeMinor: '460', netMinor: '49540', paymentCount: 2 });
     expect((await nth(TOPICS.settlementCompleted, t1, 1)).value).toMatchObject({ netMinor: '49540' });
     expect((await run(`e2e-${t1}`, { asOf: chinaDateAhead(14), merchantId: t1 })).body).toMatchObject({ replayed: true, settlementIds: settled.body.settlementIds });
-    expect((await call('settlement', '/ledger/check')).body).toMatchObject({ balanced: true, cachedBalancesDrifted: [] });
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true, cachedBalancesDrifted: [] });
   });
 
   it('claws a refund after settlement back from the next settlement', async () => {
     const m = uniqueId('m-claw-');
     const paymentId = await pay(`${m}-o1`, m, '10000');
     await nth(TOPICS.settlementCompleted, m, 1);
-    const refund = await call('order-payment', `/payments/${paymentId}/refunds`, {
-      method: 'POST',
-      body: JSON.stringify({ amountMinor: '4000', reason: 'customer return' }),
-      headers: { 'content-type': 'application/json', 'idempotency-key': `${m}-r1` },
-    });
+    const refund = await stack.json('order-payment', `/payments/${paymentId}/refunds`, { json: { amountMinor: '4000', reason: 'customer return' }, headers: { 'idempotency-key': `${m}-r1` } });
     expect(refund.status).toBe(202);
     const refunded = await waitFor(() => collector.on<{ refundId: string }>(t(TOPICS.paymentRefunded), (x) => x.key === `${m}-o1`)[0], 30_000, 'refunded');
-    await waitFor(async () => ((await sql('settlement', `SELECT 1 FROM settlement_item WHERE kind = 'refund' AND reference = $1`, [refunded.value.refundId])).length ? true : undefined), 30_000, 'refund booked');
+    await waitFor(async () => ((await stack.query('settlement', `SELECT 1 FROM settlement_item WHERE kind = 'refund' AND reference = $1`, [refunded.value.refundId])).length ? true : undefined), 30_000, 'refund booked');
     await pay(`${m}-o2`, m, '6000');
     expect((await nth(TOPICS.settlementDue, m, 2)).value).toMatchObject({ grossMinor: '6000', feeMinor: '36', refundMinor: '4000', netMinor: '1964' });
     await nth(TOPICS.settlementCompleted, m, 2);
@@ -108,14 +88,14 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     await pay(`${m}-o1`, m, '5000');
     const failed = await nth(TOPICS.settlementFailed, m, 1);
     expect(failed.value).toMatchObject({ netMinor: '4970', reason: expect.objectContaining({ code: 'SETTLEMENT_PAYOUT_FAILED' }) });
-    const detail = await call('settlement', `/settlements/${failed.value.settlementId}`);
+    const detail = await stack.json('settlement', `/settlements/${failed.value.settlementId}`);
     expect(detail.body).toMatchObject({ status: 'FAILED', attempts: 3, lastError: expect.stringContaining('ACCOUNT_FROZEN') });
-    expect((await call('channel-emulator', `/bank/payouts/${failed.value.settlementId}`)).body).toMatchObject({ status: 'FAILED' });
-    expect((await call('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '4970' }] });
-    await sql('settlement', `UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000008' WHERE merchant_id = $1`, [m]);
+    expect((await stack.json('channel-emulator', `/bank/payouts/${failed.value.settlementId}`)).body).toMatchObject({ status: 'FAILED' });
+    expect((await stack.json('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '4970' }] });
+    await stack.query('settlement', `UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000008' WHERE merchant_id = $1`, [m]);
     await run(`e2e-${m}`, { merchantId: m, asOf: chinaDateAhead(1) }); // owed again from the next day
     expect((await nth(TOPICS.settlementCompleted, m, 1)).value).toMatchObject({ netMinor: '4970' });
-    expect((await call('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '0' }] });
+    expect((await stack.json('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '0' }] });
   });
 
   it('settles a payout the bank answered PROCESSING by asking it, paying once', async () => {
@@ -123,11 +103,11 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     await profile(m, { payout_account_no: '62220200000004003' });
     await pay(`${m}-o1`, m, '7000');
     const done = await nth(TOPICS.settlementCompleted, m, 1);
-    expect((await call('settlement', `/settlements/${done.value.settlementId}`)).body).toMatchObject({ status: 'COMPLETED', attempts: 2, payoutRef: done.value.payoutRef });
-    expect((await call('channel-emulator', `/bank/payouts/${done.value.settlementId}`)).body).toMatchObject({ status: 'PAID', payoutRef: done.value.payoutRef });
-    expect((await call('channel-emulator', '/sandbox/stats')).body).toMatchObject({ payouts: expect.objectContaining({ duplicates: 0 }) });
-    expect((await call('settlement', '/ledger/check')).body).toMatchObject({ balanced: true, cachedBalancesDrifted: [] });
-    const balances = (await call('settlement', '/ledger/balances')).body as unknown as { kind: string; balanceMinor: string }[];
+    expect((await stack.json('settlement', `/settlements/${done.value.settlementId}`)).body).toMatchObject({ status: 'COMPLETED', attempts: 2, payoutRef: done.value.payoutRef });
+    expect((await stack.json('channel-emulator', `/bank/payouts/${done.value.settlementId}`)).body).toMatchObject({ status: 'PAID', payoutRef: done.value.payoutRef });
+    expect((await stack.json('channel-emulator', '/sandbox/stats')).body).toMatchObject({ payouts: expect.objectContaining({ duplicates: 0 }) });
+    expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true, cachedBalancesDrifted: [] });
+    const balances = (await stack.json('settlement', '/ledger/balances')).body as unknown as { kind: string; balanceMinor: string }[];
     expect(balances.find((b) => b.kind === 'payouts_in_flight')?.balanceMinor).toBe('0');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { dropSchemas, RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ServiceStack, STACK_SERVICES } from '../e2e/service-stack';
 import { shopperCardNumber } from '../load/order-mix';
 import { dashboardQueries, GRAFANA_DIR, type DashboardPanel } from './dashboard';
@@ -59,18 +59,15 @@ describe('Prometheus scraping the running stack', () => {
     await prometheus?.stop();
     // the log stays for a look after a failure; the samples of a one-minute run are of no further use
     rmSync(join(runDir, 'data'), { recursive: true, force: true });
-    await stack.stop();
-    for (const s of ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const) {
-      await dropSchemas(stack.databaseUrl(s), [schema]).catch(() => undefined);
-    }
+    await stack.dispose();
   }, 60_000);
 
   it('sees a burst of payments over every channel through to settlement', async () => {
     // a card per shopper: risk refuses one card paying for many users (shared-card) or more than 10 times a minute
     const tokenize = async (number: string) => {
-      const card = await fetch(`${stack.url('channel-gateway')}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: '1229', cvv: '123' }) });
+      const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
       expect(card.status).toBe(201);
-      return ((await card.json()) as { cardToken: string }).cardToken;
+      return card.body.cardToken;
     };
     const cardTokens = await Promise.all(Array.from({ length: SUCCEEDED_PER_CHANNEL + 1 }, (_, i) => tokenize(shopperCardNumber(i))));
 

@@ -20,13 +20,13 @@ import {
   wechatpayResponseMessage,
   type PlatformKeyRing,
 } from '@paystream/shared/channel-protocols';
+import { channelOrderNo } from '@paystream/channel-gateway/domain';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 
 /** The UnionPay test card of the sandbox (passes Luhn, BIN 622588, last four 3008). */
 const TEST_CARD = { number: '6225 8801 3745 3008', expiry: '1229', cvv: '123' };
 const ALIPAY_APP_ID = '2021000000000001';
-const outTradeNo = (paymentId: string) => paymentId.replace(/-/g, '');
 
 describe('channel-gateway on the real broker and database, against the channel emulator in all three protocols', () => {
   const prefix = uniqueTopicPrefix('gw');
@@ -55,7 +55,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     waitFor(() => resultsFor(paymentId).find((m) => m.value.outcome !== 'unknown'), 25_000, `final result for ${paymentId}`);
   const emulatorStats = async () => (await emulator.inject({ method: 'GET', url: '/sandbox/stats' })).json();
   const stored = async (paymentId: string) => (await app.inject({ method: 'GET', url: `/channel-transactions/${paymentId}` })).json();
-  const deliveries = async (paymentId: string) => (await emulator.inject({ method: 'GET', url: `/sandbox/notifications/${outTradeNo(paymentId)}` })).json() as { acknowledged: boolean; reports: string }[];
+  const deliveries = async (paymentId: string) => (await emulator.inject({ method: 'GET', url: `/sandbox/notifications/${channelOrderNo(paymentId)}` })).json() as { acknowledged: boolean; reports: string }[];
   const charge = async (r: ChannelChargeRequested) => {
     await upstream.sendEvent(requested, r.paymentId, r);
     return finalFor(r.paymentId);
@@ -64,7 +64,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     fetch(`${gatewayUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params as Record<string, string>).toString() }).then((r) => r.text());
   const alipayNotice = (paymentId: string, amountMinor: bigint, over: Record<string, string> = {}, key = platformKeys.alipay.platformPrivateKeyPem) =>
     signAlipayParams(
-      { notify_time: beijingDateTime(), notify_type: 'trade_status_sync', notify_id: randomUUID(), app_id: ALIPAY_APP_ID, charset: 'utf-8', version: '1.0', out_trade_no: outTradeNo(paymentId), trade_no: '2026TEST', trade_status: 'TRADE_SUCCESS', total_amount: alipayAmount(amountMinor), ...over },
+      { notify_time: beijingDateTime(), notify_type: 'trade_status_sync', notify_id: randomUUID(), app_id: ALIPAY_APP_ID, charset: 'utf-8', version: '1.0', out_trade_no: channelOrderNo(paymentId), trade_no: '2026TEST', trade_status: 'TRADE_SUCCESS', total_amount: alipayAmount(amountMinor), ...over },
       key,
       { forNotification: true },
     ) as Record<string, string>;
@@ -184,7 +184,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     const t = await stored(r.paymentId);
     expect(t.status).toBe('SUCCEEDED');
     expect(['query', 'notification']).toContain(t.resolvedVia);
-    expect((await emulator.inject({ method: 'GET', url: `/sandbox/trades/${outTradeNo(r.paymentId)}` })).json()).toMatchObject({ state: 'SUCCESS' });
+    expect((await emulator.inject({ method: 'GET', url: `/sandbox/trades/${channelOrderNo(r.paymentId)}` })).json()).toMatchObject({ state: 'SUCCESS' });
     await new Promise((res) => setTimeout(res, 500));
     expect(resultsFor(r.paymentId).filter((m) => m.value.outcome !== 'unknown')).toHaveLength(1);
   });
@@ -271,7 +271,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     });
 
     it('refuses a WeChat Pay notification whose encrypted resource was tampered with', async () => {
-      const resource = encryptWechatpayResource(JSON.stringify({ mchid: '1900000001', appid: 'wx8888888888888888', out_trade_no: outTradeNo(paid.paymentId), trade_state: 'SUCCESS', amount: { total: 8000 } }), platformKeys.wechatpay.apiV3Key, 'transaction');
+      const resource = encryptWechatpayResource(JSON.stringify({ mchid: '1900000001', appid: 'wx8888888888888888', out_trade_no: channelOrderNo(paid.paymentId), trade_state: 'SUCCESS', amount: { total: 8000 } }), platformKeys.wechatpay.apiV3Key, 'transaction');
       const body = JSON.stringify({ id: randomUUID(), event_type: 'TRANSACTION.SUCCESS', resource: { ...resource, ciphertext: `A${resource.ciphertext.slice(1)}` } });
       const timestamp = String(Math.floor(Date.now() / 1000));
       const res = await fetch(`${gatewayUrl}/notify/wechatpay`, {

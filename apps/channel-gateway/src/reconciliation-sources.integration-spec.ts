@@ -9,10 +9,10 @@ import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, To
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { AlipayBillDownloader, BillDownloadError, UnionpayBillDownloader, WechatpayBillDownloader } from '@paystream/channel-gateway/feature-bills';
 import { beijingDateTime, ensureChannelKeys, generateRsaKeyPair } from '@paystream/shared/channel-protocols';
+import { channelOrderNo } from '@paystream/channel-gateway/domain';
 import { AppModule } from './app.module';
 import { loadGatewayConfig } from './config';
 
-const outTradeNo = (paymentId: string) => paymentId.replace(/-/g, '');
 
 describe('channel-gateway: the channels\' daily bills (downloaded, verified, read) and our records of the day', () => {
   const prefix = uniqueTopicPrefix('gwbill');
@@ -75,8 +75,8 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     const { status, body } = await get(`/reconciliation/bills/${channel}/${today}`);
     expect(status).toBe(200);
     expect(body.rows.map((r: { outTradeNo: string; amountMinor: string; feeMinor: string; kind: string }) => [r.kind, r.outTradeNo, r.amountMinor, r.feeMinor])).toEqual([
-      ['payment', outTradeNo(charged[channel][0]!.paymentId), '1000', '6'],
-      ['payment', outTradeNo(charged[channel][1]!.paymentId), '2345', '14'],
+      ['payment', channelOrderNo(charged[channel][0]!.paymentId), '1000', '6'],
+      ['payment', channelOrderNo(charged[channel][1]!.paymentId), '2345', '14'],
     ]);
   });
 
@@ -84,16 +84,16 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     const { status, body } = await get(`/channel-transactions?channel=${channel}&date=${today}`);
     expect(status).toBe(200);
     expect(body.records.map((r: { outTradeNo: string; status: string; onDay: boolean; amountMinor: string }) => [r.outTradeNo, r.amountMinor, r.status, r.onDay])).toEqual(
-      charged[channel].map((c) => [outTradeNo(c.paymentId), c.amountMinor, c.outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED', c.outcome === 'succeeded']),
+      charged[channel].map((c) => [channelOrderNo(c.paymentId), c.amountMinor, c.outcome === 'succeeded' ? 'SUCCEEDED' : 'FAILED', c.outcome === 'succeeded']),
     );
     expect((await get(`/channel-transactions?channel=${channel}&date=2020-01-01`)).body.records).toEqual([]);
   });
 
   it('a planted break shows in the next download of the bill, in each channel\'s format', async () => {
     const ali = await plant({ channel: 'alipay', date: today, kind: 'amount_mismatch', amountMinor: '999' });
-    expect(ali).toMatchObject({ kind: 'amount_mismatch', outTradeNo: outTradeNo(charged.alipay[0]!.paymentId), actualAmountMinor: '1000', billedAmountMinor: '999' });
+    expect(ali).toMatchObject({ kind: 'amount_mismatch', outTradeNo: channelOrderNo(charged.alipay[0]!.paymentId), actualAmountMinor: '1000', billedAmountMinor: '999' });
     const wx = await plant({ channel: 'wechatpay', date: today, kind: 'status_mismatch' });
-    expect(wx).toMatchObject({ kind: 'status_mismatch', outTradeNo: outTradeNo(charged.wechatpay[2]!.paymentId) });
+    expect(wx).toMatchObject({ kind: 'status_mismatch', outTradeNo: channelOrderNo(charged.wechatpay[2]!.paymentId) });
     expect((await get(`/reconciliation/bills/alipay/${today}`)).body.rows.find((r: { outTradeNo: string }) => r.outTradeNo === ali.outTradeNo).amountMinor).toBe('999');
     expect((await get(`/reconciliation/bills/wechatpay/${today}`)).body.rows.map((r: { outTradeNo: string }) => r.outTradeNo)).toContain(wx.outTradeNo);
     const listed = (await emulator.inject({ method: 'GET', url: `/sandbox/bills/breaks?date=${today}` })).json();
@@ -107,9 +107,9 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
   it('unionpay: the ACP file transfer of the day, signed and verified, read back from the ZM file to the fen (a refund by its own orderId)', async () => {
     // the charges go straight into the emulator's books: the card flow through the gateway is the e2e spec's
     const sandbox = emulator.get(ChannelSandbox);
-    const orders = [randomUUID(), randomUUID()].map(outTradeNo);
+    const orders = [randomUUID(), randomUUID()].map((id) => channelOrderNo(id));
     const trades = orders.map((o, i) => sandbox.charge({ channel: 'unionpay', outTradeNo: o, merchantId: 'm-1', amountMinor: BigInt(1000 + i * 1345), currency: 'CNY', subject: 'tea', mode: 'sync' }));
-    const refundNo = outTradeNo(randomUUID());
+    const refundNo = channelOrderNo(randomUUID());
     expect(sandbox.refund({ outRefundNo: refundNo, outTradeNo: orders[0]!, amountMinor: 400n })).toMatchObject({ status: 'SUCCESS' });
     const queryIds = trades.map((t) => (t.kind === 'answer' ? t.trade.channelTradeNo : ''));
     const { status, body } = await get(`/reconciliation/bills/unionpay/${today}`);

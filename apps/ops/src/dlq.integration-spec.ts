@@ -1,30 +1,10 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadOpsConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
 
-class EffectTable1764900000001 implements MigrationInterface {
-  name = 'EffectTable1764900000001';
-  async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE effect (order_id TEXT NOT NULL, event_id TEXT NOT NULL)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE effect`);
-  }
-}
-
-const request = (orderId: string): PaymentRequested => ({
-  orderId,
-  merchantId: 'm-1',
-  userId: 'u-1',
-  amountMinor: '1000',
-  currency: 'CNY',
-  subject: 'dlq replay test',
-  requestedAt: new Date().toISOString(),
-});
 
 describe('dlq CLI on the real broker and database', () => {
   const prefix = uniqueTopicPrefix('dlq');
@@ -51,7 +31,7 @@ describe('dlq CLI on the real broker and database', () => {
 
   beforeAll(async () => {
     const platformConfig = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema: serviceSchema, topicPrefix: prefix }));
-    platform = await Platform.open({ config: platformConfig, migrations: [EffectTable1764900000001], producesTopics: [] });
+    platform = await Platform.open({ config: platformConfig, migrations: [EffectTable1764050000001], producesTopics: [] });
     platform.consume(TOPICS.paymentRequested, {
       handle: async (event, tx) => {
         if (broken.has(event.payload.orderId)) throw new PermanentEventError(`no merchant profile for ${event.payload.merchantId}`);
@@ -75,8 +55,8 @@ describe('dlq CLI on the real broker and database', () => {
   let eventId: string;
 
   it('lists and shows a dead letter with why it failed and where it came from', async () => {
-    eventId = await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-broken', request('o-broken'), { headers: { traceparent } });
-    await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-fine', request('o-fine'));
+    eventId = await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-broken', paymentRequestedFixture('o-broken'), { headers: { traceparent } });
+    await upstream.sendEvent(`${prefix}${TOPICS.paymentRequested}`, 'o-fine', paymentRequestedFixture('o-fine'));
     await waitFor(async () => ((await effects('o-fine')) === 1 ? true : undefined), 30_000, 'the good event');
     const listed = await waitFor(async () => {
       const r = await dlq('list', '--topic', dlqTopic);

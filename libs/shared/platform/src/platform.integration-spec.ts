@@ -1,28 +1,8 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
+import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadPlatformConfig } from './config';
 import { Platform } from './platform';
 
-class EffectTable1764050000001 implements MigrationInterface {
-  name = 'EffectTable1764050000001';
-  async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE effect (order_id TEXT NOT NULL, event_id TEXT NOT NULL)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE effect`);
-  }
-}
-
-const request = (orderId: string): PaymentRequested => ({
-  orderId,
-  merchantId: 'm-1',
-  userId: 'u-1',
-  amountMinor: '1000',
-  currency: 'CNY',
-  subject: 'test',
-  requestedAt: new Date().toISOString(),
-});
 
 describe('Platform messaging on the real broker and database', () => {
   const prefix = uniqueTopicPrefix('plat');
@@ -70,8 +50,8 @@ describe('Platform messaging on the real broker and database', () => {
 
   it('processes an event once even when the same ce_id is delivered twice', async () => {
     const topic = `${prefix}${TOPICS.paymentRequested}`;
-    const id = await upstream.sendEvent(topic, 'o-dup', request('o-dup'));
-    await upstream.sendEvent(topic, 'o-dup', request('o-dup'), { id });
+    const id = await upstream.sendEvent(topic, 'o-dup', paymentRequestedFixture('o-dup'));
+    await upstream.sendEvent(topic, 'o-dup', paymentRequestedFixture('o-dup'), { id });
     await waitFor(async () => ((await effects('o-dup')) === 1 ? true : undefined), 20_000, 'the effect');
     // the second delivery is consumed after the first on the same partition; wait until it is counted
     await waitFor(async () => {
@@ -96,10 +76,10 @@ describe('Platform messaging on the real broker and database', () => {
   it('dead-letters malformed and permanently failing messages with a reason and keeps going', async () => {
     const topic = `${prefix}${TOPICS.paymentRequested}`;
     await upstream.send(topic, 'o-bad', '{not json', { ce_id: 'bad-json-1', ce_type: TOPICS.paymentRequested });
-    await upstream.sendEvent(topic, 'o-bad', { ...request('o-bad'), amountMinor: '12.50' });
-    await upstream.send(topic, 'o-bad', JSON.stringify(request('o-bad')), { ce_type: TOPICS.paymentRequested });
-    await upstream.sendEvent(topic, 'o-bad', { ...request('o-bad'), subject: 'explode-permanently' });
-    await upstream.sendEvent(topic, 'o-bad', request('o-good-after'), {});
+    await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), amountMinor: '12.50' });
+    await upstream.send(topic, 'o-bad', JSON.stringify(paymentRequestedFixture('o-bad')), { ce_type: TOPICS.paymentRequested });
+    await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), subject: 'explode-permanently' });
+    await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-good-after'), {});
     await waitFor(async () => ((await effects('o-good-after')) === 1 ? true : undefined), 40_000, 'the good event after the bad ones');
     const dlq = await waitFor(() => {
       const m = collector.on(`${prefix}${TOPICS.paymentRequested}.dlq`);

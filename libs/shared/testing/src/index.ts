@@ -2,3 +2,4 @@ export * from './infra';
 export * from './topic-collector';
 export * from './raw-producer';
 export * from './concurrent-transactions';
+export * from './consumer-fixtures';
