@@ -20,6 +20,8 @@ export interface DemoRefund {
   status: 'REQUESTED' | 'SUCCEEDED' | 'FAILED' | 'REFUSED';
   /** The failure code (channel) or the HTTP answer of a refused request. */
   reason?: string;
+  /** Asked for after the last order (a real-time merchant's, to show a negative balance carried forward). */
+  late?: boolean;
 }
 
 const REFUND_CALL_TIMEOUT_MS = 10_000;
@@ -116,6 +118,7 @@ export interface RefundSummary {
   requested: number;
   full: number;
   partial: number;
+  late: number;
   succeeded: number;
   failed: number;
   refused: number;
@@ -134,6 +137,7 @@ export function summariseRefunds(refunds: readonly DemoRefund[], settlements: re
     requested: refunds.length,
     full: refunds.filter((r) => r.kind === 'full').length,
     partial: refunds.filter((r) => r.kind === 'partial').length,
+    late: refunds.filter((r) => r.late).length,
     succeeded: done.length,
     failed: refunds.filter((r) => r.status === 'FAILED').length,
     refused: refunds.filter((r) => r.status === 'REFUSED').length,
@@ -150,7 +154,7 @@ export function refundLines(s: RefundSummary, yuan: (minor: bigint) => string): 
   const t = s.settlement;
   const failures = Object.entries(s.failedByReason).map(([k, n]) => `${k}=${n}`).join(' ');
   return [
-    `  refunds              ${s.requested} requested (${s.full} full, ${s.partial} partial): ${s.succeeded} succeeded (CNY ${yuan(s.succeededMinor)}), ${s.failed} failed, ${s.refused} refused, ${s.noOutcome} no outcome${failures ? `  ${failures}` : ''}`,
+    `  refunds              ${s.requested} requested (${s.full} full, ${s.partial} partial; ${s.late} after the last order): ${s.succeeded} succeeded (CNY ${yuan(s.succeededMinor)}), ${s.failed} failed, ${s.refused} refused, ${s.noOutcome} no outcome${failures ? `  ${failures}` : ''}`,
     `  refunds settled      netted before payout ${t.netted.count} (CNY ${yuan(t.netted.amountMinor)}), clawed back from a later settlement ${t.clawed_back.count} (CNY ${yuan(t.clawed_back.amountMinor)}), carried forward ${t.carried_forward.count} (CNY ${yuan(t.carried_forward.amountMinor)})`,
     `  negative balances    ${s.negativeBalances.length ? s.negativeBalances.map((b) => `${b.merchantId} ${b.currency} ${yuan(b.owedMinor)}`).join(', ') + ' (owed back, carried forward to later payments)' : 'none'}`,
   ];

@@ -20,7 +20,7 @@ import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
-import { refundOf } from './refund-plan';
+import { LATE_REFUND_MERCHANT_ID, lateRefundPick, refundOf } from './refund-plan';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
@@ -227,6 +227,7 @@ async function main(): Promise<void> {
   const outcomes = new Map<string, { kind: 'succeeded' | 'failed'; code?: string; channel: string; latencyMs: number; at: number }>();
   const orderIndexOf = new Map<string, number>();
   const refundRequests: Promise<DemoRefund>[] = [];
+  const paid: { orderIndex: number; paymentId: string; merchantId: string; amountMinor: bigint }[] = [];
   const consumer = kafka.consumer({ groupId: `paystream.demo-load.${runId}`, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });
@@ -241,6 +242,7 @@ async function main(): Promise<void> {
       outcomes.set(value.orderId!, { kind, code: value.reason?.code, channel: value.channel ?? 'none', latencyMs: now - sent, at: now });
       const index = orderIndexOf.get(value.orderId!)!;
       const refund = refundOf(index);
+      if (kind === 'succeeded' && value.paymentId && value.merchantId && value.amountMinor) paid.push({ orderIndex: index, paymentId: value.paymentId, merchantId: value.merchantId, amountMinor: BigInt(value.amountMinor) });
       if (kind === 'succeeded' && refund && value.paymentId && value.merchantId && value.amountMinor) {
         const payment = { paymentId: value.paymentId, merchantId: value.merchantId, amountMinor: BigInt(value.amountMinor) };
         refundRequests.push(new Promise((r) => setTimeout(r, REFUND_DELAY_MS)).then(() => requestRefund(urls.orderPayment, runId, index, refund, payment)));
@@ -346,8 +348,11 @@ async function main(): Promise<void> {
   if (tty) process.stderr.write('\n');
   const lastOutcome = Math.max(...[...outcomes.values()].map((o) => o.at), started);
   const succeeded = [...outcomes.values()].filter((o) => o.kind === 'succeeded').length;
-  // the refunds asked for as their payments succeeded: wait for the channel's answers
+  // the refunds asked for as their payments succeeded, and one more of a real-time merchant after its
+  // last payment (the settlement run carries its negative balance forward): wait for the channel's answers
   const refunds = await Promise.all(refundRequests);
+  const late = lateRefundPick(paid, LATE_REFUND_MERCHANT_ID, new Set(refunds.map((r) => r.paymentId)));
+  if (late) refunds.push({ ...(await requestRefund(urls.orderPayment, runId, late.orderIndex, 'full', late)), late: true });
   await awaitRefundOutcomes(urls.orderPayment, refunds, REFUND_OUTCOME_WAIT_MS);
   const refundsSucceeded = refunds.filter((r) => r.status === 'SUCCEEDED').length;
   process.stderr.write(`refunds: ${refunds.length} requested, ${refundsSucceeded} succeeded, ${refunds.filter((r) => r.status === 'FAILED').length} failed, ${refunds.filter((r) => r.status === 'REFUSED').length} refused\n`);

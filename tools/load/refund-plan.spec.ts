@@ -1,5 +1,5 @@
 import { channelOf, scenarioOf } from './order-mix';
-import { classifyRefundSettlements, refundAmount, refundOf, REFUND_FULL_PER_MILLE, REFUND_PARTIAL_PER_MILLE, type SettlementWithLines } from './refund-plan';
+import { classifyRefundSettlements, lateRefundPick, refundAmount, refundOf, REFUND_FULL_PER_MILLE, REFUND_PARTIAL_PER_MILLE, type SettlementWithLines } from './refund-plan';
 
 describe('demo refunds', () => {
   it('refunds the named shares of orders, full and partial', () => {
@@ -63,5 +63,18 @@ describe('demo refunds', () => {
       clawed_back: { count: 1, amountMinor: 500n },
       carried_forward: { count: 1, amountMinor: 900n },
     });
+  });
+
+  it('refunds late the merchant\'s largest payment not refunded yet, and none when it has none left', () => {
+    const payments = [
+      { paymentId: 'p1', merchantId: 'm0', amountMinor: 900n },
+      { paymentId: 'p2', merchantId: 'm0', amountMinor: 5_000n },
+      { paymentId: 'p3', merchantId: 'm1', amountMinor: 9_000n },
+      { paymentId: 'p4', merchantId: 'm0', amountMinor: 1_200n },
+    ];
+    expect(lateRefundPick(payments, 'm0', new Set())?.paymentId).toBe('p2');
+    expect(lateRefundPick(payments, 'm0', new Set(['p2']))?.paymentId).toBe('p4');
+    expect(lateRefundPick(payments, 'm0', new Set(['p1', 'p2', 'p4']))).toBeUndefined();
+    expect(lateRefundPick(payments, 'm9', new Set())).toBeUndefined();
   });
 });

@@ -88,3 +88,20 @@ export function classifyRefundSettlements(refunds: readonly RefundDone[], settle
   }
   return { byRefund, totals };
 }
+
+/** The real-time merchant the demo refunds once more after its last payment (merchant-0 is seeded real time). */
+export const LATE_REFUND_MERCHANT_ID = 'merchant-0';
+
+/**
+ * The payment the demo refunds in full after the last order: the merchant's largest succeeded payment
+ * not refunded already. No payment of the merchant follows it, so the settlement run finds the refund
+ * alone, negative, and carries the merchant's negative balance forward to its next payments.
+ */
+export function lateRefundPick<T extends { paymentId: string; merchantId: string; amountMinor: bigint }>(succeeded: readonly T[], merchantId: string, refunded: ReadonlySet<string>): T | undefined {
+  let best: T | undefined;
+  for (const p of succeeded) {
+    if (p.merchantId !== merchantId || refunded.has(p.paymentId)) continue;
+    if (!best || p.amountMinor > best.amountMinor) best = p;
+  }
+  return best;
+}
