@@ -1,12 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
 import { dropSchemas, freePort, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
-const ROOT = join(__dirname, '..', '..');
+/** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
+export const REPO_ROOT = (() => {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  }
+})();
 
 /** Start order: the emulator first (the gateway and settlement call it), order-payment, then ops watching them all. */
 export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment', 'ops'] as const satisfies readonly ServiceName[];
@@ -42,7 +48,7 @@ export class ServiceStack {
     readonly schema: string,
     private readonly extraEnv: Record<string, string> = {},
   ) {
-    this.logDir = join(ROOT, '.run', 'e2e', schema);
+    this.logDir = join(REPO_ROOT, '.run', 'e2e', schema);
     this.keysDir = join(this.logDir, 'keys');
   }
 
@@ -83,7 +89,7 @@ export class ServiceStack {
   }
 
   async start(): Promise<void> {
-    if (!existsSync(join(ROOT, 'dist', 'apps', 'order-payment', 'src', 'main.js'))) {
+    if (!existsSync(join(REPO_ROOT, 'dist', 'apps', 'order-payment', 'src', 'main.js'))) {
       throw new Error('dist/ is missing: the e2e spec runs the compiled services; run `npm run build` (npm test does)');
     }
     mkdirSync(this.logDir, { recursive: true });
@@ -153,8 +159,8 @@ export class ServiceStack {
     const { database, envPrefix } = SERVICES[service];
     if (database) env[`${envPrefix}_DATABASE_URL`] = testDatabaseUrl(database);
     const log = createWriteStream(this.logFile(service), { flags: 'a' });
-    const child = spawn(process.execPath, [join(ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
+      cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

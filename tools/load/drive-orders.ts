@@ -1,7 +1,9 @@
 /**
  * Drives a stream of orders through the running stack as an upstream order service would
  * (payment.requested.v1 on Kafka), follows every outcome on payment.succeeded/failed, waits for
- * settlement, reconciles today's bills (planting a couple of breaks at the emulator unless --plant-breaks no),
+ * refunds a small share of the succeeded payments through order-payment's refund API (some in full, some
+ * in part, real-time merchants' among them, so settlement claws them back), waits for settlement, reconciles
+ * today's bills (planting a couple of breaks at the emulator unless --plant-breaks no; the refunds are cleared),
  * and prints the report. Usage: drive-orders [--count N] [--rate N/s] [--merchants N] [--outage CHANNEL|none] [--plant-breaks yes|no]
  * The outage drill (default wechatpay) takes the channel down a quarter into the run and brings it
  * back at three quarters, so the report shows its breaker opening, routing moving payments, and the
@@ -13,16 +15,26 @@ import { TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
+import { awaitRefundOutcomes, negativeBalances, refundLines, refundsInFlightMinor, requestRefund, settlementsSince, summariseRefunds, type DemoRefund } from './demo-refunds';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
+import { LATE_REFUND_MERCHANT_ID, lateRefundPick, refundOf } from './refund-plan';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
 const OUTCOME_WAIT_MS = 120_000;
 /** How long to wait for settlements to be paid out after the last outcome. */
 const SETTLEMENT_WAIT_MS = 60_000;
+/**
+ * A payment chosen for a refund is refunded this long after its success was seen: by then settlement has
+ * booked it, and a real-time merchant has been settled for it, so the refund is clawed back from a later
+ * settlement (the report says which refunds were).
+ */
+const REFUND_DELAY_MS = 2_000;
+/** How long to wait for the refunds' outcomes once the last one was asked for. */
+const REFUND_OUTCOME_WAIT_MS = 60_000;
 /**
  * The settlement run the demo asks for once the orders are in (POST /settlement/runs): as of this
  * many days ahead, China time, so the T+1 / T+2 demo merchants are paid now whatever the holidays
@@ -213,18 +225,28 @@ async function main(): Promise<void> {
 
   const sentAt = new Map<string, number>();
   const outcomes = new Map<string, { kind: 'succeeded' | 'failed'; code?: string; channel: string; latencyMs: number; at: number }>();
+  const orderIndexOf = new Map<string, number>();
+  const refundRequests: Promise<DemoRefund>[] = [];
+  const paid: { orderIndex: number; paymentId: string; merchantId: string; amountMinor: bigint }[] = [];
   const consumer = kafka.consumer({ groupId: `paystream.demo-load.${runId}`, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
-      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { orderId?: string; channel?: string; reason?: { code: string } };
+      const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { orderId?: string; paymentId?: string; merchantId?: string; amountMinor?: string; channel?: string; reason?: { code: string } };
       const sent = value.orderId ? sentAt.get(value.orderId) : undefined;
       if (sent === undefined || outcomes.has(value.orderId!)) return;
       const now = performance.now();
       const kind = topic.endsWith(TOPICS.paymentSucceeded) ? 'succeeded' : 'failed';
       outcomes.set(value.orderId!, { kind, code: value.reason?.code, channel: value.channel ?? 'none', latencyMs: now - sent, at: now });
+      const index = orderIndexOf.get(value.orderId!)!;
+      const refund = refundOf(index);
+      if (kind === 'succeeded' && value.paymentId && value.merchantId && value.amountMinor) paid.push({ orderIndex: index, paymentId: value.paymentId, merchantId: value.merchantId, amountMinor: BigInt(value.amountMinor) });
+      if (kind === 'succeeded' && refund && value.paymentId && value.merchantId && value.amountMinor) {
+        const payment = { paymentId: value.paymentId, merchantId: value.merchantId, amountMinor: BigInt(value.amountMinor) };
+        refundRequests.push(new Promise((r) => setTimeout(r, REFUND_DELAY_MS)).then(() => requestRefund(urls.orderPayment, runId, index, refund, payment)));
+      }
     },
   });
   await joined;
@@ -258,6 +280,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
   const before = await snapshot(urls);
+  const startedAtMs = Date.now();
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
   const started = performance.now();
   let sent = 0;
@@ -308,6 +331,7 @@ async function main(): Promise<void> {
         requestedAt: new Date().toISOString(),
       };
       sentAt.set(orderId, performance.now());
+      orderIndexOf.set(orderId, sent);
       batch.push(newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/demo/checkout', payload, traceparent: nextTraceparent() }));
     }
     if (batch.length) await producer.publish(batch);
@@ -324,9 +348,18 @@ async function main(): Promise<void> {
   if (tty) process.stderr.write('\n');
   const lastOutcome = Math.max(...[...outcomes.values()].map((o) => o.at), started);
   const succeeded = [...outcomes.values()].filter((o) => o.kind === 'succeeded').length;
+  // the refunds asked for as their payments succeeded, and one more of a real-time merchant after its
+  // last payment (the settlement run carries its negative balance forward): wait for the channel's answers
+  const refunds = await Promise.all(refundRequests);
+  const late = lateRefundPick(paid, LATE_REFUND_MERCHANT_ID, new Set(refunds.map((r) => r.paymentId)));
+  if (late) refunds.push({ ...(await requestRefund(urls.orderPayment, runId, late.orderIndex, 'full', late)), late: true });
+  await awaitRefundOutcomes(urls.orderPayment, refunds, REFUND_OUTCOME_WAIT_MS);
+  const refundsSucceeded = refunds.filter((r) => r.status === 'SUCCEEDED').length;
+  process.stderr.write(`refunds: ${refunds.length} requested, ${refundsSucceeded} succeeded, ${refunds.filter((r) => r.status === 'FAILED').length} failed, ${refunds.filter((r) => r.status === 'REFUSED').length} refused\n`);
 
-  // settlement follows the outcomes: wait until every success is booked, run the T+N merchants'
-  // settlement as of a few days ahead, then wait until nothing is left due or being paid
+  // settlement follows the outcomes: wait until every success and refund is booked, run the T+N merchants'
+  // settlement as of a few days ahead (it also nets the refunds still unsettled: the real-time merchants'
+  // that came after their last payment), then wait until nothing is left due or being paid
   // (only the settlement stats are polled: the full snapshot, with its whole-ledger check, is taken once after)
   const settleStart = performance.now();
   const settlementWait = async (done: (now: Stats | undefined) => boolean) => {
@@ -336,7 +369,9 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
-  await settlementWait((now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded);
+  await settlementWait(
+    (now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded && num(now, 'bookedRefunds') - num(before.settlement, 'bookedRefunds') >= refundsSucceeded,
+  );
   const asOf = new Date(Date.now() + CHINA_UTC_OFFSET_MS + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS).toISOString().slice(0, 10);
   const run = await fetch(`${urls.settlement}/settlement/runs`, {
     method: 'POST',
@@ -358,7 +393,13 @@ async function main(): Promise<void> {
   const assessed = d('assessed', 'risk');
   const due = d('due', 'settlement');
   const lag = await consumerLag(urls);
+  const merchantIds = Array.from({ length: opts.merchants }, (_, m) => `merchant-${m}`);
+  const refundSummary = summariseRefunds(refunds, await settlementsSince(urls.settlement, merchantIds, startedAtMs), await negativeBalances(urls.settlement, merchantIds));
+  const inFlightBefore = await refundsInFlightMinor(urls.settlement);
   const reconciliation = await reconcileToday(urls, opts.plantBreaks);
+  const inFlightAfter = await refundsInFlightMinor(urls.settlement);
+  // the ledger is checked again once reconciliation has booked the refunds it cleared
+  const ledgerAfterReconciliation = await getJson(`${urls.settlement}/ledger/check`, 30_000);
   const report = {
     runId,
     requested: opts.count,
@@ -383,6 +424,9 @@ async function main(): Promise<void> {
     settlementRun: { asOf, status: run.status, settlements: runResult.settlementIds?.length ?? 0, carriedForward: runResult.carriedForward ?? 0 },
     settlementsByMerchant: merchantDelta(before.settlement, after.settlement),
     ledgerBalanced: after.ledger?.balanced ?? 'n/a',
+    ledgerBalancedAfterReconciliation: ledgerAfterReconciliation?.balanced ?? 'n/a',
+    refunds: refundSummary,
+    refundsInFlightMinor: { beforeReconciliation: inFlightBefore ?? null, afterReconciliation: inFlightAfter ?? null },
     paymentsPerSecond: outcomes.size / Math.max((lastOutcome - started) / 1000, 0.001),
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: percentile(latencies, 1) },
     consumerLag: lag,
@@ -411,7 +455,7 @@ async function main(): Promise<void> {
     `  settled gross        CNY ${yuan(BigInt(report.grossMinor))}`,
     `  fees (by fee plan)   CNY ${yuan(BigInt(report.feeMinor))}`,
     `  platform margin      CNY ${yuan(BigInt(report.feeRevenueMinor) - BigInt(report.channelCostMinor))}  (fees booked CNY ${yuan(BigInt(report.feeRevenueMinor))} - channel cost CNY ${yuan(BigInt(report.channelCostMinor))})`,
-    `  refunds netted       CNY ${yuan(BigInt(report.refundMinor))}   reserve held CNY ${yuan(BigInt(report.reserveHeldMinor))}`,
+    `  refunds netted       CNY ${yuan(BigInt(report.refundMinor))} in settlements   reserve held CNY ${yuan(BigInt(report.reserveHeldMinor))}`,
     `  net to merchants     CNY ${yuan(BigInt(report.netMinor))}  (paid out CNY ${yuan(BigInt(report.paidOutMinor))})`,
     `  settlement run       as of ${asOf}: ${report.settlementRun.settlements} settlements, ${report.settlementRun.carriedForward} carried forward`,
     `  by merchant          ${'schedule'.padEnd(9)}${'count'.padStart(6)}${'gross'.padStart(14)}${'fees'.padStart(11)}${'refunds'.padStart(11)}${'reserve'.padStart(11)}${'paid out'.padStart(14)}`,
@@ -419,7 +463,8 @@ async function main(): Promise<void> {
       (m) =>
         `    ${m.merchantId.padEnd(19)}${m.schedule.padEnd(9)}${String(m.settlements).padStart(6)}${yuan(m.grossMinor).padStart(14)}${yuan(m.feeMinor).padStart(11)}${yuan(m.refundMinor).padStart(11)}${yuan(m.reserveHeldMinor).padStart(11)}${yuan(m.paidOutMinor).padStart(14)}`,
     ),
-    `  ledger balanced      ${report.ledgerBalanced}`,
+    ...refundLines(refundSummary, yuan),
+    `  ledger balanced      ${report.ledgerBalanced} after settlement, ${report.ledgerBalancedAfterReconciliation} after reconciliation`,
     `  throughput           ${report.paymentsPerSecond.toFixed(1)} payments/s`,
     `  end-to-end latency   p50 ${report.latencyMs.p50?.toFixed(0) ?? 'n/a'} ms   p99 ${report.latencyMs.p99?.toFixed(0) ?? 'n/a'} ms   max ${report.latencyMs.max?.toFixed(0) ?? 'n/a'} ms`,
     `  consumer lag         ${Object.entries(lag).map(([s, n]) => `${s}=${n}`).join('  ')}`,
@@ -429,6 +474,7 @@ async function main(): Promise<void> {
     `  outcome conflicts    ${report.outcomeConflicts}`,
     `  breaker transitions  ${report.breakerTransitions.length ? report.breakerTransitions.map((t) => `${t.at.slice(11, 19)} ${t.channel}.${t.operation}->${t.to}`).join(', ') : 'none (no channel failed enough to open one)'}`,
     ...reconciliationLines(reconciliation, yuan),
+    `  refunds in flight    CNY ${inFlightBefore === undefined ? 'n/a' : yuan(inFlightBefore)} before reconciliation, CNY ${inFlightAfter === undefined ? 'n/a' : yuan(inFlightAfter)} after (the ledger's refunds_in_flight, since the database began)`,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -15,6 +15,8 @@ interface Run {
   lastError: string | null;
   billed: { count: number; amountMinor: string };
   matched: { count: number; amountMinor: string };
+  /** The day's matched refunds now cleared (refunds in flight -> the channel's clearing); absent from an older settlement. */
+  refundsCleared?: { count: number; amountMinor: string; bookedByThisRun: number };
   breaksByKind: Record<string, number>;
   breaks: { kind: string; reference: string }[];
 }
@@ -68,7 +70,8 @@ export function reconciliationLines(s: ReconciliationSummary, yuan: (minor: bigi
     ...s.runs.map((r) => {
       const breaks = Object.entries(r.breaksByKind).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ') || 'none';
       if (r.status !== 'COMPLETED') return `    ${r.channel.padEnd(17)}${r.status}: ${r.lastError ?? ''}`;
-      return `    ${r.channel.padEnd(17)}billed ${r.billed.count} (CNY ${yuan(BigInt(r.billed.amountMinor))}), matched ${r.matched.count} (CNY ${yuan(BigInt(r.matched.amountMinor))}), breaks: ${breaks}`;
+      const cleared = r.refundsCleared ? `, refunds cleared ${r.refundsCleared.count} (CNY ${yuan(BigInt(r.refundsCleared.amountMinor))})` : '';
+      return `    ${r.channel.padEnd(17)}billed ${r.billed.count} (CNY ${yuan(BigInt(r.billed.amountMinor))}), matched ${r.matched.count} (CNY ${yuan(BigInt(r.matched.amountMinor))})${cleared}, breaks: ${breaks}`;
     }),
     ...s.planted.filter((p) => p.error).map((p) => `    could not plant ${p.channel} ${p.kind}: ${p.error}`),
   ];

@@ -36,7 +36,7 @@ describe('Grafana dashboard (infra/grafana)', () => {
     }
   });
 
-  it('shows P_success / P_settlement / P_risk, payments by channel and outcome, latency, lag, outbox, breakers, dead letters and settlement amounts', () => {
+  it('shows P_success / P_settlement / P_risk, payments by channel and outcome, latency, lag, outbox, breakers, dead letters, settlement amounts, refunds and refunds cleared', () => {
     const read = new Set(queries.flatMap((q) => metricNamesIn(q.expr)));
     for (const metric of [
       'paystream_p_success',
@@ -50,10 +50,16 @@ describe('Grafana dashboard (infra/grafana)', () => {
       'paystream_channel_breaker_state',
       'paystream_dlq_messages_total',
       'paystream_settlement_amount_minor',
+      'paystream_refunds_booked_total',
+      'paystream_reconciliation_refunds_cleared_total',
+      'paystream_reconciliation_refunds_cleared_amount_minor_total',
     ]) {
       expect({ metric, shown: read.has(metric) }).toEqual({ metric, shown: true });
     }
     expect(queries.some((q) => /histogram_quantile\(0\.99,/.test(q.expr))).toBe(true);
+    // what was paid out, and the refunds settlements netted, are series of their own
+    expect(queries.some((q) => /paystream_settlement_amount_minor\{status="completed",kind="net"\}/.test(q.expr))).toBe(true);
+    expect(queries.some((q) => /paystream_settlement_amount_minor\{kind="refund"\}/.test(q.expr))).toBe(true);
   });
 
   it('queries only metrics the services register and recording rules the rules file defines', () => {

@@ -376,6 +376,7 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('claws refunds after settlement back from the next settlement, and carries a negative balance forward', async () => {
+    const refundsBookedBefore = (await get('/settlement/stats')).bookedRefunds as number;
     const p1 = succeeded('m-claw', '10000');
     await send(p1);
     await waitFor(() => on(TOPICS.settlementCompleted, 'm-claw')[0], 20_000, 'first settlement');
@@ -400,6 +401,8 @@ describe('settlement on the real broker and database', () => {
     const balance = await get('/merchants/m-claw/balance');
     expect(balance).toMatchObject({ merchantId: 'm-claw', balances: [{ currency: 'CNY', owedMinor: '-4006', reserveHeldMinor: '0', dueUnpaidMinor: '-4006', notYetDueMinor: '0' }] });
     expect(await ds.query(`SELECT count(*)::int AS n FROM ledger_transaction WHERE reference = $1`, [`refund:${r1.refundId}`])).toEqual([{ n: 1 }]);
+    // the stats count each refund booked once, the redelivered one too
+    expect((await get('/settlement/stats')).bookedRefunds).toBe(refundsBookedBefore + 2);
     // what the bank paid = gross - fees - refunds + what is still owed back
     const paid = bank.calls.filter((c) => on(TOPICS.settlementCompleted, 'm-claw').some((m) => m.value.settlementId === c.payoutId)).reduce((a, c) => a + BigInt(c.amountMinor), 0n);
     expect(paid).toBe(16_000n - (60n + 30n + 6n) - 8_000n + 4_006n);

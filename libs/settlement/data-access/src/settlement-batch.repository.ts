@@ -209,6 +209,7 @@ export class SettlementBatchRepository {
              COALESCE(sum(refund_minor), 0)::text AS refund_minor,
              COALESCE(sum(reserve_held_minor - reserve_released_minor), 0)::text AS reserve_minor,
              (SELECT count(*)::int FROM ledger_transaction WHERE kind = 'payment') AS booked_payments,
+             (SELECT count(*)::int FROM ledger_transaction WHERE kind = 'refund') AS booked_refunds,
              (SELECT COALESCE(sum(e.amount_minor), 0)::text FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id WHERE a.kind = 'channel_cost') AS channel_cost_minor,
              (SELECT COALESCE(-sum(e.amount_minor), 0)::text FROM ledger_entry e WHERE e.account_id = 'platform_fee_revenue') AS fee_revenue_minor
         FROM settlement_batch`);
@@ -216,6 +217,7 @@ export class SettlementBatchRepository {
     const completed = Number(row?.completed ?? 0);
     return {
       bookedPayments: Number(row?.booked_payments ?? 0),
+      bookedRefunds: Number(row?.booked_refunds ?? 0),
       due,
       completed,
       failed: Number(row?.failed ?? 0),

@@ -1,3 +1,4 @@
+import { SUPPORTED_CURRENCIES } from '@paystream/contracts';
 import { Counter, Gauge, type Registry } from '@paystream/shared/observability';
 import { BREAK_KINDS, type BreakKind } from './match/reconciliation-matcher';
 import { RECONCILED_CHANNELS } from './reconcile-settings';
@@ -25,6 +26,8 @@ export class ReconciliationMetrics {
     for (const channel of RECONCILED_CHANNELS) {
       this.matched.inc({ channel }, 0);
       this.refundsCleared.inc({ channel }, 0);
+      // the dashboard's refunds-cleared amount has a series from the start, as the count has
+      for (const currency of SUPPORTED_CURRENCIES) this.refundsClearedAmount.inc({ channel, currency }, 0);
     }
     new Gauge({
       name: 'paystream_reconciliation_breaks',
