@@ -28,6 +28,8 @@ class FakeBank {
   readonly refused = new Set<string>();
   failNext = 0;
   holdNext = 0;
+  /** Pays the next calls and then answers them 503, as a bank whose gateway fails after the core booked the transfer. */
+  payThenFailNext = 0;
   private server: Server | undefined;
 
   async start(): Promise<string> {
@@ -56,6 +58,10 @@ class FakeBank {
           return json(200, { status: 'FAILED', payoutId: p.payoutId, code: 'ACCOUNT_FROZEN' });
         }
         if (!this.paid.has(p.payoutId)) this.paid.set(p.payoutId, `BANK-${this.paid.size + 1}`);
+        if (this.payThenFailNext > 0) {
+          this.payThenFailNext--;
+          return json(503, { status: 'ERROR', code: 'SYSTEM_ERROR' });
+        }
         if (p.accountNo?.endsWith('4003')) return json(200, { status: 'PROCESSING', payoutId: p.payoutId });
         const answer = () => json(200, { status: 'PAID', payoutId: p.payoutId, payoutRef: this.paid.get(p.payoutId) });
         if (this.holdNext > 0) {
@@ -588,6 +594,26 @@ describe('settlement on the real broker and database', () => {
     expect(done.value.netMinor).toBe(String(15_000 - (6 + 12 + 18 + 24 + 30)));
     await pause(300);
     expect(on(TOPICS.settlementDue, 'm-race')).toHaveLength(1);
+  });
+
+  it('asks the bank before giving a payout up, and completes one it paid while answering errors', async () => {
+    bank.payThenFailNext = 100;
+    const p = succeeded('m-paid-503', '9000');
+    await send(p);
+    try {
+      const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-paid-503')[0], 30_000, 'completed from the bank\'s own record');
+      const id = done.value.settlementId!;
+      expect(bank.callsFor(id)).toHaveLength(3);
+      expect(done.value.payoutRef).toBe(bank.paid.get(id));
+      expect(await get(`/settlements/${id}`)).toMatchObject({ status: 'COMPLETED', attempts: 3 });
+    } finally {
+      bank.payThenFailNext = 0;
+    }
+    await pause(300);
+    // nothing reversed, nothing owed again: the merchant is paid once
+    expect(on(TOPICS.settlementFailed, 'm-paid-503')).toHaveLength(0);
+    expect(await ds.query(`SELECT kind FROM settlement_item WHERE merchant_id = 'm-paid-503' AND settlement_id IS NULL`)).toEqual([]);
+    expect(await ds.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = 'merchant_payable:m-paid-503'`)).toEqual([{ total: '0' }]);
   });
 
   it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {
