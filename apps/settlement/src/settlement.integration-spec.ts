@@ -332,6 +332,11 @@ describe('settlement on the real broker and database', () => {
     expect(notFound.statusCode).toBe(404);
     expect(notFound.json().error.code).toBe('SETTLEMENT_NOT_FOUND');
     expect((await app.inject({ method: 'GET', url: '/settlements/not-a-uuid' })).statusCode).toBe(400);
+    // a list cursor that only looks like one (no such instant, no UUID) is bad input, not a database error
+    for (const before of [`2026-13-45T99:99:99Z_${randomUUID()}`, `2026-01-01T00:00:00.000Z_${'-'.repeat(36)}`]) {
+      const res = await app.inject({ method: 'GET', url: `/settlements?before=${encodeURIComponent(before)}` });
+      expect([res.statusCode, res.json().error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
 
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
