@@ -621,6 +621,25 @@ describe('settlement on the real broker and database', () => {
     expect(await ds.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = 'merchant_payable:m-paid-503'`)).toEqual([{ total: '0' }]);
   });
 
+  it('keeps a real-time payment booked when settling it at once fails, and leaves the settlement to the next run', async () => {
+    // an item the ledger does not back makes the settlement exceed what is owed: settle refuses (the invariant)
+    await ds.query(
+      `INSERT INTO settlement_item (kind, reference, merchant_id, currency, due_on, amount_minor, occurred_at) VALUES ('payout_reversal', $1, 'm-rt-broken', 'CNY', $2, 100000, now())`,
+      [randomUUID(), today()],
+    );
+    try {
+      const p = succeeded('m-rt-broken', '5000');
+      await send(p);
+      await booked(`payment:${p.paymentId}`);
+      expect(await ds.query(`SELECT kind, settlement_id FROM settlement_item WHERE reference = $1`, [p.paymentId])).toEqual([{ kind: 'payment', settlement_id: null }]);
+      await pause(300);
+      expect(on(TOPICS.settlementDue, 'm-rt-broken')).toHaveLength(0);
+      expect(collector.on(t(`${TOPICS.paymentSucceeded}.dlq`)).filter((m) => m.key === p.orderId)).toHaveLength(0);
+    } finally {
+      await ds.query(`DELETE FROM settlement_item WHERE merchant_id = 'm-rt-broken' AND kind = 'payout_reversal'`);
+    }
+  });
+
   it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {
     await pause(300);
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' } });
