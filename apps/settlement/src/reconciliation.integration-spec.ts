@@ -205,12 +205,13 @@ describe('settlement reconciliation on the real database (the ledger booked from
 
   it('refuses bad requests with stable codes and changes nothing', async () => {
     const before = (await get('/reconciliation/runs')).body.length;
-    for (const body of [{}, { date: '2026-02-30x' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
+    for (const body of [{}, { date: '2026-02-30x' }, { date: '2026-02-30' }, { date: '2025-02-29', channel: 'alipay' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     }
     expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });
     expect(await get('/reconciliation/runs/nope')).toMatchObject({ status: 400 });
     expect(await get('/reconciliation/breaks?status=closed')).toMatchObject({ status: 400 });
+    expect(await get('/reconciliation/runs?date=2026-04-31')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     expect((await get('/reconciliation/runs')).body.length).toBe(before);
   });
 

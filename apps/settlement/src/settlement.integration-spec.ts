@@ -28,6 +28,8 @@ class FakeBank {
   readonly refused = new Set<string>();
   failNext = 0;
   holdNext = 0;
+  /** Pays the next calls and then answers them 503, as a bank whose gateway fails after the core booked the transfer. */
+  payThenFailNext = 0;
   private server: Server | undefined;
 
   async start(): Promise<string> {
@@ -56,6 +58,10 @@ class FakeBank {
           return json(200, { status: 'FAILED', payoutId: p.payoutId, code: 'ACCOUNT_FROZEN' });
         }
         if (!this.paid.has(p.payoutId)) this.paid.set(p.payoutId, `BANK-${this.paid.size + 1}`);
+        if (this.payThenFailNext > 0) {
+          this.payThenFailNext--;
+          return json(503, { status: 'ERROR', code: 'SYSTEM_ERROR' });
+        }
         if (p.accountNo?.endsWith('4003')) return json(200, { status: 'PROCESSING', payoutId: p.payoutId });
         const answer = () => json(200, { status: 'PAID', payoutId: p.payoutId, payoutRef: this.paid.get(p.payoutId) });
         if (this.holdNext > 0) {
@@ -326,6 +332,11 @@ describe('settlement on the real broker and database', () => {
     expect(notFound.statusCode).toBe(404);
     expect(notFound.json().error.code).toBe('SETTLEMENT_NOT_FOUND');
     expect((await app.inject({ method: 'GET', url: '/settlements/not-a-uuid' })).statusCode).toBe(400);
+    // a list cursor that only looks like one (no such instant, no UUID) is bad input, not a database error
+    for (const before of [`2026-13-45T99:99:99Z_${randomUUID()}`, `2026-01-01T00:00:00.000Z_${'-'.repeat(36)}`]) {
+      const res = await app.inject({ method: 'GET', url: `/settlements?before=${encodeURIComponent(before)}` });
+      expect([res.statusCode, res.json().error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    }
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
 
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
@@ -591,6 +602,45 @@ describe('settlement on the real broker and database', () => {
     expect(done.value.netMinor).toBe(String(15_000 - (6 + 12 + 18 + 24 + 30)));
     await pause(300);
     expect(on(TOPICS.settlementDue, 'm-race')).toHaveLength(1);
+  });
+
+  it('asks the bank before giving a payout up, and completes one it paid while answering errors', async () => {
+    bank.payThenFailNext = 100;
+    const p = succeeded('m-paid-503', '9000');
+    await send(p);
+    try {
+      const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-paid-503')[0], 30_000, 'completed from the bank\'s own record');
+      const id = done.value.settlementId!;
+      expect(bank.callsFor(id)).toHaveLength(3);
+      expect(done.value.payoutRef).toBe(bank.paid.get(id));
+      expect(await get(`/settlements/${id}`)).toMatchObject({ status: 'COMPLETED', attempts: 3 });
+    } finally {
+      bank.payThenFailNext = 0;
+    }
+    await pause(300);
+    // nothing reversed, nothing owed again: the merchant is paid once
+    expect(on(TOPICS.settlementFailed, 'm-paid-503')).toHaveLength(0);
+    expect(await ds.query(`SELECT kind FROM settlement_item WHERE merchant_id = 'm-paid-503' AND settlement_id IS NULL`)).toEqual([]);
+    expect(await ds.query(`SELECT sum(amount_minor)::text AS total FROM ledger_entry WHERE account_id = 'merchant_payable:m-paid-503'`)).toEqual([{ total: '0' }]);
+  });
+
+  it('keeps a real-time payment booked when settling it at once fails, and leaves the settlement to the next run', async () => {
+    // an item the ledger does not back makes the settlement exceed what is owed: settle refuses (the invariant)
+    await ds.query(
+      `INSERT INTO settlement_item (kind, reference, merchant_id, currency, due_on, amount_minor, occurred_at) VALUES ('payout_reversal', $1, 'm-rt-broken', 'CNY', $2, 100000, now())`,
+      [randomUUID(), today()],
+    );
+    try {
+      const p = succeeded('m-rt-broken', '5000');
+      await send(p);
+      await booked(`payment:${p.paymentId}`);
+      expect(await ds.query(`SELECT kind, settlement_id FROM settlement_item WHERE reference = $1`, [p.paymentId])).toEqual([{ kind: 'payment', settlement_id: null }]);
+      await pause(300);
+      expect(on(TOPICS.settlementDue, 'm-rt-broken')).toHaveLength(0);
+      expect(collector.on(t(`${TOPICS.paymentSucceeded}.dlq`)).filter((m) => m.key === p.orderId)).toHaveLength(0);
+    } finally {
+      await ds.query(`DELETE FROM settlement_item WHERE merchant_id = 'm-rt-broken' AND kind = 'payout_reversal'`);
+    }
   });
 
   it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {

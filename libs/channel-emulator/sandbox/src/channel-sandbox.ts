@@ -95,7 +95,7 @@ export class ChannelSandbox {
   private readonly trades = new Map<string, Trade>();
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly refundedByTrade = new Map<string, bigint>();
-  private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint }>();
+  private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint; currency: string; accountNo: string | undefined }>();
   private readonly payoutRefusals = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
@@ -244,7 +244,7 @@ export class ChannelSandbox {
       return { payoutId: req.payoutId, payoutRef: seen.payoutRef };
     }
     const payoutRef = `BANK${Date.now()}${randomBytes(4).toString('hex').toUpperCase()}`;
-    this.payouts.set(req.payoutId, { payoutRef, amountMinor: req.amountMinor });
+    this.payouts.set(req.payoutId, { payoutRef, amountMinor: req.amountMinor, currency: req.currency, accountNo: req.accountNo });
     return { payoutId: req.payoutId, payoutRef };
   }
 
@@ -254,6 +254,13 @@ export class ChannelSandbox {
    * accepted but PROCESSING (paid; a query says PAID), anything else paid at once.
    */
   payoutByAccount(req: PayoutRequest): PayoutAnswer {
+    // a payoutId the bank paid stays paid: a repeat is answered as before, whatever the account's
+    // scenario; one asking for another amount, currency or account is rejected, and nothing is paid
+    const seen = this.payouts.get(req.payoutId);
+    if (seen && (seen.amountMinor !== req.amountMinor || seen.currency !== req.currency || seen.accountNo !== req.accountNo)) {
+      return { status: 'ERROR', payoutId: req.payoutId, code: 'PAYOUT_ID_REUSED' };
+    }
+    if (seen) return { status: 'PAID', ...this.payout(req) };
     const scenario = req.accountNo?.slice(-4);
     if (scenario === PAYOUT_SCENARIOS.refused) {
       this.payoutRefusals.set(req.payoutId, 'ACCOUNT_FROZEN');

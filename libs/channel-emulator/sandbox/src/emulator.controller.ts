@@ -55,7 +55,7 @@ export class EmulatorController {
     if (!req.success) return invalid(reply, req.error);
     const answer = this.sandbox.payoutByAccount({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
     this.logger.info({ payoutId: req.data.payoutId, accountNo: req.data.accountNo, amountMinor: req.data.amountMinor, answer: answer.status }, 'payout');
-    if (answer.status === 'ERROR') void reply.status(503);
+    if (answer.status === 'ERROR') void reply.status(answer.code === 'PAYOUT_ID_REUSED' ? 409 : 503);
     return answer;
   }
 

@@ -284,6 +284,19 @@ describe('the channel emulator over HTTP', () => {
     expect((await app.inject({ method: 'GET', url: '/bank/payouts/S2' })).statusCode).toBe(404);
   });
 
+  it('answers a paid payoutId as paid whatever is sent again, and rejects it reused for another amount or account without paying', async () => {
+    const pay = (amountMinor: string, accountNo: string) => app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId: 'S-once', merchantId: 'm-1', accountNo, amountMinor, currency: 'CNY' } });
+    const first = (await pay('700', '62220200000000009')).json();
+    expect(first).toMatchObject({ status: 'PAID', payoutId: 'S-once' });
+    const paidBefore = (await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().payouts.paidMinor;
+    expect((await pay('700', '62220200000000009')).json()).toEqual(first);
+    for (const reused of [await pay('900', '62220200000000009'), await pay('700', '62220200000004001')]) {
+      expect([reused.statusCode, reused.json()]).toEqual([409, { status: 'ERROR', payoutId: 'S-once', code: 'PAYOUT_ID_REUSED' }]);
+    }
+    expect((await app.inject({ method: 'GET', url: '/bank/payouts/S-once' })).json()).toEqual(first);
+    expect((await app.inject({ method: 'GET', url: '/sandbox/stats' })).json().payouts.paidMinor).toBe(paidBefore);
+  });
+
   it('refuses, errors or holds a payout by the account number\'s last four digits, and answers queries truthfully', async () => {
     const pay = (payoutId: string, accountNo: string) => app.inject({ method: 'POST', url: '/bank/payouts', payload: { payoutId, merchantId: 'm-1', accountNo, amountMinor: '500', currency: 'CNY' } });
     const query = async (payoutId: string) => {

@@ -113,4 +113,26 @@ describe('the settlement terms migration over existing data', () => {
     expect(cal.isBusinessDay('2026-10-08')).toBe(false);
     expect(cal.addBusinessDays('2026-09-30', 1)).toBe('2026-10-09');
   });
+
+  // last: it takes the schema back to the first release
+  it('rolls back over settlements made under the new terms (a reserve held, a payout carried), keeping them', async () => {
+    const withReserve = randomUUID();
+    await ds.query(
+      `INSERT INTO settlement_batch (id, merchant_id, currency, gross_minor, fee_minor, refund_minor, reserve_held_minor, carried_minor, net_minor, payment_count, period_start, period_end, in_flight_booked)
+       VALUES ($1, 'm-res', 'CNY', 10000, 60, 0, 994, 500, 9446, 1, now(), now(), true)`,
+      [withReserve],
+    );
+    const runner = ds.createQueryRunner();
+    try {
+      await new CalendarOverrideAudit1765100000000().down(runner);
+      await new SettlementTerms1764950000000().down(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await ds.query(`SELECT net_minor::text AS net FROM settlement_batch WHERE id = $1`, [withReserve])).toEqual([{ net: '9446' }]);
+    // what the first release writes is still checked
+    await expect(
+      ds.query(`INSERT INTO settlement_batch (id, merchant_id, currency, gross_minor, fee_minor, net_minor, payment_count, period_start, period_end) VALUES ($1, 'm-x', 'CNY', 100, 1, 100, 1, now(), now())`, [randomUUID()]),
+    ).rejects.toThrow(/check constraint/);
+  });
 });

@@ -169,7 +169,9 @@ export class SettlementTerms1764950000000 implements MigrationInterface {
       ALTER TABLE settlement_batch DROP CONSTRAINT settlement_batch_net,
         DROP COLUMN reserve_held_minor, DROP COLUMN reserve_released_minor, DROP COLUMN carried_minor, DROP COLUMN as_of,
         DROP COLUMN payout_channel, DROP COLUMN payout_account_no, DROP COLUMN in_flight_booked, DROP COLUMN needs_query`);
-    await q.query(`ALTER TABLE settlement_batch ADD CHECK (net_minor = gross_minor - fee_minor - refund_minor)`);
+    // NOT VALID: settlements made under these terms (a reserve held, a payout carried) stay as they
+    // were paid; what the first release writes is checked again
+    await q.query(`ALTER TABLE settlement_batch ADD CHECK (net_minor = gross_minor - fee_minor - refund_minor) NOT VALID`);
     await q.query(`DROP TRIGGER ledger_entry_balance ON ledger_entry`);
     await q.query(`DROP FUNCTION ledger_apply_entry`);
     await q.query(`ALTER TABLE ledger_account DROP COLUMN balance_minor, DROP COLUMN entry_count`);

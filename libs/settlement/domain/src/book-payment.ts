@@ -24,12 +24,16 @@ export function bookPayment(p: CapturedPayment, terms: SettlementTerms, calendar
   const reserve = reserveFor(p.gross.subtract(fee), terms.reserveBps);
   const booking: PaymentBooking = { merchantId: p.merchantId, channel: p.channel, gross: p.gross, fee, channelCost: channelCostFor(p.channel, p.gross), reserve };
   const base = { merchantId: p.merchantId, currency: p.gross.currency, refundMinor: 0n };
+  const paymentDueOn = dueOn(p.succeededAt, terms, calendar);
+  // a reserve is held back from what is paid out, so it is never released before the payment itself
+  // is due (a hold shorter than T+N would otherwise pay the reserve out first)
+  const releaseOn = [reserveReleaseOn(p.succeededAt, terms.reserveHoldDays), paymentDueOn].sort().at(-1)!;
   const items: SettlementItem[] = [
     {
       ...base,
       kind: 'payment',
       reference: p.paymentId,
-      dueOn: dueOn(p.succeededAt, terms, calendar),
+      dueOn: paymentDueOn,
       grossMinor: p.gross.minor,
       feeMinor: fee.minor,
       reserveMinor: reserve.minor,
@@ -37,7 +41,7 @@ export function bookPayment(p: CapturedPayment, terms: SettlementTerms, calendar
     },
   ];
   if (!reserve.isZero()) {
-    items.push({ ...base, kind: 'reserve_release', reference: p.paymentId, dueOn: reserveReleaseOn(p.succeededAt, terms.reserveHoldDays), grossMinor: 0n, feeMinor: 0n, reserveMinor: reserve.minor, amountMinor: reserve.minor });
+    items.push({ ...base, kind: 'reserve_release', reference: p.paymentId, dueOn: releaseOn, grossMinor: 0n, feeMinor: 0n, reserveMinor: reserve.minor, amountMinor: reserve.minor });
   }
   return { booking, postings: postingsForPayment(booking), items };
 }

@@ -36,6 +36,16 @@ describe('ledger postings for every account', () => {
     ]);
   });
 
+  it('never releases a reserve before the payment it was held from is due (a 1-day hold under T+3)', () => {
+    const terms = { ...SETTLEMENT_TERMS_DEFAULT, schedule: 't_plus_n' as const, nDays: 3, reserveBps: 1_000n, reserveHoldDays: 1 };
+    // Friday 2026-03-06, 10:00 in China: T+3 business days is Wednesday 2026-03-11; the hold alone would end on Saturday
+    const { items } = bookPayment({ paymentId: 'p2', merchantId: 'm-1', channel: 'alipay', gross: cny(100_00n), succeededAt: new Date('2026-03-06T02:00:00Z') }, terms, new BusinessCalendar());
+    expect(items.map((i) => [i.kind, i.dueOn])).toEqual([
+      ['payment', '2026-03-11'],
+      ['reserve_release', '2026-03-11'],
+    ]);
+  });
+
   it('balances every kind of transaction for any amount, and leaves zero-amount lines out', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: 1_000_000_000_000n }), (minor) => {

@@ -75,3 +75,19 @@ export function planSettlement<T extends SettlementItem>(unsettled: readonly T[]
   if (totals.netMinor > owedMinor) throw new Error(`invariant: a settlement of ${totals.netMinor} would exceed the ${owedMinor} the merchant is owed`);
   return { kind: 'pay', items, totals };
 }
+
+/**
+ * The period a settlement covers: its earliest and latest item. A loop, not Math.min(...times): a
+ * day of a large T+N merchant is hundreds of thousands of items, more arguments than a call takes.
+ */
+export function settlementPeriod(times: readonly Date[]): { periodStart: Date; periodEnd: Date } {
+  if (times.length === 0) throw new RangeError('a settlement covers at least one item');
+  let start = times[0]!.getTime();
+  let end = start;
+  for (const t of times) {
+    const ms = t.getTime();
+    if (ms < start) start = ms;
+    if (ms > end) end = ms;
+  }
+  return { periodStart: new Date(start), periodEnd: new Date(end) };
+}

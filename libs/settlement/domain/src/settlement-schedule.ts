@@ -27,7 +27,12 @@ export const SETTLEMENT_PAYOUT_ATTEMPTS_MAX = 5;
 /** The longest wait between two payout attempts. */
 export const SETTLEMENT_PAYOUT_BACKOFF_MAX_MS = 60_000;
 /**
- * How long a claimed (PAYING) batch stays with its worker beyond the bank call's own timeout; after
+ * The most bank calls one payout attempt makes (ask about an unknown outcome, send, confirm a failure
+ * before giving up): the lease covers that many call timeouts.
+ */
+export const SETTLEMENT_PAYOUT_BANK_CALLS_MAX = 3;
+/**
+ * How long a claimed (PAYING) batch stays with its worker beyond its bank calls' own timeouts; after
  * that another worker may claim it. Safe because the bank pays a payoutId once.
  */
 export const SETTLEMENT_PAYOUT_LEASE_MARGIN_MS = 10_000;

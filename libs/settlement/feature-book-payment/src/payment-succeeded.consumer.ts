@@ -3,11 +3,13 @@ import { TOPICS } from '@paystream/contracts';
 import { BusinessCalendarRepository, LedgerRepository, MerchantProfileRepository, SettlementItemRepository } from '@paystream/settlement/data-access';
 import { bookPayment, chinaDate } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
-import { nextTraceparent } from '@paystream/shared/observability';
-import { afterCommit } from '@paystream/shared/persistence';
+import { nextTraceparent, type Logger } from '@paystream/shared/observability';
+import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
+
+const REALTIME_SETTLE_SAVEPOINT = 'realtime_settle';
 
 /**
  * payment.succeeded.v1 -> the payment booked in the ledger under the merchant's terms (once per
@@ -51,8 +53,24 @@ export class PaymentSucceededConsumer implements OnModuleInit {
           { schedule: profile.terms.schedule, dueOn: booked.items[0]!.dueOn, grossMinor: b.gross.toMinorString(), feeMinor: b.fee.toMinorString(), channelCostMinor: b.channelCost.toMinorString(), reserveMinor: b.reserve.toMinorString() },
           'payment booked',
         );
-        if (profile.terms.schedule === 'realtime') await this.settleMerchant.settle(tx, p.merchantId, p.currency, chinaDate(new Date()), event.traceparent);
+        if (profile.terms.schedule === 'realtime') await this.settleAtOnce(tx, p.merchantId, p.currency, event.traceparent, log);
       },
     });
+  }
+
+  /**
+   * Settles a real-time merchant in the booking's transaction, inside a savepoint: a settlement that
+   * fails is rolled back alone and logged, and the payment stays booked (the next run settles it),
+   * rather than taking the booking with it and dead-lettering a captured payment.
+   */
+  private async settleAtOnce(tx: EntityManager, merchantId: string, currency: string, traceparent: string | undefined, log: Logger): Promise<void> {
+    await tx.query(`SAVEPOINT ${REALTIME_SETTLE_SAVEPOINT}`);
+    try {
+      await this.settleMerchant.settle(tx, merchantId, currency, chinaDate(new Date()), traceparent);
+    } catch (error) {
+      await tx.query(`ROLLBACK TO SAVEPOINT ${REALTIME_SETTLE_SAVEPOINT}`);
+      log.error({ err: error }, 'settling at once failed; the payment stays booked and the next settlement run settles it');
+    }
+    await tx.query(`RELEASE SAVEPOINT ${REALTIME_SETTLE_SAVEPOINT}`);
   }
 }

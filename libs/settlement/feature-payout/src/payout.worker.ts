@@ -8,6 +8,7 @@ import {
   postingsForLegacyPayout,
   postingsForPayoutPaid,
   postingsForPayoutReversed,
+  SETTLEMENT_PAYOUT_BANK_CALLS_MAX,
   SETTLEMENT_PAYOUT_LEASE_MARGIN_MS,
 } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
@@ -19,7 +20,8 @@ import { PAYOUT_SETTINGS, SETTLEMENT_PAYOUT_BATCH_SIZE, type PayoutSettings } fr
 
 /**
  * Pays due settlements out: paid -> completed (payout in flight leaves the bank account); failed ->
- * retried with backoff, then failed for good and reversed; unknown (timeout, processing) -> the next
+ * retried with backoff, then, once the bank confirms it refused the payout or never got it, failed
+ * for good and reversed; unknown (timeout, processing) -> the next
  * attempt asks the bank first, and is never given up (the money may have left). A batch is claimed (DUE -> PAYING under a lease, FOR UPDATE SKIP LOCKED)
  * in a short transaction, the bank is called outside any transaction, and the outcome is committed
  * in one transaction (status, payout ledger transaction, event). The bank pays a settlementId once,
@@ -41,7 +43,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(SettlementMetrics) private readonly metrics: SettlementMetrics,
     @Inject(PAYOUT_SETTINGS) private readonly settings: PayoutSettings,
   ) {
-    this.leaseMs = settings.callTimeoutMs + SETTLEMENT_PAYOUT_LEASE_MARGIN_MS;
+    this.leaseMs = settings.callTimeoutMs * SETTLEMENT_PAYOUT_BANK_CALLS_MAX + SETTLEMENT_PAYOUT_LEASE_MARGIN_MS;
     this.worker = new PollingWorker('settlement-payout', settings.intervalMs, () => this.tick(), platform.logger);
   }
 
@@ -77,9 +79,26 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     return this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, accountNo: batch.payoutAccountNo, amountMinor: batch.netMinor, currency: batch.currency });
   }
 
+  /**
+   * Before a payout is given up for good, the bank is asked what it did: an error answer (a 5xx, a
+   * connection cut after the request was sent, an answer we could not read) does not prove that
+   * nothing was paid, and a reversal of a payout the bank made pays the merchant twice. Only the
+   * bank's own refusal (FAILED) or its never having got the payout (NOT_FOUND) is reversed; PAID
+   * completes; no answer keeps the payout unknown (asked again, never given up).
+   */
+  private async confirmFailure(batch: SettlementBatch, answer: PayoutAnswer): Promise<PayoutAnswer> {
+    if (answer.outcome !== 'FAILED' || batch.netMinor <= 0n) return answer;
+    const known = await this.bank.query(batch.id);
+    if (known.outcome === 'NOT_FOUND') return answer;
+    if (known.outcome === 'PAID') return known;
+    if (known.outcome === 'FAILED') return { outcome: 'FAILED', error: `${answer.error}; the bank confirms: ${known.error}` };
+    return { outcome: 'UNKNOWN', error: `${answer.error}; the bank could not confirm it: ${known.error}` };
+  }
+
   private async payOut(batch: SettlementBatch): Promise<void> {
     const net = Money.of(batch.netMinor, batch.currency);
-    const answer = await this.attempt(batch);
+    let answer = await this.attempt(batch);
+    if (afterPayoutAttempt(answer.outcome, batch.attempts, this.settings.attemptsMax).status === 'FAILED') answer = await this.confirmFailure(batch, answer);
     const traceparent = nextTraceparent();
     const log = this.platform.logger.child({ settlementId: batch.id, merchantId: batch.merchantId, attempt: batch.attempts, traceparent });
     const next = afterPayoutAttempt(answer.outcome, batch.attempts, this.settings.attemptsMax);

@@ -29,6 +29,11 @@ const listQuerySchema = z
     before: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_[0-9a-f-]{36}$/, 'a nextBefore cursor')
+      // the instant must exist and the id be a UUID, or the database refuses them with a 500
+      .refine((c) => {
+        const [at = '', id = ''] = c.split('_');
+        return !Number.isNaN(Date.parse(at)) && uuidSchema.safeParse(id).success;
+      }, 'a nextBefore cursor')
       .optional(),
   })
   .strict();

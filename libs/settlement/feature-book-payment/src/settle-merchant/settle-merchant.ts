@@ -7,7 +7,7 @@ import {
   SettlementItemRepository,
   type SettlementBatch,
 } from '@paystream/settlement/data-access';
-import { merchantPayable, planSettlement, postingsForPayoutSent, postingsForReserveRelease, type SettlementPlan } from '@paystream/settlement/domain';
+import { merchantPayable, planSettlement, postingsForPayoutSent, postingsForReserveRelease, settlementPeriod, type SettlementPlan } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
@@ -57,10 +57,9 @@ export class SettleMerchant {
     }
     const net = Money.of(plan.totals.netMinor, currency);
     await this.ledger.post(tx, 'payout_sent', `payout_sent:${id}`, postingsForPayoutSent(merchantId, net));
-    const times = plan.items.map((i) => i.occurredAt.getTime());
     const settlement = await this.batches.create(
       tx,
-      { id, merchantId, currency, asOf, payoutAccountNo: profile.terms.payoutAccountNo, periodStart: new Date(Math.min(...times)), periodEnd: new Date(Math.max(...times)) },
+      { id, merchantId, currency, asOf, payoutAccountNo: profile.terms.payoutAccountNo, ...settlementPeriod(plan.items.map((i) => i.occurredAt)) },
       plan.totals,
     );
     await this.items.claim(tx, id, plan.items);

@@ -8,7 +8,14 @@ import { beijingDate } from '../reconciliation-day';
 import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
 import { RunReconciliationHandler } from './run-reconciliation.handler';
 
-const dateSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a Beijing day, yyyy-MM-dd');
+// a day that exists (2026-02-30 is refused here, not by the database as a 500)
+const dateSchema = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a Beijing day, yyyy-MM-dd')
+  .refine((d) => {
+    const at = Date.parse(`${d}T00:00:00Z`);
+    return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d);
+  }, 'not a calendar date');
 const runRequestSchema = z.object({ date: dateSchema, channel: z.enum(RECONCILED_CHANNELS).optional() }).strict();
 const limitSchema = z.coerce.number().int().min(1).max(RECONCILIATION_LIST_LIMIT_MAX).default(100);
 const runFilterSchema = z.object({ channel: z.enum(RECONCILED_CHANNELS).optional(), date: dateSchema.optional(), limit: limitSchema });
