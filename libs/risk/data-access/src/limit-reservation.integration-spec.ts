@@ -76,6 +76,21 @@ describe('limit reservations on the real database', () => {
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
   });
 
+  it('releases once partial refunds add up to the amount, counting a refund told twice once', async () => {
+    const userId = uniqueId('u');
+    const { paymentId } = await reserve(userId, 1_000_00n);
+    expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
+    const [first, second] = [randomUUID(), randomUUID()];
+    expect(await tx((t) => limits.refund(t, paymentId, first, 600_00n))).toBe('held');
+    expect(await tx((t) => limits.refund(t, paymentId, first, 600_00n))).toBe('held');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 1_000_00n });
+    expect(await tx((t) => limits.refund(t, paymentId, second, 400_00n))).toBe('released');
+    expect(await tx((t) => limits.refund(t, paymentId, second, 400_00n))).toBe('held');
+    expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe('RELEASED');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
+    expect(await tx((t) => limits.refund(t, randomUUID(), randomUUID(), 1n))).toBe('none');
+  });
+
   it('counts on the Beijing day: 23:59 and 00:00 Beijing time fall on different days of different years', async () => {
     const userId = uniqueId('u');
     const lastMinute = new Date('2025-12-31T15:59:00Z');

@@ -8,8 +8,8 @@ import { RiskMetrics } from './risk-metrics';
 /**
  * What happened to a payment settles its hold on the user's limits and the merchant's and card's
  * caps: a success commits it, a failure releases it (and marks the attempt failed, which the
- * card-testing rule counts), and a refund of the whole amount releases it (a partial refund keeps the hold: the
- * rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
+ * card-testing rule counts), and refunds that add up to the whole amount release it (while they
+ * add up to less, the hold stays: the rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
  * or decided before limits existed) is nothing to do.
  */
 @Injectable()
@@ -36,9 +36,8 @@ export class LimitOutcomeConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.paymentRefunded, {
       handle: async (event, tx) => {
         const r = event.payload;
-        const held = await this.limits.find(tx, r.paymentId);
-        if (!held || held.amountMinor !== BigInt(r.amountMinor)) return;
-        if (await this.limits.release(tx, r.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
+        // partial refunds add up: the one that completes the amount releases the hold
+        if ((await this.limits.refund(tx, r.paymentId, r.refundId, BigInt(r.amountMinor))) === 'released') afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
       },
     });
   }
