@@ -1,6 +1,6 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
-import { runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
+import { parseTraceparent, runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
 import { isTransientError, PermanentEventError } from './errors';
 import type { EventProducer } from './producer';
@@ -160,7 +160,8 @@ export class EventConsumer {
         source: headerString(message.headers, CE_HEADERS.source) ?? 'unknown',
         time: headerString(message.headers, CE_HEADERS.time) ?? new Date(Number(message.timestamp)).toISOString(),
         key: message.key ? message.key.toString('utf8') : null,
-        traceparent: headerString(message.headers, CE_HEADERS.traceparent),
+        // only a valid one: a malformed header must not reach logs, stored rows or the events sent on
+        ...validTraceparent(headerString(message.headers, CE_HEADERS.traceparent)),
         partition,
         offset: message.offset,
         payload: check.value,
@@ -184,6 +185,10 @@ export class EventConsumer {
     metrics.consumed.inc({ group: groupId, topic: logical, result: 'dead_lettered' });
     logger.warn({ topic: logical, originalTopic: topic, partition, offset: message.offset, reason }, 'message dead-lettered');
   }
+}
+
+function validTraceparent(header: string | undefined): { traceparent?: string } {
+  return header !== undefined && parseTraceparent(header) ? { traceparent: header.trim() } : {};
 }
 
 function sleep(ms: number): Promise<void> {
