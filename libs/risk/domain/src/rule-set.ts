@@ -243,11 +243,14 @@ export function needsUserDeviceHistory(ruleSet: RuleSet, input: AssessmentInput)
 }
 
 /**
- * The cards, devices and IPs whose attempts the rules count, as lock keys in one global order: an
- * assessment locks them all before counting, so concurrent payments on one card count each other.
+ * The cards, devices and IPs whose attempts the rules count, and the user when a velocity-user rule
+ * counts their payments, as lock keys in one global order: an assessment locks them all before
+ * counting, so concurrent payments on one card (or of one user) count each other.
  */
 export function attemptLockKeysOf(ruleSet: RuleSet, input: AssessmentInput): string[] {
-  return [...new Set(attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`))].sort();
+  const keys = attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`);
+  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${input.userId}`);
+  return [...new Set(keys)].sort();
 }
 
 /** The distinct windows (seconds) the enabled velocity rules need counts for. */
