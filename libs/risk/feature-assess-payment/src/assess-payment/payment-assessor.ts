@@ -59,8 +59,9 @@ export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
  * code, then the anomaly rule set in force, read per assessment so a published version applies to
  * the next payment), then the limits of the user's verification level and the merchant and card
  * daily caps as one atomic reservation, and records the attempt the rules count next time.
- * Concurrent payments on one card, device or IP serialise on advisory locks taken before counting,
- * so counts over them are exact; the user's velocity stays a signal (it counts decisions).
+ * Concurrent payments on one card, device or IP (and of one user, when a velocity-user rule is on)
+ * serialise on advisory locks taken before counting, so counts over them are exact (the user's
+ * velocity counts stored decisions: the caller stores the decision in the same transaction).
  */
 export class PaymentAssessor {
   constructor(
