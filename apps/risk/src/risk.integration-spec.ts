@@ -170,6 +170,27 @@ describe('risk on the real broker and database', () => {
     expect((await decisionFor(d.paymentId)).value).toMatchObject({ decision: 'approve' });
   });
 
+  it('holds nothing for a payment whose failure was told before its assessment (a replay, reordering)', async () => {
+    const userId = uniqueId('u-early');
+    const early = request('200000', randomUUID(), userId);
+    await upstream.sendEvent(failed, early.orderId, {
+      paymentId: early.paymentId,
+      orderId: early.orderId,
+      merchantId: early.merchantId,
+      userId,
+      amountMinor: early.amountMinor,
+      currency: 'CNY',
+      reason: { code: 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', message: 'declined', retryable: false },
+      failedAt: new Date().toISOString(),
+    });
+    const db = app.get(Platform).ds;
+    await waitFor(async () => ((await db.query(`SELECT 1 FROM limit_reservation WHERE payment_id = $1`, [early.paymentId])).length === 1 ? true : undefined), 20_000, 'the failure to be seen');
+    await upstream.sendEvent(requested, early.paymentId, early);
+    await decisionFor(early.paymentId);
+    expect(await db.query(`SELECT status FROM limit_reservation WHERE payment_id = $1`, [early.paymentId])).toEqual([{ status: 'RELEASED' }]);
+    expect(await db.query(`SELECT used_minor::text AS used FROM limit_usage WHERE subject_id = $1 AND used_minor > 0`, [userId])).toEqual([]);
+  });
+
   it('gives the daily limit back once partial refunds add up to the whole payment, a refund told twice counting once', async () => {
     const userId = uniqueId('u-refunds');
     // unverified: CNY 2,000 a payment, 5,000 a day, all of it used

@@ -176,6 +176,30 @@ export class LimitReservationRepository {
   }
 
   /**
+   * A failure of the payment: releases its reservation, and when it has none yet (the failure was
+   * told before the decision that reserves was stored), leaves a RELEASED one in its place, so a
+   * later reserve of the payment finds it and holds nothing. A reserve still in flight makes the
+   * placeholder wait for it; once it committed, its reservation is released instead.
+   * 'released' when this call released a hold, 'forestalled' when it left the placeholder, 'none'
+   * when there was nothing to do (released before). Must run in a transaction.
+   */
+  async releaseOrForestall(tx: EntityManager, p: Pick<ReserveRequest, 'paymentId' | 'userId' | 'amountMinor' | 'currency' | 'at'>): Promise<'released' | 'forestalled' | 'none'> {
+    assertInTransaction(tx, 'releaseOrForestall');
+    if (await this.release(tx, p.paymentId)) return 'released';
+    const { day, year } = limitPeriodsAt(p.at);
+    const placed: unknown[] = await tx.query(
+      `INSERT INTO limit_reservation (payment_id, user_id, amount_minor, currency, day, year, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RELEASED')
+       ON CONFLICT (payment_id) DO NOTHING
+       RETURNING payment_id`,
+      [p.paymentId, p.userId, p.amountMinor.toString(), p.currency, day, year],
+    );
+    if (placed.length === 1) return 'forestalled';
+    // a reservation committed while the insert waited on it: this statement sees it
+    return (await this.release(tx, p.paymentId)) ? 'released' : 'none';
+  }
+
+  /**
    * A refund of the payment: recorded once per refundId (told again, it counts nothing more), and
    * once the refunds recorded add up to the reserved amount, the reservation is released (a partial
    * refund keeps the hold: the rest of the money was still spent). 'released' when this call
