@@ -85,11 +85,16 @@ export class RefundRepository {
     return BigInt(row?.total ?? '0');
   }
 
-  /** Guarded by the refund state table: only a refund still in flight completes. */
-  async complete(tx: EntityManager, id: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
+  async findById(tx: EntityManager, id: string): Promise<Refund | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE id = $1`, [id]);
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+
+  /** Guarded by the refund state table: only a refund of paymentId still in flight completes. */
+  async complete(tx: EntityManager, id: string, paymentId: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
     const [rows]: [Row[], number] = await tx.query(
       `UPDATE refund SET status = $2, channel_refund_no = $3, failure_code = $4, failure_message = $5, updated_at = now()
-        WHERE id = $1 AND status = ANY($6::text[]) RETURNING *`,
+        WHERE id = $1 AND status = ANY($6::text[]) AND payment_id = $7 RETURNING *`,
       [
         id,
         outcome.status,
@@ -97,6 +102,7 @@ export class RefundRepository {
         outcome.status === 'FAILED' ? outcome.failure.code : null,
         outcome.status === 'FAILED' ? outcome.failure.message : null,
         refundStatusesLeadingTo(outcome.status),
+        paymentId,
       ],
     );
     return rows[0] ? toRefund(rows[0]) : undefined;
