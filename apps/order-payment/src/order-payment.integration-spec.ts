@@ -235,6 +235,19 @@ describe('order-payment on the real broker and database', () => {
     expect(collector.on(t(TOPICS.paymentRefunded), (m) => (m.value as { paymentId: string }).paymentId === b)).toEqual([]);
   });
 
+  it('answers one Idempotency-Key used at once for refunds of two payments with IDEMPOTENCY_KEY_REUSED for the loser, not a 500', async () => {
+    const a = (await get('/payments?orderId=o-refund-a')).body.paymentId as string;
+    const b = (await get('/payments?orderId=o-refund-b')).body.paymentId as string;
+    for (let round = 0; round < 5; round++) {
+      const key = `rk-race-${round}`;
+      const answers = await Promise.all(
+        [a, b].map((paymentId) => app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, payload: { amountMinor: '1' }, headers: { 'idempotency-key': key } })),
+      );
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 422]);
+      expect(answers.find((r) => r.statusCode === 422)!.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    }
+  });
+
   it('reports stats, health and metrics', async () => {
     const stats = (await get('/payments/stats')).body;
     expect(stats.succeeded).toBeGreaterThanOrEqual(2);

@@ -52,13 +52,14 @@ function toRefund(r: Row): Refund {
 
 /** Refunds in order-payment's database. */
 export class RefundRepository {
-  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund> {
+  /** Inserts a refund; undefined when its idempotency key was taken meanwhile (by a concurrent request, which committed). */
+  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund | undefined> {
     const [row]: Row[] = await tx.query(
       `INSERT INTO refund (id, payment_id, amount_minor, currency, status, reason, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) RETURNING *`,
+       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [r.id, r.paymentId, r.amountMinor.toString(), r.currency, r.reason, r.idempotencyKey, r.requestHash],
     );
-    return toRefund(row!);
+    return row ? toRefund(row) : undefined;
   }
 
   async findByKey(tx: EntityManager, idempotencyKey: string): Promise<Refund | undefined> {
