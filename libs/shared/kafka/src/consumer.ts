@@ -19,6 +19,11 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
  */
 export const CONSUMER_SESSION_TIMEOUT_MS = 10_000;
 export const CONSUMER_HEARTBEAT_INTERVAL_MS = 1_000;
+/**
+ * The longest ce_id accepted (ours are UUIDs): a longer one is dead-lettered at decode, before it is
+ * bound to every log line of its handling or fails the inbox insert five times over.
+ */
+export const CE_ID_LENGTH_MAX = 200;
 
 export type EventHandler = (event: ConsumedEvent<unknown>) => Promise<void>;
 
@@ -139,6 +144,7 @@ export class EventConsumer {
   private decode(logical: string, partition: number, message: KafkaMessage): Decoded {
     const id = headerString(message.headers, CE_HEADERS.id);
     if (!id) return { ok: false, reason: `missing ${CE_HEADERS.id} header` };
+    if (id.length > CE_ID_LENGTH_MAX || /[\u0000-\u001f\u007f]/.test(id)) return { ok: false, reason: `${CE_HEADERS.id} header longer than ${CE_ID_LENGTH_MAX} characters or with control characters` };
     const type = headerString(message.headers, CE_HEADERS.type) ?? logical;
     if (type !== logical) return { ok: false, reason: `${CE_HEADERS.type} ${type} does not match topic ${logical}` };
     if (!message.value) return { ok: false, reason: 'empty message value' };

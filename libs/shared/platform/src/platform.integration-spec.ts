@@ -103,18 +103,20 @@ describe('Platform messaging on the real broker and database', () => {
     await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), amountMinor: '12.50' });
     await upstream.send(topic, 'o-bad', JSON.stringify(paymentRequestedFixture('o-bad')), { ce_type: TOPICS.paymentRequested });
     await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), subject: 'explode-permanently' });
+    await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-bad'), { id: 'x'.repeat(10_000) });
     await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-good-after'), {});
     await waitFor(async () => ((await effects('o-good-after')) === 1 ? true : undefined), 40_000, 'the good event after the bad ones');
     const dlq = await waitFor(() => {
       const m = collector.on(`${prefix}${TOPICS.paymentRequested}.dlq`);
-      return m.length >= 4 ? m : undefined;
-    }, 30_000, 'four dead letters');
+      return m.length >= 5 ? m : undefined;
+    }, 30_000, 'five dead letters');
     const reasons = dlq.map((m) => m.headers[DLQ_HEADERS.reason]);
     expect(reasons).toEqual([
       expect.stringContaining('not JSON'),
       expect.stringContaining('amountMinor'),
       expect.stringContaining('missing ce_id'),
       expect.stringContaining('always fails'),
+      expect.stringMatching(/^ce_id header longer than 200 characters/),
     ]);
     expect(dlq[0]!.value).toBe('{not json');
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment')).toBe(true);
