@@ -63,7 +63,7 @@ describe('order-payment on the real broker and database', () => {
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(
-      [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, `${TOPICS.paymentRequested}.dlq`].map(t),
+      [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, `${TOPICS.paymentRequested}.dlq`, `${TOPICS.channelRefundCompleted}.dlq`].map(t),
     ).start();
   });
 
@@ -205,6 +205,47 @@ describe('order-payment on the real broker and database', () => {
     expect(await refund('7a1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11', { amountMinor: '100' }, 'rk-3')).toEqual({ status: 404, code: 'PAYMENT_NOT_FOUND' });
     const listed = await app.inject({ method: 'GET', url: `/payments/${pending.paymentId}/refunds` });
     expect(listed.json()).toEqual({ paymentId: pending.paymentId, refunds: [] });
+  });
+
+  it('dead-letters a refund result naming another payment than its refund\'s and moves neither payment', async () => {
+    const captured = async (orderId: string) => {
+      await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, '1000'));
+      const { value } = await riskRequestFor(orderId);
+      await decide(value.paymentId, orderId, 'approve');
+      await complete(value.paymentId, orderId, 'succeeded');
+      await waitFor(() => collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === orderId)[0], 20_000, `success of ${orderId}`);
+      return value.paymentId;
+    };
+    const [a, b] = [await captured('o-refund-a'), await captured('o-refund-b')];
+    const asked = await app.inject({ method: 'POST', url: `/payments/${a}/refunds`, payload: { amountMinor: '400' }, headers: { 'idempotency-key': 'rk-mismatch' } });
+    expect(asked.statusCode).toBe(202);
+    const refundId = asked.json().refundId as string;
+    const result = (paymentId: string, orderId: string) =>
+      upstream.sendEvent(t(TOPICS.channelRefundCompleted), paymentId, { refundId, paymentId, orderId, outcome: 'succeeded', channelRefundNo: 'R1', completedAt: new Date().toISOString() });
+    await result(b, 'o-refund-b');
+    const dead = await waitFor(() => collector.on(t(`${TOPICS.channelRefundCompleted}.dlq`), (m) => m.key === b)[0], 20_000, 'the mismatched result dead-lettered');
+    expect(dead.headers[DLQ_HEADERS.reason]).toContain(`not a refund of payment ${b}`);
+    expect((await get(`/payments/${b}`)).body.status).toBe('SUCCEEDED');
+    expect((await get(`/payments/${a}/refunds`)).body.refunds).toMatchObject([{ refundId, status: 'REQUESTED' }]);
+    // the right result completes it, for the payment it belongs to
+    await result(a, 'o-refund-a');
+    const done = await waitFor(() => collector.on<{ paymentId: string; amountMinor: string }>(t(TOPICS.paymentRefunded), (m) => m.value.paymentId === a)[0], 20_000, 'payment.refunded of a');
+    expect(done.value.amountMinor).toBe('400');
+    expect((await get(`/payments/${a}`)).body.status).toBe('PARTIALLY_REFUNDED');
+    expect(collector.on(t(TOPICS.paymentRefunded), (m) => (m.value as { paymentId: string }).paymentId === b)).toEqual([]);
+  });
+
+  it('answers one Idempotency-Key used at once for refunds of two payments with IDEMPOTENCY_KEY_REUSED for the loser, not a 500', async () => {
+    const a = (await get('/payments?orderId=o-refund-a')).body.paymentId as string;
+    const b = (await get('/payments?orderId=o-refund-b')).body.paymentId as string;
+    for (let round = 0; round < 5; round++) {
+      const key = `rk-race-${round}`;
+      const answers = await Promise.all(
+        [a, b].map((paymentId) => app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, payload: { amountMinor: '1' }, headers: { 'idempotency-key': key } })),
+      );
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 422]);
+      expect(answers.find((r) => r.statusCode === 422)!.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    }
   });
 
   it('reports stats, health and metrics', async () => {

@@ -19,6 +19,7 @@ describe('risk on the real broker and database', () => {
   const decided = `${prefix}${TOPICS.riskAssessmentDecided}`;
   const failed = `${prefix}${TOPICS.paymentFailed}`;
   const succeeded = `${prefix}${TOPICS.paymentSucceeded}`;
+  const refunded = `${prefix}${TOPICS.paymentRefunded}`;
   /** Held payments nobody reviews are rejected after this long (short, so the spec sees one expire). */
   const REVIEW_EXPIRY_MS = 5_000;
   const keysDir = mkdtempSync(join(tmpdir(), 'paystream-risk-keys-'));
@@ -167,6 +168,66 @@ describe('risk on the real broker and database', () => {
     }, 20_000, 'the release of a\'s reservation');
     await upstream.sendEvent(requested, d.paymentId, d);
     expect((await decisionFor(d.paymentId)).value).toMatchObject({ decision: 'approve' });
+  });
+
+  it('holds nothing for a payment whose failure was told before its assessment (a replay, reordering)', async () => {
+    const userId = uniqueId('u-early');
+    const early = request('200000', randomUUID(), userId);
+    await upstream.sendEvent(failed, early.orderId, {
+      paymentId: early.paymentId,
+      orderId: early.orderId,
+      merchantId: early.merchantId,
+      userId,
+      amountMinor: early.amountMinor,
+      currency: 'CNY',
+      reason: { code: 'CHANNEL_DECLINED_INSUFFICIENT_FUNDS', message: 'declined', retryable: false },
+      failedAt: new Date().toISOString(),
+    });
+    const db = app.get(Platform).ds;
+    await waitFor(async () => ((await db.query(`SELECT 1 FROM limit_reservation WHERE payment_id = $1`, [early.paymentId])).length === 1 ? true : undefined), 20_000, 'the failure to be seen');
+    await upstream.sendEvent(requested, early.paymentId, early);
+    await decisionFor(early.paymentId);
+    expect(await db.query(`SELECT status FROM limit_reservation WHERE payment_id = $1`, [early.paymentId])).toEqual([{ status: 'RELEASED' }]);
+    expect(await db.query(`SELECT used_minor::text AS used FROM limit_usage WHERE subject_id = $1 AND used_minor > 0`, [userId])).toEqual([]);
+  });
+
+  it('gives the daily limit back once partial refunds add up to the whole payment, a refund told twice counting once', async () => {
+    const userId = uniqueId('u-refunds');
+    // unverified: CNY 2,000 a payment, 5,000 a day, all of it used
+    const [whole, filler, rest, next] = [request('200000', randomUUID(), userId), request('200000', randomUUID(), userId), request('100000', randomUUID(), userId), request('200000', randomUUID(), userId)];
+    for (const r of [whole, filler, rest]) {
+      await upstream.sendEvent(requested, r.paymentId, r);
+      expect((await decisionFor(r.paymentId)).value).toMatchObject({ decision: 'approve' });
+    }
+    const refund = (refundId: string, amountMinor: string) =>
+      upstream.sendEvent(refunded, whole.paymentId, {
+        refundId,
+        paymentId: whole.paymentId,
+        orderId: whole.orderId,
+        merchantId: whole.merchantId,
+        amountMinor,
+        currency: 'CNY',
+        refundedAt: new Date().toISOString(),
+      });
+    const status = async () => {
+      const [row]: { status: string }[] = await app.get(Platform).ds.query(`SELECT status FROM limit_reservation WHERE payment_id = $1`, [whole.paymentId]);
+      return row?.status;
+    };
+    const first = randomUUID();
+    // the same refund of 1,200 told twice (a new event id each time) and one of 400: 1,600 of 2,000 refunded, the hold stays
+    await refund(first, '120000');
+    await refund(first, '120000');
+    await refund(randomUUID(), '40000');
+    await waitFor(async () => {
+      const [row]: { n: number }[] = await app.get(Platform).ds.query(`SELECT count(*)::int AS n FROM limit_refund WHERE payment_id = $1`, [whole.paymentId]);
+      return row!.n === 2 ? true : undefined;
+    }, 20_000, 'two refunds recorded');
+    expect(await status()).toBe('RESERVED');
+    // the last 400 completes the amount: the day has 2,000 free again
+    await refund(randomUUID(), '40000');
+    await waitFor(async () => ((await status()) === 'RELEASED' ? true : undefined), 20_000, 'the release of the refunded payment');
+    await upstream.sendEvent(requested, next.paymentId, next);
+    expect((await decisionFor(next.paymentId)).value).toMatchObject({ decision: 'approve' });
   });
 
   it('holds a payment far above the user\'s history for review; a person approves or rejects it, and nobody reviewing it rejects it in time', async () => {

@@ -55,10 +55,12 @@ const markKey = (group: string, topic: string, partition: number) => `${group}/$
 
 /**
  * Messages a group has still to read on a partition. With nothing committed the group starts from
- * the oldest retained message (the services subscribe from the beginning), so all of it is lag.
+ * the oldest retained message (the services subscribe from the beginning), so all of it is lag; a
+ * commit below the low watermark (retention or compaction deleted what it pointed at) resumes there
+ * too, so the deleted messages are not counted.
  */
 export function partitionLag(p: Pick<PartitionOffsets, 'committed' | 'low' | 'high'>): number {
-  const from = p.committed < 0 ? p.low : p.committed;
+  const from = Math.max(p.committed, p.low);
   return Math.max(0, p.high - from);
 }
 

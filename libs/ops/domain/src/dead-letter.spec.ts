@@ -44,6 +44,15 @@ describe('readDeadLetter and replayOf', () => {
     expect(r).toEqual({ ok: false, error: { code: 'DLQ_HEADERS_MISSING', ref: 'payment.requested.v1.dlq:2:17', missing: [DLQ_HEADERS.originalTopic, DLQ_HEADERS.reason] } });
   });
 
+  it.each([
+    ['another Paystream topic', 'payment.succeeded.v1', 'only replayed to the topic it was dead-lettered from'],
+    ['a topic outside Paystream', 'some.other.topic', 'not a Paystream topic'],
+    ['a dead-letter topic', 'payment.requested.v1.dlq', 'a dead-letter topic is never replayed to'],
+  ])('refuses a message whose original-topic header names %s', (_what, originalTopic, reason) => {
+    const r = readDeadLetter(ref, { key: null, value: null, headers: { ...headers, [DLQ_HEADERS.originalTopic]: originalTopic } });
+    expect(r).toEqual({ ok: false, error: { code: 'DLQ_ORIGIN_INVALID', ref: 'payment.requested.v1.dlq:2:17', originalTopic, reason: expect.stringContaining(reason) } });
+  });
+
   it('has no event id for a malformed message that came without one', () => {
     const { ce_id: _id, ...rest } = headers;
     const r = readDeadLetter(ref, { key: null, value: Buffer.from('{not json'), headers: rest });

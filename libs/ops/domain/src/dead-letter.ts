@@ -1,4 +1,4 @@
-import { CE_HEADERS, DLQ_HEADERS } from '@paystream/contracts';
+import { ALL_TOPICS, CE_HEADERS, DLQ_HEADERS, dlqTopicOf } from '@paystream/contracts';
 
 /** Where a message sits in a dead-letter topic (logical topic name). Written `<topic>:<partition>:<offset>`. */
 export interface DeadLetterRef {
@@ -9,7 +9,8 @@ export interface DeadLetterRef {
 
 export type DeadLetterError =
   | { code: 'DLQ_REF_INVALID'; ref: string; reason: string }
-  | { code: 'DLQ_HEADERS_MISSING'; ref: string; missing: string[] };
+  | { code: 'DLQ_HEADERS_MISSING'; ref: string; missing: string[] }
+  | { code: 'DLQ_ORIGIN_INVALID'; ref: string; originalTopic: string; reason: string };
 
 export type Outcome<T, E> = { ok: true; value: T } | { ok: false; error: E };
 
@@ -49,17 +50,37 @@ export interface DeadLetter extends RawDeadLetter {
 
 const REQUIRED = [DLQ_HEADERS.originalTopic, DLQ_HEADERS.originalPartition, DLQ_HEADERS.originalOffset, DLQ_HEADERS.reason, DLQ_HEADERS.consumer, DLQ_HEADERS.at];
 
-/** Reads the DLQ headers of a message; a message without them cannot be replayed (nothing says where it came from). */
+const KNOWN_TOPICS: ReadonlySet<string> = new Set(ALL_TOPICS);
+
+/**
+ * Why a dead letter's original-topic header cannot be replayed to, or undefined when it can: it
+ * must be a Paystream topic (never a DLQ topic) and the one whose DLQ the message sits in, so a
+ * forged or corrupted header can never turn a replay into a publish to an arbitrary topic.
+ */
+export function originTopicProblem(dlqTopic: string, originalTopic: string): string | undefined {
+  if (originalTopic.endsWith('.dlq')) return 'a dead-letter topic is never replayed to';
+  if (!KNOWN_TOPICS.has(originalTopic)) return 'not a Paystream topic';
+  if (dlqTopicOf(originalTopic) !== dlqTopic) return `a message in ${dlqTopic} is only replayed to the topic it was dead-lettered from`;
+  return undefined;
+}
+
+/**
+ * Reads the DLQ headers of a message; a message without them cannot be replayed (nothing says where
+ * it came from), nor one whose original topic is not the topic of its DLQ (originTopicProblem).
+ */
 export function readDeadLetter(ref: DeadLetterRef, raw: RawDeadLetter): Outcome<DeadLetter, DeadLetterError> {
   const h = raw.headers;
   const missing = REQUIRED.filter((name) => !h[name]);
   if (missing.length > 0) return { ok: false, error: { code: 'DLQ_HEADERS_MISSING', ref: formatDeadLetterRef(ref), missing } };
+  const originalTopic = h[DLQ_HEADERS.originalTopic]!;
+  const problem = originTopicProblem(ref.topic, originalTopic);
+  if (problem) return { ok: false, error: { code: 'DLQ_ORIGIN_INVALID', ref: formatDeadLetterRef(ref), originalTopic, reason: problem } };
   return {
     ok: true,
     value: {
       ...raw,
       ref,
-      originalTopic: h[DLQ_HEADERS.originalTopic]!,
+      originalTopic,
       originalPartition: Number(h[DLQ_HEADERS.originalPartition]),
       originalOffset: h[DLQ_HEADERS.originalOffset]!,
       reason: h[DLQ_HEADERS.reason]!,

@@ -45,4 +45,14 @@ describe('RatioHistory', () => {
     expect(h.latest('p')).toBe(0.25);
     expect(h.points('other')).toEqual([]);
   });
+
+  it('keeps at most pointsMax points, the newest, however fast they come or however the clock steps', () => {
+    const h = new RatioHistory(60_000, 100);
+    for (let i = 0; i < 1_000; i++) h.record('p', 1_000_000 + i, i);
+    // a clock stepped back an hour: the newer-looking points are not all kept either
+    for (let i = 0; i < 1_000; i++) h.record('p', 1_000_000 - 3_600_000 + i, i);
+    expect(h.points('p')).toHaveLength(100);
+    expect(h.latest('p')).toBe(999);
+    expect(h.points('p')[0]).toEqual({ atMs: 1_000_000 - 3_600_000 + 900, value: 900 });
+  });
 });

@@ -87,6 +87,16 @@ describe('runDlqCommand', () => {
     expect(f.published).toEqual([]);
   });
 
+  it.each([[[]], [['--dry-run']]])('never publishes to a topic a forged original-topic header names (%j)', async (flags) => {
+    const forged = { ...dlqHeaders('2026-12-04T10:00:00.000Z'), [DLQ_HEADERS.originalTopic]: 'settlement.payout-requested.v1' };
+    const f = fakes([stored(0, '3', forged)]);
+    expect(await runDlqCommand(['replay', ...flags, 'payment.requested.v1.dlq:0:3'], f.deps)).toBe(1);
+    expect(f.err[0]).toMatch(/^DLQ_ORIGIN_INVALID payment\.requested\.v1\.dlq:0:3: original topic "settlement\.payout-requested\.v1"/);
+    expect(f.published).toEqual([]);
+    expect(f.recorded).toEqual([]);
+    expect(f.out).toEqual([]);
+  });
+
   it.each([
     [[], 2],
     [['unknown'], 2],

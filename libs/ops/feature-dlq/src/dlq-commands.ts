@@ -44,8 +44,20 @@ function parseArgs(args: readonly string[]): Parsed {
   return { positional, flags };
 }
 
-const describeError = (e: ReadError): string =>
-  e.code === 'DLQ_REF_INVALID' ? `${e.code} ${e.ref}: ${e.reason}` : e.code === 'DLQ_HEADERS_MISSING' ? `${e.code} ${e.ref}: no ${e.missing.join(', ')}` : e.code === 'DLQ_TOPIC_UNKNOWN' ? `${e.code} ${e.topic}` : `${e.code} ${e.ref}`;
+function describeError(e: ReadError): string {
+  switch (e.code) {
+    case 'DLQ_REF_INVALID':
+      return `${e.code} ${e.ref}: ${e.reason}`;
+    case 'DLQ_HEADERS_MISSING':
+      return `${e.code} ${e.ref}: no ${e.missing.join(', ')}`;
+    case 'DLQ_ORIGIN_INVALID':
+      return `${e.code} ${e.ref}: original topic ${JSON.stringify(e.originalTopic)}: ${e.reason}`;
+    case 'DLQ_TOPIC_UNKNOWN':
+      return `${e.code} ${e.topic}`;
+    default:
+      return `${e.code} ${e.ref}`;
+  }
+}
 
 /** Runs one `dlq` command; returns the process exit code (0 done, 1 a message failed, 2 usage). */
 export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDeps): Promise<number> {
@@ -65,7 +77,7 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
       for (const m of messages) {
         const dl = readDeadLetter(m.ref, m);
         const id = formatDeadLetterRef(m.ref);
-        if (!dl.ok) deps.out(`${id}  (no DLQ headers: not dead-lettered by a Paystream consumer)`);
+        if (!dl.ok) deps.out(`${id}  (${dl.error.code === 'DLQ_HEADERS_MISSING' ? 'no DLQ headers: not dead-lettered by a Paystream consumer' : describeError(dl.error)})`);
         else deps.out(`${id}  ${dl.value.deadLetteredAt}  ${dl.value.consumer}  event=${dl.value.eventId ?? '-'}  ${oneLine(dl.value.reason, 120)}`);
       }
       deps.out(`${messages.length} dead letter(s) in ${topics.length} topic(s)`);

@@ -52,13 +52,14 @@ function toRefund(r: Row): Refund {
 
 /** Refunds in order-payment's database. */
 export class RefundRepository {
-  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund> {
+  /** Inserts a refund; undefined when its idempotency key was taken meanwhile (by a concurrent request, which committed). */
+  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund | undefined> {
     const [row]: Row[] = await tx.query(
       `INSERT INTO refund (id, payment_id, amount_minor, currency, status, reason, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) RETURNING *`,
+       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
       [r.id, r.paymentId, r.amountMinor.toString(), r.currency, r.reason, r.idempotencyKey, r.requestHash],
     );
-    return toRefund(row!);
+    return row ? toRefund(row) : undefined;
   }
 
   async findByKey(tx: EntityManager, idempotencyKey: string): Promise<Refund | undefined> {
@@ -85,11 +86,16 @@ export class RefundRepository {
     return BigInt(row?.total ?? '0');
   }
 
-  /** Guarded by the refund state table: only a refund still in flight completes. */
-  async complete(tx: EntityManager, id: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
+  async findById(tx: EntityManager, id: string): Promise<Refund | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE id = $1`, [id]);
+    return rows[0] ? toRefund(rows[0]) : undefined;
+  }
+
+  /** Guarded by the refund state table: only a refund of paymentId still in flight completes. */
+  async complete(tx: EntityManager, id: string, paymentId: string, outcome: { status: 'SUCCEEDED'; channelRefundNo?: string } | { status: 'FAILED'; failure: FailureReason }): Promise<Refund | undefined> {
     const [rows]: [Row[], number] = await tx.query(
       `UPDATE refund SET status = $2, channel_refund_no = $3, failure_code = $4, failure_message = $5, updated_at = now()
-        WHERE id = $1 AND status = ANY($6::text[]) RETURNING *`,
+        WHERE id = $1 AND status = ANY($6::text[]) AND payment_id = $7 RETURNING *`,
       [
         id,
         outcome.status,
@@ -97,6 +103,7 @@ export class RefundRepository {
         outcome.status === 'FAILED' ? outcome.failure.code : null,
         outcome.status === 'FAILED' ? outcome.failure.message : null,
         refundStatusesLeadingTo(outcome.status),
+        paymentId,
       ],
     );
     return rows[0] ? toRefund(rows[0]) : undefined;

@@ -12,3 +12,4 @@ export * from './risk-rule-set.repository';
 export * from './risk-caps.migration';
 export * from './risk-attempt.migration';
 export * from './risk-attempt.repository';
+export * from './risk-limit-refunds.migration';

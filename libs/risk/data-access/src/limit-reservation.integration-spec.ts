@@ -76,6 +76,53 @@ describe('limit reservations on the real database', () => {
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
   });
 
+  it('releases once partial refunds add up to the amount, counting a refund told twice once', async () => {
+    const userId = uniqueId('u');
+    const { paymentId } = await reserve(userId, 1_000_00n);
+    expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
+    const [first, second] = [randomUUID(), randomUUID()];
+    expect(await tx((t) => limits.refund(t, paymentId, first, 600_00n))).toBe('held');
+    expect(await tx((t) => limits.refund(t, paymentId, first, 600_00n))).toBe('held');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 1_000_00n });
+    expect(await tx((t) => limits.refund(t, paymentId, second, 400_00n))).toBe('released');
+    expect(await tx((t) => limits.refund(t, paymentId, second, 400_00n))).toBe('held');
+    expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe('RELEASED');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
+    expect(await tx((t) => limits.refund(t, randomUUID(), randomUUID(), 1n))).toBe('none');
+  });
+
+  it('forestalls a reservation when the failure is told first, and releases one that was reserved meanwhile', async () => {
+    const userId = uniqueId('u');
+    const failure = (paymentId: string) => ({ paymentId, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT });
+    const early = randomUUID();
+    expect(await tx((t) => limits.releaseOrForestall(t, failure(early)))).toBe('forestalled');
+    expect(await tx((t) => limits.releaseOrForestall(t, failure(early)))).toBe('none');
+    // the decision comes after: its reserve finds the placeholder and holds nothing
+    expect((await reserve(userId, 1_000_00n, UNVERIFIED, early)).result).toEqual({ ok: true });
+    expect((await tx((t) => limits.find(t, early)))?.status).toBe('RELEASED');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
+
+    // a reserve in flight while the failure is told: the failure waits for it, then releases it
+    const racing = randomUUID();
+    let reserved!: () => void;
+    const reservedSignal = new Promise<void>((res) => (reserved = res));
+    let finish!: () => void;
+    const finishSignal = new Promise<void>((res) => (finish = res));
+    const reserving = tx(async (t) => {
+      await limits.reserve(t, { paymentId: racing, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      reserved();
+      await finishSignal;
+    });
+    await reservedSignal;
+    const failing = tx((t) => limits.releaseOrForestall(t, failure(racing)));
+    await new Promise((res) => setTimeout(res, 200));
+    finish();
+    await reserving;
+    expect(await failing).toBe('released');
+    expect((await tx((t) => limits.find(t, racing)))?.status).toBe('RELEASED');
+    expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 0n });
+  });
+
   it('counts on the Beijing day: 23:59 and 00:00 Beijing time fall on different days of different years', async () => {
     const userId = uniqueId('u');
     const lastMinute = new Date('2025-12-31T15:59:00Z');

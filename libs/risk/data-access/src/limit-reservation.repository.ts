@@ -175,7 +175,49 @@ export class LimitReservationRepository {
     return true;
   }
 
-  /** What the user has used of the Asia/Shanghai day and year `at` falls in. */
+  /**
+   * A failure of the payment: releases its reservation, and when it has none yet (the failure was
+   * told before the decision that reserves was stored), leaves a RELEASED one in its place, so a
+   * later reserve of the payment finds it and holds nothing. A reserve still in flight makes the
+   * placeholder wait for it; once it committed, its reservation is released instead.
+   * 'released' when this call released a hold, 'forestalled' when it left the placeholder, 'none'
+   * when there was nothing to do (released before). Must run in a transaction.
+   */
+  async releaseOrForestall(tx: EntityManager, p: Pick<ReserveRequest, 'paymentId' | 'userId' | 'amountMinor' | 'currency' | 'at'>): Promise<'released' | 'forestalled' | 'none'> {
+    assertInTransaction(tx, 'releaseOrForestall');
+    if (await this.release(tx, p.paymentId)) return 'released';
+    const { day, year } = limitPeriodsAt(p.at);
+    const placed: unknown[] = await tx.query(
+      `INSERT INTO limit_reservation (payment_id, user_id, amount_minor, currency, day, year, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RELEASED')
+       ON CONFLICT (payment_id) DO NOTHING
+       RETURNING payment_id`,
+      [p.paymentId, p.userId, p.amountMinor.toString(), p.currency, day, year],
+    );
+    if (placed.length === 1) return 'forestalled';
+    // a reservation committed while the insert waited on it: this statement sees it
+    return (await this.release(tx, p.paymentId)) ? 'released' : 'none';
+  }
+
+  /**
+   * A refund of the payment: recorded once per refundId (told again, it counts nothing more), and
+   * once the refunds recorded add up to the reserved amount, the reservation is released (a partial
+   * refund keeps the hold: the rest of the money was still spent). 'released' when this call
+   * released it; 'held' when it still holds; 'none' when the payment has no reservation (rejected,
+   * or decided before limits existed). Must run in a transaction.
+   */
+  async refund(tx: EntityManager, paymentId: string, refundId: string, amountMinor: bigint): Promise<'released' | 'held' | 'none'> {
+    assertInTransaction(tx, 'refund');
+    if (amountMinor <= 0n) throw new Error('a refund is a positive amount');
+    // the reservation's row lock serialises the refunds of one payment, so their sum is the truth
+    const [held]: { amount_minor: string }[] = await tx.query(`SELECT amount_minor::text AS amount_minor FROM limit_reservation WHERE payment_id = $1 FOR UPDATE`, [paymentId]);
+    if (!held) return 'none';
+    await tx.query(`INSERT INTO limit_refund (refund_id, payment_id, amount_minor) VALUES ($1, $2, $3) ON CONFLICT (refund_id) DO NOTHING`, [refundId, paymentId, amountMinor.toString()]);
+    const [sum]: { total: string }[] = await tx.query(`SELECT coalesce(sum(amount_minor), 0)::text AS total FROM limit_refund WHERE payment_id = $1`, [paymentId]);
+    if (toBigInt(sum!.total) < toBigInt(held.amount_minor)) return 'held';
+    return (await this.release(tx, paymentId)) ? 'released' : 'held';
+  }
+
   /** The user's completed payments (committed reservations) in the last historyDays days: count and total. */
   async history(tx: EntityManager, userId: string, historyDays: number): Promise<{ count: number; totalMinor: bigint }> {
     const [row]: { n: number; total: string }[] = await tx.query(
@@ -186,6 +228,7 @@ export class LimitReservationRepository {
     return { count: row?.n ?? 0, totalMinor: toBigInt(row?.total ?? '0') };
   }
 
+  /** What the user has used of the Asia/Shanghai day and year `at` falls in. */
   async usage(tx: EntityManager, userId: string, at: Date): Promise<LimitUsage> {
     const { day, year } = limitPeriodsAt(at);
     const rows: { period_kind: PeriodKind; used_minor: string }[] = await tx.query(

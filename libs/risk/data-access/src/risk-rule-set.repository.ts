@@ -21,8 +21,9 @@ interface Row {
 export const BUILT_IN_RULE_SET: StoredRuleSet = { ruleSet: DEFAULT_RULE_SET, createdBy: 'system', reason: 'built-in default', createdAt: null };
 
 function toStored(r: Row): StoredRuleSet {
-  // only validated documents are stored; one that no longer validates is a bug to stop on, not to guess around
-  const v = validateRuleSet(r.document);
+  // only validated documents are stored; one that no longer validates is a bug to stop on, not to guess around.
+  // List values are checked when published only: a version stored before that check stays readable.
+  const v = validateRuleSet(r.document, { listValues: false });
   if (!v.ok) throw new Error(`stored risk rule set version ${r.version} is invalid: ${v.problems.join('; ')}`);
   if (v.ruleSet.version !== r.version) throw new Error(`stored risk rule set version ${r.version} says it is version ${v.ruleSet.version}`);
   return { ruleSet: v.ruleSet, createdBy: r.created_by, reason: r.reason, createdAt: r.created_at };

@@ -6,3 +6,4 @@ export * from './identity';
 export * from './rule-set';
 export * from './attempt-signals';
 export * from './attempt-retention';
+export * from './ip-address';

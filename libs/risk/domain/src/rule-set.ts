@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { describeIssues, failureReason } from '@paystream/contracts';
+import { cardTokenSchema, describeIssues, deviceIdSchema, externalIdSchema, failureReason, ipAddressSchema } from '@paystream/contracts';
+import { canonicalIp } from './ip-address';
 import {
   amountAboveHistory,
   assess,
@@ -183,8 +184,11 @@ export const DEFAULT_RULE_SET: RuleSet = {
   ],
 };
 
-/** Checks a rule set document: its shape, then what a shape cannot say (ids unique). */
-export function validateRuleSet(input: unknown): { ok: true; ruleSet: RuleSet } | { ok: false; problems: string[] } {
+/**
+ * Checks a rule set document: its shape, then what a shape cannot say (ids unique; list values that
+ * could match, unless opts.listValues is false, as for versions stored before that check).
+ */
+export function validateRuleSet(input: unknown, opts: { listValues?: boolean } = {}): { ok: true; ruleSet: RuleSet } | { ok: false; problems: string[] } {
   const parsed = ruleSetSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => describeIssues([i])) };
   const problems: string[] = [];
@@ -192,8 +196,28 @@ export function validateRuleSet(input: unknown): { ok: true; ruleSet: RuleSet } 
   parsed.data.rules.forEach((r, i) => {
     if (seen.has(r.id)) problems.push(`rules.${i}.id: duplicate rule id ${r.id}`);
     seen.add(r.id);
+    if (opts.listValues !== false && (r.kind === 'blocklist' || r.kind === 'allowlist')) problems.push(...listValueProblems(r.field, r.values).map((p) => `rules.${i}.values.${p}`));
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, ruleSet: parsed.data };
+}
+
+/**
+ * What a list's values must look like to ever match what a payment carries (`<index>: problem`): the
+ * shape the field has in an event, and an IP in the one form assessments compare (canonicalIp).
+ * A problem never repeats the value: a card number pasted in place of a token must not travel on.
+ */
+function listValueProblems(field: z.infer<typeof listField>, values: readonly string[]): string[] {
+  const problems: string[] = [];
+  values.forEach((v, j) => {
+    if (field === 'cardToken' && !cardTokenSchema.safeParse(v).success) problems.push(`${j}: not a card token (tok_ and 32 hex digits)`);
+    else if (field === 'deviceId' && !deviceIdSchema.safeParse(v).success) problems.push(`${j}: not a device id`);
+    else if ((field === 'userId' || field === 'merchantId') && !externalIdSchema.safeParse(v).success) problems.push(`${j}: not a ${field}`);
+    else if (field === 'ip') {
+      if (!ipAddressSchema.safeParse(v).success) problems.push(`${j}: not an IP address`);
+      else if (canonicalIp(v) !== v) problems.push(`${j}: ${v} would never match: write it ${canonicalIp(v)}`);
+    }
+  });
+  return problems;
 }
 
 /** What the database knows about the user, gathered before the rules run. */
@@ -243,11 +267,14 @@ export function needsUserDeviceHistory(ruleSet: RuleSet, input: AssessmentInput)
 }
 
 /**
- * The cards, devices and IPs whose attempts the rules count, as lock keys in one global order: an
- * assessment locks them all before counting, so concurrent payments on one card count each other.
+ * The cards, devices and IPs whose attempts the rules count, and the user when a velocity-user rule
+ * counts their payments, as lock keys in one global order: an assessment locks them all before
+ * counting, so concurrent payments on one card (or of one user) count each other.
  */
 export function attemptLockKeysOf(ruleSet: RuleSet, input: AssessmentInput): string[] {
-  return [...new Set(attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`))].sort();
+  const keys = attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`);
+  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${input.userId}`);
+  return [...new Set(keys)].sort();
 }
 
 /** The distinct windows (seconds) the enabled velocity rules need counts for. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
-import { LimitReservationRepository, RiskAttemptRepository } from '@paystream/risk/data-access';
+import { LimitReservationRepository, RiskAttemptRepository, RiskDecisionRepository } from '@paystream/risk/data-access';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { RiskMetrics } from './risk-metrics';
@@ -8,8 +8,9 @@ import { RiskMetrics } from './risk-metrics';
 /**
  * What happened to a payment settles its hold on the user's limits and the merchant's and card's
  * caps: a success commits it, a failure releases it (and marks the attempt failed, which the
- * card-testing rule counts), and a refund of the whole amount releases it (a partial refund keeps the hold: the
- * rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
+ * card-testing rule counts; a failure told before the decision leaves a released placeholder, so
+ * the reserve that comes later holds nothing), and refunds that add up to the whole amount release it (while they
+ * add up to less, the hold stays: the rest of the money was still spent). Each is idempotent; a payment with no reservation (rejected,
  * or decided before limits existed) is nothing to do.
  */
 @Injectable()
@@ -19,6 +20,7 @@ export class LimitOutcomeConsumer implements OnModuleInit {
     @Inject(LimitReservationRepository) private readonly limits: LimitReservationRepository,
     @Inject(RiskMetrics) private readonly metrics: RiskMetrics,
     @Inject(RiskAttemptRepository) private readonly attempts: RiskAttemptRepository,
+    @Inject(RiskDecisionRepository) private readonly decisions: RiskDecisionRepository,
   ) {}
 
   onModuleInit(): void {
@@ -29,16 +31,21 @@ export class LimitOutcomeConsumer implements OnModuleInit {
     });
     this.platform.consume(TOPICS.paymentFailed, {
       handle: async (event, tx) => {
-        await this.attempts.markFailed(tx, event.payload.paymentId);
-        if (await this.limits.release(tx, event.payload.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
+        const f = event.payload;
+        await this.attempts.markFailed(tx, f.paymentId);
+        // told before the decision was stored (a replay, reordering): a placeholder keeps the later reserve from holding anything
+        const decided = (await this.decisions.find(tx, f.paymentId)) !== undefined;
+        const released = decided
+          ? await this.limits.release(tx, f.paymentId)
+          : (await this.limits.releaseOrForestall(tx, { paymentId: f.paymentId, userId: f.userId, amountMinor: BigInt(f.amountMinor), currency: f.currency, at: new Date(f.failedAt) })) === 'released';
+        if (released) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
       },
     });
     this.platform.consume(TOPICS.paymentRefunded, {
       handle: async (event, tx) => {
         const r = event.payload;
-        const held = await this.limits.find(tx, r.paymentId);
-        if (!held || held.amountMinor !== BigInt(r.amountMinor)) return;
-        if (await this.limits.release(tx, r.paymentId)) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
+        // partial refunds add up: the one that completes the amount releases the hold
+        if ((await this.limits.refund(tx, r.paymentId, r.refundId, BigInt(r.amountMinor))) === 'released') afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
       },
     });
   }

@@ -1,6 +1,6 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
-import { runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
+import { parseTraceparent, runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
 import { isTransientError, PermanentEventError } from './errors';
 import type { EventProducer } from './producer';
@@ -19,6 +19,11 @@ export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
  */
 export const CONSUMER_SESSION_TIMEOUT_MS = 10_000;
 export const CONSUMER_HEARTBEAT_INTERVAL_MS = 1_000;
+/**
+ * The longest ce_id accepted (ours are UUIDs): a longer one is dead-lettered at decode, before it is
+ * bound to every log line of its handling or fails the inbox insert five times over.
+ */
+export const CE_ID_LENGTH_MAX = 200;
 
 export type EventHandler = (event: ConsumedEvent<unknown>) => Promise<void>;
 
@@ -139,6 +144,7 @@ export class EventConsumer {
   private decode(logical: string, partition: number, message: KafkaMessage): Decoded {
     const id = headerString(message.headers, CE_HEADERS.id);
     if (!id) return { ok: false, reason: `missing ${CE_HEADERS.id} header` };
+    if (id.length > CE_ID_LENGTH_MAX || /[\u0000-\u001f\u007f]/.test(id)) return { ok: false, reason: `${CE_HEADERS.id} header longer than ${CE_ID_LENGTH_MAX} characters or with control characters` };
     const type = headerString(message.headers, CE_HEADERS.type) ?? logical;
     if (type !== logical) return { ok: false, reason: `${CE_HEADERS.type} ${type} does not match topic ${logical}` };
     if (!message.value) return { ok: false, reason: 'empty message value' };
@@ -160,7 +166,8 @@ export class EventConsumer {
         source: headerString(message.headers, CE_HEADERS.source) ?? 'unknown',
         time: headerString(message.headers, CE_HEADERS.time) ?? new Date(Number(message.timestamp)).toISOString(),
         key: message.key ? message.key.toString('utf8') : null,
-        traceparent: headerString(message.headers, CE_HEADERS.traceparent),
+        // only a valid one: a malformed header must not reach logs, stored rows or the events sent on
+        ...validTraceparent(headerString(message.headers, CE_HEADERS.traceparent)),
         partition,
         offset: message.offset,
         payload: check.value,
@@ -184,6 +191,10 @@ export class EventConsumer {
     metrics.consumed.inc({ group: groupId, topic: logical, result: 'dead_lettered' });
     logger.warn({ topic: logical, originalTopic: topic, partition, offset: message.offset, reason }, 'message dead-lettered');
   }
+}
+
+function validTraceparent(header: string | undefined): { traceparent?: string } {
+  return header !== undefined && parseTraceparent(header) ? { traceparent: header.trim() } : {};
 }
 
 function sleep(ms: number): Promise<void> {

@@ -15,6 +15,15 @@ export interface PartitionLag {
 }
 
 /**
+ * Messages a group has still to read on a partition: from its committed offset, or from the low
+ * watermark when it never committed (-1) or when retention or compaction deleted past its commit
+ * (it resumes at the oldest message left), to the high watermark; never negative.
+ */
+export function lagOf(p: { committed: number; low: number; high: number }): number {
+  return Math.max(0, p.high - Math.max(p.committed, p.low));
+}
+
+/**
  * Computes consumer lag from the group's committed offsets against each partition's high
  * watermark through the admin API, so it is right even when the consumer is idle or stuck.
  */
@@ -72,8 +81,7 @@ export class ConsumerLagMonitor {
         const high = Number(w.high);
         const low = Number(w.low);
         const c = byPartition.get(w.partition) ?? -1;
-        const from = c < 0 ? low : c;
-        const lag = Math.max(0, high - from);
+        const lag = lagOf({ committed: c, low, high });
         result.push({ group: this.groupId, topic: this.topics[i]!, partition: w.partition, committed: c, high, lag });
         this.metrics.consumerLag.set({ group: this.groupId, topic: this.topics[i]!, partition: String(w.partition) }, lag);
       }

@@ -10,12 +10,15 @@ describe('Platform messaging on the real broker and database', () => {
   let platform: Platform;
   let upstream: RawProducer;
   let collector: TopicCollector;
+  /** The traceparent each order's event reached its handler with. */
+  const traceparents = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     platform = await Platform.open({ config, migrations: [EffectTable1764050000001], producesTopics: [TOPICS.paymentFailed] });
     platform.consume(TOPICS.paymentRequested, {
       handle: async (event, tx) => {
+        traceparents.set(event.payload.orderId, event.traceparent);
         if (event.payload.subject === 'explode-permanently') throw new Error('always fails');
         await tx.query(`INSERT INTO effect (order_id, event_id) VALUES ($1, $2)`, [event.payload.orderId, event.id]);
         await platform.outbox.enqueue(tx, TOPICS.paymentFailed, {
@@ -73,24 +76,47 @@ describe('Platform messaging on the real broker and database', () => {
     expect(unpublished).toBeDefined();
   });
 
+  it('hands a handler only a valid traceparent: an all-zero, malformed or oversized one is dropped and the work gets a new trace', async () => {
+    const topic = `${prefix}${TOPICS.paymentRequested}`;
+    const valid = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const bad = {
+      'o-tp-zero': '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      'o-tp-upper': '00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01',
+      'o-tp-long': `${valid}-${'x'.repeat(10_000)}`,
+    };
+    for (const [orderId, traceparent] of Object.entries(bad)) await upstream.sendEvent(topic, orderId, paymentRequestedFixture(orderId), { headers: { traceparent } });
+    await upstream.sendEvent(topic, 'o-tp-ok', paymentRequestedFixture('o-tp-ok'), { headers: { traceparent: valid } });
+    for (const orderId of [...Object.keys(bad), 'o-tp-ok']) await waitFor(async () => ((await effects(orderId)) === 1 ? true : undefined), 20_000, `the event of ${orderId}`);
+    expect(traceparents.get('o-tp-ok')).toBe(valid);
+    for (const orderId of Object.keys(bad)) {
+      expect(traceparents.has(orderId)).toBe(true);
+      expect(traceparents.get(orderId)).toBeUndefined();
+    }
+    // what the handler emits carries a trace of its own, not the bad header
+    const emitted = await waitFor(() => collector.on(`${prefix}${TOPICS.paymentFailed}`, (m) => m.key === 'o-tp-zero')[0], 20_000, 'the event emitted');
+    expect(emitted.headers.traceparent).toMatch(/^00-(?!0{32})[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
   it('dead-letters malformed and permanently failing messages with a reason and keeps going', async () => {
     const topic = `${prefix}${TOPICS.paymentRequested}`;
     await upstream.send(topic, 'o-bad', '{not json', { ce_id: 'bad-json-1', ce_type: TOPICS.paymentRequested });
     await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), amountMinor: '12.50' });
     await upstream.send(topic, 'o-bad', JSON.stringify(paymentRequestedFixture('o-bad')), { ce_type: TOPICS.paymentRequested });
     await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), subject: 'explode-permanently' });
+    await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-bad'), { id: 'x'.repeat(10_000) });
     await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-good-after'), {});
     await waitFor(async () => ((await effects('o-good-after')) === 1 ? true : undefined), 40_000, 'the good event after the bad ones');
     const dlq = await waitFor(() => {
       const m = collector.on(`${prefix}${TOPICS.paymentRequested}.dlq`);
-      return m.length >= 4 ? m : undefined;
-    }, 30_000, 'four dead letters');
+      return m.length >= 5 ? m : undefined;
+    }, 30_000, 'five dead letters');
     const reasons = dlq.map((m) => m.headers[DLQ_HEADERS.reason]);
     expect(reasons).toEqual([
       expect.stringContaining('not JSON'),
       expect.stringContaining('amountMinor'),
       expect.stringContaining('missing ce_id'),
       expect.stringContaining('always fails'),
+      expect.stringMatching(/^ce_id header longer than 200 characters/),
     ]);
     expect(dlq[0]!.value).toBe('{not json');
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment')).toBe(true);

@@ -23,10 +23,13 @@ export class RefundCompletedConsumer implements OnModuleInit {
         if (!payment) throw new PermanentEventError(`refund result for unknown payment ${c.paymentId}`);
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, refundId: c.refundId, traceparent });
+        const asked = await this.refunds.findById(tx, c.refundId);
+        // a result naming another payment than its refund's (or no refund of ours) must move no payment
+        if (!asked || asked.paymentId !== payment.id) throw new PermanentEventError(`refund result for refund ${c.refundId}, which is not a refund of payment ${payment.id}`);
         const refund =
           c.outcome === 'succeeded'
-            ? await this.refunds.complete(tx, c.refundId, { status: 'SUCCEEDED', channelRefundNo: c.channelRefundNo })
-            : await this.refunds.complete(tx, c.refundId, { status: 'FAILED', failure: c.failure! });
+            ? await this.refunds.complete(tx, c.refundId, payment.id, { status: 'SUCCEEDED', channelRefundNo: c.channelRefundNo })
+            : await this.refunds.complete(tx, c.refundId, payment.id, { status: 'FAILED', failure: c.failure! });
         if (!refund) {
           log.info({ outcome: c.outcome }, 'refund result for a refund already settled: ignored');
           return;

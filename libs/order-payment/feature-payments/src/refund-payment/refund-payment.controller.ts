@@ -64,7 +64,7 @@ export class RefundPaymentController {
       const check = checkRefund(payment, await this.refunds.committedMinor(tx, paymentId), amountMinor);
       if (!check.ok) throw new ApiError(check.code, check.detail);
       if (!payment.channel || !payment.channelTradeNo) throw new Error(`captured payment ${paymentId} has no channel trade`);
-      const refund = await this.refunds.insert(tx, {
+      const inserted = await this.refunds.insert(tx, {
         id: randomUUID(),
         paymentId,
         amountMinor,
@@ -73,6 +73,13 @@ export class RefundPaymentController {
         idempotencyKey: key,
         requestHash: hash,
       });
+      if (!inserted) {
+        // a concurrent request with this key committed first (another payment's refund, since this one's row lock was ours)
+        const winner = await this.refunds.findByKey(tx, key);
+        if (!winner || winner.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+        return { status: 200, refund: winner };
+      }
+      const refund = inserted;
       await this.platform.outbox.enqueue(
         tx,
         TOPICS.channelRefundRequested,

@@ -20,6 +20,7 @@ import { PaymentAssessor } from './payment-assessor';
 const POOL_SIZE = 20;
 const CONCURRENT_PAYMENTS = 50;
 const VELOCITY_CARD_MAX = 10;
+const VELOCITY_USER_MAX = 5;
 const CAPS: Required<DailyCaps> = { merchantDailyMinor: 5_000_00n, cardDailyMinor: 1_000_00n };
 const SEQUENTIAL_ASSESSMENTS = 200;
 
@@ -101,6 +102,20 @@ describe('payment assessment on the real database: shopper signals, attempt hist
     expect(row).toEqual({ n: CONCURRENT_PAYMENTS, approved: VELOCITY_CARD_MAX });
     // the rejections hold nothing: only the approved payments count against the card's cap
     expect(await tx((t) => stores.limits.capUsage(t, 'card', cardToken, new Date()))).toBe(BigInt(VELOCITY_CARD_MAX) * 1000n);
+  });
+
+  it(`lets exactly ${VELOCITY_USER_MAX} of ${CONCURRENT_PAYMENTS} concurrent payments of one user through a rejecting velocity-user rule`, async () => {
+    await publish({ kind: 'velocity-user', id: 'velocity-user', enabled: true, action: 'reject', score: 900, maxCount: VELOCITY_USER_MAX, windowSeconds: 60 });
+    const userId = uniqueId('u');
+    // as the consumer does: the decision is stored in the assessment's transaction, and the next one counts it
+    const decide = (r: RiskAssessmentRequested) => async (t: EntityManager) => {
+      const assessed = await assessor.assess(t, r);
+      await stores.decisions.insertIfAbsent(t, { ...r, amountMinor: BigInt(r.amountMinor), ...assessed });
+      return assessed;
+    };
+    const results = await concurrently(Array.from({ length: CONCURRENT_PAYMENTS }, () => decide(request({ userId, amountMinor: '1000' }))));
+    expect(results.filter((a) => a.decision === 'approve')).toHaveLength(VELOCITY_USER_MAX);
+    for (const a of results.filter((x) => x.decision !== 'approve')) expect(a).toMatchObject({ rejectReason: { code: 'RISK_VELOCITY' }, reasons: [{ ruleId: 'velocity-user' }] });
   });
 
   it(`lets exactly as many of ${CONCURRENT_PAYMENTS} concurrent payments of different users on one card through as its daily cap holds`, async () => {

@@ -1,10 +1,10 @@
-import { isIPv6, SocketAddress } from 'node:net';
 import { failureReason, type ErrorCode, type RiskAssessmentRequested } from '@paystream/contracts';
 import { IdentityRepository, LimitReservationRepository, RiskAttemptRepository, RiskDecisionRepository, RiskRuleSetRepository } from '@paystream/risk/data-access';
 import {
   attemptLockKeysOf,
   attemptQueriesOf,
   attemptQueryKey,
+  canonicalIp,
   checkSingleLimit,
   evaluateRuleSet,
   needsUserDeviceHistory,
@@ -29,16 +29,7 @@ export interface AssessorStores {
   attempts: RiskAttemptRepository;
 }
 
-/**
- * One address written one way, so it counts as one: IPv6 in its canonical form (lower case, zeros
- * compressed), an IPv4-mapped IPv6 address as the IPv4 address it maps.
- */
-export function canonicalIp(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  const canonical = new SocketAddress({ address: ip, family: 'ipv6' }).address;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(canonical);
-  return mapped ? mapped[1]! : canonical;
-}
+export { canonicalIp };
 
 /** The assessment's view of a request: the payment and the shopper signals it came with. */
 export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
@@ -59,8 +50,9 @@ export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
  * code, then the anomaly rule set in force, read per assessment so a published version applies to
  * the next payment), then the limits of the user's verification level and the merchant and card
  * daily caps as one atomic reservation, and records the attempt the rules count next time.
- * Concurrent payments on one card, device or IP serialise on advisory locks taken before counting,
- * so counts over them are exact; the user's velocity stays a signal (it counts decisions).
+ * Concurrent payments on one card, device or IP (and of one user, when a velocity-user rule is on)
+ * serialise on advisory locks taken before counting, so counts over them are exact (the user's
+ * velocity counts stored decisions: the caller stores the decision in the same transaction).
  */
 export class PaymentAssessor {
   constructor(
