@@ -13,6 +13,7 @@ HOST=${HOST:-127.0.0.1}
 # The sandbox closes outcomes still unknown after 20 s (production default 15 min), so ..56 orders
 # settle within a demo run; override any of these from the environment.
 export CHANNEL_UNKNOWN_MAX_AGE_MS=${CHANNEL_UNKNOWN_MAX_AGE_MS:-20000}
+export SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED=${SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED:-true}  # demo only: the demo settles as of days ahead (production leaves it off)
 # How long a service may take to become ready, in seconds.
 READY_TIMEOUT_S=60
 

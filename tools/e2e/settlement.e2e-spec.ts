@@ -17,7 +17,7 @@ const chinaDateAhead = (days: number) => new Date(Date.now() + CHINA_UTC_OFFSET_
 describe('settlement end to end (real processes, the emulator bank)', () => {
   const prefix = uniqueTopicPrefix('e2s');
   const schema = uniqueId('e2s_');
-  const stack = new ServiceStack(prefix, schema, { SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3', SETTLEMENT_RUN_INTERVAL_MS: '86400000' });
+  const stack = new ServiceStack(prefix, schema, { SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3', SETTLEMENT_RUN_INTERVAL_MS: '86400000', SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true' });
   const t = (topic: string) => `${prefix}${topic}`;
   let upstream: RawProducer;
   let collector: TopicCollector;

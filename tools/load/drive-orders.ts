@@ -378,8 +378,9 @@ async function main(): Promise<void> {
     headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${runId}` },
     body: JSON.stringify({ asOf }),
   });
-  const runResult = (await run.json().catch(() => ({}))) as { settlementIds?: string[]; carriedForward?: number };
+  const runResult = (await run.json().catch(() => ({}))) as { settlementIds?: string[]; carriedForward?: number; error?: { code: string } };
   process.stderr.write(`settlement run as of ${asOf}: HTTP ${run.status}, ${runResult.settlementIds?.length ?? 0} settlements, ${runResult.carriedForward ?? 0} carried forward\n`);
+  if (runResult.error?.code === 'SETTLEMENT_RUN_AS_OF_IN_FUTURE') process.stderr.write('  (settlement refuses future-dated runs: start it with SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED=true, as scripts/stack.sh does)\n');
   await settlementWait((now) => num(now, 'pending') === 0);
   const after = await snapshot(urls);
   const gateway = await getJson<GatewayStats>(`${urls.channelGateway}/channel/stats`);

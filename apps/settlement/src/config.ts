@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SETTLEMENT_PAYOUT_ATTEMPTS_MAX } from '@paystream/settlement/domain';
-import { SETTLEMENT_RUN_INTERVAL_MS, type SettlementRunSettings } from '@paystream/settlement/feature-book-payment';
+import { SETTLEMENT_RUN_CLAIM_STALE_MS, SETTLEMENT_RUN_INTERVAL_MS, type SettlementRunSettings } from '@paystream/settlement/feature-book-payment';
 import { RECONCILIATION_CHECK_INTERVAL_MS, RECONCILIATION_DAILY_AT_BEIJING, type ReconcileSettings } from '@paystream/settlement/feature-reconcile';
 import { BANK_CALL_TIMEOUT_MS, SETTLEMENT_PAYOUT_INTERVAL_MS, type PayoutSettings } from '@paystream/settlement/feature-payout';
 import { loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
@@ -13,6 +13,9 @@ const settlementEnvSchema = z.object({
   SETTLEMENT_PAYOUT_INTERVAL_MS: z.coerce.number().int().min(20).max(600_000).default(SETTLEMENT_PAYOUT_INTERVAL_MS),
   SETTLEMENT_PAYOUT_ATTEMPTS_MAX: z.coerce.number().int().min(1).max(100).default(SETTLEMENT_PAYOUT_ATTEMPTS_MAX),
   SETTLEMENT_RUN_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(SETTLEMENT_RUN_INTERVAL_MS),
+  // demo stacks only: a run as of a later day pays T+N payments and reserves out early
+  SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: z.enum(['true', 'false']).default('false'),
+  SETTLEMENT_RUN_CLAIM_STALE_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(SETTLEMENT_RUN_CLAIM_STALE_MS),
   SETTLEMENT_BANK_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(BANK_CALL_TIMEOUT_MS),
   CHANNEL_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   CHANNEL_GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).default(3002),
@@ -34,7 +37,7 @@ export function loadSettlementConfig(env: Record<string, string | undefined> = p
       attemptsMax: c.SETTLEMENT_PAYOUT_ATTEMPTS_MAX,
       callTimeoutMs: c.SETTLEMENT_BANK_TIMEOUT_MS,
     },
-    runs: { runIntervalMs: c.SETTLEMENT_RUN_INTERVAL_MS },
+    runs: { runIntervalMs: c.SETTLEMENT_RUN_INTERVAL_MS, futureAsOfAllowed: c.SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED === 'true', claimStaleMs: c.SETTLEMENT_RUN_CLAIM_STALE_MS },
     reconcile: {
       gatewayUrl: (c.CHANNEL_GATEWAY_URL ?? `http://127.0.0.1:${c.CHANNEL_GATEWAY_PORT}`).replace(/\/+$/, ''),
       dailyAtBeijing: c.RECONCILIATION_DAILY_AT,

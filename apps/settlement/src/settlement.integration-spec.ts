@@ -135,6 +135,8 @@ describe('settlement on the real broker and database', () => {
       SETTLEMENT_BANK_TIMEOUT_MS: String(BANK_TIMEOUT_MS),
       // runs are made through POST /settlement/runs here, so the counts below stay exact
       SETTLEMENT_RUN_INTERVAL_MS: '86400000',
+      // runs as of a due day ahead settle T+N merchants now (the gate itself: settlement-runs.integration-spec.ts)
+      SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true',
     }));
     app = await startInProcessApp(AppModule.forRoot(config));
     ds = app.get(Platform, { strict: false }).ds;

@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },
   SETTLEMENT_CALENDAR_OVERRIDE_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '营业日历调整不合法', messageEn: 'The calendar override is invalid' },
   SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '该日期没有营业日历调整', messageEn: 'There is no calendar override on this date' },
+  SETTLEMENT_RUN_AS_OF_IN_FUTURE: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '结算日期不能晚于今天', messageEn: 'A settlement run cannot be as of a date after today (China time)' },
+  SETTLEMENT_RUN_IN_PROGRESS: { retryable: true, action: 'retry', httpStatus: 409, messageZh: '该结算批次正在执行，请稍后重试', messageEn: 'A settlement run with this Idempotency-Key is still in progress; please retry' },
   // reconciliation
   RECONCILIATION_CHANNEL_UNSUPPORTED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '该渠道暂不支持对账', messageEn: 'Reconciliation is not offered for this channel' },
   RECONCILIATION_BILL_UNAVAILABLE: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '渠道对账单暂时无法获取', messageEn: 'The channel bill could not be fetched; please retry' },

@@ -6,3 +6,4 @@ export * from './settlement-batch.repository';
 export * from './settlement-item.repository';
 export * from './business-calendar.repository';
 export * from './calendar-override-audit.migration';
+export * from './settlement-run-claim.migration';

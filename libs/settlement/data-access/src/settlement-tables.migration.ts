@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
+import { SettlementRunClaim1765230000000 } from './settlement-run-claim.migration';
 import { SettlementTerms1764950000000 } from './settlement-terms.migration';
 
 /**
@@ -112,4 +113,4 @@ export class SettlementTables1764053000000 implements MigrationInterface {
   }
 }
 
-export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000];
+export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000, SettlementRunClaim1765230000000];

@@ -13,18 +13,13 @@ import { PaymentSucceededConsumer } from './payment-succeeded.consumer';
 import { SettlementQueryController } from './query-settlements/settlement-query.controller';
 import { RunSettlements } from './run-settlements/run-settlements';
 import { SettlementRunController } from './run-settlements/settlement-run.controller';
+import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './run-settlements/settlement-run-settings';
 import { SettlementScheduler } from './run-settlements/settlement-scheduler';
 import { MerchantTermsController } from './set-merchant-terms/merchant-terms.controller';
 import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
 
-/** How the settlement runs are scheduled (validated in apps/settlement/src/config.ts). */
-export interface SettlementRunSettings {
-  /** How often what is due today is settled, in ms. */
-  runIntervalMs: number;
-}
-
-const SETTLEMENT_RUN_SETTINGS = Symbol('SETTLEMENT_RUN_SETTINGS');
+export { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './run-settlements/settlement-run-settings';
 
 const repositories = [
   { provide: LedgerRepository, useValue: new LedgerRepository() },
@@ -49,8 +44,9 @@ const repositories = [
   },
   {
     provide: RunSettlements,
-    inject: [SettlementItemRepository, SettleMerchant, Platform],
-    useFactory: (items: SettlementItemRepository, settle: SettleMerchant, platform: Platform) => new RunSettlements(items, settle, platform.logger),
+    inject: [SettlementItemRepository, SettleMerchant, Platform, SETTLEMENT_RUN_SETTINGS],
+    useFactory: (items: SettlementItemRepository, settle: SettleMerchant, platform: Platform, settings: SettlementRunSettings) =>
+      new RunSettlements(items, settle, platform.logger, settings.claimStaleMs),
   },
 ];
 

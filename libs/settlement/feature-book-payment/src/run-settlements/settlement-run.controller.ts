@@ -3,19 +3,24 @@ import { z } from 'zod';
 import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './settlement-run-settings';
+import { asOfRefusal } from './as-of-gate';
 import { RunSettlements } from './run-settlements';
 
 const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
 
 /**
- * POST /settlement/runs (Idempotency-Key): settles now as of a China date (default today), e.g. a
- * T+1 merchant's day in a short demo. The scheduler does the same every SETTLEMENT_RUN_INTERVAL_MS.
+ * POST /settlement/runs (Idempotency-Key): settles now as of a China date (default today; a later
+ * day only where SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED, e.g. a T+1 merchant's day in a short demo).
+ * The scheduler does the same every SETTLEMENT_RUN_INTERVAL_MS. A key whose run is still in
+ * progress is answered 409 SETTLEMENT_RUN_IN_PROGRESS; a completed one replays its result.
  */
 @Controller('settlement/runs')
 export class SettlementRunController {
   constructor(
     @Inject(Platform) private readonly platform: Platform,
     @Inject(RunSettlements) private readonly runs: RunSettlements,
+    @Inject(SETTLEMENT_RUN_SETTINGS) private readonly settings: SettlementRunSettings,
   ) {}
 
   @Post()
@@ -24,9 +29,14 @@ export class SettlementRunController {
     const key = requireIdempotencyKey(rawKey);
     const body = runBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
-    const asOf = body.data.asOf ?? chinaDate(new Date());
-    const result = await this.runs.run(this.platform.ds, { asOf, merchantId: body.data.merchantId, idempotencyKey: key });
-    if (result.replayed && (result.asOf !== asOf || result.merchantId !== (body.data.merchantId ?? null))) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+    const today = chinaDate(new Date());
+    const asOf = body.data.asOf ?? today;
+    const refusal = asOfRefusal(asOf, today, this.settings.futureAsOfAllowed);
+    if (refusal) throw new ApiError(refusal, `asOf ${asOf} is after today (${today}, China time)`);
+    const outcome = await this.runs.runWithKey(this.platform.ds, { asOf, merchantId: body.data.merchantId }, key);
+    if (outcome.kind === 'key_reused') throw new ApiError('IDEMPOTENCY_KEY_REUSED');
+    if (outcome.kind === 'in_progress') throw new ApiError('SETTLEMENT_RUN_IN_PROGRESS');
+    const result = outcome.result;
     this.platform.logger.info({ runId: result.runId, asOf, merchantId: body.data.merchantId, settlements: result.settlementIds.length, carriedForward: result.carriedForward, replayed: result.replayed }, 'settlement run');
     return result;
   }
