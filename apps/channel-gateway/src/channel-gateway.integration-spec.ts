@@ -33,6 +33,8 @@ describe('channel-gateway on the real broker and database, against the channel e
   const schema = uniqueId('gw_');
   const requested = `${prefix}${TOPICS.channelChargeRequested}`;
   const completed = `${prefix}${TOPICS.channelChargeCompleted}`;
+  const refundRequested = `${prefix}${TOPICS.channelRefundRequested}`;
+  const refundCompleted = `${prefix}${TOPICS.channelRefundCompleted}`;
   const keysDir = mkdtempSync(join(tmpdir(), 'paystream-gw-keys-'));
   let emulator: NestFastifyApplication;
   let config: ReturnType<typeof loadGatewayConfig>;
@@ -91,7 +93,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     app = await startInProcessApp(AppModule.forRoot(config));
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
-    collector = await new TopicCollector([completed, `${requested}.dlq`]).start();
+    collector = await new TopicCollector([completed, `${requested}.dlq`, refundCompleted, `${refundRequested}.dlq`]).start();
     const card = await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD });
     expect(card.statusCode).toBe(201);
     cardToken = card.json().cardToken;
@@ -326,6 +328,59 @@ describe('channel-gateway on the real broker and database, against the channel e
     await charge(r);
     const dlq = await waitFor(() => collector.on(`${requested}.dlq`)[0], 20_000, 'dead letter');
     expect(dlq.headers[DLQ_HEADERS.reason]).toContain('amountMinor');
+  });
+
+  it('dead-letters a charge request for a charged payment on other terms: no call at the channel, no outcome told for it', async () => {
+    const r = request('4200', 'alipay');
+    const first = await charge(r);
+    expect(first.value).toMatchObject({ outcome: 'succeeded' });
+    const before = await emulatorStats();
+    await upstream.sendEvent(requested, r.paymentId, { ...r, amountMinor: '9900' });
+    await upstream.sendEvent(requested, r.paymentId, { ...r, orderId: 'o-someone-else' });
+    const dead = await waitFor(() => {
+      const d = collector.on(`${requested}.dlq`, (m) => m.key === r.paymentId);
+      return d.length >= 2 ? d : undefined;
+    }, 20_000, 'both mismatched requests dead-lettered');
+    expect(dead.map((m) => m.headers[DLQ_HEADERS.reason])).toEqual([
+      expect.stringContaining(`asks payment ${r.paymentId} for other terms than its stored attempt (amountMinor 9900 instead of 4200)`),
+      expect.stringContaining(`(orderId o-someone-else instead of ${r.orderId})`),
+    ]);
+    expect(resultsFor(r.paymentId)).toHaveLength(1);
+    expect((await emulatorStats()).charges.requests).toBe(before.charges.requests);
+    expect((await stored(r.paymentId))).toMatchObject({ amountMinor: '4200', orderId: r.orderId, status: 'SUCCEEDED' });
+    // the same request again is still answered with the stored outcome
+    await upstream.sendEvent(requested, r.paymentId, r);
+    expect((await resultFor(r.paymentId, 2)).value).toMatchObject({ outcome: 'succeeded', channelTradeNo: first.value.channelTradeNo });
+  });
+
+  it('dead-letters a refund request naming another order or channel than the charge, or a refundId of another payment, and refunds nothing', async () => {
+    const [a, b] = [request('4400', 'alipay'), request('4500', 'alipay')];
+    const charged = [await charge(a), await charge(b)];
+    const refund = (r: ChannelChargeRequested, tradeNo: string, over: Record<string, string> = {}) => ({
+      refundId: randomUUID(), paymentId: r.paymentId, orderId: r.orderId, merchantId: r.merchantId, channel: 'alipay', channelTradeNo: tradeNo, amountMinor: '1000', currency: 'CNY', ...over,
+    });
+    const refundsAtChannel = async () => (await emulatorStats()).refunds.count as number;
+    const before = await refundsAtChannel();
+    const deadFor = (refundId: string) => waitFor(() => collector.on(`${refundRequested}.dlq`, (m) => (m.value as { refundId: string }).refundId === refundId)[0], 20_000, `dead letter of ${refundId}`);
+    const otherOrder = refund(a, charged[0]!.value.channelTradeNo!, { orderId: 'o-someone-else' });
+    await upstream.sendEvent(refundRequested, a.paymentId, otherOrder);
+    expect((await deadFor(otherOrder.refundId)).headers[DLQ_HEADERS.reason]).toContain(`refund ${otherOrder.refundId} does not match the charge of payment ${a.paymentId} (orderId o-someone-else instead of ${a.orderId})`);
+    const otherChannel = refund(a, charged[0]!.value.channelTradeNo!, { channel: 'wechatpay' });
+    await upstream.sendEvent(refundRequested, a.paymentId, otherChannel);
+    expect((await deadFor(otherChannel.refundId)).headers[DLQ_HEADERS.reason]).toContain('channel wechatpay instead of alipay');
+
+    const right = refund(a, charged[0]!.value.channelTradeNo!);
+    await upstream.sendEvent(refundRequested, a.paymentId, right);
+    const done = await waitFor(() => collector.on<{ refundId: string; paymentId: string; outcome: string }>(refundCompleted, (m) => m.value.refundId === right.refundId)[0], 20_000, 'the right refund done');
+    expect(done.value).toMatchObject({ paymentId: a.paymentId, outcome: 'succeeded' });
+    // the same refundId asked for payment b: never answered with a's refund, never sent
+    await upstream.sendEvent(refundRequested, b.paymentId, { ...refund(b, charged[1]!.value.channelTradeNo!), refundId: right.refundId });
+    const reused = await waitFor(() => collector.on(`${refundRequested}.dlq`, (m) => m.key === b.paymentId)[0], 20_000, 'the reused refundId dead-lettered');
+    expect(reused.headers[DLQ_HEADERS.reason]).toContain(`refund ${right.refundId} is a refund of payment ${a.paymentId}, not of payment ${b.paymentId}`);
+    expect(collector.on<{ refundId: string }>(refundCompleted, (m) => m.value.refundId === right.refundId)).toHaveLength(1);
+    expect(collector.on<{ paymentId: string }>(refundCompleted, (m) => m.value.paymentId === b.paymentId)).toEqual([]);
+    for (const r of [otherOrder, otherChannel]) expect(collector.on<{ refundId: string }>(refundCompleted, (m) => m.value.refundId === r.refundId)).toEqual([]);
+    expect(await refundsAtChannel()).toBe(before + 1);
   });
 
   it('opens a failing channel\'s breaker, routes new payments elsewhere, and closes it after a good trial call', async () => {

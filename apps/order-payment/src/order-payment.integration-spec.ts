@@ -63,7 +63,7 @@ describe('order-payment on the real broker and database', () => {
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
     collector = await new TopicCollector(
-      [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, `${TOPICS.paymentRequested}.dlq`, `${TOPICS.channelRefundCompleted}.dlq`].map(t),
+      [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, `${TOPICS.paymentRequested}.dlq`, `${TOPICS.channelRefundCompleted}.dlq`, `${TOPICS.riskAssessmentDecided}.dlq`, `${TOPICS.channelChargeCompleted}.dlq`].map(t),
     ).start();
   });
 
@@ -233,6 +233,31 @@ describe('order-payment on the real broker and database', () => {
     expect(done.value.amountMinor).toBe('400');
     expect((await get(`/payments/${a}`)).body.status).toBe('PARTIALLY_REFUNDED');
     expect(collector.on(t(TOPICS.paymentRefunded), (m) => (m.value as { paymentId: string }).paymentId === b)).toEqual([]);
+  });
+
+  it('dead-letters a risk decision and a charge result naming another order than the payment\'s, and moves nothing', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-own', request('o-own'));
+    const { value } = await riskRequestFor('o-own');
+    await decide(value.paymentId, 'o-stranger', 'approve');
+    const deadDecision = await waitFor(() => collector.on(t(`${TOPICS.riskAssessmentDecided}.dlq`), (m) => m.key === value.paymentId)[0], 20_000, 'the mismatched decision dead-lettered');
+    expect(deadDecision.headers[DLQ_HEADERS.reason]).toContain(`names order o-stranger, but payment ${value.paymentId} is for order o-own`);
+    expect((await get(`/payments/${value.paymentId}`)).body.status).toBe('PENDING_RISK');
+    expect(collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === value.paymentId)).toEqual([]);
+
+    await decide(value.paymentId, 'o-own', 'approve');
+    await waitFor(() => collector.on(t(TOPICS.channelChargeRequested), (m) => m.key === value.paymentId)[0], 20_000, 'charge request');
+    await complete(value.paymentId, 'o-stranger', 'succeeded');
+    const deadResult = await waitFor(() => collector.on(t(`${TOPICS.channelChargeCompleted}.dlq`), (m) => m.key === value.paymentId)[0], 20_000, 'the mismatched charge result dead-lettered');
+    expect(deadResult.headers[DLQ_HEADERS.reason]).toContain(`names order o-stranger, but payment ${value.paymentId} is for order o-own`);
+    const held = (await get(`/payments/${value.paymentId}`)).body;
+    expect(held.status).toBe('AUTHORIZING');
+    expect(held.channelTradeNo ?? null).toBeNull();
+    expect(collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-own' || m.key === 'o-stranger')).toEqual([]);
+
+    // the result for the right order still lands
+    await complete(value.paymentId, 'o-own', 'succeeded');
+    const ok = await waitFor(() => collector.on(t(TOPICS.paymentSucceeded), (m) => m.key === 'o-own')[0], 20_000, 'payment.succeeded');
+    expect(ok.value).toMatchObject({ paymentId: value.paymentId, channelTradeNo: 'To-own' });
   });
 
   it('answers one Idempotency-Key used at once for refunds of two payments with IDEMPOTENCY_KEY_REUSED for the loser, not a 500', async () => {

@@ -8,3 +8,4 @@ export * from './unionpay-answer';
 export * from './channel-notice';
 export * from './channel-order-no';
 export * from './unknown-outcome-schedule';
+export * from './request-belongs';

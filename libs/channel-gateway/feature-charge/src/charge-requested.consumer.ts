@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { failureReason, TOPICS, type Channel, type ChannelChargeRequested, type FailureReason } from '@paystream/contracts';
 import { CardTokenRepository, ChannelTransactionRepository, type ChannelTransaction } from '@paystream/channel-gateway/data-access';
-import { chargeResultOf, DEFAULT_CHANNEL, queryResultOf, routeCharge, type ChargeResult, type ReportSource } from '@paystream/channel-gateway/domain';
+import { chargeRequestMismatch, chargeResultOf, DEFAULT_CHANNEL, queryResultOf, routeCharge, type ChargeResult, type ReportSource } from '@paystream/channel-gateway/domain';
+import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
@@ -70,7 +71,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
   private async prepare(c: ChannelChargeRequested): Promise<Prepared> {
     const db = this.platform.ds.manager;
     const stored = await this.transactions.find(db, c.paymentId);
-    if (stored) return stored.status === 'UNKNOWN' ? this.ask(stored, c) : { kind: 'reuse', transaction: stored };
+    if (stored) return this.again(stored, c);
     const amountMinor = BigInt(c.amountMinor);
     let channelCardToken: string | undefined;
     if (c.cardToken) {
@@ -90,7 +91,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
       this.settings.chargeTimeoutMs + this.settings.queryIntervalMs,
     );
     // another delivery of the same request got there first: never charge twice
-    if (!opened.created) return opened.transaction.status === 'UNKNOWN' ? this.ask(opened.transaction, c) : { kind: 'reuse', transaction: opened.transaction };
+    if (!opened.created) return this.again(opened.transaction, c);
     const call = {
       paymentId: c.paymentId,
       merchantId: c.merchantId,
@@ -123,6 +124,17 @@ export class ChargeRequestedConsumer implements OnModuleInit {
     timer();
     if (answer.kind !== 'not-sent') this.metrics.attempts.inc({ channel });
     return answer;
+  }
+
+  /**
+   * A request for a payment that has an attempt: the same request again reuses its final outcome or
+   * asks the channel about an unknown one; a request on other terms (another order, merchant, amount
+   * or currency) is dead-lettered, so one charge's outcome is never told for another.
+   */
+  private again(t: ChannelTransaction, c: ChannelChargeRequested): Promise<Prepared> | Prepared {
+    const mismatch = chargeRequestMismatch(t, this.fieldsOf(c));
+    if (mismatch) throw new PermanentEventError(`charge request ${mismatch}`);
+    return t.status === 'UNKNOWN' ? this.ask(t, c) : { kind: 'reuse', transaction: t };
   }
 
   /**

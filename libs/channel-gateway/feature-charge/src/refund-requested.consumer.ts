@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { failureReason, TOPICS } from '@paystream/contracts';
 import { ChannelRefundRepository, ChannelTransactionRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
-import { refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
+import { refundIdReused, refundRequestMismatch, refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
+import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelClient } from './channel.client';
@@ -23,9 +24,17 @@ export class RefundRequestedConsumer implements OnModuleInit {
       prepare: async (event) => {
         const r = event.payload;
         const stored = await this.refunds.find(this.platform.ds.manager, r.refundId);
-        if (stored) return { stored };
+        if (stored) {
+          // a refundId answered for one payment is never answered for another (nor sent to the channel again)
+          const reused = refundIdReused(stored, r);
+          if (reused) throw new PermanentEventError(`refund request: ${reused}`);
+          return { stored };
+        }
         const charge = await this.transactions.find(this.platform.ds.manager, r.paymentId);
         if (!charge || charge.status !== 'SUCCEEDED') return { result: { outcome: 'failed', failure: failureReason('CHANNEL_REFUND_FAILED', `no successful charge ${r.paymentId} here`) } };
+        // a refund naming another order, channel or currency than the charge is not sent to the channel
+        const mismatch = refundRequestMismatch(charge, r);
+        if (mismatch) throw new PermanentEventError(`refund request: ${mismatch}`);
         const answer = await this.channel.refund(charge.channel, {
           refundId: r.refundId,
           paymentId: r.paymentId,

@@ -1,5 +1,5 @@
 import { canTransition, PAYMENT_STATUSES, paymentTransitions, statusesLeadingTo, type PaymentStatus } from './payment-status';
-import { onChargeResult, onRiskDecision, sameTerms, type Payment } from './payment';
+import { onChargeResult, onRiskDecision, orderMismatch, sameTerms, type Payment } from './payment';
 
 const payment = (status: PaymentStatus, patch: Partial<Payment> = {}): Payment => ({
   id: 'p1', orderId: 'o1', merchantId: 'm1', userId: 'u1', amountMinor: 1000n, currency: 'CNY', requestedChannel: null, cardToken: null, deviceId: null, ipAddress: null, channel: null,
@@ -89,5 +89,14 @@ describe('one order, one payment', () => {
     expect(sameTerms({ ...p, cardToken: `tok_${'a'.repeat(32)}` }, { ...terms, cardToken: `tok_${'a'.repeat(32)}` })).toBe(true);
     // routing picked a channel: a repeat that named none still asks for the same payment
     expect(sameTerms({ ...p, channel: 'alipay' }, terms)).toBe(true);
+  });
+});
+
+describe('events about a payment belong to its order', () => {
+  it('names the mismatch when an event carries another order id, and nothing when it carries the payment\'s', () => {
+    const p = payment('AUTHORIZING');
+    expect(orderMismatch(p, { orderId: 'o1' })).toBeUndefined();
+    expect(orderMismatch(p, { orderId: 'o2' })).toBe(`names order o2, but payment ${p.id} is for order o1`);
+    expect(orderMismatch(p, { orderId: 'O1' })).toBeDefined();
   });
 });

@@ -51,6 +51,14 @@ export function sameTerms(payment: Payment, terms: PaymentTerms): boolean {
   );
 }
 
+/**
+ * Why an event about a payment must not move it: it names another order than the payment's (a result
+ * routed to the wrong payment id). Undefined when it belongs. Such an event is dead-lettered, never applied.
+ */
+export function orderMismatch(payment: Payment, named: { orderId: string }): string | undefined {
+  return named.orderId === payment.orderId ? undefined : `names order ${named.orderId}, but payment ${payment.id} is for order ${payment.orderId}`;
+}
+
 /** A state change the domain decided, with the reason kept in the payment's history. */
 export type Transition =
   | { kind: 'move'; to: PaymentStatus; reason: string; failure?: FailureReason; channelTradeNo?: string; channel?: Channel }

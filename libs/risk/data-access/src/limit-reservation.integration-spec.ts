@@ -15,6 +15,9 @@ const CNY_150_MINOR = 150_00n;
 /** Noon in Beijing. */
 const AT = new Date('2025-11-25T04:00:00Z');
 const UNVERIFIED = periodLimitsOf('none');
+/** The model-vs-Postgres property: runs, and operations per run at most. */
+const MODEL_RUNS = 100;
+const MODEL_STEPS_MAX = 60;
 
 describe('limit reservations on the real database', () => {
   const schema = uniqueId('risk_limits_');
@@ -25,6 +28,9 @@ describe('limit reservations on the real database', () => {
   const reserve = (userId: string, amountMinor: bigint, periodLimits: PeriodLimits = UNVERIFIED, paymentId: string = randomUUID(), at = AT) =>
     tx((t) => limits.reserve(t, { paymentId, userId, amountMinor, currency: 'CNY', at, limits: periodLimits })).then((result) => ({ paymentId, result }));
   const usage = (userId: string, at = AT) => tx((t) => limits.usage(t, userId, at));
+  /** The refunds limit_refund holds for a payment, summed (one row per refundId). */
+  const refundedMinor = async (paymentId: string) =>
+    BigInt(((await ds.query(`SELECT coalesce(sum(amount_minor), 0)::text AS total FROM limit_refund WHERE payment_id = $1`, [paymentId])) as { total: string }[])[0]!.total);
 
   const concurrently = <T>(tasks: ((t: EntityManager) => Promise<T>)[]) => inConcurrentTransactions(tx, POOL_SIZE, tasks);
 
@@ -266,11 +272,14 @@ describe('limit reservations on the real database', () => {
     expect((await usage(userId)).yearlyUsedMinor).toBe(1_000_00n);
   });
 
-  it('does what the reference model does, for any sequence of reserve, commit and release', async () => {
+  it('does what the reference model does, for any sequence of reserve, commit, release, refunds (partial, whole, told again) and failures told before the decision', async () => {
     const PAYMENTS = 6;
+    /** Fewer refund ids than payments: a refund is told again, and sometimes for another payment. */
+    const REFUND_IDS = 4;
     const instants = [AT, new Date('2025-11-25T15:59:59Z'), new Date('2025-11-26T04:00:00Z'), new Date('2026-01-01T04:00:00Z')];
+    // weighted so that holds exist often enough for commits, refunds and failures to find them
     const operation = fc.oneof(
-      fc.record({
+      { weight: 4, arbitrary: fc.record({
         kind: fc.constant('reserve' as const),
         payment: fc.nat(PAYMENTS - 1),
         user: fc.nat(1),
@@ -278,19 +287,23 @@ describe('limit reservations on the real database', () => {
         card: fc.option(fc.nat(1), { nil: undefined }),
         instant: fc.nat(instants.length - 1),
         amountMinor: fc.bigInt({ min: 1n, max: 600n }),
-      }),
-      fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
-      fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
+      }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }) },
+      // 'rest': what is left of the hold (or 1 when nothing is), so refunds also add up to exactly the whole
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), payment: fc.nat(PAYMENTS - 1), refund: fc.nat(REFUND_IDS - 1), amountMinor: fc.oneof(fc.constant('rest' as const), fc.bigInt({ min: 1n, max: 400n })) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('fail' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }) },
     );
     const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
     const caps = fc.record({ merchantDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), cardDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_000n }), { nil: undefined }) });
     await fc.assert(
-      fc.asyncProperty(periodLimits, caps, fc.array(operation, { maxLength: 25 }), async (periodLimits, caps, operations) => {
+      fc.asyncProperty(periodLimits, caps, fc.array(operation, { minLength: 1, maxLength: MODEL_STEPS_MAX, size: 'max' }), async (periodLimits, caps, operations) => {
         // fresh users, merchants, cards and payments per run, so runs share the database without seeing each other
         const users = [uniqueId('m'), uniqueId('m')];
         const merchants = [uniqueId('mer'), uniqueId('mer')];
         const cards = [uniqueId('card'), uniqueId('card')];
         const payments = Array.from({ length: PAYMENTS }, () => randomUUID());
+        const refundIds = Array.from({ length: REFUND_IDS }, () => randomUUID());
         const model = new LimitReservationModel();
         for (const op of operations) {
           const paymentId = payments[op.payment]!;
@@ -309,10 +322,21 @@ describe('limit reservations on the real database', () => {
             expect(await tx((t) => limits.reserve(t, request))).toEqual(model.reserve(request));
           } else if (op.kind === 'commit') {
             expect(await tx((t) => limits.commit(t, paymentId))).toBe(model.commit(paymentId));
-          } else {
+          } else if (op.kind === 'release') {
             expect(await tx((t) => limits.release(t, paymentId))).toBe(model.release(paymentId));
+          } else if (op.kind === 'refund') {
+            const rest = (model.reservedMinor(paymentId) ?? 0n) - model.refundedMinor(paymentId);
+            const amountMinor = op.amountMinor === 'rest' ? (rest > 0n ? rest : 1n) : op.amountMinor;
+            const refundId = refundIds[op.refund]!;
+            expect(await tx((t) => limits.refund(t, paymentId, refundId, amountMinor))).toBe(model.refund(paymentId, refundId, amountMinor));
+          } else {
+            const failure = { paymentId, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]! };
+            expect(await tx((t) => limits.releaseOrForestall(t, failure))).toBe(model.releaseOrForestall(failure));
           }
-          expect((await tx((t) => limits.find(t, paymentId)))?.status).toBe(model.status(paymentId));
+          const stored = await tx((t) => limits.find(t, paymentId));
+          expect(stored?.status).toBe(model.status(paymentId));
+          expect(stored?.amountMinor).toBe(model.reservedMinor(paymentId));
+          expect(await refundedMinor(paymentId)).toBe(model.refundedMinor(paymentId));
         }
         for (const at of instants) {
           for (const userId of users) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
@@ -320,7 +344,7 @@ describe('limit reservations on the real database', () => {
           for (const id of cards) expect(await tx((t) => limits.capUsage(t, 'card', id, at))).toBe(model.capUsage('card', id, at));
         }
       }),
-      { numRuns: 30 },
+      { numRuns: MODEL_RUNS },
     );
   });
 });

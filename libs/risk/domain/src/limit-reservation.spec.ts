@@ -78,6 +78,45 @@ describe('limit reservation model', () => {
     expect(m.commit('p1')).toBe(false);
   });
 
+  it('keeps the hold through partial refunds and releases it once they add up to the whole, one refund per refundId', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
+    expect(m.commit('p1')).toBe(true);
+    expect(m.refund('p1', 'r1', 300n)).toBe('held');
+    expect(m.refund('p1', 'r1', 300n)).toBe('held'); // told again: counted once
+    expect(m.refundedMinor('p1')).toBe(300n);
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
+    expect(m.refund('p1', 'r2', 400n)).toBe('released');
+    expect(m.status('p1')).toBe('RELEASED');
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.refund('p1', 'r3', 1n)).toBe('held'); // released before: nothing more to give back
+    expect(m.refund('nope', 'r4', 1n)).toBe('none');
+    expect(m.refundedMinor('nope')).toBe(0n);
+  });
+
+  it('keeps a refundId with the payment it was first told for', () => {
+    const m = new LimitReservationModel();
+    m.reserve(reserve('p1', 500n, limits));
+    m.reserve(reserve('p2', 500n, limits));
+    expect(m.refund('p1', 'r1', 500n)).toBe('released');
+    expect(m.refund('p2', 'r1', 500n)).toBe('held');
+    expect(m.status('p2')).toBe('RESERVED');
+    expect(m.refundedMinor('p2')).toBe(0n);
+  });
+
+  it('leaves a RELEASED placeholder for a failure told before the decision, so the later reserve holds nothing', () => {
+    const m = new LimitReservationModel();
+    const failure = { paymentId: 'p1', userId: 'u1', amountMinor: 700n, currency: 'CNY', at: NOON_BEIJING };
+    expect(m.releaseOrForestall(failure)).toBe('forestalled');
+    expect(m.status('p1')).toBe('RELEASED');
+    expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.releaseOrForestall(failure)).toBe('none');
+    expect(m.reserve(reserve('p2', 700n, limits))).toEqual({ ok: true });
+    expect(m.releaseOrForestall({ ...failure, paymentId: 'p2' })).toBe('released');
+    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+  });
+
   it('counts without checking where a limit is not set', () => {
     const m = new LimitReservationModel();
     expect(m.reserve(reserve('p1', 10_000n, {}))).toEqual({ ok: true });
@@ -92,6 +131,8 @@ describe('limit reservation model', () => {
 
   const USERS = ['u1', 'u2'];
   const PAYMENTS = 12;
+  /** Fewer refund ids than payments, so a refund is told again, and for another payment. */
+  const REFUND_IDS = 8;
   const INSTANTS = [NOON_BEIJING, new Date('2025-11-25T15:59:59Z'), NEXT_DAY, NEXT_YEAR];
   const operation = fc.oneof(
     fc.record({
@@ -103,6 +144,8 @@ describe('limit reservation model', () => {
     }),
     fc.record({ kind: fc.constant('commit' as const), payment: fc.nat(PAYMENTS - 1) }),
     fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }),
+    fc.record({ kind: fc.constant('refund' as const), payment: fc.nat(PAYMENTS - 1), refund: fc.nat(REFUND_IDS - 1), amountMinor: fc.bigInt({ min: 1n, max: 400n }) }),
+    fc.record({ kind: fc.constant('fail' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(USERS.length - 1), instant: fc.nat(INSTANTS.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }),
   );
   const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
 
@@ -131,10 +174,28 @@ describe('limit reservation model', () => {
           } else if (op.kind === 'commit') {
             const before = m.status(paymentId);
             expect(m.commit(paymentId)).toBe(before === 'RESERVED');
-          } else {
+          } else if (op.kind === 'release') {
             const moved = m.release(paymentId);
             expect(moved).toBe(m.status(paymentId) === 'RELEASED' && !released.has(paymentId));
             if (moved) released.add(paymentId);
+          } else if (op.kind === 'refund') {
+            const before = m.status(paymentId);
+            const outcome = m.refund(paymentId, `r${op.refund}`, op.amountMinor);
+            expect(outcome === 'none').toBe(before === undefined);
+            // released exactly once: when the refunds first add up to the whole of a hold still held
+            expect(outcome === 'released').toBe(before !== undefined && !released.has(paymentId) && m.refundedMinor(paymentId) >= m.reservedMinor(paymentId)!);
+            if (outcome === 'released') released.add(paymentId);
+          } else {
+            const before = m.status(paymentId);
+            const outcome = m.releaseOrForestall({ paymentId, userId: USERS[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: INSTANTS[op.instant]! });
+            expect(outcome).toBe(before === undefined ? 'forestalled' : released.has(paymentId) ? 'none' : 'released');
+            expect(m.status(paymentId)).toBe('RELEASED');
+            released.add(paymentId);
+          }
+          for (let p = 0; p < PAYMENTS; p++) {
+            const reserved = m.reservedMinor(`p${p}`);
+            // refunds adding up to the whole never leave a hold behind
+            if (reserved !== undefined && m.refundedMinor(`p${p}`) >= reserved) expect(m.status(`p${p}`)).toBe('RELEASED');
           }
           for (const userId of USERS) {
             for (const at of INSTANTS) {

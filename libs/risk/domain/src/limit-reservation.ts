@@ -91,6 +91,8 @@ function countersOf(r: Pick<ModelReservation, 'userId' | 'merchantId' | 'cardTok
 export class LimitReservationModel {
   private readonly reservations = new Map<string, ModelReservation>();
   private readonly used = new Map<string, bigint>();
+  /** One row per refundId, as limit_refund keeps them. */
+  private readonly refunds = new Map<string, { paymentId: string; amountMinor: bigint }>();
 
   reserve(r: ReserveRequest): ReserveResult {
     assertReservable(r);
@@ -133,6 +135,45 @@ export class LimitReservationModel {
       this.used.set(key, left);
     }
     return true;
+  }
+
+  /**
+   * A failure of the payment: releases its hold, or when it has no reservation yet (the failure was told
+   * before the decision), leaves a RELEASED placeholder counting nothing, so a later reserve holds nothing.
+   */
+  releaseOrForestall(p: Pick<ReserveRequest, 'paymentId' | 'userId' | 'amountMinor' | 'currency' | 'at'>): 'released' | 'forestalled' | 'none' {
+    if (this.release(p.paymentId)) return 'released';
+    if (this.reservations.has(p.paymentId)) return 'none';
+    const { day, year } = limitPeriodsAt(p.at);
+    this.reservations.set(p.paymentId, { userId: p.userId, amountMinor: p.amountMinor, day, year, status: 'RELEASED' });
+    return 'forestalled';
+  }
+
+  /**
+   * A refund of the payment, recorded once per refundId (the first telling wins, whichever payment it
+   * named); once the refunds recorded for the payment add up to its reserved amount, the hold is
+   * released. 'none' (and nothing recorded) when the payment has no reservation; 'held' when it still
+   * holds, or was released before.
+   */
+  refund(paymentId: string, refundId: string, amountMinor: bigint): 'released' | 'held' | 'none' {
+    if (amountMinor <= 0n) throw new Error('a refund is a positive amount');
+    const r = this.reservations.get(paymentId);
+    if (!r) return 'none';
+    if (!this.refunds.has(refundId)) this.refunds.set(refundId, { paymentId, amountMinor });
+    if (this.refundedMinor(paymentId) < r.amountMinor) return 'held';
+    return this.release(paymentId) ? 'released' : 'held';
+  }
+
+  /** The sum of the refunds recorded for the payment. */
+  refundedMinor(paymentId: string): bigint {
+    let total = 0n;
+    for (const f of this.refunds.values()) if (f.paymentId === paymentId) total += f.amountMinor;
+    return total;
+  }
+
+  /** The amount the payment's reservation (or placeholder) is for. */
+  reservedMinor(paymentId: string): bigint | undefined {
+    return this.reservations.get(paymentId)?.amountMinor;
   }
 
   usage(userId: string, at: Date): LimitUsage {

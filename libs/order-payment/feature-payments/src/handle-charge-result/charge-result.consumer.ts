@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { onChargeResult } from '@paystream/order-payment/domain';
+import { onChargeResult, orderMismatch } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -24,6 +24,8 @@ export class ChargeResultConsumer implements OnModuleInit {
         const c = event.payload;
         const payment = await this.payments.findById(tx, c.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`charge result for unknown payment ${c.paymentId}`);
+        const mismatch = orderMismatch(payment, c);
+        if (mismatch) throw new PermanentEventError(`charge result ${mismatch}`);
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
         const transition = onChargeResult(payment, c);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { onRiskDecision } from '@paystream/order-payment/domain';
+import { onRiskDecision, orderMismatch } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -24,6 +24,8 @@ export class RiskDecisionConsumer implements OnModuleInit {
         const d = event.payload;
         const payment = await this.payments.findById(tx, d.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`risk decision for unknown payment ${d.paymentId}`);
+        const mismatch = orderMismatch(payment, d);
+        if (mismatch) throw new PermanentEventError(`risk decision ${mismatch}`);
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
         const transition = onRiskDecision(payment, d.decision, d.rejectReason);

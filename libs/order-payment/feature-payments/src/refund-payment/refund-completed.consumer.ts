@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository } from '@paystream/order-payment/data-access';
-import { statusAfterRefunds } from '@paystream/order-payment/domain';
+import { orderMismatch, statusAfterRefunds } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform } from '@paystream/shared/platform';
@@ -21,6 +21,8 @@ export class RefundCompletedConsumer implements OnModuleInit {
         const c = event.payload;
         const payment = await this.payments.findById(tx, c.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`refund result for unknown payment ${c.paymentId}`);
+        const mismatch = orderMismatch(payment, c);
+        if (mismatch) throw new PermanentEventError(`refund result ${mismatch}`);
         const traceparent = nextTraceparent(event.traceparent);
         const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, refundId: c.refundId, traceparent });
         const asked = await this.refunds.findById(tx, c.refundId);
