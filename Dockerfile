@@ -18,5 +18,7 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/tools/run-dist.js tools/run-dist.js
 COPY --from=build /app/package.json package.json
+# the channel emulator's state directory (a volume in docker-compose.yml), writable by the node user
+RUN mkdir -p /var/lib/paystream/channel-emulator && chown node:node /var/lib/paystream/channel-emulator
 USER node
 CMD ["sh", "-c", "exec node tools/run-dist.js dist/apps/${SERVICE}/src/main.js"]

@@ -14,6 +14,10 @@ HOST=${HOST:-127.0.0.1}
 # settle within a demo run; override any of these from the environment.
 export CHANNEL_UNKNOWN_MAX_AGE_MS=${CHANNEL_UNKNOWN_MAX_AGE_MS:-20000}
 export SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED=${SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED:-true}  # demo only: the demo settles as of days ahead (production leaves it off)
+# The emulator keeps the channels' and the bank's books here, so a restart (a second demo run the same
+# day, stack:stop/start) still bills, answers queries and knows payouts of the earlier run, as real
+# channels do. Remove the directory (or POST /sandbox/reset) to start from empty books.
+export CHANNEL_EMULATOR_STATE_DIR=${CHANNEL_EMULATOR_STATE_DIR:-$RUN/channel-emulator}
 # How long a service may take to become ready, in seconds.
 READY_TIMEOUT_S=60
 

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   }
   const app = await createEmulatorApp(config);
   await app.listen(config.port, config.host);
-  app.get<Logger>(EMULATOR_LOGGER).info({ host: config.host, port: config.port, holdMs: config.holdMs, payDelayMs: config.payDelayMs, notifyTimeScale: config.notifyTimeScale }, 'channel-emulator listening');
+  app.get<Logger>(EMULATOR_LOGGER).info({ host: config.host, port: config.port, holdMs: config.holdMs, payDelayMs: config.payDelayMs, notifyTimeScale: config.notifyTimeScale, stateDir: config.stateDir ?? null }, 'channel-emulator listening');
 }
 
 main().catch((error: unknown) => {

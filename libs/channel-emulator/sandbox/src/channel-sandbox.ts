@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { beijingCompactTime } from '@paystream/shared/channel-protocols';
+import type { BookedPayout, JournalEntry, SandboxJournal } from './sandbox-journal';
 import { scenarioForAmount, type SandboxScenario } from './sandbox-scenario';
 
 export type SandboxChannel = 'alipay' | 'wechatpay' | 'unionpay';
@@ -87,15 +88,21 @@ export interface SandboxTimings {
 export const SCENARIO_54_SECOND_NOTICE_DELAY_MS = 1_100;
 
 /**
- * The channels' and the bank's books, in memory (an external system's state, not ours): charges are
+ * The channels' and the bank's books (an external system's state, not ours): charges are
  * idempotent by outTradeNo, refunds by outRefundNo and payouts by payoutId, as the real ones are.
  * Notifications are handed to `notify` (the emulator's sender signs, delivers and retries them).
+ * In memory, or, given a journal, also on disk: every change is appended and the books are replayed
+ * from it on construction, so trades, refunds and payouts survive a restart. Pending completions
+ * (an async charge's buyer paying later) are timers and are not restored: a trade still PROCESSING
+ * when the process stopped stays so until it is closed (a `..56` one is then found paid).
+ * The stats' totals (charged, refunded, paid out, succeeded, declined, closed) count the restored
+ * books; the request counters (requests, duplicates, errored) count this process's requests.
  */
 export class ChannelSandbox {
   private readonly trades = new Map<string, Trade>();
   private readonly refunds = new Map<string, RefundRecord>();
   private readonly refundedByTrade = new Map<string, bigint>();
-  private readonly payouts = new Map<string, { payoutRef: string; amountMinor: bigint; currency: string; accountNo: string | undefined }>();
+  private readonly payouts = new Map<string, BookedPayout>();
   private readonly payoutRefusals = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private counts = { requests: 0, succeeded: 0, declined: 0, errored: 0, duplicates: 0, closed: 0 };
@@ -107,7 +114,10 @@ export class ChannelSandbox {
   constructor(
     private readonly timings: SandboxTimings,
     private readonly notify: (due: NotificationDue) => void = () => undefined,
-  ) {}
+    private readonly journal?: SandboxJournal,
+  ) {
+    if (journal) this.restore(journal);
+  }
 
   charge(req: ChargeRequest): ChargeAnswer {
     this.counts.requests++;
@@ -134,6 +144,7 @@ export class ChannelSandbox {
       ...(req.notifyUrl ? { notifyUrl: req.notifyUrl } : {}),
     };
     this.trades.set(req.outTradeNo, trade);
+    this.record({ type: 'trade', trade });
     const { holdMs, payDelayMs } = this.timings;
     switch (scenario) {
       case 'hold-then-succeed':
@@ -182,6 +193,7 @@ export class ChannelSandbox {
     if (trade.state === 'PROCESSING') {
       trade.state = 'CLOSED';
       this.counts.closed++;
+      this.record({ type: 'trade', trade });
     }
     return 'CLOSED';
   }
@@ -206,11 +218,13 @@ export class ChannelSandbox {
         record = { status: 'FAILED', ...base, code: 'REFUND_AMOUNT_EXCEEDED', message: `only ${trade.amountMinor - refunded} left to refund` };
       } else {
         this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
+        this.record({ type: 'refunded', outTradeNo: req.outTradeNo, refundedMinor: refunded + req.amountMinor });
         this.refundedMinor += req.amountMinor;
         record = { status: 'SUCCESS', ...base, refundNo: trade.channel === 'unionpay' ? unionpayQueryId() : `RF${Date.now()}${randomBytes(4).toString('hex')}`, refundedAt: new Date() };
       }
     }
     this.refunds.set(req.outRefundNo, record);
+    this.record({ type: 'refund', refund: record });
     return record;
   }
 
@@ -244,7 +258,9 @@ export class ChannelSandbox {
       return { payoutId: req.payoutId, payoutRef: seen.payoutRef };
     }
     const payoutRef = `BANK${Date.now()}${randomBytes(4).toString('hex').toUpperCase()}`;
-    this.payouts.set(req.payoutId, { payoutRef, amountMinor: req.amountMinor, currency: req.currency, accountNo: req.accountNo });
+    const payout: BookedPayout = { payoutRef, amountMinor: req.amountMinor, currency: req.currency, accountNo: req.accountNo };
+    this.payouts.set(req.payoutId, payout);
+    this.record({ type: 'payout', payoutId: req.payoutId, payout });
     return { payoutId: req.payoutId, payoutRef };
   }
 
@@ -264,6 +280,7 @@ export class ChannelSandbox {
     const scenario = req.accountNo?.slice(-4);
     if (scenario === PAYOUT_SCENARIOS.refused) {
       this.payoutRefusals.set(req.payoutId, 'ACCOUNT_FROZEN');
+      this.record({ type: 'payout_refused', payoutId: req.payoutId, code: 'ACCOUNT_FROZEN' });
       return { status: 'FAILED', payoutId: req.payoutId, code: 'ACCOUNT_FROZEN' };
     }
     if (scenario === PAYOUT_SCENARIOS.error) return { status: 'ERROR', payoutId: req.payoutId, code: 'SYSTEM_ERROR' };
@@ -291,7 +308,9 @@ export class ChannelSandbox {
     };
   }
 
+  /** Forgets everything, on disk too. */
   reset(): void {
+    this.journal?.clear();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.outages.clear();
@@ -318,6 +337,7 @@ export class ChannelSandbox {
     trade.paidAt = new Date();
     this.counts.succeeded++;
     this.chargedMinor += trade.amountMinor;
+    this.record({ type: 'trade', trade });
     if (opts.notify && trade.notifyUrl) this.notify({ trade, reports: 'SUCCESS' });
   }
 
@@ -326,6 +346,31 @@ export class ChannelSandbox {
     trade.state = 'DECLINED';
     trade.declineCode = 'INSUFFICIENT_FUNDS';
     this.counts.declined++;
+    this.record({ type: 'trade', trade });
+  }
+
+  private record(entry: JournalEntry): void {
+    this.journal?.append(entry);
+  }
+
+  private restore(journal: SandboxJournal): void {
+    const books = journal.load();
+    for (const [no, trade] of books.trades) {
+      this.trades.set(no, trade);
+      if (trade.state === 'SUCCESS') {
+        this.counts.succeeded++;
+        this.chargedMinor += trade.amountMinor;
+      }
+      if (trade.state === 'DECLINED') this.counts.declined++;
+      if (trade.state === 'CLOSED') this.counts.closed++;
+    }
+    for (const [no, refund] of books.refunds) {
+      this.refunds.set(no, refund);
+      if (refund.status === 'SUCCESS') this.refundedMinor += BigInt(refund.amountMinor);
+    }
+    for (const [no, refunded] of books.refundedByTrade) this.refundedByTrade.set(no, refunded);
+    for (const [id, payout] of books.payouts) this.payouts.set(id, payout);
+    for (const [id, code] of books.payoutRefusals) this.payoutRefusals.set(id, code);
   }
 
   private errored(): ChargeAnswer {

@@ -1,3 +1,4 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { z } from 'zod';
 import { loadPlatformKeys, type PlatformKeyRing } from '@paystream/shared/channel-protocols';
 import { ConfigError, parseConfig } from '@paystream/shared/platform';
@@ -13,6 +14,8 @@ export interface EmulatorConfig {
   /** The channels' notification retry schedules run at this scale (1 = real time; the sandbox default runs them a thousand times faster). */
   notifyTimeScale: number;
   logLevel: string;
+  /** Where the channels' and the bank's books are journaled, so they survive a restart (absent: in memory only). */
+  stateDir?: string;
   ids: NotifierIds;
   /** The channel platforms' keys (it verifies the merchant and signs as the platform). */
   keys: PlatformKeyRing;
@@ -28,6 +31,7 @@ export function loadEmulatorConfig(env: Record<string, string | undefined> = pro
       CHANNEL_EMULATOR_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
       CHANNEL_EMULATOR_PAY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(50),
       CHANNEL_EMULATOR_NOTIFY_TIME_SCALE: z.coerce.number().positive().max(1).default(0.001),
+      CHANNEL_EMULATOR_STATE_DIR: z.string().trim().min(1).optional(),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       CHANNEL_KEYS_DIR: z.string().min(1).default('.run/keys'),
       ALIPAY_APP_ID: z.string().regex(/^\d{16}$/, 'a 16-digit Alipay app id').default('2021000000000001'),
@@ -43,6 +47,14 @@ export function loadEmulatorConfig(env: Record<string, string | undefined> = pro
   } catch (error) {
     throw new ConfigError('channel-emulator', [`CHANNEL_KEYS_DIR: ${(error as Error).message}`]);
   }
+  if (c.CHANNEL_EMULATOR_STATE_DIR) {
+    try {
+      mkdirSync(c.CHANNEL_EMULATOR_STATE_DIR, { recursive: true });
+      accessSync(c.CHANNEL_EMULATOR_STATE_DIR, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      throw new ConfigError('channel-emulator', [`CHANNEL_EMULATOR_STATE_DIR: not a directory it can write (${(error as Error).message})`]);
+    }
+  }
   return {
     host: c.HOST,
     port: c.CHANNEL_EMULATOR_PORT,
@@ -50,6 +62,7 @@ export function loadEmulatorConfig(env: Record<string, string | undefined> = pro
     payDelayMs: c.CHANNEL_EMULATOR_PAY_DELAY_MS,
     notifyTimeScale: c.CHANNEL_EMULATOR_NOTIFY_TIME_SCALE,
     logLevel: c.LOG_LEVEL,
+    ...(c.CHANNEL_EMULATOR_STATE_DIR ? { stateDir: c.CHANNEL_EMULATOR_STATE_DIR } : {}),
     ids: { alipayAppId: c.ALIPAY_APP_ID, wechatpayMchId: c.WECHATPAY_MCHID, wechatpayAppId: c.WECHATPAY_APPID, unionpayMerId: c.UNIONPAY_MER_ID },
     keys,
   };

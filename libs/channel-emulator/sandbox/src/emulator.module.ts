@@ -10,6 +10,7 @@ import { EmulatorController } from './emulator.controller';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import { IdentityProviderController } from './identity-provider.controller';
 import { NotificationSender } from './notification-sender';
+import { SandboxJournal } from './sandbox-journal';
 import { UnionpayController } from './unionpay.controller';
 import { UnionpayFileTransferController } from './unionpay-file-transfer.controller';
 import { WechatpayController } from './wechatpay.controller';
@@ -33,7 +34,10 @@ export class EmulatorModule {
   static forRoot(config: EmulatorConfig): DynamicModule {
     const logger = createLogger('channel-emulator', config.logLevel);
     const sender = new NotificationSender(config.keys, config.ids, config.notifyTimeScale, logger.child({ component: 'notifications' }));
-    const sandbox = new ChannelSandbox({ holdMs: config.holdMs, payDelayMs: config.payDelayMs }, (due) => sender.send(due));
+    const journalLog = logger.child({ component: 'journal' });
+    const journal = config.stateDir ? new SandboxJournal(config.stateDir, (warning) => journalLog.warn(warning, 'skipped a journal line that does not read')) : undefined;
+    const sandbox = new ChannelSandbox({ holdMs: config.holdMs, payDelayMs: config.payDelayMs }, (due) => sender.send(due), journal);
+    if (journal) journalLog.info({ file: journal.file, restored: sandbox.stats() }, 'channel books restored from the journal');
     return {
       module: EmulatorModule,
       controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, UnionpayFileTransferController, IdentityProviderController],

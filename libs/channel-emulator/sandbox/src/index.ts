@@ -3,3 +3,4 @@ export * from './emulator-config';
 export * from './sandbox-scenario';
 export * from './emulator-tokens';
 export { ChannelSandbox } from './channel-sandbox';
+export { SandboxJournal, SANDBOX_JOURNAL_FILE } from './sandbox-journal';
