@@ -54,7 +54,7 @@ export class EmulatorController {
     const req = payoutSchema.safeParse(body);
     if (!req.success) return invalid(reply, req.error);
     const answer = this.sandbox.payoutByAccount({ ...req.data, amountMinor: BigInt(req.data.amountMinor) });
-    this.logger.info({ payoutId: req.data.payoutId, accountNo: req.data.accountNo, amountMinor: req.data.amountMinor, answer: answer.status }, 'payout');
+    this.logger.info({ payoutId: req.data.payoutId, accountLast4: req.data.accountNo?.slice(-4), amountMinor: req.data.amountMinor, answer: answer.status }, 'payout');
     if (answer.status === 'ERROR') void reply.status(answer.code === 'PAYOUT_ID_REUSED' ? 409 : 503);
     return answer;
   }
