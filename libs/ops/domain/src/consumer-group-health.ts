@@ -22,10 +22,14 @@ export interface GroupObservation {
   partitions: readonly PartitionOffsets[];
 }
 
-/** When a group's committed offset on a partition was last seen to move. */
+/**
+ * When a group's committed offset on a partition was last seen to move, and since when the group has
+ * been behind on it without its commit moving (absent while it is caught up).
+ */
 export interface CommitMark {
   offset: number;
   movedAtMs: number;
+  behindSinceMs?: number;
 }
 
 /** Commit marks by `group/topic/partition`, carried from one observation to the next. */
@@ -67,8 +71,8 @@ export function partitionLag(p: Pick<PartitionOffsets, 'committed' | 'low' | 'hi
 /**
  * Assesses every observed group and returns the commit marks to carry to the next call. A partition
  * seen for the first time counts as having just moved, so a stall needs stallAfterMs of evidence
- * gathered by this process. Stalled: lag and no live member (every consumer is gone), or lag on a
- * partition whose committed offset has not moved for stallAfterMs.
+ * gathered by this process. Stalled: lag and no live member (every consumer is gone), or a partition
+ * behind for stallAfterMs without its committed offset moving.
  */
 export function assessConsumerGroups(
   observations: readonly GroupObservation[],
@@ -82,11 +86,15 @@ export function assessConsumerGroups(
     const partitions = o.partitions.map((p): PartitionHealth => {
       const key = markKey(o.group, p.topic, p.partition);
       const before = previous.get(key);
-      const mark = before && before.offset === p.committed ? before : { offset: p.committed, movedAtMs: nowMs };
-      marks.set(key, mark);
+      const moved = !before || before.offset !== p.committed;
+      const movedAtMs = moved ? nowMs : before.movedAtMs;
       const lag = partitionLag(p);
-      const stillMs = Math.max(0, nowMs - mark.movedAtMs);
-      if (lag > 0 && stillMs >= stallAfterMs) stuckPartition = true;
+      // the stall clock starts when the group falls behind, not at its last commit: a partition idle
+      // (caught up) for minutes that receives one message is behind for a moment, not stalled
+      const behindSinceMs = lag === 0 ? undefined : moved || before.behindSinceMs === undefined ? nowMs : before.behindSinceMs;
+      marks.set(key, { offset: p.committed, movedAtMs, ...(behindSinceMs === undefined ? {} : { behindSinceMs }) });
+      const stillMs = Math.max(0, nowMs - movedAtMs);
+      if (behindSinceMs !== undefined && nowMs - behindSinceMs >= stallAfterMs) stuckPartition = true;
       return { topic: p.topic, partition: p.partition, committed: p.committed, high: p.high, lag, commitAgeSeconds: stillMs / 1000 };
     });
     const lagTotal = partitions.reduce((sum, p) => sum + p.lag, 0);
