@@ -355,6 +355,7 @@ export class ChannelSandbox {
 
   private restore(journal: SandboxJournal): void {
     const books = journal.load();
+    journal.compact(books);
     for (const [no, trade] of books.trades) {
       this.trades.set(no, trade);
       if (trade.state === 'SUCCESS') {

@@ -68,6 +68,22 @@ describe('the sandbox journal (the books on disk)', () => {
     expect(books.refundedByTrade.get('T1')).toBe(250n);
   });
 
+  it('compacts to one line per key, and the compacted file reads back the same books', () => {
+    const j = open();
+    j.append({ type: 'trade', trade: trade() });
+    j.append({ type: 'trade', trade: trade({ state: 'SUCCESS', paidAt: new Date('2026-12-04T01:02:04.000Z') }) });
+    j.append({ type: 'refund', refund });
+    j.append({ type: 'refunded', outTradeNo: 'T1', refundedMinor: 100n });
+    j.append({ type: 'refunded', outTradeNo: 'T1', refundedMinor: 300n });
+    j.append({ type: 'payout', payoutId: 'S1', payout: { payoutRef: 'BANK1', amountMinor: 993n, currency: 'CNY', accountNo: '6222000000001234' } });
+    j.append({ type: 'payout_refused', payoutId: 'S2', code: 'ACCOUNT_FROZEN' });
+    const books = open().load();
+    open().compact(books);
+    expect(readFileSync(join(dir, SANDBOX_JOURNAL_FILE), 'utf8').trimEnd().split('\n')).toHaveLength(5);
+    expect(open().load()).toEqual(books);
+    expect(warnings).toEqual([]);
+  });
+
   it('skips a truncated last line with a warning, cuts it off, and the next append reads back', () => {
     const j = open();
     j.append({ type: 'trade', trade: trade() });

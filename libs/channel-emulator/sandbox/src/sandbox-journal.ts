@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { RefundRecord, Trade } from './channel-sandbox';
@@ -84,6 +84,23 @@ export class SandboxJournal {
 
   append(entry: JournalEntry): void {
     appendFileSync(this.file, `${JSON.stringify(encodeEntry(entry))}\n`);
+  }
+
+  /**
+   * Rewrites the file as one record per key (what `load` returned), so it does not grow with every
+   * change across restarts; written beside it and renamed over it, so a crash leaves the old file whole.
+   */
+  compact(books: SandboxBooks): void {
+    const entries: JournalEntry[] = [
+      ...[...books.trades.values()].map((trade): JournalEntry => ({ type: 'trade', trade })),
+      ...[...books.refunds.values()].map((refund): JournalEntry => ({ type: 'refund', refund })),
+      ...[...books.refundedByTrade].map(([outTradeNo, refundedMinor]): JournalEntry => ({ type: 'refunded', outTradeNo, refundedMinor })),
+      ...[...books.payouts].map(([payoutId, payout]): JournalEntry => ({ type: 'payout', payoutId, payout })),
+      ...[...books.payoutRefusals].map(([payoutId, code]): JournalEntry => ({ type: 'payout_refused', payoutId, code })),
+    ];
+    const next = `${this.file}.compacting`;
+    writeFileSync(next, entries.map((e) => `${JSON.stringify(encodeEntry(e))}\n`).join(''));
+    renameSync(next, this.file);
   }
 
   /** Empties the books on disk (the sandbox's reset). */
