@@ -383,6 +383,38 @@ describe('channel-gateway on the real broker and database, against the channel e
     expect(await refundsAtChannel()).toBe(before + 1);
   });
 
+  it('sends a payment\'s refunds to the channel only as far as they fit in the capture, even when asked for at once; the rest fail with REFUND_EXCEEDS_CAPTURED', async () => {
+    const r = request('5000', 'alipay');
+    const charged = await charge(r);
+    expect(charged.value).toMatchObject({ outcome: 'succeeded' });
+    const before = (await emulatorStats()).refunds;
+    // three refunds of 2000 against a capture of 5000, straight onto the topic (no order-payment to
+    // stop the third), keyed apart so that they may be consumed on different partitions at once
+    const asks = [0, 1, 2].map(() => ({
+      refundId: randomUUID(), paymentId: r.paymentId, orderId: r.orderId, merchantId: r.merchantId, channel: 'alipay', channelTradeNo: charged.value.channelTradeNo!, amountMinor: '2000', currency: 'CNY',
+    }));
+    type RefundDone = { refundId: string; outcome: string; failure?: { code: string; message: string } };
+    const answersFor = (refundId: string) => collector.on<RefundDone>(refundCompleted, (m) => m.value.refundId === refundId);
+    const allAnswered = (n: number) =>
+      waitFor(() => (asks.every((a) => answersFor(a.refundId).length >= n) ? asks.map((a) => answersFor(a.refundId)[n - 1]!.value) : undefined), 25_000, `answer ${n} to every refund`);
+    await Promise.all(asks.map((a, i) => upstream.sendEvent(refundRequested, `${r.paymentId}:${i}`, a)));
+    const answers = await allAnswered(1);
+    expect(answers.filter((a) => a.outcome === 'succeeded')).toHaveLength(2);
+    const refused = answers.filter((a) => a.outcome === 'failed');
+    expect(refused).toEqual([expect.objectContaining({ failure: expect.objectContaining({ code: 'REFUND_EXCEEDS_CAPTURED', message: expect.stringContaining('2000 asked, 1000 of 5000 captured left to refund') }) })]);
+    // only the two that fit reached the channel: the third was never sent (the channel counts refused ones too)
+    const after = (await emulatorStats()).refunds;
+    expect(after.count).toBe(before.count + 2);
+    expect(BigInt(after.refundedMinor) - BigInt(before.refundedMinor)).toBe(4000n);
+    expect(collector.on(`${refundRequested}.dlq`, (m) => (m.value as { paymentId: string }).paymentId === r.paymentId)).toEqual([]);
+
+    // every request again (redelivered, new ce_id): the same answers, nothing more sent
+    for (const a of asks) await upstream.sendEvent(refundRequested, r.paymentId, a);
+    const again = await allAnswered(2);
+    expect(again).toEqual(answers.map((a) => expect.objectContaining({ refundId: a.refundId, outcome: a.outcome, ...(a.failure ? { failure: expect.objectContaining({ code: a.failure.code }) } : {}) })));
+    expect((await emulatorStats()).refunds.count).toBe(before.count + 2);
+  });
+
   it('opens a failing channel\'s breaker, routes new payments elsewhere, and closes it after a good trial call', async () => {
     await emulator.inject({ method: 'POST', url: '/sandbox/channels/wechatpay/outage', payload: { down: true } });
     const breakerState = async () => (await app.inject({ method: 'GET', url: '/health' })).json().details.channelBreakers['wechatpay.charge']?.state;

@@ -45,6 +45,15 @@ export class ChannelRefundRepository {
     return rows[0] ? toRefund(rows[0]) : undefined;
   }
 
+  /** What the payment's refunds other than refundId gave back (the succeeded ones), in minor units. */
+  async refundedMinor(tx: EntityManager, paymentId: string, exceptRefundId: string): Promise<bigint> {
+    const rows: { total: string }[] = await tx.query(
+      `SELECT COALESCE(SUM(amount_minor), 0)::text AS total FROM channel_refund WHERE payment_id = $1 AND status = 'SUCCEEDED' AND refund_id <> $2`,
+      [paymentId, exceptRefundId],
+    );
+    return toBigInt(rows[0]!.total);
+  }
+
   /** Records the channel's answer unless the refund has one; returns the stored one. */
   async recordIfAbsent(tx: EntityManager, r: { refundId: string; paymentId: string; channel: Channel; amountMinor: bigint; currency: string }, result: RefundResult): Promise<ChannelRefund> {
     const rows: Row[] = await tx.query(

@@ -85,6 +85,12 @@ export class ChannelTransactionRepository {
     return rows[0] ? toTransaction(rows[0]) : undefined;
   }
 
+  /** The charge of a payment, locked (FOR UPDATE) until tx ends: its refunds are checked and sent one at a time. */
+  async lockForRefund(tx: EntityManager, paymentId: string): Promise<ChannelTransaction | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM channel_transaction WHERE payment_id = $1 FOR UPDATE`, [paymentId]);
+    return rows[0] ? toTransaction(rows[0]) : undefined;
+  }
+
   /**
    * Opens the attempt before the channel is called: an UNKNOWN row the notification can find even when
    * it outruns the synchronous answer, and the janitor queries if the process dies mid-call. Its first

@@ -9,3 +9,4 @@ export * from './channel-notice';
 export * from './channel-order-no';
 export * from './unknown-outcome-schedule';
 export * from './request-belongs';
+export * from './refund-within-capture';

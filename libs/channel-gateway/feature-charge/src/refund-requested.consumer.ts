@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { failureReason, TOPICS } from '@paystream/contracts';
 import { ChannelRefundRepository, ChannelTransactionRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
-import { refundIdReused, refundRequestMismatch, refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
+import { refundBeyondCapture, refundIdReused, refundRequestMismatch, refundResultOf, type RefundResult } from '@paystream/channel-gateway/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
+import { inTransaction } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelClient } from './channel.client';
 
@@ -30,21 +31,38 @@ export class RefundRequestedConsumer implements OnModuleInit {
           if (reused) throw new PermanentEventError(`refund request: ${reused}`);
           return { stored };
         }
-        const charge = await this.transactions.find(this.platform.ds.manager, r.paymentId);
-        if (!charge || charge.status !== 'SUCCEEDED') return { result: { outcome: 'failed', failure: failureReason('CHANNEL_REFUND_FAILED', `no successful charge ${r.paymentId} here`) } };
-        // a refund naming another order, channel or currency than the charge is not sent to the channel
-        const mismatch = refundRequestMismatch(charge, r);
-        if (mismatch) throw new PermanentEventError(`refund request: ${mismatch}`);
-        const answer = await this.channel.refund(charge.channel, {
-          refundId: r.refundId,
-          paymentId: r.paymentId,
-          paymentCreatedAt: charge.createdAt,
-          channelTradeNo: charge.channelTradeNo ?? r.channelTradeNo,
-          amountMinor: BigInt(r.amountMinor),
-          totalMinor: charge.amountMinor,
-          currency: r.currency,
+        // Under the lock on the charge: its refunds are checked, sent and recorded one at a time, so
+        // one in flight counts against the next and the refunds never give back more than was captured.
+        return inTransaction(this.platform.ds, async (tx): Promise<Prepared> => {
+          const charge = await this.transactions.lockForRefund(tx, r.paymentId);
+          if (!charge || charge.status !== 'SUCCEEDED') return { result: { outcome: 'failed', failure: failureReason('CHANNEL_REFUND_FAILED', `no successful charge ${r.paymentId} here`) } };
+          // a refund naming another order, channel or currency than the charge is not sent to the channel
+          const mismatch = refundRequestMismatch(charge, r);
+          if (mismatch) throw new PermanentEventError(`refund request: ${mismatch}`);
+          const answered = await this.refunds.find(tx, r.refundId); // answered while this one waited for the lock
+          if (answered) {
+            const reused = refundIdReused(answered, r);
+            if (reused) throw new PermanentEventError(`refund request: ${reused}`);
+            return { stored: answered };
+          }
+          const amountMinor = BigInt(r.amountMinor);
+          const asked = { refundId: r.refundId, paymentId: r.paymentId, channel: r.channel, amountMinor, currency: r.currency };
+          const beyond = refundBeyondCapture({ capturedMinor: charge.amountMinor, refundedMinor: await this.refunds.refundedMinor(tx, r.paymentId, r.refundId) }, amountMinor);
+          if (beyond) {
+            this.platform.logger.warn({ paymentId: r.paymentId, refundId: r.refundId, amountMinor: r.amountMinor, failure: beyond.message }, 'refund beyond the capture: not sent to the channel');
+            return { stored: await this.refunds.recordIfAbsent(tx, asked, { outcome: 'failed', failure: beyond }) };
+          }
+          const answer = await this.channel.refund(charge.channel, {
+            refundId: r.refundId,
+            paymentId: r.paymentId,
+            paymentCreatedAt: charge.createdAt,
+            channelTradeNo: charge.channelTradeNo ?? r.channelTradeNo,
+            amountMinor,
+            totalMinor: charge.amountMinor,
+            currency: r.currency,
+          });
+          return { stored: await this.refunds.recordIfAbsent(tx, asked, refundResultOf(answer)) };
         });
-        return { result: refundResultOf(answer) };
       },
       handle: async (event, tx, prepared) => {
         const r = event.payload;
