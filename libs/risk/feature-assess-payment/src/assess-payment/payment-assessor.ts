@@ -29,8 +29,6 @@ export interface AssessorStores {
   attempts: RiskAttemptRepository;
 }
 
-export { canonicalIp };
-
 /** The assessment's view of a request: the payment and the shopper signals it came with. */
 export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
   return {
