@@ -1,5 +1,4 @@
-import { failureReason } from '@paystream/contracts';
-import type { AssessmentInput, RiskRule, RuleFinding } from './risk-rules';
+import { fired, type AssessmentInput, type RiskRule, type RuleFinding, type Verdict } from './risk-rules';
 
 /** The shopper signals risk counts attempts by: the card token, the device, the IP address. */
 export const ATTEMPT_DIMENSIONS = ['cardToken', 'deviceId', 'ip'] as const;
@@ -50,19 +49,6 @@ export function countsFor(attempts: ReadonlyMap<string, AttemptCounts> | undefin
   const c = attempts?.get(attemptQueryKey(q));
   if (!c) throw new Error(`no attempt counts for ${attemptQueryKey(q)} of rule ${ruleId}`);
   return c;
-}
-
-interface Verdict {
-  id: string;
-  action: 'review' | 'reject';
-  score: number;
-}
-
-/** A finding for a rule that fired: a rejection with its code, or a hold with the rule's score. */
-export function fired(r: Verdict, code: 'RISK_VELOCITY' | 'RISK_ANOMALY' | 'RISK_BLOCKLISTED', detail: string): RuleFinding {
-  return r.action === 'reject'
-    ? { verdict: 'reject', ruleId: r.id, detail, reason: failureReason(code, detail) }
-    : { verdict: 'review', ruleId: r.id, detail, score: r.score };
 }
 
 /** A rule on one shopper signal: a payment that did not send it passes, otherwise decide judges its value. */

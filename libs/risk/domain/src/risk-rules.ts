@@ -38,6 +38,20 @@ export interface Assessment {
   rejectReason?: FailureReason;
 }
 
+/** What a configurable rule does when it fires: reject, or hold for review with its score. */
+export interface Verdict {
+  id: string;
+  action: 'review' | 'reject';
+  score: number;
+}
+
+/** A finding for a rule that fired: a rejection with its code, or a hold with the rule's score. */
+export function fired(r: Verdict, code: 'RISK_VELOCITY' | 'RISK_ANOMALY' | 'RISK_BLOCKLISTED', detail: string): RuleFinding {
+  return r.action === 'reject'
+    ? { verdict: 'reject', ruleId: r.id, detail, reason: failureReason(code, detail) }
+    : { verdict: 'review', ruleId: r.id, detail, score: r.score };
+}
+
 /** Rejects a payment above the single-payment limit. */
 export const singlePaymentLimitRule: RiskRule = {
   id: 'single-limit',
@@ -78,9 +92,7 @@ export function amountAboveHistory(p: AmountAboveHistoryParams): RiskRule {
       // amount > multiple x average, without dividing: amount x count > multiple x total
       if (input.amountMinor * BigInt(h.count) <= p.multiple * h.totalMinor) return { verdict: 'pass' };
       const detail = `amount ${input.amountMinor} is over ${p.multiple}x the user's average of ${h.count} payments (${h.totalMinor / BigInt(h.count)})`;
-      return p.action === 'reject'
-        ? { verdict: 'reject', ruleId: p.id, detail, reason: failureReason('RISK_ANOMALY', detail) }
-        : { verdict: 'review', ruleId: p.id, detail, score: p.score };
+      return fired(p, 'RISK_ANOMALY', detail);
     },
   };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { cardTokenSchema, describeIssues, deviceIdSchema, externalIdSchema, failureReason, ipAddressSchema } from '@paystream/contracts';
+import { cardTokenSchema, describeIssues, deviceIdSchema, externalIdSchema, ipAddressSchema } from '@paystream/contracts';
 import { canonicalIp } from './ip-address';
 import {
   amountAboveHistory,
   assess,
+  fired,
   HISTORY_AMOUNT_MULTIPLE,
   HISTORY_PAYMENTS_MIN,
   HISTORY_REVIEW_AMOUNT_MIN_MINOR,
@@ -291,9 +292,7 @@ function velocityRule(r: Extract<RuleDefinition, { kind: 'velocity-user' }>, sig
       const count = prior + 1; // the payment being assessed counts
       if (count <= r.maxCount) return { verdict: 'pass' };
       const detail = `${count} payments by the user in ${r.windowSeconds} s, more than ${r.maxCount}`;
-      return r.action === 'reject'
-        ? { verdict: 'reject', ruleId: r.id, detail, reason: failureReason('RISK_VELOCITY', detail) }
-        : { verdict: 'review', ruleId: r.id, detail, score: r.score };
+      return fired(r, 'RISK_VELOCITY', detail);
     },
   };
 }
@@ -306,9 +305,7 @@ function blocklistRule(r: Extract<RuleDefinition, { kind: 'blocklist' }>): RiskR
       const value = input[r.field];
       if (value === undefined || !listed.has(value)) return { verdict: 'pass' };
       const detail = `${r.field} ${value} is blocklisted`;
-      return r.action === 'reject'
-        ? { verdict: 'reject', ruleId: r.id, detail, reason: failureReason('RISK_BLOCKLISTED', detail) }
-        : { verdict: 'review', ruleId: r.id, detail, score: r.score };
+      return fired(r, 'RISK_BLOCKLISTED', detail);
     },
   };
 }
