@@ -2,6 +2,4 @@ export * from './assess-payment.module';
 export * from './identity';
 export * from './review/review-settings';
 export * from './limits/cap-settings';
-export * from './assess-payment/payment-assessor';
 export * from './attempt-retention/attempt-retention-settings';
-export * from './attempt-retention/attempt-pruner';
