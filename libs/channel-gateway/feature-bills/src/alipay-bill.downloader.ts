@@ -1,7 +1,7 @@
-import { BillFormatError, beijingDateTime, readAlipayBill, signAlipayParams, verifyAlipayResponse, type BillRow } from '@paystream/shared/channel-protocols';
-import { callText, HttpCallError } from '@paystream/shared/platform';
+import { beijingDateTime, readAlipayBill, signAlipayParams, verifyAlipayResponse, type BillRow } from '@paystream/shared/channel-protocols';
+import { callText } from '@paystream/shared/platform';
 import type { AlipaySettings } from '@paystream/channel-gateway/feature-charge';
-import { BILL_CALL_TIMEOUT_MS, BillDownloadError, type BillDownloader } from './bill-download';
+import { BILL_CALL_TIMEOUT_MS, BillDownloadError, reach, readBill, type BillDownloader } from './bill-download';
 
 const METHOD = 'alipay.data.dataservice.bill.downloadurl.query';
 const SUCCESS_CODE = '10000';
@@ -34,25 +34,5 @@ export class AlipayBillDownloader implements BillDownloader {
     });
     if (zip.status !== 200) throw new BillDownloadError('unreachable', `the statement download answered ${zip.status}`);
     return readBill(() => readAlipayBill(zip.bytes));
-  }
-}
-
-/** Runs a call, turning a network failure or timeout into BillDownloadError('unreachable'). */
-export async function reach<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof HttpCallError || (error as Error).name === 'TimeoutError' || (error as Error).name === 'TypeError') throw new BillDownloadError('unreachable', (error as Error).message);
-    throw error;
-  }
-}
-
-/** Reads a bill, turning a format error into BillDownloadError('malformed'). */
-export function readBill(read: () => BillRow[]): BillRow[] {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof BillFormatError || (error as Error).name === 'ZipFormatError') throw new BillDownloadError('malformed', (error as Error).message);
-    throw error;
   }
 }

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { CHANNELS } from '@paystream/contracts';
+import { CHANNELS, type Channel } from '@paystream/contracts';
 import { ReconciliationSourceRepository } from '@paystream/channel-gateway/data-access';
 import { channelOrderNo } from '@paystream/channel-gateway/domain';
 import { beijingDayStart, DAY_MS } from '@paystream/shared/channel-protocols';
 import { ApiError, Platform } from '@paystream/shared/platform';
-import { BILL_CHANNELS, BillDownloadError, type BillChannel, type BillDownloader } from './bill-download';
+import { BillDownloadError, type BillDownloader } from './bill-download';
 
 export const BILL_DOWNLOADERS = Symbol('BILL_DOWNLOADERS');
 
@@ -33,16 +33,16 @@ export class ReconciliationSourceController {
   constructor(
     @Inject(Platform) private readonly platform: Platform,
     @Inject(ReconciliationSourceRepository) private readonly records: ReconciliationSourceRepository,
-    @Inject(BILL_DOWNLOADERS) private readonly downloaders: Record<BillChannel, BillDownloader>,
+    @Inject(BILL_DOWNLOADERS) private readonly downloaders: Record<Channel, BillDownloader>,
   ) {}
 
   /** GET /reconciliation/bills/:channel/:date: the rows of the channel's bill for a Beijing day. */
   @Get('reconciliation/bills/:channel/:date')
   async bill(@Param('channel') channel: string, @Param('date') date: string) {
     const day = dayOf(date);
-    if (!(BILL_CHANNELS as readonly string[]).includes(channel)) throw new ApiError('RECONCILIATION_CHANNEL_UNSUPPORTED', `bills are downloaded for ${BILL_CHANNELS.join(', ')}`);
+    if (!(CHANNELS as readonly string[]).includes(channel)) throw new ApiError('RECONCILIATION_CHANNEL_UNSUPPORTED', `bills are downloaded for ${CHANNELS.join(', ')}`);
     try {
-      const rows = await this.downloaders[channel as BillChannel].download(day.date);
+      const rows = await this.downloaders[channel as Channel].download(day.date);
       return {
         channel,
         date: day.date,

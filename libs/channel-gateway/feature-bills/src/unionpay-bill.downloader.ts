@@ -14,8 +14,7 @@ import {
 } from '@paystream/shared/channel-protocols';
 import { callText } from '@paystream/shared/platform';
 import type { UnionpaySettings } from '@paystream/channel-gateway/feature-charge';
-import { reach, readBill } from './alipay-bill.downloader';
-import { BILL_CALL_TIMEOUT_MS, BillDownloadError, type BillDownloader } from './bill-download';
+import { BILL_CALL_TIMEOUT_MS, BillDownloadError, reach, readBill, type BillDownloader } from './bill-download';
 
 /** ACP 5.1.0 file transfer for the merchant's transaction files of a settle day. */
 const FILE_TRANSFER = { version: '5.1.0', encoding: 'UTF-8', txnType: '76', txnSubType: '01', bizType: '000000', accessType: '0', fileType: '00' } as const;

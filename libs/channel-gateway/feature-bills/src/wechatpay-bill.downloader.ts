@@ -1,8 +1,7 @@
 import { readWechatpayTradeBill, verifyWechatpaySignature, wechatpayAuthorization, wechatpayBillHash, type BillRow } from '@paystream/shared/channel-protocols';
 import { callText } from '@paystream/shared/platform';
 import type { WechatpaySettings } from '@paystream/channel-gateway/feature-charge';
-import { reach, readBill } from './alipay-bill.downloader';
-import { BILL_CALL_TIMEOUT_MS, BillDownloadError, type BillDownloader } from './bill-download';
+import { BILL_CALL_TIMEOUT_MS, BillDownloadError, reach, readBill, type BillDownloader } from './bill-download';
 
 /** WeChat Pay's answer for a day without a successful trade: there is no bill, which reads as an empty one. */
 const NO_STATEMENT_EXIST = 'NO_STATEMENT_EXIST';
