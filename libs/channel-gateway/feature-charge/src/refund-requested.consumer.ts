@@ -25,12 +25,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
       prepare: async (event) => {
         const r = event.payload;
         const stored = await this.refunds.find(this.platform.ds.manager, r.refundId);
-        if (stored) {
-          // a refundId answered for one payment is never answered for another (nor sent to the channel again)
-          const reused = refundIdReused(stored, r);
-          if (reused) throw new PermanentEventError(`refund request: ${reused}`);
-          return { stored };
-        }
+        if (stored) return answeredBefore(stored, r);
         // Under the lock on the charge: its refunds are checked, sent and recorded one at a time, so
         // one in flight counts against the next and the refunds never give back more than was captured.
         return inTransaction(this.platform.ds, async (tx): Promise<Prepared> => {
@@ -40,11 +35,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
           const mismatch = refundRequestMismatch(charge, r);
           if (mismatch) throw new PermanentEventError(`refund request: ${mismatch}`);
           const answered = await this.refunds.find(tx, r.refundId); // answered while this one waited for the lock
-          if (answered) {
-            const reused = refundIdReused(answered, r);
-            if (reused) throw new PermanentEventError(`refund request: ${reused}`);
-            return { stored: answered };
-          }
+          if (answered) return answeredBefore(answered, r);
           const amountMinor = BigInt(r.amountMinor);
           const asked = { refundId: r.refundId, paymentId: r.paymentId, channel: r.channel, amountMinor, currency: r.currency };
           const beyond = refundBeyondCapture({ capturedMinor: charge.amountMinor, refundedMinor: await this.refunds.refundedMinor(tx, r.paymentId, r.refundId) }, amountMinor);
@@ -89,4 +80,11 @@ export class RefundRequestedConsumer implements OnModuleInit {
       },
     });
   }
+}
+
+/** A refund already answered: told again as it was, but a refundId answered for one payment is never answered for another (nor sent to the channel again). */
+function answeredBefore(stored: ChannelRefund, asked: { paymentId: string }): Prepared {
+  const reused = refundIdReused(stored, asked);
+  if (reused) throw new PermanentEventError(`refund request: ${reused}`);
+  return { stored };
 }
