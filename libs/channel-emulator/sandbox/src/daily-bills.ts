@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beijingDayStart, isOnBeijingDay, tradesForBill, type BillTrade } from '@paystream/shared/channel-protocols';
-import { tradeNo, type ChannelSandbox, type SandboxChannel } from './channel-sandbox';
-
-/** The channels whose daily bills the sandbox serves (UnionPay's by ACP file transfer). */
-export const BILL_CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
-export type BillChannelServed = (typeof BILL_CHANNELS)[number];
+import { tradeNo, type ChannelSandbox, type SandboxChannel, type Trade } from './channel-sandbox';
 
 /** The channel fee the sandbox bills: 0.6 %, half up to the fen (settlement books the same rate). */
 export const SANDBOX_FEE_BPS = 60n;
@@ -20,7 +16,7 @@ export const BREAK_KINDS = ['missing_ours', 'missing_channel', 'amount_mismatch'
 export type PlantedBreakKind = (typeof BREAK_KINDS)[number];
 
 export interface PlantBreakRequest {
-  channel: BillChannelServed;
+  channel: SandboxChannel;
   /** The Beijing day of the bill, yyyy-MM-dd. */
   date: string;
   kind: PlantedBreakKind;
@@ -33,7 +29,7 @@ export interface PlantBreakRequest {
 /** What was planted, so a test can compare it with what reconciliation found. */
 export interface PlantedBreak {
   id: string;
-  channel: BillChannelServed;
+  channel: SandboxChannel;
   date: string;
   kind: PlantedBreakKind;
   outTradeNo: string;
@@ -60,7 +56,7 @@ export class DailyBills {
   constructor(private readonly sandbox: ChannelSandbox) {}
 
   /** The trades the bill of `channel` for the Beijing day `date` prints. */
-  tradesFor(channel: BillChannelServed, date: string): BillTrade[] {
+  tradesFor(channel: SandboxChannel, date: string): BillTrade[] {
     let trades = tradesForBill(channel, date, this.realTrades(channel));
     for (const b of this.breaks.filter((p) => p.channel === channel && p.date === date)) {
       const isTarget = (t: BillTrade) => t.kind === 'payment' && t.outTradeNo === b.outTradeNo;
@@ -96,18 +92,7 @@ export class DailyBills {
       const unpaid = this.sandbox.unpaid().filter((t) => t.channel === req.channel && isOnBeijingDay(t.createdAt, req.date) && !broken.has(t.outTradeNo));
       const target = req.outTradeNo ? unpaid.find((t) => t.outTradeNo === req.outTradeNo) : unpaid[0];
       if (!target) return { code: 'NO_TRADE_TO_BREAK', message: `no unpaid ${req.channel} trade of ${req.date}${req.outTradeNo ? ` numbered ${req.outTradeNo}` : ''} to bill as paid` };
-      const row: BillTrade = {
-        channel: req.channel,
-        outTradeNo: target.outTradeNo,
-        channelTradeNo: target.channelTradeNo,
-        merchantId: target.merchantId,
-        amountMinor: target.amountMinor,
-        currency: target.currency,
-        subject: target.subject,
-        paidAt: target.createdAt,
-        kind: 'payment',
-        feeMinor: feeOf(target.amountMinor),
-      };
+      const row = paymentLine(target, target.createdAt);
       planted = { ...base, outTradeNo: target.outTradeNo, channelTradeNo: target.channelTradeNo, billedAmountMinor: target.amountMinor, row };
     } else {
       const paid = tradesForBill(req.channel, req.date, this.realTrades(req.channel)).filter((t) => t.kind === 'payment' && !broken.has(t.outTradeNo));
@@ -139,7 +124,7 @@ export class DailyBills {
     const byNo = new Map(trades.map((t) => [t.outTradeNo, t]));
     const payments: BillTrade[] = trades
       .filter((t) => t.channel === channel)
-      .map((t) => ({ channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor: t.amountMinor, currency: t.currency, subject: t.subject, paidAt: t.paidAt ?? t.createdAt, kind: 'payment', feeMinor: feeOf(t.amountMinor) }));
+      .map((t) => paymentLine(t, t.paidAt ?? t.createdAt));
     const refunded: BillTrade[] = refunds.flatMap((r) => {
       const t = byNo.get(r.outTradeNo);
       if (!t || t.channel !== channel) return [];
@@ -148,6 +133,11 @@ export class DailyBills {
     });
     return [...payments, ...refunded];
   }
+}
+
+/** A charge as its bill's payment line, paid at `paidAt`. */
+function paymentLine(t: Trade, paidAt: Date): BillTrade {
+  return { channel: t.channel, outTradeNo: t.outTradeNo, channelTradeNo: t.channelTradeNo, merchantId: t.merchantId, amountMinor: t.amountMinor, currency: t.currency, subject: t.subject, paidAt, kind: 'payment', feeMinor: feeOf(t.amountMinor) };
 }
 
 /** The sandbox's fee on an amount: SANDBOX_FEE_BPS, half up to the fen. */

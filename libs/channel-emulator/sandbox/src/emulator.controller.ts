@@ -6,7 +6,7 @@ import { alipayBillZip, wechatpayBillHash, wechatpayTradeBill } from '@paystream
 import type { Logger } from '@paystream/shared/observability';
 import { billDateSchema } from './bill-date';
 import { ChannelSandbox } from './channel-sandbox';
-import { BILL_CHANNELS, BREAK_KINDS, DailyBills, plantedBreakJson } from './daily-bills';
+import { BREAK_KINDS, DailyBills, plantedBreakJson } from './daily-bills';
 import type { EmulatorConfig } from './emulator-config';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 import { NotificationSender } from './notification-sender';
@@ -15,7 +15,7 @@ const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/);
 const outageSchema = z.object({ channel: z.enum(CHANNELS), down: z.boolean() });
 const payoutSchema = z.object({ payoutId: idSchema, merchantId: idSchema, accountNo: z.string().regex(/^\d{8,32}$/).optional(), amountMinor: positiveAmountMinorSchema, currency: currencySchema });
 const plantSchema = z.object({
-  channel: z.enum(BILL_CHANNELS),
+  channel: z.enum(CHANNELS),
   date: billDateSchema,
   kind: z.enum(BREAK_KINDS),
   outTradeNo: z.string().regex(/^[0-9A-Za-z_-]{6,32}$/).optional(),
