@@ -1,22 +1,10 @@
-import { assessConsumerGroups, partitionLag, type CommitMarks, type GroupObservation } from './consumer-group-health';
+import { assessConsumerGroups, type CommitMarks, type GroupObservation } from './consumer-group-health';
 
 const STALL_MS = 30_000;
 const group = (members: number, committed: number, high: number, low = 0): GroupObservation => ({
   group: 'paystream.risk',
   members,
   partitions: [{ topic: 'risk.assessment-requested.v1', partition: 0, committed, low, high }],
-});
-
-describe('partitionLag', () => {
-  it.each([
-    [{ committed: 10, low: 0, high: 15 }, 5],
-    [{ committed: 15, low: 0, high: 15 }, 0],
-    [{ committed: -1, low: 3, high: 9 }, 6], // nothing committed: the retained log is the lag
-    [{ committed: -1, low: 4, high: 4 }, 0],
-    [{ committed: 20, low: 0, high: 15 }, 0], // a commit ahead of a stale watermark is no negative lag
-    [{ committed: 2, low: 10, high: 15 }, 5], // retention deleted past the commit: the group resumes at the low watermark
-    [{ committed: 7, low: 7, high: 7 }, 0], // an emptied partition
-  ])('%j -> %i', (p, lag) => expect(partitionLag(p)).toBe(lag));
 });
 
 describe('assessConsumerGroups', () => {

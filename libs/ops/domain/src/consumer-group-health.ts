@@ -1,3 +1,5 @@
+import { lagOf } from '@paystream/shared/kafka';
+
 /**
  * Consumer group health from offsets alone: lag per partition, how long a committed offset has
  * stood still, and the stall verdict. Pure: the ops app feeds it what the Kafka admin API said.
@@ -58,17 +60,6 @@ export interface GroupHealth {
 const markKey = (group: string, topic: string, partition: number) => `${group}/${topic}/${partition}`;
 
 /**
- * Messages a group has still to read on a partition. With nothing committed the group starts from
- * the oldest retained message (the services subscribe from the beginning), so all of it is lag; a
- * commit below the low watermark (retention or compaction deleted what it pointed at) resumes there
- * too, so the deleted messages are not counted.
- */
-export function partitionLag(p: Pick<PartitionOffsets, 'committed' | 'low' | 'high'>): number {
-  const from = Math.max(p.committed, p.low);
-  return Math.max(0, p.high - from);
-}
-
-/**
  * Assesses every observed group and returns the commit marks to carry to the next call. A partition
  * seen for the first time counts as having just moved, so a stall needs stallAfterMs of evidence
  * gathered by this process. Stalled: lag and no live member (every consumer is gone), or a partition
@@ -88,7 +79,7 @@ export function assessConsumerGroups(
       const before = previous.get(key);
       const moved = !before || before.offset !== p.committed;
       const movedAtMs = moved ? nowMs : before.movedAtMs;
-      const lag = partitionLag(p);
+      const lag = lagOf(p); // the services' own measure (paystream_consumer_lag), so both views agree
       // the stall clock starts when the group falls behind, not at its last commit: a partition idle
       // (caught up) for minutes that receives one message is behind for a moment, not stalled
       const behindSinceMs = lag === 0 ? undefined : moved || before.behindSinceMs === undefined ? nowMs : before.behindSinceMs;
