@@ -6,7 +6,7 @@ import { headerString, logicalTopic, physicalTopic, type KafkaSettings } from '@
 /** How long a read of dead letters may take before it gives up (joining a group takes a few seconds). */
 export const DLQ_READ_TIMEOUT_MS = 30_000;
 
-export type ReadError = DeadLetterError | { code: 'DLQ_MESSAGE_NOT_FOUND'; ref: string } | { code: 'DLQ_TOPIC_UNKNOWN'; topic: string };
+export type ReadError = DeadLetterError | { code: 'DLQ_MESSAGE_NOT_FOUND'; ref: string };
 
 /** A message in a dead-letter topic, read as stored (its DLQ headers may be missing on a foreign message). */
 export interface StoredDeadLetter extends RawDeadLetter {

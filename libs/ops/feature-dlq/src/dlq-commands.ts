@@ -52,8 +52,6 @@ function describeError(e: ReadError): string {
       return `${e.code} ${e.ref}: no ${e.missing.join(', ')}`;
     case 'DLQ_ORIGIN_INVALID':
       return `${e.code} ${e.ref}: original topic ${JSON.stringify(e.originalTopic)}: ${e.reason}`;
-    case 'DLQ_TOPIC_UNKNOWN':
-      return `${e.code} ${e.topic}`;
     default:
       return `${e.code} ${e.ref}`;
   }
