@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
 import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
 import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
-import { parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { defaultDatabaseUrl, ENV_FORMATS, parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
 
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
@@ -28,8 +28,6 @@ const regex = z.string().refine((s) => {
 
 /** ops's environment (OPS_PORT, OPS_POLL_INTERVAL_MS, OPS_STALL_AFTER_MS, OPS_GROUP_PATTERN, <SERVICE>_URL, KAFKA_*); refuses to start when invalid. */
 export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
-  const pgHost = env.PGHOST ?? '127.0.0.1';
-  const pgPort = env.PGPORT ?? '5432';
   const servicesHost = env.OPS_SERVICES_HOST ?? '127.0.0.1';
   const urlVars = Object.fromEntries(
     OPS_WATCHED_SERVICES.map((s) => {
@@ -38,16 +36,16 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     }),
   );
   const schema = z.object({
-    OPS_PORT: z.coerce.number().int().min(1).max(65_535).default(SERVICES.ops.port),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    OPS_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default(`postgres://postgres@${pgHost}:${pgPort}/${SERVICES.ops.database}`),
-    DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('paystream'),
-    KAFKA_BROKERS: z.string().regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]').default('127.0.0.1:9092'),
-    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+    OPS_PORT: ENV_FORMATS.port.default(SERVICES.ops.port),
+    HOST: ENV_FORMATS.host,
+    OPS_DATABASE_URL: ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, SERVICES.ops.database)),
+    DB_SCHEMA: ENV_FORMATS.dbSchema,
+    KAFKA_BROKERS: ENV_FORMATS.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: ENV_FORMATS.kafkaTopicPrefix,
     OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(OPS_POLL_INTERVAL_MS_DEFAULT),
     OPS_STALL_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT),
     OPS_GROUP_PATTERN: regex.default('^paystream\\.'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: ENV_FORMATS.logLevel,
     ...urlVars,
   });
   const c = parseConfig('ops', schema, env) as Record<string, unknown> & z.infer<typeof schema>;

@@ -10,7 +10,27 @@ export class ConfigError extends Error {
   }
 }
 
-const portSchema = z.coerce.number().int().min(1).max(65_535);
+/**
+ * The formats of the variables every process of the stack reads alike (services and the ops tool),
+ * with their defaults where those are the same for all.
+ */
+export const ENV_FORMATS = {
+  port: z.coerce.number().int().min(1).max(65_535),
+  host: z.string().min(1).default('127.0.0.1'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  dbSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('paystream'),
+  kafkaBrokers: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]')
+    .default('127.0.0.1:9092'),
+  kafkaTopicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+/** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
+export function defaultDatabaseUrl(env: Record<string, string | undefined>, database: string): string {
+  return `postgres://postgres@${env.PGHOST ?? '127.0.0.1'}:${env.PGPORT ?? '5432'}/${database}`;
+}
 
 /** Validates env against a zod schema, listing every problem with the variable's name. */
 export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: Record<string, string | undefined>): z.infer<S> {
@@ -34,23 +54,15 @@ export interface PlatformConfig {
 /** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*`, ... */
 export function loadPlatformConfig(service: ServiceName, env: Record<string, string | undefined> = process.env): PlatformConfig {
   const { port, envPrefix, database } = SERVICES[service];
-  const pgHost = env.PGHOST ?? '127.0.0.1';
-  const pgPort = env.PGPORT ?? '5432';
   const schema = z.object({
-    [`${envPrefix}_PORT`]: portSchema.default(port),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    [`${envPrefix}_DATABASE_URL`]: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .default(`postgres://postgres@${pgHost}:${pgPort}/${database ?? 'postgres'}`),
-    DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('paystream'),
-    KAFKA_BROKERS: z
-      .string()
-      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]')
-      .default('127.0.0.1:9092'),
-    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+    [`${envPrefix}_PORT`]: ENV_FORMATS.port.default(port),
+    HOST: ENV_FORMATS.host,
+    [`${envPrefix}_DATABASE_URL`]: ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, database ?? 'postgres')),
+    DB_SCHEMA: ENV_FORMATS.dbSchema,
+    KAFKA_BROKERS: ENV_FORMATS.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: ENV_FORMATS.kafkaTopicPrefix,
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(64).default(TOPIC_PARTITIONS_DEFAULT),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: ENV_FORMATS.logLevel,
   });
   const c = parseConfig(service, schema, env) as Record<string, unknown>;
   return {
