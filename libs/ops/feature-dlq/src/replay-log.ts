@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { DeadLetter } from '@paystream/ops/domain';
+import { formatDeadLetterRef, type DeadLetter } from '@paystream/ops/domain';
 
 /** A replay as recorded in the ops database. */
 export interface ReplayRecord {
@@ -46,7 +46,7 @@ interface RawReplay {
 
 const toRecord = (r: RawReplay): ReplayRecord => ({
   id: String(r.id),
-  dlqRef: `${r.dlq_topic}:${r.dlq_partition}:${r.dlq_offset}`,
+  dlqRef: formatDeadLetterRef({ topic: r.dlq_topic, partition: r.dlq_partition, offset: r.dlq_offset }),
   originalTopic: r.original_topic,
   eventId: r.event_id,
   reason: r.reason,
