@@ -1,12 +1,12 @@
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack } from './service-stack';
 
-const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 /** A China date this many days ahead: past any T+1 due date, holidays included. */
-const chinaDateAhead = (days: number) => new Date(Date.now() + CHINA_UTC_OFFSET_MS + days * DAY_MS).toISOString().slice(0, 10);
+const chinaDateAhead = (days: number) => beijingDateTime(new Date(Date.now() + days * DAY_MS)).slice(0, 10);
 
 /**
  * Settlement across the real processes: a real-time merchant paid at once, a T+1 merchant paid by a

@@ -12,6 +12,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
@@ -41,7 +42,6 @@ const REFUND_OUTCOME_WAIT_MS = 60_000;
  * (merchant-3's 30-day reserve stays held).
  */
 const SETTLEMENT_RUN_AHEAD_DAYS = 14;
-const CHINA_UTC_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 const SEND_TICK_MS = 20;
 /** Orders per run, and their pace: below what a 2-core box sustains, so latency shows the pipeline, not a queue. */
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
   await settlementWait(
     (now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded && num(now, 'bookedRefunds') - num(before.settlement, 'bookedRefunds') >= refundsSucceeded,
   );
-  const asOf = new Date(Date.now() + CHINA_UTC_OFFSET_MS + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS).toISOString().slice(0, 10);
+  const asOf = beijingDateTime(new Date(Date.now() + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS)).slice(0, 10);
   const run = await fetch(`${urls.settlement}/settlement/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${runId}` },
