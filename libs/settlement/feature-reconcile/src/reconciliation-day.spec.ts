@@ -1,4 +1,5 @@
-import { beijingDate, dueReconciliationDay, previousDay } from './reconciliation-day';
+import { addDays, chinaDate } from '@paystream/settlement/domain';
+import { dueReconciliationDay } from './reconciliation-day';
 
 describe('the day the daily reconciliation is due for (Asia/Shanghai)', () => {
   it.each([
@@ -17,11 +18,11 @@ describe('the day the daily reconciliation is due for (Asia/Shanghai)', () => {
     ['2024-03-01', '2024-02-29'],
     ['2027-01-01', '2026-12-31'],
   ])('the day before %s is %s', (day, before) => {
-    expect(previousDay(day)).toBe(before);
+    expect(addDays(day, -1)).toBe(before);
   });
 
   it('names the Beijing day of an instant and refuses a time that is not HH:mm', () => {
-    expect(beijingDate(new Date('2026-12-03T16:00:00Z'))).toBe('2026-12-04');
+    expect(chinaDate(new Date('2026-12-03T16:00:00Z'))).toBe('2026-12-04');
     expect(() => dueReconciliationDay(new Date(), '25:00')).toThrow(RangeError);
   });
 });

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { describeIssues, uuidSchema } from '@paystream/contracts';
+import { chinaDate } from '@paystream/settlement/domain';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
 import { RECONCILED_CHANNELS, RECONCILIATION_LIST_LIMIT_MAX } from '../reconcile-settings';
-import { beijingDate } from '../reconciliation-day';
 import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
 import { RunReconciliationHandler } from './run-reconciliation.handler';
 
@@ -91,7 +91,7 @@ export class ReconciliationController {
   @HttpCode(200)
   async run(@Body() body: unknown) {
     const req = parsed(runRequestSchema, body);
-    if (req.date > beijingDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
+    if (req.date > chinaDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
     const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
     const runs = [];
     for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api')));

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LedgerRepository } from '@paystream/settlement/data-access';
-import { postingsForRefundCleared } from '@paystream/settlement/domain';
+import { addDays, postingsForRefundCleared } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { afterCommit, inTransaction, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { breaksByKind, reconcile, type RefundToClear } from '../match/reconciliation-matcher';
-import { previousDay } from '../reconciliation-day';
 import { ReconciliationMetrics } from '../reconciliation-metrics';
 import { ReconciliationRepository, type ReconciliationRun, type RunTrigger } from '../reconciliation.repository';
 import { ReconciliationSourcesClient } from '../reconciliation-sources.client';
@@ -32,7 +31,7 @@ export class RunReconciliationHandler {
     const log = this.platform.logger.child({ channel, billDate: date, trigger });
     let bill, dayBefore, ours;
     try {
-      [bill, dayBefore, ours] = await Promise.all([this.sources.bill(channel, date), this.sources.bill(channel, previousDay(date)), this.sources.ours(channel, date)]);
+      [bill, dayBefore, ours] = await Promise.all([this.sources.bill(channel, date), this.sources.bill(channel, addDays(date, -1)), this.sources.ours(channel, date)]);
     } catch (error) {
       const message = (error as Error).message;
       log.warn({ err: message }, 'reconciliation run failed: a side could not be had');
