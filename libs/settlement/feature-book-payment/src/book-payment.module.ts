@@ -1,4 +1,4 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import {
   BusinessCalendarRepository,
   LedgerRepository,
@@ -50,24 +50,6 @@ const repositories = [
   },
 ];
 
-/** Starts and stops the settlement scheduler with the application. */
-@Injectable()
-class SettlementSchedulerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly scheduler: SettlementScheduler;
-
-  constructor(@Inject(Platform) platform: Platform, @Inject(RunSettlements) runs: RunSettlements, @Inject(SETTLEMENT_RUN_SETTINGS) settings: SettlementRunSettings) {
-    this.scheduler = new SettlementScheduler(platform, runs, settings.runIntervalMs);
-  }
-
-  onApplicationBootstrap(): void {
-    this.scheduler.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.scheduler.stop();
-  }
-}
-
 /**
  * Books payments and refunds in the ledger, settles merchants (at once or in scheduled runs), and
  * answers the settlement queries; shares the repositories and metrics with the payout worker.
@@ -79,7 +61,7 @@ export class BookPaymentModule {
       module: BookPaymentModule,
       global: true,
       controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController, BusinessCalendarController],
-      providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementSchedulerLifecycle],
+      providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementScheduler],
       exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementItemRepository, BusinessCalendarRepository, SettlementMetrics, SettleMerchant, RunSettlements],
     };
   }
