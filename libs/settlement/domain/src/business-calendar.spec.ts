@@ -1,4 +1,5 @@
 import { addDays, BusinessCalendar, chinaDate, chinaTime } from './business-calendar';
+import { CN_BUSINESS_CALENDAR } from './cn-business-calendar.data';
 
 const cal = new BusinessCalendar();
 
@@ -57,7 +58,7 @@ describe('the mainland China business calendar', () => {
   });
 
   it('takes overrides over the shipped data', () => {
-    const extra = cal.withOverrides([
+    const extra = new BusinessCalendar(CN_BUSINESS_CALENDAR, [
       { date: '2026-10-08', businessDay: false },
       { date: '2026-10-11', businessDay: true },
     ]);

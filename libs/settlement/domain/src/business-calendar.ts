@@ -57,12 +57,6 @@ export class BusinessCalendar {
     }
   }
 
-  /** This calendar with some days overridden (the later override of a day wins). */
-  withOverrides(overrides: readonly CalendarOverride[]): BusinessCalendar {
-    const base = [...this.dayOn].map((date) => ({ date, businessDay: true })).concat([...this.dayOff].map((date) => ({ date, businessDay: false })));
-    return new BusinessCalendar({}, [...base, ...overrides]);
-  }
-
   /** Whether the shipped data covers a year. */
   covers(year: number): boolean {
     return year in this.years;

@@ -1,5 +1,6 @@
 import { BusinessCalendar } from './business-calendar';
 import { calendarYear } from './calendar-year';
+import { CN_BUSINESS_CALENDAR } from './cn-business-calendar.data';
 
 describe('a year of the business calendar', () => {
   it('lists 2026 as the State Council notice has it: weekdays off and weekend days worked', () => {
@@ -12,7 +13,7 @@ describe('a year of the business calendar', () => {
   });
 
   it('shows an override in force: a weekday closed becomes a holiday, a Saturday opened a workday', () => {
-    const cal = new BusinessCalendar().withOverrides([
+    const cal = new BusinessCalendar(CN_BUSINESS_CALENDAR, [
       { date: '2026-06-04', businessDay: false },
       { date: '2026-06-06', businessDay: true },
       { date: '2026-02-14', businessDay: false }, // a make-up day taken back
