@@ -76,9 +76,17 @@ export class SettlementItemRepository {
     if (claimed !== items.length) throw new Error(`settlement ${settlementId} claimed ${claimed} of ${items.length} items`);
   }
 
-  async forSettlement(tx: EntityManager, settlementId: string): Promise<StoredSettlementItem[]> {
-    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM settlement_item WHERE settlement_id = $1 ORDER BY occurred_at, kind, reference`, [settlementId]);
-    return rows.map(toItem);
+  /** The items of each of some settlements (in one query), each settlement's in the order they happened. */
+  async forSettlements(tx: EntityManager, settlementIds: readonly string[]): Promise<Map<string, StoredSettlementItem[]>> {
+    const bySettlement = new Map<string, StoredSettlementItem[]>();
+    if (settlementIds.length === 0) return bySettlement;
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM settlement_item WHERE settlement_id = ANY($1::uuid[]) ORDER BY occurred_at, kind, reference`, [settlementIds]);
+    for (const item of rows.map(toItem)) {
+      const lines = bySettlement.get(item.settlementId!);
+      if (lines) lines.push(item);
+      else bySettlement.set(item.settlementId!, [item]);
+    }
+    return bySettlement;
   }
 
   /** The channel a payment came through (a refund's is looked up by its payment). */

@@ -128,7 +128,8 @@ export class SettlementQueryController {
     const tx = this.platform.ds.manager;
     const b = await this.batches.findById(tx, id);
     if (!b) throw new ApiError('SETTLEMENT_NOT_FOUND', `no settlement ${id}`);
-    return { ...summary(b), lines: (await this.linesOf(tx, b)).map(line) };
+    const [withLines] = await this.withLines(tx, [b]);
+    return { ...summary(b), lines: withLines!.lines.map(line) };
   }
 
   /** What a merchant is owed now, what is held in reserve, and what waits for a settlement. */
@@ -165,16 +166,23 @@ export class SettlementQueryController {
     merchantIdParam(merchantId);
     const tx = this.platform.ds.manager;
     const settlements = (await this.batches.list(tx, { merchantId, limit: STATEMENT_SETTLEMENTS_MAX })).reverse();
-    const rows = [];
-    for (const s of settlements) rows.push({ settlement: s, lines: await this.linesOf(tx, s) });
+    const rows = await this.withLines(tx, settlements);
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="settlements-${merchantId}.csv"`);
     return statementCsv(rows);
   }
 
-  /** A settlement's line items; one made before settlement items existed lists its payments. */
-  private async linesOf(tx: EntityManager, b: SettlementBatch): Promise<StoredSettlementItem[]> {
-    const lines = await this.items.forSettlement(tx, b.id);
-    if (lines.length > 0 || b.inFlightBooked) return lines;
+  /** Settlements with their line items (one query for them all); one made before settlement items existed lists its payments. */
+  private async withLines(tx: EntityManager, settlements: readonly SettlementBatch[]): Promise<{ settlement: SettlementBatch; lines: StoredSettlementItem[] }[]> {
+    const items = await this.items.forSettlements(tx, settlements.map((b) => b.id));
+    const rows = [];
+    for (const settlement of settlements) {
+      const lines = items.get(settlement.id) ?? [];
+      rows.push({ settlement, lines: lines.length > 0 || settlement.inFlightBooked ? lines : await this.legacyLines(tx, settlement) });
+    }
+    return rows;
+  }
+
+  private async legacyLines(tx: EntityManager, b: SettlementBatch): Promise<StoredSettlementItem[]> {
     return (await this.batches.legacyPayments(tx, b.id)).map((p) => ({
       kind: 'payment',
       reference: p.paymentId,
