@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
-import { BusinessCalendarRepository, LedgerRepository, MerchantProfileRepository, SettlementItemRepository } from '@paystream/settlement/data-access';
+import { BusinessCalendarRepository, LedgerRepository, MerchantProfileRepository, SettlementItemRepository, type MerchantProfile } from '@paystream/settlement/data-access';
 import { bookPayment, chinaDate } from '@paystream/settlement/domain';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent, type Logger } from '@paystream/shared/observability';
@@ -53,7 +53,7 @@ export class PaymentSucceededConsumer implements OnModuleInit {
           { schedule: profile.terms.schedule, dueOn: booked.items[0]!.dueOn, grossMinor: b.gross.toMinorString(), feeMinor: b.fee.toMinorString(), channelCostMinor: b.channelCost.toMinorString(), reserveMinor: b.reserve.toMinorString() },
           'payment booked',
         );
-        if (profile.terms.schedule === 'realtime') await this.settleAtOnce(tx, p.merchantId, p.currency, event.traceparent, log);
+        if (profile.terms.schedule === 'realtime') await this.settleAtOnce(tx, profile, p.currency, event.traceparent, log);
       },
     });
   }
@@ -63,10 +63,10 @@ export class PaymentSucceededConsumer implements OnModuleInit {
    * fails is rolled back alone and logged, and the payment stays booked (the next run settles it),
    * rather than taking the booking with it and dead-lettering a captured payment.
    */
-  private async settleAtOnce(tx: EntityManager, merchantId: string, currency: string, traceparent: string | undefined, log: Logger): Promise<void> {
+  private async settleAtOnce(tx: EntityManager, profile: MerchantProfile, currency: string, traceparent: string | undefined, log: Logger): Promise<void> {
     await tx.query(`SAVEPOINT ${REALTIME_SETTLE_SAVEPOINT}`);
     try {
-      await this.settleMerchant.settle(tx, merchantId, currency, chinaDate(new Date()), traceparent);
+      await this.settleMerchant.settle(tx, profile.merchantId, currency, chinaDate(new Date()), { parentTraceparent: traceparent, profile });
     } catch (error) {
       await tx.query(`ROLLBACK TO SAVEPOINT ${REALTIME_SETTLE_SAVEPOINT}`);
       log.error({ err: error }, 'settling at once failed; the payment stays booked and the next settlement run settles it');

@@ -5,6 +5,7 @@ import {
   MerchantProfileRepository,
   SettlementBatchRepository,
   SettlementItemRepository,
+  type MerchantProfile,
   type SettlementBatch,
 } from '@paystream/settlement/data-access';
 import { merchantPayable, planSettlement, postingsForPayoutSent, postingsForReserveRelease, settlementPeriod, type SettlementPlan } from '@paystream/settlement/domain';
@@ -42,9 +43,10 @@ export class SettleMerchant {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`settle:${merchantId}`]);
   }
 
-  async settle(tx: EntityManager, merchantId: string, currency: string, asOf: string, parentTraceparent?: string): Promise<SettleOutcome> {
+  /** `known.profile`: the merchant's profile as the caller read it under the merchant's lock in this transaction (not read again). */
+  async settle(tx: EntityManager, merchantId: string, currency: string, asOf: string, known: { parentTraceparent?: string; profile?: MerchantProfile } = {}): Promise<SettleOutcome> {
     await SettleMerchant.lockMerchant(tx, merchantId);
-    const profile = await this.profiles.getOrCreate(tx, merchantId);
+    const profile = known.profile ?? (await this.profiles.getOrCreate(tx, merchantId));
     const unsettled = await this.items.unsettled(tx, merchantId, currency);
     const releases = unsettled.filter((i) => i.kind === 'reserve_release' && i.dueOn <= asOf);
     const owed = -(await this.ledger.balance(tx, merchantPayable(merchantId))) + releases.reduce((a, i) => a + i.amountMinor, 0n);
@@ -63,7 +65,7 @@ export class SettleMerchant {
       plan.totals,
     );
     await this.items.claim(tx, id, plan.items);
-    const traceparent = nextTraceparent(parentTraceparent);
+    const traceparent = nextTraceparent(known.parentTraceparent);
     await this.platform.outbox.enqueue(
       tx,
       TOPICS.settlementDue,
