@@ -7,10 +7,16 @@ import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
 import { ChannelClient } from './channel.client';
+import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
+import { refundCompletedEvent, refundSettled } from './completed-event';
 
 type Prepared = { stored: ChannelRefund } | { result: RefundResult };
 
-/** channel.refund-requested.v1 -> a refund at the channel that charged -> channel.refund-completed.v1. */
+/**
+ * channel.refund-requested.v1 -> a refund at the channel that charged -> channel.refund-completed.v1.
+ * A refund whose outcome the channel left unknown tells nothing yet: it holds its part of the
+ * capture, is never sent again, and the refund janitor queries it until the channel says.
+ */
 @Injectable()
 export class RefundRequestedConsumer implements OnModuleInit {
   constructor(
@@ -18,6 +24,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
     @Inject(ChannelRefundRepository) private readonly refunds: ChannelRefundRepository,
     @Inject(ChannelTransactionRepository) private readonly transactions: ChannelTransactionRepository,
     @Inject(ChannelClient) private readonly channel: ChannelClient,
+    @Inject(CHANNEL_SETTINGS) private readonly settings: ChannelSettings,
   ) {}
 
   onModuleInit(): void {
@@ -27,7 +34,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
         const stored = await this.refunds.find(this.platform.ds.manager, r.refundId);
         if (stored) return answeredBefore(stored, r);
         // Under the lock on the charge: its refunds are checked, sent and recorded one at a time, so
-        // one in flight counts against the next and the refunds never give back more than was captured.
+        // one in flight or unknown counts against the next and the refunds never give back more than was captured.
         return inTransaction(this.platform.ds, async (tx): Promise<Prepared> => {
           const charge = await this.transactions.lockForRefund(tx, r.paymentId);
           if (!charge || charge.status !== 'SUCCEEDED') return { result: { outcome: 'failed', failure: failureReason('CHANNEL_REFUND_FAILED', `no successful charge ${r.paymentId} here`) } };
@@ -37,12 +44,13 @@ export class RefundRequestedConsumer implements OnModuleInit {
           const answered = await this.refunds.find(tx, r.refundId); // answered while this one waited for the lock
           if (answered) return answeredBefore(answered, r);
           const amountMinor = BigInt(r.amountMinor);
-          const asked = { refundId: r.refundId, paymentId: r.paymentId, channel: r.channel, amountMinor, currency: r.currency };
+          const asked = { refundId: r.refundId, paymentId: r.paymentId, orderId: r.orderId, channel: r.channel, amountMinor, currency: r.currency };
           const beyond = refundBeyondCapture({ capturedMinor: charge.amountMinor, refundedMinor: await this.refunds.refundedMinor(tx, r.paymentId, r.refundId) }, amountMinor);
           if (beyond) {
             this.platform.logger.warn({ paymentId: r.paymentId, refundId: r.refundId, amountMinor: r.amountMinor, failure: beyond.message }, 'refund beyond the capture: not sent to the channel');
             return { stored: await this.refunds.recordIfAbsent(tx, asked, { outcome: 'failed', failure: beyond }) };
           }
+          const sentAt = new Date();
           const answer = await this.channel.refund(charge.channel, {
             refundId: r.refundId,
             paymentId: r.paymentId,
@@ -51,8 +59,9 @@ export class RefundRequestedConsumer implements OnModuleInit {
             amountMinor,
             totalMinor: charge.amountMinor,
             currency: r.currency,
+            sentAt,
           });
-          return { stored: await this.refunds.recordIfAbsent(tx, asked, refundResultOf(answer)) };
+          return { stored: await this.refunds.recordIfAbsent(tx, { ...asked, sentAt }, refundResultOf(answer), this.settings.queryIntervalMs) };
         });
       },
       handle: async (event, tx, prepared) => {
@@ -60,23 +69,15 @@ export class RefundRequestedConsumer implements OnModuleInit {
         const refund =
           'stored' in prepared
             ? prepared.stored
-            : await this.refunds.recordIfAbsent(tx, { refundId: r.refundId, paymentId: r.paymentId, channel: r.channel, amountMinor: BigInt(r.amountMinor), currency: r.currency }, prepared.result);
+            : await this.refunds.recordIfAbsent(tx, { refundId: r.refundId, paymentId: r.paymentId, orderId: r.orderId, channel: r.channel, amountMinor: BigInt(r.amountMinor), currency: r.currency }, prepared.result);
         const traceparent = nextTraceparent(event.traceparent);
-        await this.platform.outbox.enqueue(
-          tx,
-          TOPICS.channelRefundCompleted,
-          {
-            refundId: refund.refundId,
-            paymentId: refund.paymentId,
-            orderId: r.orderId,
-            outcome: refund.status === 'SUCCEEDED' ? 'succeeded' : 'failed',
-            ...(refund.channelRefundNo ? { channelRefundNo: refund.channelRefundNo } : {}),
-            ...(refund.failure ? { failure: refund.failure } : {}),
-            completedAt: refund.createdAt.toISOString(),
-          },
-          { traceparent },
-        );
-        this.platform.logger.info({ paymentId: r.paymentId, orderId: r.orderId, refundId: r.refundId, traceparent, status: refund.status, failure: refund.failure?.code }, 'refund handled');
+        const log = { paymentId: r.paymentId, orderId: r.orderId, refundId: r.refundId, traceparent, status: refund.status, failure: refund.failure?.code };
+        if (!refundSettled(refund)) {
+          this.platform.logger.warn({ ...log, detail: refund.failure?.message }, 'refund outcome unknown: it holds its part of the capture and the channel is queried; nothing is told until it says');
+          return;
+        }
+        await this.platform.outbox.enqueue(tx, TOPICS.channelRefundCompleted, refundCompletedEvent(refund, r.orderId), { traceparent });
+        this.platform.logger.info(log, 'refund handled');
       },
     });
   }
