@@ -1,4 +1,4 @@
-// The independent money auditor: `npm run audit -- --target <file.json>` (see tools/auditor/README.md).
+// The independent money auditor: `npm run audit -- --target <file.json>` (see the README, Operations).
 // Exit 0: OK; 1: violations; 2: could not audit (a bad target, a database, Kafka or the emulator unreachable).
 import { parseArgs } from 'node:util';
 import { audit } from './audit';
