@@ -65,7 +65,15 @@ export function reportLines(violations: readonly Violation[], s: AuditSummary): 
 
 /** Reads the stack's state from every source at once (each trusted by none of the others). */
 export async function readSnapshot(target: AuditTarget): Promise<AuditSnapshot> {
-  const [databases, kafka, books] = await Promise.all([readDatabases(target), readKafka(target), readEmulatorBooks(target.emulatorUrl)]);
+  const from = <T>(source: string, read: Promise<T>) =>
+    read.catch((error: unknown) => {
+      throw new Error(`${source}: ${(error as Error).message ?? String(error)}`);
+    });
+  const [databases, kafka, books] = await Promise.all([
+    from('the databases', readDatabases(target)),
+    from(`Kafka (${target.kafka.brokers.join(',')})`, readKafka(target)),
+    from(`the emulator (${target.emulatorUrl})`, readEmulatorBooks(target.emulatorUrl)),
+  ]);
   return { ...databases, ...kafka, ...books, deliberateDeadLetterIds: target.deliberateDeadLetterIds };
 }
 
