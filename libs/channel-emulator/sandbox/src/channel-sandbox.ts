@@ -79,6 +79,15 @@ export type PayoutAnswer =
   | { status: 'PROCESSING'; payoutId: string }
   | { status: 'FAILED' | 'ERROR'; payoutId: string; code: string };
 
+/** The channels' and the bank's books as they stand (ChannelSandbox.books). */
+export interface SandboxBooksView {
+  trades: Trade[];
+  /** A refund's channel is its trade's (undefined for a refund of a trade the channel never had). */
+  refunds: (RefundRecord & { channel: SandboxChannel | undefined })[];
+  /** A refused payout carries no amount: the bank booked nothing but its refusal. */
+  payouts: ({ payoutId: string; status: 'PAID' } & BookedPayout | { payoutId: string; status: 'FAILED'; code: string })[];
+}
+
 export interface SandboxTimings {
   /** How long a `..52` / `..56` charge holds its answer, so the caller times out (ms). */
   holdMs: number;
@@ -312,6 +321,17 @@ export class ChannelSandbox {
     if (paid) return { status: 'PAID', payoutId, payoutRef: paid.payoutRef };
     const refused = this.payoutRefusals.get(payoutId);
     return refused ? { status: 'FAILED', payoutId, code: refused } : undefined;
+  }
+
+  /**
+   * Everything the channels and the bank booked (not what any caller believes): every trade in
+   * whatever state, every refund answered, every payout paid or refused. For an outside audit.
+   */
+  books(): SandboxBooksView {
+    const payouts: SandboxBooksView['payouts'] = [...this.payouts].map(([payoutId, p]) => ({ payoutId, status: 'PAID' as const, ...p }));
+    for (const [payoutId, code] of this.payoutRefusals) if (!this.payouts.has(payoutId)) payouts.push({ payoutId, status: 'FAILED', code });
+    const refunds = [...this.refunds.values()].map((r) => ({ ...r, channel: this.trades.get(r.outTradeNo)?.channel }));
+    return { trades: [...this.trades.values()], refunds, payouts };
   }
 
   stats() {

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createLogger, traceRequests, type Logger } from '@paystream/shared/observability';
 import { AlipayGatewayController } from './alipay-gateway.controller';
+import { BooksController } from './books.controller';
 import { ChannelSandbox } from './channel-sandbox';
 import type { EmulatorConfig } from './emulator-config';
 import { DailyBills } from './daily-bills';
@@ -40,7 +41,7 @@ export class EmulatorModule {
     if (journal) journalLog.info({ file: journal.file, restored: sandbox.stats() }, 'channel books restored from the journal');
     return {
       module: EmulatorModule,
-      controllers: [EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, UnionpayFileTransferController, IdentityProviderController],
+      controllers: [BooksController, EmulatorController, AlipayGatewayController, WechatpayController, UnionpayController, UnionpayFileTransferController, IdentityProviderController],
       providers: [
         { provide: EMULATOR_CONFIG, useValue: config },
         { provide: ChannelSandbox, useValue: sandbox },
