@@ -57,6 +57,7 @@ const plants: { what: string; plant: (s: AuditSnapshot) => void; code: Violation
   { what: 'captured in total not what succeeded', plant: (s) => (s.channelCharges[0]!.amountMinor = 10_001n), code: 'CAPTURE_MISMATCH', ids: ['CNY'] },
   // 3. refunds
   { what: 'refunds beyond the capture', plant: (s) => s.channelRefunds.push({ channel: 'wechatpay', outTradeNo: hex(p2), outRefundNo: 'r-x', amountMinor: 2_001n, status: 'SUCCESS' }), code: 'REFUND_EXCEEDS_CAPTURE', ids: [hex(p2), hex(r1), 'r-x'] },
+  { what: 'a refund still processing at the channel that takes it beyond the capture', plant: (s) => s.channelRefunds.push({ channel: 'wechatpay', outTradeNo: hex(p2), outRefundNo: 'r-z', amountMinor: 2_001n, status: 'PROCESSING' }), code: 'REFUND_EXCEEDS_CAPTURE', ids: [hex(p2), hex(r1), 'r-z'] },
   { what: 'a refund of a charge never captured', plant: (s) => s.channelRefunds.push({ channel: 'alipay', outTradeNo: hex(p3), outRefundNo: 'r-y', amountMinor: 1n, status: 'SUCCESS' }), code: 'REFUND_EXCEEDS_CAPTURE', ids: [hex(p3)] },
   { what: 'one refund id refunded twice', plant: (s) => s.channelRefunds.push({ ...s.channelRefunds[0]!, amountMinor: 1_000n }), code: 'REFUND_DUPLICATE', ids: [hex(r1)] },
   { what: 'a refund order-payment still has as requested', plant: (s) => (s.refunds[0]!.status = 'REQUESTED'), code: 'REFUND_MISMATCH', ids: [r1] },

@@ -4,6 +4,8 @@ import { addTo, groupBy, violation, type Violation } from './violation';
 
 /** The channels' state for a refund that gave money back. */
 export const REFUNDED_STATUS = 'SUCCESS';
+/** A refund the channel accepted and will still pay: it holds its part of the capture. */
+export const REFUND_PROCESSING_STATUS = 'PROCESSING';
 
 export interface RefundsSummary {
   /** Refunds the channels made, and their sum per currency. */
@@ -22,10 +24,12 @@ export function checkRefunds(s: Pick<AuditSnapshot, 'channelCharges' | 'channelR
   const made = s.channelRefunds.filter((r) => r.status === REFUNDED_STATUS);
   const refundedMinor = new Map<string, bigint>();
 
-  for (const [outTradeNo, refunds] of groupBy(made, (r) => r.outTradeNo)) {
+  // a refund still processing at the channel will pay out: it counts against the capture too
+  const taken = s.channelRefunds.filter((r) => r.status === REFUNDED_STATUS || r.status === REFUND_PROCESSING_STATUS);
+  for (const [outTradeNo, refunds] of groupBy(taken, (r) => r.outTradeNo)) {
     const charge = captured.get(outTradeNo);
     const total = refunds.reduce((a, r) => a + r.amountMinor, 0n);
-    if (charge) addTo(refundedMinor, charge.currency, total);
+    if (charge) addTo(refundedMinor, charge.currency, refunds.filter((r) => r.status === REFUNDED_STATUS).reduce((a, r) => a + r.amountMinor, 0n));
     if (!charge || total > charge.amountMinor) {
       violations.push(
         violation('REFUND_EXCEEDS_CAPTURE', `${outTradeNo}: the channel refunded ${total} of ${charge ? `${charge.amountMinor} ${charge.currency} captured` : 'a charge it never captured'}`, [outTradeNo, ...refunds.map((r) => r.outRefundNo)]),

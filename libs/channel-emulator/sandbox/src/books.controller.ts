@@ -12,13 +12,13 @@ export interface BooksCharge {
   paidAt?: string;
 }
 
-/** A refund the channel answered: SUCCESS (money went back) or FAILED (nothing moved). */
+/** A refund the channel took: SUCCESS (money went back), PROCESSING (it will go back) or FAILED (nothing moved). */
 export interface BooksRefund {
   channel: string | null;
   outTradeNo: string;
   outRefundNo: string;
   amountMinor: string;
-  status: 'SUCCESS' | 'FAILED';
+  status: 'SUCCESS' | 'PROCESSING' | 'FAILED';
 }
 
 /** A payout the bank paid (PAID), or refused (FAILED: nothing paid, amountMinor "0", the bank's code). */
