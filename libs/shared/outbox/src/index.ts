@@ -1,4 +1,6 @@
 export * from './outbox-inbox.migration';
+export * from './outbox-relay-lease.migration';
+export * from './outbox-migrations';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './inbox';

@@ -11,7 +11,7 @@ import {
   type EventHandler,
 } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
-import { Inbox, Outbox, OutboxInboxTables1764050000000, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { Inbox, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import type { PlatformConfig } from './config';
 
@@ -66,7 +66,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [OutboxInboxTables1764050000000, ...(options.migrations as Function[])],
+      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
     });
@@ -119,14 +119,35 @@ export class Platform {
     this.logger.info({ consumes: [...this.handlers.keys()], produces: this.options.producesTopics }, 'platform started');
   }
 
-  /** Stops consuming first, then drains the relay, then closes connections. */
+  /**
+   * Stops consuming first, then the relay (which may finish its batch), then closes connections.
+   * Every step is bounded, so a SIGTERM'd service exits also while the broker is down.
+   */
   async stop(): Promise<void> {
-    await this.consumer?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer stop failed'));
-    await this.lagMonitor?.stop().catch(() => undefined);
-    await this.relay?.stop();
-    await this.producer.disconnect().catch(() => undefined);
-    if (this.ds.isInitialized) await this.ds.destroy();
+    await this.stopStep('consumer', async () => this.consumer?.stop());
+    await this.stopStep('lag monitor', async () => this.lagMonitor?.stop());
+    await this.stopStep('outbox relay', async () => this.relay?.stop()); // itself within OUTBOX_SHUTDOWN_GRACE_MS
+    await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
+    await this.stopStep('database', async () => {
+      if (this.ds.isInitialized) await this.ds.destroy();
+    });
     this.logger.info('platform stopped');
+  }
+
+  private async stopStep(step: string, stop: () => Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        stop(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not stop within ${PLATFORM_STOP_STEP_TIMEOUT_MS} ms; going on`)), PLATFORM_STOP_STEP_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      this.logger.warn({ err: error, step }, 'shutdown step failed');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Readiness of the database, Kafka and the consumer. */
@@ -161,6 +182,12 @@ export class Platform {
     return this.lagMonitor?.snapshot() ?? [];
   }
 }
+
+/**
+ * The longest one shutdown step (consumer, lag monitor, relay, producer, database) may take before
+ * shutdown goes on without it: a SIGTERM'd service exits within five of these.
+ */
+export const PLATFORM_STOP_STEP_TIMEOUT_MS = 10_000;
 
 /** How long a readiness probe may take before it counts as failed. */
 export const READINESS_PROBE_TIMEOUT_MS = 2_000;
