@@ -45,7 +45,7 @@ describe('isTransientError', () => {
     ['an Error whose cause is a TypeORM-wrapped restart', new Error('booking failed', { cause: typeorm(pgError('57P01', 'terminating connection')) })],
     ['kafkajs connection error', new KafkaJSConnectionError('Connection error: connect ECONNREFUSED')],
     ['kafkajs request timeout', new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out')],
-    ['kafkajs retriable protocol error', new KafkaJSProtocolError({ message: 'There is no leader for this topic-partition', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true })],
+    ['kafkajs retriable protocol error', new KafkaJSProtocolError({ message: 'There is no leader for this topic-partition', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true } as unknown as Error)],
     ['kafkajs retries exhausted on a connection error', new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection timeout'), { retryCount: 5, retryTime: 3000 })],
   ];
 

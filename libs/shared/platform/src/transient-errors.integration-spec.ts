@@ -1,8 +1,9 @@
+// Beside the platform, not in shared/kafka: shared/testing imports shared/kafka, so a kafka spec importing it would be a cycle.
 import { connect, createServer, type Server } from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { freePort, testDatabaseUrl } from '@paystream/shared/testing';
-import { isTransientError } from './errors';
+import { isTransientError } from '@paystream/shared/kafka';
 
 /** The error a promise rejects with (fails the spec when it resolves). */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
