@@ -43,6 +43,7 @@ export class Platform {
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
   private started = false;
+  private consumerFatal: (error: Error) => void = (error) => this.logger.fatal({ err: error }, 'consumer is dead and nothing restarts it');
 
   private constructor(
     readonly config: PlatformConfig,
@@ -111,6 +112,7 @@ export class Platform {
         producer: this.producer,
         logger: this.logger.child({ component: 'consumer' }),
         metrics: this.messagingMetrics,
+        onFatal: (error) => this.consumerFatal(error),
       });
       await this.consumer.start();
       this.lagMonitor = new ConsumerLagMonitor(this.kafka, this.config.kafka, this.groupId, topics, this.messagingMetrics, this.logger);
@@ -142,8 +144,23 @@ export class Platform {
         await admin.disconnect();
       }
     });
-    if (this.handlers.size > 0) checks.consumer = { ok: this.consumer?.isRunning ?? false };
+    if (this.handlers.size > 0) checks.consumer = this.consumerCheck();
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /**
+   * What to do once the consumer's run loop is dead for good (it already stopped): the service's
+   * bootstrap closes the app and exits non-zero so its supervisor starts a fresh process.
+   */
+  onConsumerFatal(listener: (error: Error) => void): void {
+    this.consumerFatal = listener;
+  }
+
+  private consumerCheck(): { ok: boolean; detail?: string } {
+    if (!this.consumer) return { ok: false, detail: 'not started' };
+    if (this.consumer.isRunning) return { ok: true };
+    const { state, lastError } = this.consumer.status();
+    return { ok: false, detail: lastError ? `${state}: ${lastError}` : state };
   }
 
   /** Adds a section to /health (informational, e.g. breaker states: it does not change readiness). */
