@@ -2,3 +2,5 @@ export * from './outbox-inbox.migration';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './inbox';
+export * from './inbox-retention.migration';
+export * from './inbox-janitor';

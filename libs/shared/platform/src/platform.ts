@@ -11,13 +11,13 @@ import {
   type EventHandler,
 } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
-import { Inbox, Outbox, OutboxInboxTables1764050000000, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { Inbox, InboxJanitor, InboxProcessedAtIndex1765300000000, Outbox, OutboxInboxTables1764050000000, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
   config: PlatformConfig;
-  /** The service's own migrations; the outbox/inbox tables are added first. */
+  /** The service's own migrations; the outbox/inbox tables (and their later changes) are added first. */
   migrations: MixedList<Function>;
   entities?: MixedList<Function>;
   /** Logical topics the service emits to (created at start-up with their DLQ twins). */
@@ -42,6 +42,7 @@ export class Platform {
   private consumer: EventConsumer | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
+  private inboxJanitor: InboxJanitor | undefined;
   private started = false;
   private consumerFatal: (error: Error) => void = (error) => this.logger.fatal({ err: error }, 'consumer is dead and nothing restarts it');
 
@@ -67,7 +68,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [OutboxInboxTables1764050000000, ...(options.migrations as Function[])],
+      migrations: [OutboxInboxTables1764050000000, InboxProcessedAtIndex1765300000000, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
     });
@@ -96,12 +97,14 @@ export class Platform {
     );
   }
 
-  /** Starts the outbox relay, the consumer and the lag monitor. */
+  /** Starts the outbox relay, the inbox janitor, the consumer and the lag monitor. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }), outboxNotifyChannel(this.config.dbSchema));
     this.relay.start();
+    this.inboxJanitor = new InboxJanitor(this.ds, this.logger.child({ component: 'inbox-janitor' }));
+    this.inboxJanitor.start();
     if (this.handlers.size > 0) {
       const topics = [...this.handlers.keys()];
       await ensureTopics(this.kafka, this.config.kafka, topics);
@@ -126,6 +129,7 @@ export class Platform {
     await this.consumer?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer stop failed'));
     await this.lagMonitor?.stop().catch(() => undefined);
     await this.relay?.stop();
+    await this.inboxJanitor?.stop();
     await this.producer.disconnect().catch(() => undefined);
     if (this.ds.isInitialized) await this.ds.destroy();
     this.logger.info('platform stopped');
