@@ -5,9 +5,10 @@ import { affectedRows } from '@paystream/shared/persistence';
 /**
  * How long an inbox row (a processed event id) is kept. Safe because a message can only be
  * redelivered while it is still in its topic, and topics keep messages for 24 hours
- * (log.retention.hours=24 in infra/kafka/kafka.sh); a group whose committed offsets expired restarts
- * from the earliest message still kept, again within those 24 hours. 14 days leaves a wide margin
- * for a longer topic retention. Raise this before ever raising a topic's retention past it.
+ * (log.retention.hours=24 in infra/kafka/kafka.sh; Kafka's default of 7 days under
+ * docker-compose.yml); a group whose committed offsets expired restarts from the earliest message
+ * still kept, again within that retention. A DLQ replay is a redelivery from a topic with the same
+ * retention. Raise this before ever raising a topic's retention past it.
  */
 export const INBOX_RETENTION_DAYS = 14;
 /** Rows one DELETE removes: short statements that never hold many row locks at once. */
