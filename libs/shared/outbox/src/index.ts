@@ -4,3 +4,5 @@ export * from './outbox-migrations';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './inbox';
+export * from './inbox-retention.migration';
+export * from './inbox-janitor';

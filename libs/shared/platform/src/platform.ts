@@ -11,13 +11,13 @@ import {
   type EventHandler,
 } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
-import { Inbox, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
   config: PlatformConfig;
-  /** The service's own migrations; the outbox/inbox tables are added first. */
+  /** The service's own migrations; the outbox/inbox tables (and their later changes) are added first. */
   migrations: MixedList<Function>;
   entities?: MixedList<Function>;
   /** Logical topics the service emits to (created at start-up with their DLQ twins). */
@@ -42,7 +42,9 @@ export class Platform {
   private consumer: EventConsumer | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
+  private inboxJanitor: InboxJanitor | undefined;
   private started = false;
+  private consumerFatal: (error: Error) => void = (error) => this.logger.fatal({ err: error }, 'consumer is dead and nothing restarts it');
 
   private constructor(
     readonly config: PlatformConfig,
@@ -95,12 +97,14 @@ export class Platform {
     );
   }
 
-  /** Starts the outbox relay, the consumer and the lag monitor. */
+  /** Starts the outbox relay, the inbox janitor, the consumer and the lag monitor. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }), outboxNotifyChannel(this.config.dbSchema));
     this.relay.start();
+    this.inboxJanitor = new InboxJanitor(this.ds, this.logger.child({ component: 'inbox-janitor' }));
+    this.inboxJanitor.start();
     if (this.handlers.size > 0) {
       const topics = [...this.handlers.keys()];
       await ensureTopics(this.kafka, this.config.kafka, topics);
@@ -111,6 +115,7 @@ export class Platform {
         producer: this.producer,
         logger: this.logger.child({ component: 'consumer' }),
         metrics: this.messagingMetrics,
+        onFatal: (error) => this.consumerFatal(error),
       });
       await this.consumer.start();
       this.lagMonitor = new ConsumerLagMonitor(this.kafka, this.config.kafka, this.groupId, topics, this.messagingMetrics, this.logger);
@@ -127,6 +132,7 @@ export class Platform {
     await this.stopStep('consumer', async () => this.consumer?.stop());
     await this.stopStep('lag monitor', async () => this.lagMonitor?.stop());
     await this.stopStep('outbox relay', async () => this.relay?.stop()); // itself within OUTBOX_SHUTDOWN_GRACE_MS
+    await this.stopStep('inbox janitor', async () => this.inboxJanitor?.stop());
     await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
     await this.stopStep('database', async () => {
       if (this.ds.isInitialized) await this.ds.destroy();
@@ -163,8 +169,23 @@ export class Platform {
         await admin.disconnect();
       }
     });
-    if (this.handlers.size > 0) checks.consumer = { ok: this.consumer?.isRunning ?? false };
+    if (this.handlers.size > 0) checks.consumer = this.consumerCheck();
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /**
+   * What to do once the consumer's run loop is dead for good (it already stopped): the service's
+   * bootstrap closes the app and exits non-zero so its supervisor starts a fresh process.
+   */
+  onConsumerFatal(listener: (error: Error) => void): void {
+    this.consumerFatal = listener;
+  }
+
+  private consumerCheck(): { ok: boolean; detail?: string } {
+    if (!this.consumer) return { ok: false, detail: 'not started' };
+    if (this.consumer.isRunning) return { ok: true };
+    const { state, lastError } = this.consumer.status();
+    return { ok: false, detail: lastError ? `${state}: ${lastError}` : state };
   }
 
   /** Adds a section to /health (informational, e.g. breaker states: it does not change readiness). */
