@@ -3,3 +3,4 @@ export * from './topic-collector';
 export * from './raw-producer';
 export * from './concurrent-transactions';
 export * from './consumer-fixtures';
+export * from './schema-text-fields';
