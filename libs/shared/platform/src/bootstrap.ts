@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
+import { StorableTextGuard } from './storable-text.guard';
 
 /** Body size limit for every service's HTTP API. */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
@@ -25,6 +26,7 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+    app.useGlobalGuards(new StorableTextGuard());
     app.enableShutdownHooks();
     await app.listen(opts.port, opts.host);
     platform.logger.info({ host: opts.host, port: opts.port }, `${opts.service} listening`);
