@@ -30,8 +30,8 @@ const NOT_TEXT = new Set(['number', 'bigint', 'boolean', 'date', 'enum', 'litera
 export function schemaTextFields(schema: z.ZodType): SchemaTextFields {
   const out: SchemaTextFields = { fields: [], opaque: [] };
   walk(schema, '', schema, out, new Set());
-  const seen = new Set<string>();
-  out.fields = out.fields.filter((f) => !seen.has(f.path) && seen.add(f.path));
+  // one case per field schema: union options sharing a path with different schemas each get theirs
+  out.fields = out.fields.filter((f, i) => out.fields.findIndex((g) => g.path === f.path && g.schema === f.schema) === i);
   return out;
 }
 
