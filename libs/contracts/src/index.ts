@@ -6,3 +6,4 @@ export * from './events';
 export * from './validation';
 export * from './idempotency-key';
 export * from './storable-text';
+export * from './schema-text-fields';
