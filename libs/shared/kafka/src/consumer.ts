@@ -1,5 +1,5 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
+import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, isStorableText, type TopicName, EVENT_SCHEMAS, UNSTORABLE_TEXT_MESSAGE } from '@paystream/contracts';
 import { parseTraceparent, runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
 import { PermanentEventError, transientCause } from './errors';
@@ -238,6 +238,13 @@ export class EventConsumer {
     const id = headerString(message.headers, CE_HEADERS.id);
     if (!id) return { ok: false, reason: `missing ${CE_HEADERS.id} header` };
     if (id.length > CE_ID_LENGTH_MAX || /[\u0000-\u001f\u007f]/.test(id)) return { ok: false, reason: `${CE_HEADERS.id} header longer than ${CE_ID_LENGTH_MAX} characters or with control characters` };
+    const source = headerString(message.headers, CE_HEADERS.source);
+    const time = headerString(message.headers, CE_HEADERS.time);
+    const key = message.key ? message.key.toString('utf8') : null;
+    // handlers store these next to the event: text Postgres cannot store would fail every retry
+    for (const [name, value] of [[CE_HEADERS.source, source], [CE_HEADERS.time, time], ['key', key]] as const) {
+      if (value != null && !isStorableText(value)) return { ok: false, reason: `${name} ${UNSTORABLE_TEXT_MESSAGE}` };
+    }
     const type = headerString(message.headers, CE_HEADERS.type) ?? logical;
     if (type !== logical) return { ok: false, reason: `${CE_HEADERS.type} ${type} does not match topic ${logical}` };
     if (!message.value) return { ok: false, reason: 'empty message value' };
@@ -256,9 +263,9 @@ export class EventConsumer {
         id,
         topic: logical,
         type,
-        source: headerString(message.headers, CE_HEADERS.source) ?? 'unknown',
-        time: headerString(message.headers, CE_HEADERS.time) ?? new Date(Number(message.timestamp)).toISOString(),
-        key: message.key ? message.key.toString('utf8') : null,
+        source: source ?? 'unknown',
+        time: time ?? new Date(Number(message.timestamp)).toISOString(),
+        key,
         // only a valid one: a malformed header must not reach logs, stored rows or the events sent on
         ...validTraceparent(headerString(message.headers, CE_HEADERS.traceparent)),
         partition,

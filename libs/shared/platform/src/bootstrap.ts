@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
+import { StorableTextGuard } from './storable-text.guard';
 
 /** Body size limit for every service's HTTP API. */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
@@ -27,6 +28,7 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+    app.useGlobalGuards(new StorableTextGuard());
     app.enableShutdownHooks();
     // a consumer that is dead for good is not half-run: close what is open and let the supervisor restart us
     platform.onConsumerFatal((error) => void exitAfterClose(app, platform, error));

@@ -4,3 +4,4 @@ export * from './raw-producer';
 export * from './concurrent-transactions';
 export * from './consumer-fixtures';
 export * from './broker-gate';
+export * from './schema-text-fields';
