@@ -2,6 +2,7 @@ export * from './channel-gateway-tables.migration';
 export * from './channel-routing.migration';
 export * from './channel-refunds.migration';
 export * from './channel-refund-unknown.migration';
+export * from './channel-refund-sending.migration';
 export * from './channel-transaction.repository';
 export * from './channel-refund.repository';
 export * from './channel-notifications.migration';

@@ -1,6 +1,6 @@
 import { channelAnswerFromAlipay } from './alipay-answer';
 import type { ChannelAnswer } from './charge-outcome';
-import { refundQueryResultOf, refundResultOf } from './refund-outcome';
+import { refundQueryResultOf, refundResultOf, resentRefundResultOf } from './refund-outcome';
 import { channelAnswerFromUnionpay } from './unionpay-answer';
 import { channelAnswerFromWechatpay } from './wechatpay-answer';
 
@@ -74,5 +74,19 @@ describe('refund query answers: final, pending, or not found (never failed for w
   ])('%s -> %s', (_label, answer, expected) => {
     const r = refundQueryResultOf(answer);
     expect(typeof r === 'string' ? r : r.outcome).toBe(expected);
+  });
+});
+
+describe('a refund sent again with its number after a crash: a resend that never left says nothing about the first send', () => {
+  it.each<[string, ChannelAnswer, 'succeeded' | 'failed' | 'unknown']>([
+    ['breaker open (the resend never left)', { kind: 'not-sent', detail: 'alipay refund breaker is open' }, 'unknown'],
+    ['connection refused (the resend never left)', { kind: 'network', detail: 'http://ch/refund: ECONNREFUSED' }, 'unknown'],
+    ['connection cut after sending', { kind: 'network', detail: 'http://ch/refund: UND_ERR_SOCKET' }, 'unknown'],
+    ['Alipay answers the refund number it made', alipay({ code: '10000', fund_change: 'Y', out_request_no: 'R1' }), 'succeeded'],
+    ['Alipay answers a repeated number with fund_change N (no new fund change): unknown until queried', alipay({ code: '10000', fund_change: 'N', out_request_no: 'R1' }), 'unknown'],
+    ['WeChat Pay answers the refund it made under the number', wechatpay(200, { status: 'SUCCESS', refund_id: '5030' }), 'succeeded'],
+    ['WeChat Pay CLOSED (the channel about the number)', wechatpay(200, { status: 'CLOSED', refund_id: '5030' }), 'failed'],
+  ])('%s -> %s', (_label, answer, expected) => {
+    expect(resentRefundResultOf(answer).outcome).toBe(expected);
   });
 });

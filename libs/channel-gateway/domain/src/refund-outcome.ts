@@ -53,6 +53,17 @@ export function refundResultOf(answer: ChannelAnswer): RefundResult {
   return unknown(`unreadable answer (HTTP ${answer.status} ${body.status ?? ''} ${body.code ?? ''})`.replace(/\s+\)/, ')'));
 }
 
+/**
+ * Maps the answer to a refund sent again with the same refund number (its first send may have
+ * reached the channel before the process died). A resend that never left (breaker open, no
+ * connection) says nothing about the first one, so it is unknown, not failed; the channel's own
+ * answer about the refund number stands.
+ */
+export function resentRefundResultOf(answer: ChannelAnswer): RefundResult {
+  const neverLeft = answer.kind === 'not-sent' || (answer.kind === 'network' && networkFailureBeforeSending(answer.detail));
+  return neverLeft ? unknown(`sent again, but the resend never left (${answer.detail}); the first send may have reached the channel`) : refundResultOf(answer);
+}
+
 /** What a query of an unknown refund tells: a final result, not yet, or that the channel has no such refund. */
 export type RefundQueryResult = FinalRefundResult | 'pending' | 'not-found';
 

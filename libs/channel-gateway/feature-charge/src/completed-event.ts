@@ -32,7 +32,7 @@ export function refundCompletedEvent(r: ChannelRefund & { status: 'SUCCEEDED' | 
   };
 }
 
-/** Whether a refund has a result to tell (it is not unknown). */
+/** Whether a refund has a result to tell (it is neither unknown nor still being sent). */
 export function refundSettled(r: ChannelRefund): r is ChannelRefund & { status: 'SUCCEEDED' | 'FAILED' } {
-  return r.status !== 'UNKNOWN';
+  return r.status === 'SUCCEEDED' || r.status === 'FAILED';
 }

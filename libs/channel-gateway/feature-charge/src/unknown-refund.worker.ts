@@ -8,11 +8,13 @@ import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { CHANNEL_QUERY_BATCH_SIZE, CHANNEL_QUERY_LEASE_MS, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
-import { refundCompletedEvent } from './completed-event';
+import { refundCompletedEvent, refundSettled } from './completed-event';
 
 /**
  * The janitor of unknown refunds: it queries each at its channel on the unknown-outcome backoff
  * schedule until the channel says how it ended, then tells the result once (channel.refund-completed.v1).
+ * A refund left SENDING by a process that died mid-call (due once the call's timeout is past) is
+ * queried the same way, with the refund number and send time it was recorded with.
  * It never sends a refund. A refund still processing or not found at the channel past the maximum
  * age stays UNKNOWN, holding its part of the capture, is queried on and raised as an alert for a
  * person: no channel says "this refund will never happen", so it is never marked failed for want
@@ -75,11 +77,11 @@ export class UnknownRefundWorker implements OnApplicationBootstrap, OnApplicatio
   private async record(r: ChannelRefund, result: FinalRefundResult): Promise<void> {
     await inTransaction(this.platform.ds, async (tx) => {
       const settled = await this.refunds.settle(tx, r.refundId, result);
-      if (!settled || settled.status === 'UNKNOWN') return; // settled meanwhile: its result went out then
+      if (!settled || !refundSettled(settled)) return; // settled meanwhile: its result went out then
       const orderId = settled.orderId ?? (await this.transactions.find(tx, r.paymentId))?.orderId;
       if (!orderId) throw new Error(`refund ${r.refundId}: no order for payment ${r.paymentId}`);
       const traceparent = nextTraceparent();
-      await this.platform.outbox.enqueue(tx, TOPICS.channelRefundCompleted, refundCompletedEvent({ ...settled, status: settled.status }, orderId), { traceparent });
+      await this.platform.outbox.enqueue(tx, TOPICS.channelRefundCompleted, refundCompletedEvent(settled, orderId), { traceparent });
       this.platform.logger.info({ paymentId: r.paymentId, orderId, refundId: r.refundId, traceparent, status: settled.status, failure: settled.failure?.code }, 'unknown refund settled by query');
     });
   }
