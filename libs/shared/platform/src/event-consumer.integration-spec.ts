@@ -140,6 +140,8 @@ describe('EventConsumer retries and dead-letters on the real broker', () => {
     expect(dead!.headers[DLQ_HEADERS.reason]).toBe(`handler failed ${UNCLASSIFIED_ERROR_ATTEMPTS_MAX} times: merchant fee plan unreadable`);
   });
 
+  const POOL_TIMEOUT = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/;
+
   it('never dead-letters an event whose handler meets real Postgres connection failures; it is handled once the database answers', async () => {
     rig = await consumerRig('pgdown');
     const closedPort = await freePort();
@@ -180,9 +182,10 @@ describe('EventConsumer retries and dead-letters on the real broker', () => {
         expect.stringContaining('ECONNREFUSED'),
         expect.stringContaining('ECONNREFUSED'),
         'terminating connection due to administrator command',
-        'timeout exceeded when trying to connect',
-        'timeout exceeded when trying to connect',
-        'timeout exceeded when trying to connect',
+        // pg-pool's own timeout, or pg's when the pool handed it the connect attempt (which one wins depends on load)
+        expect.stringMatching(POOL_TIMEOUT),
+        expect.stringMatching(POOL_TIMEOUT),
+        expect.stringMatching(POOL_TIMEOUT),
       ]);
       expect(rig.dlq()).toEqual([]);
     } finally {
