@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ZipFormatError, unzipFiles, zipFiles } from './zip';
+import { zipSync } from 'fflate';
+import { ZIP_ENTRY_BYTES_MAX, ZIP_ENTRY_COUNT_MAX, ZIP_TOTAL_BYTES_MAX, ZipFormatError, unzipFiles, zipFiles } from './zip';
 import { readZipWithJava, writeZipWithJava } from './zip-reference.testing';
 
 const hasBinary = (name: string, versionArg: string) => spawnSync(name, [versionArg], { stdio: 'ignore' }).status === 0;
@@ -13,6 +14,24 @@ const HAS_UTF8_LOCALE = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout
 const LOCAL_FLAGS_OFFSET = 6;
 const UTF8_FLAG = 0x0800;
 const DEFLATED = 8;
+const LOCAL_HEADER_BYTES = 30;
+const CENTRAL_HEADER_SIGNATURE = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+const CENTRAL_COMPRESSED_SIZE_OFFSET = 20;
+const CENTRAL_UNCOMPRESSED_SIZE_OFFSET = 24;
+const CENTRAL_HEADER_BYTES = 46;
+const END_OF_CENTRAL_DIRECTORY_BYTES = 22;
+
+/** The archive with every central directory record declaring `bytes` uncompressed, as a zip bomb's would. */
+function declaringUncompressedSize(zip: Buffer, bytes: number): Buffer {
+  const patched = Buffer.from(zip);
+  const eocd = zip.length - END_OF_CENTRAL_DIRECTORY_BYTES;
+  let at = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i++) {
+    patched.writeUInt32LE(bytes, at + CENTRAL_UNCOMPRESSED_SIZE_OFFSET);
+    at += CENTRAL_HEADER_BYTES + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return patched;
+}
 
 const entries = [
   { name: 'readme.txt', data: Buffer.from('hello, zip\r\n'.repeat(50)) },
@@ -39,6 +58,11 @@ describe('zipFiles / unzipFiles', () => {
     const chinese = zipFiles([{ name: '业务明细.csv', data: Buffer.from('x') }]);
     expect(ascii.readUInt16LE(LOCAL_FLAGS_OFFSET) & UTF8_FLAG).toBe(0);
     expect(chinese.readUInt16LE(LOCAL_FLAGS_OFFSET) & UTF8_FLAG).toBe(UTF8_FLAG);
+  });
+
+  it('keeps the order, repeated names and names an object cannot key (fflate#197)', () => {
+    const awkward = ['b.csv', '10', '2', '__proto__', 'b.csv', 'constructor'].map((name, i) => ({ name, data: Buffer.from(`entry ${i}`) }));
+    expect(unzipFiles(zipFiles(awkward))).toEqual(awkward);
   });
 
   it('round-trips any entries', () => {
@@ -77,7 +101,7 @@ describe('zipFiles / unzipFiles', () => {
   it('refuses a corrupt archive with an Error', () => {
     const zip = zipFiles(entries);
     const flipped = Buffer.from(zip);
-    flipped[60] ^= 0xff; // inside the first entry's deflated data
+    flipped[LOCAL_HEADER_BYTES + entries[0].name.length + 5] ^= 0xff; // inside the first entry's deflated data
     expect(() => unzipFiles(flipped)).toThrow(ZipFormatError);
     expect(() => unzipFiles(zip.subarray(0, zip.length - 10))).toThrow(/end-of-central-directory/);
     expect(() => unzipFiles(Buffer.from('definitely not a zip file, just text'))).toThrow(Error);
@@ -92,17 +116,53 @@ describe('zipFiles / unzipFiles', () => {
     expect(() => unzipFiles(bad)).toThrow(/CRC-32 mismatch for a\.txt/);
   });
 
-  it('refuses any corruption of the compressed data', () => {
+  it('refuses any corruption of the compressed data that changes what it inflates to', () => {
     const name = 'bill.csv';
-    const zip = zipFiles([{ name, data: Buffer.from('支付宝交易号,商户订单号\r\n'.repeat(20)) }]);
-    const dataStart = 30 + name.length;
-    const dataEnd = dataStart + zip.readUInt32LE(18); // compressed size in the local header
+    const data = Buffer.from('支付宝交易号,商户订单号\r\n'.repeat(20));
+    const zip = zipFiles([{ name, data }]);
+    const dataStart = LOCAL_HEADER_BYTES + name.length;
+    // the local header defers the sizes to a data descriptor after the data; the central directory has them
+    const dataEnd = dataStart + zip.readUInt32LE(zip.indexOf(CENTRAL_HEADER_SIGNATURE) + CENTRAL_COMPRESSED_SIZE_OFFSET);
     fc.assert(
       fc.property(fc.integer({ min: dataStart, max: dataEnd - 1 }), fc.integer({ min: 1, max: 255 }), (at, mask) => {
         const bad = Buffer.from(zip);
         bad[at] ^= mask;
-        expect(() => unzipFiles(bad)).toThrow(ZipFormatError);
+        let read: { name: string; data: Buffer }[];
+        try {
+          read = unzipFiles(bad);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ZipFormatError);
+          return;
+        }
+        // a few flips only re-encode the same bytes (a back-reference to an earlier copy of this repeating text,
+        // a padding bit after the last block): no inflater can see those, and they must give the original bytes
+        expect(read).toEqual([{ name, data }]);
       }),
     );
+  });
+
+  describe('limits against zip bombs, checked on the declared sizes before anything is inflated', () => {
+    const small = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`f${i}.csv`, Buffer.from(`row ${i}\r\n`)]));
+
+    it(`reads ${ZIP_ENTRY_COUNT_MAX} entries and refuses one more`, () => {
+      expect(unzipFiles(Buffer.from(zipSync(small(ZIP_ENTRY_COUNT_MAX))))).toHaveLength(ZIP_ENTRY_COUNT_MAX);
+      expect(() => unzipFiles(Buffer.from(zipSync(small(ZIP_ENTRY_COUNT_MAX + 1))))).toThrow(new RegExp(`at most ${ZIP_ENTRY_COUNT_MAX} entries`));
+      const tooMany = Array.from({ length: ZIP_ENTRY_COUNT_MAX + 1 }, (_, i) => ({ name: `f${i}`, data: Buffer.alloc(0) }));
+      expect(() => zipFiles(tooMany)).toThrow(ZipFormatError); // nor does it write what it would refuse to read
+    });
+
+    it('refuses an entry declaring more than the per-entry limit', () => {
+      const zip = zipFiles([{ name: 'bomb.csv', data: Buffer.alloc(1000) }]);
+      expect(() => unzipFiles(declaringUncompressedSize(zip, ZIP_ENTRY_BYTES_MAX + 1))).toThrow(
+        new RegExp(`bomb\\.csv is ${ZIP_ENTRY_BYTES_MAX + 1} bytes uncompressed, over the ${ZIP_ENTRY_BYTES_MAX}-byte limit`),
+      );
+    });
+
+    it('refuses entries declaring more than the total limit together', () => {
+      const perEntry = ZIP_ENTRY_BYTES_MAX;
+      const count = Math.floor(ZIP_TOTAL_BYTES_MAX / perEntry) + 1;
+      const zip = zipFiles(Array.from({ length: count }, (_, i) => ({ name: `part${i}.csv`, data: Buffer.alloc(1000) })));
+      expect(() => unzipFiles(declaringUncompressedSize(zip, perEntry))).toThrow(new RegExp(`exceed ${ZIP_TOTAL_BYTES_MAX} bytes uncompressed in total`));
+    });
   });
 });
