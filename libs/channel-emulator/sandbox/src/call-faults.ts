@@ -55,7 +55,6 @@ export function faultedCall(method: string, url: string, query: unknown, body: u
 }
 
 const hits = (kind: keyof typeof CALL_FAULT_OPERATIONS, call: FaultedCall) => (CALL_FAULT_OPERATIONS[kind] as readonly CallOperation[]).includes(call.operation);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A 5xx as the target answers one when it is down (WeChat Pay's JSON error, the bank's ERROR; the others plain 503). */
 function answer5xx(reply: FastifyReply, call: FaultedCall, request: FastifyRequest): FastifyReply {
@@ -76,6 +75,25 @@ function answer5xx(reply: FastifyReply, call: FaultedCall, request: FastifyReque
  */
 export function injectCallFaults(fastify: FastifyInstance, faults: SandboxFaults, logger: Logger): void {
   const hanging = new WeakMap<FastifyRequest, number>();
+  // requests waiting out a fault: on shutdown their connections are cut, or the close would wait for them (and keep-alive)
+  const waiting = new Map<FastifyRequest, () => void>();
+  const wait = (request: FastifyRequest, ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        waiting.delete(request);
+        resolve();
+      }
+      waiting.set(request, done);
+    });
+  fastify.addHook('preClose', (done) => {
+    for (const [request, wake] of waiting) {
+      request.raw.socket?.destroy();
+      wake();
+    }
+    done();
+  });
   fastify.addHook('preHandler', async (request, reply) => {
     const call = faultedCall(request.method, request.url, request.query, request.body);
     if (!call) return;
@@ -84,15 +102,22 @@ export function injectCallFaults(fastify: FastifyInstance, faults: SandboxFaults
       return answer5xx(reply, call, request);
     }
     const slow = hits('slow', call) ? faults.fault('slow', call.target) : undefined;
-    if (slow && faults.decide('slow', call.target)) await sleep(slow.delayMs);
+    if (slow && faults.decide('slow', call.target)) {
+      // a late answer closes its connection: a keep-alive connection busy at shutdown would hold the close for the keep-alive timeout (72 s)
+      void reply.header('connection', 'close');
+      await wait(request, slow.delayMs);
+    }
     const hang = hits('timeout-after-acting', call) ? faults.fault('timeout-after-acting', call.target) : undefined;
-    if (hang && faults.decide('timeout-after-acting', call.target)) hanging.set(request, hang.hangMs);
+    if (hang && faults.decide('timeout-after-acting', call.target)) {
+      void reply.header('connection', 'close');
+      hanging.set(request, hang.hangMs);
+    }
   });
   fastify.addHook('onSend', async (request, _reply, payload) => {
     const hangMs = hanging.get(request);
     if (hangMs === undefined) return payload;
     logger.warn({ url: request.url.split('?')[0], hangMs, fault: 'timeout-after-acting' }, 'fault: acted, answer held back');
-    await sleep(hangMs);
+    await wait(request, hangMs);
     return payload;
   });
 }
