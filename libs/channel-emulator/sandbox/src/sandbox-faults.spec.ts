@@ -194,3 +194,20 @@ describe('the emulator\'s faults (PUT / GET / DELETE /sandbox/faults)', () => {
     expect(receivedFor(outTradeNo)).toHaveLength(1);
   });
 });
+
+describe('shutting the emulator down while a request waits out a fault', () => {
+  it('cuts the waiting request instead of holding the close for its hang (or the keep-alive timeout after it)', async () => {
+    const app = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, LOG_LEVEL: 'silent' }));
+    await app.listen(0, '127.0.0.1');
+    await app.inject({ method: 'PUT', url: '/sandbox/faults', payload: { seed: 1, faults: [{ kind: 'timeout-after-acting', targets: ['bank'], probability: 1, hangMs: 600_000 }] } });
+    const body = JSON.stringify({ payoutId: 'S-close', merchantId: 'm-1', amountMinor: '5', currency: 'CNY' });
+    const pending = fetch(`${await app.getUrl()}/bank/payouts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+      (res) => `answered ${res.status}`,
+      (error: Error) => error.name,
+    );
+    await waitFor(() => app.get(ChannelSandbox).queryPayout('S-close'), 5_000, 'the payout booked');
+    // were the close to wait for the hang, this test would run into its own timeout
+    await app.close();
+    expect(await pending).toBe('TypeError');
+  }, 20_000);
+});
