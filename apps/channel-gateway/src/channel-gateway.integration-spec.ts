@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
+import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
@@ -413,6 +414,13 @@ describe('channel-gateway on the real broker and database, against the channel e
     const again = await allAnswered(2);
     expect(again).toEqual(answers.map((a) => expect.objectContaining({ refundId: a.refundId, outcome: a.outcome, ...(a.failure ? { failure: expect.objectContaining({ code: a.failure.code }) } : {}) })));
     expect((await emulatorStats()).refunds.count).toBe(before.count + 2);
+    // the two refunds sent are each in the audit chain once (committed with the refund SENDING); the refused one is not
+    const db = app.get(Platform).ds;
+    for (const a of asks) {
+      const rows = await auditRowsAbout(db, `refund:${a.refundId}`);
+      const sent = answers.find((x) => x.refundId === a.refundId)!.outcome === 'succeeded';
+      expect(rows).toEqual(sent ? [expect.objectContaining({ actor: 'service:order-payment', action: 'refund.sent', details: expect.objectContaining({ paymentId: r.paymentId, amountMinor: '2000', channel: 'alipay' }) })] : []);
+    }
   });
 
   describe('refunds whose outcome the channel leaves unknown', () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
-import { DeadLetterReader, DlqReplayTable1764900000000, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
+import { DeadLetterReader, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
 import { createKafka, EventProducer, physicalTopic } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { openDatabase } from '@paystream/shared/persistence';
@@ -18,7 +18,7 @@ export async function dlqMain(
   const producer = new EventProducer(kafka, config.kafka);
   let ds: DataSource | undefined;
   const replayLog = async () => {
-    ds ??= await openDatabase({ url: config.databaseUrl, schema: config.dbSchema, migrations: [DlqReplayTable1764900000000], poolSize: 2, applicationName: 'paystream-ops-dlq' });
+    ds ??= await openDatabase({ url: config.databaseUrl, schema: config.dbSchema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 2, applicationName: 'paystream-ops-dlq' });
     return new ReplayLog(ds);
   };
   const deps: DlqCommandDeps = {

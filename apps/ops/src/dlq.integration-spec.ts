@@ -1,5 +1,7 @@
 import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
+import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { PermanentEventError } from '@paystream/shared/kafka';
+import { openDatabase } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
 import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadOpsConfig, type OpsConfig } from './config';
@@ -117,6 +119,18 @@ describe('dlq CLI on the real broker and database', () => {
     expect(lines[0]).toMatch(new RegExp(`^#\\d+  \\d{4}-\\d\\d-\\d\\dT.+Z  bob  ${id.replace(/\./g, '\\.')} -> ${TOPICS.paymentRequested.replace(/\./g, '\\.')}  event=${eventId}$`));
     expect(lines[1]).toContain('  alice  ');
     expect(lines[2]).toBe('2 replay(s)');
+    // each replay is in the ops database's audit chain with who asked, and the chain holds
+    const opsDb = await openDatabase({ url: testDatabaseUrl(), schema: opsSchema, migrations: [], poolSize: 1 });
+    try {
+      const audited = await auditRowsAbout(opsDb, `dlq:${id}`);
+      expect(audited.map((a) => [a.actor, a.action, (a.details as { originalTopic: string }).originalTopic])).toEqual([
+        ['operator:alice', 'dlq.replayed', TOPICS.paymentRequested],
+        ['operator:bob', 'dlq.replayed', TOPICS.paymentRequested],
+      ]);
+      expect(await verifyAuditChain(opsDb)).toMatchObject({ status: 'ok', length: 2n });
+    } finally {
+      await opsDb.destroy();
+    }
   });
 
   it('refuses a malformed id and reports a missing message, replaying the others', async () => {

@@ -8,6 +8,7 @@ import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
+import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
@@ -275,6 +276,13 @@ describe('risk on the real broker and database', () => {
     expect((await second(forgetMe!)).value).toMatchObject({ decision: 'reject', rejectReason: { code: 'RISK_REVIEW_REJECTED', message: expect.stringContaining('expired') } });
     expect(((await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string }[]).map((q) => q.paymentId)).not.toContain(forgetMe!.paymentId);
     expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_risk_reviews_total\{[^}]*outcome="expired"[^}]*\} 1\n/);
+    // each decision is in the audit chain once (not the repeat, not the refused late verdict), by the reviewer or the expiry job
+    const db = app.get(Platform, { strict: false }).ds;
+    const decided = async (r: RiskAssessmentRequested) => (await auditRowsAbout(db, `payment:${r.paymentId}`)).map((a) => [a.actor, a.action, (a.details as { decision: string }).decision]);
+    expect(await decided(approveMe!)).toEqual([['operator:alice', 'review.decided', 'APPROVED']]);
+    expect(await decided(rejectMe!)).toEqual([['operator:alice', 'review.decided', 'REJECTED']]);
+    expect(await decided(forgetMe!)).toEqual([['system:review-expiry', 'review.decided', 'EXPIRED']]);
+    expect(await verifyAuditChain(db)).toMatchObject({ status: 'ok' });
   });
 
   it('counts a card\'s failed payments from payment.failed.v1: after four, the next on the card is rejected as card testing, and the failures gave the card\'s cap back', async () => {
@@ -323,6 +331,12 @@ describe('risk on the real broker and database', () => {
     expect(stale.statusCode).toBe(409);
     expect(stale.json().error).toMatchObject({ code: 'RISK_RULES_VERSION_CONFLICT', currentVersion: 2 });
     expect((await app.inject({ method: 'GET', url: '/risk/rules' })).json()).toMatchObject({ version: 2, createdBy: 'alice' });
+    // the publication is audited with the rules it put in force; the refused ones left no row
+    const db = app.get(Platform, { strict: false }).ds;
+    expect(await auditRowsAbout(db, 'rule_set:2')).toEqual([
+      expect.objectContaining({ actor: 'operator:alice', action: 'rule_set.published', details: expect.objectContaining({ version: 2, previousVersion: 1, reason: 'card testing from m-blocked', rules: tight }) }),
+    ]);
+    expect(((await db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'rule_set.published'`)) as { n: number }[])[0]!.n).toBe(1);
 
     const blocked = { ...request('100', randomUUID(), 'u-bl'), merchantId: 'm-blocked' };
     await upstream.sendEvent(requested, blocked.paymentId, blocked);

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
+import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
@@ -161,6 +162,10 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await metric('paystream_reconciliation_breaks', { channel: 'wechatpay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
     expect(await metric('paystream_reconciliation_matched_total', { channel: 'alipay' })).toMatch(/ 3$/);
     expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
+    // the run is in the audit chain, stored with it, by the operator the request names (none yet)
+    expect(await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${run.runId}`)).toEqual([
+      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
+    ]);
   });
 
   it('is idempotent per channel and day: a re-run refreshes the same run and doubles nothing; a break no longer found is resolved', async () => {
@@ -200,7 +205,13 @@ describe('settlement reconciliation on the real database (the ledger booked from
       ['wechatpay', 'schedule', 'COMPLETED'],
     ]);
     expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay', 'unionpay']); // the 21st failed above for alipay; the others never ran
-    expect((await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0]).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
+    const retried = (await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0];
+    expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
+    // the failed run by the operator and its retry by the daily job, each audited with its outcome
+    expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${retried.runId}`)).map((a) => [a.actor, (a.details as { status: string }).status])).toEqual([
+      ['operator:unauthenticated', 'FAILED'],
+      ['system:daily-reconciliation', 'COMPLETED'],
+    ]);
   });
 
   it('refuses bad requests with stable codes and changes nothing', async () => {

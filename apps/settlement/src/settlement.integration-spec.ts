@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
+import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
@@ -165,6 +166,10 @@ describe('settlement on the real broker and database', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(traceIdOf(bank.callsFor(due.value.settlementId)[0]!.traceparent)).toBe(traceId);
     expect(await get(`/settlements/${due.value.settlementId}`)).toMatchObject({ status: 'COMPLETED', payoutRef: done.value.payoutRef, attempts: 1, grossMinor: '999900', netMinor: '993901' });
+    // the payout decision is in the audit chain, committed with the completion (one row: the one completion)
+    expect(await auditRowsAbout(ds, `settlement:${due.value.settlementId}`)).toEqual([
+      expect.objectContaining({ actor: 'system:settlement-payout', action: 'payout.sent', details: expect.objectContaining({ merchantId: 'm-rt', netMinor: '993901', currency: 'CNY', payoutRef: done.value.payoutRef }) }),
+    ]);
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' }, transactions: 3, entries: 8 });
     // after the payout the merchant is owed nothing; the fee stays with the platform, the channel's cost shows beside it
     const balances: { account_id: string; total: string; cached: string }[] = await ds.query(
@@ -278,6 +283,7 @@ describe('settlement on the real broker and database', () => {
       expect(bank.callsFor(failed.value.settlementId!)).toHaveLength(3);
       expect(bank.paid.has(failed.value.settlementId!)).toBe(false);
       expect(await get(`/settlements/${failed.value.settlementId}`)).toMatchObject({ status: 'FAILED', attempts: 3, lastError: expect.stringContaining('503') });
+      expect((await auditRowsAbout(ds, `settlement:${failed.value.settlementId}`)).map((r) => [r.actor, r.action, (r.details as { netMinor: string }).netMinor])).toEqual([['system:settlement-payout', 'payout.failed', '7952']]);
     } finally {
       bank.failNext = 0;
     }
@@ -365,6 +371,14 @@ describe('settlement on the real broker and database', () => {
     const key2 = `run-${randomUUID()}`;
     const run = (await runSettlements(key2, { asOf: dueDay, merchantId: 'm-t1' })).json();
     expect(run.settlementIds).toHaveLength(1);
+    // the run and the settlement it made are audited with the operator the request names (none yet: unauthenticated)
+    expect(await auditRowsAbout(ds, `settlement_run:${run.runId}`)).toEqual([
+      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'settlement_run.completed', details: expect.objectContaining({ asOf: dueDay, merchantId: 'm-t1', settlementIds: run.settlementIds }) }),
+    ]);
+    expect(await auditRowsAbout(ds, `settlement:${run.settlementIds[0]}`)).toEqual([
+      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'settlement.created', details: expect.objectContaining({ runId: run.runId, merchantId: 'm-t1', netMinor: '9940' }) }),
+    ]);
+    expect(await auditRowsAbout(ds, `settlement_run:${first.json().runId}`)).toEqual([expect.objectContaining({ action: 'settlement_run.completed', details: expect.objectContaining({ settlementIds: [] }) })]);
     const due = await waitFor(() => on(TOPICS.settlementDue, 'm-t1')[0], 20_000, 'T+1 settlement due');
     expect(due.value).toMatchObject({ settlementId: run.settlementIds[0], grossMinor: '10000', feeMinor: '60', netMinor: '9940', paymentCount: 1 });
     await waitFor(() => on(TOPICS.settlementCompleted, 'm-t1')[0], 20_000, 'T+1 settlement paid');
@@ -512,6 +526,16 @@ describe('settlement on the real broker and database', () => {
     expect((await put('t-1', body)).json()).toMatchObject({ replayed: true, terms: first.json().terms });
     expect((await put('t-1', { ...body, nDays: 3 })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect((await get('/merchants/m-terms/settlement-terms')).terms).toEqual(first.json().terms);
+    // one audit row for the one change (not for the refusals, the replay or the reused key), the account masked
+    const termsAudit = await auditRowsAbout(ds, 'merchant:m-terms');
+    expect(termsAudit).toEqual([
+      expect.objectContaining({
+        actor: 'operator:unauthenticated',
+        action: 'terms.changed',
+        details: { idempotencyKey: 't-1', previous: null, terms: expect.objectContaining({ nDays: 2, payoutAccountLast4: first.json().terms.payoutAccountNo.slice(-4) }) },
+      }),
+    ]);
+    expect(JSON.stringify(termsAudit[0]!.details)).not.toContain(first.json().terms.payoutAccountNo);
     const p = succeeded('m-terms', '10000');
     await send(p);
     await booked(`payment:${p.paymentId}`);
@@ -584,6 +608,11 @@ describe('settlement on the real broker and database', () => {
     const after = await get('/settlement/calendar?year=2026');
     expect(after.holidays).not.toContain('2026-06-04');
     expect(after.businessDays).toBe(shown.businessDays + 1);
+    // each change is in the audit chain with the operator the body names; the failed removal (404) left no row
+    expect((await auditRowsAbout(ds, 'calendar:2026-06-04')).map((r) => [r.actor, r.action, (r.details as { reason: string }).reason])).toEqual([
+      ['operator:ops.li', 'calendar.override.set', 'bank closure drill'],
+      ['operator:ops.li', 'calendar.override.removed', 'drill called off'],
+    ]);
     expect(after.changes.map((c: Record<string, unknown>) => [c.date, c.action, c.kind, c.by, c.reason])).toEqual([
       ['2026-06-04', 'set', 'holiday', 'ops.li', 'bank closure drill'],
       ['2026-06-06', 'set', 'workday', 'ops.wang', 'make-up day'],
@@ -646,6 +675,8 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('keeps the ledger balanced with cached balances equal to the entries, and nothing left in flight', async () => {
+    // and everything the tests above did forms one unbroken audit chain
+    expect(await verifyAuditChain(ds)).toMatchObject({ status: 'ok', length: expect.any(BigInt) });
     await pause(300);
     expect(await get('/ledger/check')).toMatchObject({ balanced: true, cachedBalancesDrifted: [], totalsByCurrency: { CNY: '0' } });
     const kinds = Object.fromEntries(((await get('/ledger/balances')) as { kind: string; balanceMinor: string }[]).map((b) => [b.kind, b.balanceMinor]));

@@ -11,6 +11,7 @@ import {
   SENDING_REFUND_RESUME,
   type RefundResult,
 } from '@paystream/channel-gateway/domain';
+import { Actors, appendAudit } from '@paystream/shared/audit-log';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
@@ -19,6 +20,12 @@ import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 import { refundCompletedEvent, refundSettled } from './completed-event';
+
+/**
+ * Who asks for a refund, as the audit log names it: order-payment, the one service that writes
+ * channel.refund-requested.v1 (TODO(issue 14): its Kafka principal, once topics are ACL'd).
+ */
+export const REFUND_REQUESTER_ACTOR = Actors.service('order-payment');
 
 /**
  * What the first step came to: a refund recorded before (told as it stands), one refused before the
@@ -122,6 +129,16 @@ export class RefundRequestedConsumer implements OnModuleInit {
       }
       // the first query is due only once the call could have answered: the janitor finds it only if this process dies
       const sending = await this.refunds.openSending(tx, asked, new Date(), this.settings.chargeTimeoutMs + this.settings.queryIntervalMs);
+      // the decision to send money back is committed here, with the refund SENDING, before the channel is called
+      if (sending.created) {
+        const s = sending.refund;
+        await appendAudit(tx, {
+          actor: REFUND_REQUESTER_ACTOR,
+          action: 'refund.sent',
+          subject: `refund:${s.refundId}`,
+          details: { paymentId: s.paymentId, orderId: r.orderId, channel: s.channel, amountMinor: s.amountMinor, currency: s.currency, sentAt: s.sentAt ?? null },
+        });
+      }
       return sending.created ? { send: sending.refund, charge } : { prepared: { kind: 'stored', refund: sending.refund } };
     });
     if ('prepared' in opened) return opened.prepared.kind === 'stored' ? this.again(opened.prepared.refund, r) : opened.prepared;

@@ -1,6 +1,7 @@
 import { DLQ_HEADERS } from '@paystream/contracts';
 import { readDeadLetter, type DeadLetter, type DeadLetterRef } from '@paystream/ops/domain';
 import type { Message } from 'kafkajs';
+import { Actors } from '@paystream/shared/audit-log';
 import type { StoredDeadLetter } from './dead-letter-reader';
 import { runDlqCommand, type DlqCommandDeps } from './dlq-commands';
 import type { ReplayRecord } from './replay-log';
@@ -40,8 +41,8 @@ function fakes(letters: StoredDeadLetter[]) {
     publish: async (topic, message) => void published.push({ topic, message }),
     replays: {
       record: async (dl, by) => {
-        recorded.push({ dl, by });
-        return { id: String(recorded.length), dlqRef: '', originalTopic: dl.originalTopic, eventId: dl.eventId ?? null, reason: dl.reason, replayedBy: by, replayedAt: '' } satisfies ReplayRecord;
+        recorded.push({ dl, by: Actors.format(by) });
+        return { id: String(recorded.length), dlqRef: '', originalTopic: dl.originalTopic, eventId: dl.eventId ?? null, reason: dl.reason, replayedBy: by.id, replayedAt: '' } satisfies ReplayRecord;
       },
       list: async () => [],
     },
@@ -67,7 +68,7 @@ describe('runDlqCommand', () => {
     const f = fakes([stored(0, '3', dlqHeaders('2026-12-04T10:00:00.000Z'))]);
     expect(await runDlqCommand(['replay', 'payment.requested.v1.dlq:0:3'], f.deps)).toBe(0);
     expect(await runDlqCommand(['replay', 'payment.requested.v1.dlq:0:3', '--by=alice'], f.deps)).toBe(0);
-    expect(f.recorded.map((r) => r.by)).toEqual(['os-user', 'alice']);
+    expect(f.recorded.map((r) => r.by)).toEqual(['operator:os-user', 'operator:alice']);
     expect(f.published.map((p) => p.topic)).toEqual(['payment.requested.v1', 'payment.requested.v1']);
     expect(Object.keys(f.published[0]!.message.headers!)).toEqual(['ce_id']);
   });

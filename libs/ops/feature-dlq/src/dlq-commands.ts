@@ -1,5 +1,6 @@
 import { formatDeadLetterRef, parseDeadLetterRef, readDeadLetter, replayOf, type DeadLetter } from '@paystream/ops/domain';
 import type { Message } from 'kafkajs';
+import { Actors } from '@paystream/shared/audit-log';
 import type { DeadLetterReader, ReadError } from './dead-letter-reader';
 import type { ReplayLog } from './replay-log';
 
@@ -94,6 +95,7 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
       if (positional.length === 0) return fail(deps, 'replay needs at least one id (<topic>.dlq:<partition>:<offset>)', 2);
       const dryRun = flags.get('dry-run') === true;
       const byFlag = flags.get('by');
+      // TODO(issue 14): the authenticated operator (a token with the sre role), not a name anyone can type
       const actor = typeof byFlag === 'string' && byFlag ? byFlag : deps.defaultActor;
       let failed = 0;
       for (const id of positional) {
@@ -110,7 +112,7 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
           continue;
         }
         await deps.publish(replay.topic, { key: replay.key, value: replay.value, headers: replay.headers });
-        const recorded = await deps.replays.record(dl.value, actor);
+        const recorded = await deps.replays.record(dl.value, Actors.operator(actor));
         deps.out(`replayed ${id} -> ${replay.topic} (event ${dl.value.eventId ?? 'without ce_id'}) as replay #${recorded.id} by ${actor}`);
       }
       return failed > 0 ? 1 : 0;

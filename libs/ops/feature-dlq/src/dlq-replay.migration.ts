@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 
 /** Every dead letter replayed: which one, where to, its event id, who asked and when. */
 export class DlqReplayTable1764900000000 implements MigrationInterface {
@@ -24,3 +25,6 @@ export class DlqReplayTable1764900000000 implements MigrationInterface {
     await q.query(`DROP TABLE dlq_replay`);
   }
 }
+
+/** The ops database's migrations: the replay record and the audit chain. */
+export const OPS_DLQ_MIGRATIONS = [DlqReplayTable1764900000000, ...AUDIT_LOG_MIGRATIONS];

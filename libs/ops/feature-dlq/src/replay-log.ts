@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { formatDeadLetterRef, type DeadLetter } from '@paystream/ops/domain';
+import { appendAudit, type Actor } from '@paystream/shared/audit-log';
+import { inTransaction } from '@paystream/shared/persistence';
 
 /** A replay as recorded in the ops database. */
 export interface ReplayRecord {
@@ -12,17 +14,27 @@ export interface ReplayRecord {
   replayedAt: string;
 }
 
-/** The record of DLQ replays (who replayed which message to where, and when). */
+/** The record of DLQ replays (who replayed which message to where, and when), each also in the ops audit chain. */
 export class ReplayLog {
   constructor(private readonly ds: DataSource) {}
 
-  async record(dl: DeadLetter, replayedBy: string): Promise<ReplayRecord> {
-    const rows: RawReplay[] = await this.ds.query(
-      `INSERT INTO dlq_replay (dlq_topic, dlq_partition, dlq_offset, original_topic, event_id, reason, replayed_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [dl.ref.topic, dl.ref.partition, dl.ref.offset, dl.originalTopic, dl.eventId ?? null, dl.reason, replayedBy],
-    );
-    return toRecord(rows[0]!);
+  /** Records a replay and its audit row in one transaction; replayed_by keeps the actor's id as before. */
+  async record(dl: DeadLetter, replayedBy: Actor): Promise<ReplayRecord> {
+    return inTransaction(this.ds, async (tx) => {
+      const rows: RawReplay[] = await tx.query(
+        `INSERT INTO dlq_replay (dlq_topic, dlq_partition, dlq_offset, original_topic, event_id, reason, replayed_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [dl.ref.topic, dl.ref.partition, dl.ref.offset, dl.originalTopic, dl.eventId ?? null, dl.reason, replayedBy.id],
+      );
+      const record = toRecord(rows[0]!);
+      await appendAudit(tx, {
+        actor: replayedBy,
+        action: 'dlq.replayed',
+        subject: `dlq:${record.dlqRef}`,
+        details: { replayId: record.id, originalTopic: dl.originalTopic, eventId: dl.eventId ?? null, consumer: dl.consumer, reason: dl.reason },
+      });
+      return record;
+    });
   }
 
   /** The most recent replays first. */

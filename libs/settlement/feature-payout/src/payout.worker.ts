@@ -11,12 +11,16 @@ import {
   SETTLEMENT_PAYOUT_BANK_CALLS_MAX,
   SETTLEMENT_PAYOUT_LEASE_MARGIN_MS,
 } from '@paystream/settlement/domain';
+import { Actors, appendAudit, last4 } from '@paystream/shared/audit-log';
 import { Money } from '@paystream/shared/money';
 import { nextTraceparent, runInTrace } from '@paystream/shared/observability';
 import { afterCommit, inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { BankClient, type PayoutAnswer } from './bank.client';
 import { PAYOUT_SETTINGS, SETTLEMENT_PAYOUT_BATCH_SIZE, type PayoutSettings } from './payout-settings';
+
+/** The payout worker as the actor of its audit rows. */
+export const PAYOUT_ACTOR = Actors.system('settlement-payout');
 
 /**
  * Pays due settlements out: paid -> completed (payout in flight leaves the bank account); failed ->
@@ -95,6 +99,16 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
     return { outcome: 'UNKNOWN', error: `${answer.error}; the bank could not confirm it: ${known.error}` };
   }
 
+  private auditDetails(batch: SettlementBatch) {
+    return {
+      merchantId: batch.merchantId,
+      netMinor: batch.netMinor,
+      currency: batch.currency,
+      attempt: batch.attempts,
+      payoutAccountLast4: batch.payoutAccountNo && last4(batch.payoutAccountNo),
+    };
+  }
+
   private async payOut(batch: SettlementBatch): Promise<void> {
     const net = Money.of(batch.netMinor, batch.currency);
     let answer = await this.attempt(batch);
@@ -116,6 +130,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
           { settlementId: batch.id, merchantId: batch.merchantId, netMinor: batch.netMinor.toString(), currency: batch.currency as Currency, payoutRef: answer.payoutRef },
           { traceparent },
         );
+        await appendAudit(tx, { actor: PAYOUT_ACTOR, action: 'payout.sent', subject: `settlement:${batch.id}`, details: { ...this.auditDetails(batch), payoutRef: answer.payoutRef } });
         afterCommit(tx, () => this.metrics.completed.inc());
         log.info({ netMinor: batch.netMinor.toString(), payoutRef: answer.payoutRef }, 'settlement paid out');
         return;
@@ -142,6 +157,7 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
         },
         { traceparent },
       );
+      await appendAudit(tx, { actor: PAYOUT_ACTOR, action: 'payout.failed', subject: `settlement:${batch.id}`, details: { ...this.auditDetails(batch), error: answer.error, reversed: batch.inFlightBooked } });
       afterCommit(tx, () => this.metrics.failed.inc());
       log.error({ error: answer.error }, 'settlement payout failed for good; reversed in the ledger');
     });

@@ -1,9 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Actors } from '@paystream/shared/audit-log';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { RECONCILE_SETTINGS, RECONCILED_CHANNELS, type ReconcileSettings } from './reconcile-settings';
 import { dueReconciliationDay } from './reconciliation-day';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { RunReconciliationHandler } from './run-reconciliation/run-reconciliation.handler';
+
+/** The daily job as the actor of its runs in the audit log. */
+export const DAILY_RECONCILIATION_ACTOR = Actors.system('daily-reconciliation');
 
 /**
  * The daily job: every check interval it looks at the day due (yesterday in Beijing once the daily time has passed)
@@ -38,7 +42,7 @@ export class DailyReconciliationWorker implements OnApplicationBootstrap, OnAppl
     for (const channel of RECONCILED_CHANNELS) {
       const existing = await this.runs.findRunOf(this.platform.ds.manager, channel, date);
       if (existing?.completedAt) continue;
-      await this.handler.run(channel, date, 'schedule');
+      await this.handler.run(channel, date, 'schedule', DAILY_RECONCILIATION_ACTOR);
       ran.push(channel);
     }
     return ran;

@@ -80,3 +80,24 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     },
   };
 }
+
+/** One service's own database, as that service reads it. */
+export interface ServiceDatabase {
+  service: ServiceName;
+  url: string;
+  schema: string;
+}
+
+/**
+ * Every service's database from the same variables the services read (`<PREFIX>_DATABASE_URL`,
+ * DB_SCHEMA, with the same defaults), for tools that walk each service's data (the audit chain).
+ */
+export function loadServiceDatabases(env: Record<string, string | undefined> = process.env): ServiceDatabase[] {
+  const withDatabase = (Object.keys(SERVICES) as ServiceName[]).filter((s) => SERVICES[s].database !== undefined);
+  const schema = z.object({
+    DB_SCHEMA: ENV_FORMATS.dbSchema,
+    ...Object.fromEntries(withDatabase.map((s) => [`${SERVICES[s].envPrefix}_DATABASE_URL`, ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, SERVICES[s].database!))])),
+  });
+  const c = parseConfig('audit', schema, env) as Record<string, string>;
+  return withDatabase.map((service) => ({ service, url: c[`${SERVICES[service].envPrefix}_DATABASE_URL`]!, schema: c.DB_SCHEMA! }));
+}

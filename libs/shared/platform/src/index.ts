@@ -10,3 +10,4 @@ export * from './in-process-app';
 export * from './form-fields';
 export * from './idempotency-key-header';
 export * from './storable-text.guard';
+export * from './request-actor';

@@ -13,11 +13,12 @@ import {
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
 import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
+import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
   config: PlatformConfig;
-  /** The service's own migrations; the outbox/inbox tables (and their later changes) are added first. */
+  /** The service's own migrations; the outbox/inbox tables and the audit log (and their later changes) are added first. */
   migrations: MixedList<Function>;
   entities?: MixedList<Function>;
   /** Logical topics the service emits to (created at start-up with their DLQ twins). */
@@ -68,7 +69,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...(options.migrations as Function[])],
+      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
     });

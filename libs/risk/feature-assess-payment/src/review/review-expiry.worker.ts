@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RiskDecisionRepository } from '@paystream/risk/data-access';
+import { Actors } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
 import { ReviewQueue } from './review-queue.service';
@@ -7,6 +8,8 @@ import { ReviewQueue } from './review-queue.service';
 /** How often held payments are checked for expiry, and how many one pass expires. */
 const REVIEW_EXPIRY_INTERVAL_MS = 1_000;
 const REVIEW_EXPIRY_BATCH_SIZE = 50;
+/** The expiry job as the actor of the reviews it rejects. */
+export const REVIEW_EXPIRY_ACTOR = Actors.system('review-expiry');
 
 /** Rejects held payments nobody reviewed within RISK_REVIEW_EXPIRY_MS (RISK_REVIEW_REJECTED, reviewer "system"). */
 @Injectable()
@@ -31,7 +34,7 @@ export class ReviewExpiryWorker implements OnApplicationBootstrap, OnApplication
 
   async tick(): Promise<void> {
     await inTransaction(this.platform.ds, async (tx) => {
-      for (const expired of await this.decisions.expireDueReviews(tx, REVIEW_EXPIRY_BATCH_SIZE)) await this.queue.announce(tx, expired);
+      for (const expired of await this.decisions.expireDueReviews(tx, REVIEW_EXPIRY_BATCH_SIZE)) await this.queue.announce(tx, expired, REVIEW_EXPIRY_ACTOR);
     });
   }
 }

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
 import { ReviewQueue } from './review-queue.service';
 
 /** The most held payments one listing returns. */
@@ -45,23 +45,23 @@ export class ReviewController {
 
   @Post(':paymentId/approve')
   @HttpCode(200)
-  approve(@Param('paymentId') paymentId: string, @Body() body: unknown) {
-    return this.settle(paymentId, 'APPROVED', body);
+  approve(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
+    return this.settle(paymentId, 'APPROVED', body, request);
   }
 
   @Post(':paymentId/reject')
   @HttpCode(200)
-  reject(@Param('paymentId') paymentId: string, @Body() body: unknown) {
-    return this.settle(paymentId, 'REJECTED', body);
+  reject(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
+    return this.settle(paymentId, 'REJECTED', body, request);
   }
 
-  private async settle(paymentId: string, status: 'APPROVED' | 'REJECTED', body: unknown) {
+  private async settle(paymentId: string, status: 'APPROVED' | 'REJECTED', body: unknown, request: ActorRequest) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const verdict = verdictSchema.safeParse(body);
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
     const settled = await inTransaction(this.platform.ds, async (tx) => {
       const moved = await this.decisions.resolveReview(tx, paymentId, status, verdict.data.reviewer, verdict.data.note);
-      return moved ? this.queue.announce(tx, moved) : undefined;
+      return moved ? this.queue.announce(tx, moved, actorOf(request, verdict.data.reviewer)) : undefined;
     });
     if (settled) return view(settled);
     const current = await this.decisions.find(this.platform.ds.manager, paymentId);

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Inject, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Put, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-access';
 import { validateRuleSet } from '@paystream/risk/domain';
+import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
 
 /** The most versions one history listing returns. */
 const RULE_HISTORY_LIMIT_MAX = 200;
@@ -42,13 +43,20 @@ export class RuleSetController {
   }
 
   @Put()
-  async publish(@Body() body: unknown) {
+  async publish(@Body() body: unknown, @Req() http: ActorRequest) {
     const request = publishSchema.safeParse(body);
     if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
     const { expectedVersion, createdBy, reason, rules } = request.data;
     const checked = validateRuleSet({ version: expectedVersion + 1, rules });
     if (!checked.ok) throw new ApiError('RISK_RULES_INVALID', checked.problems.join('; '), { problems: checked.problems });
-    const published = await inTransaction(this.platform.ds, (tx) => this.ruleSets.publish(tx, { ruleSet: checked.ruleSet, createdBy, reason, expectedVersion }));
+    const published = await inTransaction(this.platform.ds, async (tx) => {
+      const outcome = await this.ruleSets.publish(tx, { ruleSet: checked.ruleSet, createdBy, reason, expectedVersion });
+      if (outcome.ok) {
+        const version = outcome.stored.ruleSet.version;
+        await appendAudit(tx, { actor: actorOf(http, createdBy), action: 'rule_set.published', subject: `rule_set:${version}`, details: { version, previousVersion: expectedVersion, reason, rules: outcome.stored.ruleSet.rules } });
+      }
+      return outcome;
+    });
     if (!published.ok) {
       throw new ApiError('RISK_RULES_VERSION_CONFLICT', `version ${published.currentVersion} is in force, not ${expectedVersion}`, { currentVersion: published.currentVersion });
     }

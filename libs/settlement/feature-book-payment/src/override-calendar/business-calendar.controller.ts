@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, Headers, Inject, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Inject, Param, Put, Query, Req } from '@nestjs/common';
 import type { z } from 'zod';
 import { describeIssues } from '@paystream/contracts';
 import { BusinessCalendarRepository, type StoredCalendarOverride } from '@paystream/settlement/data-access';
 import { calendarYear, chinaDate, CN_BUSINESS_CALENDAR } from '@paystream/settlement/domain';
+import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { calendarQuerySchema, overrideDateSchema, overrideRequestHash, removeOverrideBodySchema, setOverrideBodySchema } from './calendar-override.request';
 
 const overrideJson = (o: StoredCalendarOverride) => ({ date: o.date, kind: o.businessDay ? 'workday' : 'holiday', reason: o.reason, by: o.by, at: o.at });
@@ -59,7 +60,7 @@ export class BusinessCalendarController {
   }
 
   @Put('overrides/:date')
-  async set(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
+  async set(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const date = overrideDate(rawDate);
     const body = overrideBody(setOverrideBodySchema, rawBody);
@@ -72,13 +73,14 @@ export class BusinessCalendarController {
         return { override: current ? overrideJson(current) : null, replayed: true };
       }
       const saved = await this.calendars.override(tx, date, businessDay, body.reason, body.by);
+      await appendAudit(tx, { actor: actorOf(request, body.by), action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
       this.platform.logger.info({ date, kind: body.kind, by: body.by, reason: body.reason }, 'calendar override set');
       return { override: overrideJson(saved), replayed: false };
     });
   }
 
   @Delete('overrides/:date')
-  async remove(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
+  async remove(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const date = overrideDate(rawDate);
     const body = overrideBody(removeOverrideBodySchema, rawBody);
@@ -91,6 +93,12 @@ export class BusinessCalendarController {
       // nothing to remove: the throw rolls the change record back with it
       const removed = await this.calendars.removeOverride(tx, date);
       if (!removed) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND', `no override on ${date}`);
+      await appendAudit(tx, {
+        actor: actorOf(request, body.by),
+        action: 'calendar.override.removed',
+        subject: `calendar:${date}`,
+        details: { reason: body.reason, was: removed.businessDay ? 'workday' : 'holiday', idempotencyKey: key },
+      });
       this.platform.logger.info({ date, by: body.by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
       return { date, removed: true, was: overrideJson(removed), replayed: false };
     });

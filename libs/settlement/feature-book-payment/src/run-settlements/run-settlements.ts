@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SettlementItemRepository } from '@paystream/settlement/data-access';
+import { Actors, appendAudit, last4, type Actor } from '@paystream/shared/audit-log';
 import type { Logger } from '@paystream/shared/observability';
-import { inTransaction, type EntityManager } from '@paystream/shared/persistence';
+import { affectedRows, inTransaction, type EntityManager } from '@paystream/shared/persistence';
 import type { DataSource } from 'typeorm';
 import type { SettleMerchant } from '../settle-merchant/settle-merchant';
+
+/** The actor of the scheduler's runs in the audit log. */
+export const SETTLEMENT_SCHEDULER_ACTOR: Actor = Actors.system('settlement-scheduler');
 
 /** How long a run's Idempotency-Key claim may stay in progress before a request with that key takes it over (its process is presumed dead). */
 export const SETTLEMENT_RUN_CLAIM_STALE_MS = 5 * 60_000;
@@ -59,9 +63,9 @@ export class RunSettlements {
   ) {}
 
   /** A run without a key (the scheduler's). */
-  async run(ds: DataSource, req: SettlementRunRequest): Promise<SettlementRunResult> {
+  async run(ds: DataSource, req: SettlementRunRequest, actor: Actor = SETTLEMENT_SCHEDULER_ACTOR): Promise<SettlementRunResult> {
     const runId = randomUUID();
-    const done = await this.settleDue(ds, runId, req);
+    const done = await this.settleDue(ds, runId, req, actor);
     return { runId, asOf: req.asOf, merchantId: req.merchantId ?? null, ...done, createdAt: new Date().toISOString(), replayed: false };
   }
 
@@ -70,7 +74,7 @@ export class RunSettlements {
    * than claimStaleMs is taken over under a new runId, as its process is presumed dead; redoing a run
    * is safe as every item is claimed by one settlement), and completed with the result after it.
    */
-  async runWithKey(ds: DataSource, req: SettlementRunRequest, key: string): Promise<KeyedRunOutcome> {
+  async runWithKey(ds: DataSource, req: SettlementRunRequest, key: string, actor: Actor): Promise<KeyedRunOutcome> {
     const runId = randomUUID();
     const merchantId = req.merchantId ?? null;
     const claimed: { created_at: Date; taken_over: boolean }[] = await ds.query(
@@ -86,16 +90,29 @@ export class RunSettlements {
     if (claimed[0]!.taken_over) this.logger.warn({ runId, key, asOf: req.asOf, merchantId }, 'settlement run claim left in progress took over; the run is redone');
     let done: { settlementIds: string[]; carriedForward: number };
     try {
-      done = await this.settleDue(ds, runId, req);
+      done = await this.settleDue(ds, runId, req, actor);
     } catch (error) {
       // nothing was settled past what is committed per merchant; the key is freed so a retry redoes the run
       await ds.query(`DELETE FROM settlement_run WHERE id = $1 AND status = 'in_progress'`, [runId]);
       throw error;
     }
-    const [, completed]: [unknown, number] = await ds.query(
-      `UPDATE settlement_run SET status = 'completed', completed_at = now(), orders = $2, carried_forward = $3, settlement_ids = $4 WHERE id = $1 AND status = 'in_progress'`,
-      [runId, done.settlementIds.length, done.carriedForward, done.settlementIds],
-    );
+    const completed = await inTransaction(ds, async (tx) => {
+      const updated = affectedRows(
+        await tx.query(
+          `UPDATE settlement_run SET status = 'completed', completed_at = now(), orders = $2, carried_forward = $3, settlement_ids = $4 WHERE id = $1 AND status = 'in_progress'`,
+          [runId, done.settlementIds.length, done.carriedForward, done.settlementIds],
+        ),
+      );
+      if (updated === 1) {
+        await appendAudit(tx, {
+          actor,
+          action: 'settlement_run.completed',
+          subject: `settlement_run:${runId}`,
+          details: { asOf: req.asOf, merchantId, idempotencyKey: key, settlementIds: done.settlementIds, carriedForward: done.carriedForward },
+        });
+      }
+      return updated;
+    });
     if (completed !== 1) this.logger.warn({ runId, key }, 'settlement run finished after its claim was taken over; its settlements stand, the key keeps the later run');
     return { kind: 'ran', result: { runId, asOf: req.asOf, merchantId, ...done, createdAt: claimed[0]!.created_at.toISOString(), replayed: false } };
   }
@@ -134,12 +151,24 @@ export class RunSettlements {
    * Settles every merchant with items due by asOf, each in its own transaction (a run holds one
    * merchant at a time, and one merchant's failure is logged and left for the next run).
    */
-  private async settleDue(ds: DataSource, runId: string, req: SettlementRunRequest): Promise<{ settlementIds: string[]; carriedForward: number }> {
+  private async settleDue(ds: DataSource, runId: string, req: SettlementRunRequest, actor: Actor): Promise<{ settlementIds: string[]; carriedForward: number }> {
     const settlementIds: string[] = [];
     let carriedForward = 0;
     for (const m of await this.items.merchantsWithDueItems(ds.manager, req.asOf, req.merchantId)) {
       try {
-        const outcome = await inTransaction(ds, (tx) => this.settleMerchant.settle(tx, m.merchantId, m.currency, req.asOf));
+        const outcome = await inTransaction(ds, async (tx) => {
+          const settled = await this.settleMerchant.settle(tx, m.merchantId, m.currency, req.asOf);
+          if (settled.kind === 'settled') {
+            const s = settled.settlement;
+            await appendAudit(tx, {
+              actor,
+              action: 'settlement.created',
+              subject: `settlement:${s.id}`,
+              details: { runId, asOf: req.asOf, merchantId: s.merchantId, currency: s.currency, netMinor: s.netMinor, paymentCount: s.paymentCount, payoutAccountLast4: s.payoutAccountNo && last4(s.payoutAccountNo) },
+            });
+          }
+          return settled;
+        });
         if (outcome.kind === 'settled') settlementIds.push(outcome.settlement.id);
         else carriedForward++;
       } catch (error) {

@@ -1,8 +1,8 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './settlement-run-settings';
 import { asOfRefusal } from './as-of-gate';
 import { RunSettlements } from './run-settlements';
@@ -26,7 +26,7 @@ export class SettlementRunController {
 
   @Post()
   @HttpCode(200)
-  async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
+  async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const body = runBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
@@ -34,7 +34,7 @@ export class SettlementRunController {
     const asOf = body.data.asOf ?? today;
     const refusal = asOfRefusal(asOf, today, this.settings.futureAsOfAllowed);
     if (refusal) throw new ApiError(refusal, `asOf ${asOf} is after today (${today}, China time)`);
-    const outcome = await this.runs.runWithKey(this.platform.ds, { asOf, merchantId: body.data.merchantId }, key);
+    const outcome = await this.runs.runWithKey(this.platform.ds, { asOf, merchantId: body.data.merchantId }, key, actorOf(request));
     if (outcome.kind === 'key_reused') throw new ApiError('IDEMPOTENCY_KEY_REUSED');
     if (outcome.kind === 'in_progress') throw new ApiError('SETTLEMENT_RUN_IN_PROGRESS');
     const result = outcome.result;

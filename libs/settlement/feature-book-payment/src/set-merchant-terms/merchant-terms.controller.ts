@@ -1,13 +1,13 @@
-import { Body, Controller, Get, Headers, Inject, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Put, Req } from '@nestjs/common';
 import { describeIssues } from '@paystream/contracts';
 import { MerchantProfileRepository } from '@paystream/settlement/data-access';
 import { validateSettlementTerms } from '@paystream/settlement/domain';
+import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { merchantIdParam } from '../merchant-id.param';
 import { SettleMerchant } from '../settle-merchant/settle-merchant';
-import { merchantTermsBodySchema, termsJson, termsOf, termsRequestHash } from './merchant-terms.request';
-
+import { merchantTermsBodySchema, termsAuditJson, termsJson, termsOf, termsRequestHash } from './merchant-terms.request';
 
 /**
  * GET and PUT /merchants/:merchantId/settlement-terms (Idempotency-Key): a merchant's agreement. New
@@ -28,7 +28,7 @@ export class MerchantTermsController {
   }
 
   @Put()
-  async put(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown) {
+  async put(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
     const body = merchantTermsBodySchema.safeParse(rawBody ?? {});
@@ -46,7 +46,14 @@ export class MerchantTermsController {
         const current = await this.profiles.find(tx, merchantId);
         return { merchantId, explicit: true, terms: termsJson(current?.terms ?? terms), replayed: true };
       }
+      const previous = await this.profiles.find(tx, merchantId);
       const saved = await this.profiles.upsert(tx, merchantId, terms);
+      await appendAudit(tx, {
+        actor: actorOf(request),
+        action: 'terms.changed',
+        subject: `merchant:${merchantId}`,
+        details: { terms: termsAuditJson(saved.terms), previous: previous ? termsAuditJson(previous.terms) : null, idempotencyKey: key },
+      });
       this.platform.logger.info({ merchantId, terms: termsJson(saved.terms) }, 'settlement terms changed');
       return { merchantId, explicit: true, terms: termsJson(saved.terms), replayed: false };
     });

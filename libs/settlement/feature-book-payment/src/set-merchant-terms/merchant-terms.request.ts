@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { storableText } from '@paystream/contracts';
+import { last4 } from '@paystream/shared/audit-log';
 import { SETTLEMENT_SCHEDULES, SETTLEMENT_TERMS_DEFAULT, type SettlementTerms } from '@paystream/settlement/domain';
 
 const minor = storableText().regex(/^(0|[1-9]\d{0,15})$/, 'whole minor units as a decimal string');
@@ -71,6 +72,12 @@ export function termsJson(t: SettlementTerms) {
       rounding: t.feePlan.rounding,
     },
   };
+}
+
+/** Terms as the audit log keeps them: the payout account by its last four digits only. */
+export function termsAuditJson(t: SettlementTerms) {
+  const { payoutAccountNo, ...rest } = termsJson(t);
+  return { ...rest, payoutAccountLast4: last4(payoutAccountNo) };
 }
 
 /** A stable hash of what a key first asked for (the resolved terms, so field order does not matter). */

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { ApiError, Platform } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
 import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
 import { RECONCILED_CHANNELS, RECONCILIATION_LIST_LIMIT_MAX } from '../reconcile-settings';
 import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
@@ -88,12 +88,12 @@ export class ReconciliationController {
   /** Idempotent per channel and day: a day has one run, which running it again refreshes (so it never doubles a break). */
   @Post('runs')
   @HttpCode(200)
-  async run(@Body() body: unknown) {
+  async run(@Body() body: unknown, @Req() request: ActorRequest) {
     const req = parsed(runRequestSchema, body);
     if (req.date > chinaDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
     const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
     const runs = [];
-    for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api')));
+    for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api', actorOf(request))));
     return { date: req.date, runs };
   }
 

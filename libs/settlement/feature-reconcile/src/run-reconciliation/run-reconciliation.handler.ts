@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LedgerRepository } from '@paystream/settlement/data-access';
 import { addDays, postingsForRefundCleared } from '@paystream/settlement/domain';
+import { appendAudit, type Actor } from '@paystream/shared/audit-log';
 import { Money } from '@paystream/shared/money';
 import { afterCommit, inTransaction, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
@@ -26,7 +27,8 @@ export class RunReconciliationHandler {
     @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
   ) {}
 
-  async run(channel: string, date: string, trigger: RunTrigger): Promise<ReconciliationRun> {
+  /** Runs (or re-runs) the day; actor is who asked (the operator, or the daily job), recorded in the audit log with the run. */
+  async run(channel: string, date: string, trigger: RunTrigger, actor: Actor): Promise<ReconciliationRun> {
     const startedAt = new Date();
     const log = this.platform.logger.child({ channel, billDate: date, trigger });
     let bill, dayBefore, ours;
@@ -37,7 +39,9 @@ export class RunReconciliationHandler {
       log.warn({ err: message }, 'reconciliation run failed: a side could not be had');
       const failed = await inTransaction(this.platform.ds, async (tx) => {
         await this.runs.lockDay(tx, channel, date);
-        return this.runs.saveFailed(tx, { channel, date, trigger, startedAt }, message);
+        const saved = await this.runs.saveFailed(tx, { channel, date, trigger, startedAt }, message);
+        await this.audit(tx, actor, saved);
+        return saved;
       });
       this.metrics.runs.inc({ channel, outcome: 'failed' });
       return failed;
@@ -65,6 +69,7 @@ export class RunReconciliationHandler {
           this.metrics.refundsClearedAmount.inc({ channel, currency: r.currency }, Number(r.amountMinor));
         }
       });
+      await this.audit(tx, actor, saved);
       const byKind = breaksByKind(report.breaks);
       if (report.breaks.length > 0) log.warn({ alert: 'RECONCILIATION_BREAKS', runId: saved.id, breaks: byKind }, 'reconciliation found breaks');
       log.info(
@@ -74,6 +79,25 @@ export class RunReconciliationHandler {
       return saved;
     });
     return run;
+  }
+
+  private audit(tx: EntityManager, actor: Actor, run: ReconciliationRun) {
+    return appendAudit(tx, {
+      actor,
+      action: 'reconciliation.run',
+      subject: `reconciliation_run:${run.id}`,
+      details: {
+        channel: run.channel,
+        date: run.date,
+        status: run.status,
+        trigger: run.trigger,
+        attempts: run.attempts,
+        matchedCount: run.matchedCount,
+        refundsClearedNow: run.refundsClearedNewCount,
+        breakCount: run.breakCount,
+        lastError: run.lastError,
+      },
+    });
   }
 
   /**
