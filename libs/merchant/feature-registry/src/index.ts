@@ -1,0 +1,2 @@
+export * from './registry-settings';
+export * from './registry.module';
