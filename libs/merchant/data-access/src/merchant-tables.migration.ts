@@ -51,6 +51,7 @@ export class MerchantTables1765500000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE payout_account_change (
         id                 UUID PRIMARY KEY,
+        seq                BIGINT GENERATED ALWAYS AS IDENTITY, -- the order proposals were made in
         merchant_id        TEXT NOT NULL REFERENCES merchant (merchant_id),
         state              TEXT NOT NULL CHECK (state IN ('proposed', 'approved', 'effective', 'rejected', 'cancelled')),
         bank_code          TEXT NOT NULL CHECK (bank_code ~ '^[1-9][0-9]{11}$'),
