@@ -6,6 +6,7 @@ COPY apps/order-payment/package.json apps/order-payment/
 COPY apps/channel-gateway/package.json apps/channel-gateway/
 COPY apps/risk/package.json apps/risk/
 COPY apps/settlement/package.json apps/settlement/
+COPY apps/merchant/package.json apps/merchant/
 COPY apps/channel-emulator/package.json apps/channel-emulator/
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
-const services = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'channel-emulator', 'ops'];
+const services = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'channel-emulator', 'ops', 'merchant'];
 
 /** A service depends only on its own libs and the shared ones (plus `extraScopes`); layers point inwards. */
 const boundaries = (extraScopes) => [

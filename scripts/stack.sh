@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the demo stack in the background: Kafka, Postgres databases, the four services and the
+# Runs the demo stack in the background: Kafka, Postgres databases, the five services (merchant first) and the
 # channel emulator, and the ops app (status page http://127.0.0.1:3005/), each logging to .run/<service>.log.
 #   scripts/stack.sh start   set up (install, Kafka, databases, build) and start everything
 #   scripts/stack.sh stop    stop the services (and the Kafka broker this script started)
@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=.run
-SERVICES=(channel-emulator risk channel-gateway settlement order-payment ops)
-declare -A PORTS=([order-payment]=${ORDER_PAYMENT_PORT:-3001} [channel-gateway]=${CHANNEL_GATEWAY_PORT:-3002} [risk]=${RISK_PORT:-3003} [settlement]=${SETTLEMENT_PORT:-3004} [channel-emulator]=${CHANNEL_EMULATOR_PORT:-3100} [ops]=${OPS_PORT:-3005})
+SERVICES=(channel-emulator merchant risk channel-gateway settlement order-payment ops)
+declare -A PORTS=([order-payment]=${ORDER_PAYMENT_PORT:-3001} [channel-gateway]=${CHANNEL_GATEWAY_PORT:-3002} [risk]=${RISK_PORT:-3003} [settlement]=${SETTLEMENT_PORT:-3004} [channel-emulator]=${CHANNEL_EMULATOR_PORT:-3100} [ops]=${OPS_PORT:-3005} [merchant]=${MERCHANT_PORT:-3006})
 HOST=${HOST:-127.0.0.1}
 # The sandbox closes outcomes still unknown after 20 s (production default 15 min), so ..56 orders
 # settle within a demo run; override any of these from the environment.

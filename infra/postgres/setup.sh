@@ -5,7 +5,7 @@
 set -euo pipefail
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 prefix="${PAYSTREAM_DB_PREFIX:-paystream}"
-services=(order_payment channel_gateway risk settlement ops)
+services=(order_payment channel_gateway risk settlement ops merchant)
 [ "${1:-}" = "--with-test" ] && services+=(test)
 
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then

@@ -64,7 +64,7 @@ describe('audit verify over every service', () => {
 
   it('reads every service database from the variables the services use', () => {
     const dbs = loadServiceDatabases({ DB_SCHEMA: 'chaos_1', RISK_DATABASE_URL: 'postgres://x@h:1/r', PGHOST: 'db' });
-    expect(dbs.map((d) => d.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement', 'ops']);
+    expect(dbs.map((d) => d.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant', 'ops']);
     expect(dbs.find((d) => d.service === 'risk')).toEqual({ service: 'risk', url: 'postgres://x@h:1/r', schema: 'chaos_1' });
     expect(dbs.find((d) => d.service === 'ops')).toEqual({ service: 'ops', url: 'postgres://postgres@db:5432/paystream_ops', schema: 'chaos_1' });
   });

@@ -355,7 +355,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       const s = await status();
       return s.services.every((x) => x.up) && groups.every((g) => group(s, g)?.members) ? s : undefined;
     }, 30_000, 'ops to see every service up and every group with a member');
-    expect(healthy.services.map((x) => x.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement']);
+    expect(healthy.services.map((x) => x.service)).toEqual(['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant']);
     expect(groups.map((g) => group(healthy, g)!.stalled)).toEqual([false, false, false, false]);
     const dlqTopic = `${TOPICS.paymentRequested}.dlq`;
     // ops reads the cluster every second: wait for the reading after the last dead letter

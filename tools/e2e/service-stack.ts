@@ -14,8 +14,11 @@ export const REPO_ROOT = (() => {
   }
 })();
 
-/** Start order: the emulator first (the gateway and settlement call it), order-payment, then ops watching them all. */
-export const STACK_SERVICES = ['channel-emulator', 'risk', 'channel-gateway', 'settlement', 'order-payment', 'ops'] as const satisfies readonly ServiceName[];
+/**
+ * Start order: the emulator first (the gateway and settlement call it), the merchant registry (its
+ * events feed everyone's local copy of the merchants), order-payment, then ops watching them all.
+ */
+export const STACK_SERVICES = ['channel-emulator', 'merchant', 'risk', 'channel-gateway', 'settlement', 'order-payment', 'ops'] as const satisfies readonly ServiceName[];
 export type StackService = (typeof STACK_SERVICES)[number];
 
 /** How long a service may take to answer /health after it was spawned. */

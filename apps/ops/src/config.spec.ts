@@ -2,7 +2,7 @@ import { ConfigError } from '@paystream/shared/platform';
 import { loadOpsConfig } from './config';
 
 describe('ops configuration', () => {
-  it('defaults to port 3005, the four services on their ports and the documented intervals', () => {
+  it('defaults to port 3005, the five services on their ports and the documented intervals', () => {
     const c = loadOpsConfig({});
     expect(c).toMatchObject({ port: 3005, databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_ops', monitor: { pollIntervalMs: 5_000, stallAfterMs: 30_000 } });
     expect(c.monitor.targets).toEqual([
@@ -10,6 +10,7 @@ describe('ops configuration', () => {
       { service: 'channel-gateway', url: 'http://127.0.0.1:3002' },
       { service: 'risk', url: 'http://127.0.0.1:3003' },
       { service: 'settlement', url: 'http://127.0.0.1:3004' },
+      { service: 'merchant', url: 'http://127.0.0.1:3006' },
     ]);
     expect(c.groupPattern.test('paystream.risk')).toBe(true);
     expect(c.groupPattern.test('collector-x')).toBe(false);

@@ -7,7 +7,7 @@ import { defaultDatabaseUrl, ENV_FORMATS, parseConfig, SERVICES, type ServiceNam
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
 /** The services whose /health and /metrics ops reads (the channel emulator stands in for the outside world). */
-export const OPS_WATCHED_SERVICES = ['order-payment', 'channel-gateway', 'risk', 'settlement'] as const satisfies readonly ServiceName[];
+export const OPS_WATCHED_SERVICES = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'] as const satisfies readonly ServiceName[];
 
 export interface OpsConfig extends OpsModuleOptions {
   host: string;

@@ -57,6 +57,7 @@ describe('ops lag exporter on the real broker', () => {
       CHANNEL_GATEWAY_URL: service.url,
       RISK_URL: service.url,
       SETTLEMENT_URL: `http://127.0.0.1:${closedPort}`,
+      MERCHANT_URL: service.url,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     });
     app = await createOpsApp(config);
@@ -127,7 +128,7 @@ describe('ops lag exporter on the real broker', () => {
     await produce(3, `${topic}.dlq`);
     await waitFor(async () => (value(await metrics(), OPS_METRIC_NAMES.dlqMessages, { topic: `${topic}.dlq` }) === 3 ? true : undefined), 30_000, 'DLQ depth 3');
     const samples = await metrics();
-    expect(['order-payment', 'channel-gateway', 'risk', 'settlement'].map((service) => value(samples, OPS_METRIC_NAMES.serviceUp, { service }))).toEqual([1, 1, 1, 0]);
+    expect(['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'].map((service) => value(samples, OPS_METRIC_NAMES.serviceUp, { service }))).toEqual([1, 1, 1, 0, 1]);
     // only this stack's groups: nothing outside the topic prefix or the paystream.* pattern
     expect(new Set(samples.filter((s) => s.name === OPS_METRIC_NAMES.consumerGroupMembers).map((s) => s.labels.group))).toEqual(new Set(['paystream.lagtest', 'paystream.stucktest']));
     const status = (await app.inject({ method: 'GET', url: '/status.json' })).json<OpsStatus>();

@@ -77,6 +77,7 @@ describe('ops status page in headless Chromium', () => {
         CHANNEL_GATEWAY_URL: gateway,
         RISK_URL: risk,
         SETTLEMENT_URL: settlement,
+        MERCHANT_URL: risk, // answers like a healthy service
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       }),
     );
@@ -104,6 +105,7 @@ describe('ops status page in headless Chromium', () => {
       ['channel-gateway', true],
       ['risk', true],
       ['settlement', false],
+      ['merchant', true],
     ]);
 
     const group = status.groups.find((g) => g.group === 'paystream.pagetest')!;

@@ -14,6 +14,7 @@ import {
   timestampSchema,
   uuidSchema,
 } from './primitives';
+import { credentialIssuedSchema, credentialRevokedSchema, merchantPayoutAccountChangeSchema, merchantSnapshotSchema } from './merchant-events';
 import { TOPICS, type TopicName } from './topics';
 import { describeIssues } from './validation';
 
@@ -232,6 +233,11 @@ export const EVENT_SCHEMAS = {
   [TOPICS.settlementDue]: settlementDueSchema,
   [TOPICS.settlementCompleted]: settlementCompletedSchema,
   [TOPICS.settlementFailed]: settlementFailedSchema,
+  [TOPICS.merchantRegistered]: merchantSnapshotSchema,
+  [TOPICS.merchantUpdated]: merchantSnapshotSchema,
+  [TOPICS.merchantPayoutAccountChange]: merchantPayoutAccountChangeSchema,
+  [TOPICS.credentialIssued]: credentialIssuedSchema,
+  [TOPICS.credentialRevoked]: credentialRevokedSchema,
   [TOPICS.riskAssessmentRequested]: riskAssessmentRequestedSchema,
   [TOPICS.riskAssessmentDecided]: riskAssessmentDecidedSchema,
   [TOPICS.channelChargeRequested]: channelChargeRequestedSchema,
@@ -252,6 +258,11 @@ export const TOPIC_KEYS: { [T in TopicName]: (payload: EventPayload<T>) => strin
   [TOPICS.settlementDue]: (p) => p.merchantId,
   [TOPICS.settlementCompleted]: (p) => p.merchantId,
   [TOPICS.settlementFailed]: (p) => p.merchantId,
+  [TOPICS.merchantRegistered]: (p) => p.merchantId,
+  [TOPICS.merchantUpdated]: (p) => p.merchantId,
+  [TOPICS.merchantPayoutAccountChange]: (p) => p.merchantId,
+  [TOPICS.credentialIssued]: (p) => p.principalId,
+  [TOPICS.credentialRevoked]: (p) => p.principalId,
   [TOPICS.riskAssessmentRequested]: (p) => p.paymentId,
   [TOPICS.riskAssessmentDecided]: (p) => p.paymentId,
   [TOPICS.channelChargeRequested]: (p) => p.paymentId,

@@ -7,6 +7,12 @@ export const TOPICS = {
   settlementDue: 'settlement.due.v1',
   settlementCompleted: 'settlement.completed.v1',
   settlementFailed: 'settlement.failed.v1',
+  // the merchant registry (merchant service): who exists, on what terms, and the credentials it issued
+  merchantRegistered: 'merchant.registered.v1',
+  merchantUpdated: 'merchant.updated.v1',
+  merchantPayoutAccountChange: 'merchant.payout-account-change.v1',
+  credentialIssued: 'credential.issued.v1',
+  credentialRevoked: 'credential.revoked.v1',
   // internal, between services
   riskAssessmentRequested: 'risk.assessment-requested.v1',
   riskAssessmentDecided: 'risk.assessment-decided.v1',

@@ -16,6 +16,17 @@ export const AUDIT_ACTIONS = [
   'settlement.created',
   'settlement_run.completed',
   'reconciliation.run',
+  // the merchant registry
+  'merchant.registered',
+  'merchant.updated',
+  'merchant.suspended',
+  'merchant.reactivated',
+  'merchant.closed',
+  'payout_account_change.proposed',
+  'payout_account_change.approved',
+  'payout_account_change.rejected',
+  'payout_account_change.cancelled',
+  'payout_account_change.effective',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,3 @@
+export * from './merchant-tables.migration';
+export * from './merchant.repository';
+export * from './payout-account-change.repository';

@@ -1,0 +1,3 @@
+export * from './merchant';
+export * from './merchant-status';
+export * from './payout-account-change';
