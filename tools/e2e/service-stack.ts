@@ -105,6 +105,8 @@ export class ServiceStack {
     if (!pool) {
       if (!SERVICES[service].database) throw new Error(`${service} has no database`);
       pool = new Pool({ connectionString: this.databaseUrl(service), max: QUERY_POOL_CONNECTIONS_MAX, options: `-c search_path=${this.schema}` });
+      // an idle connection cut by the server (a restart, a chaos run's cut) is dropped; the next query opens another
+      pool.on('error', () => undefined);
       this.pools.set(service, pool);
     }
     return (await pool.query(text, params)).rows as R[];
