@@ -12,7 +12,14 @@ describe('parseChaosArgs', () => {
     expect(r).toEqual({ ok: true, options: { seed: 42, minutes: 0.5, replicas: 3, brokers: 3, rate: 2, emulatorFaults: false, clientFaults: false } });
   });
 
+  it('reads a series of seeds to run one after another', () => {
+    const r = parseChaosArgs(['--seeds', '11,12,13', '--minutes', '0.5'], draw);
+    expect(r.ok && r.options).toMatchObject({ seed: 11, series: [11, 12, 13], minutes: 0.5 });
+  });
+
   it.each([
+    [['--seeds', '1,,2']],
+    [['--seeds', '1,x']],
     [['--seed', '-1']],
     [['--seed', '1.5']],
     [['--seed', '4294967296']],

@@ -9,6 +9,8 @@ export interface ChaosOptions {
   rate: number;
   emulatorFaults: boolean;
   clientFaults: boolean;
+  /** `--seeds a,b,c`: the seeds run one after another on one Postgres and Kafka (seed is the first). */
+  series?: number[];
 }
 
 export const CHAOS_DEFAULTS = { minutes: 2, replicas: 2, brokers: 1, rate: 5 } as const;
@@ -18,7 +20,7 @@ const REPLICAS_MAX = 4;
 const MINUTES_MAX = 24 * 60;
 const RATE_MAX = 100;
 
-export const CHAOS_USAGE = 'usage: npm run chaos -- [--seed N] [--minutes M] [--replicas 1..4] [--brokers 1|3] [--rate ORDERS_PER_S] [--no-emulator-faults] [--no-client-faults]';
+export const CHAOS_USAGE = 'usage: npm run chaos -- [--seed N | --seeds N,N,...] [--minutes M] [--replicas 1..4] [--brokers 1|3] [--rate ORDERS_PER_S] [--no-emulator-faults] [--no-client-faults]';
 
 /** Parses the arguments; a seed not given is drawn by `randomSeed`. Errors are values (a message to print with the usage). */
 export function parseChaosArgs(argv: readonly string[], randomSeed: () => number): { ok: true; options: ChaosOptions } | { ok: false; error: string } {
@@ -42,6 +44,13 @@ export function parseChaosArgs(argv: readonly string[], randomSeed: () => number
         if (!/^\d+$/.test(raw ?? '') || n > CHAOS_SEED_MAX) return bad(`an integer 0..${CHAOS_SEED_MAX}`);
         o.seed = n;
         break;
+      case '--seeds': {
+        const seeds = (raw ?? '').split(',').map(Number);
+        if (!/^\d+(,\d+)*$/.test(raw ?? '') || seeds.some((x) => x > CHAOS_SEED_MAX)) return bad(`integers 0..${CHAOS_SEED_MAX}, comma-separated`);
+        o.series = seeds;
+        o.seed = seeds[0]!;
+        break;
+      }
       case '--minutes':
         if (!(n > 0) || n > MINUTES_MAX) return bad(`minutes above 0, at most ${MINUTES_MAX}`);
         o.minutes = n;
@@ -69,5 +78,5 @@ export function parseChaosArgs(argv: readonly string[], randomSeed: () => number
 /** The one command that runs the same schedule again. */
 export function reproduceCommand(o: ChaosOptions): string {
   const extra = [o.emulatorFaults ? '' : ' --no-emulator-faults', o.clientFaults ? '' : ' --no-client-faults'].join('');
-  return `npm run chaos -- --seed ${o.seed} --minutes ${o.minutes} --replicas ${o.replicas} --brokers ${o.brokers} --rate ${o.rate}${extra}`;
+  return `npm run chaos -- ${o.series ? `--seeds ${o.series.join(',')}` : `--seed ${o.seed}`} --minutes ${o.minutes} --replicas ${o.replicas} --brokers ${o.brokers} --rate ${o.rate}${extra}`;
 }

@@ -74,7 +74,7 @@ export interface ChaosReport {
   faults: Partial<Record<FaultKind, number>>;
   faultsSkipped: { kind: FaultKind; reason: string }[];
   faultErrors: { fault: string; error: string }[];
-  orders: { requested: number; viaHttp: number; succeeded: number; failed: number; noOutcome: number; failedByCode: Record<string, number>; httpUnanswered: number };
+  orders: { requested: number; viaHttp: number; succeeded: number; failed: number; noOutcome: number; heldForReview: number; failedByCode: Record<string, number>; httpUnanswered: number; httpRefused: number; noOutcomeByStatus: Record<string, number> };
   refunds: { requested: number; succeeded: number; failed: number; refused: number; noOutcome: number };
   settlementRuns: { asked: number; answered: number };
   payouts: { completed: number | null; due: number | null };
@@ -96,7 +96,8 @@ export function reportLines(r: ChaosReport): string[] {
     `  faults injected      ${kv(r.faults)}`,
     ...(r.faultsSkipped.length ? [`  faults skipped       ${r.faultsSkipped.length}: ${[...new Set(r.faultsSkipped.map((s) => `${s.kind} (${s.reason})`))].join(', ')}`] : []),
     ...r.faultErrors.map((e) => `  fault error          ${e.fault}: ${e.error}`),
-    `  orders               ${r.orders.requested} requested (${r.orders.viaHttp} over HTTP): ${r.orders.succeeded} succeeded, ${r.orders.failed} failed, ${r.orders.noOutcome} no outcome${r.orders.httpUnanswered ? `, ${r.orders.httpUnanswered} HTTP requests never answered` : ''}`,
+    `  orders               ${r.orders.requested} requested (${r.orders.viaHttp} over HTTP): ${r.orders.succeeded} succeeded, ${r.orders.failed} failed, ${r.orders.heldForReview} held for review, ${r.orders.noOutcome} no outcome${r.orders.httpUnanswered ? `, ${r.orders.httpUnanswered} HTTP requests never answered` : ''}${r.orders.httpRefused ? `, ${r.orders.httpRefused} HTTP requests refused (4xx)` : ''}`,
+    ...(r.orders.noOutcome ? [`  no outcome, by state ${kv(r.orders.noOutcomeByStatus)}  (NO_PAYMENT: order-payment never recorded the order)`] : []),
     `  failed by code       ${kv(r.orders.failedByCode)}`,
     `  refunds              ${r.refunds.requested} requested: ${r.refunds.succeeded} succeeded, ${r.refunds.failed} failed, ${r.refunds.refused} refused, ${r.refunds.noOutcome} no outcome`,
     `  settlement runs      ${r.settlementRuns.asked} asked, ${r.settlementRuns.answered} answered; payouts ${r.payouts.completed ?? 'n/a'} completed of ${r.payouts.due ?? 'n/a'} due`,

@@ -33,6 +33,7 @@ const SEND_TICK_MS = 50;
 const MERCHANTS = 5;
 
 export interface OrderRecord {
+  orderId: string;
   index: number;
   via: 'kafka' | 'http';
   sentAtMs: number;
@@ -132,8 +133,8 @@ export class ChaosTraffic {
   /** The same POST /payments (same body, same Idempotency-Key) to both order-payment replicas at once. */
   async concurrentIdempotentPayment(): Promise<void> {
     const index = this.sent++;
-    const payload = this.order(index);
-    const record: OrderRecord = { index, via: 'http', sentAtMs: Date.now() };
+    const payload = this.httpBody(index);
+    const record: OrderRecord = { orderId: payload.orderId, index, via: 'http', sentAtMs: Date.now() };
     this.orders.set(payload.orderId, record);
     const key = `chaos-${this.runId}-${index}`;
     const answers = await Promise.all(this.urls.orderPayment().map((base) => postWithRetry(() => [base], '/payments', key, payload, CLIENT_RETRY_DEADLINE_MS)));
@@ -170,6 +171,12 @@ export class ChaosTraffic {
     return demoOrder(index, { runId: this.runId, merchants: MERCHANTS, cards: this.cards!, orderIdPrefix: 'chaos' });
   }
 
+  /** POST /payments takes the event's fields without its timestamp. */
+  private httpBody(index: number) {
+    const { requestedAt: _requestedAt, ...body } = this.order(index);
+    return body;
+  }
+
   private async sendLoop(): Promise<void> {
     while (this.sending) {
       const due = Math.floor(((Date.now() - this.startedAtMs) / 1000) * this.ratePerSecond) + 1;
@@ -178,16 +185,17 @@ export class ChaosTraffic {
         const index = this.sent++;
         const payload = this.order(index);
         if (index % HTTP_ORDER_EVERY === HTTP_ORDER_EVERY - 1) {
-          const record: OrderRecord = { index, via: 'http', sentAtMs: Date.now() };
+          const body = this.httpBody(index);
+          const record: OrderRecord = { orderId: payload.orderId, index, via: 'http', sentAtMs: Date.now() };
           this.orders.set(payload.orderId, record);
           this.track(
-            postWithRetry(this.urls.orderPayment, '/payments', `chaos-${this.runId}-${index}`, payload, CLIENT_RETRY_DEADLINE_MS).then((a: ClientAnswer) => {
+            postWithRetry(this.urls.orderPayment, '/payments', `chaos-${this.runId}-${index}`, body, CLIENT_RETRY_DEADLINE_MS).then((a: ClientAnswer) => {
               record.httpStatus = a.status;
             }),
           );
           continue;
         }
-        this.orders.set(payload.orderId, { index, via: 'kafka', sentAtMs: Date.now() });
+        this.orders.set(payload.orderId, { orderId: payload.orderId, index, via: 'kafka', sentAtMs: Date.now() });
         batch.push(newEvent({ topic: TOPICS.paymentRequested, key: payload.orderId, source: '/chaos/checkout', payload, traceparent: nextTraceparent() }));
         if (index % MALFORMED_EVENT_EVERY === MALFORMED_EVENT_EVERY - 1) batch.push(this.malformed(index));
       }

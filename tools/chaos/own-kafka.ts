@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -72,7 +72,12 @@ export class OwnKafka {
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'paystream-chaos-kafka-'));
     this.libsDir = process.env.KAFKA_LIBS_DIR ?? join(repoRoot, 'infra', 'kafka', 'libs');
-    this.log4j = join(repoRoot, 'infra', 'kafka', 'log4j.properties');
+    // infra/kafka's logging, plus what a post-mortem of a killed or paused broker needs: ISR changes and log truncation
+    this.log4j = join(this.dir, 'log4j.properties');
+    writeFileSync(
+      this.log4j,
+      `${readFileSync(join(repoRoot, 'infra', 'kafka', 'log4j.properties'), 'utf8')}\n${['kafka.cluster.Partition', 'kafka.log.UnifiedLog', 'org.apache.kafka.storage.internals.log', 'kafka.server.ReplicaFetcherThread'].map((l) => `log4j.logger.${l}=INFO`).join('\n')}\n`,
+    );
   }
 
   /** The bootstrap list the services and clients get. */

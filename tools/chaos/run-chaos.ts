@@ -44,7 +44,38 @@ const SETTLEMENT_WAIT_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+/** The run's own Postgres and Kafka; a series of seeds shares one (each seed has its own schema and topic prefix). */
+export interface ChaosInfra {
+  postgres: OwnPostgres;
+  kafka: OwnKafka;
+}
+
+/** Starts a Postgres with the services' databases and a Kafka cluster of `brokers` nodes, logging into logDir. */
+export async function startInfra(logDir: string, brokers: 1 | 3): Promise<ChaosInfra> {
+  mkdirSync(logDir, { recursive: true });
+  const postgres = new OwnPostgres(join(logDir, 'postgres.log'));
+  const kafka = new OwnKafka(REPO_ROOT, logDir, brokers);
+  try {
+    await postgres.start(STACK_SERVICES.flatMap((s) => (SERVICES[s].database ? [SERVICES[s].database] : [])));
+    await kafka.start(CHAOS_PARTITIONS);
+  } catch (error) {
+    await Promise.allSettled([kafka.dispose(), postgres.dispose()]);
+    throw error;
+  }
+  return { postgres, kafka };
+}
+
+/** Stops the run's Postgres and Kafka and removes their folders. */
+export async function stopInfra(infra: ChaosInfra): Promise<void> {
+  await infra.kafka.dispose().catch(() => undefined);
+  await infra.postgres.dispose().catch(() => undefined);
+}
+
+/**
+ * One seed's run; exits with the auditor's code (EXIT_NO_VERDICT when there is none). Without `shared`
+ * it starts and stops its own Postgres and Kafka; with it, it uses (and heals, but leaves running) those.
+ */
+export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`), shared?: ChaosInfra): Promise<number> {
   const runDir = join(REPO_ROOT, '.run', 'chaos', String(o.seed));
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -60,8 +91,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
   writeFileSync(join(runDir, 'schedule.txt'), `${plan.map(describeFault).join('\n')}\n`);
   log(`${plan.length} faults scheduled (${relative(REPO_ROOT, join(runDir, 'schedule.txt'))})`);
 
-  const postgres = new OwnPostgres(join(runDir, 'postgres.log'));
-  const kafka = new OwnKafka(REPO_ROOT, runDir, o.brokers);
+  let infra = shared;
   const gatewayProxy = new FailoverProxy(() => replicaUrls('channel-gateway'));
   let stopping = false;
   const unexpectedExits: string[] = [];
@@ -77,15 +107,15 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
   const interrupted = (signal: NodeJS.Signals) => {
     stopping = true;
     log(`${signal}: stopping the stack and the run's own Postgres and Kafka`);
-    void Promise.allSettled([stack?.stop(), kafka.dispose(), postgres.dispose()]).then(() => process.exit(130));
+    void Promise.allSettled([stack?.stop(), infra ? stopInfra(infra) : undefined]).then(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    const databases = STACK_SERVICES.flatMap((s) => (SERVICES[s].database ? [SERVICES[s].database] : []));
-    await postgres.start(databases);
+    infra ??= await startInfra(runDir, o.brokers);
+    const { postgres, kafka } = infra;
+    if (kafka.brokerCount !== o.brokers) throw new Error(`the shared Kafka has ${kafka.brokerCount} brokers, the run asks for ${o.brokers}`);
     log(`own postgres on 127.0.0.1:${postgres.port} (pid ${postgres.pid})`);
-    await kafka.start(CHAOS_PARTITIONS);
     log(`own kafka: ${kafka.brokers.join(',')} (replication factor ${kafka.replicationFactor})`);
     await gatewayProxy.start();
     stack = new ServiceStack(
@@ -222,13 +252,20 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     log('heal: SIGCONT all, restart the dead, clear the emulator faults');
     for (const s of REPLICATED_SERVICES) for (let r = 0; r < o.replicas; r++) stack.resume(s, r);
     await kafka.heal();
+    if (!postgres.pid) await postgres.restart();
     await Promise.all(REPLICATED_SERVICES.flatMap((s) => Array.from({ length: o.replicas }, (_, r) => stack!.startReplica(s, r))));
     if (emulatorFaultsAvailable) await fetch(`${emulatorUrl}/sandbox/faults`, { method: 'DELETE' }).catch(() => undefined);
 
+    // a payment risk held for review has no outcome until an analyst decides: it is not waited for
+    const waitingFor = async () => {
+      const statuses = await paymentStatuses(stack!, traffic!.pending().map((x) => orderIdOf(x)));
+      return { statuses, waiting: traffic!.pending().filter((x) => statuses.get(orderIdOf(x)) !== 'IN_REVIEW') };
+    };
+    const orderIdOf = (x: { orderId: string }) => x.orderId;
     const drainStart = Date.now();
     let drained = { lagZero: false, outboxEmpty: false, allOutcomes: false };
     for (let lastLine = 0; Date.now() - drainStart < DRAIN_TIMEOUT_MS; await sleep(DRAIN_POLL_MS)) {
-      const pending = traffic.pending().length;
+      const pending = (await waitingFor()).waiting.length;
       const lag = await servicesLag(client, topicPrefix);
       const outbox = await outboxBacklog(stack);
       const lagTotal = lag ? Object.values(lag).reduce((a, n) => a + n, 0) : undefined;
@@ -267,9 +304,12 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     }, auditorBuilt, out);
     const stats = await settlementStats();
     const orders = [...traffic.orders.values()];
+    const noOutcome = await waitingFor();
+    const noOutcomeByStatus: Record<string, string[]> = {};
+    for (const x of traffic.pending()) (noOutcomeByStatus[noOutcome.statuses.get(orderIdOf(x)) ?? 'NO_PAYMENT'] ??= []).push(orderIdOf(x));
     const failedByCode: Record<string, number> = {};
     for (const x of orders) if (x.outcome?.kind === 'failed') failedByCode[x.outcome.code ?? '?'] = (failedByCode[x.outcome.code ?? '?'] ?? 0) + 1;
-    const report: ChaosReport & { unexpectedExits: string[]; reconciliation: unknown; schedule: string[] } = {
+    const report: ChaosReport & { unexpectedExits: string[]; reconciliation: unknown; schedule: string[]; noOutcomeByStatus: Record<string, string[]> } = {
       seed: o.seed,
       minutes: o.minutes,
       replicas: o.replicas,
@@ -283,9 +323,12 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
         viaHttp: orders.filter((x) => x.via === 'http').length,
         succeeded: orders.filter((x) => x.outcome?.kind === 'succeeded').length,
         failed: orders.filter((x) => x.outcome?.kind === 'failed').length,
-        noOutcome: traffic.pending().length,
+        noOutcome: noOutcome.waiting.length,
+        heldForReview: noOutcomeByStatus.IN_REVIEW?.length ?? 0,
         failedByCode,
         httpUnanswered: orders.filter((x) => x.via === 'http' && (x.httpStatus === undefined || x.httpStatus === 0 || x.httpStatus >= 500)).length,
+        httpRefused: orders.filter((x) => x.via === 'http' && x.httpStatus !== undefined && x.httpStatus >= 400 && x.httpStatus < 500).length,
+        noOutcomeByStatus: Object.fromEntries(Object.entries(noOutcomeByStatus).filter(([k]) => k !== 'IN_REVIEW').map(([k, ids]) => [k, ids.length])),
       },
       refunds: {
         requested: traffic.refunds.length,
@@ -303,6 +346,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
       verdict,
       logs: relative(REPO_ROOT, runDir),
       unexpectedExits,
+      noOutcomeByStatus,
       reconciliation,
       schedule: plan.map(describeFault),
     };
@@ -322,10 +366,16 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     // stops the processes and ends the query pools before the server goes away (the schema goes with the server)
     await stack?.dispose().catch(() => undefined);
     await gatewayProxy.stop().catch(() => undefined);
-    await kafka.dispose().catch(() => undefined);
-    await postgres.dispose().catch(() => undefined);
+    if (infra && !shared) await stopInfra(infra);
     events.end();
   }
+}
+
+/** The payment status of each order that has a payment row (order-payment's database). */
+async function paymentStatuses(stack: ServiceStack, orderIds: string[]): Promise<Map<string, string>> {
+  if (!orderIds.length) return new Map();
+  const rows = await stack.query<{ order_id: string; status: string }>('order-payment', `SELECT order_id, status FROM payment WHERE order_id = ANY($1)`, [orderIds]).catch(() => []);
+  return new Map(rows.map((r) => [r.order_id, r.status]));
 }
 
 /** Writes the auditor's target, runs its CLI and answers its verdict line and exit code. */
