@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { TOPICS } from '@paystream/contracts';
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
-import { EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
+import { EventProducer, newEvent, physicalTopic, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, type DemoRefund } from '../load/demo-refunds';
 import { demoOrder, prepareShoppers, type DemoCards } from '../load/demo-shoppers';
@@ -64,6 +64,8 @@ export class ChaosTraffic {
   private sent = 0;
   private startedAtMs = 0;
   private loop?: Promise<void>;
+  /** The batches published one after another: a broker outage delays them, not the orders coming due. */
+  private publishing: Promise<void> = Promise.resolve();
   private runTimer?: NodeJS.Timeout;
 
   constructor(
@@ -113,6 +115,7 @@ export class ChaosTraffic {
     this.sending = false;
     clearInterval(this.runTimer);
     await this.loop;
+    await this.publishing;
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
@@ -155,7 +158,10 @@ export class ChaosTraffic {
     // a recent order, whose first event may still be in flight
     const [orderId, record] = kafkaOrders[Math.floor(kafkaOrders.length * 0.9)]!;
     const payload = { ...this.order(record.index), orderId };
-    await this.producer.publish([newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/chaos/checkout', payload, traceparent: nextTraceparent() })]);
+    // in line with the other batches: the idempotent producer is not used by two sends at once
+    const event = newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/chaos/checkout', payload, traceparent: nextTraceparent() });
+    this.publishing = this.publishing.then(() => this.producer.publish([event]));
+    await this.publishing;
     this.clientFaults.push({ kind: 'duplicate-order-event', orderId, answers: [] });
   }
 
@@ -180,7 +186,7 @@ export class ChaosTraffic {
   private async sendLoop(): Promise<void> {
     while (this.sending) {
       const due = Math.floor(((Date.now() - this.startedAtMs) / 1000) * this.ratePerSecond) + 1;
-      const batch = [];
+      const batch: OutgoingEvent[] = [];
       for (; this.sent < due && this.sending; ) {
         const index = this.sent++;
         const payload = this.order(index);
@@ -199,8 +205,8 @@ export class ChaosTraffic {
         batch.push(newEvent({ topic: TOPICS.paymentRequested, key: payload.orderId, source: '/chaos/checkout', payload, traceparent: nextTraceparent() }));
         if (index % MALFORMED_EVENT_EVERY === MALFORMED_EVENT_EVERY - 1) batch.push(this.malformed(index));
       }
-      // the producer retries without end while the broker is away: orders due meanwhile go in the next batch
-      if (batch.length) await this.producer.publish(batch);
+      // the producer retries without end while the broker is away: the batches wait in line meanwhile, in order
+      if (batch.length) this.publishing = this.publishing.then(() => this.producer.publish(batch));
       await new Promise((r) => setTimeout(r, SEND_TICK_MS));
     }
   }

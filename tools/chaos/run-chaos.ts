@@ -150,7 +150,8 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
 
     const settings: KafkaSettings = { brokers: kafka.brokers, clientId: `chaos-load-${o.seed}`, topicPrefix, partitions: CHAOS_PARTITIONS };
     const client = createKafka(settings, createLogger('chaos-load', 'fatal'));
-    const expectedOrders = Math.ceil(o.rate * o.minutes * 60);
+    // every shopper the run may use is registered (client faults take order numbers of their own too)
+    const expectedOrders = Math.ceil(o.rate * o.minutes * 60 * 1.25) + 20;
     traffic = new ChaosTraffic(client, settings, `s${o.seed}`, { orderPayment: () => replicaUrls('order-payment'), settlement: () => replicaUrls('settlement'), channelGateway: stack.url('channel-gateway'), risk: stack.url('risk') }, o.rate, expectedOrders);
     await traffic.prepare();
     const t0 = Date.now();
