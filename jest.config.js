@@ -12,6 +12,8 @@ module.exports = {
   moduleNameMapper: { '^@paystream/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/libs/shared/testing/src/jest-global-setup.ts',
   setupFiles: ['reflect-metadata'],
+  // every test must make at least one assertion (no test that can only pass)
+  setupFilesAfterEnv: ['<rootDir>/libs/shared/testing/src/jest-require-assertions.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

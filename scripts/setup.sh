@@ -13,6 +13,18 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
+# A JDK 17+ (not only a JRE): the Kafka broker runs on it, and the bill specs use java.util.zip through
+# the source launcher (which needs jdk.compiler) as their independent reference ZIP implementation.
+if ! java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing a JDK (openjdk-17-jdk-headless)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless
+  else
+    echo "[setup] a JDK 17 or newer is required (Debian: apt-get install openjdk-17-jdk-headless)" >&2
+    exit 1
+  fi
+fi
+
 # npm ci when node_modules is missing or older than the lock file
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"

@@ -56,6 +56,8 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 PROPS
+  # the consumers' inbox keeps processed ids INBOX_RETENTION_DAYS (libs/shared/outbox/src/inbox-janitor.ts):
+  # keep that well above any topic retention, or a redelivered old message is processed twice
   if [ ! -f "$data_dir/logs/meta.properties" ]; then
     local cluster_id
     cluster_id="$(java -cp "$libs_dir/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"

@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
+import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import {
   alipayAmount,
   beijingDateTime,
@@ -413,6 +413,80 @@ describe('channel-gateway on the real broker and database, against the channel e
     const again = await allAnswered(2);
     expect(again).toEqual(answers.map((a) => expect.objectContaining({ refundId: a.refundId, outcome: a.outcome, ...(a.failure ? { failure: expect.objectContaining({ code: a.failure.code }) } : {}) })));
     expect((await emulatorStats()).refunds.count).toBe(before.count + 2);
+  });
+
+  describe('refunds whose outcome the channel leaves unknown', () => {
+    type RefundDone = { refundId: string; outcome: string; channelRefundNo?: string; failure?: { code: string; message: string } };
+    const answersFor = (refundId: string) => collector.on<RefundDone>(refundCompleted, (m) => m.value.refundId === refundId);
+    const answerFor = (refundId: string) => waitFor(() => answersFor(refundId)[0]?.value, 25_000, `the result of refund ${refundId}`);
+    const refundRow = async (refundId: string) =>
+      ((await app.get(Platform).ds.query(`SELECT status, query_attempts, resolved_at, channel_refund_no FROM channel_refund WHERE refund_id = $1`, [refundId])) as Record<string, unknown>[])[0];
+    const ask = (r: ChannelChargeRequested, channelTradeNo: string, amountMinor: string) => ({
+      refundId: randomUUID(), paymentId: r.paymentId, orderId: r.orderId, merchantId: r.merchantId, channel: r.channel!, channelTradeNo, amountMinor, currency: 'CNY',
+    });
+    /** The refund the sandbox holds under the gateway's refund number (undefined: never sent). */
+    const atChannel = (refundId: string) => emulator.get(ChannelSandbox).queryRefund(channelOrderNo(refundId));
+
+    it('a refund whose answer times out stays unknown and holds its part of the capture: a new refund beyond capture minus it is refused and never sent, one that fits goes; the query settles it with exactly one result', async () => {
+      const r = request('5000', 'alipay');
+      const charged = await charge(r);
+      expect(charged.value).toMatchObject({ outcome: 'succeeded' });
+      const tradeNo = charged.value.channelTradeNo!;
+      // ..52: the channel refunds at once but answers after the gateway's 1 s timeout
+      const lost = ask(r, tradeNo, '3052');
+      const beyond = ask(r, tradeNo, '2000');
+      const fits = ask(r, tradeNo, '1948');
+      // one key: consumed one after another, the second and third right after the first is recorded unknown
+      for (const a of [lost, beyond, fits]) await upstream.sendEvent(refundRequested, r.paymentId, a);
+
+      expect(await answerFor(beyond.refundId)).toMatchObject({ outcome: 'failed', failure: { code: 'REFUND_EXCEEDS_CAPTURED', message: expect.stringContaining('2000 asked, 1948 of 5000 captured left to refund') } });
+      expect(atChannel(beyond.refundId)).toBeUndefined();
+      expect(await answerFor(fits.refundId)).toMatchObject({ outcome: 'succeeded' });
+      // the timed-out one: never told failed; the janitor's query finds it refunded and tells it once
+      const settled = await answerFor(lost.refundId);
+      expect(settled).toMatchObject({ outcome: 'succeeded', channelRefundNo: expect.any(String) });
+      expect(settled.failure).toBeUndefined();
+      expect(await refundRow(lost.refundId)).toMatchObject({ status: 'SUCCEEDED', query_attempts: expect.any(Number), resolved_at: expect.any(Date) });
+      expect(Number((await refundRow(lost.refundId))!.query_attempts)).toBeGreaterThanOrEqual(1);
+      expect(atChannel(lost.refundId)).toMatchObject({ status: 'SUCCESS', amountMinor: '3052' });
+
+      // asked again with the same refundId after it settled: told as it was, never sent again
+      await upstream.sendEvent(refundRequested, r.paymentId, lost);
+      await waitFor(() => (answersFor(lost.refundId).length >= 2 ? true : undefined), 20_000, 'the repeated request answered');
+      expect(answersFor(lost.refundId).map((m) => m.value.outcome)).toEqual(['succeeded', 'succeeded']);
+      const { count } = (await emulatorStats()).refunds as { count: number };
+      await new Promise((res) => setTimeout(res, 1_000)); // a janitor pass or three: nothing more is told or sent
+      expect(answersFor(lost.refundId)).toHaveLength(2);
+      expect(((await emulatorStats()).refunds as { count: number }).count).toBe(count);
+    });
+
+    it('while a refund is unknown, the same refundId asked again is answered with nothing and not sent again', async () => {
+      const r = request('6000', 'wechatpay');
+      const charged = await charge(r);
+      // ..52 again: held past the timeout, so the gateway records it unknown
+      const lost = ask(r, charged.value.channelTradeNo!, '1052');
+      await upstream.sendEvent(refundRequested, r.paymentId, lost);
+      await upstream.sendEvent(refundRequested, r.paymentId, lost);
+      const settled = await answerFor(lost.refundId);
+      expect(settled).toMatchObject({ outcome: 'succeeded' });
+      // the repeat was consumed while the first was unknown (same key, right behind it): no result, no second refund
+      await new Promise((res) => setTimeout(res, 1_000));
+      expect(answersFor(lost.refundId)).toHaveLength(1);
+      expect(await refundRow(lost.refundId)).toMatchObject({ status: 'SUCCEEDED' });
+    });
+
+    it.each(['alipay', 'wechatpay', 'unionpay'] as const)('%s: a refund the channel answers as processing (..58) is unknown until the query finds it done, then told once', async (channel) => {
+      const r = request('7000', channel, channel === 'unionpay' ? { cardToken } : {});
+      const charged = await charge(r);
+      expect(charged.value).toMatchObject({ outcome: 'succeeded' });
+      const processing = ask(r, charged.value.channelTradeNo!, '1058');
+      await upstream.sendEvent(refundRequested, r.paymentId, processing);
+      const settled = await answerFor(processing.refundId);
+      expect(settled).toMatchObject({ outcome: 'succeeded', channelRefundNo: expect.any(String) });
+      expect(await refundRow(processing.refundId)).toMatchObject({ status: 'SUCCEEDED', resolved_at: expect.any(Date) });
+      await new Promise((res) => setTimeout(res, 700));
+      expect(answersFor(processing.refundId)).toHaveLength(1);
+    });
   });
 
   it('opens a failing channel\'s breaker, routes new payments elsewhere, and closes it after a good trial call', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
-import { startInProcessApp } from '@paystream/shared/platform';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { AlipayBillDownloader, BillDownloadError, UnionpayBillDownloader, WechatpayBillDownloader } from '@paystream/channel-gateway/feature-bills';
@@ -143,5 +143,20 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     const stranger = generateRsaKeyPair().publicKeyPem;
     await expect(new AlipayBillDownloader({ ...config.channel.alipay, platformPublicKeyPem: stranger }).download(today)).rejects.toMatchObject({ reason: 'unverified' });
     await expect(new WechatpayBillDownloader({ ...config.channel.wechatpay, platformPublicKeyPem: stranger }).download(today)).rejects.toBeInstanceOf(BillDownloadError);
+  });
+  it('our refunds of the day: one still being sent (the process may have died mid-call) is told as UNKNOWN, the only statuses reconciliation reads being SUCCEEDED, FAILED and UNKNOWN', async () => {
+    const paid = charged.alipay[0]!;
+    const refunds = (['SENDING', 'UNKNOWN', 'SUCCEEDED', 'FAILED'] as const).map((status) => ({ refundId: randomUUID(), status }));
+    for (const r of refunds) {
+      await app.get(Platform).ds.query(
+        `INSERT INTO channel_refund (refund_id, payment_id, order_id, channel, amount_minor, currency, status, sent_at) VALUES ($1, $2, 'o-1', 'alipay', 100, 'CNY', $3, now())`,
+        [r.refundId, paid.paymentId, r.status],
+      );
+    }
+    const { body } = await get(`/channel-transactions?channel=alipay&date=${today}`);
+    const listed = (body.records as { kind: string; refundId?: string; outRefundNo?: string; status: string; onDay: boolean }[]).filter((r) => r.kind === 'refund');
+    expect(listed.map((r) => [r.refundId, r.outRefundNo, r.status, r.onDay])).toEqual(
+      refunds.map((r) => [r.refundId, channelOrderNo(r.refundId), r.status === 'SENDING' ? 'UNKNOWN' : r.status, true]),
+    );
   });
 });

@@ -186,11 +186,35 @@ describe('order-payment on the real broker and database', () => {
       expect((await get('/payments/stats')).body.total).toBe(before);
     });
 
+    it.each([
+      ['a NUL', 'a\u0000b'],
+      ['a lone surrogate', 'a\ud800b'],
+    ])('refuses a subject with %s (text Postgres cannot store) with 400 VALIDATION_FAILED naming the field, and changes nothing', async (_label, subject) => {
+      const before = (await get('/payments/stats')).body.total;
+      const r = await post({ ...body, orderId: 'o-unstorable', subject }, 'key-unstorable');
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(r.body.error.detail).toContain('subject');
+      expect((await get('/payments/stats')).body.total).toBe(before);
+      expect((await get('/payments?orderId=o-unstorable')).status).toBe(404);
+    });
+
     it('answers unknown payments and bad ids with 404 and 400', async () => {
       expect((await get('/payments/7a1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11')).status).toBe(404);
       expect((await get('/payments/not-a-uuid')).body.error.code).toBe('VALIDATION_FAILED');
       expect((await get('/payments?orderId=nope')).body.error.code).toBe('PAYMENT_NOT_FOUND');
     });
+  });
+
+  it('dead-letters a payment.requested whose subject Postgres cannot store on the first attempt, as a schema violation', async () => {
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-nul-event', { ...request('o-nul-event'), subject: 'a\u0000b' });
+    const dead = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-nul-event')[0], 20_000, 'the unstorable request dead-lettered');
+    // a schema violation at decode, not "handler failed 5 times" after retries
+    expect(dead.headers[DLQ_HEADERS.reason]).toMatch(/^schema violation on payment\.requested\.v1: subject: must not contain NUL/);
+    expect((await get('/payments?orderId=o-nul-event')).status).toBe(404);
+    // the same for a stored envelope header
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-nul-source', request('o-nul-source'), { source: '/orders\u0000x' });
+    const deadSource = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-nul-source')[0], 20_000, 'the unstorable ce_source dead-lettered');
+    expect(deadSource.headers[DLQ_HEADERS.reason]).toMatch(/^ce_source must not contain NUL/);
   });
 
   it('refuses refunds it cannot make with stable codes and changes nothing', async () => {

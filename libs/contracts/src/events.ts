@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from './errors';
+import { storableText } from './storable-text';
 import {
   amountMinorSchema,
   cardTokenSchema,
@@ -22,7 +23,7 @@ const errorCodeSchema = z
 
 export const failureReasonSchema = z.object({
   code: errorCodeSchema,
-  message: z.string().min(1).max(500),
+  message: storableText().min(1).max(500),
   retryable: z.boolean(),
 });
 
@@ -56,7 +57,7 @@ export const paymentRequestedSchema = z.object({
   currency: currencySchema,
   channel: channelSchema.optional(),
   ...shopperSignalFields,
-  subject: z.string().min(1).max(256),
+  subject: storableText().min(1).max(256),
   requestedAt: timestampSchema,
 });
 export type PaymentRequested = z.infer<typeof paymentRequestedSchema>;
@@ -64,7 +65,7 @@ export type PaymentRequested = z.infer<typeof paymentRequestedSchema>;
 export const paymentSucceededSchema = z.object({
   ...paymentPartyFields,
   channel: channelSchema,
-  channelTradeNo: z.string().min(1).max(64),
+  channelTradeNo: storableText().min(1).max(64),
   succeededAt: timestampSchema,
 });
 export type PaymentSucceeded = z.infer<typeof paymentSucceededSchema>;
@@ -104,7 +105,7 @@ export const settlementDueSchema = z.object({
   netMinor: signedAmountMinorSchema,
   paymentCount: z.number().int().nonnegative(),
   /** The China date (yyyy-MM-dd) the settlement was run as of. */
-  asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  asOf: storableText().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
   periodStart: timestampSchema,
   periodEnd: timestampSchema,
   dueAt: timestampSchema,
@@ -116,7 +117,7 @@ export const settlementCompletedSchema = z.object({
   merchantId: externalIdSchema,
   netMinor: amountMinorSchema,
   currency: currencySchema,
-  payoutRef: z.string().min(1).max(64),
+  payoutRef: storableText().min(1).max(64),
 });
 export type SettlementCompleted = z.infer<typeof settlementCompletedSchema>;
 
@@ -148,7 +149,7 @@ export const riskAssessmentDecidedSchema = z
     orderId: externalIdSchema,
     decision: z.enum(RISK_DECISIONS),
     score: z.number().int().min(0).max(1000),
-    reasons: z.array(z.object({ ruleId: z.string().min(1).max(64), detail: z.string().max(500).optional() })).max(50),
+    reasons: z.array(z.object({ ruleId: storableText().min(1).max(64), detail: storableText().max(500).optional() })).max(50),
     rejectReason: failureReasonSchema.optional(),
     decidedAt: timestampSchema,
   })
@@ -166,7 +167,7 @@ export const channelChargeRequestedSchema = z.object({
   currency: currencySchema,
   channel: channelSchema.optional(),
   cardToken: cardTokenSchema.optional(),
-  subject: z.string().min(1).max(256),
+  subject: storableText().min(1).max(256),
 });
 export type ChannelChargeRequested = z.infer<typeof channelChargeRequestedSchema>;
 
@@ -179,7 +180,7 @@ export const channelChargeCompletedSchema = z
     orderId: externalIdSchema,
     channel: channelSchema,
     outcome: z.enum(CHARGE_OUTCOMES),
-    channelTradeNo: z.string().min(1).max(64).optional(),
+    channelTradeNo: storableText().min(1).max(64).optional(),
     failure: failureReasonSchema.optional(),
     completedAt: timestampSchema,
   })
@@ -199,7 +200,7 @@ export const channelRefundRequestedSchema = z.object({
   orderId: externalIdSchema,
   merchantId: externalIdSchema,
   channel: channelSchema,
-  channelTradeNo: z.string().min(1).max(64),
+  channelTradeNo: storableText().min(1).max(64),
   amountMinor: positiveAmountMinorSchema,
   currency: currencySchema,
 });
@@ -213,7 +214,7 @@ export const channelRefundCompletedSchema = z
     paymentId: uuidSchema,
     orderId: externalIdSchema,
     outcome: z.enum(REFUND_OUTCOMES),
-    channelRefundNo: z.string().min(1).max(64).optional(),
+    channelRefundNo: storableText().min(1).max(64).optional(),
     failure: failureReasonSchema.optional(),
     completedAt: timestampSchema,
   })

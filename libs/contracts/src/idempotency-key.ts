@@ -1,11 +1,10 @@
-import { z } from 'zod';
+import { storableText } from './storable-text';
 
 /** Longest Idempotency-Key accepted, in characters. */
 export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
 
 /** The format of an Idempotency-Key: 1-255 printable ASCII characters, no spaces. */
-export const idempotencyKeySchema = z
-  .string()
+export const idempotencyKeySchema = storableText()
   .min(1)
   .max(IDEMPOTENCY_KEY_LENGTH_MAX)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');

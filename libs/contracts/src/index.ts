@@ -5,3 +5,5 @@ export * from './errors';
 export * from './events';
 export * from './validation';
 export * from './idempotency-key';
+export * from './storable-text';
+export * from './schema-text-fields';

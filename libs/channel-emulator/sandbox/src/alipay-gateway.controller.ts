@@ -14,7 +14,8 @@ const WAITING_FOR_BUYER = { code: '10003', msg: ' order success pay inprocess' }
 const businessFailed = (sub_code: string, sub_msg: string) => ({ code: '40004', msg: 'Business Failed', sub_code, sub_msg });
 const invalidArguments = (sub_code: string, sub_msg: string) => ({ code: '40002', msg: 'Invalid Arguments', sub_code, sub_msg });
 const BILL_DOWNLOAD_METHOD = 'alipay.data.dataservice.bill.downloadurl.query';
-const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close', BILL_DOWNLOAD_METHOD] as const;
+const REFUND_QUERY_METHOD = 'alipay.trade.fastpay.refund.query';
+const SUPPORTED_METHODS = ['alipay.trade.pay', 'alipay.trade.precreate', 'alipay.trade.query', 'alipay.trade.refund', 'alipay.trade.close', REFUND_QUERY_METHOD, BILL_DOWNLOAD_METHOD] as const;
 type Method = (typeof SUPPORTED_METHODS)[number];
 
 const TRADE_STATUS: Record<Trade['state'], string> = { PROCESSING: 'WAIT_BUYER_PAY', SUCCESS: 'TRADE_SUCCESS', DECLINED: 'TRADE_CLOSED', CLOSED: 'TRADE_CLOSED' };
@@ -64,8 +65,10 @@ export class AlipayGatewayController {
           return this.query(biz, respond);
         case 'alipay.trade.close':
           return this.close(biz, respond);
+        case REFUND_QUERY_METHOD:
+          return this.refundQuery(biz, respond);
         default:
-          return this.refund(biz, respond);
+          return await this.refund(biz, respond);
       }
     } catch (error) {
       return respond(invalidArguments('isv.invalid-parameter', (error as Error).message));
@@ -143,8 +146,27 @@ export class AlipayGatewayController {
     return respond({ ...SUCCESS, out_trade_no: biz.out_trade_no });
   }
 
-  private refund(biz: Record<string, string>, respond: (a: Answer) => string) {
-    const record = this.sandbox.refund({ outRefundNo: biz.out_request_no ?? '', outTradeNo: biz.out_trade_no!, amountMinor: fenFromAlipayAmount(biz.refund_amount ?? '') });
+  /**
+   * alipay.trade.fastpay.refund.query: the refund's data with refund_status REFUND_SUCCESS once it
+   * is paid out; as Alipay does, nothing about the refund while it is not (never received,
+   * processing, or failed), and ACQ.TRADE_NOT_EXIST for a trade it does not know.
+   */
+  private refundQuery(biz: Record<string, string>, respond: (a: Answer) => string) {
+    const t = this.sandbox.query(biz.out_trade_no!);
+    if (!t || t.channel !== 'alipay') return respond({ ...businessFailed('ACQ.TRADE_NOT_EXIST', 'trade does not exist'), out_trade_no: biz.out_trade_no });
+    const ids = { trade_no: t.channelTradeNo, out_trade_no: t.outTradeNo, out_request_no: biz.out_request_no ?? '' };
+    const r = this.sandbox.queryRefund(biz.out_request_no ?? '');
+    if (r?.status !== 'SUCCESS' || r.outTradeNo !== t.outTradeNo) return respond({ ...SUCCESS, ...ids });
+    return respond({ ...SUCCESS, ...ids, total_amount: alipayAmount(t.amountMinor), refund_amount: alipayAmount(BigInt(r.amountMinor)), refund_status: 'REFUND_SUCCESS', gmt_refund_pay: beijingDateTime(r.refundedAt) });
+  }
+
+  private async refund(biz: Record<string, string>, respond: (a: Answer) => string) {
+    const amountMinor = fenFromAlipayAmount(biz.refund_amount ?? '');
+    const record = this.sandbox.refund({ outRefundNo: biz.out_request_no ?? '', outTradeNo: biz.out_trade_no!, amountMinor });
+    const holdMs = this.sandbox.refundHoldMs(amountMinor);
+    if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs));
+    // accepted, the money not moved yet: fund_change N, for the refund query to confirm
+    if (record.status === 'PROCESSING') return respond({ ...SUCCESS, out_trade_no: record.outTradeNo, fund_change: 'N', refund_fee: '0.00', out_request_no: record.outRefundNo });
     if (record.status === 'FAILED') {
       const sub = record.code === 'TRADE_NOT_EXIST' ? 'ACQ.TRADE_NOT_EXIST' : record.code === 'REFUND_AMOUNT_EXCEEDED' ? 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' : 'ACQ.TRADE_NOT_ALLOW_REFUND';
       return respond({ ...businessFailed(sub, record.message), out_trade_no: record.outTradeNo });

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { beijingCompactTime } from '@paystream/shared/channel-protocols';
 import type { BookedPayout, JournalEntry, SandboxJournal } from './sandbox-journal';
-import { scenarioForAmount, type SandboxScenario } from './sandbox-scenario';
+import { refundScenarioForAmount, scenarioForAmount, type SandboxScenario } from './sandbox-scenario';
 
 export type SandboxChannel = 'alipay' | 'wechatpay' | 'unionpay';
 
@@ -58,6 +58,8 @@ export interface RefundRequest {
 
 export type RefundRecord =
   | { status: 'SUCCESS'; outRefundNo: string; outTradeNo: string; refundNo: string; amountMinor: string; refundedAt: Date }
+  /** Accepted (the amount is taken from what is left to refund), paid out later. */
+  | { status: 'PROCESSING'; outRefundNo: string; outTradeNo: string; refundNo: string; amountMinor: string }
   | { status: 'FAILED'; outRefundNo: string; outTradeNo: string; code: 'TRADE_NOT_EXIST' | 'REFUND_AMOUNT_EXCEEDED' | 'REFUND_REJECTED'; message: string; amountMinor: string };
 
 export interface PayoutRequest {
@@ -76,6 +78,15 @@ export type PayoutAnswer =
   | { status: 'PAID'; payoutId: string; payoutRef: string }
   | { status: 'PROCESSING'; payoutId: string }
   | { status: 'FAILED' | 'ERROR'; payoutId: string; code: string };
+
+/** The channels' and the bank's books as they stand (ChannelSandbox.books). */
+export interface SandboxBooksView {
+  trades: Trade[];
+  /** A refund's channel is its trade's (undefined for a refund of a trade the channel never had). */
+  refunds: (RefundRecord & { channel: SandboxChannel | undefined })[];
+  /** A refused payout carries no amount: the bank booked nothing but its refusal. */
+  payouts: ({ payoutId: string; status: 'PAID' } & BookedPayout | { payoutId: string; status: 'FAILED'; code: string })[];
+}
 
 export interface SandboxTimings {
   /** How long a `..52` / `..56` charge holds its answer, so the caller times out (ms). */
@@ -220,12 +231,28 @@ export class ChannelSandbox {
         this.refundedByTrade.set(req.outTradeNo, refunded + req.amountMinor);
         this.record({ type: 'refunded', outTradeNo: req.outTradeNo, refundedMinor: refunded + req.amountMinor });
         this.refundedMinor += req.amountMinor;
-        record = { status: 'SUCCESS', ...base, refundNo: trade.channel === 'unionpay' ? unionpayQueryId() : `RF${Date.now()}${randomBytes(4).toString('hex')}`, refundedAt: new Date() };
+        const refundNo = trade.channel === 'unionpay' ? unionpayQueryId() : `RF${Date.now()}${randomBytes(4).toString('hex')}`;
+        if (refundScenarioForAmount(req.amountMinor) === 'processing-then-succeed') {
+          record = { status: 'PROCESSING', ...base, refundNo };
+          this.later(this.timings.payDelayMs, () => this.completeRefund(req.outRefundNo));
+        } else {
+          record = { status: 'SUCCESS', ...base, refundNo, refundedAt: new Date() };
+        }
       }
     }
     this.refunds.set(req.outRefundNo, record);
     this.record({ type: 'refund', refund: record });
     return record;
+  }
+
+  /** How long the answer to a refund of this amount is held: a `..52` refund is made, but its answer comes too late. */
+  refundHoldMs(amountMinor: bigint): number {
+    return refundScenarioForAmount(amountMinor) === 'refund-then-hold-answer' ? this.timings.holdMs : 0;
+  }
+
+  /** The channel's record of a refund, by the merchant's refund number (undefined: it never got it). */
+  queryRefund(outRefundNo: string): RefundRecord | undefined {
+    return this.refunds.get(outRefundNo);
   }
 
   /** The successful charges and refunds, for the daily bills. */
@@ -296,6 +323,17 @@ export class ChannelSandbox {
     return refused ? { status: 'FAILED', payoutId, code: refused } : undefined;
   }
 
+  /**
+   * Everything the channels and the bank booked (not what any caller believes): every trade in
+   * whatever state, every refund answered, every payout paid or refused. For an outside audit.
+   */
+  books(): SandboxBooksView {
+    const payouts: SandboxBooksView['payouts'] = [...this.payouts].map(([payoutId, p]) => ({ payoutId, status: 'PAID' as const, ...p }));
+    for (const [payoutId, code] of this.payoutRefusals) if (!this.payouts.has(payoutId)) payouts.push({ payoutId, status: 'FAILED', code });
+    const refunds = [...this.refunds.values()].map((r) => ({ ...r, channel: this.trades.get(r.outTradeNo)?.channel }));
+    return { trades: [...this.trades.values()], refunds, payouts };
+  }
+
   stats() {
     let paidMinor = 0n;
     for (const p of this.payouts.values()) paidMinor += p.amountMinor;
@@ -341,6 +379,15 @@ export class ChannelSandbox {
     if (opts.notify && trade.notifyUrl) this.notify({ trade, reports: 'SUCCESS' });
   }
 
+  /** Pays out a refund accepted as processing (the amount was set aside at acceptance). */
+  private completeRefund(outRefundNo: string): void {
+    const r = this.refunds.get(outRefundNo);
+    if (r?.status !== 'PROCESSING') return;
+    const done: RefundRecord = { ...r, status: 'SUCCESS', refundedAt: new Date() };
+    this.refunds.set(outRefundNo, done);
+    this.record({ type: 'refund', refund: done });
+  }
+
   private decline(trade: Trade): void {
     if (trade.state !== 'PROCESSING') return;
     trade.state = 'DECLINED';
@@ -367,8 +414,10 @@ export class ChannelSandbox {
     }
     for (const [no, refund] of books.refunds) {
       this.refunds.set(no, refund);
-      if (refund.status === 'SUCCESS') this.refundedMinor += BigInt(refund.amountMinor);
+      if (refund.status !== 'FAILED') this.refundedMinor += BigInt(refund.amountMinor);
     }
+    // a refund still processing when the process stopped is paid out now (its timer is gone)
+    for (const [no, refund] of books.refunds) if (refund.status === 'PROCESSING') this.completeRefund(no);
     for (const [no, refunded] of books.refundedByTrade) this.refundedByTrade.set(no, refunded);
     for (const [id, payout] of books.payouts) this.payouts.set(id, payout);
     for (const [id, code] of books.payoutRefusals) this.payoutRefusals.set(id, code);

@@ -173,8 +173,11 @@ describe('the channel emulator over HTTP', () => {
     expect(created.statusCode).toBe(200);
     expect(created.json().code_url).toMatch(/^weixin:\/\//);
     expect(verifiedWechat(created)).toEqual({ ok: true });
-    await new Promise((r) => setTimeout(r, 300));
-    const log = (await app.inject({ method: 'GET', url: '/sandbox/notifications/wxorder0001' })).json();
+    // waits for the third delivery rather than a fixed time: on a loaded machine 300 ms was not always enough
+    const log = await waitFor(async () => {
+      const sent = (await app.inject({ method: 'GET', url: '/sandbox/notifications/wxorder0001' })).json() as { status: number; acknowledged: boolean }[];
+      return sent.length >= 3 ? sent : undefined;
+    }, 10_000, 'three deliveries');
     expect(log.map((d: { status: number; acknowledged: boolean }) => [d.status, d.acknowledged])).toEqual([[500, false], [500, false], [204, true]]);
     // each delivery is signed afresh with the platform key
     const signatures = received.map((r) => r.headers['wechatpay-signature']);

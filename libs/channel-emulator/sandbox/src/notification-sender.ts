@@ -15,6 +15,7 @@ import {
 } from '@paystream/shared/channel-protocols';
 import { currentTrace, nextTraceparent, type Logger } from '@paystream/shared/observability';
 import type { NotificationDue, SandboxChannel, Trade } from './channel-sandbox';
+import type { SandboxFaults } from './fault-plan';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -50,7 +51,11 @@ export interface DeliveryRecord {
   at: string;
   status: number | 'no-answer';
   acknowledged: boolean;
+  /** Set when a fault made this delivery: a second copy, one held back past the next notification, or an old one replayed. */
+  fault?: DeliveryFault;
 }
+
+export type DeliveryFault = 'duplicate' | 'reordered' | 'replay';
 
 interface Message {
   headers: Record<string, string>;
@@ -58,6 +63,20 @@ interface Message {
 }
 
 const DELIVERY_LOG_MAX = 5_000;
+/** Acknowledged notifications kept for replay-old-notification. */
+const REPLAY_POOL_MAX = 200;
+/** A notification held back by reorder-notifications goes out after the next one, or after this long if none follows. */
+export const REORDER_HOLD_MAX_MS = 5_000;
+
+/** A notification the merchant acknowledged, exactly as it was sent (a replay re-sends these bytes). */
+interface Delivered {
+  channel: SandboxChannel;
+  outTradeNo: string;
+  noticeId: string;
+  reports: string;
+  notifyUrl: string;
+  message: Message;
+}
 
 /**
  * Sends the channels' asynchronous notifications as each channel does: signed with the platform key
@@ -68,12 +87,16 @@ const DELIVERY_LOG_MAX = 5_000;
 export class NotificationSender {
   private readonly deliveries: DeliveryRecord[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly delivered: Delivered[] = [];
+  private held: { start: () => void; timer: NodeJS.Timeout }[] = [];
 
   constructor(
     private readonly keys: PlatformKeyRing,
     private readonly ids: NotifierIds,
     private readonly timeScale: number,
     private readonly logger: Logger,
+    /** The chaos runner's notification faults (drop, duplicate, reorder, replay); none when absent. */
+    private readonly faults?: SandboxFaults,
   ) {}
 
   send(due: NotificationDue): void {
@@ -87,7 +110,67 @@ export class NotificationSender {
       if (trade.channel === 'wechatpay') return this.signWechatpay(wechatBody!);
       return this.unionpayMessage(trade);
     };
-    void this.attempt(trade, noticeId, due.reports, build, 0);
+    const faults = this.notificationFaults(trade);
+    if (faults.drop) return;
+    const start = (fault?: DeliveryFault) => {
+      const first = this.attempt(trade, noticeId, due.reports, build, 0, fault);
+      if (faults.duplicate) void this.attempt(trade, noticeId, due.reports, build, 0, 'duplicate');
+      if (faults.replay) void first.then(() => this.replay(faults.replay!));
+      return first;
+    };
+    if (faults.reorder) {
+      this.hold(() => void start('reordered'));
+      return;
+    }
+    void start().finally(() => this.releaseHeld());
+  }
+
+  /**
+   * The faults that hit this notification, decided in a fixed order (a dropped one draws no more):
+   * dropped (never sent, no retries); held back until the next notification has been delivered;
+   * sent twice at once; followed by an acknowledged notification of an older trade, replayed byte for byte.
+   */
+  private notificationFaults(trade: Trade): { drop: boolean; reorder: boolean; duplicate: boolean; replay?: Delivered } {
+    const f = this.faults;
+    if (!f) return { drop: false, reorder: false, duplicate: false };
+    if (f.decide('drop-notifications', trade.channel)) {
+      this.logger.warn({ channel: trade.channel, outTradeNo: trade.outTradeNo, fault: 'drop-notifications' }, 'fault: notification dropped');
+      return { drop: true, reorder: false, duplicate: false };
+    }
+    const reorder = f.decide('reorder-notifications', trade.channel);
+    const duplicate = f.decide('duplicate-notifications', trade.channel);
+    const older = this.delivered.filter((d) => d.channel === trade.channel && d.outTradeNo !== trade.outTradeNo);
+    const replay = older.length > 0 && f.decide('replay-old-notification', trade.channel) ? older[f.pick('replay-old-notification', trade.channel, older.length)] : undefined;
+    return { drop: false, reorder, duplicate, ...(replay ? { replay } : {}) };
+  }
+
+  private hold(start: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.held = this.held.filter((h) => h.timer !== timer);
+      start();
+    }, REORDER_HOLD_MAX_MS);
+    timer.unref();
+    this.timers.add(timer);
+    this.held.push({ start, timer });
+  }
+
+  /** Sends the notifications held back, now that a later one has been delivered. */
+  private releaseHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      clearTimeout(h.timer);
+      this.timers.delete(h.timer);
+      h.start();
+    }
+  }
+
+  /** Re-sends an old notification exactly as it was acknowledged, once (a replay has no retries). */
+  private async replay(old: Delivered): Promise<void> {
+    const { status, acknowledged } = await this.post(old.channel, old.notifyUrl, old.message);
+    this.logger.warn({ channel: old.channel, outTradeNo: old.outTradeNo, status, fault: 'replay-old-notification' }, 'fault: old notification replayed');
+    this.record({ channel: old.channel, outTradeNo: old.outTradeNo, noticeId: old.noticeId, reports: old.reports, attempt: 1, at: new Date().toISOString(), status, acknowledged, fault: 'replay' });
   }
 
   /** Deliveries made for a trade (all when outTradeNo is omitted), oldest first. */
@@ -98,30 +181,24 @@ export class NotificationSender {
   reset(): void {
     this.stop();
     this.deliveries.length = 0;
+    this.delivered.length = 0;
   }
 
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.held = [];
   }
 
-  private async attempt(trade: Trade, noticeId: string, reports: string, build: () => Message, attempt: number): Promise<void> {
+  private async attempt(trade: Trade, noticeId: string, reports: string, build: () => Message, attempt: number, fault?: DeliveryFault): Promise<void> {
     const message = build();
-    let status: number | 'no-answer' = 'no-answer';
-    let acknowledged = false;
-    try {
-      // a sandbox convenience: the notification continues the trace of the charge that caused it (real channels send none)
-      const headers = currentTrace() ? { ...message.headers, traceparent: nextTraceparent() } : message.headers;
-      const res = await fetch(trade.notifyUrl!, { method: 'POST', headers, body: message.body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
-      status = res.status;
-      const text = await res.text();
-      acknowledged = trade.channel === 'alipay' ? res.status === 200 && text.trim() === 'success' : trade.channel === 'wechatpay' ? res.status === 200 || res.status === 204 : res.status === 200;
-    } catch {
-      // no answer: retried on the schedule
+    const { status, acknowledged } = await this.post(trade.channel, trade.notifyUrl!, message);
+    this.record({ channel: trade.channel, outTradeNo: trade.outTradeNo, noticeId, reports, attempt: attempt + 1, at: new Date().toISOString(), status, acknowledged, ...(fault ? { fault } : {}) });
+    if (acknowledged) {
+      this.delivered.push({ channel: trade.channel, outTradeNo: trade.outTradeNo, noticeId, reports, notifyUrl: trade.notifyUrl!, message });
+      if (this.delivered.length > REPLAY_POOL_MAX) this.delivered.shift();
+      return;
     }
-    this.deliveries.push({ channel: trade.channel, outTradeNo: trade.outTradeNo, noticeId, reports, attempt: attempt + 1, at: new Date().toISOString(), status, acknowledged });
-    if (this.deliveries.length > DELIVERY_LOG_MAX) this.deliveries.shift();
-    if (acknowledged) return;
     const schedule = NOTIFY_RETRY_SCHEDULES_MS[trade.channel];
     if (attempt >= schedule.length) {
       this.logger.warn({ channel: trade.channel, outTradeNo: trade.outTradeNo, attempts: attempt + 1 }, 'notification never acknowledged; giving up as the channel does');
@@ -129,10 +206,30 @@ export class NotificationSender {
     }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(trade, noticeId, reports, build, attempt + 1);
+      void this.attempt(trade, noticeId, reports, build, attempt + 1, fault);
     }, Math.max(1, Math.round(schedule[attempt]! * this.timeScale)));
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /** One delivery: acknowledged when the merchant answers the channel's way. */
+  private async post(channel: SandboxChannel, url: string, message: Message): Promise<{ status: number | 'no-answer'; acknowledged: boolean }> {
+    try {
+      // a sandbox convenience: the notification continues the trace of the charge that caused it (real channels send none)
+      const headers = currentTrace() ? { ...message.headers, traceparent: nextTraceparent() } : message.headers;
+      const res = await fetch(url, { method: 'POST', headers, body: message.body, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
+      const text = await res.text();
+      const acknowledged = channel === 'alipay' ? res.status === 200 && text.trim() === 'success' : channel === 'wechatpay' ? res.status === 200 || res.status === 204 : res.status === 200;
+      return { status: res.status, acknowledged };
+    } catch {
+      // no answer: retried on the schedule
+      return { status: 'no-answer', acknowledged: false };
+    }
+  }
+
+  private record(delivery: DeliveryRecord): void {
+    this.deliveries.push(delivery);
+    if (this.deliveries.length > DELIVERY_LOG_MAX) this.deliveries.shift();
   }
 
   private alipayMessage(trade: Trade, noticeId: string, reports: string): Message {

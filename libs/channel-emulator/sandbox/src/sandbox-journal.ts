@@ -179,6 +179,7 @@ const entrySchema = z.discriminatedUnion('type', [
     type: z.literal('refund'),
     refund: z.discriminatedUnion('status', [
       z.object({ status: z.literal('SUCCESS'), outRefundNo: z.string().min(1), outTradeNo: z.string(), refundNo: z.string(), amountMinor: amountString, refundedAt: instant }),
+      z.object({ status: z.literal('PROCESSING'), outRefundNo: z.string().min(1), outTradeNo: z.string(), refundNo: z.string(), amountMinor: amountString }),
       z.object({ status: z.literal('FAILED'), outRefundNo: z.string().min(1), outTradeNo: z.string(), code: z.enum(['TRADE_NOT_EXIST', 'REFUND_AMOUNT_EXCEEDED', 'REFUND_REJECTED']), message: z.string(), amountMinor: amountString }),
     ]),
   }),

@@ -10,7 +10,7 @@ import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
 
 /** A query's origRespCode for each trade state: 00 paid, 05 in process, 64 insufficient funds, 01 failed (closed). */
 const ORIG_RESP_CODE: Record<Trade['state'], string> = { SUCCESS: '00', PROCESSING: '05', DECLINED: '64', CLOSED: '01' };
-const RESP_MSG: Readonly<Record<string, string>> = { '00': '成功[0000000]', '01': '交易失败', '11': '验证签名失败', '13': '报文交易要素缺失', '34': '查无此交易', '35': '原交易不存在或状态不正确', '61': '输入的卡号无效' };
+const RESP_MSG: Readonly<Record<string, string>> = { '00': '成功[0000000]', '01': '交易失败', '05': '交易处理中', '11': '验证签名失败', '13': '报文交易要素缺失', '34': '查无此交易', '35': '原交易不存在或状态不正确', '61': '输入的卡号无效' };
 
 /**
  * UnionPay online payments (ACP 5.1.0) as the channel answers them: form-encoded requests whose
@@ -69,7 +69,8 @@ export class UnionpayController {
     if (refused) return this.answer(reply, refused);
     const base = { txnType: '00', txnSubType: '00', bizType: '000000', merId: p.merId ?? '', orderId: p.orderId ?? '', txnTime: p.txnTime ?? '' };
     const t = this.sandbox.query(p.orderId ?? '');
-    if (!t || t.channel !== 'unionpay') return this.answer(reply, { ...base, respCode: '34' });
+    if (!t) return this.refundQuery(reply, p.orderId ?? '', base);
+    if (t.channel !== 'unionpay') return this.answer(reply, { ...base, respCode: '34' });
     return this.answer(reply, { ...base, respCode: '00', origRespCode: ORIG_RESP_CODE[t.state], origRespMsg: RESP_MSG[ORIG_RESP_CODE[t.state]!] ?? '', queryId: t.channelTradeNo, txnAmt: t.amountMinor.toString() });
   }
 
@@ -82,12 +83,33 @@ export class UnionpayController {
     return this.answer(reply, { ...base, respCode: '00', tokenPayData: `{token=${token}&trId=${/trId=([^&}]+)/.exec(p.tokenPayData ?? '')?.[1] ?? ''}&tokenLevel=40}` });
   }
 
-  private refund(reply: FastifyReply, p: UnionpayParams, base: UnionpayParams) {
+  private async refund(reply: FastifyReply, p: UnionpayParams, base: UnionpayParams) {
     const trade = this.sandbox.billable().trades.find((t) => t.channelTradeNo === p.origQryId && t.channel === 'unionpay');
     if (!trade || !/^\d{1,12}$/.test(p.txnAmt ?? '')) return this.answer(reply, { ...base, respCode: '35' });
     const r = this.sandbox.refund({ outRefundNo: p.orderId ?? '', outTradeNo: trade.outTradeNo, amountMinor: BigInt(p.txnAmt!) });
+    const holdMs = this.sandbox.refundHoldMs(BigInt(p.txnAmt!));
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     if (r.status === 'FAILED') return this.answer(reply, { ...base, respCode: r.code === 'REFUND_REJECTED' ? '01' : '35', respMsg: r.message });
-    return this.answer(reply, { ...base, respCode: '00', queryId: r.refundNo, origQryId: p.origQryId ?? '', txnAmt: p.txnAmt! });
+    // 05: accepted and in process, the result is for the query to tell
+    return this.answer(reply, { ...base, respCode: r.status === 'PROCESSING' ? '05' : '00', queryId: r.refundNo, origQryId: p.origQryId ?? '', txnAmt: p.txnAmt! });
+  }
+
+  /**
+   * The status query of a refund (txnType 04), by the orderId it was sent with: origRespCode 00
+   * refunded, 05 in process, 01 failed; 34 when no refund (nor trade) has that orderId.
+   */
+  private refundQuery(reply: FastifyReply, orderId: string, base: UnionpayParams) {
+    const r = this.sandbox.queryRefund(orderId);
+    if (!r || this.sandbox.query(r.outTradeNo)?.channel !== 'unionpay') return this.answer(reply, { ...base, respCode: '34' });
+    const orig = r.status === 'SUCCESS' ? '00' : r.status === 'PROCESSING' ? '05' : '01';
+    return this.answer(reply, {
+      ...base,
+      respCode: '00',
+      origRespCode: orig,
+      origRespMsg: RESP_MSG[orig] ?? '',
+      ...(r.status === 'FAILED' ? {} : { queryId: r.refundNo }),
+      txnAmt: r.amountMinor,
+    });
   }
 
   /** The request's signature and certificate; a respCode 11 answer when they do not hold. */

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { beijingDateTime, beijingRfc3339, wechatpayBillHash, wechatpayTradeBill, parseWechatpayAuthorization, rsaSha256Sign, rsaSha256Verify, WECHATPAY_TIMESTAMP_SKEW_MAX_S, wechatpayRequestMessage, wechatpayResponseMessage } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
 import { billDateSchema } from './bill-date';
-import { ChannelSandbox, type Trade } from './channel-sandbox';
+import { ChannelSandbox, type RefundRecord, type Trade } from './channel-sandbox';
 import { DailyBills } from './daily-bills';
 import type { EmulatorConfig } from './emulator-config';
 import { EMULATOR_CONFIG, EMULATOR_LOGGER } from './emulator-tokens';
@@ -87,7 +87,7 @@ export class WechatpayController {
   }
 
   @Post('refund/domestic/refunds')
-  refund(@Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+  async refund(@Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
     const checked = this.authorise(req);
     if (checked) return this.send(reply, checked);
     const b = this.json(req) as { out_trade_no?: string; out_refund_no?: string; amount?: { refund?: number; total?: number; currency?: string } };
@@ -96,11 +96,40 @@ export class WechatpayController {
     const trade = this.sandbox.query(b.out_trade_no);
     if (trade && BigInt(b.amount?.total ?? -1) !== trade.amountMinor) return this.send(reply, error(400, 'INVALID_REQUEST', '订单金额与原订单金额不一致'));
     const r = this.sandbox.refund({ outRefundNo: b.out_refund_no, outTradeNo: b.out_trade_no, amountMinor: BigInt(refund) });
+    const holdMs = this.sandbox.refundHoldMs(BigInt(refund));
+    if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
     if (r.status === 'FAILED') {
       const [status, code] = r.code === 'TRADE_NOT_EXIST' ? [404, 'RESOURCE_NOT_EXISTS'] : r.code === 'REFUND_AMOUNT_EXCEEDED' ? [400, 'INVALID_REQUEST'] : [403, 'USER_ACCOUNT_ABNORMAL'];
       return this.send(reply, error(status as number, code as string, r.message));
     }
-    return this.send(reply, { status: 200, body: { refund_id: r.refundNo, out_refund_no: r.outRefundNo, out_trade_no: r.outTradeNo, status: 'SUCCESS', amount: { refund, currency: 'CNY' } } });
+    return this.send(reply, { status: 200, body: this.refundBody(r) });
+  }
+
+  /**
+   * The refund query by out_refund_no: SUCCESS or PROCESSING as the refund stands. A refund WeChat
+   * Pay refused when asked was never created, so it is RESOURCE_NOT_EXISTS, like one never received.
+   */
+  @Get('refund/domestic/refunds/:outRefundNo')
+  refundQuery(@Param('outRefundNo') outRefundNo: string, @Req() req: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply) {
+    const checked = this.authorise(req);
+    if (checked) return this.send(reply, checked);
+    const r = this.sandbox.queryRefund(outRefundNo);
+    if (!r || r.status === 'FAILED' || this.sandbox.query(r.outTradeNo)?.channel !== 'wechatpay') return this.send(reply, error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在'));
+    return this.send(reply, { status: 200, body: this.refundBody(r) });
+  }
+
+  private refundBody(r: RefundRecord & { status: 'SUCCESS' | 'PROCESSING' }) {
+    const trade = this.sandbox.query(r.outTradeNo);
+    return {
+      refund_id: r.refundNo,
+      out_refund_no: r.outRefundNo,
+      ...(trade ? { transaction_id: trade.channelTradeNo } : {}),
+      out_trade_no: r.outTradeNo,
+      channel: 'ORIGINAL',
+      status: r.status,
+      ...(r.status === 'SUCCESS' ? { success_time: beijingRfc3339(r.refundedAt) } : {}),
+      amount: { refund: Number(r.amountMinor), ...(trade ? { total: Number(trade.amountMinor) } : {}), currency: 'CNY' },
+    };
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { ChannelNotifications1764058000000 } from './channel-notifications.migration';
 import { ChannelReconciliation1764070000000 } from './channel-reconciliation.migration';
+import { ChannelRefundUnknown1764080000000 } from './channel-refund-unknown.migration';
+import { ChannelRefundSending1764090000000 } from './channel-refund-sending.migration';
 import { ChannelRefunds1764057000000 } from './channel-refunds.migration';
 import { ChannelRouting1764055000000 } from './channel-routing.migration';
 
@@ -34,4 +36,4 @@ export class ChannelGatewayTables1764054000000 implements MigrationInterface {
   }
 }
 
-export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000, ChannelRefunds1764057000000, ChannelNotifications1764058000000, ChannelReconciliation1764070000000];
+export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000, ChannelRefunds1764057000000, ChannelNotifications1764058000000, ChannelReconciliation1764070000000, ChannelRefundUnknown1764080000000, ChannelRefundSending1764090000000];

@@ -32,8 +32,9 @@ export class ReconciliationSourceRepository {
         ORDER BY created_at`,
       [channel, dayStart, dayEnd, from, to],
     );
-    const refunds: { refund_id: string; payment_id: string; channel_trade_no: string | null; amount_minor: string; currency: string; status: 'SUCCEEDED' | 'FAILED'; on_day: boolean; at: Date }[] = await tx.query(
-      `SELECT r.refund_id, r.payment_id, t.channel_trade_no, r.amount_minor, r.currency, r.status, r.created_at AS at,
+    // a refund still being sent is, to reconciliation, a refund whose outcome we do not know yet
+    const refunds: { refund_id: string; payment_id: string; channel_trade_no: string | null; amount_minor: string; currency: string; status: 'SUCCEEDED' | 'FAILED' | 'UNKNOWN'; on_day: boolean; at: Date }[] = await tx.query(
+      `SELECT r.refund_id, r.payment_id, t.channel_trade_no, r.amount_minor, r.currency, CASE WHEN r.status = 'SENDING' THEN 'UNKNOWN' ELSE r.status END AS status, r.created_at AS at,
               (r.created_at >= $2 AND r.created_at < $3) AS on_day
          FROM channel_refund r JOIN channel_transaction t ON t.payment_id = r.payment_id
         WHERE r.channel = $1 AND r.created_at >= $4 AND r.created_at < $5

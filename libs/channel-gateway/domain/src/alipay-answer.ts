@@ -3,6 +3,8 @@ import { INSUFFICIENT_FUNDS, type ChannelAnswer } from './charge-outcome';
 /** Alipay's answer codes: 10000 success; 40004 a business failure with a sub_code; 20000 system busy. */
 export const ALIPAY_CODE_SUCCESS = '10000';
 export const ALIPAY_CODE_BUSINESS_FAILED = '40004';
+/** The refund query (统一收单交易退款查询), by out_trade_no and out_request_no. */
+export const ALIPAY_REFUND_QUERY_METHOD = 'alipay.trade.fastpay.refund.query';
 
 const DECLINE_SUB_CODES: Readonly<Record<string, string>> = {
   'ACQ.BUYER_BALANCE_NOT_ENOUGH': INSUFFICIENT_FUNDS,
@@ -54,7 +56,24 @@ export function channelAnswerFromAlipay(method: string, r: Record<string, unknow
     if (sub === 'ACQ.TRADE_STATUS_ERROR') return { kind: 'http', status: 200, body: { status: 'ALREADY_PAID' } };
     return { kind: 'http', status: 200, body: { status: 'ERROR', code: sub || code } };
   }
-  // alipay.trade.refund: fund_change Y means the money moved
-  if (code === ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: r.refund_no ?? r.out_request_no } };
+  if (method === ALIPAY_REFUND_QUERY_METHOD) {
+    if (sub === 'ACQ.TRADE_NOT_EXIST') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
+    if (code !== ALIPAY_CODE_SUCCESS) return { kind: 'http', status: 200, body: { status: 'PENDING', code: sub || code } };
+    // 10000 only says the query worked: REFUND_SUCCESS (or, from older gateways, the refund's data
+    // without a status) means refunded; nothing means "not received, not done yet, or failed", which
+    // Alipay does not tell apart: asked again with the same out_request_no it refunds at most once
+    if (r.refund_status === 'REFUND_SUCCESS' || (r.refund_status === undefined && r.refund_amount !== undefined)) {
+      return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: r.refund_no ?? r.out_request_no } };
+    }
+    return { kind: 'http', status: 404, body: { status: 'NOT_FOUND', code: String(r.refund_status ?? 'NO_REFUND_DATA') } };
+  }
+  // alipay.trade.refund: fund_change Y means the money moved now; N (a repeated request, or not
+  // done yet) is for the refund query to confirm
+  if (code === ALIPAY_CODE_SUCCESS) {
+    if (r.fund_change === 'N') return { kind: 'http', status: 200, body: { status: 'PENDING', code: 'FUND_CHANGE_N' } };
+    return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: r.refund_no ?? r.out_request_no } };
+  }
+  // a system error: Alipay asks for the same request again, it may have refunded
+  if (sub === 'ACQ.SYSTEM_ERROR') return { kind: 'http', status: 200, body: { status: 'PENDING', code: sub } };
   return { kind: 'http', status: 200, body: { status: 'FAILED', code: sub || code } };
 }

@@ -22,7 +22,8 @@ export interface ChargeResult {
 /**
  * The channel-neutral body the protocol adapters translate every answer into:
  * charge / query: SUCCESS (with channelTradeNo), DECLINED (with code), PENDING (in process, waiting
- * for the buyer, accepted); close: CLOSED or ALREADY_PAID; refund: SUCCESS or FAILED. A trade the
+ * for the buyer, accepted); close: CLOSED or ALREADY_PAID; refund and refund query: SUCCESS (with
+ * refundNo), FAILED (for sure) or PENDING (processing, not yet known). A trade (or refund) the
  * channel does not know is HTTP 404.
  */
 export interface ChannelBody {

@@ -10,3 +10,4 @@ export * from './channel-order-no';
 export * from './unknown-outcome-schedule';
 export * from './request-belongs';
 export * from './refund-within-capture';
+export * from './refund-status';

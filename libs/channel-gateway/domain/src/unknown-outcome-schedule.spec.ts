@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { janitorNextStep, nextQueryDelayMs, UNKNOWN_OUTCOME_BACKOFF_MULTIPLES } from './unknown-outcome-schedule';
+import { janitorNextStep, nextQueryDelayMs, refundRetentionStep, UNKNOWN_OUTCOME_BACKOFF_MULTIPLES } from './unknown-outcome-schedule';
 
 describe('the unknown-outcome janitor schedule', () => {
   it('backs off from the base interval and stays at the last step', () => {
@@ -15,5 +15,11 @@ describe('the unknown-outcome janitor schedule', () => {
   it('closes the trade once it is older than the maximum age', () => {
     expect(janitorNextStep(59_999, 60_000)).toBe('query-again');
     expect(janitorNextStep(60_000, 60_000)).toBe('close');
+  });
+
+  it('never gives an unknown refund up: past the maximum age it is queried on and raised for a person', () => {
+    expect(refundRetentionStep(59_999, 60_000)).toBe('query-again');
+    expect(refundRetentionStep(60_000, 60_000)).toBe('alert');
+    expect(refundRetentionStep(86_400_000, 60_000)).toBe('alert');
   });
 });

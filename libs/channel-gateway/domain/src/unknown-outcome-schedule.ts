@@ -16,3 +16,12 @@ export function nextQueryDelayMs(queriesSoFar: number, baseIntervalMs: number): 
 export function janitorNextStep(ageMs: number, maxAgeMs: number): 'query-again' | 'close' {
   return ageMs >= maxAgeMs ? 'close' : 'query-again';
 }
+
+/**
+ * After a refund query that did not settle it: keep asking, and past the maximum age raise it for a
+ * person too. A refund has no close: it stays unknown (and holds its part of the capture) until the
+ * channel says how it ended.
+ */
+export function refundRetentionStep(ageMs: number, maxAgeMs: number): 'query-again' | 'alert' {
+  return ageMs >= maxAgeMs ? 'alert' : 'query-again';
+}

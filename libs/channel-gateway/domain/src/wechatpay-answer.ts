@@ -3,7 +3,7 @@ import { INSUFFICIENT_FUNDS, type ChannelAnswer } from './charge-outcome';
 /** WeChat Pay v3 trade_state values (query and notification). */
 export type WechatpayTradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR';
 
-export type WechatpayCall = 'charge' | 'query' | 'close' | 'refund';
+export type WechatpayCall = 'charge' | 'query' | 'close' | 'refund' | 'refund-query';
 
 interface WechatpayBody {
   code?: string;
@@ -32,7 +32,7 @@ export function wechatpayTradeStateBody(state: string | undefined, transactionId
  */
 export function channelAnswerFromWechatpay(call: WechatpayCall, status: number, b: WechatpayBody): ChannelAnswer {
   if (status >= 500) return { kind: 'http', status: 503, body: { status: 'ERROR', code: b.code ?? 'SYSTEM_ERROR' } };
-  if (call === 'query' || call === 'close') {
+  if (call === 'query' || call === 'close' || call === 'refund-query') {
     if (status === 404 || b.code === 'ORDER_NOT_EXIST' || b.code === 'RESOURCE_NOT_EXISTS') return { kind: 'http', status: 404, body: { status: 'NOT_FOUND' } };
   }
   if (call === 'close') {
@@ -46,7 +46,17 @@ export function channelAnswerFromWechatpay(call: WechatpayCall, status: number, 
   }
   if (call === 'charge') return { kind: 'http', status: 200, body: b.code_url ? { status: 'PENDING', code: 'NOTPAY' } : { status: 'ERROR', code: 'NO_CODE_URL' } };
   if (call === 'query') return { kind: 'http', status: 200, body: wechatpayTradeStateBody(b.trade_state, b.transaction_id, b.trade_state_desc) };
-  // refund: SUCCESS done; PROCESSING not yet (asked again with the same out_refund_no it answers the same refund)
-  if (b.status === 'SUCCESS' && b.refund_id) return { kind: 'http', status: 200, body: { status: 'SUCCESS', refundNo: b.refund_id } };
-  return { kind: 'http', status: 200, body: { status: 'FAILED', code: b.status ?? 'UNREADABLE' } };
+  return { kind: 'http', status: 200, body: wechatpayRefundStatusBody(b.status, b.refund_id) };
+}
+
+/**
+ * The channel-neutral reading of a v3 refund status (the refund's answer and its query share it):
+ * SUCCESS done; CLOSED failed for sure (nothing refunded); PROCESSING not yet; ABNORMAL accepted
+ * but stuck at the shopper's bank until someone at the merchant platform acts on it, so it may
+ * still be paid out: never final here, like anything unrecognised.
+ */
+export function wechatpayRefundStatusBody(status: string | undefined, refundId: string | undefined): Record<string, unknown> {
+  if (status === 'SUCCESS' && refundId) return { status: 'SUCCESS', refundNo: refundId };
+  if (status === 'CLOSED') return { status: 'FAILED', code: 'CLOSED' };
+  return { status: 'PENDING', code: status ?? 'UNREADABLE' };
 }

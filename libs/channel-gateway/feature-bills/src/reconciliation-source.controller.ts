@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '@paystream/contracts';
+import { CHANNELS, type Channel, storableText } from '@paystream/contracts';
 import { ReconciliationSourceRepository } from '@paystream/channel-gateway/data-access';
 import { channelOrderNo } from '@paystream/channel-gateway/domain';
 import { beijingDayStart, DAY_MS } from '@paystream/shared/channel-protocols';
@@ -9,7 +9,7 @@ import { BillDownloadError, type BillDownloader } from './bill-download';
 
 export const BILL_DOWNLOADERS = Symbol('BILL_DOWNLOADERS');
 
-const dateSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date is yyyy-MM-dd (a Beijing day)');
+export const dateSchema = storableText().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'date is yyyy-MM-dd (a Beijing day)');
 
 /** A Beijing day as [start, end), or a 400 for a date that is not one. */
 function dayOf(date: unknown): { date: string; start: Date; end: Date } {

@@ -1,8 +1,8 @@
-import { channelAnswerFromAlipay, channelOrderNo, type ChannelAnswer } from '@paystream/channel-gateway/domain';
+import { ALIPAY_REFUND_QUERY_METHOD, channelAnswerFromAlipay, channelOrderNo, type ChannelAnswer } from '@paystream/channel-gateway/domain';
 import { alipayAmount, beijingDateTime, signAlipayParams, verifyAlipayResponse } from '@paystream/shared/channel-protocols';
 import { callText } from '@paystream/shared/platform';
 import { channelCall } from './channel-call';
-import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
+import type { ChannelProtocol, ChargeCall, RefundCall, RefundRef, TradeRef } from './channel-protocol';
 import type { AlipaySettings } from './channel-settings';
 
 /** The buyer's payment code the sandbox presents for barcode payments (Alipay codes start with 25-30). */
@@ -38,6 +38,11 @@ export class AlipayClient implements ChannelProtocol {
   refund(r: RefundCall, timeoutMs: number): Promise<ChannelAnswer> {
     const biz = { out_trade_no: channelOrderNo(r.paymentId), refund_amount: alipayAmount(r.amountMinor), out_request_no: channelOrderNo(r.refundId) };
     return this.call('alipay.trade.refund', biz, timeoutMs);
+  }
+
+  /** alipay.trade.fastpay.refund.query by out_trade_no and out_request_no (the refund's number). */
+  refundQuery(r: RefundRef, timeoutMs: number): Promise<ChannelAnswer> {
+    return this.call(ALIPAY_REFUND_QUERY_METHOD, { out_trade_no: channelOrderNo(r.paymentId), out_request_no: channelOrderNo(r.refundId) }, timeoutMs);
   }
 
   private call(method: string, bizContent: Record<string, string>, timeoutMs: number, extra: Record<string, string> = {}): Promise<ChannelAnswer> {

@@ -5,7 +5,7 @@ import type { Logger } from '@paystream/shared/observability';
 import type { ChannelMetrics } from './channel-metrics';
 import type { BreakerSettings } from './channel-settings';
 
-export type ChannelOperation = 'charge' | 'query' | 'close' | 'refund';
+export type ChannelOperation = 'charge' | 'query' | 'close' | 'refund' | 'refund-query';
 
 /** Carries a failing answer through opossum so it counts against the breaker and still reaches the caller. */
 class ChannelFailure extends Error {

@@ -11,6 +11,8 @@ export class ChannelMetrics {
   readonly conflicts: Counter<'channel' | 'source'>;
   readonly closes: Counter<'channel' | 'result'>;
   readonly unknownOutstanding: Gauge<'channel'>;
+  readonly refundQueries: Counter<'channel' | 'result'>;
+  readonly refundsUnknownOutstanding: Gauge<'channel'>;
   readonly notifications: Counter<'channel' | 'result'>;
   readonly breakerState: Gauge<'channel' | 'operation'>;
   readonly breakerTransitions: Counter<'channel' | 'operation' | 'to'>;
@@ -57,6 +59,8 @@ export class ChannelMetrics {
     this.conflicts = new Counter({ name: 'paystream_channel_outcome_conflicts_total', help: 'Reports contradicting a stored final outcome (alert): by channel and source', labelNames: ['channel', 'source'], registers });
     this.closes = new Counter({ name: 'paystream_channel_closes_total', help: 'Trades closed at the channel after the maximum age, by result', labelNames: ['channel', 'result'], registers });
     this.unknownOutstanding = new Gauge({ name: 'paystream_channel_unknown_outstanding', help: 'Charges whose outcome is still unknown, per channel', labelNames: ['channel'], registers });
+    this.refundQueries = new Counter({ name: 'paystream_channel_refund_queries_total', help: 'Janitor queries of unknown refunds by channel and result (succeeded, failed, pending, not-found)', labelNames: ['channel', 'result'], registers });
+    this.refundsUnknownOutstanding = new Gauge({ name: 'paystream_channel_refunds_unknown_outstanding', help: 'Refunds whose outcome is still unknown (they hold their part of the capture), per channel', labelNames: ['channel'], registers });
     this.notifications = new Counter({
       name: 'paystream_channel_notifications_total',
       help: 'Channel notifications by channel and result: accepted verdicts (advance, duplicate, no-change, conflict) and rejections (bad-signature, stale, replayed, mismatched-*, unknown-trade, malformed)',

@@ -28,6 +28,16 @@ export interface RefundCall {
   /** The charge's whole amount (WeChat Pay asks for it with every refund). */
   totalMinor: bigint;
   currency: string;
+  /** When the refund is sent (UnionPay's txnTime, which its query must repeat). */
+  sentAt: Date;
+}
+
+/** A refund already sent, for its query. */
+export interface RefundRef {
+  refundId: string;
+  paymentId: string;
+  /** When it was sent (UnionPay's txnTime). */
+  sentAt: Date;
 }
 
 /**
@@ -40,4 +50,6 @@ export interface ChannelProtocol {
   query(t: TradeRef, timeoutMs: number): Promise<ChannelAnswer>;
   close(t: TradeRef, timeoutMs: number): Promise<ChannelAnswer>;
   refund(r: RefundCall, timeoutMs: number): Promise<ChannelAnswer>;
+  /** Asks the channel how a refund ended, by the refund number it was sent with. */
+  refundQuery(r: RefundRef, timeoutMs: number): Promise<ChannelAnswer>;
 }

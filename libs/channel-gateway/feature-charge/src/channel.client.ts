@@ -3,7 +3,7 @@ import type { Channel } from '@paystream/contracts';
 import type { ChannelAnswer } from '@paystream/channel-gateway/domain';
 import { AlipayClient } from './alipay.client';
 import { ChannelBreakers, type ChannelOperation } from './channel-breakers';
-import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
+import type { ChannelProtocol, ChargeCall, RefundCall, RefundRef, TradeRef } from './channel-protocol';
 import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 import { UnionpayClient } from './unionpay.client';
 import { WechatpayClient } from './wechatpay.client';
@@ -48,6 +48,10 @@ export class ChannelClient implements OnApplicationShutdown {
 
   refund(channel: Channel, r: RefundCall): Promise<ChannelAnswer> {
     return this.run(channel, 'refund', (p) => p.refund(r, this.settings.chargeTimeoutMs));
+  }
+
+  refundQuery(channel: Channel, r: RefundRef): Promise<ChannelAnswer> {
+    return this.run(channel, 'refund-query', (p) => p.refundQuery(r, CHANNEL_QUERY_TIMEOUT_MS));
   }
 
   onApplicationShutdown(): void {

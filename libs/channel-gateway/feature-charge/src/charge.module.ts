@@ -12,8 +12,9 @@ import { ChargeRequestedConsumer } from './charge-requested.consumer';
 import { NotificationController } from './notifications/notification.controller';
 import { RefundRequestedConsumer } from './refund-requested.consumer';
 import { UnknownOutcomeWorker } from './unknown-outcome.worker';
+import { UnknownRefundWorker } from './unknown-refund.worker';
 
-/** Charges and refunds over the channels, and settles unknown outcomes by query. */
+/** Charges and refunds over the channels, and settles unknown outcomes (charges and refunds) by query. */
 @Module({})
 export class ChargeModule {
   static forRoot(settings: ChannelSettings): DynamicModule {
@@ -41,6 +42,7 @@ export class ChargeModule {
         ChargeRequestedConsumer,
         RefundRequestedConsumer,
         UnknownOutcomeWorker,
+        UnknownRefundWorker,
       ],
     };
   }

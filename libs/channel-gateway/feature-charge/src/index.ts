@@ -1,3 +1,4 @@
 export * from './charge.module';
 export * from './channel-settings';
 export * from './channel-metrics';
+export * from './channel.client';

@@ -10,7 +10,7 @@ import {
 } from '@paystream/shared/channel-protocols';
 import { callText, HttpCallError } from '@paystream/shared/platform';
 import { channelCall } from './channel-call';
-import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
+import type { ChannelProtocol, ChargeCall, RefundCall, RefundRef, TradeRef } from './channel-protocol';
 import type { UnionpaySettings } from './channel-settings';
 
 /** ACP 5.1.0 constants: version, encoding, access type (0: merchant direct), channel type (07: internet). */
@@ -68,12 +68,21 @@ export class UnionpayClient implements ChannelProtocol {
       merId: this.settings.merId,
       orderId: channelOrderNo(r.refundId),
       origQryId: r.channelTradeNo,
-      txnTime: beijingCompactTime(),
+      txnTime: beijingCompactTime(r.sentAt),
       txnAmt: r.amountMinor.toString(),
       currencyCode: UNIONPAY_CURRENCY_CNY,
       backUrl: this.notifyUrl,
     };
     return this.call('refund', '/gateway/api/backTransReq.do', params, timeoutMs);
+  }
+
+  /**
+   * The transaction status query (txnType 00) of the refund itself: its orderId and txnTime, as it
+   * was sent; origRespCode tells how the refund (txnType 04) ended.
+   */
+  refundQuery(r: RefundRef, timeoutMs: number): Promise<ChannelAnswer> {
+    const params = { ...ACP_COMMON, txnType: '00', txnSubType: '00', bizType: '000000', merId: this.settings.merId, orderId: channelOrderNo(r.refundId), txnTime: beijingCompactTime(r.sentAt) };
+    return this.call('refund-query', '/gateway/api/queryTrans.do', params, timeoutMs);
   }
 
   /** Opens a token for a card (txnType 79): the card number and CVN2 go encrypted to the channel, only the token comes back. */

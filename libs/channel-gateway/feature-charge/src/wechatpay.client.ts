@@ -2,7 +2,7 @@ import { channelAnswerFromWechatpay, channelOrderNo, type ChannelAnswer, type We
 import { verifyWechatpaySignature, wechatpayAuthorization } from '@paystream/shared/channel-protocols';
 import { callText } from '@paystream/shared/platform';
 import { channelCall } from './channel-call';
-import type { ChannelProtocol, ChargeCall, RefundCall, TradeRef } from './channel-protocol';
+import type { ChannelProtocol, ChargeCall, RefundCall, RefundRef, TradeRef } from './channel-protocol';
 import type { WechatpaySettings } from './channel-settings';
 
 /**
@@ -44,6 +44,11 @@ export class WechatpayClient implements ChannelProtocol {
       amount: { refund: Number(r.amountMinor), total: Number(r.totalMinor), currency: r.currency },
     };
     return this.call('refund', 'POST', '/v3/refund/domestic/refunds', body, timeoutMs);
+  }
+
+  /** GET /v3/refund/domestic/refunds/{out_refund_no}: the refund's status (SUCCESS, CLOSED, PROCESSING, ABNORMAL). */
+  refundQuery(r: RefundRef, timeoutMs: number): Promise<ChannelAnswer> {
+    return this.call('refund-query', 'GET', `/v3/refund/domestic/refunds/${channelOrderNo(r.refundId)}`, undefined, timeoutMs);
   }
 
   private call(kind: WechatpayCall, method: 'GET' | 'POST', url: string, body: unknown, timeoutMs: number): Promise<ChannelAnswer> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cardTokenSchema, describeIssues, deviceIdSchema, externalIdSchema, ipAddressSchema } from '@paystream/contracts';
+import { cardTokenSchema, describeIssues, deviceIdSchema, externalIdSchema, ipAddressSchema, storableText } from '@paystream/contracts';
 import { canonicalIp } from './ip-address';
 import {
   amountAboveHistory,
@@ -35,17 +35,17 @@ export const RULE_LIST_VALUES_MAX = 10_000;
 /** The version of the built-in rule set, in force while nobody has published one. */
 export const DEFAULT_RULE_SET_VERSION = 1;
 
-const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a slug: lowercase letters, digits and inner dashes, up to 64');
+const slug = storableText().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a slug: lowercase letters, digits and inner dashes, up to 64');
 const action = z.enum(['review', 'reject']);
 /** A review's score; a rejection always scores SCORE_REJECT (1000). */
 const score = z.number().int().min(0).max(999);
 /** Money as a decimal string of whole fen (no sign, no fraction, no leading zeros). */
-const fenString = z.string().regex(/^(?:0|[1-9][0-9]{0,17})$/, 'must be a whole number of fen as a decimal string');
+const fenString = storableText().regex(/^(?:0|[1-9][0-9]{0,17})$/, 'must be a whole number of fen as a decimal string');
 const windowSeconds = z.number().int().min(1).max(VELOCITY_WINDOW_SECONDS_MAX);
 const count = z.number().int().min(1).max(1_000_000);
 /** The fields a block or allow list matches: who pays, whom, and the shopper signals. */
 const listField = z.enum(['userId', 'merchantId', ...ATTEMPT_DIMENSIONS]);
-const values = z.array(z.string().min(1).max(128)).min(1).max(RULE_LIST_VALUES_MAX);
+const values = z.array(storableText().min(1).max(128)).min(1).max(RULE_LIST_VALUES_MAX);
 
 /** What every rule that decides carries: its id, whether it is on, and what it does when it fires. */
 const verdictFields = { id: slug, enabled: z.boolean(), action, score };

@@ -59,7 +59,11 @@ describe('ledger postings for every account', () => {
           postingsForPayoutReversed('m', a),
           postingsForLegacyPayout('m', a),
         ];
-        return all.every((lines) => isBalanced(lines) && lines.length === (minor === 0n ? 0 : 2) && lines.every((l) => l.amountMinor !== 0n));
+        for (const lines of all) {
+          expect(isBalanced(lines)).toBe(true);
+          expect(lines).toHaveLength(minor === 0n ? 0 : 2);
+          expect(lines.filter((l) => l.amountMinor === 0n)).toEqual([]);
+        }
       }),
     );
   });

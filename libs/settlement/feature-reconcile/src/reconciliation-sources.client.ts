@@ -1,22 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { storableText } from '@paystream/contracts';
 import { callJson } from '@paystream/shared/platform';
 import type { ChannelBillEntry, OurEntry } from './match/reconciliation-matcher';
 import { RECONCILE_SETTINGS, RECONCILIATION_SOURCE_TIMEOUT_MS, type ReconcileSettings } from './reconcile-settings';
 
-const fen = z.string().regex(/^\d+$/).transform((s) => BigInt(s));
-const billSchema = z.object({
-  rows: z.array(z.object({ kind: z.enum(['payment', 'refund']), outTradeNo: z.string(), channelTradeNo: z.string(), outRefundNo: z.string().optional(), amountMinor: fen })),
+const fen = storableText().regex(/^\d+$/).transform((s) => BigInt(s));
+export const billSchema = z.object({
+  rows: z.array(z.object({ kind: z.enum(['payment', 'refund']), outTradeNo: storableText(), channelTradeNo: storableText(), outRefundNo: storableText().optional(), amountMinor: fen })),
 });
-const oursSchema = z.object({
+export const oursSchema = z.object({
   records: z.array(
     z.object({
       kind: z.enum(['payment', 'refund']),
-      paymentId: z.string(),
-      refundId: z.string().optional(),
-      outTradeNo: z.string(),
-      outRefundNo: z.string().optional(),
-      channelTradeNo: z.string().nullable(),
+      paymentId: storableText(),
+      refundId: storableText().optional(),
+      outTradeNo: storableText(),
+      outRefundNo: storableText().optional(),
+      channelTradeNo: storableText().nullable(),
       amountMinor: fen,
       status: z.enum(['SUCCEEDED', 'FAILED', 'UNKNOWN']),
       onDay: z.boolean(),

@@ -41,11 +41,11 @@ describe('Alipay RSA2', () => {
         const signed = signAlipayParams(p, merchant.privateKeyPem);
         const key = Object.keys(p)[0]!;
         const tampered = { ...signed, [key]: signed[key] === other ? `${other}x` : other };
-        return (
-          verifyAlipayParams(signed, merchant.publicKeyPem) &&
-          !verifyAlipayParams(tampered, merchant.publicKeyPem) &&
-          !verifyAlipayParams(signed, stranger.publicKeyPem)
-        );
+        expect({
+          signed: verifyAlipayParams(signed, merchant.publicKeyPem),
+          tampered: verifyAlipayParams(tampered, merchant.publicKeyPem),
+          otherKey: verifyAlipayParams(signed, stranger.publicKeyPem),
+        }).toEqual({ signed: true, tampered: false, otherKey: false });
       }),
       RUNS,
     );
@@ -113,12 +113,12 @@ describe('WeChat Pay API v3', () => {
         const r = encryptWechatpayResource(plaintext, key, aad);
         const flipped = Buffer.from(r.ciphertext, 'base64');
         flipped[0] = flipped[0]! ^ 1;
-        return (
-          decryptWechatpayResource(r, key) === plaintext &&
-          decryptWechatpayResource({ ...r, ciphertext: flipped.toString('base64') }, key) === undefined &&
-          decryptWechatpayResource({ ...r, associated_data: `${aad}x` }, key) === undefined &&
-          decryptWechatpayResource(r, 'fedcba9876543210fedcba9876543210') === undefined
-        );
+        expect({
+          plain: decryptWechatpayResource(r, key),
+          flipped: decryptWechatpayResource({ ...r, ciphertext: flipped.toString('base64') }, key),
+          otherAad: decryptWechatpayResource({ ...r, associated_data: `${aad}x` }, key),
+          otherKey: decryptWechatpayResource(r, 'fedcba9876543210fedcba9876543210'),
+        }).toEqual({ plain: plaintext, flipped: undefined, otherAad: undefined, otherKey: undefined });
       }),
     );
   });
@@ -130,12 +130,12 @@ describe('UnionPay ACP 5.1.0 signMethod 01', () => {
       fc.property(params, paramValue, (p, other) => {
         const signed = signUnionpay(p, merchant.privateKeyPem, '68759663125');
         const key = Object.keys(p)[0]!;
-        return (
-          signed.signMethod === '01' &&
-          verifyUnionpay(signed, merchant.publicKeyPem) &&
-          !verifyUnionpay({ ...signed, [key]: signed[key] === other ? `${other}x` : other }, merchant.publicKeyPem) &&
-          !verifyUnionpay(signed, stranger.publicKeyPem)
-        );
+        expect({
+          signMethod: signed.signMethod,
+          signed: verifyUnionpay(signed, merchant.publicKeyPem),
+          tampered: verifyUnionpay({ ...signed, [key]: signed[key] === other ? `${other}x` : other }, merchant.publicKeyPem),
+          otherKey: verifyUnionpay(signed, stranger.publicKeyPem),
+        }).toEqual({ signMethod: '01', signed: true, tampered: false, otherKey: false });
       }),
       RUNS,
     );

@@ -1,16 +1,27 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, type TopicName, EVENT_SCHEMAS } from '@paystream/contracts';
+import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, isStorableText, type TopicName, EVENT_SCHEMAS, UNSTORABLE_TEXT_MESSAGE } from '@paystream/contracts';
 import { parseTraceparent, runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
-import { isTransientError, PermanentEventError } from './errors';
+import { PermanentEventError, transientCause } from './errors';
 import type { EventProducer } from './producer';
+import { RestartBudget } from './restart-budget';
 import { logicalTopic, physicalTopic, type KafkaSettings } from './settings';
 
-/** Attempts for an error that is neither known-transient nor permanent before the message is dead-lettered. */
+/**
+ * Failures with an error that is neither transient (errors.ts) nor permanent before the message is
+ * dead-lettered. Transient failures do not count: a database restart in between must not use them up.
+ */
 export const UNCLASSIFIED_ERROR_ATTEMPTS_MAX = 5;
-/** First retry delay; doubles per attempt up to RETRY_DELAY_MAX_MS. */
+/** First retry delay; doubles per attempt up to RETRY_DELAY_MAX_MS. Transient errors retry without limit at that pace. */
 export const RETRY_DELAY_INITIAL_MS = 100;
 export const RETRY_DELAY_MAX_MS = 5_000;
+/** Consecutive failures of one message after which each retry is logged as an error (someone should look), not a warning. */
+export const RETRY_ATTEMPTS_BEFORE_ERROR_LOG = 10;
+/** Restarts kafkajs may make of a crashed run loop within CONSUMER_RESTART_WINDOW_MS before the consumer gives up. */
+export const CONSUMER_RESTARTS_MAX = 3;
+export const CONSUMER_RESTART_WINDOW_MS = 5 * 60_000;
+/** kafkajs' own retries of a failing fetch / eachMessage before it crashes the run loop (its default for consumers). */
+export const CONSUMER_RUN_RETRIES_MAX = 5;
 /** Partitions one consumer processes at the same time (each partition stays in order). */
 export const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
 /**
@@ -36,7 +47,18 @@ export interface EventConsumerOptions {
   producer: EventProducer;
   logger: Logger;
   metrics: MessagingMetrics;
+  /**
+   * Called once when the run loop is dead for good (kafkajs crashed without restarting, or crashed
+   * more than CONSUMER_RESTARTS_MAX times in CONSUMER_RESTART_WINDOW_MS), after the consumer stopped.
+   * A service exits here so its supervisor starts a fresh process.
+   */
+  onFatal?: (error: Error) => void;
+  /** The clock of the restart budget (tests). */
+  nowMs?: () => number;
 }
+
+/** Where the consumer's run loop is; only `running` is healthy. */
+export type ConsumerState = 'created' | 'starting' | 'running' | 'restarting' | 'stopped' | 'failed';
 
 type Decoded = { ok: true; event: ConsumedEvent<unknown> } | { ok: false; reason: string };
 
@@ -48,8 +70,12 @@ type Decoded = { ok: true; event: ConsumedEvent<unknown> } | { ok: false; reason
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
+  private readonly restartBudget = new RestartBudget(CONSUMER_RESTARTS_MAX, CONSUMER_RESTART_WINDOW_MS);
   private stopping = false;
-  private running = false;
+  private state: ConsumerState = 'created';
+  private lastError: string | undefined;
+  private wakeOnStop!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
 
   constructor(
     kafka: Kafka,
@@ -61,35 +87,85 @@ export class EventConsumer {
       heartbeatInterval: CONSUMER_HEARTBEAT_INTERVAL_MS,
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
+      // asked before kafkajs restarts a crashed run loop: a loop that keeps crashing is given up
+      retry: { retries: CONSUMER_RUN_RETRIES_MAX, restartOnFailure: async () => this.restartBudget.allowRestart((options.nowMs ?? Date.now)()) },
     });
     // exported at 0 from the start, so the first dead letter is an increase Prometheus can see
     for (const topic of options.handlers.keys()) options.metrics.deadLettered.inc({ group: options.groupId, topic }, 0);
   }
 
+  /** True only while the run loop is consuming: false once it crashed, stopped or gave up. */
   get isRunning(): boolean {
-    return this.running;
+    return this.state === 'running';
+  }
+
+  /** The run loop's state and the last crash, for /health. */
+  status(): { state: ConsumerState; lastError?: string } {
+    return { state: this.state, ...(this.lastError !== undefined ? { lastError: this.lastError } : {}) };
   }
 
   async start(): Promise<void> {
+    this.state = 'starting';
+    this.watchRunLoop();
     await this.consumer.connect();
     const topics = [...this.options.handlers.keys()].map((t) => physicalTopic(this.options.settings, t));
     await this.consumer.subscribe({ topics, fromBeginning: true });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      this.options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-    });
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,
       partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachMessage: (payload) => this.onMessage(payload),
     });
-    this.running = true;
+    // run() resolves once the group is joined, unless the loop crashed on the way
+    if (this.state === 'starting') this.state = 'running';
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.running = false;
+    this.wakeOnStop();
+    if (this.state !== 'failed') this.state = 'stopped';
     await this.consumer.disconnect();
+  }
+
+  /**
+   * Follows kafkajs' instrumentation events: a crash, stop or disconnect we did not ask for makes the
+   * consumer unhealthy at once; a crash kafkajs does not restart from (or one too many) is fatal.
+   */
+  private watchRunLoop(): void {
+    const { events } = this.consumer;
+    const log = this.options.logger;
+    this.consumer.on(events.GROUP_JOIN, () => {
+      if (this.stopping || this.state === 'failed') return;
+      if (this.state !== 'running') log.info({ previous: this.state }, 'consumer joined its group');
+      this.state = 'running';
+    });
+    for (const event of [events.STOP, events.DISCONNECT]) {
+      this.consumer.on(event, () => {
+        if (this.stopping || this.state === 'failed') return;
+        // kafkajs stops and disconnects a crashed run loop before it reports the crash
+        log.warn({ event }, 'consumer stopped without being asked');
+        this.state = 'stopped';
+      });
+    }
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
+      this.lastError = error.message;
+      if (this.stopping) {
+        log.warn({ err: error }, 'consumer crashed while stopping');
+        return;
+      }
+      if (payload.restart) {
+        log.error({ err: error, restart: true }, 'consumer crashed; kafkajs restarts it');
+        this.state = 'restarting';
+        return;
+      }
+      log.fatal({ err: error, restart: false }, 'consumer crashed and will not restart');
+      this.state = 'failed';
+      // stop what is left of it, then hand over to whoever can restart the process
+      void this.stop()
+        .catch((e: unknown) => log.warn({ err: e }, 'consumer stop after crash failed'))
+        .finally(() => this.options.onFatal?.(error));
+    });
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -116,6 +192,7 @@ export class EventConsumer {
     const { groupId, metrics, logger } = this.options;
     const log = logger.child({ eventId: event.id, topic: logical, traceparent: event.traceparent });
     const timer = metrics.handlerSeconds.startTimer({ group: groupId, topic: logical });
+    let unclassifiedFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(event);
@@ -126,18 +203,34 @@ export class EventConsumer {
           await this.deadLetter(topic, logical, partition, message, error.message);
           return;
         }
-        const transient = isTransientError(error);
-        if (!transient && attempt >= UNCLASSIFIED_ERROR_ATTEMPTS_MAX) {
-          log.error({ err: error, attempt }, 'handler kept failing; dead-lettering');
-          await this.deadLetter(topic, logical, partition, message, `handler failed ${attempt} times: ${(error as Error).message}`);
+        // transient: retried without limit (a database restart delays the event, never dead-letters it)
+        const transient = transientCause(error);
+        if (transient === undefined) unclassifiedFailures++;
+        if (transient === undefined && unclassifiedFailures >= UNCLASSIFIED_ERROR_ATTEMPTS_MAX) {
+          log.error({ err: error, attempt, unclassifiedFailures }, 'handler kept failing; dead-lettering');
+          await this.deadLetter(topic, logical, partition, message, `handler failed ${unclassifiedFailures} times: ${(error as Error).message}`);
           return;
         }
-        if (this.stopping) throw error; // leave the offset uncommitted; the next owner retries
-        const delay = Math.min(RETRY_DELAY_INITIAL_MS * 2 ** (attempt - 1), RETRY_DELAY_MAX_MS);
-        log.warn({ err: error, attempt, transient, delayMs: delay }, 'handler failed; retrying');
-        await sleep(delay);
-        await heartbeat();
+        // leave the offset uncommitted: this partition's next owner (or our restart) retries it
+        if (this.stopping) throw new ConsumerStoppingError(error);
+        const delayMs = Math.min(RETRY_DELAY_INITIAL_MS * 2 ** Math.min(attempt - 1, 30), RETRY_DELAY_MAX_MS);
+        const fields = { err: error, attempt, transient: transient ?? false, unclassifiedFailures, delayMs };
+        if (attempt >= RETRY_ATTEMPTS_BEFORE_ERROR_LOG) log.error(fields, 'handler still failing; retrying');
+        else log.warn(fields, 'handler failed; retrying');
+        await this.waitHeartbeating(delayMs, heartbeat);
+        if (this.stopping) throw new ConsumerStoppingError(error);
       }
+    }
+  }
+
+  /** Waits delayMs, heartbeating so the group keeps this member's partitions, and wakes when stopping. */
+  private async waitHeartbeating(delayMs: number, heartbeat: () => Promise<void>): Promise<void> {
+    const until = Date.now() + delayMs;
+    for (let left = delayMs; left > 0 && !this.stopping; left = until - Date.now()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, CONSUMER_HEARTBEAT_INTERVAL_MS))))]);
+      clearTimeout(timer);
+      if (!this.stopping) await heartbeat();
     }
   }
 
@@ -145,6 +238,13 @@ export class EventConsumer {
     const id = headerString(message.headers, CE_HEADERS.id);
     if (!id) return { ok: false, reason: `missing ${CE_HEADERS.id} header` };
     if (id.length > CE_ID_LENGTH_MAX || /[\u0000-\u001f\u007f]/.test(id)) return { ok: false, reason: `${CE_HEADERS.id} header longer than ${CE_ID_LENGTH_MAX} characters or with control characters` };
+    const source = headerString(message.headers, CE_HEADERS.source);
+    const time = headerString(message.headers, CE_HEADERS.time);
+    const key = message.key ? message.key.toString('utf8') : null;
+    // handlers store these next to the event: text Postgres cannot store would fail every retry
+    for (const [name, value] of [[CE_HEADERS.source, source], [CE_HEADERS.time, time], ['key', key]] as const) {
+      if (value != null && !isStorableText(value)) return { ok: false, reason: `${name} ${UNSTORABLE_TEXT_MESSAGE}` };
+    }
     const type = headerString(message.headers, CE_HEADERS.type) ?? logical;
     if (type !== logical) return { ok: false, reason: `${CE_HEADERS.type} ${type} does not match topic ${logical}` };
     if (!message.value) return { ok: false, reason: 'empty message value' };
@@ -163,9 +263,9 @@ export class EventConsumer {
         id,
         topic: logical,
         type,
-        source: headerString(message.headers, CE_HEADERS.source) ?? 'unknown',
-        time: headerString(message.headers, CE_HEADERS.time) ?? new Date(Number(message.timestamp)).toISOString(),
-        key: message.key ? message.key.toString('utf8') : null,
+        source: source ?? 'unknown',
+        time: time ?? new Date(Number(message.timestamp)).toISOString(),
+        key,
         // only a valid one: a malformed header must not reach logs, stored rows or the events sent on
         ...validTraceparent(headerString(message.headers, CE_HEADERS.traceparent)),
         partition,
@@ -197,6 +297,14 @@ function validTraceparent(header: string | undefined): { traceparent?: string } 
   return header !== undefined && parseTraceparent(header) ? { traceparent: header.trim() } : {};
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Thrown out of eachMessage when the consumer stops while a message is still failing, so kafkajs
+ * does not commit its offset. Retriable for kafkajs: it must not count as a crash.
+ */
+class ConsumerStoppingError extends Error {
+  readonly retriable = true;
+  constructor(cause: unknown) {
+    super(`consumer stopping; message left uncommitted after: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'ConsumerStoppingError';
+  }
 }

@@ -2,39 +2,75 @@ import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer
 import { eventHeaders, type OutgoingEvent } from './envelope';
 import { physicalTopic, type KafkaSettings } from './settings';
 
-/** An idempotent producer (acks=all, one request in flight) for CloudEvents-framed JSON events. */
+/** Retries kafkajs makes within one send before it gives up (the caller tries again later). */
+export const PRODUCER_SEND_RETRIES_MAX = 5;
+/** First pause between kafkajs retries of a send; doubles up to PRODUCER_RETRY_DELAY_MAX_MS. */
+export const PRODUCER_RETRY_DELAY_INITIAL_MS = 200;
+export const PRODUCER_RETRY_DELAY_MAX_MS = 2_000;
+/**
+ * Wall-clock bound of one send, reconnecting included: kafkajs nests the client's connect retries
+ * inside the send retries, so the retry count alone does not bound the time a dead broker costs.
+ */
+export const PRODUCER_SEND_TIMEOUT_MS = 8_000;
+/** How long disconnect waits for the broker before it lets the connections go. */
+export const PRODUCER_DISCONNECT_TIMEOUT_MS = 2_000;
+
+/** Why a send was given up by this class rather than by kafkajs. */
+export class ProducerSendAbortedError extends Error {
+  constructor(readonly reason: 'timeout' | 'aborted') {
+    super(reason === 'timeout' ? `publish gave up after ${PRODUCER_SEND_TIMEOUT_MS} ms` : 'publish aborted');
+    this.name = 'ProducerSendAbortedError';
+  }
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  /** Aborting gives the send up at once (e.g. at shutdown); what it sent may still reach the broker. */
+  signal?: AbortSignal;
+}
+
+/** One kafkajs producer (one idempotent producer id) and the sends running on it. */
+interface Session {
+  producer: Producer;
+  connecting: Promise<void> | undefined;
+  inFlight: Set<Promise<unknown>>;
+}
+
+/**
+ * An idempotent producer (acks=all, one request in flight) for CloudEvents-framed JSON events.
+ *
+ * Sends are bounded (PRODUCER_SEND_RETRIES_MAX, PRODUCER_SEND_TIMEOUT_MS) so a broker outage fails a
+ * send instead of holding its caller forever. Within one send kafkajs retries with the same producer
+ * id and sequence numbers, so the broker drops its duplicates and keeps the order. A send that failed
+ * may still have been written, and the broker would then reject the next sequence numbers
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER, not retriable): after any failure the producer is therefore replaced
+ * by a new one with a new producer id. Re-sending then can duplicate messages, never reorder them
+ * (a caller re-sends from the first unacknowledged message); consumers deduplicate by ce_id.
+ */
 export class EventProducer {
-  private readonly producer: Producer;
-  private connected = false;
+  private session: Session | undefined;
+  private closed = true;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly settings: KafkaSettings,
-  ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      // unbounded retries keep the idempotent producer's ordering and no-duplicate guarantees
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
-    });
-  }
+  ) {}
 
+  /** Connects now (so a service refuses to start without a broker); sends also connect on demand. */
   async connect(): Promise<void> {
-    if (this.connected) return;
-    await this.producer.connect();
-    this.connected = true;
+    this.closed = false;
+    await this.connectSession(this.currentSession());
   }
 
+  /** Gives up sends in flight and closes the connections, within PRODUCER_DISCONNECT_TIMEOUT_MS. */
   async disconnect(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
-    await this.producer.disconnect();
+    this.closed = true;
+    const session = this.session;
+    if (session) await this.discard(session);
   }
 
   /** Publishes events in order per topic; resolves once the broker has acknowledged all of them. */
-  async publish(events: readonly OutgoingEvent[]): Promise<void> {
+  async publish(events: readonly OutgoingEvent[], options: SendOptions = {}): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const e of events) {
       const topic = physicalTopic(this.settings, e.topic);
@@ -42,15 +78,88 @@ export class EventProducer {
       messages.push({ key: e.key, value: JSON.stringify(e.payload), headers: eventHeaders(e) });
       byTopic.set(topic, messages);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    await this.send(options, (p) =>
+      p.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      }),
+    );
   }
 
   /** Publishes raw messages (already framed), e.g. to a dead-letter topic or when replaying. */
-  async publishRaw(physicalTopicName: string, messages: Message[]): Promise<void> {
-    await this.producer.send({ topic: physicalTopicName, acks: -1, messages });
+  async publishRaw(physicalTopicName: string, messages: Message[], options: SendOptions = {}): Promise<void> {
+    await this.send(options, (p) => p.send({ topic: physicalTopicName, acks: -1, messages }));
   }
+
+  private createProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      // bounded: kafkajs warns that this "may invalidate EoS guarantees"; see the class comment for why it does not here
+      retry: { retries: PRODUCER_SEND_RETRIES_MAX, initialRetryTime: PRODUCER_RETRY_DELAY_INITIAL_MS, maxRetryTime: PRODUCER_RETRY_DELAY_MAX_MS },
+    });
+  }
+
+  private currentSession(): Session {
+    this.session ??= { producer: this.createProducer(), connecting: undefined, inFlight: new Set() };
+    return this.session;
+  }
+
+  private connectSession(session: Session): Promise<void> {
+    session.connecting ??= session.producer.connect().catch((error: unknown) => {
+      session.connecting = undefined;
+      throw error;
+    });
+    return session.connecting;
+  }
+
+  private async send(options: SendOptions, op: (producer: Producer) => Promise<unknown>): Promise<void> {
+    if (this.closed) throw new Error('the producer is disconnected');
+    options.signal?.throwIfAborted();
+    const session = this.currentSession();
+    const attempt = this.connectSession(session).then(() => op(session.producer));
+    session.inFlight.add(attempt);
+    const settled = () => session.inFlight.delete(attempt);
+    attempt.then(settled, settled);
+    try {
+      await bounded(attempt, PRODUCER_SEND_TIMEOUT_MS, options.signal);
+    } catch (error) {
+      void this.discard(session);
+      throw error;
+    }
+  }
+
+  /**
+   * Retires a session: later sends get a new producer. kafkajs cannot cancel a send, and a send still
+   * retrying reconnects after a disconnect, so the session is disconnected now (bounded) and once more
+   * when its abandoned sends have run out of retries.
+   */
+  private async discard(session: Session): Promise<void> {
+    if (this.session === session) this.session = undefined;
+    const abandoned = [...session.inFlight];
+    const disconnect = () => session.producer.disconnect().catch(() => undefined);
+    if (abandoned.length > 0) void Promise.allSettled(abandoned).then(disconnect);
+    await bounded(disconnect(), PRODUCER_DISCONNECT_TIMEOUT_MS).catch(() => undefined);
+  }
+}
+
+/** Settles with work, or rejects once timeoutMs passed or signal aborted (work keeps running). */
+function bounded<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => finish(() => reject(new ProducerSendAbortedError('aborted')));
+    const timer = setTimeout(() => finish(() => reject(new ProducerSendAbortedError('timeout'))), timeoutMs);
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
 }

@@ -6,9 +6,12 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
+import { StorableTextGuard } from './storable-text.guard';
 
 /** Body size limit for every service's HTTP API. */
 export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+/** How long a service whose consumer died may take to close before it exits anyway. */
+export const FATAL_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * Creates and starts a Nest service on Fastify; on any start-up failure (bad config, no database,
@@ -25,7 +28,10 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+    app.useGlobalGuards(new StorableTextGuard());
     app.enableShutdownHooks();
+    // a consumer that is dead for good is not half-run: close what is open and let the supervisor restart us
+    platform.onConsumerFatal((error) => void exitAfterClose(app, platform, error));
     await app.listen(opts.port, opts.host);
     platform.logger.info({ host: opts.host, port: opts.port }, `${opts.service} listening`);
     return app;
@@ -52,4 +58,13 @@ export async function runService<C extends { host: string; port: number }>(
     process.exit(1);
   }
   return bootstrapService(buildModule(config), { service, host: config.host, port: config.port });
+}
+
+/** Closes the app (stopping the platform) within FATAL_SHUTDOWN_TIMEOUT_MS, then exits with status 1. */
+async function exitAfterClose(app: NestFastifyApplication, platform: Platform, error: Error): Promise<void> {
+  platform.logger.fatal({ err: error }, 'consumer is dead; closing and exiting so the supervisor restarts the service');
+  const deadline = setTimeout(() => process.exit(1), FATAL_SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  await app.close().catch((e: unknown) => platform.logger.error({ err: e }, 'close after consumer death failed'));
+  process.exit(1);
 }

@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
+import { StorableTextGuard } from './storable-text.guard';
 
 /** A service's app module started in this process without listening (integration specs use app.inject). */
 export async function startInProcessApp(appModule: Parameters<typeof NestFactory.create>[0]): Promise<NestFastifyApplication> {
@@ -11,6 +12,7 @@ export async function startInProcessApp(appModule: Parameters<typeof NestFactory
   traceRequests(app.getHttpAdapter().getInstance());
   const platform = app.get(Platform, { strict: false });
   app.useGlobalFilters(new ApiErrorFilter(platform.logger));
+  app.useGlobalGuards(new StorableTextGuard());
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

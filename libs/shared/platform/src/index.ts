@@ -9,3 +9,4 @@ export * from './http-client';
 export * from './in-process-app';
 export * from './form-fields';
 export * from './idempotency-key-header';
+export * from './storable-text.guard';

@@ -11,13 +11,13 @@ import {
   type EventHandler,
 } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, type Registry } from '@paystream/shared/observability';
-import { Inbox, Outbox, OutboxInboxTables1764050000000, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
+import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
   config: PlatformConfig;
-  /** The service's own migrations; the outbox/inbox tables are added first. */
+  /** The service's own migrations; the outbox/inbox tables (and their later changes) are added first. */
   migrations: MixedList<Function>;
   entities?: MixedList<Function>;
   /** Logical topics the service emits to (created at start-up with their DLQ twins). */
@@ -42,7 +42,9 @@ export class Platform {
   private consumer: EventConsumer | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
+  private inboxJanitor: InboxJanitor | undefined;
   private started = false;
+  private consumerFatal: (error: Error) => void = (error) => this.logger.fatal({ err: error }, 'consumer is dead and nothing restarts it');
 
   private constructor(
     readonly config: PlatformConfig,
@@ -66,7 +68,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [OutboxInboxTables1764050000000, ...(options.migrations as Function[])],
+      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the next query opens another'),
@@ -96,12 +98,14 @@ export class Platform {
     );
   }
 
-  /** Starts the outbox relay, the consumer and the lag monitor. */
+  /** Starts the outbox relay, the inbox janitor, the consumer and the lag monitor. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     this.relay = new OutboxRelay(this.ds, this.producer, this.messagingMetrics, this.logger.child({ component: 'outbox-relay' }), outboxNotifyChannel(this.config.dbSchema));
     this.relay.start();
+    this.inboxJanitor = new InboxJanitor(this.ds, this.logger.child({ component: 'inbox-janitor' }));
+    this.inboxJanitor.start();
     if (this.handlers.size > 0) {
       const topics = [...this.handlers.keys()];
       await ensureTopics(this.kafka, this.config.kafka, topics);
@@ -112,6 +116,7 @@ export class Platform {
         producer: this.producer,
         logger: this.logger.child({ component: 'consumer' }),
         metrics: this.messagingMetrics,
+        onFatal: (error) => this.consumerFatal(error),
       });
       await this.consumer.start();
       this.lagMonitor = new ConsumerLagMonitor(this.kafka, this.config.kafka, this.groupId, topics, this.messagingMetrics, this.logger);
@@ -120,14 +125,36 @@ export class Platform {
     this.logger.info({ consumes: [...this.handlers.keys()], produces: this.options.producesTopics }, 'platform started');
   }
 
-  /** Stops consuming first, then drains the relay, then closes connections. */
+  /**
+   * Stops consuming first, then the relay (which may finish its batch), then closes connections.
+   * Every step is bounded, so a SIGTERM'd service exits also while the broker is down.
+   */
   async stop(): Promise<void> {
-    await this.consumer?.stop().catch((e: unknown) => this.logger.warn({ err: e }, 'consumer stop failed'));
-    await this.lagMonitor?.stop().catch(() => undefined);
-    await this.relay?.stop();
-    await this.producer.disconnect().catch(() => undefined);
-    if (this.ds.isInitialized) await this.ds.destroy();
+    await this.stopStep('consumer', async () => this.consumer?.stop());
+    await this.stopStep('lag monitor', async () => this.lagMonitor?.stop());
+    await this.stopStep('outbox relay', async () => this.relay?.stop()); // itself within OUTBOX_SHUTDOWN_GRACE_MS
+    await this.stopStep('inbox janitor', async () => this.inboxJanitor?.stop());
+    await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
+    await this.stopStep('database', async () => {
+      if (this.ds.isInitialized) await this.ds.destroy();
+    });
     this.logger.info('platform stopped');
+  }
+
+  private async stopStep(step: string, stop: () => Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        stop(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not stop within ${PLATFORM_STOP_STEP_TIMEOUT_MS} ms; going on`)), PLATFORM_STOP_STEP_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      this.logger.warn({ err: error, step }, 'shutdown step failed');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Readiness of the database, Kafka and the consumer. */
@@ -143,8 +170,23 @@ export class Platform {
         await admin.disconnect();
       }
     });
-    if (this.handlers.size > 0) checks.consumer = { ok: this.consumer?.isRunning ?? false };
+    if (this.handlers.size > 0) checks.consumer = this.consumerCheck();
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /**
+   * What to do once the consumer's run loop is dead for good (it already stopped): the service's
+   * bootstrap closes the app and exits non-zero so its supervisor starts a fresh process.
+   */
+  onConsumerFatal(listener: (error: Error) => void): void {
+    this.consumerFatal = listener;
+  }
+
+  private consumerCheck(): { ok: boolean; detail?: string } {
+    if (!this.consumer) return { ok: false, detail: 'not started' };
+    if (this.consumer.isRunning) return { ok: true };
+    const { state, lastError } = this.consumer.status();
+    return { ok: false, detail: lastError ? `${state}: ${lastError}` : state };
   }
 
   /** Adds a section to /health (informational, e.g. breaker states: it does not change readiness). */
@@ -162,6 +204,12 @@ export class Platform {
     return this.lagMonitor?.snapshot() ?? [];
   }
 }
+
+/**
+ * The longest one shutdown step (consumer, lag monitor, relay, producer, database) may take before
+ * shutdown goes on without it: a SIGTERM'd service exits within five of these.
+ */
+export const PLATFORM_STOP_STEP_TIMEOUT_MS = 10_000;
 
 /** How long a readiness probe may take before it counts as failed. */
 export const READINESS_PROBE_TIMEOUT_MS = 2_000;

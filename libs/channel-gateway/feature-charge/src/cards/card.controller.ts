@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues } from '@paystream/contracts';
+import { describeIssues, storableText } from '@paystream/contracts';
 import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
 import { encryptUnionpayField, luhnValid, tokenizeCard } from '@paystream/shared/channel-protocols';
 import { ApiError, Platform } from '@paystream/shared/platform';
@@ -11,10 +11,11 @@ import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from
 /** UnionPay cards start with 62 (the card channel here takes UnionPay-branded cards only). */
 const UNIONPAY_BIN_PREFIX = '62';
 
-const cardSchema = z.object({
-  number: z.string().transform((s) => s.replace(/[\s-]/g, '')).pipe(z.string().regex(/^\d{12,19}$/, 'a card number of 12 to 19 digits')),
-  expiry: z.string().regex(/^(0[1-9]|1[0-2])\d{2}$/, 'MMYY'),
-  cvv: z.string().regex(/^\d{3}$/, 'three digits'),
+/** The body of POST /cards. */
+export const cardSchema = z.object({
+  number: storableText().transform((s) => s.replace(/[\s-]/g, '')).pipe(storableText().regex(/^\d{12,19}$/, 'a card number of 12 to 19 digits')),
+  expiry: storableText().regex(/^(0[1-9]|1[0-2])\d{2}$/, 'MMYY'),
+  cvv: storableText().regex(/^\d{3}$/, 'three digits'),
 });
 
 /**

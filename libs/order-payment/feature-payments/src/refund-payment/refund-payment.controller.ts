@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema } from '@paystream/contracts';
+import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema, storableText } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
 import { checkRefund } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 
-const refundBodySchema = z.object({ amountMinor: positiveAmountMinorSchema, reason: z.string().min(1).max(256).optional() }).strict();
+/** The body of POST /payments/:id/refunds. */
+export const refundBodySchema = z.object({ amountMinor: positiveAmountMinorSchema, reason: storableText().min(1).max(256).optional() }).strict();
 
 /** A refund as the HTTP API shows it. */
 export function refundView(r: Refund) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { storableText } from '@paystream/contracts';
 import type { IdentityVerifier, VerificationOutcome, VerificationRequest } from '@paystream/risk/domain';
 import { callJson, HttpCallError } from '@paystream/shared/platform';
 
@@ -7,8 +8,9 @@ import { callJson, HttpCallError } from '@paystream/shared/platform';
 export const IDENTITY_VERIFY_PATH = '/provider/identity/verify';
 
 const matchSchema = z.enum(['match', 'mismatch']);
-const answerSchema = z.object({
-  requestId: z.string().min(1),
+/** The provider's answer. */
+export const answerSchema = z.object({
+  requestId: storableText().min(1),
   result: z.object({ name: matchSchema, residentId: matchSchema, phone: matchSchema, bankCard: matchSchema }),
 });
 

@@ -1,24 +1,24 @@
 import { Body, Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { describeIssues, externalIdSchema } from '@paystream/contracts';
+import { describeIssues, externalIdSchema, storableText } from '@paystream/contracts';
 import { maskCard, maskName, maskPhone, maskResidentId, type IdentityErrorCode } from '@paystream/risk/domain';
 import { IdentityRepository, type StoredIdentity } from '@paystream/risk/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { RegisterIdentityHandler } from './register-identity.handler';
 
 /** The body's shape; what each field may hold is the domain's check, answered with its own code. */
-const identityBodySchema = z.object({
+export const identityBodySchema = z.object({
   userId: externalIdSchema,
-  name: z.string().transform((s) => s.trim()),
-  residentId: z.string().transform((s) => s.trim().toUpperCase()),
-  phone: z.string().transform((s) => s.trim()),
-  bankCard: z.string().transform((s) => s.replace(/[\s-]/g, '')),
+  name: storableText().transform((s) => s.trim()),
+  residentId: storableText().transform((s) => s.trim().toUpperCase()),
+  phone: storableText().transform((s) => s.trim()),
+  bankCard: storableText().transform((s) => s.replace(/[\s-]/g, '')),
   address: z.object({
-    province: z.string().transform((s) => s.trim()),
-    city: z.string().transform((s) => s.trim()),
-    district: z.string().transform((s) => s.trim()),
-    street: z.string().transform((s) => s.trim()),
+    province: storableText().transform((s) => s.trim()),
+    city: storableText().transform((s) => s.trim()),
+    district: storableText().transform((s) => s.trim()),
+    street: storableText().transform((s) => s.trim()),
   }),
 });
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues, uuidSchema } from '@paystream/contracts';
+import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform } from '@paystream/shared/platform';
@@ -9,7 +9,8 @@ import { ReviewQueue } from './review-queue.service';
 /** The most held payments one listing returns. */
 const REVIEW_LIST_LIMIT_MAX = 200;
 
-const verdictSchema = z.object({ reviewer: z.string().trim().min(1).max(64), note: z.string().trim().min(1).max(500) }).strict();
+/** The body of POST /risk/reviews/:paymentId/approve | reject. */
+export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64), note: storableText().trim().min(1).max(500) }).strict();
 
 function view(d: StoredDecision) {
   return {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Inject, Put, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues } from '@paystream/contracts';
+import { describeIssues, storableText } from '@paystream/contracts';
 import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-access';
 import { validateRuleSet } from '@paystream/risk/domain';
 import { inTransaction } from '@paystream/shared/persistence';
@@ -10,10 +10,10 @@ import { ApiError, Platform } from '@paystream/shared/platform';
 const RULE_HISTORY_LIMIT_MAX = 200;
 
 // the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID
-const publishSchema = z.strictObject({
+export const publishSchema = z.strictObject({
   expectedVersion: z.number().int().min(0),
-  createdBy: z.string().trim().min(1).max(64),
-  reason: z.string().trim().min(1).max(500),
+  createdBy: storableText().trim().min(1).max(64),
+  reason: storableText().trim().min(1).max(500),
   rules: z.unknown(),
 });
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { calendarDateSchema, externalIdSchema } from '@paystream/contracts';
+import { calendarDateSchema, externalIdSchema, storableText } from '@paystream/contracts';
 import { CALENDAR_OVERRIDE_KINDS, CALENDAR_YEAR_MAX, CALENDAR_YEAR_MIN } from '@paystream/settlement/domain';
 
 /** Longest reason an override may carry, in characters. */
 export const CALENDAR_OVERRIDE_REASON_LENGTH_MAX = 500;
 
-const reason = z.string().trim().min(1, 'say why').max(CALENDAR_OVERRIDE_REASON_LENGTH_MAX);
+const reason = storableText().trim().min(1, 'say why').max(CALENDAR_OVERRIDE_REASON_LENGTH_MAX);
 /** Who made the change: an operator id (letters, digits, _ . : -). */
 const by = externalIdSchema;
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { describeIssues, externalIdSchema, uuidSchema } from '@paystream/contracts';
+import { describeIssues, externalIdSchema, uuidSchema, storableText } from '@paystream/contracts';
 import {
   LedgerRepository,
   MerchantProfileRepository,
@@ -21,13 +21,13 @@ const SETTLEMENT_LIST_LIMIT_MAX = 200;
 const SETTLEMENT_LIST_LIMIT_DEFAULT = 50;
 const STATEMENT_SETTLEMENTS_MAX = 10_000;
 
-const listQuerySchema = z
+/** The query of GET /settlements. */
+export const listQuerySchema = z
   .object({
     merchantId: externalIdSchema.optional(),
     status: z.enum(SETTLEMENT_BATCH_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(SETTLEMENT_LIST_LIMIT_MAX).default(SETTLEMENT_LIST_LIMIT_DEFAULT),
-    before: z
-      .string()
+    before: storableText()
       .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z_[0-9a-f-]{36}$/, 'a nextBefore cursor')
       // the instant must exist and the id be a UUID, or the database refuses them with a 500
       .refine((c) => {

@@ -7,7 +7,8 @@ import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './settlemen
 import { asOfRefusal } from './as-of-gate';
 import { RunSettlements } from './run-settlements';
 
-const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
+/** The body of POST /settlement/runs. */
+export const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
 
 /**
  * POST /settlement/runs (Idempotency-Key): settles now as of a China date (default today; a later

@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { storableText } from '@paystream/contracts';
 import { SETTLEMENT_SCHEDULES, SETTLEMENT_TERMS_DEFAULT, type SettlementTerms } from '@paystream/settlement/domain';
 
-const minor = z.string().regex(/^(0|[1-9]\d{0,15})$/, 'whole minor units as a decimal string');
+const minor = storableText().regex(/^(0|[1-9]\d{0,15})$/, 'whole minor units as a decimal string');
 
 /** The body of PUT /merchants/:merchantId/settlement-terms: every field optional, the defaults fill in. */
 export const merchantTermsBodySchema = z
   .object({
     schedule: z.enum(SETTLEMENT_SCHEDULES).optional(),
     nDays: z.number().int().optional(),
-    cutoffTime: z.string().optional(),
+    cutoffTime: storableText().optional(),
     payoutMinMinor: minor.optional(),
     reserveBps: z.number().int().optional(),
     reserveHoldDays: z.number().int().optional(),
-    payoutAccountNo: z.string().regex(/^\d{8,32}$/, '8 to 32 digits').optional(),
+    payoutAccountNo: storableText().regex(/^\d{8,32}$/, '8 to 32 digits').optional(),
     feePlan: z
       .object({
         rateBps: z.number().int().optional(),

@@ -69,6 +69,15 @@ describe('reconcile (one channel, one day)', () => {
     expect(report.breaks).toEqual([expect.objectContaining({ kind, side, entryKind: 'payment', reference: s.bill.outTradeNo })]);
   });
 
+  it('a billed refund whose outcome the gateway does not know yet (UNKNOWN, or still being sent: told as UNKNOWN) and so is not booked is one status_mismatch, not a missing ledger booking, and is not cleared; once settled and booked a re-run matches it and clears it', () => {
+    const r = refund(8, 70n);
+    const unknown = reconcile([r.bill], [{ ...r.our, status: 'UNKNOWN' }], []);
+    expect(unknown.breaks).toEqual([expect.objectContaining({ kind: 'status_mismatch', side: 'gateway', entryKind: 'refund', reference: r.bill.outRefundNo, ourStatus: 'UNKNOWN' })]);
+    expect(unknown.refundsToClear).toEqual([]);
+    const settled = reconcile([r.bill], [r.our], [r.ledger]);
+    expect(settled).toMatchObject({ breaks: [], refundsToClear: [{ refundId: r.our.id, amountMinor: 70n }] });
+  });
+
   it('matches a payment by the channel trade number when the bill prints another order number', () => {
     const s = payment(1, 100n);
     expect(reconcile([{ ...s.bill, outTradeNo: 'printed-differently' }], [s.our], [s.ledger]).matchedCount).toBe(1);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { describeIssues, uuidSchema } from '@paystream/contracts';
+import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
@@ -9,17 +9,16 @@ import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } fr
 import { RunReconciliationHandler } from './run-reconciliation.handler';
 
 // a day that exists (2026-02-30 is refused here, not by the database as a 500)
-const dateSchema = z
-  .string()
+const dateSchema = storableText()
   .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a Beijing day, yyyy-MM-dd')
   .refine((d) => {
     const at = Date.parse(`${d}T00:00:00Z`);
     return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d);
   }, 'not a calendar date');
-const runRequestSchema = z.object({ date: dateSchema, channel: z.enum(RECONCILED_CHANNELS).optional() }).strict();
+export const runRequestSchema = z.object({ date: dateSchema, channel: z.enum(RECONCILED_CHANNELS).optional() }).strict();
 const limitSchema = z.coerce.number().int().min(1).max(RECONCILIATION_LIST_LIMIT_MAX).default(100);
-const runFilterSchema = z.object({ channel: z.enum(RECONCILED_CHANNELS).optional(), date: dateSchema.optional(), limit: limitSchema });
-const breakFilterSchema = runFilterSchema.extend({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(BREAK_KINDS).optional() });
+export const runFilterSchema = z.object({ channel: z.enum(RECONCILED_CHANNELS).optional(), date: dateSchema.optional(), limit: limitSchema });
+export const breakFilterSchema = runFilterSchema.extend({ status: z.enum(['open', 'resolved']).optional(), kind: z.enum(BREAK_KINDS).optional() });
 
 function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value ?? {});
