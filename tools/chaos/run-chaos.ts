@@ -392,25 +392,29 @@ async function audit(runDir: string, target: Record<string, unknown>, built: boo
   const lines: string[] = [];
   const exitCode = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), AUDITOR_CLI, '--target', targetFile], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      auditLog.write(chunk);
-      buffered += chunk.toString('utf8');
-      const parts = buffered.split('\n');
-      buffered = parts.pop()!;
-      for (const l of parts) {
-        lines.push(l);
-        out(l);
-      }
-    });
-    child.stderr.pipe(auditLog);
-    child.on('exit', (code) => {
-      if (buffered) {
-        lines.push(buffered);
-        out(buffered);
-      }
-      resolve(code ?? EXIT_NO_VERDICT);
-    });
+    // the verdict is on stdout; "could not audit" on stderr: both are read line by line
+    const follow = (stream: NodeJS.ReadableStream) => {
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        auditLog.write(chunk);
+        buffered += chunk.toString('utf8');
+        const parts = buffered.split('\n');
+        buffered = parts.pop()!;
+        for (const l of parts) {
+          lines.push(l);
+          out(l);
+        }
+      });
+      stream.on('end', () => {
+        if (buffered) {
+          lines.push(buffered);
+          out(buffered);
+        }
+      });
+    };
+    follow(child.stdout);
+    follow(child.stderr);
+    child.on('close', (code) => resolve(code ?? EXIT_NO_VERDICT));
   });
   auditLog.end();
   const verdicts = lines.filter((l) => l.startsWith('auditor:'));
