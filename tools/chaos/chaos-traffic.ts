@@ -30,6 +30,8 @@ export const SETTLEMENT_RUN_INTERVAL_MS = 20_000;
 const SETTLEMENT_RUN_AHEAD_DAYS = 14;
 const DAY_MS = 86_400_000;
 const SEND_TICK_MS = 50;
+/** Pause before a batch the broker did not acknowledge is sent again. */
+const PUBLISH_RETRY_MS = 500;
 const MERCHANTS = 5;
 
 export interface OrderRecord {
@@ -61,6 +63,7 @@ export class ChaosTraffic {
   private consumer?: Consumer;
   private cards?: DemoCards;
   private sending = false;
+  private disposed = false;
   private sent = 0;
   private startedAtMs = 0;
   private loop?: Promise<void>;
@@ -129,6 +132,7 @@ export class ChaosTraffic {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
   }
@@ -160,7 +164,7 @@ export class ChaosTraffic {
     const payload = { ...this.order(record.index), orderId };
     // in line with the other batches: the idempotent producer is not used by two sends at once
     const event = newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/chaos/checkout', payload, traceparent: nextTraceparent() });
-    this.publishing = this.publishing.then(() => this.producer.publish([event]));
+    this.publishing = this.publishing.then(() => this.publishUntilAcked([event]));
     await this.publishing;
     this.clientFaults.push({ kind: 'duplicate-order-event', orderId, answers: [] });
   }
@@ -206,8 +210,29 @@ export class ChaosTraffic {
         if (index % MALFORMED_EVENT_EVERY === MALFORMED_EVENT_EVERY - 1) batch.push(this.malformed(index));
       }
       // the producer retries without end while the broker is away: the batches wait in line meanwhile, in order
-      if (batch.length) this.publishing = this.publishing.then(() => this.producer.publish(batch));
+      if (batch.length) {
+        this.publishing = this.publishing.then(() => this.publishUntilAcked(batch));
+        // stop() awaits the line; this only keeps a line given up at dispose from being an unhandled rejection
+        this.publishing.catch(() => undefined);
+      }
       await new Promise((r) => setTimeout(r, SEND_TICK_MS));
+    }
+  }
+
+  /**
+   * Publishes until the broker acknowledged (a send gives up after a bounded time while a broker is
+   * away); the same events again, with their ce_ids, as an upstream service's outbox would: a copy that
+   * got through before is deduplicated by the consumers.
+   */
+  private async publishUntilAcked(events: OutgoingEvent[]): Promise<void> {
+    for (;;) {
+      try {
+        await this.producer.publish(events);
+        return;
+      } catch (error) {
+        if (this.disposed) throw error;
+        await new Promise((r) => setTimeout(r, PUBLISH_RETRY_MS));
+      }
     }
   }
 
