@@ -139,7 +139,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
         onUnexpectedExit: (service, replica, code, signal) => {
           if (stopping) return;
           const delay = SUPERVISOR_RESTART_MS[0] + Math.floor(supervisorRng() * (SUPERVISOR_RESTART_MS[1] - SUPERVISOR_RESTART_MS[0]));
-          unexpectedExits.push(`${service}#${replica} exited (code ${code}, signal ${signal}) at t+${((Date.now() - started) / 1000).toFixed(0)}s`);
+          unexpectedExits.push(`${service}#${replica} exited (code ${code}, signal ${signal}) ${((Date.now() - started) / 1000).toFixed(0)} s into the run (start-up included)`);
           log(`supervisor: ${service}#${replica} exited on its own (code ${code}, signal ${signal}); restarting in ${delay} ms`);
           void sleep(delay).then(() => (stopping ? undefined : stack!.startReplica(service, replica).catch((e: unknown) => log(`supervisor: ${service}#${replica} did not come back: ${(e as Error).message}`))));
         },
