@@ -273,6 +273,25 @@ describe('channel-gateway on the real broker and database, against the channel e
       expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_outcome_conflicts_total\{[^}]*channel="alipay"[^}]*\} 1\n/);
     });
 
+    it('refuses a replayed copy of a contradicting notification before applying it: one conflict, one alert', async () => {
+      const logger = app.get(Platform, { strict: false }).logger;
+      const errors = jest.spyOn(logger, 'error');
+      try {
+        const alerts = () => errors.mock.calls.filter(([fields]) => (fields as { alert?: string }).alert === 'CHANNEL_OUTCOME_CONFLICT').length;
+        const conflictsBefore = (await stored(paid.paymentId)).conflicts.length;
+        const closed = alipayNotice(paid.paymentId, 8000n, { trade_status: 'TRADE_CLOSED' });
+        expect(await notifyAlipay(closed)).toBe('success');
+        expect(alerts()).toBe(1);
+        const replays = await metric('replayed');
+        expect(await notifyAlipay(closed)).toBe('fail');
+        expect(await metric('replayed')).toBe(replays + 1);
+        expect(alerts()).toBe(1);
+        expect((await stored(paid.paymentId)).conflicts).toHaveLength(conflictsBefore + 1);
+      } finally {
+        errors.mockRestore();
+      }
+    });
+
     it('refuses a WeChat Pay notification whose encrypted resource was tampered with', async () => {
       const resource = encryptWechatpayResource(JSON.stringify({ mchid: '1900000001', appid: 'wx8888888888888888', out_trade_no: channelOrderNo(paid.paymentId), trade_state: 'SUCCESS', amount: { total: 8000 } }), platformKeys.wechatpay.apiV3Key, 'transaction');
       const body = JSON.stringify({ id: randomUUID(), event_type: 'TRANSACTION.SUCCESS', resource: { ...resource, ciphertext: `A${resource.ciphertext.slice(1)}` } });
