@@ -64,7 +64,8 @@ describe('EventConsumer.start on topics whose metadata has not reached every bro
 describe('isTopicMetadataPending', () => {
   it.each([
     ['a protocol error 3', true, () => unknownTopic()],
-    ['one wrapped by the bail of kafkajs retrier', true, () => new KafkaJSNonRetriableError(unknownTopic(), { cause: unknownTopic() } as never)],
+    // as kafkajs' retrier bails: new KafkaJSNonRetriableError(e, { cause: e })
+    ['one wrapped by the bail of kafkajs retrier', true, () => Object.assign(new KafkaJSNonRetriableError(unknownTopic()), { cause: unknownTopic() })],
     ['no leader yet', true, () => new KafkaJSProtocolError({ type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true, message: 'no leader' } as never)],
     ['a topic authorisation failure', false, () => new KafkaJSProtocolError({ type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false, message: 'denied' } as never)],
     ['a plain error', false, () => new Error('boom')],
