@@ -487,6 +487,29 @@ describe('channel-gateway on the real broker and database, against the channel e
       expect(((await emulatorStats()).refunds as { count: number }).count).toBe(count);
     });
 
+    it('a refund whose send got a 5xx that did nothing (the channel has no record of it) is sent again under its own number past the maximum age, and made once', async () => {
+      const r = request('6100', 'wechatpay');
+      const charged = await charge(r);
+      expect(charged.value).toMatchObject({ outcome: 'succeeded' });
+      const lost = ask(r, charged.value.channelTradeNo!, '1000');
+      const faults = (payload?: unknown) => emulator.inject({ method: payload ? 'PUT' : 'DELETE', url: '/sandbox/faults', ...(payload ? { payload } : {}) });
+      // WeChat Pay answers every refund call with a 5xx and does nothing (the chaos runner's http-5xx)
+      expect((await faults({ seed: 7, faults: [{ kind: 'http-5xx', targets: ['wechatpay'], probability: 1 }] })).statusCode).toBeLessThan(300);
+      try {
+        await upstream.sendEvent(refundRequested, r.paymentId, lost);
+        await waitFor(async () => ((await refundRow(lost.refundId))?.status === 'UNKNOWN' ? true : undefined), 20_000, 'the refund recorded unknown');
+      } finally {
+        await faults();
+      }
+      expect(atChannel(lost.refundId)).toBeUndefined();
+      // the janitor's queries find nothing at the channel; past the maximum age (3 s here) it sends it again
+      const settled = await answerFor(lost.refundId);
+      expect(settled).toMatchObject({ outcome: 'succeeded', channelRefundNo: expect.any(String) });
+      expect(atChannel(lost.refundId)).toMatchObject({ status: 'SUCCESS', amountMinor: '1000' });
+      expect(await refundRow(lost.refundId)).toMatchObject({ status: 'SUCCEEDED' });
+      expect(answersFor(lost.refundId)).toHaveLength(1);
+    });
+
     it('while a refund is unknown, the same refundId asked again is answered with nothing and not sent again', async () => {
       const r = request('6000', 'wechatpay');
       const charged = await charge(r);
