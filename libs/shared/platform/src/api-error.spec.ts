@@ -14,6 +14,11 @@ class PlainTextController {
     throw new Error('Connection terminated unexpectedly'); // the database went away mid-request
   }
 
+  @Get('unavailable')
+  unavailable(): string {
+    throw new ApiError('CHANNEL_UNAVAILABLE', 'UnionPay did not open a token (timeout)');
+  }
+
   @Get('refused')
   refused(@Res({ passthrough: true }) reply: FastifyReply): string {
     void reply.header('content-type', 'text/plain; charset=utf-8');
@@ -26,7 +31,7 @@ class PlainTextModule {}
 
 describe('ApiErrorFilter', () => {
   let app: NestFastifyApplication;
-  const logged: { msg: string; err?: { message: string } }[] = [];
+  const logged: { msg: string; err?: { message: string }; code?: string; detail?: string }[] = [];
 
   beforeAll(async () => {
     app = await NestFactory.create<NestFastifyApplication>(PlainTextModule, new FastifyAdapter(), { logger: false, abortOnError: false });
@@ -46,6 +51,13 @@ describe('ApiErrorFilter', () => {
     expect(res.statusCode).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json()).toMatchObject({ error: { code, supportRef: expect.any(String) } });
+  });
+
+  it('logs a 5xx it renders from an ApiError with its code and detail (the caller retries; the log says why)', async () => {
+    logged.length = 0;
+    const res = await app.inject({ method: 'GET', url: '/plain/unavailable' });
+    expect(res.statusCode).toBe(503);
+    expect(logged).toEqual([expect.objectContaining({ msg: 'request failed; the caller may retry', code: 'CHANNEL_UNAVAILABLE', detail: 'UnionPay did not open a token (timeout)' })]);
   });
 
   it('logs the error the route threw, not a failure to send the error body', async () => {
