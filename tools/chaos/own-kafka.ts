@@ -37,6 +37,8 @@ export function brokerProperties(opts: { nodeId: number; port: number; controlle
     'auto.create.topics.enable=false',
     `default.replication.factor=${rf}`,
     `min.insync.replicas=${minIsr}`,
+    // Kafka's default, said out loud: an out-of-sync replica never becomes leader (no acknowledged write is dropped for availability)
+    'unclean.leader.election.enable=false',
     `offsets.topic.replication.factor=${rf}`,
     'offsets.topic.num.partitions=6',
     `transaction.state.log.replication.factor=${rf}`,

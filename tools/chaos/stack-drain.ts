@@ -2,6 +2,7 @@
 import type { Kafka } from 'kafkajs';
 import { lagOf } from '@paystream/shared/kafka';
 import { SERVICES } from '@paystream/shared/platform';
+import { isHealthOf } from '../e2e/replica-port';
 import type { ServiceStack } from '../e2e/service-stack';
 import { REPLICATED_SERVICES } from './fault-schedule';
 
@@ -53,7 +54,7 @@ export async function allHealthy(stack: ServiceStack): Promise<boolean> {
   for (const s of REPLICATED_SERVICES) {
     for (let r = 0; r < stack.replicaCount(s); r++) {
       const res = await fetch(`${stack.url(s, r)}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-      if (!res?.ok) return false;
+      if (!res || !isHealthOf(s, res.status, await res.json().catch(() => undefined))) return false;
     }
   }
   return true;

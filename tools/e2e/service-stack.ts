@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
 import { dropSchemas, freePort, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+import { claimablePort, isHealthOf } from './replica-port';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
 export const REPO_ROOT = (() => {
@@ -139,8 +140,10 @@ export class ServiceStack {
       this.ports[s] = this.replicaPorts[s][0]!;
     }
     // the first replicas first: they run the migrations, which two processes must not run at once
+    for (const s of STACK_SERVICES) await this.claimPort(s, 0);
     for (const s of STACK_SERVICES) this.spawn(s, 0);
     for (const s of STACK_SERVICES) await this.waitReady(s, 0);
+    for (const s of STACK_SERVICES) for (let r = 1; r < this.replicaCount(s); r++) await this.claimPort(s, r);
     for (const s of STACK_SERVICES) for (let r = 1; r < this.replicaCount(s); r++) this.spawn(s, r);
     for (const s of STACK_SERVICES) for (let r = 1; r < this.replicaCount(s); r++) await this.waitReady(s, r);
   }
@@ -167,6 +170,7 @@ export class ServiceStack {
   /** Starts a replica that is not running (after a crash or a kill) and waits until it answers /health. */
   async startReplica(service: StackService, replica: number): Promise<void> {
     if (this.isRunning(service, replica)) return;
+    await this.claimPort(service, replica);
     this.spawn(service, replica);
     await this.waitReady(service, replica);
   }
@@ -220,6 +224,18 @@ export class ServiceStack {
     }
   }
 
+  /**
+   * Moves a replica to a fresh port when another process took its own (see replica-port.ts); the
+   * services started before keep the old address in their configuration (ops shows the replica down).
+   */
+  private async claimPort(service: StackService, replica: number): Promise<void> {
+    const current = this.replicaPorts[service][replica]!;
+    const port = await claimablePort(current);
+    if (port === current) return;
+    this.replicaPorts[service][replica] = port;
+    if (replica === 0) this.ports[service] = port;
+  }
+
   private spawn(service: StackService, replica: number): void {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -261,7 +277,8 @@ export class ServiceStack {
         const child = this.processes.get(instanceKey(service, replica))?.child;
         if (!child || !isAlive(child)) throw new Error(`${service}#${replica} exited with ${child?.exitCode}; see ${logFile}`);
         const res = await fetch(`${this.url(service, replica)}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
-        return res?.ok ? true : undefined;
+        // the replica's own answer: a process that took its port answers too
+        return res && isHealthOf(service, res.status, await res.json().catch(() => undefined)) ? true : undefined;
       },
       this.options.readyTimeoutMs ?? SERVICE_READY_TIMEOUT_MS,
       `${service}#${replica} to be ready (log: ${logFile})`,

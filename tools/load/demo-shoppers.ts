@@ -11,6 +11,11 @@ import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, te
 export const SHOPPER_COUNT = 997;
 /** Identity registrations and card tokenisations in flight at once. */
 const IDENTITY_REGISTRATION_CONCURRENCY = 16;
+/** How long a registration or tokenisation is tried again while it gets a 5xx or no answer (the client contract). */
+export const PREPARE_CALL_DEADLINE_MS = 60_000;
+/** One attempt's bound, and the pause between attempts. */
+const PREPARE_CALL_TIMEOUT_MS = 10_000;
+const PREPARE_RETRY_BACKOFF_MS = 250;
 /** The expiry and CVV of the demo's cards. */
 const DEMO_CARD_EXPIRY = '1229';
 const DEMO_CARD_CVV = '123';
@@ -22,9 +27,10 @@ export interface DemoCards {
 }
 
 /** Tokenises the run's cards for the first `orderCount` orders and registers their shoppers; answers the cards and the identity levels seen. */
-export async function prepareShoppers(urls: { channelGateway: string; risk: string }, runId: string, orderCount: number): Promise<DemoCards & { levels: Record<string, number> }> {
+export async function prepareShoppers(urls: { channelGateway: string; risk: string }, runId: string, orderCount: number, deadlineMs = PREPARE_CALL_DEADLINE_MS): Promise<DemoCards & { levels: Record<string, number> }> {
   const tokenize = async (number: string) => {
-    const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
+    // the same card gives the same token, so a call sent again is harmless
+    const card = await postUntilAnswered(`${urls.channelGateway}/cards`, { number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }, deadlineMs);
     if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
     return ((await card.json()) as { cardToken: string }).cardToken;
   };
@@ -40,13 +46,31 @@ export async function prepareShoppers(urls: { channelGateway: string; risk: stri
     const batch = Array.from({ length: Math.min(IDENTITY_REGISTRATION_CONCURRENCY, shoppers - first) }, (_, k) => first + k);
     await Promise.all(
       batch.map(async (i) => {
-        const res = await fetch(`${urls.risk}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity(`shopper-${i}`, i)) });
+        const res = await postUntilAnswered(`${urls.risk}/identities`, demoIdentity(`shopper-${i}`, i), deadlineMs);
         const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
         levels[level] = (levels[level] ?? 0) + 1;
       }),
     );
   }
   return { testerCard, shopperCards, levels };
+}
+
+/**
+ * POSTs JSON until the answer is not a 5xx (a busy or restarting service: the gateway answers 503 when
+ * the channel did not answer in time) or the deadline passed; the last answer, or the last error.
+ */
+async function postUntilAnswered(url: string, json: unknown, deadlineMs: number): Promise<Response> {
+  const giveUpAt = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS) });
+      if (res.status < 500 || Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) return res;
+      await res.arrayBuffer(); // the connection goes back to the pool
+    } catch (error) {
+      if (Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) throw error;
+    }
+    await new Promise((r) => setTimeout(r, PREPARE_RETRY_BACKOFF_MS));
+  }
 }
 
 /** The i-th order of a run: its scenario, channel, amount, shopper and card from the demo's mix. */

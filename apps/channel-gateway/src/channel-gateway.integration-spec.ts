@@ -273,6 +273,25 @@ describe('channel-gateway on the real broker and database, against the channel e
       expect((await app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/paystream_channel_outcome_conflicts_total\{[^}]*channel="alipay"[^}]*\} 1\n/);
     });
 
+    it('refuses a replayed copy of a contradicting notification before applying it: one conflict, one alert', async () => {
+      const logger = app.get(Platform, { strict: false }).logger;
+      const errors = jest.spyOn(logger, 'error');
+      try {
+        const alerts = () => errors.mock.calls.filter(([fields]) => (fields as { alert?: string }).alert === 'CHANNEL_OUTCOME_CONFLICT').length;
+        const conflictsBefore = (await stored(paid.paymentId)).conflicts.length;
+        const closed = alipayNotice(paid.paymentId, 8000n, { trade_status: 'TRADE_CLOSED' });
+        expect(await notifyAlipay(closed)).toBe('success');
+        expect(alerts()).toBe(1);
+        const replays = await metric('replayed');
+        expect(await notifyAlipay(closed)).toBe('fail');
+        expect(await metric('replayed')).toBe(replays + 1);
+        expect(alerts()).toBe(1);
+        expect((await stored(paid.paymentId)).conflicts).toHaveLength(conflictsBefore + 1);
+      } finally {
+        errors.mockRestore();
+      }
+    });
+
     it('refuses a WeChat Pay notification whose encrypted resource was tampered with', async () => {
       const resource = encryptWechatpayResource(JSON.stringify({ mchid: '1900000001', appid: 'wx8888888888888888', out_trade_no: channelOrderNo(paid.paymentId), trade_state: 'SUCCESS', amount: { total: 8000 } }), platformKeys.wechatpay.apiV3Key, 'transaction');
       const body = JSON.stringify({ id: randomUUID(), event_type: 'TRANSACTION.SUCCESS', resource: { ...resource, ciphertext: `A${resource.ciphertext.slice(1)}` } });
@@ -466,6 +485,29 @@ describe('channel-gateway on the real broker and database, against the channel e
       await new Promise((res) => setTimeout(res, 1_000)); // a janitor pass or three: nothing more is told or sent
       expect(answersFor(lost.refundId)).toHaveLength(2);
       expect(((await emulatorStats()).refunds as { count: number }).count).toBe(count);
+    });
+
+    it('a refund whose send got a 5xx that did nothing (the channel has no record of it) is sent again under its own number past the maximum age, and made once', async () => {
+      const r = request('6100', 'wechatpay');
+      const charged = await charge(r);
+      expect(charged.value).toMatchObject({ outcome: 'succeeded' });
+      const lost = ask(r, charged.value.channelTradeNo!, '1000');
+      const faults = (payload?: unknown) => emulator.inject({ method: payload ? 'PUT' : 'DELETE', url: '/sandbox/faults', ...(payload ? { payload } : {}) });
+      // WeChat Pay answers every refund call with a 5xx and does nothing (the chaos runner's http-5xx)
+      expect((await faults({ seed: 7, faults: [{ kind: 'http-5xx', targets: ['wechatpay'], probability: 1 }] })).statusCode).toBeLessThan(300);
+      try {
+        await upstream.sendEvent(refundRequested, r.paymentId, lost);
+        await waitFor(async () => ((await refundRow(lost.refundId))?.status === 'UNKNOWN' ? true : undefined), 20_000, 'the refund recorded unknown');
+      } finally {
+        await faults();
+      }
+      expect(atChannel(lost.refundId)).toBeUndefined();
+      // the janitor's queries find nothing at the channel; past the maximum age (3 s here) it sends it again
+      const settled = await answerFor(lost.refundId);
+      expect(settled).toMatchObject({ outcome: 'succeeded', channelRefundNo: expect.any(String) });
+      expect(atChannel(lost.refundId)).toMatchObject({ status: 'SUCCESS', amountMinor: '1000' });
+      expect(await refundRow(lost.refundId)).toMatchObject({ status: 'SUCCEEDED' });
+      expect(answersFor(lost.refundId)).toHaveLength(1);
     });
 
     it('while a refund is unknown, the same refundId asked again is answered with nothing and not sent again', async () => {

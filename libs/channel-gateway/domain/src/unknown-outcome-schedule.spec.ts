@@ -22,4 +22,15 @@ describe('the unknown-outcome janitor schedule', () => {
     expect(refundRetentionStep(60_000, 60_000)).toBe('alert');
     expect(refundRetentionStep(86_400_000, 60_000)).toBe('alert');
   });
+
+  it.each([
+    // [age, query, the channel's resume rule, step]
+    [59_999, 'not-found', 'resend', 'query-again'],
+    [60_000, 'not-found', 'resend', 'resend'],
+    [60_000, 'pending', 'resend', 'alert'],
+    [60_000, 'not-found', 'query', 'alert'],
+    [60_000, 'pending', 'query', 'alert'],
+  ] as const)('a refund %i ms old, query %s, channel rule %s: %s', (age, query, resume, step) => {
+    expect(refundRetentionStep(age, 60_000, query, resume)).toBe(step);
+  });
 });

@@ -18,10 +18,14 @@ export function janitorNextStep(ageMs: number, maxAgeMs: number): 'query-again' 
 }
 
 /**
- * After a refund query that did not settle it: keep asking, and past the maximum age raise it for a
- * person too. A refund has no close: it stays unknown (and holds its part of the capture) until the
- * channel says how it ended.
+ * After a refund query that did not settle it: keep asking, and past the maximum age either send it
+ * again or raise it for a person. A refund has no close: it stays unknown (and holds its part of the
+ * capture) until the channel says how it ended. Past the maximum age, a refund the channel still has
+ * no record of is sent again with the same refund number and send time where the channel takes that
+ * number once (`resend`, SENDING_REFUND_RESUME: it answers the refund already made, or makes it now):
+ * a 5xx that did nothing would otherwise leave it unknown for good. Elsewhere a person settles it.
  */
-export function refundRetentionStep(ageMs: number, maxAgeMs: number): 'query-again' | 'alert' {
-  return ageMs >= maxAgeMs ? 'alert' : 'query-again';
+export function refundRetentionStep(ageMs: number, maxAgeMs: number, query: 'pending' | 'not-found' = 'pending', resume: 'resend' | 'query' = 'query'): 'query-again' | 'resend' | 'alert' {
+  if (ageMs < maxAgeMs) return 'query-again';
+  return query === 'not-found' && resume === 'resend' ? 'resend' : 'alert';
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { ChannelRefundRepository, ChannelTransactionRepository, type ChannelRefund } from '@paystream/channel-gateway/data-access';
-import { nextQueryDelayMs, refundQueryResultOf, refundRetentionStep, type FinalRefundResult } from '@paystream/channel-gateway/domain';
+import { nextQueryDelayMs, refundQueryResultOf, refundRetentionStep, resentRefundResultOf, SENDING_REFUND_RESUME, type FinalRefundResult } from '@paystream/channel-gateway/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
 import { Platform, PollingWorker } from '@paystream/shared/platform';
@@ -15,10 +15,12 @@ import { refundCompletedEvent, refundSettled } from './completed-event';
  * schedule until the channel says how it ended, then tells the result once (channel.refund-completed.v1).
  * A refund left SENDING by a process that died mid-call (due once the call's timeout is past) is
  * queried the same way, with the refund number and send time it was recorded with.
- * It never sends a refund. A refund still processing or not found at the channel past the maximum
- * age stays UNKNOWN, holding its part of the capture, is queried on and raised as an alert for a
- * person: no channel says "this refund will never happen", so it is never marked failed for want
- * of news (a new refund in its place could pay out twice).
+ * A refund still processing at the channel past the maximum age stays UNKNOWN, holding its part of
+ * the capture, is queried on and raised as an alert for a person: no channel says "this refund will
+ * never happen", so it is never marked failed for want of news (a new refund in its place could pay
+ * out twice). One the channel has no record of past the maximum age (a 5xx that did nothing) is sent
+ * again under its own refund number and send time where the channel takes a number once (Alipay,
+ * WeChat Pay: SENDING_REFUND_RESUME); on UnionPay it stays UNKNOWN and raised for a person.
  */
 @Injectable()
 export class UnknownRefundWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,13 +67,39 @@ export class UnknownRefundWorker implements OnApplicationBootstrap, OnApplicatio
     timer();
     this.metrics.refundQueries.inc({ channel: r.channel, result: typeof found === 'string' ? found : found.outcome });
     if (typeof found !== 'string') return this.record(r, found);
-    if (refundRetentionStep(Date.now() - r.createdAt.getTime(), this.settings.unknownMaxAgeMs) === 'alert') {
+    const step = refundRetentionStep(Date.now() - r.createdAt.getTime(), this.settings.unknownMaxAgeMs, found, SENDING_REFUND_RESUME[r.channel]);
+    if (step === 'resend') {
+      const result = await this.resend(r);
+      if (result) return this.record(r, result);
+    }
+    if (step === 'alert') {
       this.platform.logger.warn(
         { alert: 'CHANNEL_REFUND_UNKNOWN_PAST_MAX_AGE', paymentId: r.paymentId, refundId: r.refundId, orderId: r.orderId, channel: r.channel, amountMinor: r.amountMinor.toString(), query: found },
         'a refund is still unknown past the maximum age: it stays unknown and holds its part of the capture; querying on, a person should check it with the channel',
       );
     }
     await this.refunds.scheduleQuery(this.platform.ds.manager, r.refundId, nextQueryDelayMs(r.queryAttempts, this.settings.queryIntervalMs));
+  }
+
+  /** Sends the refund again under its own number and send time; its final result, or undefined while still unknown. */
+  private async resend(r: ChannelRefund): Promise<FinalRefundResult | undefined> {
+    const charge = await this.transactions.find(this.platform.ds.manager, r.paymentId);
+    if (!charge?.channelTradeNo) throw new Error(`refund ${r.refundId}: no captured charge ${r.paymentId} here`);
+    this.platform.logger.warn({ paymentId: r.paymentId, refundId: r.refundId, orderId: r.orderId, channel: r.channel }, 'an unknown refund the channel has no record of past the maximum age: sent again with the same refund number and send time');
+    const timer = this.metrics.callSeconds.startTimer({ channel: r.channel, call: 'refund' });
+    const answer = await this.channel.refund(r.channel, {
+      refundId: r.refundId,
+      paymentId: r.paymentId,
+      paymentCreatedAt: charge.createdAt,
+      channelTradeNo: charge.channelTradeNo,
+      amountMinor: r.amountMinor,
+      totalMinor: charge.amountMinor,
+      currency: r.currency,
+      sentAt: r.sentAt ?? r.createdAt,
+    });
+    timer();
+    const result = resentRefundResultOf(answer);
+    return result.outcome === 'unknown' ? undefined : (result as FinalRefundResult);
   }
 
   private async record(r: ChannelRefund, result: FinalRefundResult): Promise<void> {

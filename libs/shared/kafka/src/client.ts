@@ -27,6 +27,18 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   });
 }
 
+/**
+ * The topic-level settings of a topic created with `replicationFactor` replicas: an acknowledged write
+ * (acks=all) is on at least two replicas whenever there are three or more, whatever the broker's own
+ * default says (Kafka's is 1), and a replica that was out of sync never becomes leader.
+ */
+export function topicConfigEntries(replicationFactor: number): { name: string; value: string }[] {
+  return [
+    { name: 'min.insync.replicas', value: String(replicationFactor >= 3 ? 2 : 1) },
+    { name: 'unclean.leader.election.enable', value: 'false' },
+  ];
+}
+
 /** Attempts to create topics and see their leaders before giving up (services start side by side). */
 export const ENSURE_TOPICS_ATTEMPTS_MAX = 10;
 const ENSURE_TOPICS_BACKOFF_MS = 250;
@@ -50,7 +62,10 @@ export async function ensureTopics(kafka: Kafka, settings: KafkaSettings, logica
         const existing = new Set(await admin.listTopics());
         const topics: ITopicConfig[] = [...wanted]
           .filter((t) => !existing.has(t))
-          .map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: settings.replicationFactor ?? TOPIC_REPLICATION_FACTOR_DEFAULT }));
+          .map((topic) => {
+            const replicationFactor = settings.replicationFactor ?? TOPIC_REPLICATION_FACTOR_DEFAULT;
+            return { topic, numPartitions: settings.partitions, replicationFactor, configEntries: topicConfigEntries(replicationFactor) };
+          });
         if (topics.length > 0) {
           await admin.createTopics({ topics, waitForLeaders: true }).catch((error: unknown) => {
             if (!String((error as Error).message ?? error).includes('already exists')) throw error;

@@ -6,6 +6,7 @@ import { PermanentEventError, transientCause } from './errors';
 import type { EventProducer } from './producer';
 import { RestartBudget } from './restart-budget';
 import { logicalTopic, physicalTopic, type KafkaSettings } from './settings';
+import { retryWhileTopicMetadataPropagates } from './topic-metadata-wait';
 
 /**
  * Failures with an error that is neither transient (errors.ts) nor permanent before the message is
@@ -55,6 +56,8 @@ export interface EventConsumerOptions {
   onFatal?: (error: Error) => void;
   /** The clock of the restart budget (tests). */
   nowMs?: () => number;
+  /** Back-off step while subscribed topics' metadata propagates (tests; TOPIC_METADATA_BACKOFF_MS). */
+  topicMetadataBackoffMs?: number;
 }
 
 /** Where the consumer's run loop is; only `running` is healthy. */
@@ -109,7 +112,11 @@ export class EventConsumer {
     this.watchRunLoop();
     await this.consumer.connect();
     const topics = [...this.options.handlers.keys()].map((t) => physicalTopic(this.options.settings, t));
-    await this.consumer.subscribe({ topics, fromBeginning: true });
+    // topics created a moment ago may not have reached the broker kafkajs asks: wait, don't exit
+    await retryWhileTopicMetadataPropagates(() => this.consumer.subscribe({ topics, fromBeginning: true }), {
+      onRetry: (error, attempt) => this.options.logger.warn({ err: error, attempt }, 'topic metadata not on every broker yet; subscribing again'),
+      ...(this.options.topicMetadataBackoffMs !== undefined ? { backoffMs: this.options.topicMetadataBackoffMs } : {}),
+    });
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 1_000,

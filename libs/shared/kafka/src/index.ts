@@ -5,3 +5,4 @@ export * from './client';
 export * from './producer';
 export * from './consumer';
 export * from './lag-monitor';
+export * from './topic-metadata-wait';

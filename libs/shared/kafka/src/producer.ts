@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type PartitionerArgs, type Producer, type RecordMetadata } from 'kafkajs';
 import { eventHeaders, type OutgoingEvent } from './envelope';
 import { physicalTopic, type KafkaSettings } from './settings';
 
@@ -21,6 +21,27 @@ export class ProducerSendAbortedError extends Error {
     super(reason === 'timeout' ? `publish gave up after ${PRODUCER_SEND_TIMEOUT_MS} ms` : 'publish aborted');
     this.name = 'ProducerSendAbortedError';
   }
+}
+
+/**
+ * A send that kafkajs resolved without an acknowledgement for every partition it was given. kafkajs
+ * 2.2.4 (producer/sendMessages.js) keeps the responses of a send's brokers across its retries and only
+ * sends again to brokers without one: when a partition's leader moved (a paused or killed broker lost
+ * it, or got it back) to a broker that had already answered for other partitions, that partition's
+ * messages are never sent again and the send still resolves. Seen with three brokers as published
+ * events missing from their topic; upstream: tulios/kafkajs pull request 1798 (open).
+ */
+export class ProducerSendIncompleteError extends Error {
+  constructor(readonly unacknowledged: readonly string[]) {
+    super(`the broker acknowledged no write for ${unacknowledged.join(', ')}; the send is failed so the caller sends again`);
+    this.name = 'ProducerSendIncompleteError';
+  }
+}
+
+/** The `topic/partition`s of `placed` that no acknowledgement without an error covers. */
+export function unacknowledgedPartitions(placed: readonly { topic: string; partition: number }[], acknowledged: readonly RecordMetadata[]): string[] {
+  const acked = new Set(acknowledged.filter((r) => r.errorCode === 0).map((r) => `${r.topicName}/${r.partition}`));
+  return [...new Set(placed.map((p) => `${p.topic}/${p.partition}`))].filter((tp) => !acked.has(tp)).sort();
 }
 
 /** Options of one send. */
@@ -50,6 +71,8 @@ interface Session {
 export class EventProducer {
   private session: Session | undefined;
   private closed = true;
+  /** The partition kafkajs' partitioner chose for each message being sent (the message objects are ours). */
+  private readonly placed = new WeakMap<Message, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -78,25 +101,44 @@ export class EventProducer {
       messages.push({ key: e.key, value: JSON.stringify(e.payload), headers: eventHeaders(e) });
       byTopic.set(topic, messages);
     }
-    await this.send(options, (p) =>
-      p.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      }),
+    await this.send(options, async (p) =>
+      this.checkAcknowledged(
+        byTopic,
+        await p.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      ),
     );
   }
 
   /** Publishes raw messages (already framed), e.g. to a dead-letter topic or when replaying. */
   async publishRaw(physicalTopicName: string, messages: Message[], options: SendOptions = {}): Promise<void> {
-    await this.send(options, (p) => p.send({ topic: physicalTopicName, acks: -1, messages }));
+    const own = messages.map((m) => ({ ...m })); // our own objects, so the partitioner's choice is ours to look up
+    await this.send(options, async (p) => this.checkAcknowledged(new Map([[physicalTopicName, own]]), await p.send({ topic: physicalTopicName, acks: -1, messages: own })));
+  }
+
+  /** Fails a send that kafkajs resolved without acknowledging every partition (ProducerSendIncompleteError). */
+  private checkAcknowledged(byTopic: ReadonlyMap<string, readonly Message[]>, acknowledged: RecordMetadata[]): void {
+    const placed = [...byTopic].flatMap(([topic, messages]) => messages.map((m) => ({ topic, partition: this.placed.get(m) ?? -1 })));
+    const missing = unacknowledgedPartitions(placed, acknowledged);
+    if (missing.length > 0) throw new ProducerSendIncompleteError(missing);
   }
 
   private createProducer(): Producer {
     return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs' own partitioner, remembering its choice for checkAcknowledged
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args: PartitionerArgs) => {
+          const partition = choose(args);
+          this.placed.set(args.message, partition);
+          return partition;
+        };
+      },
       allowAutoTopicCreation: false,
       // bounded: kafkajs warns that this "may invalidate EoS guarantees"; see the class comment for why it does not here
       retry: { retries: PRODUCER_SEND_RETRIES_MAX, initialRetryTime: PRODUCER_RETRY_DELAY_INITIAL_MS, maxRetryTime: PRODUCER_RETRY_DELAY_MAX_MS },

@@ -64,6 +64,10 @@ export class ApiErrorFilter implements ExceptionFilter {
     };
     if (detail) body.error.detail = detail;
     if (status >= 400 && status < 500) this.logger.info({ code, supportRef, url: request.url, detail }, 'request rejected');
-    void reply.status(status).send(body);
+    // a 5xx we chose (a channel that did not answer, a dependency down): the caller retries, the log says why
+    else if (exception instanceof ApiError && status >= 500) this.logger.warn({ code, supportRef, url: request.url, detail }, 'request failed; the caller may retry');
+    // a route that answers in plain text (the channels' notification endpoints) set its content type
+    // before it failed: the JSON body needs its own, or fastify refuses to send an object
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

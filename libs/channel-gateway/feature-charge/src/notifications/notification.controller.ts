@@ -10,9 +10,6 @@ import { CHANNEL_SETTINGS, type ChannelSettings } from '../channel-settings';
 import { ChargeOutcomeRecorder } from '../charge-outcome.recorder';
 import { readAlipayNotice, readUnionpayNotice, readWechatpayNotice, type NoticeReading } from './notice-readers';
 
-/** Thrown inside the transaction when the signed message was accepted before: rolls back, refused as a replay. */
-class ReplayedNotice extends Error {}
-
 type Handled = { accepted: true; verdict: RaceVerdict['kind'] | 'ignored' } | { accepted: false; reason: string };
 
 /**
@@ -88,19 +85,17 @@ export class NotificationController {
         : notice.outcome === 'failed'
           ? { outcome: 'failed', failure: failureReason('CHANNEL_DECLINED', notice.code) }
           : { outcome: 'unknown' };
-    try {
-      const verdict = await inTransaction(this.platform.ds, async (tx) => {
-        const applied = await this.outcomes.apply(tx, paymentId!, result, 'notification');
-        const fresh = await this.notices.record(tx, { channel, noticeId: notice.noticeId, paymentId: paymentId!, messageDigest: reading.messageDigest, reported: notice.outcome, verdict: applied.verdict.kind });
-        if (!fresh) throw new ReplayedNotice();
-        return applied.verdict.kind;
-      });
-      this.metrics.notifications.inc({ channel, result: verdict });
-      log.info({ ...context, reported: notice.outcome, verdict }, 'channel notification accepted');
-      return { accepted: true, verdict };
-    } catch (error) {
-      if (error instanceof ReplayedNotice) return refuse('replayed', 'this exact signed message was accepted before', context);
-      throw error;
-    }
+    // the replay check comes first: a replayed copy changes nothing and raises no conflict alert
+    const verdict = await inTransaction(this.platform.ds, async (tx) => {
+      const fresh = await this.notices.claim(tx, { channel, noticeId: notice.noticeId, paymentId: paymentId!, messageDigest: reading.messageDigest, reported: notice.outcome });
+      if (!fresh) return undefined;
+      const applied = await this.outcomes.apply(tx, paymentId!, result, 'notification');
+      await this.notices.settle(tx, reading.messageDigest, applied.verdict.kind);
+      return applied.verdict.kind;
+    });
+    if (verdict === undefined) return refuse('replayed', 'this exact signed message was accepted before', context);
+    this.metrics.notifications.inc({ channel, result: verdict });
+    log.info({ ...context, reported: notice.outcome, verdict }, 'channel notification accepted');
+    return { accepted: true, verdict };
   }
 }
