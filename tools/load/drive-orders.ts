@@ -17,6 +17,7 @@ import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, negativeBalances, refundLines, refundsInFlightMinor, requestRefund, settlementsSince, summariseRefunds, type DemoRefund } from './demo-refunds';
+import { ensureDemoMerchants } from './demo-merchants';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { percentile } from './percentiles';
@@ -281,6 +282,7 @@ async function main(): Promise<void> {
     );
   }
   process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
+  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   const before = await snapshot(urls);
   const startedAtMs = Date.now();
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
