@@ -44,7 +44,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   const account = (accountNo: string) => ({ payoutAccount: { bankCode: '102100099996', accountNo, accountName: 'E2E Merchant Ltd' } });
   /** A four-eyes payout account change in the merchant service: proposed by one finance operator, approved by another. */
   const changeAccount = async (merchantId: string, accountNo: string) => {
-    const proposed = await stack.json('merchant', `/merchants/${merchantId}/payout-account-changes`, { json: { ...account(accountNo), by: 'finance.alice' }, headers: { 'idempotency-key': `${merchantId}-propose-${accountNo}` } });
+    const proposed = await stack.json('merchant', `/merchants/${merchantId}/payout-account-changes`, { json: { account: account(accountNo).payoutAccount, by: 'finance.alice' }, headers: { 'idempotency-key': `${merchantId}-propose-${accountNo}` } });
     expect(proposed.status).toBe(201);
     const path = `/merchants/${merchantId}/payout-account-changes/${String(proposed.body.changeId)}/approve`;
     const approved = await stack.json('merchant', path, { json: { by: 'finance.bob' }, headers: { 'idempotency-key': `${merchantId}-approve-${accountNo}` } });
