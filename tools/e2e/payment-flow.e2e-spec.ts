@@ -372,9 +372,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     await waitFor(async () => ((await status()).dlq.find((d) => d.topic === dlqTopic)?.messages ?? 0) === deadLetters ? true : undefined, 10_000, `ops to count ${deadLetters} dead letters`);
 
     // settlement dies; a payment succeeds anyway, and its payment.succeeded waits for nobody
-    await stack.kill('settlement');
     const merchantId = uniqueId('m-ops-');
     await stack.onboardMerchant(merchantId);
+    await stack.kill('settlement');
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-ops', request('e2e-ops', merchantId, '4321'));
     expect((await outcome('e2e-ops')).topic).toBe(t(TOPICS.paymentSucceeded));
     // the dead member leaves the group after the session timeout (10 s)
