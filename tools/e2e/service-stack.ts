@@ -27,6 +27,30 @@ const SERVICE_READY_TIMEOUT_MS = 60_000;
 /** Connections a test holds open to one service's database (it reads and plants rows, nothing heavy). */
 const QUERY_POOL_CONNECTIONS_MAX = 2;
 
+/** Options of a stack beyond the e2e default (one process per service on the machine's Postgres and broker). */
+export interface ServiceStackOptions {
+  /** Processes per service (default 1): replicas share the consumer groups, the database schema and the topic prefix. */
+  replicas?: Partial<Record<StackService, number>>;
+  /** The URL of a service database (default: the test Postgres, PGHOST/PGPORT). */
+  databaseUrl?: (database: string) => string;
+  /** The broker list (default KAFKA_BROKERS or 127.0.0.1:9092). */
+  kafkaBrokers?: string;
+  /** Where logs and keys go (default .run/e2e/<schema>). */
+  logDir?: string;
+  /** How long a (re)started process may take to answer /health, in ms. */
+  readyTimeoutMs?: number;
+  /** Called when a process exits that the stack did not stop or kill (a supervisor restarts it). */
+  onUnexpectedExit?: (service: StackService, replica: number, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/** One running process of a service. */
+interface Instance {
+  child: ChildProcess;
+  /** The stack stopped or killed it on purpose (its exit is not a crash). */
+  ending: boolean;
+  paused: boolean;
+}
+
 /** What a service answered over HTTP: the status and the parsed JSON body. */
 export type JsonResponse<T> = { status: number; body: T };
 /** A JSON body as the specs read it: any fields, and the error code of a 4xx. */
@@ -39,8 +63,11 @@ export type JsonRequestInit = RequestInit & { json?: unknown };
  * ports, topic prefix and database schema, so a test can kill and restart them.
  */
 export class ServiceStack {
+  /** The port of each service's first replica (the only one unless replicas were asked for). */
   readonly ports = {} as Record<StackService, number>;
-  private readonly processes = new Map<StackService, ChildProcess>();
+  /** The ports of every replica of each service. */
+  readonly replicaPorts = {} as Record<StackService, number[]>;
+  private readonly processes = new Map<string, Instance>();
   private readonly pools = new Map<StackService, Pool>();
   private readonly logDir: string;
   /** Keys of its own, so Alipay speaks Open API v2 between these processes. */
@@ -50,22 +77,29 @@ export class ServiceStack {
     readonly topicPrefix: string,
     readonly schema: string,
     private readonly extraEnv: Record<string, string> = {},
+    private readonly options: ServiceStackOptions = {},
   ) {
-    this.logDir = join(REPO_ROOT, '.run', 'e2e', schema);
+    this.logDir = options.logDir ?? join(REPO_ROOT, '.run', 'e2e', schema);
     this.keysDir = join(this.logDir, 'keys');
   }
 
-  url(service: StackService): string {
-    return `http://127.0.0.1:${this.ports[service]}`;
+  url(service: StackService, replica = 0): string {
+    return `http://127.0.0.1:${this.replicaPorts[service]?.[replica] ?? this.ports[service]}`;
   }
 
-  /** Where a service's stdout and stderr (its JSON log lines) go. */
-  logFile(service: StackService): string {
-    return join(this.logDir, `${service}.log`);
+  /** How many processes the service runs as. */
+  replicaCount(service: StackService): number {
+    return this.options.replicas?.[service] ?? 1;
+  }
+
+  /** Where a service's stdout and stderr (its JSON log lines) go; a second replica's as `<service>-1.log`. */
+  logFile(service: StackService, replica = 0): string {
+    return join(this.logDir, replica === 0 ? `${service}.log` : `${service}-${replica}.log`);
   }
 
   databaseUrl(service: StackService): string {
-    return testDatabaseUrl(SERVICES[service].database);
+    const database = SERVICES[service].database;
+    return this.options.databaseUrl && database ? this.options.databaseUrl(database) : testDatabaseUrl(database);
   }
 
   /** Runs SQL in a service's database, in the stack's schema (a small pool per service, ended by dispose). */
@@ -74,6 +108,8 @@ export class ServiceStack {
     if (!pool) {
       if (!SERVICES[service].database) throw new Error(`${service} has no database`);
       pool = new Pool({ connectionString: this.databaseUrl(service), max: QUERY_POOL_CONNECTIONS_MAX, options: `-c search_path=${this.schema}` });
+      // an idle connection cut by the server (a restart, a chaos run's cut) is dropped; the next query opens another
+      pool.on('error', () => undefined);
       this.pools.set(service, pool);
     }
     return (await pool.query(text, params)).rows as R[];
@@ -123,34 +159,75 @@ export class ServiceStack {
     }
     mkdirSync(this.logDir, { recursive: true });
     ensureChannelKeys(this.keysDir);
-    for (const s of STACK_SERVICES) this.ports[s] = await freePort();
-    for (const s of STACK_SERVICES) this.spawn(s);
-    for (const s of STACK_SERVICES) await this.waitReady(s);
+    for (const s of STACK_SERVICES) {
+      this.replicaPorts[s] = [];
+      for (let r = 0; r < this.replicaCount(s); r++) this.replicaPorts[s].push(await freePort());
+      this.ports[s] = this.replicaPorts[s][0]!;
+    }
+    // the first replicas first: they run the migrations, which two processes must not run at once
+    for (const s of STACK_SERVICES) this.spawn(s, 0);
+    for (const s of STACK_SERVICES) await this.waitReady(s, 0);
+    for (const s of STACK_SERVICES) for (let r = 1; r < this.replicaCount(s); r++) this.spawn(s, r);
+    for (const s of STACK_SERVICES) for (let r = 1; r < this.replicaCount(s); r++) await this.waitReady(s, r);
   }
 
-  /** Kills a service the hard way (no shutdown hooks run), as a crash or an OOM kill would. */
-  async kill(service: StackService, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.processes.get(service);
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
+  /** Kills a service (a replica of it) the hard way (no shutdown hooks run), as a crash or an OOM kill would. */
+  async kill(service: StackService, signal: NodeJS.Signals = 'SIGKILL', replica = 0): Promise<void> {
+    const key = instanceKey(service, replica);
+    const instance = this.processes.get(key);
+    if (!instance || !isAlive(instance.child)) return;
+    instance.ending = true;
+    const exited = new Promise((r) => instance.child.once('exit', r));
+    instance.child.kill(signal);
+    // a stopped process takes no signal but SIGKILL until it runs again
+    if (instance.paused && signal !== 'SIGKILL') instance.child.kill('SIGCONT');
     await exited;
-    this.processes.delete(service);
+    this.processes.delete(key);
   }
 
-  async restart(service: StackService): Promise<void> {
-    await this.kill(service, 'SIGKILL');
-    this.spawn(service);
-    await this.waitReady(service);
+  async restart(service: StackService, replica = 0): Promise<void> {
+    await this.kill(service, 'SIGKILL', replica);
+    await this.startReplica(service, replica);
+  }
+
+  /** Starts a replica that is not running (after a crash or a kill) and waits until it answers /health. */
+  async startReplica(service: StackService, replica: number): Promise<void> {
+    if (this.isRunning(service, replica)) return;
+    this.spawn(service, replica);
+    await this.waitReady(service, replica);
+  }
+
+  /** Whether a replica's process is alive (running or stopped). */
+  isRunning(service: StackService, replica = 0): boolean {
+    const instance = this.processes.get(instanceKey(service, replica));
+    return !!instance && isAlive(instance.child);
+  }
+
+  /** SIGSTOP a replica: it keeps its sockets and its group membership but answers nothing, as a long GC pause would. */
+  pause(service: StackService, replica = 0): void {
+    const instance = this.processes.get(instanceKey(service, replica));
+    if (!instance || !isAlive(instance.child) || instance.paused) return;
+    instance.child.kill('SIGSTOP');
+    instance.paused = true;
+  }
+
+  /** SIGCONT a paused replica. */
+  resume(service: StackService, replica = 0): void {
+    const instance = this.processes.get(instanceKey(service, replica));
+    if (!instance || !isAlive(instance.child) || !instance.paused) return;
+    instance.child.kill('SIGCONT');
+    instance.paused = false;
   }
 
   async stop(): Promise<void> {
     await Promise.all(
-      [...this.processes.keys()].map(async (s) => {
-        const child = this.processes.get(s)!;
-        if (child.exitCode !== null) return;
+      [...this.processes.values()].map(async (instance) => {
+        const child = instance.child;
+        if (!isAlive(child)) return;
+        instance.ending = true;
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
+        if (instance.paused) child.kill('SIGCONT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(timer);
@@ -169,11 +246,11 @@ export class ServiceStack {
     }
   }
 
-  private spawn(service: StackService): void {
+  private spawn(service: StackService, replica: number): void {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      KAFKA_BROKERS: this.options.kafkaBrokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
       KAFKA_PARTITIONS: '3',
       DB_SCHEMA: this.schema,
@@ -186,8 +263,9 @@ export class ServiceStack {
     };
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
     const { database, envPrefix } = SERVICES[service];
-    if (database) env[`${envPrefix}_DATABASE_URL`] = testDatabaseUrl(database);
-    const log = createWriteStream(this.logFile(service), { flags: 'a' });
+    env[`${envPrefix}_PORT`] = String(this.replicaPorts[service][replica]);
+    if (database) env[`${envPrefix}_DATABASE_URL`] = this.databaseUrl(service);
+    const log = createWriteStream(this.logFile(service, replica), { flags: 'a' });
     const child = spawn(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
       cwd: REPO_ROOT,
       env,
@@ -195,20 +273,33 @@ export class ServiceStack {
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    this.processes.set(service, child);
+    const instance: Instance = { child, ending: false, paused: false };
+    child.once('exit', (code, signal) => {
+      if (!instance.ending) this.options.onUnexpectedExit?.(service, replica, code, signal);
+    });
+    this.processes.set(instanceKey(service, replica), instance);
   }
 
-  private async waitReady(service: StackService): Promise<void> {
+  private async waitReady(service: StackService, replica = 0): Promise<void> {
+    const logFile = this.logFile(service, replica);
     await waitFor(
       async () => {
-        const child = this.processes.get(service);
-        if (!child || child.exitCode !== null) throw new Error(`${service} exited with ${child?.exitCode}; see ${this.logDir}/${service}.log`);
-        const res = await fetch(`${this.url(service)}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+        const child = this.processes.get(instanceKey(service, replica))?.child;
+        if (!child || !isAlive(child)) throw new Error(`${service}#${replica} exited with ${child?.exitCode}; see ${logFile}`);
+        const res = await fetch(`${this.url(service, replica)}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
         return res?.ok ? true : undefined;
       },
-      SERVICE_READY_TIMEOUT_MS,
-      `${service} to be ready (log: ${this.logDir}/${service}.log)`,
+      this.options.readyTimeoutMs ?? SERVICE_READY_TIMEOUT_MS,
+      `${service}#${replica} to be ready (log: ${logFile})`,
       200,
     );
   }
+}
+
+function instanceKey(service: StackService, replica: number): string {
+  return `${service}#${replica}`;
+}
+
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }

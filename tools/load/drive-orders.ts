@@ -11,15 +11,14 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { TOPICS } from '@paystream/contracts';
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, negativeBalances, refundLines, refundsInFlightMinor, requestRefund, settlementsSince, summariseRefunds, type DemoRefund } from './demo-refunds';
 import { ensureDemoMerchants } from './demo-merchants';
-import { demoIdentity } from './demo-identities';
-import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
+import { demoOrder, prepareShoppers } from './demo-shoppers';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { LATE_REFUND_MERCHANT_ID, lateRefundPick, refundOf } from './refund-plan';
@@ -50,13 +49,6 @@ const DEFAULT_COUNT = 500;
 const DEFAULT_RATE_PER_SECOND = 10;
 /** How often progress is printed when stderr is not a terminal (a log file gets lines, not a redrawn bar). */
 const PROGRESS_LINE_INTERVAL_MS = 5_000;
-/** Distinct shoppers the orders come from (each registered as a real-name identity first). */
-const SHOPPER_COUNT = 997;
-/** Identity registrations in flight at once. */
-const IDENTITY_REGISTRATION_CONCURRENCY = 16;
-/** The expiry and CVV of the demo's cards (each shopper paying by UnionPay has a card of their own, tokenised once, paid by token). */
-const DEMO_CARD_EXPIRY = '1229';
-const DEMO_CARD_CVV = '123';
 
 interface Options {
   count: number;
@@ -256,31 +248,9 @@ async function main(): Promise<void> {
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
-  // card shoppers pay by token: each card goes to channel-gateway once, never into an event
-  const tokenize = async (number: string) => {
-    const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
-    if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
-    return ((await card.json()) as { cardToken: string }).cardToken;
-  };
-  const testerCard = await tokenize(testerCardNumber(runId));
-  const cardShoppers = [...new Set(Array.from({ length: opts.count }, (_, i) => i).filter((i) => channelOf(i) === 'unionpay' && scenarioOf(i) !== 'card-testing').map((i) => i % SHOPPER_COUNT))];
-  const shopperCards = new Map<number, string>();
-  for (let first = 0; first < cardShoppers.length; first += IDENTITY_REGISTRATION_CONCURRENCY) {
-    await Promise.all(cardShoppers.slice(first, first + IDENTITY_REGISTRATION_CONCURRENCY).map(async (i) => shopperCards.set(i, await tokenize(shopperCardNumber(i)))));
-  }
-  // shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
-  const shoppers = Math.min(opts.count, SHOPPER_COUNT);
-  const levels: Record<string, number> = {};
-  for (let first = 0; first < shoppers; first += IDENTITY_REGISTRATION_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(IDENTITY_REGISTRATION_CONCURRENCY, shoppers - first) }, (_, k) => first + k);
-    await Promise.all(
-      batch.map(async (i) => {
-        const res = await fetch(`${urls.risk}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity(`shopper-${i}`, i)) });
-        const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
-        levels[level] = (levels[level] ?? 0) + 1;
-      }),
-    );
-  }
+  // card shoppers pay by token; shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
+  const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count);
+  const shoppers = Object.values(levels).reduce((a, n) => a + n, 0);
   process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
   await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   const before = await snapshot(urls);
@@ -316,24 +286,8 @@ async function main(): Promise<void> {
     const due = Math.min(opts.count, Math.floor(((performance.now() - started) / 1000) * opts.rate) + 1);
     const batch = [];
     for (; sent < due; sent++) {
-      const orderId = `demo-${runId}-${sent}`;
-      const scenario = scenarioOf(sent);
-      const shopper = sent % SHOPPER_COUNT;
-      // a card tester pays by UnionPay with the run's stolen card; card shoppers with their own
-      const channel = scenario === 'card-testing' ? 'unionpay' : channelOf(sent);
-      const cardToken = scenario === 'card-testing' ? testerCard : channel === 'unionpay' ? shopperCards.get(shopper) : undefined;
-      const payload: PaymentRequested = {
-        orderId,
-        merchantId: `merchant-${sent % opts.merchants}`,
-        userId: `shopper-${shopper}`,
-        amountMinor: amountFor(scenario, sent).toString(),
-        currency: 'CNY',
-        channel,
-        ...(cardToken ? { cardToken } : {}),
-        ...shopperSignals(scenario, shopper, runId),
-        subject: `Demo order ${sent}`,
-        requestedAt: new Date().toISOString(),
-      };
+      const payload = demoOrder(sent, { runId, merchants: opts.merchants, cards });
+      const orderId = payload.orderId;
       sentAt.set(orderId, performance.now());
       orderIndexOf.set(orderId, sent);
       batch.push(newEvent({ topic: TOPICS.paymentRequested, key: orderId, source: '/demo/checkout', payload, traceparent: nextTraceparent() }));

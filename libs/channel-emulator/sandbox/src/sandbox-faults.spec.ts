@@ -9,6 +9,9 @@ import { ChannelSandbox } from './channel-sandbox';
 import { createEmulatorApp } from './emulator.module';
 import { loadEmulatorConfig } from './emulator-config';
 
+/** A query is never faulted: it gets the time a loaded CI machine needs, unlike the faulted calls' short caller timeout. */
+const QUERY_TIMEOUT_MS = 5_000;
+
 const keysDir = mkdtempSync(join(tmpdir(), 'paystream-emulator-fault-keys-'));
 ensureChannelKeys(keysDir);
 
@@ -116,17 +119,20 @@ describe('the emulator\'s faults (PUT / GET / DELETE /sandbox/faults)', () => {
   });
 
   it('timeout-after-acting: the charge and the payout are booked, but the caller times out before the answer', async () => {
-    await putFaults([{ kind: 'timeout-after-acting', targets: ['alipay', 'bank'], probability: 1, hangMs: 1_500 }]);
+    // the caller waits long enough for the handler to act even on a loaded machine, and gives up well before the hang ends
+    await putFaults([{ kind: 'timeout-after-acting', targets: ['alipay', 'bank'], probability: 1, hangMs: 60_000 }]);
     const outTradeNo = nextTradeNo();
-    const callerTimeoutMs = 300;
-    await expect(fetch(`${baseUrl}${alipayPayUrl(outTradeNo)}`, { method: 'POST', signal: AbortSignal.timeout(callerTimeoutMs) })).rejects.toMatchObject({ name: 'TimeoutError' });
-    await expect(
-      fetch(`${baseUrl}/bank/payouts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payout('S-hang')), signal: AbortSignal.timeout(callerTimeoutMs) }),
-    ).rejects.toMatchObject({ name: 'TimeoutError' });
+    const callerTimeoutMs = 4_000;
+    await Promise.all([
+      expect(fetch(`${baseUrl}${alipayPayUrl(outTradeNo)}`, { method: 'POST', signal: AbortSignal.timeout(callerTimeoutMs) })).rejects.toMatchObject({ name: 'TimeoutError' }),
+      expect(
+        fetch(`${baseUrl}/bank/payouts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payout('S-hang')), signal: AbortSignal.timeout(callerTimeoutMs) }),
+      ).rejects.toMatchObject({ name: 'TimeoutError' }),
+    ]);
     expect(sandbox().query(outTradeNo)).toMatchObject({ state: 'SUCCESS', amountMinor: 1000n });
     expect(sandbox().queryPayout('S-hang')).toMatchObject({ status: 'PAID', payoutId: 'S-hang' });
     // queries are not hit: the caller learns the truth by asking
-    expect((await fetch(`${baseUrl}/bank/payouts/S-hang`, { signal: AbortSignal.timeout(callerTimeoutMs) })).status).toBe(200);
+    expect((await fetch(`${baseUrl}/bank/payouts/S-hang`, { signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) })).status).toBe(200);
     expect(await applied()).toEqual({ 'timeout-after-acting:alipay': 1, 'timeout-after-acting:bank': 1 });
   });
 
@@ -160,7 +166,12 @@ describe('the emulator\'s faults (PUT / GET / DELETE /sandbox/faults)', () => {
     const second = paidCharge();
     await waitFor(() => (received.length === 2 ? true : undefined), 5_000, 'both notifications');
     expect(received.map((r) => r.fields.out_trade_no)).toEqual([second, first]);
-    expect(await deliveries(first)).toEqual([expect.objectContaining({ fault: 'reordered', acknowledged: true })]);
+    // the delivery is marked acknowledged once the listener's answer is read, a moment after it received the body
+    const held = await waitFor(async () => {
+      const d = await deliveries(first);
+      return d.some((x) => x.acknowledged) ? d : undefined;
+    }, 5_000, 'the held-back delivery acknowledged');
+    expect(held).toEqual([expect.objectContaining({ fault: 'reordered', acknowledged: true })]);
     expect(await applied()).toEqual({ 'reorder-notifications:alipay': 1 });
   });
 

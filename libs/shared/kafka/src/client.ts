@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig, type LogEntry } from 'kafkajs';
 import { dlqTopicOf } from '@paystream/contracts';
 import type { Logger } from '@paystream/shared/observability';
-import { physicalTopic, type KafkaSettings } from './settings';
+import { physicalTopic, TOPIC_REPLICATION_FACTOR_DEFAULT, type KafkaSettings } from './settings';
 
 const KAFKA_LOG_LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -50,7 +50,7 @@ export async function ensureTopics(kafka: Kafka, settings: KafkaSettings, logica
         const existing = new Set(await admin.listTopics());
         const topics: ITopicConfig[] = [...wanted]
           .filter((t) => !existing.has(t))
-          .map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: 1 }));
+          .map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: settings.replicationFactor ?? TOPIC_REPLICATION_FACTOR_DEFAULT }));
         if (topics.length > 0) {
           await admin.createTopics({ topics, waitForLeaders: true }).catch((error: unknown) => {
             if (!String((error as Error).message ?? error).includes('already exists')) throw error;

@@ -6,10 +6,16 @@ export interface KafkaSettings {
   topicPrefix: string;
   /** Partitions for topics created at start-up. */
   partitions: number;
+  /** Replicas of each topic created at start-up (1 when absent: a single broker). */
+  replicationFactor?: number;
 }
 
 /** Default partition count for topics the services create at start-up. */
 export const TOPIC_PARTITIONS_DEFAULT = 6;
+/** Default replicas per topic the services create: one, for the single-broker stack. */
+export const TOPIC_REPLICATION_FACTOR_DEFAULT = 1;
+/** The most replicas a topic may ask for (a small cluster; a typo like 33 is refused at start-up). */
+export const TOPIC_REPLICATION_FACTOR_MAX = 5;
 
 /** The topic name on the broker for a logical topic name. */
 export function physicalTopic(settings: Pick<KafkaSettings, 'topicPrefix'>, logical: string): string {

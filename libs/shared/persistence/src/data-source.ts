@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { DataSource, type EntityManager, type MixedList } from 'typeorm';
 
 export type { EntityManager } from 'typeorm';
@@ -11,6 +12,11 @@ export interface DatabaseOptions {
   entities?: MixedList<Function>;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * Told of an error on a pooled connection that no query was waiting for (the server restarted, the
+   * connection was cut); the connection is dropped and the next query opens another.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -30,8 +36,16 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: false,
     applicationName: options.applicationName,
     poolSize: options.poolSize ?? 10,
-    // Raw SQL in repositories and migrations resolves unqualified names in the service's schema.
-    extra: { options: `-c search_path=${options.schema},public` },
+    extra: {
+      // Raw SQL in repositories and migrations resolves unqualified names in the service's schema.
+      options: `-c search_path=${options.schema},public`,
+      // pg emits 'error' on a checked-out connection the server ends while no query runs on it, and
+      // neither pg-pool (idle connections only) nor TypeORM (only until it released the connection)
+      // always listens: an unheard 'error' event would end the process. Every connection gets a listener.
+      onConnect: (client: EventEmitter) => {
+        client.on('error', (error: Error) => options.onConnectionError?.(error));
+      },
+    },
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOPIC_PARTITIONS_DEFAULT, type KafkaSettings } from '@paystream/shared/kafka';
+import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSettings } from '@paystream/shared/kafka';
 import { SERVICES, type ServiceName } from './services';
 
 /** A configuration that does not validate: the service refuses to start and says why. */
@@ -51,7 +51,7 @@ export interface PlatformConfig {
   logLevel: string;
 }
 
-/** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*`, ... */
+/** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*` (KAFKA_REPLICATION_FACTOR: replicas of the topics it creates), ... */
 export function loadPlatformConfig(service: ServiceName, env: Record<string, string | undefined> = process.env): PlatformConfig {
   const { port, envPrefix, database } = SERVICES[service];
   const schema = z.object({
@@ -62,6 +62,7 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     KAFKA_BROKERS: ENV_FORMATS.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: ENV_FORMATS.kafkaTopicPrefix,
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(64).default(TOPIC_PARTITIONS_DEFAULT),
+    KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(TOPIC_REPLICATION_FACTOR_MAX).default(TOPIC_REPLICATION_FACTOR_DEFAULT),
     LOG_LEVEL: ENV_FORMATS.logLevel,
   });
   const c = parseConfig(service, schema, env) as Record<string, unknown>;
@@ -77,6 +78,7 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
       clientId: `paystream-${service}`,
       topicPrefix: c.KAFKA_TOPIC_PREFIX as string,
       partitions: c.KAFKA_PARTITIONS as number,
+      replicationFactor: c.KAFKA_REPLICATION_FACTOR as number,
     },
   };
 }

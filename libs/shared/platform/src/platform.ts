@@ -72,6 +72,7 @@ export class Platform {
       migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
+      onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the next query opens another'),
     });
     const kafka = createKafka(config.kafka, logger);
     await ensureTopics(kafka, config.kafka, options.producesTopics);
