@@ -41,6 +41,7 @@ describe('the money auditor on a real stack', () => {
   beforeAll(async () => {
     await stack.start();
     expect((await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1) })).body.level).toBe('full');
+    await stack.onboardMerchant(merchantId);
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, TOPICS.settlementCompleted].map(t)).start();
     target = {

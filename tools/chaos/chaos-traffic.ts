@@ -12,6 +12,7 @@ import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { EventProducer, newEvent, physicalTopic, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, type DemoRefund } from '../load/demo-refunds';
+import { ensureDemoMerchants } from '../load/demo-merchants';
 import { demoOrder, prepareShoppers, type DemoCards } from '../load/demo-shoppers';
 import { refundAmount, refundOf } from '../load/refund-plan';
 import { postWithRetry, type ClientAnswer } from './client-retry';
@@ -75,7 +76,7 @@ export class ChaosTraffic {
     private readonly kafka: Kafka,
     private readonly settings: KafkaSettings,
     private readonly runId: string,
-    private readonly urls: { orderPayment: () => string[]; settlement: () => string[]; channelGateway: string; risk: string },
+    private readonly urls: { orderPayment: () => string[]; settlement: () => string[]; channelGateway: string; risk: string; merchant: string },
     private readonly ratePerSecond: number,
     private readonly expectedOrders: number,
   ) {
@@ -103,6 +104,8 @@ export class ChaosTraffic {
       },
     });
     this.cards = await prepareShoppers({ channelGateway: this.urls.channelGateway, risk: this.urls.risk }, this.runId, this.expectedOrders);
+    // merchants are registered, never assumed: the demo's merchants are onboarded before the first order
+    await ensureDemoMerchants({ merchant: this.urls.merchant, orderPayment: this.urls.orderPayment()[0]!, settlement: this.urls.settlement()[0]! }, MERCHANTS, () => undefined);
   }
 
   /** Starts sending orders at the rate, and settlement runs every SETTLEMENT_RUN_INTERVAL_MS. */

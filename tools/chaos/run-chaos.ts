@@ -153,7 +153,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     // every shopper the run may use is registered: client faults take order numbers of their own, and the
     // traffic runs on while a late fault finishes, so twice the nominal count (shoppers repeat after 997)
     const expectedOrders = Math.ceil(o.rate * o.minutes * 60 * 2) + 50;
-    traffic = new ChaosTraffic(client, settings, `s${o.seed}`, { orderPayment: () => replicaUrls('order-payment'), settlement: () => replicaUrls('settlement'), channelGateway: stack.url('channel-gateway'), risk: stack.url('risk') }, o.rate, expectedOrders);
+    traffic = new ChaosTraffic(client, settings, `s${o.seed}`, { orderPayment: () => replicaUrls('order-payment'), settlement: () => replicaUrls('settlement'), channelGateway: stack.url('channel-gateway'), risk: stack.url('risk'), merchant: stack.url('merchant') }, o.rate, expectedOrders);
     await traffic.prepare();
     const t0 = Date.now();
     traffic.start();

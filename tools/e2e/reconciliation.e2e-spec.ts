@@ -60,6 +60,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     for (const channel of CHANNELS) {
       for (const amountMinor of [...ORDINARY_AMOUNTS, DECLINED_AMOUNT]) orders.push({ orderId: uniqueId(`rec-${channel}-`), channel, amountMinor, merchantId: uniqueId('m-rec-') });
     }
+    for (const o of orders) await stack.onboardMerchant(o.merchantId);
     for (const o of orders) {
       const req: PaymentRequested = {
         orderId: o.orderId,

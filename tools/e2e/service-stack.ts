@@ -128,6 +128,32 @@ export class ServiceStack {
     return { status: res.status, body: (await res.json()) as T };
   }
 
+  /**
+   * Onboards a merchant in the merchant service (POST /merchants: real time, 0.60 % and a payout
+   * account unless `terms` says otherwise) and waits until order-payment and settlement have it in
+   * their copies, so its first payment is not refused as MERCHANT_UNKNOWN.
+   */
+  async onboardMerchant(merchantId: string, terms: Record<string, unknown> = {}): Promise<JsonBody> {
+    const digits = [...merchantId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000_000, 7).toString().padStart(9, '0');
+    const body = {
+      merchantId,
+      legalName: `${merchantId} Ltd`,
+      contact: { name: 'E2E Contact', email: 'finance@merchant.example' },
+      terms: { schedule: 'realtime', feePlan: { rateBps: 60 }, payoutAccount: { bankCode: '102100099996', accountNo: `6222020${digits}`, accountName: `${merchantId} Ltd` }, ...terms },
+    };
+    const res = await this.json('merchant', '/merchants', { json: body, headers: { 'idempotency-key': `onboard-${merchantId}` } });
+    if (res.status !== 201) throw new Error(`onboarding ${merchantId} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    await waitFor(
+      async () => {
+        const [op, stl] = await Promise.all([this.json('order-payment', `/merchants/${merchantId}`), this.json('settlement', `/merchants/${merchantId}/settlement-terms`)]);
+        return op.status === 200 && stl.status === 200 ? true : undefined;
+      },
+      30_000,
+      `${merchantId} in order-payment's and settlement's copies`,
+    );
+    return res.body;
+  }
+
   async start(): Promise<void> {
     if (!existsSync(join(REPO_ROOT, 'dist', 'apps', 'order-payment', 'src', 'main.js'))) {
       throw new Error('dist/ is missing: the e2e spec runs the compiled services; run `npm run build` (npm test does)');

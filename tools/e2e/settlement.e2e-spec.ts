@@ -5,6 +5,8 @@ import { demoIdentity } from '../load/demo-identities';
 import { ServiceStack } from './service-stack';
 
 const DAY_MS = 86_400_000;
+/** The payout account cooling-off of this stack: long enough for a payment to settle before the change takes effect. */
+const COOLING_OFF_MS = 20_000;
 /** A China date this many days ahead: past any T+1 due date, holidays included. */
 const chinaDateAhead = (days: number) => beijingDateTime(new Date(Date.now() + days * DAY_MS)).slice(0, 10);
 
@@ -17,7 +19,14 @@ const chinaDateAhead = (days: number) => beijingDateTime(new Date(Date.now() + d
 describe('settlement end to end (real processes, the emulator bank)', () => {
   const prefix = uniqueTopicPrefix('e2s');
   const schema = uniqueId('e2s_');
-  const stack = new ServiceStack(prefix, schema, { SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3', SETTLEMENT_RUN_INTERVAL_MS: '86400000', SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true' });
+  const stack = new ServiceStack(prefix, schema, {
+    SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3',
+    SETTLEMENT_RUN_INTERVAL_MS: '86400000',
+    SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true',
+    // a four-eyes payout account change takes effect this long after its approval here (24 h in production)
+    MERCHANT_PAYOUT_ACCOUNT_COOLING_OFF_MS: String(COOLING_OFF_MS),
+    MERCHANT_PAYOUT_ACCOUNT_CHANGE_INTERVAL_MS: '200',
+  });
   const t = (topic: string) => `${prefix}${topic}`;
   let upstream: RawProducer;
   let collector: TopicCollector;
@@ -32,8 +41,22 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   const nth = (topic: string, merchantId: string, n: number, timeoutMs = 30_000) => waitFor(() => of(topic, merchantId)[n - 1], timeoutMs, `${topic} #${n} for ${merchantId}`);
   const run = (key: string, body: Record<string, unknown>) =>
     stack.json('settlement', '/settlement/runs', { json: body, headers: { 'idempotency-key': key } });
-  const profile = (merchantId: string, columns: Record<string, string | number>) =>
-    stack.query('settlement', `INSERT INTO merchant_settlement_profile (merchant_id, ${Object.keys(columns).join(', ')}) VALUES ($1, ${Object.keys(columns).map((_, i) => `$${i + 2}`).join(', ')})`, [merchantId, ...Object.values(columns)]);
+  const account = (accountNo: string) => ({ payoutAccount: { bankCode: '102100099996', accountNo, accountName: 'E2E Merchant Ltd' } });
+  /** A four-eyes payout account change in the merchant service: proposed by one finance operator, approved by another. */
+  const changeAccount = async (merchantId: string, accountNo: string) => {
+    const proposed = await stack.json('merchant', `/merchants/${merchantId}/payout-account-changes`, { json: { account: account(accountNo).payoutAccount, by: 'finance.alice' }, headers: { 'idempotency-key': `${merchantId}-propose-${accountNo}` } });
+    expect(proposed.status).toBe(201);
+    const path = `/merchants/${merchantId}/payout-account-changes/${String(proposed.body.changeId)}/approve`;
+    const approved = await stack.json('merchant', path, { json: { by: 'finance.bob' }, headers: { 'idempotency-key': `${merchantId}-approve-${accountNo}` } });
+    expect(approved.body).toMatchObject({ state: 'approved' });
+  };
+  /** Waits until settlement's copy pays to the account ending in last4. */
+  const accountInEffect = (merchantId: string, last4: string) =>
+    waitFor(
+      async () => ((await stack.json<{ terms: { payoutAccount: { accountLast4: string } } }>('settlement', `/merchants/${merchantId}/settlement-terms`)).body.terms.payoutAccount.accountLast4 === last4 ? true : undefined),
+      COOLING_OFF_MS + 30_000,
+      `${merchantId}'s account ending ${last4} in effect`,
+    );
 
   beforeAll(async () => {
     await stack.start();
@@ -52,7 +75,8 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
   it('pays a real-time merchant at once and a T+1 merchant in its run, each to the fen', async () => {
     const rt = uniqueId('m-rt-');
     const t1 = uniqueId('m-t1-');
-    await profile(t1, { schedule: 't_plus_n', n_days: 1, fee_bps: 80, fee_fixed_minor: 30 });
+    await stack.onboardMerchant(rt);
+    await stack.onboardMerchant(t1, { schedule: 't_plus_n', nDays: 1, feePlan: { rateBps: 80, fixedMinor: '30' } });
     await pay(`${rt}-o1`, rt, '12345');
     await pay(`${t1}-o1`, t1, '20000');
     await pay(`${t1}-o2`, t1, '30000');
@@ -71,6 +95,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
 
   it('claws a refund after settlement back from the next settlement', async () => {
     const m = uniqueId('m-claw-');
+    await stack.onboardMerchant(m);
     const paymentId = await pay(`${m}-o1`, m, '10000');
     await nth(TOPICS.settlementCompleted, m, 1);
     const refund = await stack.json('order-payment', `/payments/${paymentId}/refunds`, { json: { amountMinor: '4000', reason: 'customer return' }, headers: { 'idempotency-key': `${m}-r1` } });
@@ -84,7 +109,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
 
   it('retries a payout the bank refuses, fails it with a reason, reverses it, and pays it once the account is fixed', async () => {
     const m = uniqueId('m-frozen-');
-    await profile(m, { payout_account_no: '62220200000004001' });
+    await stack.onboardMerchant(m, account('62220200000004001'));
     await pay(`${m}-o1`, m, '5000');
     const failed = await nth(TOPICS.settlementFailed, m, 1);
     expect(failed.value).toMatchObject({ netMinor: '4970', reason: expect.objectContaining({ code: 'SETTLEMENT_PAYOUT_FAILED' }) });
@@ -92,7 +117,9 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     expect(detail.body).toMatchObject({ status: 'FAILED', attempts: 3, lastError: expect.stringContaining('ACCOUNT_FROZEN') });
     expect((await stack.json('channel-emulator', `/bank/payouts/${failed.value.settlementId}`)).body).toMatchObject({ status: 'FAILED' });
     expect((await stack.json('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '4970' }] });
-    await stack.query('settlement', `UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000008' WHERE merchant_id = $1`, [m]);
+    // the account is fixed in the merchant service, by four eyes and after the cooling-off
+    await changeAccount(m, '62220200000000008');
+    await accountInEffect(m, '0008');
     await run(`e2e-${m}`, { merchantId: m, asOf: chinaDateAhead(1) }); // owed again from the next day
     expect((await nth(TOPICS.settlementCompleted, m, 1)).value).toMatchObject({ netMinor: '4970' });
     expect((await stack.json('settlement', `/merchants/${m}/balance`)).body).toMatchObject({ balances: [{ owedMinor: '0' }] });
@@ -100,7 +127,7 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
 
   it('settles a payout the bank answered PROCESSING by asking it, paying once', async () => {
     const m = uniqueId('m-slow-');
-    await profile(m, { payout_account_no: '62220200000004003' });
+    await stack.onboardMerchant(m, account('62220200000004003'));
     await pay(`${m}-o1`, m, '7000');
     const done = await nth(TOPICS.settlementCompleted, m, 1);
     expect((await stack.json('settlement', `/settlements/${done.value.settlementId}`)).body).toMatchObject({ status: 'COMPLETED', attempts: 2, payoutRef: done.value.payoutRef });
@@ -109,5 +136,21 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true, cachedBalancesDrifted: [] });
     const balances = (await stack.json('settlement', '/ledger/balances')).body as unknown as { kind: string; balanceMinor: string }[];
     expect(balances.find((b) => b.kind === 'payouts_in_flight')?.balanceMinor).toBe('0');
+  });
+
+  it('pays the old account until an approved payout account change is effective, and the new one after', async () => {
+    const m = uniqueId('m-4eyes-');
+    await stack.onboardMerchant(m, account('62220200000000011'));
+    await changeAccount(m, '62220200000000022');
+    // approved, still cooling off: a settlement now pays the old account
+    await pay(`${m}-o1`, m, '3000');
+    const before = await nth(TOPICS.settlementCompleted, m, 1);
+    expect((await stack.json('settlement', `/settlements/${before.value.settlementId}`)).body).toMatchObject({ payoutAccountNo: '62220200000000011' });
+    await accountInEffect(m, '0022');
+    await pay(`${m}-o2`, m, '4000');
+    const after = await nth(TOPICS.settlementCompleted, m, 2);
+    expect((await stack.json('settlement', `/settlements/${after.value.settlementId}`)).body).toMatchObject({ payoutAccountNo: '62220200000000022' });
+    const changes = await stack.json<{ changes: { state: string; proposedBy: string; approvedBy: string }[] }>('merchant', `/merchants/${m}/payout-account-changes`);
+    expect(changes.body.changes).toEqual([expect.objectContaining({ state: 'effective', proposedBy: 'operator:finance.alice', approvedBy: 'operator:finance.bob' })]);
   });
 });

@@ -17,6 +17,7 @@ import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, negativeBalances, refundLines, refundsInFlightMinor, requestRefund, settlementsSince, summariseRefunds, type DemoRefund } from './demo-refunds';
+import { ensureDemoMerchants } from './demo-merchants';
 import { demoOrder, prepareShoppers } from './demo-shoppers';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
@@ -251,6 +252,7 @@ async function main(): Promise<void> {
   const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count);
   const shoppers = Object.values(levels).reduce((a, n) => a + n, 0);
   process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
+  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   const before = await snapshot(urls);
   const startedAtMs = Date.now();
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);

@@ -9,6 +9,7 @@ export function serviceUrls(env: Record<string, string | undefined> = process.en
     channelGateway: url('channel-gateway'),
     risk: url('risk'),
     settlement: url('settlement'),
+    merchant: url('merchant'),
     channelEmulator: url('channel-emulator'),
   };
 }

@@ -73,6 +73,7 @@ describe('Prometheus scraping the running stack', () => {
     };
     const cardTokens = await Promise.all(Array.from({ length: SUCCEEDED_PER_CHANNEL + 1 }, (_, i) => tokenize(shopperCardNumber(i))));
 
+    for (let m = 0; m < 4; m++) await stack.onboardMerchant(`m-prom-${m}`);
     const requests: PaymentRequested[] = [];
     for (const channel of CHANNELS) {
       for (let i = 0; i <= SUCCEEDED_PER_CHANNEL; i++) {

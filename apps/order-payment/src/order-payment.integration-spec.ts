@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
+import { DLQ_HEADERS, TOPICS, type MerchantSnapshot, type PaymentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('order-payment on the real broker and database', () => {
@@ -49,6 +49,10 @@ describe('order-payment on the real broker and database', () => {
       },
       opts,
     );
+  const registerMerchant = async (snapshot: MerchantSnapshot, topic: string = TOPICS.merchantRegistered) => {
+    await upstream.sendEvent(t(topic), snapshot.merchantId, snapshot);
+    await waitFor(async () => ((await get(`/merchants/${snapshot.merchantId}`)).body.version >= snapshot.version ? true : undefined), 20_000, `${snapshot.merchantId} v${snapshot.version} copied`);
+  };
   const get = async (url: string) => {
     const r = await app.inject({ method: 'GET', url });
     return { status: r.statusCode, body: r.json() };
@@ -62,6 +66,8 @@ describe('order-payment on the real broker and database', () => {
     const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
+    // the merchant service onboarded m-1; its payments wait until order-payment's copy has it
+    await registerMerchant(testMerchantSnapshot('m-1'));
     collector = await new TopicCollector(
       [TOPICS.riskAssessmentRequested, TOPICS.channelChargeRequested, TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, `${TOPICS.paymentRequested}.dlq`, `${TOPICS.channelRefundCompleted}.dlq`, `${TOPICS.riskAssessmentDecided}.dlq`, `${TOPICS.channelChargeCompleted}.dlq`].map(t),
     ).start();
@@ -295,6 +301,65 @@ describe('order-payment on the real broker and database', () => {
       expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 422]);
       expect(answers.find((r) => r.statusCode === 422)!.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     }
+  });
+
+  describe('merchants are registered, not assumed', () => {
+    const failedFor = (orderId: string) =>
+      waitFor(() => collector.on<{ paymentId: string; merchantId: string; reason: { code: string } }>(t(TOPICS.paymentFailed), (m) => m.key === orderId)[0], 20_000, `payment.failed for ${orderId}`);
+    const body = (orderId: string, merchantId: string) => ({ orderId, merchantId, userId: 'u-1', amountMinor: '1000', currency: 'CNY', subject: 's' });
+
+    beforeAll(async () => {
+      await registerMerchant(testMerchantSnapshot('m-suspended'));
+      await registerMerchant(testMerchantSnapshot('m-suspended', { version: 2, status: 'suspended' }), TOPICS.merchantUpdated);
+      await registerMerchant(testMerchantSnapshot('m-closed'));
+      await registerMerchant(testMerchantSnapshot('m-closed', { version: 2, status: 'closed' }), TOPICS.merchantUpdated);
+    });
+
+    it.each([
+      ['an unknown merchant', 'm-nobody', 422, 'MERCHANT_UNKNOWN'],
+      ['a suspended merchant', 'm-suspended', 403, 'MERCHANT_SUSPENDED'],
+      ['a closed merchant', 'm-closed', 403, 'MERCHANT_CLOSED'],
+    ])('refuses a payment for %s over HTTP, records nothing, and never creates the merchant', async (_name, merchantId, status, code) => {
+      const orderId = `o-http-${merchantId}`;
+      const res = await post(body(orderId, merchantId), `key-${orderId}`);
+      expect([res.status, res.body.error.code]).toEqual([status, code]);
+      expect((await get(`/payments?orderId=${orderId}`)).status).toBe(404);
+      if (merchantId === 'm-nobody') expect((await get('/merchants/m-nobody')).status).toBe(404);
+    });
+
+    it.each([
+      ['an unknown merchant', 'm-nobody-k', 'MERCHANT_UNKNOWN'],
+      ['a suspended merchant', 'm-suspended', 'MERCHANT_SUSPENDED'],
+      ['a closed merchant', 'm-closed', 'MERCHANT_CLOSED'],
+    ])('fails a payment.requested.v1 for %s with payment.failed.v1 and its code, asking risk nothing', async (_name, merchantId, code) => {
+      const orderId = `o-kafka-${merchantId}`;
+      await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, { ...request(orderId), merchantId });
+      const failed = await failedFor(orderId);
+      expect(failed.value).toMatchObject({ merchantId, reason: { code, retryable: false } });
+      expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === orderId)).toEqual([]);
+      expect((await get(`/payments?orderId=${orderId}`)).status).toBe(404);
+    });
+
+    it('keeps the highest version: a late, older snapshot does not bring a suspended merchant back', async () => {
+      await registerMerchant(testMerchantSnapshot('m-order'));
+      await registerMerchant(testMerchantSnapshot('m-order', { version: 3, status: 'suspended' }), TOPICS.merchantUpdated);
+      // version 2 (still active) arrives after version 3
+      await upstream.sendEvent(t(TOPICS.merchantUpdated), 'm-order', testMerchantSnapshot('m-order', { version: 2 }));
+      await registerMerchant(testMerchantSnapshot('m-order-marker'));
+      expect((await get('/merchants/m-order')).body).toMatchObject({ version: 3, status: 'suspended', takesPayments: false });
+      expect((await post(body('o-order-1', 'm-order'), 'key-o-order-1')).body.error.code).toBe('MERCHANT_SUSPENDED');
+      // reactivated at version 4: payments are taken again
+      await registerMerchant(testMerchantSnapshot('m-order', { version: 4 }), TOPICS.merchantUpdated);
+      expect((await post(body('o-order-2', 'm-order'), 'key-o-order-2')).status).toBe(201);
+    });
+
+    it('answers an order that has its payment already as before, even once its merchant is suspended', async () => {
+      await registerMerchant(testMerchantSnapshot('m-later'));
+      expect((await post(body('o-later', 'm-later'), 'key-o-later')).status).toBe(201);
+      await registerMerchant(testMerchantSnapshot('m-later', { version: 2, status: 'suspended' }), TOPICS.merchantUpdated);
+      const again = await post(body('o-later', 'm-later'), 'key-o-later-2');
+      expect(again.status).toBe(200);
+    });
   });
 
   it('reports stats, health and metrics', async () => {

@@ -6,6 +6,7 @@ import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconci
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
 import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { testMerchantSnapshot } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -113,6 +114,8 @@ describe('settlement reconciliation on the real database (the ledger booked from
     );
     app = await startInProcessApp(AppModule.forRoot(config));
     upstream = await new RawProducer().start();
+    // m-rec was onboarded in the merchant service: its snapshot reaches settlement's copy first
+    await upstream.sendEvent(`${prefix}${TOPICS.merchantRegistered}`, 'm-rec', testMerchantSnapshot('m-rec'));
     for (const x of p) await upstream.sendEvent(`${prefix}${TOPICS.paymentSucceeded}`, x.event.orderId, x.event);
     // each payment's own booking (the ledger also books payouts and fees now, so a total count would come too soon)
     const ds = app.get(Platform, { strict: false }).ds;

@@ -30,7 +30,12 @@ describe('settlement runs on the real database', () => {
 
   /** Books a 10000 payment for a T+1 merchant; with dueToday its item is made due today (as if booked on the last business day). */
   const bookT1Payment = async (merchantId: string, dueToday: boolean) => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ($1, 't_plus_n', 1) ON CONFLICT DO NOTHING`, [merchantId]);
+    // the copy a merchant.registered.v1 leaves (the copy itself: settlement.integration-spec.ts)
+    await ds.query(
+      `INSERT INTO merchant_settlement_profile (merchant_id, version, status, schedule, n_days, payout_account_no, payout_bank_code, payout_account_name)
+       VALUES ($1, 1, 'active', 't_plus_n', 1, '6222020000000000001', '102100099996', 'Test Merchant Ltd') ON CONFLICT DO NOTHING`,
+      [merchantId],
+    );
     const paymentId = randomUUID();
     const p: PaymentSucceeded = {
       paymentId,

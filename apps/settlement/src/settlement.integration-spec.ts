@@ -7,7 +7,7 @@ import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testPayoutAccount, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -126,6 +126,12 @@ describe('settlement on the real broker and database', () => {
   const runSettlements = (key: string | undefined, body: Record<string, unknown>) =>
     app.inject({ method: 'POST', url: '/settlement/runs', headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body });
   const today = () => chinaDate(new Date());
+  /** The merchant service's snapshot of a merchant arrives; waits until settlement's copy is at its version. */
+  const register = async (merchantId: string, overrides: Parameters<typeof testMerchantSnapshot>[1] = {}) => {
+    const snapshot = testMerchantSnapshot(merchantId, overrides);
+    await upstream.sendEvent(t(snapshot.version === 1 ? TOPICS.merchantRegistered : TOPICS.merchantUpdated), merchantId, snapshot);
+    await waitFor(async () => ((await app.inject({ method: 'GET', url: `/merchants/${merchantId}/settlement-terms` })).json().version >= snapshot.version ? true : undefined), 20_000, `${merchantId} v${snapshot.version} copied`);
+  };
 
   beforeAll(async () => {
     const bankUrl = await bank.start();
@@ -143,6 +149,8 @@ describe('settlement on the real broker and database', () => {
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed, `${TOPICS.paymentSucceeded}.dlq`].map(t)).start();
+    // onboarded in the merchant service (real time, 0.60 %); the tests below give others their own terms
+    for (const m of ['m-rt', 'm-dup', 'm-retry', 'm-lost', 'm-crash', 'm-fail', 'm-after-bad', 'm-claw', 'm-rt-broken', 'm-paid-503', 'm-x']) await register(m);
   });
 
   afterAll(async () => {
@@ -204,7 +212,7 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('books a T+N merchant without making a settlement due now', async () => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ('m-t1', 't_plus_n', 1)`);
+    await register('m-t1', { terms: { schedule: 't_plus_n', nDays: 1 } });
     const p = succeeded('m-t1', '10000');
     await send(p);
     await waitFor(async () => ((await ds.query(`SELECT 1 FROM ledger_transaction WHERE reference = $1`, [`payment:${p.paymentId}`])).length ? true : undefined), 20_000, 'booked');
@@ -259,8 +267,8 @@ describe('settlement on the real broker and database', () => {
         [txId],
       );
       await tx.query(
-        `INSERT INTO settlement_batch (id, merchant_id, currency, gross_minor, fee_minor, net_minor, payment_count, period_start, period_end, status, attempts, next_attempt_at)
-         VALUES ($1, 'm-crash', 'CNY', 1000, 6, 994, 1, now(), now(), 'PAYING', 1, now() - interval '1 second')`,
+        `INSERT INTO settlement_batch (id, merchant_id, currency, gross_minor, fee_minor, net_minor, payment_count, period_start, period_end, status, attempts, next_attempt_at, payout_account_no)
+         VALUES ($1, 'm-crash', 'CNY', 1000, 6, 994, 1, now(), now(), 'PAYING', 1, now() - interval '1 second', '6222020000000000001')`,
         [id],
       );
       await tx.query(`INSERT INTO settlement_batch_payment (batch_id, payment_id, gross_minor, fee_minor) VALUES ($1, $2, 1000, 6)`, [id, paymentId]);
@@ -456,7 +464,7 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('asks the bank about a payout it answered PROCESSING instead of sending it again', async () => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, payout_account_no) VALUES ('m-slow', '62220200000004003')`);
+    await register('m-slow', { terms: { payoutAccount: { ...testPayoutAccount(), accountNo: '62220200000004003' } } });
     await send(succeeded('m-slow', '3000'));
     const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-slow')[0], 20_000, 'paid after a query');
     const id = done.value.settlementId!;
@@ -466,7 +474,7 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('fails a payout the bank refuses after the last attempt, reverses it, and pays it to the corrected account', async () => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, payout_account_no) VALUES ('m-frozen', '62220200000004001')`);
+    await register('m-frozen', { terms: { payoutAccount: { ...testPayoutAccount(), accountNo: '62220200000004001' } } });
     await send(succeeded('m-frozen', '2000'));
     const failed = await waitFor(() => on(TOPICS.settlementFailed, 'm-frozen')[0], 30_000, 'refused for good');
     const id = failed.value.settlementId!;
@@ -481,17 +489,17 @@ describe('settlement on the real broker and database', () => {
       { kind: 'payout_reversed', total: '1988' },
       { kind: 'payout_sent', total: '-1988' },
     ]);
-    await ds.query(`UPDATE merchant_settlement_profile SET payout_account_no = '62220200000000009' WHERE merchant_id = 'm-frozen'`);
+    // the corrected account took effect in the merchant service (four eyes, cooling-off): its snapshot follows
+    await register('m-frozen', { version: 2, terms: { payoutAccount: { ...testPayoutAccount(), accountNo: '62220200000000009' } } });
     const run = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-frozen', asOf: addDays(today(), 1) })).json();
     const done = await waitFor(() => on(TOPICS.settlementCompleted, 'm-frozen')[0], 20_000, 'paid to the corrected account');
     expect(done.value).toMatchObject({ settlementId: run.settlementIds[0], netMinor: '1988' });
+    expect(bank.callsFor(run.settlementIds[0])).toEqual([expect.objectContaining({ accountNo: '62220200000000009' })]);
     expect(bank.paid.has(id)).toBe(false);
   });
 
   it('charges a fee plan with a fixed part and a minimum, holds a rolling reserve and releases it after the hold', async () => {
-    await ds.query(
-      `INSERT INTO merchant_settlement_profile (merchant_id, fee_bps, fee_fixed_minor, fee_min_minor, fee_max_minor, reserve_bps, reserve_hold_days) VALUES ('m-res', 80, 30, 50, 5000, 1000, 1)`,
-    );
+    await register('m-res', { terms: { feePlan: { rateBps: 80, fixedMinor: '30', minMinor: '50', maxMinor: '5000', rounding: 'half-up' }, reserveBps: 1000, reserveHoldDays: 1 } });
     await send(succeeded('m-res', '1000')); // 8 + 30 = 38, lifted to the 50 minimum; net 950, reserve 95
     const first = await waitFor(() => on(TOPICS.settlementDue, 'm-res')[0], 20_000, 'settled less the reserve');
     expect(first.value).toMatchObject({ grossMinor: '1000', feeMinor: '50', reserveHeldMinor: '95', netMinor: '855' });
@@ -506,36 +514,28 @@ describe('settlement on the real broker and database', () => {
     expect((await get('/merchants/m-res/balance')).balances[0]).toMatchObject({ owedMinor: '0', reserveHeldMinor: '0' });
   });
 
-  it('sets a merchant\'s terms through the API, validated, once per Idempotency-Key, and books by them', async () => {
-    const put = (key: string | undefined, body: unknown) =>
-      app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body as Record<string, unknown> });
-    expect((await get('/merchants/m-terms/settlement-terms')).explicit).toBe(false);
-    expect((await put(undefined, {})).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
-    const invalid = await put('t-0', { reserveBps: 500 });
-    expect([invalid.statusCode, invalid.json().error.code, invalid.json().error.field]).toEqual([422, 'SETTLEMENT_TERMS_INVALID', 'reserveHoldDays']);
-    expect((await put('t-0b', { feePlan: { rateBps: 0.5 } })).json().error.code).toBe('VALIDATION_FAILED');
+  it('keeps its terms as a copy of the merchant registry: follows updates, ignores older versions, has no terms API to write', async () => {
+    expect((await app.inject({ method: 'GET', url: '/merchants/m-terms/settlement-terms' })).json().error.code).toBe('MERCHANT_NOT_FOUND');
     for (const url of ['/merchants/m%20bad/settlement-terms', '/merchants/m%20bad/balance', '/merchants/m%20bad/statement.csv']) {
       expect((await get(url)).error).toMatchObject({ code: 'VALIDATION_FAILED', detail: 'merchantId is not a valid id' });
     }
-    const badKey = await app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: { 'idempotency-key': 'has space' }, payload: {} });
-    expect([badKey.statusCode, badKey.json().error.code, badKey.json().error.detail]).toEqual([400, 'VALIDATION_FAILED', 'Idempotency-Key: printable ASCII without spaces']);
-    const body = { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10' } };
-    const first = await put('t-1', body);
-    expect(first.statusCode).toBe(200);
-    expect(first.json()).toMatchObject({ replayed: false, terms: { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10', maxMinor: null, rounding: 'half-up' } } });
-    expect((await put('t-1', body)).json()).toMatchObject({ replayed: true, terms: first.json().terms });
-    expect((await put('t-1', { ...body, nDays: 3 })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    expect((await get('/merchants/m-terms/settlement-terms')).terms).toEqual(first.json().terms);
-    // one audit row for the one change (not for the refusals, the replay or the reused key), the account masked
-    const termsAudit = await auditRowsAbout(ds, 'merchant:m-terms');
-    expect(termsAudit).toEqual([
-      expect.objectContaining({
-        actor: 'operator:unauthenticated',
-        action: 'terms.changed',
-        details: { idempotencyKey: 't-1', previous: null, terms: expect.objectContaining({ nDays: 2, payoutAccountLast4: first.json().terms.payoutAccountNo.slice(-4) }) },
-      }),
-    ]);
-    expect(JSON.stringify(termsAudit[0]!.details)).not.toContain(first.json().terms.payoutAccountNo);
+    // the terms are changed in the merchant service now
+    expect((await app.inject({ method: 'PUT', url: '/merchants/m-terms/settlement-terms', headers: { 'idempotency-key': 't-1' }, payload: { nDays: 2 } })).statusCode).toBe(404);
+    await register('m-terms');
+    await register('m-terms', { version: 3, terms: { schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', feePlan: { rateBps: 100, fixedMinor: '10', minMinor: '0', maxMinor: null, rounding: 'half-up' } } });
+    // version 2 arrives late: the copy stays at 3
+    await upstream.sendEvent(t(TOPICS.merchantUpdated), 'm-terms', testMerchantSnapshot('m-terms', { version: 2, terms: { nDays: 0 } }));
+    await register('m-terms-marker');
+    expect(await get('/merchants/m-terms/settlement-terms')).toEqual({
+      merchantId: 'm-terms',
+      version: 3,
+      status: 'active',
+      terms: {
+        schedule: 't_plus_n', nDays: 2, cutoffTime: '20:00', payoutMinMinor: '0', reserveBps: 0, reserveHoldDays: 0, payoutChannel: 'bank_transfer',
+        feePlan: { rateBps: 100, fixedMinor: '10', minMinor: '0', maxMinor: null, rounding: 'half-up' },
+        payoutAccount: { bankCode: testPayoutAccount().bankCode, accountLast4: testPayoutAccount().accountNo.slice(-4), accountName: testPayoutAccount().accountName },
+      },
+    });
     const p = succeeded('m-terms', '10000');
     await send(p);
     await booked(`payment:${p.paymentId}`);
@@ -543,8 +543,31 @@ describe('settlement on the real broker and database', () => {
     expect(on(TOPICS.settlementDue, 'm-terms')).toHaveLength(0);
   });
 
+  it('waits with a payment of a merchant whose registration has not arrived yet, then books it by the merchant\'s terms', async () => {
+    const p = succeeded('m-late', '10000');
+    await send(p);
+    await pause(500);
+    expect(await ds.query(`SELECT 1 FROM ledger_transaction WHERE reference = $1`, [`payment:${p.paymentId}`])).toHaveLength(0);
+    expect(on(`${TOPICS.paymentSucceeded}.dlq`, p.orderId)).toHaveLength(0);
+    await register('m-late', { terms: { feePlan: { rateBps: 100, fixedMinor: '0', minMinor: '0', maxMinor: null, rounding: 'half-up' } } });
+    await booked(`payment:${p.paymentId}`);
+    expect(await ds.query(`SELECT fee_minor::text AS fee FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [p.paymentId])).toEqual([{ fee: '100' }]);
+  });
+
+  it('never pays a merchant without a payout account: its settlement is held (SETTLEMENT_PAYOUT_ACCOUNT_MISSING)', async () => {
+    // a profile from before the registry, whose account the migration left empty
+    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, version, status, schedule, n_days, payout_account_no) VALUES ('m-noacct', 0, 'active', 't_plus_n', 1, NULL)`);
+    const p = succeeded('m-noacct', '5000');
+    await send(p);
+    await booked(`payment:${p.paymentId}`);
+    const run = (await runSettlements(`run-${randomUUID()}`, { merchantId: 'm-noacct', asOf: addDays(today(), 5) })).json();
+    expect(run).toMatchObject({ settlementIds: [], carriedForward: 1 });
+    expect(await ds.query(`SELECT 1 FROM settlement_batch WHERE merchant_id = 'm-noacct'`)).toHaveLength(0);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM settlement_item WHERE merchant_id = 'm-noacct' AND settlement_id IS NULL`)).toEqual([{ n: 1 }]);
+  });
+
   it('takes calendar overrides through the API, validated and audited, and a T+1 payment booked after one is paid a day later or earlier', async () => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ('m-cal', 't_plus_n', 1)`);
+    await register('m-cal', { terms: { schedule: 't_plus_n', nDays: 1 } });
     const override = (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>) =>
       app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body });
     const changes = async () => Number((await ds.query(`SELECT count(*)::int AS n FROM calendar_override_change`))[0].n);
@@ -622,7 +645,7 @@ describe('settlement on the real broker and database', () => {
   });
 
   it('settles each item once when runs for one merchant race each other', async () => {
-    await ds.query(`INSERT INTO merchant_settlement_profile (merchant_id, schedule, n_days) VALUES ('m-race', 't_plus_n', 1)`);
+    await register('m-race', { terms: { schedule: 't_plus_n', nDays: 1 } });
     const payments = ['1000', '2000', '3000', '4000', '5000'].map((a) => succeeded('m-race', a));
     for (const p of payments) await send(p);
     for (const p of payments) await booked(`payment:${p.paymentId}`);

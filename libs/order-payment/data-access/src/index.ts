@@ -3,3 +3,5 @@ export * from './refund-tables.migration';
 export * from './payment.repository';
 export * from './refund.repository';
 export * from './idempotency-key.repository';
+export * from './merchant-copy.migration';
+export * from './merchant-copy.repository';

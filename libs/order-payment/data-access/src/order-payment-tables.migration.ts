@@ -1,3 +1,4 @@
+import { MerchantCopy1765510000000 } from './merchant-copy.migration';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { RefundTables1764056000000 } from './refund-tables.migration';
 
@@ -81,4 +82,4 @@ export class ShopperSignals1764064100000 implements MigrationInterface {
   }
 }
 
-export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000, ShopperSignals1764064100000];
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000, ShopperSignals1764064100000, MerchantCopy1765510000000];

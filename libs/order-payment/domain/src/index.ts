@@ -1,3 +1,4 @@
 export * from './payment-status';
 export * from './payment';
 export * from './refund';
+export * from './merchant-acceptance';

@@ -7,3 +7,4 @@ export * from './settlement-item.repository';
 export * from './business-calendar.repository';
 export * from './calendar-override-audit.migration';
 export * from './settlement-run-claim.migration';
+export * from './merchant-terms-copy.migration';

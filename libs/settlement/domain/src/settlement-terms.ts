@@ -28,9 +28,11 @@ export interface SettlementTerms {
   feePlan: FeePlan;
   /** The settlement channel from the merchant's agreement; the emulator's bank transfer is the one there is. */
   payoutChannel: 'bank_transfer';
-  payoutAccountNo: string;
+  /** Where payouts go: the account in effect in the merchant registry; null when there is none (nothing is paid). */
+  payoutAccountNo: string | null;
 }
 
+/** Neutral terms for tests and reference models: real time, 0.60 %, no reserve, and no payout account (there is no default one). */
 export const SETTLEMENT_TERMS_DEFAULT: SettlementTerms = {
   schedule: 'realtime',
   nDays: 0,
@@ -40,7 +42,7 @@ export const SETTLEMENT_TERMS_DEFAULT: SettlementTerms = {
   reserveHoldDays: 0,
   feePlan: FEE_PLAN_DEFAULT,
   payoutChannel: 'bank_transfer',
-  payoutAccountNo: '6222020000000000000',
+  payoutAccountNo: null,
 };
 
 export type SettlementTermsError = { code: 'SETTLEMENT_TERMS_INVALID'; field: string; message: string };

@@ -2,13 +2,11 @@ import { itRefusesUnstorableText } from '@paystream/shared/testing';
 import { calendarQuerySchema, overrideDateSchema, removeOverrideBodySchema, setOverrideBodySchema } from './override-calendar/calendar-override.request';
 import { listQuerySchema } from './query-settlements/settlement-query.controller';
 import { runBodySchema } from './run-settlements/settlement-run.controller';
-import { merchantTermsBodySchema } from './set-merchant-terms/merchant-terms.request';
 
 // every text field of settlement's request bodies and queries refuses what Postgres cannot store
 describe('settlement API schemas', () => {
   itRefusesUnstorableText(
     {
-      merchantTermsBody: merchantTermsBodySchema,
       setOverrideBody: setOverrideBodySchema,
       removeOverrideBody: removeOverrideBodySchema,
       overrideDate: overrideDateSchema,

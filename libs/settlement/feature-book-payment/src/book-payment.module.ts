@@ -15,7 +15,8 @@ import { RunSettlements } from './run-settlements/run-settlements';
 import { SettlementRunController } from './run-settlements/settlement-run.controller';
 import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './run-settlements/settlement-run-settings';
 import { SettlementScheduler } from './run-settlements/settlement-scheduler';
-import { MerchantTermsController } from './set-merchant-terms/merchant-terms.controller';
+import { MerchantTermsConsumer } from './merchant-terms/merchant-terms.consumer';
+import { MerchantTermsController } from './merchant-terms/merchant-terms.controller';
 import { SettleMerchant } from './settle-merchant/settle-merchant';
 import { SettlementMetrics } from './settlement-metrics';
 
@@ -61,7 +62,7 @@ export class BookPaymentModule {
       module: BookPaymentModule,
       global: true,
       controllers: [SettlementQueryController, SettlementRunController, MerchantTermsController, BusinessCalendarController],
-      providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, SettlementScheduler],
+      providers: [...repositories, { provide: SETTLEMENT_RUN_SETTINGS, useValue: settings }, PaymentSucceededConsumer, PaymentRefundedConsumer, MerchantTermsConsumer, SettlementScheduler],
       exports: [LedgerRepository, MerchantProfileRepository, SettlementBatchRepository, SettlementItemRepository, BusinessCalendarRepository, SettlementMetrics, SettleMerchant, RunSettlements],
     };
   }

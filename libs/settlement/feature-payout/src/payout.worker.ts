@@ -80,6 +80,8 @@ export class PayoutWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const known = await this.bank.query(batch.id);
       if (known.outcome !== 'NOT_FOUND') return known;
     }
+    // a settlement without an account (made before the registry) is never sent to a default one
+    if (!batch.payoutAccountNo) return { outcome: 'FAILED', error: 'SETTLEMENT_PAYOUT_ACCOUNT_MISSING: the settlement has no payout account' };
     return this.bank.payout({ payoutId: batch.id, merchantId: batch.merchantId, accountNo: batch.payoutAccountNo, amountMinor: batch.netMinor, currency: batch.currency });
   }
 

@@ -19,7 +19,7 @@ export class RawProducer {
     const id = opts.id ?? randomUUID();
     await this.send(topic, key, JSON.stringify(payload), {
       [CE_HEADERS.id]: id,
-      [CE_HEADERS.type]: opts.type ?? topic.replace(/^.*?(payment\.|settlement\.|risk\.|channel\.)/, '$1'),
+      [CE_HEADERS.type]: opts.type ?? topic.replace(/^.*?(payment\.|settlement\.|risk\.|channel\.|merchant\.|credential\.)/, '$1'),
       [CE_HEADERS.source]: opts.source ?? '/orders/checkout',
       [CE_HEADERS.specVersion]: CE_SPEC_VERSION,
       [CE_HEADERS.time]: new Date().toISOString(),

@@ -47,6 +47,8 @@ export class CreatePaymentController {
         if (result.kind === 'conflict') {
           throw new ApiError('ORDER_ALREADY_PAID_DIFFERENTLY', undefined, { paymentId: result.payment.id });
         }
+        // MERCHANT_UNKNOWN 422, MERCHANT_SUSPENDED / MERCHANT_CLOSED 403; the key is not claimed (a retry after onboarding may pay)
+        if (result.kind === 'refused') throw new ApiError(result.code);
         if (!(await this.keys.claim(tx, key, hash, result.payment.id))) throw new KeyClaimedConcurrently();
         return { status: result.kind === 'created' ? 201 : 200, payment: result.payment, replayed: false };
       });

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { TOPICS, type Channel, type Currency } from '@paystream/contracts';
-import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { isOutcomeFinal, sameTerms, wasCaptured, type Payment } from '@paystream/order-payment/domain';
+import { failureReason, TOPICS, type Channel, type Currency } from '@paystream/contracts';
+import { MerchantCopyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
+import { isOutcomeFinal, merchantRefusal, sameTerms, wasCaptured, type MerchantRefusalCode, type Payment } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
@@ -28,7 +28,9 @@ export type CreatePaymentResult =
   /** The order already has this payment; a final outcome was emitted again for the new requester. */
   | { kind: 'existing'; payment: Payment; reemitted: boolean }
   /** The order already has a payment on different terms: nothing changes. */
-  | { kind: 'conflict'; payment: Payment };
+  | { kind: 'conflict'; payment: Payment }
+  /** The merchant is unknown, suspended or closed: nothing recorded (over Kafka, payment.failed.v1 says so). */
+  | { kind: 'refused'; code: MerchantRefusalCode };
 
 /**
  * One order, one payment: records a new payment and asks risk, or answers a repeat with the order's
@@ -40,10 +42,16 @@ export class CreatePaymentHandler {
     @Inject(Platform) private readonly platform: Platform,
     @Inject(PaymentRepository) private readonly payments: PaymentRepository,
     @Inject(PaymentMetrics) private readonly metrics: PaymentMetrics,
+    @Inject(MerchantCopyRepository) private readonly merchants: MerchantCopyRepository,
   ) {}
 
   async execute(tx: EntityManager, cmd: CreatePaymentCommand, ctx: { source: 'kafka' | 'api'; traceparent?: string }): Promise<CreatePaymentResult> {
     const traceparent = nextTraceparent(ctx.traceparent);
+    // an order that has its payment already is answered as before; only a new payment needs a merchant that takes payments
+    if (!(await this.payments.findByOrderId(tx, cmd.orderId))) {
+      const refusal = merchantRefusal(await this.merchants.find(tx, cmd.merchantId));
+      if (refusal) return this.refuse(tx, cmd, refusal, ctx.source, traceparent);
+    }
     const { payment, created } = await this.payments.insertIfAbsent(
       tx,
       { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null, cardToken: cmd.cardToken ?? null, deviceId: cmd.deviceId ?? null, ipAddress: cmd.ipAddress ?? null },
@@ -72,4 +80,40 @@ export class CreatePaymentHandler {
     log.info({ status: payment.status }, 'repeat request for a finished payment: outcome emitted again');
     return { kind: 'existing', payment, reemitted: true };
   }
+
+  /**
+   * A payment for a merchant that does not take payments: nothing is recorded. Over Kafka the
+   * upstream learns it from payment.failed.v1 (its paymentId derived from the order, so a repeat
+   * carries the same id); over HTTP the caller answers 4xx.
+   */
+  private async refuse(tx: EntityManager, cmd: CreatePaymentCommand, code: MerchantRefusalCode, source: 'kafka' | 'api', traceparent: string): Promise<CreatePaymentResult> {
+    if (source === 'kafka') {
+      await this.platform.outbox.enqueue(
+        tx,
+        TOPICS.paymentFailed,
+        {
+          paymentId: refusedPaymentId(cmd.merchantId, cmd.orderId),
+          orderId: cmd.orderId,
+          merchantId: cmd.merchantId,
+          userId: cmd.userId,
+          amountMinor: cmd.amountMinor.toString(),
+          currency: cmd.currency,
+          ...(cmd.channel ? { channel: cmd.channel } : {}),
+          reason: failureReason(code),
+          failedAt: new Date().toISOString(),
+        },
+        { traceparent },
+      );
+    }
+    afterCommit(tx, () => this.metrics.requested.inc({ source, result: 'refused' }));
+    this.platform.logger.warn({ orderId: cmd.orderId, merchantId: cmd.merchantId, code, source, traceparent }, 'payment refused: the merchant does not take payments');
+    return { kind: 'refused', code };
+  }
+}
+
+/** The paymentId of a refused request: a UUID derived from merchant and order (nothing was recorded to hold one). */
+export function refusedPaymentId(merchantId: string, orderId: string): string {
+  const h = createHash('sha256').update(`refused-payment:${merchantId}:${orderId}`).digest('hex');
+  // shaped as an RFC 9562 version 8 (custom) UUID with the RFC variant
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

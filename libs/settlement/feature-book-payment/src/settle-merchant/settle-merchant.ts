@@ -15,7 +15,11 @@ import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import type { Platform } from '@paystream/shared/platform';
 import type { SettlementMetrics } from '../settlement-metrics';
 
-export type SettleOutcome = { kind: 'settled'; settlement: SettlementBatch } | { kind: 'carried_forward'; reason: Extract<SettlementPlan, { kind: 'carry_forward' }>['reason']; netMinor: bigint };
+export type SettleOutcome =
+  | { kind: 'settled'; settlement: SettlementBatch }
+  | { kind: 'carried_forward'; reason: Extract<SettlementPlan, { kind: 'carry_forward' }>['reason']; netMinor: bigint }
+  /** Nothing is paid anywhere: the merchant has no payout account in settlement's copy (or no copy at all); its items wait. */
+  | { kind: 'held'; reason: 'SETTLEMENT_PAYOUT_ACCOUNT_MISSING' };
 
 /**
  * Settles one merchant in one currency as of a China date, inside the caller's transaction: the
@@ -46,7 +50,12 @@ export class SettleMerchant {
   /** `known.profile`: the merchant's profile as the caller read it under the merchant's lock in this transaction (not read again). */
   async settle(tx: EntityManager, merchantId: string, currency: string, asOf: string, known: { parentTraceparent?: string; profile?: MerchantProfile } = {}): Promise<SettleOutcome> {
     await SettleMerchant.lockMerchant(tx, merchantId);
-    const profile = known.profile ?? (await this.profiles.getOrCreate(tx, merchantId));
+    const profile = known.profile ?? (await this.profiles.find(tx, merchantId));
+    const payoutAccountNo = profile?.terms.payoutAccountNo;
+    if (!profile || !payoutAccountNo) {
+      this.platform.logger.warn({ merchantId, currency, asOf, code: 'SETTLEMENT_PAYOUT_ACCOUNT_MISSING' }, 'settlement held: the merchant has no payout account; nothing is paid');
+      return { kind: 'held', reason: 'SETTLEMENT_PAYOUT_ACCOUNT_MISSING' };
+    }
     const unsettled = await this.items.unsettled(tx, merchantId, currency);
     const releases = unsettled.filter((i) => i.kind === 'reserve_release' && i.dueOn <= asOf);
     const owed = -(await this.ledger.balance(tx, merchantPayable(merchantId))) + releases.reduce((a, i) => a + i.amountMinor, 0n);
@@ -61,7 +70,7 @@ export class SettleMerchant {
     await this.ledger.post(tx, 'payout_sent', `payout_sent:${id}`, postingsForPayoutSent(merchantId, net));
     const settlement = await this.batches.create(
       tx,
-      { id, merchantId, currency, asOf, payoutAccountNo: profile.terms.payoutAccountNo, ...settlementPeriod(plan.items.map((i) => i.occurredAt)) },
+      { id, merchantId, currency, asOf, payoutAccountNo, ...settlementPeriod(plan.items.map((i) => i.occurredAt)) },
       plan.totals,
     );
     await this.items.claim(tx, id, plan.items);
