@@ -1,7 +1,6 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
-import { ensureTopics, topicConfigEntries } from './client';
-import type { KafkaSettings } from './settings';
+import { ensureTopics, topicConfigEntries, type KafkaSettings } from '@paystream/shared/kafka';
 
 describe('topicConfigEntries', () => {
   it.each([
