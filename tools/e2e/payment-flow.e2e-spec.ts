@@ -80,6 +80,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
     const paymentId = ok.value.paymentId;
     for (const topic of [TOPICS.riskAssessmentRequested, TOPICS.riskAssessmentDecided, TOPICS.channelChargeRequested, TOPICS.channelChargeCompleted]) {
+      // one consumer reads several topics with no order between them: the outcome can be read before the steps that led to it
+      await waitFor(() => (collector.on(t(topic), (m) => m.key === paymentId).length > 0 ? true : undefined), 30_000, `${topic} of the payment`);
       expect(collector.on(t(topic), (m) => m.key === paymentId)).toHaveLength(1);
     }
     expect(collector.on(t(TOPICS.riskAssessmentDecided), (m) => m.key === paymentId)[0]!.value).toMatchObject({ decision: 'approve' });
