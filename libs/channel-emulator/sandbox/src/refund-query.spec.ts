@@ -25,7 +25,8 @@ const keysDir = mkdtempSync(join(tmpdir(), 'paystream-emulator-refund-keys-'));
 ensureChannelKeys(keysDir);
 const keys = loadMerchantKeys(keysDir);
 const HOLD_MS = 400;
-const PAY_DELAY_MS = 60;
+/** Long enough that a query right after the refund still finds it processing on a loaded machine. */
+const PAY_DELAY_MS = 1_000;
 
 describe('the sandbox\'s refund books: held answers, processing refunds, lookups that survive a restart', () => {
   const timings = { holdMs: HOLD_MS, payDelayMs: PAY_DELAY_MS };
@@ -47,7 +48,7 @@ describe('the sandbox\'s refund books: held answers, processing refunds, lookups
     expect(s.refund({ outRefundNo: 'R58', outTradeNo: 'T1', amountMinor: 1_058n })).toMatchObject({ status: 'PROCESSING', refundNo: expect.any(String) });
     // the processing refund's amount is taken already: nothing beyond the charge can be refunded meanwhile
     expect(s.refund({ outRefundNo: 'R-rest', outTradeNo: 'T1', amountMinor: 10_000n - 1_052n - 1_058n + 1n })).toMatchObject({ status: 'FAILED', code: 'REFUND_AMOUNT_EXCEEDED' });
-    await waitFor(() => (s.queryRefund('R58')?.status === 'SUCCESS' ? true : undefined), 2_000, 'the processing refund paid out');
+    await waitFor(() => (s.queryRefund('R58')?.status === 'SUCCESS' ? true : undefined), 10_000, 'the processing refund paid out');
     expect(s.queryRefund('R58')).toMatchObject({ status: 'SUCCESS', refundedAt: expect.any(Date) });
     expect(s.queryRefund('NEVER')).toBeUndefined();
   });
@@ -85,7 +86,7 @@ describe('the refund query endpoints of the three channels, over HTTP', () => {
     if (answer.kind !== 'answer' || answer.trade.state !== 'SUCCESS') throw new Error('the sandbox did not take the charge');
     return answer.trade;
   };
-  const paidOut = (outRefundNo: string) => waitFor(() => (sandbox.queryRefund(outRefundNo)?.status === 'SUCCESS' ? true : undefined), 2_000, `refund ${outRefundNo} paid out`);
+  const paidOut = (outRefundNo: string) => waitFor(() => (sandbox.queryRefund(outRefundNo)?.status === 'SUCCESS' ? true : undefined), 10_000, `refund ${outRefundNo} paid out`);
 
   describe('Alipay alipay.trade.fastpay.refund.query', () => {
     const call = async (method: string, biz: Record<string, string>) => {
