@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import {
   alipayAmount,
@@ -92,6 +92,7 @@ describe('channel-gateway on the real broker and database, against the channel e
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed, `${requested}.dlq`, refundCompleted, `${refundRequested}.dlq`]).start();

@@ -10,7 +10,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('risk on the real broker and database', () => {
@@ -47,6 +47,7 @@ describe('risk on the real broker and database', () => {
     await emulator.listen(0, '127.0.0.1');
     const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env), review: { expiryMs: REVIEW_EXPIRY_MS } }));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     // u-1 is verified on all four elements (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
     const registered = await app.inject({
       method: 'POST',

@@ -5,7 +5,7 @@ import { TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -112,6 +112,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
       testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     for (const x of p) await upstream.sendEvent(`${prefix}${TOPICS.paymentSucceeded}`, x.event.orderId, x.event);
     // each payment's own booking (the ledger also books payouts and fees now, so a total count would come too soon)

@@ -7,7 +7,7 @@ import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -140,6 +140,7 @@ describe('settlement on the real broker and database', () => {
       SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true',
     }));
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed, `${TOPICS.paymentSucceeded}.dlq`].map(t)).start();

@@ -5,3 +5,4 @@ export * from './concurrent-transactions';
 export * from './consumer-fixtures';
 export * from './broker-gate';
 export * from './schema-text-fields';
+export * from './test-credentials';

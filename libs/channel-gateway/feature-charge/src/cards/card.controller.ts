@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
@@ -34,6 +35,7 @@ export class CardController {
   ) {}
 
   @Post()
+  @Allow('merchant')
   @HttpCode(201)
   async tokenize(@Body() body: unknown) {
     const parsed = cardSchema.safeParse(body);

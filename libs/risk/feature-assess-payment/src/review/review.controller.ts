@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
@@ -37,6 +38,7 @@ export class ReviewController {
   ) {}
 
   @Get()
+  @Allow('operator:risk')
   async list(@Query('limit') limit?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > REVIEW_LIST_LIMIT_MAX) throw new ApiError('VALIDATION_FAILED', `limit is 1 to ${REVIEW_LIST_LIMIT_MAX}`);
@@ -44,12 +46,14 @@ export class ReviewController {
   }
 
   @Post(':paymentId/approve')
+  @Allow('operator:risk')
   @HttpCode(200)
   approve(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
     return this.settle(paymentId, 'APPROVED', body, request);
   }
 
   @Post(':paymentId/reject')
+  @Allow('operator:risk')
   @HttpCode(200)
   reject(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
     return this.settle(paymentId, 'REJECTED', body, request);
@@ -61,7 +65,7 @@ export class ReviewController {
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
     const settled = await inTransaction(this.platform.ds, async (tx) => {
       const moved = await this.decisions.resolveReview(tx, paymentId, status, verdict.data.reviewer, verdict.data.note);
-      return moved ? this.queue.announce(tx, moved, actorOf(request, verdict.data.reviewer)) : undefined;
+      return moved ? this.queue.announce(tx, moved, actorOf(request)) : undefined;
     });
     if (settled) return view(settled);
     const current = await this.decisions.find(this.platform.ds.manager, paymentId);

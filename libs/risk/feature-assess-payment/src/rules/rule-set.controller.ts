@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Inject, Put, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-access';
@@ -31,11 +32,13 @@ export class RuleSetController {
   ) {}
 
   @Get()
+  @Allow('operator:risk')
   async current() {
     return view(await this.ruleSets.current(this.platform.ds.manager));
   }
 
   @Get('history')
+  @Allow('operator:risk')
   async history(@Query('limit') limit?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > RULE_HISTORY_LIMIT_MAX) throw new ApiError('VALIDATION_FAILED', `limit is 1 to ${RULE_HISTORY_LIMIT_MAX}`);
@@ -43,6 +46,7 @@ export class RuleSetController {
   }
 
   @Put()
+  @Allow('operator:risk')
   async publish(@Body() body: unknown, @Req() http: ActorRequest) {
     const request = publishSchema.safeParse(body);
     if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
@@ -53,7 +57,7 @@ export class RuleSetController {
       const outcome = await this.ruleSets.publish(tx, { ruleSet: checked.ruleSet, createdBy, reason, expectedVersion });
       if (outcome.ok) {
         const version = outcome.stored.ruleSet.version;
-        await appendAudit(tx, { actor: actorOf(http, createdBy), action: 'rule_set.published', subject: `rule_set:${version}`, details: { version, previousVersion: expectedVersion, reason, rules: outcome.stored.ruleSet.rules } });
+        await appendAudit(tx, { actor: actorOf(http), action: 'rule_set.published', subject: `rule_set:${version}`, details: { version, previousVersion: expectedVersion, reason, rules: outcome.stored.ruleSet.rules } });
       }
       return outcome;
     });

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, Inject, Param, Put, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { describeIssues } from '@paystream/contracts';
 import { MerchantProfileRepository } from '@paystream/settlement/data-access';
 import { validateSettlementTerms } from '@paystream/settlement/domain';
@@ -21,6 +22,7 @@ export class MerchantTermsController {
   ) {}
 
   @Get()
+  @Allow('merchant', 'operator:finance')
   async get(@Param('merchantId') merchantId: string) {
     merchantIdParam(merchantId);
     const found = await this.profiles.find(this.platform.ds.manager, merchantId);
@@ -28,6 +30,7 @@ export class MerchantTermsController {
   }
 
   @Put()
+  @Allow('operator:finance')
   async put(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
