@@ -165,7 +165,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
     // the run is in the audit chain, stored with it, by the operator the request names (none yet)
     expect(await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${run.runId}`)).toEqual([
-      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
+      expect.objectContaining({ actor: 'operator:test-operator', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
     ]);
   });
 
@@ -210,7 +210,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
     // the failed run by the operator and its retry by the daily job, each audited with its outcome
     expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${retried.runId}`)).map((a) => [a.actor, (a.details as { status: string }).status])).toEqual([
-      ['operator:unauthenticated', 'FAILED'],
+      ['operator:test-operator', 'FAILED'],
       ['system:daily-reconciliation', 'COMPLETED'],
     ]);
   });

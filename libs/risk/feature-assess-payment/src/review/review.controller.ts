@@ -11,7 +11,8 @@ import { ReviewQueue } from './review-queue.service';
 const REVIEW_LIST_LIMIT_MAX = 200;
 
 /** The body of POST /risk/reviews/:paymentId/approve | reject. */
-export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64), note: storableText().trim().min(1).max(500) }).strict();
+// reviewer is ignored: the reviewer is the authenticated principal (issue 14)
+export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64).optional(), note: storableText().trim().min(1).max(500) }).strict();
 
 function view(d: StoredDecision) {
   return {
@@ -63,15 +64,16 @@ export class ReviewController {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const verdict = verdictSchema.safeParse(body);
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
+    const reviewer = actorOf(request).id;
     const settled = await inTransaction(this.platform.ds, async (tx) => {
-      const moved = await this.decisions.resolveReview(tx, paymentId, status, verdict.data.reviewer, verdict.data.note);
+      const moved = await this.decisions.resolveReview(tx, paymentId, status, reviewer, verdict.data.note);
       return moved ? this.queue.announce(tx, moved, actorOf(request)) : undefined;
     });
     if (settled) return view(settled);
     const current = await this.decisions.find(this.platform.ds.manager, paymentId);
     if (!current) throw new ApiError('RESOURCE_NOT_FOUND', `no risk decision for payment ${paymentId}`);
     // the same verdict again is a repeat (idempotent); anything else is too late
-    if (current.review?.status === status && current.review.by === verdict.data.reviewer) return view(current);
+    if (current.review?.status === status && current.review.by === reviewer) return view(current);
     throw new ApiError('REVIEW_NOT_PENDING', `payment ${paymentId} is ${current.review ? `already ${current.review.status.toLowerCase()}` : `not held (${current.decision})`}`);
   }
 }

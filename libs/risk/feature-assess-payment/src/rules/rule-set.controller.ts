@@ -14,7 +14,8 @@ const RULE_HISTORY_LIMIT_MAX = 200;
 // the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID
 export const publishSchema = z.strictObject({
   expectedVersion: z.number().int().min(0),
-  createdBy: storableText().trim().min(1).max(64),
+  // ignored: the publisher is the authenticated principal (issue 14)
+  createdBy: storableText().trim().min(1).max(64).optional(),
   reason: storableText().trim().min(1).max(500),
   rules: z.unknown(),
 });
@@ -50,7 +51,8 @@ export class RuleSetController {
   async publish(@Body() body: unknown, @Req() http: ActorRequest) {
     const request = publishSchema.safeParse(body);
     if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
-    const { expectedVersion, createdBy, reason, rules } = request.data;
+    const { expectedVersion, reason, rules } = request.data;
+    const createdBy = actorOf(http).id;
     const checked = validateRuleSet({ version: expectedVersion + 1, rules });
     if (!checked.ok) throw new ApiError('RISK_RULES_INVALID', checked.problems.join('; '), { problems: checked.problems });
     const published = await inTransaction(this.platform.ds, async (tx) => {

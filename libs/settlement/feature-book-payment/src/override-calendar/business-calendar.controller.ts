@@ -69,15 +69,16 @@ export class BusinessCalendarController {
     const body = overrideBody(setOverrideBodySchema, rawBody);
     const businessDay = body.kind === 'workday';
     const requestHash = overrideRequestHash('set', date, body);
+    const by = actorOf(request).id;
     return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by: body.by, requestHash }))) {
+      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by, requestHash }))) {
         if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         const current = await this.calendars.findOverride(tx, date);
         return { override: current ? overrideJson(current) : null, replayed: true };
       }
-      const saved = await this.calendars.override(tx, date, businessDay, body.reason, body.by);
+      const saved = await this.calendars.override(tx, date, businessDay, body.reason, by);
       await appendAudit(tx, { actor: actorOf(request), action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
-      this.platform.logger.info({ date, kind: body.kind, by: body.by, reason: body.reason }, 'calendar override set');
+      this.platform.logger.info({ date, kind: body.kind, by, reason: body.reason }, 'calendar override set');
       return { override: overrideJson(saved), replayed: false };
     });
   }
@@ -89,8 +90,9 @@ export class BusinessCalendarController {
     const date = overrideDate(rawDate);
     const body = overrideBody(removeOverrideBodySchema, rawBody);
     const requestHash = overrideRequestHash('remove', date, body);
+    const by = actorOf(request).id;
     return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by: body.by, requestHash }))) {
+      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by, requestHash }))) {
         if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         return { date, removed: true, replayed: true };
       }
@@ -103,7 +105,7 @@ export class BusinessCalendarController {
         subject: `calendar:${date}`,
         details: { reason: body.reason, was: removed.businessDay ? 'workday' : 'holiday', idempotencyKey: key },
       });
-      this.platform.logger.info({ date, by: body.by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
+      this.platform.logger.info({ date, by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
       return { date, removed: true, was: overrideJson(removed), replayed: false };
     });
   }
