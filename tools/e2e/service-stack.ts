@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
-import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+import { authorizationFor, bearer, merchantKey, type ClientCredential } from '@paystream/shared/auth';
+import { loadPlatformConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, waitFor } from '@paystream/shared/testing';
+import { adminMain } from '../admin/admin-cli';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
 export const REPO_ROOT = (() => {
@@ -31,8 +33,14 @@ const QUERY_POOL_CONNECTIONS_MAX = 2;
 export type JsonResponse<T> = { status: number; body: T };
 /** A JSON body as the specs read it: any fields, and the error code of a 4xx. */
 export type JsonBody = Record<string, unknown> & { error?: { code: string } };
-/** fetch's options, plus `json`: a body sent as JSON (POST unless a method is given). */
-export type JsonRequestInit = RequestInit & { json?: unknown };
+/** fetch's options, plus `json`: a body sent as JSON (POST unless a method is given), and `as`: who calls (default: see ServiceStack.json). */
+export type JsonRequestInit = RequestInit & { json?: unknown; as?: ClientCredential | 'nobody' };
+
+/** The merchant the stack signs as on merchant routes whose body names none. */
+export const E2E_DEFAULT_MERCHANT = 'e2e-merchant';
+
+// routes only a merchant may call (the rest of what the specs call is read or run by an operator)
+const MERCHANT_ONLY = [/^POST \/payments(\?|$)/, /^POST \/payments\/[^/]+\/refunds/, /^POST \/cards/, /^POST \/identities/];
 
 /**
  * The real services as separate OS processes (compiled dist/, as the demo runs them), on their own
@@ -45,6 +53,12 @@ export class ServiceStack {
   private readonly logDir: string;
   /** Keys of its own, so Alipay speaks Open API v2 between these processes. */
   readonly keysDir: string;
+  /** An operator with every role, a monitoring token, and settlement's service credential (issued before the services start). */
+  operator!: ClientCredential;
+  monitoring!: ClientCredential;
+  private settlementCredentialId = '';
+  private readonly merchantKeys = new Map<string, ClientCredential>();
+  private readonly issuedIds: string[] = [];
 
   constructor(
     readonly topicPrefix: string,
@@ -79,14 +93,25 @@ export class ServiceStack {
     return (await pool.query(text, params)).rows as R[];
   }
 
-  /** Calls a service's HTTP API and parses the JSON it answers; `init.json` is sent as a JSON body. */
+  /**
+   * Calls a service's HTTP API and parses the JSON it answers; `init.json` is sent as a JSON body.
+   * Authenticated as `init.as`, else: nobody at the emulator, a merchant's signature on the
+   * merchant-only routes (the merchant the body names, else E2E_DEFAULT_MERCHANT), the monitoring
+   * token on /metrics, the all-roles operator elsewhere.
+   */
   async json<T = JsonBody>(service: StackService, path: string, init: JsonRequestInit = {}): Promise<JsonResponse<T>> {
-    const { json, ...request } = init;
+    const { json, as, ...request } = init;
+    const headers = new Headers(request.headers);
     if (json !== undefined) {
-      const headers = new Headers(request.headers);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-      Object.assign(request, { method: request.method ?? 'POST', headers, body: JSON.stringify(json) });
+      Object.assign(request, { method: request.method ?? 'POST', body: JSON.stringify(json) });
     }
+    const method = (request.method ?? 'GET').toUpperCase();
+    const credential = as ?? (await this.defaultCredential(service, method, path, json));
+    if (credential !== 'nobody' && credential !== undefined && !headers.has('authorization')) {
+      headers.set('authorization', authorizationFor(credential, method, path, typeof request.body === 'string' ? request.body : ''));
+    }
+    request.headers = headers;
     const res = await fetch(`${this.url(service)}${path}`, request);
     return { status: res.status, body: (await res.json()) as T };
   }
@@ -97,9 +122,71 @@ export class ServiceStack {
     }
     mkdirSync(this.logDir, { recursive: true });
     ensureChannelKeys(this.keysDir);
+    // credentials first, in the merchant database (as setup does): the services learn them from credential.issued.v1
+    this.operator = bearer(String((await this.admin('operator', 'create', '--id', 'e2e-operator', '--roles', 'finance,risk,sre,admin')).token));
+    const monitoringToken = String((await this.admin('service-token', 'create', '--service', 'monitoring')).token);
+    this.monitoring = bearer(monitoringToken);
+    writeFileSync(join(this.logDir, 'monitoring-token'), monitoringToken, { mode: 0o600 });
+    this.settlementCredentialId = String((await this.admin('service-token', 'create', '--service', 'settlement')).credentialId);
     for (const s of STACK_SERVICES) this.ports[s] = await freePort();
     for (const s of STACK_SERVICES) this.spawn(s);
     for (const s of STACK_SERVICES) await this.waitReady(s);
+    await this.waitForCredentials();
+  }
+
+  /**
+   * A live key of the merchant (onboarded with default terms first when no one onboarded it yet),
+   * known to every service before it is returned.
+   */
+  async merchantKey(merchantId: string = E2E_DEFAULT_MERCHANT): Promise<ClientCredential> {
+    const known = this.merchantKeys.get(merchantId);
+    if (known) return known;
+    let answer = await this.admin('key', 'create', '--merchant', merchantId, '--mode', 'live').catch(() => undefined);
+    if (!answer) {
+      await this.admin('merchant', 'onboard', '--merchant-id', merchantId, '--legal-name', `${merchantId} Ltd`, '--contact-name', 'E2E', '--contact-email', 'e2e@paystream.example',
+        '--schedule', 't_plus_n', '--n-days', '1', '--fee-bps', '60', '--bank-code', '102100099996', '--account-no', '6222020000000000001', '--account-name', `${merchantId} Ltd`);
+      answer = await this.admin('key', 'create', '--merchant', merchantId, '--mode', 'live');
+    }
+    const credential = merchantKey(String(answer.keyId), String(answer.secret));
+    await this.waitForCredentials();
+    this.merchantKeys.set(merchantId, credential);
+    return credential;
+  }
+
+  private async defaultCredential(service: StackService, method: string, path: string, json: unknown): Promise<ClientCredential | 'nobody'> {
+    if (service === 'channel-emulator') return 'nobody';
+    if (path.startsWith('/metrics')) return this.monitoring;
+    if (MERCHANT_ONLY.some((r) => r.test(`${method} ${path}`))) {
+      const named = json !== null && typeof json === 'object' && typeof (json as { merchantId?: unknown }).merchantId === 'string' ? (json as { merchantId: string }).merchantId : undefined;
+      return this.merchantKey(named ?? E2E_DEFAULT_MERCHANT);
+    }
+    return this.operator;
+  }
+
+  /** Runs an admin CLI command on the stack's merchant database; its JSON answer (throws on a refusal). */
+  private async admin(...argv: string[]): Promise<Record<string, unknown>> {
+    const config = loadPlatformConfig('merchant', { ...testServiceEnv('MERCHANT', { schema: this.schema, topicPrefix: this.topicPrefix }), MERCHANT_DATABASE_URL: this.databaseUrl('merchant') });
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await adminMain(argv, config, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    if (code !== 0) throw new Error(`admin ${argv.join(' ')}: ${err.join(' ')}`);
+    const answer = JSON.parse(out[0]!) as Record<string, unknown>;
+    for (const id of [answer.credentialId, answer.keyId, (answer.key as { keyId?: string } | undefined)?.keyId]) if (typeof id === 'string') this.issuedIds.push(id);
+    return answer;
+  }
+
+  /** Waits until every service with a database has every credential issued so far in its copy. */
+  private async waitForCredentials(): Promise<void> {
+    const ids = [...this.issuedIds];
+    for (const s of STACK_SERVICES) {
+      if (!SERVICES[s].database || s === 'ops' || !this.processes.has(s)) continue;
+      await waitFor(
+        async () => ((await this.query<{ n: number }>(s, `SELECT count(*)::int AS n FROM credential_copy WHERE credential_id = ANY($1)`, [ids]))[0]!.n === ids.length ? true : undefined),
+        30_000,
+        `${s} to know the stack's credentials`,
+        200,
+      );
+    }
   }
 
   /** Kills a service the hard way (no shutdown hooks run), as a crash or an OOM kill would. */
@@ -156,6 +243,9 @@ export class ServiceStack {
       CHANNEL_KEYS_DIR: this.keysDir,
       // ops reads the cluster every second here, so a test sees a stall within seconds of its cause
       OPS_POLL_INTERVAL_MS: '1000',
+      CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER,
+      SETTLEMENT_SERVICE_CREDENTIAL_ID: this.settlementCredentialId,
+      OPS_MONITORING_TOKEN_FILE: join(this.logDir, 'monitoring-token'),
       ...this.extraEnv,
     };
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
