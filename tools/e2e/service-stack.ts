@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { authorizationFor, bearer, merchantKey, type ClientCredential } from '@paystream/shared/auth';
-import { loadPlatformConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, waitFor } from '@paystream/shared/testing';
-import { adminMain } from '../admin/admin-cli';
+import { SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
 export const REPO_ROOT = (() => {
@@ -163,14 +163,13 @@ export class ServiceStack {
     return this.operator;
   }
 
-  /** Runs an admin CLI command on the stack's merchant database; its JSON answer (throws on a refusal). */
+  /** Runs the compiled admin CLI (npm run admin) on the stack's merchant database; its JSON answer (throws on a refusal). */
   private async admin(...argv: string[]): Promise<Record<string, unknown>> {
-    const config = loadPlatformConfig('merchant', { ...testServiceEnv('MERCHANT', { schema: this.schema, topicPrefix: this.topicPrefix }), MERCHANT_DATABASE_URL: this.databaseUrl('merchant') });
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await adminMain(argv, config, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    if (code !== 0) throw new Error(`admin ${argv.join(' ')}: ${err.join(' ')}`);
-    const answer = JSON.parse(out[0]!) as Record<string, unknown>;
+    const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), 'dist/tools/admin/admin.js', ...argv], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', MERCHANT_DATABASE_URL: this.databaseUrl('merchant'), DB_SCHEMA: this.schema, CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, KAFKA_TOPIC_PREFIX: this.topicPrefix },
+    });
+    const answer = JSON.parse(stdout.split('\n')[0]!) as Record<string, unknown>;
     for (const id of [answer.credentialId, answer.keyId, (answer.key as { keyId?: string } | undefined)?.keyId]) if (typeof id === 'string') this.issuedIds.push(id);
     return answer;
   }

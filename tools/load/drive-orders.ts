@@ -22,6 +22,7 @@ import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, te
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { LATE_REFUND_MERCHANT_ID, lateRefundPick, refundOf } from './refund-plan';
+import { DemoAuth, demoFetch, useDemoAuth } from './demo-auth';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
@@ -166,7 +167,7 @@ function ruleDelta(before: Stats | undefined, after: Stats | undefined): Record<
 async function assessmentLatency(riskUrl: string): Promise<{ count: number; meanMs: number; p50Ms: number; p99Ms: number } | undefined> {
   let text: string;
   try {
-    text = await (await fetch(`${riskUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
+    text = await (await demoFetch(`${riskUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
   } catch {
     return undefined;
   }
@@ -212,6 +213,11 @@ function perChannel(outcomes: Iterable<{ kind: string; channel: string }>) {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const urls = serviceUrls();
+  // every call is signed (merchants) or carries a token (operator, monitoring): the demo's merchants get live keys
+  const auth = DemoAuth.fromRunDir(urls.merchant, 'merchant-0');
+  useDemoAuth(auth);
+  for (let m = 0; m < opts.merchants; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${urls.orderPayment}/payments`]);
+  await auth.waitUntilKnown('merchant-0', [`${urls.channelGateway}/cards`, `${urls.risk}/identities`]);
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const settings: KafkaSettings = {
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
 
   // card shoppers pay by token: each card goes to channel-gateway once, never into an event
   const tokenize = async (number: string) => {
-    const card = await fetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
+    const card = await demoFetch(`${urls.channelGateway}/cards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }) });
     if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
     return ((await card.json()) as { cardToken: string }).cardToken;
   };
@@ -274,7 +280,7 @@ async function main(): Promise<void> {
     const batch = Array.from({ length: Math.min(IDENTITY_REGISTRATION_CONCURRENCY, shoppers - first) }, (_, k) => first + k);
     await Promise.all(
       batch.map(async (i) => {
-        const res = await fetch(`${urls.risk}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity(`shopper-${i}`, i)) });
+        const res = await demoFetch(`${urls.risk}/identities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(demoIdentity(`shopper-${i}`, i)) });
         const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
         levels[level] = (levels[level] ?? 0) + 1;
       }),
@@ -375,7 +381,7 @@ async function main(): Promise<void> {
     (now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded && num(now, 'bookedRefunds') - num(before.settlement, 'bookedRefunds') >= refundsSucceeded,
   );
   const asOf = beijingDateTime(new Date(Date.now() + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS)).slice(0, 10);
-  const run = await fetch(`${urls.settlement}/settlement/runs`, {
+  const run = await demoFetch(`${urls.settlement}/settlement/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${runId}` },
     body: JSON.stringify({ asOf }),
