@@ -30,7 +30,9 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
     // deny by default: a route without @Allow keeps the service from starting
-    assertEveryRouteAllowed(app, opts.service);
+    const routes = assertEveryRouteAllowed(app, opts.service);
+    // the route table with who may call each route (the route matrix spec reads it from the log)
+    platform.logger.info({ routes: routes.map((r) => ({ method: r.method, path: r.path, allow: r.policies })) }, 'routes');
     app.useGlobalGuards(platform.authGuard(), new StorableTextGuard());
     app.enableShutdownHooks();
     // a consumer that is dead for good is not half-run: close what is open and let the supervisor restart us
