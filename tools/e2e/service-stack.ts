@@ -1,10 +1,13 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
-import { authorizationFor, bearer, merchantKey, type ClientCredential } from '@paystream/shared/auth';
+import { TOPICS, type OperatorRole } from '@paystream/contracts';
+import { Actors, appendAudit } from '@paystream/shared/audit-log';
+import { authorizationFor, bearer, bearerToken, deriveSecret, merchantKey, newCredentialId, parsePepper, secretSha256, type ClientCredential, type CredentialKind } from '@paystream/shared/auth';
+import { Outbox, outboxNotifyChannel } from '@paystream/shared/outbox';
+import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
 import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 
@@ -84,13 +87,17 @@ export class ServiceStack {
 
   /** Runs SQL in a service's database, in the stack's schema (a small pool per service, ended by dispose). */
   async query<R = Record<string, unknown>>(service: StackService, text: string, params: unknown[] = []): Promise<R[]> {
+    return (await this.poolOf(service).query(text, params)).rows as R[];
+  }
+
+  private poolOf(service: StackService): Pool {
     let pool = this.pools.get(service);
     if (!pool) {
       if (!SERVICES[service].database) throw new Error(`${service} has no database`);
       pool = new Pool({ connectionString: this.databaseUrl(service), max: QUERY_POOL_CONNECTIONS_MAX, options: `-c search_path=${this.schema}` });
       this.pools.set(service, pool);
     }
-    return (await pool.query(text, params)).rows as R[];
+    return pool;
   }
 
   /**
@@ -122,15 +129,21 @@ export class ServiceStack {
     }
     mkdirSync(this.logDir, { recursive: true });
     ensureChannelKeys(this.keysDir);
-    // credentials first, in the merchant database (as setup does): the services learn them from credential.issued.v1
-    this.operator = bearer(String((await this.admin('operator', 'create', '--id', 'e2e-operator', '--roles', 'finance,risk,sre,admin')).token));
-    const monitoringToken = String((await this.admin('service-token', 'create', '--service', 'monitoring')).token);
-    this.monitoring = bearer(monitoringToken);
-    writeFileSync(join(this.logDir, 'monitoring-token'), monitoringToken, { mode: 0o600 });
-    this.settlementCredentialId = String((await this.admin('service-token', 'create', '--service', 'settlement')).credentialId);
+    // the ids of the first credentials are known before the services start (settlement is told its own)
+    const operatorId = newCredentialId({ kind: 'operator-token' });
+    const monitoringId = newCredentialId({ kind: 'service-token', service: 'monitoring' });
+    this.settlementCredentialId = newCredentialId({ kind: 'service-token', service: 'settlement' });
+    const secretOf = (id: string) => deriveSecret(parsePepper(TEST_CREDENTIAL_PEPPER), id);
+    this.operator = bearer(operatorId, secretOf(operatorId));
+    this.monitoring = bearer(monitoringId, secretOf(monitoringId));
+    writeFileSync(join(this.logDir, 'monitoring-token'), bearerToken(monitoringId, secretOf(monitoringId)), { mode: 0o600 });
     for (const s of STACK_SERVICES) this.ports[s] = await freePort();
     for (const s of STACK_SERVICES) this.spawn(s);
     for (const s of STACK_SERVICES) await this.waitReady(s);
+    // then bootstrapped in the merchant database as setup's `npm run admin` does; every later credential goes through the merchant API
+    await this.bootstrapCredential(operatorId, 'operator-token', 'e2e-operator', ['finance', 'risk', 'sre', 'admin']);
+    await this.bootstrapCredential(monitoringId, 'service-token', 'monitoring');
+    await this.bootstrapCredential(this.settlementCredentialId, 'service-token', 'settlement');
     await this.waitForCredentials();
   }
 
@@ -141,16 +154,37 @@ export class ServiceStack {
   async merchantKey(merchantId: string = E2E_DEFAULT_MERCHANT): Promise<ClientCredential> {
     const known = this.merchantKeys.get(merchantId);
     if (known) return known;
-    let answer = await this.admin('key', 'create', '--merchant', merchantId, '--mode', 'live').catch(() => undefined);
-    if (!answer) {
-      await this.admin('merchant', 'onboard', '--merchant-id', merchantId, '--legal-name', `${merchantId} Ltd`, '--contact-name', 'E2E', '--contact-email', 'e2e@paystream.example',
-        '--schedule', 't_plus_n', '--n-days', '1', '--fee-bps', '60', '--bank-code', '102100099996', '--account-no', '6222020000000000001', '--account-name', `${merchantId} Ltd`);
-      answer = await this.admin('key', 'create', '--merchant', merchantId, '--mode', 'live');
+    const path = `/merchants/${encodeURIComponent(merchantId)}/keys`;
+    let issued = await this.json<{ credentialId: string; secret: string }>('merchant', path, { json: { mode: 'live' }, as: this.operator });
+    if (issued.status === 404) {
+      const onboarding = await this.json('merchant', '/merchants', {
+        as: this.operator,
+        headers: { 'idempotency-key': `e2e:onboard:${merchantId}` },
+        json: {
+          merchantId,
+          legalName: `${merchantId} Ltd`,
+          contact: { name: 'E2E', email: 'e2e@paystream.example' },
+          terms: { schedule: 't_plus_n', nDays: 1, feePlan: { rateBps: 60 }, payoutAccount: { bankCode: '102100099996', accountNo: '6222020000000000001', accountName: `${merchantId} Ltd` } },
+        },
+      });
+      if (onboarding.status !== 201) throw new Error(`onboarding ${merchantId}: ${onboarding.status} ${JSON.stringify(onboarding.body)}`);
+      issued = await this.json<{ credentialId: string; secret: string }>('merchant', path, { json: { mode: 'live' }, as: this.operator });
     }
-    const credential = merchantKey(String(answer.keyId), String(answer.secret));
+    if (issued.status !== 201) throw new Error(`a key for ${merchantId}: ${issued.status} ${JSON.stringify(issued.body)}`);
+    this.issuedIds.push(issued.body.credentialId);
+    const credential = merchantKey(issued.body.credentialId, issued.body.secret);
     await this.waitForCredentials();
     this.merchantKeys.set(merchantId, credential);
     return credential;
+  }
+
+  /** An operator token with these roles, known to every service before it is returned. */
+  async issueOperator(operatorId: string, roles: readonly string[]): Promise<string> {
+    const answer = await this.json<{ credentialId: string; token: string }>('merchant', '/operators', { json: { operatorId, roles }, as: this.operator });
+    if (answer.status !== 201) throw new Error(`operator ${operatorId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    this.issuedIds.push(answer.body.credentialId);
+    await this.waitForCredentials();
+    return answer.body.token;
   }
 
   private async defaultCredential(service: StackService, method: string, path: string, json: unknown): Promise<ClientCredential | 'nobody'> {
@@ -163,15 +197,30 @@ export class ServiceStack {
     return this.operator;
   }
 
-  /** Runs the compiled admin CLI (npm run admin) on the stack's merchant database; its JSON answer (throws on a refusal). */
-  private async admin(...argv: string[]): Promise<Record<string, unknown>> {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), 'dist/tools/admin/admin.js', ...argv], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', MERCHANT_DATABASE_URL: this.databaseUrl('merchant'), DB_SCHEMA: this.schema, CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, KAFKA_TOPIC_PREFIX: this.topicPrefix },
-    });
-    const answer = JSON.parse(stdout.split('\n')[0]!) as Record<string, unknown>;
-    for (const id of [answer.credentialId, answer.keyId, (answer.key as { keyId?: string } | undefined)?.keyId]) if (typeof id === 'string') this.issuedIds.push(id);
-    return answer;
+  /**
+   * A first credential written straight into the merchant database, as `npm run admin` does in setup:
+   * the credential row (sha256 of the derived secret only), its credential.issued.v1 outbox row and an
+   * audit row in one transaction; the merchant service relays the event to every service.
+   */
+  private async bootstrapCredential(credentialId: string, kind: CredentialKind, principalId: string, roles: OperatorRole[] = []): Promise<void> {
+    // the merchant service migrated its schema already: no migrations here
+    const ds = await openDatabase({ url: this.databaseUrl('merchant'), schema: this.schema, migrations: [], poolSize: 1, applicationName: 'paystream-e2e-setup' });
+    try {
+      await inTransaction(ds, async (tx) => {
+        if (kind === 'operator-token') await tx.query(`INSERT INTO operator (operator_id, display_name, roles, created_by) VALUES ($1, $1, $2, 'system:setup') ON CONFLICT DO NOTHING`, [principalId, roles]);
+        const now = new Date();
+        await tx.query(`INSERT INTO credential (credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by, issued_at) VALUES ($1, $2, $3, $4, $5, $6, 'system:setup', $6)`, [
+          credentialId, kind, principalId, roles, secretSha256(deriveSecret(parsePepper(TEST_CREDENTIAL_PEPPER), credentialId)), now,
+        ]);
+        await new Outbox('/paystream/merchant', outboxNotifyChannel(this.schema)).enqueue(tx, TOPICS.credentialIssued, {
+          credentialId, kind, principalId, ...(kind === 'operator-token' ? { roles } : {}), notBefore: now.toISOString(), expiresAt: null, issuedAt: now.toISOString(),
+        });
+        await appendAudit(tx, { actor: Actors.system('setup'), action: 'credential.issued', subject: `credential:${credentialId}`, details: { kind, principalId, roles } });
+      });
+      this.issuedIds.push(credentialId);
+    } finally {
+      await ds.destroy();
+    }
   }
 
   /** Waits until every service with a database has every credential issued so far in its copy. */
