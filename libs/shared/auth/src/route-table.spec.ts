@@ -39,7 +39,7 @@ class DeclaredModule {}
 @Module({ controllers: [ThingsController, OpenController] })
 class UndeclaredModule {}
 
-const appOf = (module: Function) => NestFactory.create(module, new FastifyAdapter(), { logger: false, abortOnError: false });
+const appOf = (module: new () => object) => NestFactory.create(module, new FastifyAdapter(), { logger: false, abortOnError: false });
 
 describe('route table and the start-up check', () => {
   it('lists every route with its policies (the handler wins over its controller)', async () => {
