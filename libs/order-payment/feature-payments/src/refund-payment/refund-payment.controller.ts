@@ -31,6 +31,8 @@ export function refundView(r: Refund) {
 }
 
 /** POST /payments/:id/refunds (Idempotency-Key) and GET /payments/:id/refunds. */
+// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
+// merchantId (the guard refuses only another merchant named in the path or body)
 @Controller('payments/:id/refunds')
 export class RefundPaymentController {
   constructor(

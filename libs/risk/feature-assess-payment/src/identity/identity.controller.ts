@@ -50,6 +50,8 @@ export function identityView(i: StoredIdentity) {
 }
 
 /** POST /identities (create or replace a user's real-name identity, verified anew) and GET /identities/:userId. */
+// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
+// merchantId (the guard refuses only another merchant named in the path or body)
 @Controller('identities')
 export class IdentityController {
   constructor(
