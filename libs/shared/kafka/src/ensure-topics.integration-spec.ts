@@ -1,7 +1,12 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { randomBytes } from 'node:crypto';
 import { ensureTopics, topicConfigEntries } from './client';
 import type { KafkaSettings } from './settings';
+
+// shared/testing depends on this library, so its helpers are not imported here (no cycle)
+const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const uniqueId = (label: string) => `${label}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+const uniqueTopicPrefix = (label: string) => `${uniqueId(label)}.`;
 
 describe('topicConfigEntries', () => {
   it.each([
