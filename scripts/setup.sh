@@ -45,5 +45,24 @@ fi
 say "compiling"
 npx tsc -p tsconfig.build.json
 
+say "credentials: the pepper, a first admin token, the demo operator, the monitoring and settlement service tokens (.run/, 0600)"
+mkdir -p .run
+if [ ! -s .run/credential-pepper ]; then
+  (umask 077; node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64"))' > .run/credential-pepper)
+fi
+export CREDENTIAL_PEPPER="$(cat .run/credential-pepper)"
+# issue FILE FIELD admin-args...: runs the admin CLI once and keeps one field of its answer (a token is shown only then)
+issue() {
+  local file=$1 field=$2; shift 2
+  [ -s "$file" ] && return 0
+  local answer
+  answer=$(node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>/dev/null)
+  (umask 077; printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[process.argv[1]]))' "$field" > "$file")
+}
+issue .run/admin-token token operator create --id admin --roles admin
+issue .run/operator-token token operator create --id demo-operator --roles finance,risk,sre,admin
+issue .run/monitoring-token token service-token create --service monitoring
+issue .run/settlement-credential-id credentialId service-token create --service settlement
+
 say "channel keys (generated locally, never committed)"
 node tools/run-dist.js dist/tools/keys/generate-channel-keys.js .run/keys

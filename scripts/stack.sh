@@ -27,6 +27,10 @@ start() {
   mkdir -p "$RUN"
   bash infra/kafka/kafka.sh status >/dev/null 2>&1 || touch "$RUN/kafka.started-by-stack"
   bash scripts/setup.sh
+  # every service verifies credentials with the deployment's pepper (setup wrote it); settlement bears its service token to the gateway
+  export CREDENTIAL_PEPPER="$(cat "$RUN/credential-pepper")"
+  export SETTLEMENT_SERVICE_CREDENTIAL_ID="$(cat "$RUN/settlement-credential-id")"
+  export OPS_MONITORING_TOKEN_FILE="$RUN/monitoring-token"
   for svc in "${SERVICES[@]}"; do
     if alive "$svc"; then echo "[stack] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue; fi
     nohup node tools/run-dist.js "dist/apps/$svc/src/main.js" >>"$RUN/$svc.log" 2>&1 &

@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { describeIssues } from '@paystream/contracts';
 import { MERCHANT_MIGRATIONS } from '@paystream/merchant/data-access';
-import { MerchantRegistry, merchantJson, registerBodySchema } from '@paystream/merchant/feature-registry';
+import { CredentialIssuer, KEY_ROTATION_OVERLAP_MS_DEFAULT, MerchantRegistry, merchantJson, registerBodySchema } from '@paystream/merchant/feature-registry';
+import { OPERATOR_ROLES, type OperatorRole } from '@paystream/contracts';
+import { AUTH_MIGRATIONS } from '@paystream/shared/auth';
 import { Actors, AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
@@ -21,8 +23,15 @@ export const ADMIN_USAGE = `usage: npm run admin -- <area> <command> [options]
                      --bank-code CNAPS12 --account-no DIGITS --account-name NAME
                      [--operator ID] [--idempotency-key KEY]
   merchant onboard   --json '<the body of POST /merchants>' [--operator ID] [--idempotency-key KEY]
+                     [--with-key [--mode live|test]]   also issues its API key (secret printed once)
   merchant show ID
   merchant list [--status active|suspended|closed]
+  operator create    --id ID --roles finance,risk,sre,admin [--operator ID]   prints the token ONCE
+  operator revoke    --id ID [--operator ID]          disables it and revokes its tokens
+  key create         --merchant ID --mode live|test [--operator ID]           prints the secret ONCE
+  key rotate         --key KEY_ID [--overlap 24h] [--operator ID]   a new key; the old one expires after the overlap
+  key revoke         --key KEY_ID [--operator ID]
+  service-token create --service NAME [--operator ID]  (settlement, monitoring, ...) prints the token ONCE
 Works on the merchant database directly (MERCHANT_DATABASE_URL, DB_SCHEMA): each change with its
 events (outbox) and audit row in one transaction; the merchant service publishes the events.
 Without --idempotency-key an onboarding is keyed admin:onboard:<merchant id>, so a script run twice
@@ -37,6 +46,8 @@ export interface AdminIo {
 export interface AdminDeps extends AdminIo {
   openDb: () => Promise<DataSource>;
   outbox: Outbox;
+  /** CREDENTIAL_PEPPER: the secrets of issued credentials derive from it. */
+  pepper: Buffer;
   now: () => Date;
 }
 
@@ -51,11 +62,12 @@ export async function adminMain(argv: readonly string[], config: PlatformConfig,
           url: config.databaseUrl,
           schema: config.dbSchema,
           // the same migrations the service runs, so a script may onboard before the service first started
-          migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...MERCHANT_MIGRATIONS],
+          migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...MERCHANT_MIGRATIONS],
           poolSize: 2,
           applicationName: 'paystream-admin',
         })),
       outbox: new Outbox('/paystream/merchant', outboxNotifyChannel(config.dbSchema)),
+      pepper: config.credentialPepper,
       now: () => new Date(),
     });
   } finally {
@@ -69,6 +81,9 @@ export async function runAdminCommand(argv: readonly string[], deps: AdminDeps):
   if (area === 'merchant' && command === 'onboard') return onboard(rest, deps);
   if (area === 'merchant' && command === 'show') return show(rest, deps);
   if (area === 'merchant' && command === 'list') return list(rest, deps);
+  if (area === 'operator' && (command === 'create' || command === 'revoke')) return operatorCommand(command, rest, deps);
+  if (area === 'key' && (command === 'create' || command === 'rotate' || command === 'revoke')) return keyCommand(command, rest, deps);
+  if (area === 'service-token' && command === 'create') return serviceTokenCommand(rest, deps);
   deps.err(ADMIN_USAGE);
   return ADMIN_EXIT.usage;
 }
@@ -95,6 +110,8 @@ const ONBOARD_OPTIONS = {
   'account-name': { type: 'string' },
   operator: { type: 'string' },
   'idempotency-key': { type: 'string' },
+  'with-key': { type: 'boolean' },
+  mode: { type: 'string' },
 } as const;
 
 const int = (v: string | undefined) => (v === undefined ? undefined : /^-?\d+$/.test(v) ? Number(v) : v);
@@ -122,9 +139,14 @@ function onboardBody(v: Record<string, string | undefined>): unknown {
 
 async function onboard(args: readonly string[], deps: AdminDeps): Promise<number> {
   let values: Record<string, string | undefined>;
+  let withKey = false;
   let raw: unknown;
   try {
-    values = parseArgs({ args: [...args], options: ONBOARD_OPTIONS, strict: true }).values as Record<string, string | undefined>;
+    const parsedArgs = parseArgs({ args: [...args], options: ONBOARD_OPTIONS, strict: true }).values as Record<string, string | boolean | undefined>;
+    withKey = parsedArgs['with-key'] === true;
+    delete parsedArgs['with-key'];
+    values = parsedArgs as Record<string, string | undefined>;
+    if (withKey && values.mode !== undefined && !['live', 'test'].includes(values.mode)) throw new Error('--mode: live or test');
     raw = onboardBody(values);
   } catch (error) {
     deps.err(`admin: ${(error as Error).message}\n${ADMIN_USAGE}`);
@@ -147,8 +169,14 @@ async function onboard(args: readonly string[], deps: AdminDeps): Promise<number
   const ds = await deps.openDb();
   const registry = new MerchantRegistry(deps.outbox, { coolingOffMs: 0, now: deps.now });
   try {
-    const written = await inTransaction(ds, (tx) => registry.register(tx, key, body.data, actor));
-    deps.out(JSON.stringify({ ...written.result, replayed: written.replayed }));
+    const issued = await inTransaction(ds, async (tx) => {
+      const written = await registry.register(tx, key, body.data, actor);
+      // with --with-key a first run onboards and issues the key together; a replayed onboarding issues no second key
+      const credential = withKey && !written.replayed ? await new CredentialIssuer(deps.outbox, deps.pepper, deps.now).createKey(tx, body.data.merchantId, (values.mode as 'live' | 'test' | undefined) ?? 'live', actor) : undefined;
+      return { written, credential };
+    });
+    deps.out(JSON.stringify({ ...issued.written.result, replayed: issued.written.replayed, ...(issued.credential ? { key: { keyId: issued.credential.credentialId, secret: issued.credential.secret, mode: issued.credential.mode } } : {}) }));
+    if (issued.credential) deps.err('admin: the key secret is shown once; keep it now (it is not stored)');
     return ADMIN_EXIT.ok;
   } catch (error) {
     if (error instanceof ApiError) {
@@ -187,4 +215,119 @@ async function list(args: readonly string[], deps: AdminDeps): Promise<number> {
   const merchants = await new MerchantRegistry(deps.outbox, { coolingOffMs: 0, now: deps.now }).list(ds.manager, { status, limit: 500 });
   for (const m of merchants) deps.out(`${m.merchantId}\t${m.status}\tv${m.version}\t${m.terms.schedule}${m.terms.schedule === 't_plus_n' ? `+${m.terms.nDays}` : ''}\t${m.legalName}`);
   return ADMIN_EXIT.ok;
+}
+
+/** 24h, 30m, 90s, 2d or milliseconds: the overlap a rotated key keeps working. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+function actorArg(operator: string | undefined): string {
+  return operator === undefined ? ADMIN_SETUP_ACTOR : Actors.format(Actors.operator(operator));
+}
+
+/** Runs a credential change in one transaction; prints its JSON (with a secret: once) or the refusal. */
+async function credentialChange(deps: AdminDeps, change: (issuer: CredentialIssuer, tx: Parameters<Parameters<typeof inTransaction>[1]>[0]) => Promise<unknown>, showsSecret: boolean): Promise<number> {
+  const ds = await deps.openDb();
+  try {
+    const result = await inTransaction(ds, (tx) => change(new CredentialIssuer(deps.outbox, deps.pepper, deps.now), tx));
+    deps.out(JSON.stringify(result));
+    if (showsSecret) deps.err('admin: the secret is shown once; keep it now (it is not stored)');
+    return ADMIN_EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    deps.err(`admin: REFUSED ${error.code} ${error.message}`);
+    return ADMIN_EXIT.refused;
+  }
+}
+
+function usage(deps: AdminDeps, why?: string): number {
+  deps.err(why ? `admin: ${why}\n${ADMIN_USAGE}` : ADMIN_USAGE);
+  return ADMIN_EXIT.usage;
+}
+
+async function operatorCommand(command: 'create' | 'revoke', args: readonly string[], deps: AdminDeps): Promise<number> {
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({ args: [...args], options: { id: { type: 'string' }, roles: { type: 'string' }, operator: { type: 'string' }, name: { type: 'string' } }, strict: true }).values;
+  } catch (error) {
+    return usage(deps, (error as Error).message);
+  }
+  if (!v.id) return usage(deps, '--id is required');
+  const actor = actorArg(v.operator);
+  if (command === 'revoke') return credentialChange(deps, async (issuer, tx) => ({ operatorId: v.id, revoked: await issuer.revokeOperator(tx, v.id!, actor) }), false);
+  const roles = (v.roles ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (roles.length === 0 || roles.some((r) => !(OPERATOR_ROLES as readonly string[]).includes(r))) return usage(deps, `--roles: one or more of ${OPERATOR_ROLES.join(',')}`);
+  return credentialChange(
+    deps,
+    async (issuer, tx) => {
+      const c = await issuer.createOperator(tx, v.id!, roles as OperatorRole[], actor, v.name);
+      return { operatorId: c.principalId, roles: c.roles, credentialId: c.credentialId, token: c.token };
+    },
+    true,
+  );
+}
+
+async function keyCommand(command: 'create' | 'rotate' | 'revoke', args: readonly string[], deps: AdminDeps): Promise<number> {
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({ args: [...args], options: { merchant: { type: 'string' }, mode: { type: 'string' }, key: { type: 'string' }, overlap: { type: 'string' }, operator: { type: 'string' } }, strict: true }).values;
+  } catch (error) {
+    return usage(deps, (error as Error).message);
+  }
+  const actor = actorArg(v.operator);
+  if (command === 'create') {
+    if (!v.merchant || (v.mode !== 'live' && v.mode !== 'test')) return usage(deps, '--merchant and --mode live|test are required');
+    return credentialChange(
+      deps,
+      async (issuer, tx) => {
+        const c = await issuer.createKey(tx, v.merchant!, v.mode as 'live' | 'test', actor);
+        return { merchantId: c.principalId, keyId: c.credentialId, secret: c.secret, mode: c.mode };
+      },
+      true,
+    );
+  }
+  if (!v.key) return usage(deps, '--key is required');
+  if (command === 'revoke') {
+    return credentialChange(
+      deps,
+      async (issuer, tx) => {
+        await issuer.revokeKey(tx, v.key!, actor);
+        return { keyId: v.key, revoked: true };
+      },
+      false,
+    );
+  }
+  const overlapMs = v.overlap === undefined ? KEY_ROTATION_OVERLAP_MS_DEFAULT : parseDurationMs(v.overlap);
+  if (overlapMs === undefined) return usage(deps, '--overlap: a duration such as 24h, 30m, 90s');
+  return credentialChange(
+    deps,
+    async (issuer, tx) => {
+      const r = await issuer.rotateKey(tx, v.key!, overlapMs, actor);
+      return { merchantId: r.issued.principalId, keyId: r.issued.credentialId, secret: r.issued.secret, mode: r.issued.mode, previous: { keyId: r.old.credentialId, expiresAt: r.old.expiresAt } };
+    },
+    true,
+  );
+}
+
+async function serviceTokenCommand(args: readonly string[], deps: AdminDeps): Promise<number> {
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({ args: [...args], options: { service: { type: 'string' }, operator: { type: 'string' } }, strict: true }).values;
+  } catch (error) {
+    return usage(deps, (error as Error).message);
+  }
+  if (!v.service) return usage(deps, '--service is required');
+  const actor = actorArg(v.operator);
+  return credentialChange(
+    deps,
+    async (issuer, tx) => {
+      const c = await issuer.createServiceToken(tx, v.service!, actor);
+      return { service: c.principalId, credentialId: c.credentialId, token: c.token };
+    },
+    true,
+  );
 }

@@ -12,6 +12,7 @@ import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { EventProducer, newEvent, physicalTopic, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, type DemoRefund } from '../load/demo-refunds';
+import { currentDemoAuth } from '../load/demo-auth';
 import { ensureDemoMerchants } from '../load/demo-merchants';
 import { demoOrder, prepareShoppers, type DemoCards } from '../load/demo-shoppers';
 import { refundAmount, refundOf } from '../load/refund-plan';
@@ -103,9 +104,15 @@ export class ChaosTraffic {
         }
       },
     });
-    this.cards = await prepareShoppers({ channelGateway: this.urls.channelGateway, risk: this.urls.risk }, this.runId, this.expectedOrders);
     // merchants are registered, never assumed: the demo's merchants are onboarded before the first order
     await ensureDemoMerchants({ merchant: this.urls.merchant, orderPayment: this.urls.orderPayment()[0]!, settlement: this.urls.settlement()[0]! }, MERCHANTS, () => undefined);
+    // each signs with a key of its own, which every service must know before the first call (cards and identities sign as merchant-0)
+    const auth = currentDemoAuth();
+    if (auth) {
+      for (let m = 0; m < MERCHANTS; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${this.urls.orderPayment()[0]!}/payments`]);
+      await auth.waitUntilKnown('merchant-0', [`${this.urls.channelGateway}/cards`, `${this.urls.risk}/identities`]);
+    }
+    this.cards = await prepareShoppers({ channelGateway: this.urls.channelGateway, risk: this.urls.risk }, this.runId, this.expectedOrders);
   }
 
   /** Starts sending orders at the rate, and settlement runs every SETTLEMENT_RUN_INTERVAL_MS. */
@@ -250,7 +257,7 @@ export class ChaosTraffic {
     const amountMinor = refundAmount(kind, p.amountMinor);
     const r: DemoRefund = { orderIndex, kind, paymentId: p.paymentId, merchantId: p.merchantId, amountMinor, status: 'REQUESTED' };
     this.refunds.push(r);
-    const answer = await postWithRetry(this.urls.orderPayment, `/payments/${p.paymentId}/refunds`, `chaos-refund-${this.runId}-${orderIndex}`, { amountMinor: amountMinor.toString(), reason: `chaos: ${kind} refund` }, CLIENT_RETRY_DEADLINE_MS);
+    const answer = await postWithRetry(this.urls.orderPayment, `/payments/${p.paymentId}/refunds`, `chaos-refund-${this.runId}-${orderIndex}`, { amountMinor: amountMinor.toString(), reason: `chaos: ${kind} refund` }, CLIENT_RETRY_DEADLINE_MS, p.merchantId);
     if (answer.status === 200 || answer.status === 202) r.refundId = answer.body.refundId as string | undefined;
     else Object.assign(r, { status: 'REFUSED', reason: `HTTP ${answer.status} ${(answer.body.error as { code?: string } | undefined)?.code ?? ''}`.trim() });
   }

@@ -2,6 +2,7 @@
  * The client contract under faults: a call that got no answer, or a 5xx, is sent again with the SAME
  * Idempotency-Key (to the next replica) until it gets an answer, for a bounded time.
  */
+import { demoFetch } from '../load/demo-auth';
 
 /** How long one attempt may take before it counts as no answer. */
 export const CLIENT_CALL_TIMEOUT_MS = 10_000;
@@ -27,16 +28,18 @@ export function retryBackoffMs(attempt: number): number {
 
 /**
  * POSTs JSON with an Idempotency-Key, to bases[attempt % n], until a final answer or the deadline;
- * answers the last answer seen (status 0 when nothing answered at all).
+ * answers the last answer seen (status 0 when nothing answered at all). Each attempt is signed
+ * afresh (demoFetch: a new nonce and timestamp), as the merchant `as` names on merchant routes.
  */
-export async function postWithRetry(bases: () => string[], path: string, idempotencyKey: string, json: unknown, deadlineMs: number): Promise<ClientAnswer> {
+export async function postWithRetry(bases: () => string[], path: string, idempotencyKey: string, json: unknown, deadlineMs: number, as?: string): Promise<ClientAnswer> {
   const giveUpAt = Date.now() + deadlineMs;
   let last: ClientAnswer = { status: 0, body: {}, attempts: 0 };
   for (let attempt = 1; ; attempt++) {
     const urls = bases();
     const base = urls[(attempt - 1) % urls.length]!;
     try {
-      const res = await fetch(`${base}${path}`, {
+      const res = await demoFetch(`${base}${path}`, {
+        ...(as === undefined ? {} : { as }),
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
         body: JSON.stringify(json),

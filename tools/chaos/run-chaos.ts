@@ -12,6 +12,7 @@ import { createKafka, type KafkaSettings } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { SERVICES } from '@paystream/shared/platform';
 import { REPO_ROOT, ServiceStack, STACK_SERVICES, type StackService } from '../e2e/service-stack';
+import { DemoAuth, demoFetch, useDemoAuth } from '../load/demo-auth';
 import { reconcileToday } from '../load/reconciliation-report';
 import { reproduceCommand, type ChaosOptions } from './chaos-options';
 import { faultCounts, recoveryByKind, reportLines, type ChaosReport, type InjectedFault } from './chaos-report';
@@ -146,6 +147,8 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
       },
     );
     await stack.start();
+    // the run calls the services as the demo does: the stack's operator and monitoring tokens, a live key per demo merchant
+    useDemoAuth(new DemoAuth(stack.operator, stack.monitoring, stack.url('merchant'), 'merchant-0'));
     log(`stack up: ${STACK_SERVICES.map((s) => `${s}=${replicaUrls(s).map((u) => u.split(':').pop()).join('/') || stack!.ports[s]}`).join(' ')}; logs in ${relative(REPO_ROOT, runDir)}/`);
 
     const settings: KafkaSettings = { brokers: kafka.brokers, clientId: `chaos-load-${o.seed}`, topicPrefix, partitions: CHAOS_PARTITIONS };
@@ -282,7 +285,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     // the end of the day: a last settlement run, the refunds' outcomes, settlement paid out, reconciliation
     await traffic.settlementRun();
     await traffic.awaitRefunds(REFUND_OUTCOME_WAIT_MS);
-    const settlementStats = async () => (await fetch(`${stack!.url('settlement')}/settlement/stats`).then((r) => r.json() as Promise<Record<string, number>>).catch(() => undefined)) ?? undefined;
+    const settlementStats = async () => (await demoFetch(`${stack!.url('settlement')}/settlement/stats`).then((r) => r.json() as Promise<Record<string, number>>).catch(() => undefined)) ?? undefined;
     for (const deadline = Date.now() + SETTLEMENT_WAIT_MS; Date.now() < deadline; await sleep(500)) {
       if ((await settlementStats())?.pending === 0) break;
     }

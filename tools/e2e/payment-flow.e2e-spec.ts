@@ -1,3 +1,4 @@
+import { authorizationFor } from '@paystream/shared/auth';
 import { readFileSync } from 'node:fs';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { luhnValid } from '@paystream/shared/channel-protocols';
@@ -307,7 +308,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     await stack.onboardMerchant(merchantId);
     // the shopper's history: earlier specs' payments went through (committed at risk); these are far above it
     await waitFor(async () => {
-      const metrics = await (await fetch(`${stack.url('risk')}/metrics`)).text();
+      const metrics = await (await fetch(`${stack.url('risk')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
       return /paystream_risk_limit_reservations_total\{[^}]*action="commit"[^}]*\} ([3-9]|\d\d+)\n/.test(metrics) ? true : undefined;
     }, 30_000, 'a history of committed payments');
     for (const orderId of ['e2e-review-ok', 'e2e-review-no']) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '2000000'));

@@ -1,3 +1,4 @@
+import { authorizationFor } from '@paystream/shared/auth';
 import { TOPICS, type PaymentRefunded, type PaymentRequested } from '@paystream/contracts';
 import { beijingDateTime, luhnValid } from '@paystream/shared/channel-protocols';
 import { RawProducer, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
@@ -151,7 +152,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     const open = await stack.json<Break[]>('settlement', `/reconciliation/breaks?status=open&date=${today}`);
     expect(open.body.map((b) => `${b.channel}/${b.kind}/${b.reference}`).sort()).toEqual(planted.map((p) => `${p.channel}/${p.kind}/${p.outTradeNo}`).sort());
     // the gauge agrees
-    const metrics = await (await fetch(`${stack.url('settlement')}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.url('settlement')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
     for (const channel of CHANNELS) {
       for (const kind of KINDS) expect(metrics).toMatch(new RegExp(`paystream_reconciliation_breaks\\{[^}]*channel="${channel}",kind="${kind}"[^}]*\\} 1\\n`));
       expect(metrics).toMatch(new RegExp(`paystream_reconciliation_refunds_cleared_total\\{[^}]*channel="${channel}"[^}]*\\} 1\\n`));

@@ -3,6 +3,8 @@
  * registered, never assumed): real time, T+1 and T+2 schedules, a fee plan with a fixed part and
  * bounds, and a rolling reserve with a minimum payout.
  */
+import { demoFetch } from './demo-auth';
+
 export const DEMO_MERCHANT_TERMS: readonly Record<string, unknown>[] = [
   { schedule: 'realtime', feePlan: { rateBps: 60 } },
   { schedule: 'realtime', feePlan: { rateBps: 80, fixedMinor: '30', minMinor: '50', maxMinor: '5000' } },
@@ -35,7 +37,7 @@ export function demoMerchantBody(i: number) {
 export async function ensureDemoMerchants(urls: { merchant: string; orderPayment: string; settlement: string }, count: number, log: (line: string) => void): Promise<void> {
   for (let i = 0; i < count; i++) {
     const body = demoMerchantBody(i);
-    const res = await fetch(`${urls.merchant}/merchants`, {
+    const res = await demoFetch(`${urls.merchant}/merchants`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `demo-onboard-${body.merchantId}` },
       body: JSON.stringify(body),
@@ -50,7 +52,7 @@ export async function ensureDemoMerchants(urls: { merchant: string; orderPayment
   for (let i = 0; i < count; i++) {
     const id = `merchant-${i}`;
     for (;;) {
-      const [op, stl] = await Promise.all([fetch(`${urls.orderPayment}/merchants/${id}`).catch(() => undefined), fetch(`${urls.settlement}/merchants/${id}/settlement-terms`).catch(() => undefined)]);
+      const [op, stl] = await Promise.all([demoFetch(`${urls.orderPayment}/merchants/${id}`).catch(() => undefined), demoFetch(`${urls.settlement}/merchants/${id}/settlement-terms`).catch(() => undefined)]);
       if (op?.ok && stl?.ok) break;
       if (Date.now() > deadline) throw new Error(`${id} did not reach order-payment's and settlement's copies within ${DEMO_MERCHANT_COPY_TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 200));

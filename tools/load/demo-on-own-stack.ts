@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     await stack.start();
     process.stderr.write(`ports: ${STACK_SERVICES.map((s) => `${s}=${stack.ports[s]}`).join(' ')}\n`);
     const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', KAFKA_TOPIC_PREFIX: stack.topicPrefix, KAFKA_PARTITIONS: STACK_PARTITIONS };
+    // the stack's own credentials (the driver issues its merchants' keys with the operator token)
+    env.PAYSTREAM_OPERATOR_TOKEN = stack.operator.kind === 'bearer' ? stack.operator.token : '';
+    env.PAYSTREAM_MONITORING_TOKEN = stack.monitoring.kind === 'bearer' ? stack.monitoring.token : '';
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(stack.ports[s]);
     status = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), 'dist/tools/load/drive-orders.js', ...process.argv.slice(2)], { cwd: REPO_ROOT, env, stdio: 'inherit' });

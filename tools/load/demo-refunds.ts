@@ -1,4 +1,5 @@
 import { classifyRefundSettlements, refundAmount, type RefundDone, type RefundKind, type RefundSettlementSummary, type SettlementWithLines } from './refund-plan';
+import { demoFetch } from './demo-auth';
 import { getJson } from './service-urls';
 
 /** What the demo knows of a payment it refunds (from payment.succeeded.v1). */
@@ -35,7 +36,8 @@ export async function requestRefund(orderPaymentUrl: string, runId: string, orde
   const amountMinor = refundAmount(kind, p.amountMinor);
   const base: DemoRefund = { orderIndex, kind, paymentId: p.paymentId, merchantId: p.merchantId, amountMinor, status: 'REQUESTED' };
   try {
-    const res = await fetch(`${orderPaymentUrl}/payments/${p.paymentId}/refunds`, {
+    const res = await demoFetch(`${orderPaymentUrl}/payments/${p.paymentId}/refunds`, {
+      as: p.merchantId,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': `demo-refund-${runId}-${orderIndex}` },
       body: JSON.stringify({ amountMinor: amountMinor.toString(), reason: kind === 'full' ? 'demo: order cancelled' : 'demo: part of the order returned' }),

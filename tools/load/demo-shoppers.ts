@@ -6,6 +6,7 @@
 import type { PaymentRequested } from '@paystream/contracts';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
+import { demoFetch } from './demo-auth';
 
 /** Distinct shoppers the orders come from (each registered as a real-name identity first). */
 export const SHOPPER_COUNT = 997;
@@ -63,7 +64,7 @@ async function postUntilAnswered(url: string, json: unknown, deadlineMs: number)
   const giveUpAt = Date.now() + deadlineMs;
   for (;;) {
     try {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS) });
+      const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS) });
       if (res.status < 500 || Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) return res;
       await res.arrayBuffer(); // the connection goes back to the pool
     } catch (error) {

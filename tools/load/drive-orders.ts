@@ -22,6 +22,7 @@ import { demoOrder, prepareShoppers } from './demo-shoppers';
 import { percentile } from './percentiles';
 import { reconcileToday, reconciliationLines } from './reconciliation-report';
 import { LATE_REFUND_MERCHANT_ID, lateRefundPick, refundOf } from './refund-plan';
+import { DemoAuth, demoFetch, useDemoAuth } from './demo-auth';
 import { getJson, serviceUrls } from './service-urls';
 
 /** How long to wait for the last outcomes after the last order was sent. */
@@ -159,7 +160,7 @@ function ruleDelta(before: Stats | undefined, after: Stats | undefined): Record<
 async function assessmentLatency(riskUrl: string): Promise<{ count: number; meanMs: number; p50Ms: number; p99Ms: number } | undefined> {
   let text: string;
   try {
-    text = await (await fetch(`${riskUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
+    text = await (await demoFetch(`${riskUrl}/metrics`, { signal: AbortSignal.timeout(3_000) })).text();
   } catch {
     return undefined;
   }
@@ -205,6 +206,11 @@ function perChannel(outcomes: Iterable<{ kind: string; channel: string }>) {
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const urls = serviceUrls();
+  // every call is signed (merchants) or carries a token (operator, monitoring): the demo's merchants get live keys
+  const auth = DemoAuth.fromRunDir(urls.merchant, 'merchant-0');
+  useDemoAuth(auth);
+  for (let m = 0; m < opts.merchants; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${urls.orderPayment}/payments`]);
+  await auth.waitUntilKnown('merchant-0', [`${urls.channelGateway}/cards`, `${urls.risk}/identities`]);
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const settings: KafkaSettings = {
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -248,11 +254,12 @@ async function main(): Promise<void> {
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
+  // merchants first: the cards and identities below are signed with merchant-0's key
+  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   // card shoppers pay by token; shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
   const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count);
   const shoppers = Object.values(levels).reduce((a, n) => a + n, 0);
   process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
-  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   const before = await snapshot(urls);
   const startedAtMs = Date.now();
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);
@@ -331,7 +338,7 @@ async function main(): Promise<void> {
     (now) => num(now, 'bookedPayments') - num(before.settlement, 'bookedPayments') >= succeeded && num(now, 'bookedRefunds') - num(before.settlement, 'bookedRefunds') >= refundsSucceeded,
   );
   const asOf = beijingDateTime(new Date(Date.now() + SETTLEMENT_RUN_AHEAD_DAYS * DAY_MS)).slice(0, 10);
-  const run = await fetch(`${urls.settlement}/settlement/runs`, {
+  const run = await demoFetch(`${urls.settlement}/settlement/runs`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${runId}` },
     body: JSON.stringify({ asOf }),

@@ -1,4 +1,5 @@
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
+import { demoFetch } from './demo-auth';
 
 /** The breaks the demo plants at the emulator, to show reconciliation finds them. */
 export const DEMO_PLANTED_BREAKS = [
@@ -37,7 +38,7 @@ export async function reconcileToday(urls: { settlement: string; channelEmulator
   const date = beijingDateTime().slice(0, 10);
   const planted: ReconciliationSummary['planted'] = [];
   const post = async (url: string, body: unknown) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(RECONCILIATION_CALL_TIMEOUT_MS) });
+    const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(RECONCILIATION_CALL_TIMEOUT_MS) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   try {

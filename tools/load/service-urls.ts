@@ -1,4 +1,5 @@
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { demoFetch } from './demo-auth';
 
 /** Where the demo finds each service's HTTP API (the same port variables the services read). */
 export function serviceUrls(env: Record<string, string | undefined> = process.env) {
@@ -17,7 +18,7 @@ export function serviceUrls(env: Record<string, string | undefined> = process.en
 /** GET a JSON document; undefined when the service does not answer in time. */
 export async function getJson<T = Record<string, unknown>>(url: string, timeoutMs = 3_000): Promise<T | undefined> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await demoFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     return (await res.json()) as T;
   } catch {
     return undefined;

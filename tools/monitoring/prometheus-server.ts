@@ -12,6 +12,8 @@ export const TEST_SCRAPE_INTERVAL = '1s';
 export interface ScrapeTarget {
   job: string;
   address: string;
+  /** A file holding the bearer token /metrics asks for (the stack's service:monitoring token). */
+  bearerTokenFile?: string;
 }
 
 export interface PromSample {
@@ -36,7 +38,9 @@ export class PrometheusServer {
 
   /** The scrape config: every target every second, the given rule files evaluated as often. */
   config(): string {
-    const jobs = this.targets.map((t) => `  - job_name: ${JSON.stringify(t.job)}\n    static_configs: [{ targets: [${JSON.stringify(t.address)}] }]`);
+    const jobs = this.targets.map(
+      (t) => `  - job_name: ${JSON.stringify(t.job)}\n    static_configs: [{ targets: [${JSON.stringify(t.address)}] }]${t.bearerTokenFile ? `\n    bearer_token_file: ${JSON.stringify(t.bearerTokenFile)}` : ''}`,
+    );
     return [
       'global:',
       `  scrape_interval: ${TEST_SCRAPE_INTERVAL}`,

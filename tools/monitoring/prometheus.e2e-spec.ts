@@ -13,7 +13,8 @@ const SCRAPED = STACK_SERVICES.filter((s) => s !== 'channel-emulator');
 /** The services among them: each consumes as group `paystream.<service>` and has an outbox (ops only watches). */
 const SERVICES_SCRAPED = SCRAPED.filter((s) => s !== 'ops');
 /** The services that consume events (the merchant service only produces them). */
-const CONSUMING_SERVICES = SERVICES_SCRAPED.filter((s) => s !== 'merchant');
+// the merchant service consumes too (the credential events it keeps a copy of, like every service)
+const CONSUMING_SERVICES = SERVICES_SCRAPED;
 const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 /** Per channel: this many ordinary payments that succeed, and one declined (amount ending in 51). */
 const SUCCEEDED_PER_CHANNEL = 10;
@@ -45,7 +46,7 @@ describe('Prometheus scraping the running stack', () => {
     await stack.start();
     prometheus = new PrometheusServer(
       runDir,
-      SCRAPED.map((s) => ({ job: s, address: `127.0.0.1:${stack.ports[s]}` })),
+      SCRAPED.map((s) => ({ job: s, address: `127.0.0.1:${stack.ports[s]}`, bearerTokenFile: stack.monitoringTokenFile })),
       [join(PROMETHEUS_DIR, 'rules', 'paystream.rules.yml')],
     );
     await prometheus.start();

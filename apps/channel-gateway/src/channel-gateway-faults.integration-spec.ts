@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
-import { startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
+import { authenticateInjects, dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { channelOrderNo } from '@paystream/channel-gateway/domain';
@@ -54,6 +54,7 @@ describe('channel-gateway under the emulator\'s faults', () => {
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed]).start();

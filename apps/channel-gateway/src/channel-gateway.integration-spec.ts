@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import {
   alipayAmount,
@@ -92,6 +92,7 @@ describe('channel-gateway on the real broker and database, against the channel e
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed, `${requested}.dlq`, refundCompleted, `${refundRequested}.dlq`]).start();
@@ -613,9 +614,9 @@ describe('channel-gateway on the real broker and database, against the channel e
   });
 
   it('refuses to start with a bad emulator URL or without its keys', () => {
-    expect(() => loadGatewayConfig({ CHANNEL_EMULATOR_URL: 'ftp://x', CHANNEL_KEYS_DIR: keysDir })).toThrow(/CHANNEL_EMULATOR_URL/);
-    expect(() => loadGatewayConfig({ CHANNEL_KEYS_DIR: join(tmpdir(), 'no-such-keys') })).toThrow(/CHANNEL_KEYS_DIR.*missing/);
-    expect(() => loadGatewayConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:paypal' })).toThrow(/CHANNEL_MERCHANT_RULES/);
-    expect(loadGatewayConfig({ CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:alipay,unionpay' }).channel.merchantRules.get('m-1')).toEqual(['alipay', 'unionpay']);
+    expect(() => loadGatewayConfig({ CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, CHANNEL_EMULATOR_URL: 'ftp://x', CHANNEL_KEYS_DIR: keysDir })).toThrow(/CHANNEL_EMULATOR_URL/);
+    expect(() => loadGatewayConfig({ CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, CHANNEL_KEYS_DIR: join(tmpdir(), 'no-such-keys') })).toThrow(/CHANNEL_KEYS_DIR.*missing/);
+    expect(() => loadGatewayConfig({ CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:paypal' })).toThrow(/CHANNEL_MERCHANT_RULES/);
+    expect(loadGatewayConfig({ CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER, CHANNEL_KEYS_DIR: keysDir, CHANNEL_MERCHANT_RULES: 'm-1:alipay,unionpay' }).channel.merchantRules.get('m-1')).toEqual(['alipay', 'unionpay']);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { AlipayBillDownloader, BillDownloadError, UnionpayBillDownloader, WechatpayBillDownloader } from '@paystream/channel-gateway/feature-bills';
 import { beijingDateTime, ensureChannelKeys, generateRsaKeyPair } from '@paystream/shared/channel-protocols';
@@ -43,6 +43,7 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
       testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_NOTIFY_BASE_URL: `http://127.0.0.1:${port}`, CHANNEL_KEYS_DIR: keysDir }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed]).start();

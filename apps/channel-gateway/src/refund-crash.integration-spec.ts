@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type Channel, type ChannelChargeRequested } from '@paystream/contracts';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { channelOrderNo } from '@paystream/channel-gateway/domain';
@@ -94,8 +94,10 @@ describe('channel-gateway refunds across a crash mid-call, on the real broker an
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     second = await startInProcessApp(AppModule.forRoot({ ...config, kafka: { ...config.kafka, topicPrefix: secondPrefix } }));
+    authenticateInjects(second, second.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     // either instance's outbox relay may publish a row (they share the outbox table): results are read from both prefixes
     const both = (topic: string) => [`${prefix}${topic}`, `${secondPrefix}${topic}`];

@@ -4,7 +4,8 @@ import { TOPICS, type MerchantPayoutAccountChange, type MerchantSnapshot } from 
 import { PayoutAccountChangeJob } from '@paystream/merchant/feature-registry';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authorizationFor } from '@paystream/shared/auth';
+import { authenticateInjects, dropSchemas, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadMerchantConfig } from './config';
 
@@ -24,8 +25,13 @@ describe('merchant registry', () => {
   let keyN = 0;
   const key = () => `k-${schema}-${++keyN}`;
 
-  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, idempotencyKey: string | null = key()) =>
-    app.inject({ method, url, headers: idempotencyKey && method !== 'GET' ? { 'idempotency-key': idempotencyKey } : {}, ...(body === undefined ? {} : { payload: body as object }) });
+  let creds: TestCredentials;
+  // the finance operator a call acts as: its own token (the body's `by` is a claim the service ignores);
+  // by default the operator the body names, else alice; null sends no credentials at all
+  const call = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, idempotencyKey: string | null = key(), as: string | null = (body as { by?: string } | undefined)?.by ?? 'alice') => {
+    const authorization = as === null ? '' : authorizationFor(await creds.operator(as, ['finance']), method, url);
+    return app.inject({ method, url, headers: { authorization, ...(idempotencyKey && method !== 'GET' ? { 'idempotency-key': idempotencyKey } : {}) }, ...(body === undefined ? {} : { payload: body as object }) });
+  };
 
   const account = (n: string) => ({ bankCode: '102100099996', accountNo: `62220200000000${n}`, accountName: 'Tea House Ltd' });
   const onboarding = (merchantId: string, extra: Record<string, unknown> = {}) => ({
@@ -45,6 +51,7 @@ describe('merchant registry', () => {
     const config = loadMerchantConfig(testServiceEnv('MERCHANT', { schema, topicPrefix: prefix }, { MERCHANT_PAYOUT_ACCOUNT_COOLING_OFF_MS: String(COOLING_OFF_MS), MERCHANT_PAYOUT_ACCOUNT_CHANGE_INTERVAL_MS: '3600000' }));
     config.registry.now = () => clock;
     app = await startInProcessApp(AppModule.forRoot(config));
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     ds = app.get(Platform, { strict: false }).ds;
     job = app.get(PayoutAccountChangeJob, { strict: false });
     events = await new TopicCollector([t(TOPICS.merchantRegistered), t(TOPICS.merchantUpdated), t(TOPICS.merchantPayoutAccountChange)]).start();
@@ -133,8 +140,11 @@ describe('merchant registry', () => {
 
       const self = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'alice' });
       expect([self.statusCode, self.json().error.code]).toEqual([403, 'PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR']);
-      const anonymous = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, {});
-      expect(anonymous.json().error.code).toBe('PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR');
+      const anonymous = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, {}, key(), null);
+      expect([anonymous.statusCode, anonymous.json().error.code]).toEqual([401, 'AUTH_MISSING']);
+      // the body's claim is no proof: alice's token claiming to be bob is still alice
+      const claimed = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'bob' }, key(), 'alice');
+      expect([claimed.statusCode, claimed.json().error.code]).toEqual([403, 'PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR']);
 
       const approvedAt = clock;
       const approved = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'bob' });

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
 import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
 import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
-import { defaultDatabaseUrl, ENV_FORMATS, parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
 
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
@@ -49,7 +50,15 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     ...urlVars,
   });
   const c = parseConfig('ops', schema, env) as Record<string, unknown> & z.infer<typeof schema>;
-  const targets: ServiceTarget[] = OPS_WATCHED_SERVICES.map((s) => ({ service: s, url: String(c[`${SERVICES[s].envPrefix}_URL`]).replace(/\/+$/, '') }));
+  // the services' /metrics ask for the service:monitoring token (scripts/setup.sh writes .run/monitoring-token)
+  const tokenFile = env.OPS_MONITORING_TOKEN_FILE;
+  let metricsToken: string | undefined;
+  try {
+    metricsToken = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+  } catch (error) {
+    throw new ConfigError('ops', [`OPS_MONITORING_TOKEN_FILE: ${(error as Error).message}`]);
+  }
+  const targets: ServiceTarget[] = OPS_WATCHED_SERVICES.map((s) => ({ service: s, url: String(c[`${SERVICES[s].envPrefix}_URL`]).replace(/\/+$/, ''), ...(metricsToken ? { metricsToken } : {}) }));
   return {
     host: c.HOST,
     port: c.OPS_PORT,

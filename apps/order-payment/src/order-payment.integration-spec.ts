@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type MerchantSnapshot, type PaymentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('order-payment on the real broker and database', () => {
@@ -65,6 +65,7 @@ describe('order-payment on the real broker and database', () => {
   beforeAll(async () => {
     const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     // the merchant service onboarded m-1; its payments wait until order-payment's copy has it
     await registerMerchant(testMerchantSnapshot('m-1'));

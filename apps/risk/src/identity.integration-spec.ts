@@ -10,7 +10,7 @@ import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { inTransaction } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 /** A valid resident ID for the n-th person of this run (born 1990, a distinct sequence number each). */
@@ -56,6 +56,7 @@ describe('risk identities on the real database, verified by the emulator', () =>
       RISK_IDENTITY_PROVIDER_TIMEOUT_MS: '2000',
     });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env) }));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     repo = app.get(IdentityRepository, { strict: false });
     platform = app.get(Platform, { strict: false });
   });

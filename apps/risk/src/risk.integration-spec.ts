@@ -9,8 +9,9 @@ import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type RiskAssessmentRequested } from '@paystream/contracts';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
+import { authorizationFor } from '@paystream/shared/auth';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('risk on the real broker and database', () => {
@@ -26,6 +27,9 @@ describe('risk on the real broker and database', () => {
   const keysDir = mkdtempSync(join(tmpdir(), 'paystream-risk-keys-'));
   let emulator: NestFastifyApplication;
   let app: NestFastifyApplication;
+  let creds: TestCredentials;
+  // the operator a call acts as: its own token (a name in the body is a claim the service ignores)
+  const as = async (operatorId: string) => ({ authorization: authorizationFor(await creds.operator(operatorId, ['risk']), 'GET', '/') });
   let upstream: RawProducer;
   let collector: TopicCollector;
 
@@ -47,6 +51,7 @@ describe('risk on the real broker and database', () => {
     await emulator.listen(0, '127.0.0.1');
     const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env), review: { expiryMs: REVIEW_EXPIRY_MS } }));
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     // u-1 is verified on all four elements (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
     const registered = await app.inject({
       method: 'POST',
@@ -259,8 +264,8 @@ describe('risk on the real broker and database', () => {
     const queue = (await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string; reasons: unknown[] }[];
     expect(queue.map((q) => q.paymentId)).toEqual(expect.arrayContaining([approveMe!.paymentId, rejectMe!.paymentId, forgetMe!.paymentId]));
 
-    const verdict = (r: RiskAssessmentRequested, action: 'approve' | 'reject', reviewer = 'alice') =>
-      app.inject({ method: 'POST', url: `/risk/reviews/${r.paymentId}/${action}`, payload: { reviewer, note: 'called the shopper' } });
+    const verdict = async (r: RiskAssessmentRequested, action: 'approve' | 'reject', reviewer = 'alice') =>
+      app.inject({ method: 'POST', url: `/risk/reviews/${r.paymentId}/${action}`, headers: await as(reviewer), payload: { note: 'called the shopper' } });
     const approved = await verdict(approveMe!, 'approve');
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ review: { status: 'APPROVED', by: 'alice', note: 'called the shopper' } });
@@ -311,7 +316,7 @@ describe('risk on the real broker and database', () => {
 
   // these change the rule set for the rest of this file: keep them last; the default is published back at the end
   it('publishes anomaly rules as a new audited version, in force for the next payment; refuses an invalid document and a stale version', async () => {
-    const rules = (payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: '/risk/rules', payload });
+    const rules = async (payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: '/risk/rules', headers: await as(String(payload.createdBy)), payload });
     const inForce = await app.inject({ method: 'GET', url: '/risk/rules' });
     expect(inForce.json()).toMatchObject({ version: 1, rules: DEFAULT_RULE_SET.rules, createdBy: 'system' });
 

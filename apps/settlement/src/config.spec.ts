@@ -1,9 +1,11 @@
 import { ConfigError } from '@paystream/shared/platform';
 import { loadSettlementConfig } from './config';
+import { deriveSecret, parsePepper } from '@paystream/shared/auth';
+import { TEST_CREDENTIAL_PEPPER as CREDENTIAL_PEPPER } from '@paystream/shared/testing';
 
 describe('settlement configuration', () => {
   it('defaults to the local channel emulator and the documented payout limits', () => {
-    const c = loadSettlementConfig({});
+    const c = loadSettlementConfig({ CREDENTIAL_PEPPER });
     expect(c).toMatchObject({
       service: 'settlement',
       port: 3004,
@@ -14,12 +16,18 @@ describe('settlement configuration', () => {
   });
 
   it('takes the bank URL without a trailing slash', () => {
-    expect(loadSettlementConfig({ CHANNEL_EMULATOR_URL: 'http://bank.local:8080/' }).emulatorUrl).toBe('http://bank.local:8080');
+    expect(loadSettlementConfig({ CREDENTIAL_PEPPER, CHANNEL_EMULATOR_URL: 'http://bank.local:8080/' }).emulatorUrl).toBe('http://bank.local:8080');
   });
 
   it('allows future-dated runs only when told so explicitly', () => {
-    expect(loadSettlementConfig({ SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true' }).runs.futureAsOfAllowed).toBe(true);
-    expect(loadSettlementConfig({ SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'false' }).runs.futureAsOfAllowed).toBe(false);
+    expect(loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true' }).runs.futureAsOfAllowed).toBe(true);
+    expect(loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'false' }).runs.futureAsOfAllowed).toBe(false);
+  });
+
+  it('bears its service credential to the gateway, its secret derived from the pepper', () => {
+    const id = 'svc_settlement_0123456789abcdefghijkl';
+    expect(loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_SERVICE_CREDENTIAL_ID: id }).reconcile.serviceToken).toBe(`${id}.${deriveSecret(parsePepper(CREDENTIAL_PEPPER), id)}`);
+    expect(loadSettlementConfig({ CREDENTIAL_PEPPER }).reconcile.serviceToken).toBeUndefined();
   });
 
   it.each([
@@ -30,8 +38,9 @@ describe('settlement configuration', () => {
     [{ SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '0' }, /SETTLEMENT_PAYOUT_ATTEMPTS_MAX/],
     [{ SETTLEMENT_BANK_TIMEOUT_MS: 'soon' }, /SETTLEMENT_BANK_TIMEOUT_MS/],
     [{ SETTLEMENT_RUN_INTERVAL_MS: '10' }, /SETTLEMENT_RUN_INTERVAL_MS/],
+    [{ SETTLEMENT_SERVICE_CREDENTIAL_ID: 'op_0123456789012345678901' }, /SETTLEMENT_SERVICE_CREDENTIAL_ID/],
   ])('refuses %j and names the variable', (env, name) => {
-    expect(() => loadSettlementConfig(env)).toThrow(ConfigError);
-    expect(() => loadSettlementConfig(env)).toThrow(name);
+    expect(() => loadSettlementConfig({ CREDENTIAL_PEPPER, ...env })).toThrow(ConfigError);
+    expect(() => loadSettlementConfig({ CREDENTIAL_PEPPER, ...env })).toThrow(name);
   });
 });

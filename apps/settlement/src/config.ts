@@ -3,6 +3,7 @@ import { SETTLEMENT_PAYOUT_ATTEMPTS_MAX } from '@paystream/settlement/domain';
 import { SETTLEMENT_RUN_CLAIM_STALE_MS, SETTLEMENT_RUN_INTERVAL_MS, type SettlementRunSettings } from '@paystream/settlement/feature-book-payment';
 import { RECONCILIATION_CHECK_INTERVAL_MS, RECONCILIATION_DAILY_AT_BEIJING, type ReconcileSettings } from '@paystream/settlement/feature-reconcile';
 import { BANK_CALL_TIMEOUT_MS, SETTLEMENT_PAYOUT_INTERVAL_MS, type PayoutSettings } from '@paystream/settlement/feature-payout';
+import { bearerToken, deriveSecret } from '@paystream/shared/auth';
 import { loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
 
 /** settlement's configuration: the platform's, the channel emulator (the bank) and how payouts run. */
@@ -21,6 +22,8 @@ const settlementEnvSchema = z.object({
   CHANNEL_GATEWAY_PORT: z.coerce.number().int().min(1).max(65_535).default(3002),
   RECONCILIATION_DAILY_AT: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm (Beijing time)').default(RECONCILIATION_DAILY_AT_BEIJING),
   RECONCILIATION_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(RECONCILIATION_CHECK_INTERVAL_MS),
+  // settlement's service:settlement credential (issued by `npm run admin -- service-token create --service settlement`); its secret derives from the pepper
+  SETTLEMENT_SERVICE_CREDENTIAL_ID: z.string().regex(/^svc_settlement_[0-9A-Za-z]{22}$/, 'svc_settlement_ and 22 base62 characters').optional(),
 });
 
 /** settlement's environment: the platform's plus the bank it pays out through; refuses to start when invalid. */
@@ -42,6 +45,9 @@ export function loadSettlementConfig(env: Record<string, string | undefined> = p
       gatewayUrl: (c.CHANNEL_GATEWAY_URL ?? `http://127.0.0.1:${c.CHANNEL_GATEWAY_PORT}`).replace(/\/+$/, ''),
       dailyAtBeijing: c.RECONCILIATION_DAILY_AT,
       checkIntervalMs: c.RECONCILIATION_CHECK_INTERVAL_MS,
+      ...(c.SETTLEMENT_SERVICE_CREDENTIAL_ID
+        ? { serviceToken: bearerToken(c.SETTLEMENT_SERVICE_CREDENTIAL_ID, deriveSecret(platform.credentialPepper, c.SETTLEMENT_SERVICE_CREDENTIAL_ID)) }
+        : {}),
     },
   };
 }

@@ -5,8 +5,7 @@ import { TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { testMerchantSnapshot } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -113,6 +112,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
       testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     // m-rec was onboarded in the merchant service: its snapshot reaches settlement's copy first
     await upstream.sendEvent(`${prefix}${TOPICS.merchantRegistered}`, 'm-rec', testMerchantSnapshot('m-rec'));
@@ -167,7 +167,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
     // the run is in the audit chain, stored with it, by the operator the request names (none yet)
     expect(await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${run.runId}`)).toEqual([
-      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
+      expect.objectContaining({ actor: 'operator:test-operator', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
     ]);
   });
 
@@ -212,7 +212,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
     // the failed run by the operator and its retry by the daily job, each audited with its outcome
     expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${retried.runId}`)).map((a) => [a.actor, (a.details as { status: string }).status])).toEqual([
-      ['operator:unauthenticated', 'FAILED'],
+      ['operator:test-operator', 'FAILED'],
       ['system:daily-reconciliation', 'COMPLETED'],
     ]);
   });

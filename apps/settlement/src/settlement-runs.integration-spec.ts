@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { TOPICS, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -75,6 +75,7 @@ describe('settlement runs on the real database', () => {
     }));
     expect(config.runs).toMatchObject({ futureAsOfAllowed: false, claimStaleMs: 300_000 });
     app = await startInProcessApp(AppModule.forRoot(config));
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();
   });

@@ -5,9 +5,10 @@ import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
+import { authorizationFor } from '@paystream/shared/auth';
 import { traceIdOf } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testPayoutAccount, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testPayoutAccount, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -93,6 +94,9 @@ describe('settlement on the real broker and database', () => {
   const t = (topic: string) => `${prefix}${topic}`;
   const bank = new FakeBank();
   let app: NestFastifyApplication;
+  let creds: TestCredentials;
+  // the operator a call acts as: its own token (a name in the body is a claim the service ignores)
+  const as = async (operatorId: string) => ({ authorization: authorizationFor(await creds.operator(operatorId, ['finance']), 'GET', '/') });
   let ds: DataSource;
   let upstream: RawProducer;
   let collector: TopicCollector;
@@ -146,6 +150,7 @@ describe('settlement on the real broker and database', () => {
       SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true',
     }));
     app = await startInProcessApp(AppModule.forRoot(config));
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed, `${TOPICS.paymentSucceeded}.dlq`].map(t)).start();
@@ -381,10 +386,10 @@ describe('settlement on the real broker and database', () => {
     expect(run.settlementIds).toHaveLength(1);
     // the run and the settlement it made are audited with the operator the request names (none yet: unauthenticated)
     expect(await auditRowsAbout(ds, `settlement_run:${run.runId}`)).toEqual([
-      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'settlement_run.completed', details: expect.objectContaining({ asOf: dueDay, merchantId: 'm-t1', settlementIds: run.settlementIds }) }),
+      expect.objectContaining({ actor: 'operator:test-operator', action: 'settlement_run.completed', details: expect.objectContaining({ asOf: dueDay, merchantId: 'm-t1', settlementIds: run.settlementIds }) }),
     ]);
     expect(await auditRowsAbout(ds, `settlement:${run.settlementIds[0]}`)).toEqual([
-      expect.objectContaining({ actor: 'operator:unauthenticated', action: 'settlement.created', details: expect.objectContaining({ runId: run.runId, merchantId: 'm-t1', netMinor: '9940' }) }),
+      expect.objectContaining({ actor: 'operator:test-operator', action: 'settlement.created', details: expect.objectContaining({ runId: run.runId, merchantId: 'm-t1', netMinor: '9940' }) }),
     ]);
     expect(await auditRowsAbout(ds, `settlement_run:${first.json().runId}`)).toEqual([expect.objectContaining({ action: 'settlement_run.completed', details: expect.objectContaining({ settlementIds: [] }) })]);
     const due = await waitFor(() => on(TOPICS.settlementDue, 'm-t1')[0], 20_000, 'T+1 settlement due');
@@ -568,8 +573,8 @@ describe('settlement on the real broker and database', () => {
 
   it('takes calendar overrides through the API, validated and audited, and a T+1 payment booked after one is paid a day later or earlier', async () => {
     await register('m-cal', { terms: { schedule: 't_plus_n', nDays: 1 } });
-    const override = (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>) =>
-      app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: key === undefined ? {} : { 'idempotency-key': key }, payload: body });
+    const override = async (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>) =>
+      app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: { ...(await as(String(body.by ?? 'test-operator'))), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload: body });
     const changes = async () => Number((await ds.query(`SELECT count(*)::int AS n FROM calendar_override_change`))[0].n);
     const dueOn = async (paymentId: string) => (await ds.query(`SELECT to_char(due_on, 'YYYY-MM-DD') AS d FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [paymentId]))[0]?.d;
     const closure = { kind: 'holiday', reason: 'bank closure drill', by: 'ops.li' };
@@ -581,7 +586,7 @@ describe('settlement on the real broker and database', () => {
       ['2101-01-03', closure, 'date'],
       ['2026-06-04', { ...closure, kind: 'weekend' }, 'kind'],
       ['2026-06-04', { ...closure, reason: ' ' }, 'reason'],
-      ['2026-06-04', { kind: 'holiday', reason: 'x' }, 'by'],
+      // no `by` is no longer a refusal: the operator is the authenticated principal, not a body field
       ['2026-06-04', { ...closure, extra: 1 }, '(body)'],
     ] as const) {
       const refused = await override('PUT', date, `cal-bad-${field}`, body);

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { ChannelSandbox, type SandboxBooksView } from './channel-sandbox';
 
 /** A charge as the channel booked it (amounts as decimal strings). */
@@ -62,6 +63,8 @@ export function booksJson(books: SandboxBooksView): BooksView {
  * auditor (tools/auditor), which checks them against every service's database. Read-only; only the
  * last four digits of an account leave the sandbox.
  */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('sandbox/books')
 export class BooksController {
   constructor(@Inject(ChannelSandbox) private readonly sandbox: ChannelSandbox) {}

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CHANNELS, currencySchema, describeIssues, positiveAmountMinorSchema } from '@paystream/contracts';
@@ -28,6 +29,8 @@ function invalid(reply: FastifyReply, error: z.ZodError) {
 }
 
 /** The bank, the sandbox's controls (outages, stats, reset), the notification log and the daily bills. */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller()
 export class EmulatorController {
   constructor(

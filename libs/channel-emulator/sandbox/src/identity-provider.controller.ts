@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues } from '@paystream/contracts';
@@ -28,6 +29,8 @@ type Match = 'match' | 'mismatch';
  *   - else all four elements match (full).
  * It keeps nothing and logs no element in the clear.
  */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('provider/identity')
 export class IdentityProviderController {
   constructor(@Inject(EMULATOR_LOGGER) private readonly logger: Logger) {}

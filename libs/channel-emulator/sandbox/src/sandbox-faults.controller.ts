@@ -1,10 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Put, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from '@paystream/shared/observability';
 import { EMULATOR_LOGGER } from './emulator-tokens';
 import { parseFaultSet, SandboxFaults } from './fault-plan';
 
 /** The chaos runner's fault control: which faults the channels and the bank inject, and how often they did. */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('sandbox/faults')
 export class SandboxFaultsController {
   constructor(

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { beijingDateTime, beijingCompactTime, encodeUnionpayForm, signUnionpay, unionpayBillZip, unionpayFileContent, verifyUnionpay, type UnionpayParams } from '@paystream/shared/channel-protocols';
 import type { Logger } from '@paystream/shared/observability';
@@ -19,6 +20,8 @@ const SETTLE_DATE_PATTERN = /^(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$/;
  * as fileContent (deflated, base64) and its fileName, or respCode 98 when there is no file (a day without a
  * transaction, or one to come). A bad signature answers 11, a missing or wrong element 13, another merId 31.
  */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('unionpay')
 export class UnionpayFileTransferController {
   constructor(

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { randomInt } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { decryptUnionpayField, encodeUnionpayForm, luhnValid, signUnionpay, verifyUnionpay, type UnionpayParams } from '@paystream/shared/channel-protocols';
@@ -18,6 +19,8 @@ const RESP_MSG: Readonly<Record<string, string>> = { '00': '成功[0000000]', '0
  * platform certificate. Consumes are paid by token (bizType 000902); txnType 79 opens a token for
  * a card sent encrypted; 00 queries answer origRespCode; 04 refunds the original by its queryId.
  */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('gateway/api')
 export class UnionpayController {
   /** Card tokens the channel issued: the channel (not the merchant) keeps what the token stands for. */

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Post, Query, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { beijingDateTime, beijingRfc3339, wechatpayBillHash, wechatpayTradeBill, parseWechatpayAuthorization, rsaSha256Sign, rsaSha256Verify, WECHATPAY_TIMESTAMP_SKEW_MAX_S, wechatpayRequestMessage, wechatpayResponseMessage } from '@paystream/shared/channel-protocols';
@@ -20,6 +21,8 @@ const error = (status: number, code: string, message: string): Answer => ({ stat
  * happens, JSON errors `{ code, message }`, and every answer signed with the platform key in the
  * Wechatpay-* headers.
  */
+// the emulator stands in for the outside world (channels, bank, identity provider): its own protocols, no Paystream credentials
+@Allow('public')
 @Controller('v3')
 export class WechatpayController {
   constructor(

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { CHANNELS, type Channel, storableText } from '@paystream/contracts';
 import { ReconciliationSourceRepository } from '@paystream/channel-gateway/data-access';
@@ -38,6 +39,7 @@ export class ReconciliationSourceController {
 
   /** GET /reconciliation/bills/:channel/:date: the rows of the channel's bill for a Beijing day. */
   @Get('reconciliation/bills/:channel/:date')
+  @Allow('service:settlement')
   async bill(@Param('channel') channel: string, @Param('date') date: string) {
     const day = dayOf(date);
     if (!(CHANNELS as readonly string[]).includes(channel)) throw new ApiError('RECONCILIATION_CHANNEL_UNSUPPORTED', `bills are downloaded for ${CHANNELS.join(', ')}`);
@@ -57,6 +59,7 @@ export class ReconciliationSourceController {
 
   /** GET /channel-transactions?channel=&date=: our payments and refunds on a channel around a Beijing day. */
   @Get('channel-transactions')
+  @Allow('service:settlement')
   async ofDay(@Query('channel') channel: string | undefined, @Query('date') date: string | undefined) {
     const day = dayOf(date);
     const c = z.enum(CHANNELS).safeParse(channel);

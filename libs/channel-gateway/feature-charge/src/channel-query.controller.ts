@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { uuidSchema } from '@paystream/contracts';
 import { ChannelNotificationRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
@@ -16,11 +17,13 @@ export class ChannelQueryController {
 
   /** Per channel and status, how outcomes were resolved, janitor times, conflicts, and breaker transitions. */
   @Get('channel/stats')
+  @Allow('operator:finance')
   async stats() {
     return { ...(await this.transactions.stats(this.platform.ds.manager)), breakerTransitions: this.breakers.transitions() };
   }
 
   @Get('channel-transactions/:paymentId')
+  @Allow('operator:finance')
   async transaction(@Param('paymentId') paymentId: string) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const t = await this.transactions.find(this.platform.ds.manager, paymentId);

@@ -4,3 +4,4 @@ export * from './registry.request';
 export * from './merchant-registry';
 export * from './payout-account-change.job';
 export * from './operator-of';
+export * from './credentials/credential-issuer';

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { z } from 'zod';
 import { describeIssues, externalIdSchema, uuidSchema } from '@paystream/contracts';
 import type { MerchantStatusAction } from '@paystream/merchant/domain';
@@ -53,6 +54,7 @@ export class RegistryController {
 
   /** Onboarding. Intended role: operator:finance. */
   @Post()
+  @Allow('operator:finance')
   @HttpCode(201)
   async register(@Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
@@ -64,6 +66,7 @@ export class RegistryController {
 
   /** Reading the registry. Intended roles: operator:finance, operator:sre. */
   @Get()
+  @Allow('operator:finance')
   async list(@Query() raw: unknown) {
     const q = parsed(listQuerySchema, raw, '(query)');
     const merchants = await this.registry.list(this.platform.ds.manager, q);
@@ -72,12 +75,14 @@ export class RegistryController {
 
   /** Reading one merchant. Intended roles: operator:finance, operator:sre. */
   @Get(':merchantId')
+  @Allow('operator:finance')
   async get(@Param('merchantId') merchantId: string) {
     return merchantJson(await this.registry.get(this.platform.ds.manager, merchantIdParam(merchantId)));
   }
 
   /** Changing name, contact or terms (not the payout account). Intended role: operator:finance. */
   @Patch(':merchantId')
+  @Allow('operator:finance')
   async update(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
@@ -87,6 +92,7 @@ export class RegistryController {
 
   /** Suspension. Intended role: operator:finance. */
   @Post(':merchantId/suspend')
+  @Allow('operator:finance')
   @HttpCode(200)
   suspend(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     return this.status('suspend', merchantId, rawKey, raw, request);
@@ -94,6 +100,7 @@ export class RegistryController {
 
   /** Reactivation of a suspended merchant. Intended role: operator:finance. */
   @Post(':merchantId/reactivate')
+  @Allow('operator:finance')
   @HttpCode(200)
   reactivate(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     return this.status('reactivate', merchantId, rawKey, raw, request);
@@ -101,6 +108,7 @@ export class RegistryController {
 
   /** Closing (final). Intended role: operator:finance. */
   @Post(':merchantId/close')
+  @Allow('operator:finance')
   @HttpCode(200)
   close(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     return this.status('close', merchantId, rawKey, raw, request);
@@ -108,6 +116,7 @@ export class RegistryController {
 
   /** A merchant's payout account changes, newest first. Intended roles: operator:finance, operator:sre. */
   @Get(':merchantId/payout-account-changes')
+  @Allow('operator:finance')
   async changes(@Param('merchantId') merchantId: string) {
     const changes = await this.registry.changesOf(this.platform.ds.manager, merchantIdParam(merchantId), CHANGES_LISTED_MAX);
     return { changes: changes.map(changeJson) };
@@ -115,6 +124,7 @@ export class RegistryController {
 
   /** Proposing a new payout account (first pair of eyes). Intended role: operator:finance. */
   @Post(':merchantId/payout-account-changes')
+  @Allow('operator:finance')
   @HttpCode(201)
   async propose(@Param('merchantId') merchantId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     merchantIdParam(merchantId);
@@ -125,6 +135,7 @@ export class RegistryController {
 
   /** Approving a proposal (second pair of eyes: another finance operator). Intended role: operator:finance. */
   @Post(':merchantId/payout-account-changes/:changeId/approve')
+  @Allow('operator:finance')
   @HttpCode(200)
   async approve(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);
@@ -133,6 +144,7 @@ export class RegistryController {
 
   /** Rejecting a proposal before approval. Intended role: operator:finance. */
   @Post(':merchantId/payout-account-changes/:changeId/reject')
+  @Allow('operator:finance')
   @HttpCode(200)
   async reject(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);
@@ -141,6 +153,7 @@ export class RegistryController {
 
   /** Cancelling a change before it is effective. Intended role: operator:finance. */
   @Post(':merchantId/payout-account-changes/:changeId/cancel')
+  @Allow('operator:finance')
   @HttpCode(200)
   async cancel(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Platform } from '@paystream/shared/platform';
+import { CredentialIssuer } from './credentials/credential-issuer';
+import { CredentialsController } from './credentials/credentials.controller';
 import { MerchantRegistry } from './merchant-registry';
 import { PayoutAccountChangeJob } from './payout-account-change.job';
 import { RegistryController } from './registry.controller';
@@ -11,13 +13,14 @@ export class RegistryModule {
   static forRoot(settings: RegistrySettings): DynamicModule {
     return {
       module: RegistryModule,
-      controllers: [RegistryController],
+      controllers: [RegistryController, CredentialsController],
       providers: [
         { provide: REGISTRY_SETTINGS, useValue: settings },
         { provide: MerchantRegistry, inject: [Platform], useFactory: (platform: Platform) => new MerchantRegistry(platform.outbox, settings) },
+        { provide: CredentialIssuer, inject: [Platform], useFactory: (platform: Platform) => new CredentialIssuer(platform.outbox, platform.config.credentialPepper) },
         PayoutAccountChangeJob,
       ],
-      exports: [MerchantRegistry, PayoutAccountChangeJob],
+      exports: [MerchantRegistry, PayoutAccountChangeJob, CredentialIssuer],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { OpsRuntime } from './ops-runtime';
 import { STATUS_PAGE_HTML } from './status-page';
@@ -9,6 +10,7 @@ export class OpsController {
 
   /** The status page: read-only, refreshed from /status.json by its own script. */
   @Get()
+  @Allow('public')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   page() {
@@ -16,18 +18,21 @@ export class OpsController {
   }
 
   @Get('status.json')
+  @Allow('operator:sre')
   @Header('cache-control', 'no-store')
   status() {
     return this.ops.monitor.status();
   }
 
   @Get('health/live')
+  @Allow('public')
   live() {
     return { status: 'ok', service: 'ops' };
   }
 
   /** Ready once the cluster has been read, and as long as the last read succeeded. */
   @Get('health')
+  @Allow('public')
   health(@Res({ passthrough: true }) reply: FastifyReply) {
     const s = this.ops.monitor.status();
     const ready = s.generatedAt !== null && !s.clusterError;
@@ -36,6 +41,7 @@ export class OpsController {
   }
 
   @Get('metrics')
+  @Allow('service:monitoring')
   async metrics(@Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', this.ops.registry.contentType);
     return this.ops.registry.metrics();

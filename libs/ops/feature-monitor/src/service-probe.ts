@@ -8,6 +8,8 @@ export const SERVICE_PROBE_TIMEOUT_MS = 2_000;
 export interface ServiceTarget {
   service: string;
   url: string;
+  /** The service:monitoring bearer token its /metrics asks for (issue 14); none: only /health is read. */
+  metricsToken?: string;
 }
 
 export interface ServiceProbe {
@@ -37,7 +39,7 @@ export async function probeService(target: ServiceTarget, timeoutMs = SERVICE_PR
   // a service that answers but is not ready (its broker is away) still counts what it did
   if (answered) {
     try {
-      const metrics = await callText(`${target.url}/metrics`, { timeoutMs });
+      const metrics = await callText(`${target.url}/metrics`, { timeoutMs, ...(target.metricsToken ? { headers: { authorization: `Bearer ${target.metricsToken}` } } : {}) });
       if (metrics.status === 200) samples = parseMetricsText(metrics.text);
     } catch {
       // the figures stay as last seen; up/down is judged by /health alone

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { uuidSchema } from '@paystream/contracts';
 import { RiskDecisionRepository } from '@paystream/risk/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
@@ -12,11 +13,13 @@ export class RiskQueryController {
   ) {}
 
   @Get('stats')
+  @Allow('operator:risk')
   stats() {
     return this.decisions.stats(this.platform.ds.manager);
   }
 
   @Get('decisions/:paymentId')
+  @Allow('operator:risk')
   async decision(@Param('paymentId') paymentId: string) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const d = await this.decisions.find(this.platform.ds.manager, paymentId);

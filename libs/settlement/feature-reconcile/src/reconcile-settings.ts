@@ -6,6 +6,8 @@ export interface ReconcileSettings {
   dailyAtBeijing: string;
   /** How often the daily job looks for a day not yet reconciled. */
   checkIntervalMs: number;
+  /** The bearer token settlement presents to the gateway (its service:settlement credential); none: the gateway refuses. */
+  serviceToken?: string;
 }
 
 export const RECONCILE_SETTINGS = Symbol('RECONCILE_SETTINGS');

@@ -58,7 +58,10 @@ export class ReconciliationSourcesClient {
   private async get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
     let answer;
     try {
-      answer = await callJson<{ error?: { code?: string; detail?: string } }>(`${this.settings.gatewayUrl}${path}`, { timeoutMs: RECONCILIATION_SOURCE_TIMEOUT_MS });
+      answer = await callJson<{ error?: { code?: string; detail?: string } }>(`${this.settings.gatewayUrl}${path}`, {
+        timeoutMs: RECONCILIATION_SOURCE_TIMEOUT_MS,
+        ...(this.settings.serviceToken ? { headers: { authorization: `Bearer ${this.settings.serviceToken}` } } : {}),
+      });
     } catch (error) {
       throw new ReconciliationSourceError(`${what}: ${(error as Error).message}`);
     }

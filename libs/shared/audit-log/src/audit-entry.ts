@@ -27,6 +27,12 @@ export const AUDIT_ACTIONS = [
   'payout_account_change.rejected',
   'payout_account_change.cancelled',
   'payout_account_change.effective',
+  // credentials (issue 14): keys and tokens issued, rotated and revoked, operators created and disabled
+  'credential.issued',
+  'credential.rotated',
+  'credential.revoked',
+  'operator.created',
+  'operator.disabled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

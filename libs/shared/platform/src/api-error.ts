@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '@paystream/contracts';
+import { AuthRefusal } from '@paystream/shared/auth';
 import type { Logger } from '@paystream/shared/observability';
 
 /** An API failure with a stable code from the catalogue; rendered as a 4xx/5xx JSON body. */
@@ -48,6 +49,11 @@ export class ApiErrorFilter implements ExceptionFilter {
       code = exception.code;
       detail = exception.detail;
       extra = exception.extra;
+      status = ERROR_CODES[code].httpStatus;
+    } else if (exception instanceof AuthRefusal) {
+      // the reason is the metric label; the body says only the stable code (and what to fix, for a malformed header)
+      code = exception.code;
+      detail = exception.reason === 'malformed' ? exception.detail : undefined;
       status = ERROR_CODES[code].httpStatus;
     } else if (exception instanceof HttpException && exception.getStatus() < 500) {
       // Framework-level 4xx (bad JSON, unknown route): a request problem, not ours.

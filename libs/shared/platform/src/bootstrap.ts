@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { assertEveryRouteAllowed } from '@paystream/shared/auth';
 import { traceRequests } from '@paystream/shared/observability';
 import { ApiErrorFilter } from './api-error';
 import { Platform } from './platform';
@@ -28,7 +29,11 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
     traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
     app.useGlobalFilters(new ApiErrorFilter(platform.logger));
-    app.useGlobalGuards(new StorableTextGuard());
+    // deny by default: a route without @Allow keeps the service from starting
+    const routes = assertEveryRouteAllowed(app, opts.service);
+    // the route table with who may call each route (the route matrix spec reads it from the log)
+    platform.logger.info({ routes: routes.map((r) => ({ method: r.method, path: r.path, allow: r.policies })) }, 'routes');
+    app.useGlobalGuards(platform.authGuard(), new StorableTextGuard());
     app.enableShutdownHooks();
     // a consumer that is dead for good is not half-run: close what is open and let the supervisor restart us
     platform.onConsumerFatal((error) => void exitAfterClose(app, platform, error));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { KEY_MODES } from '@paystream/contracts';
+import { parsePepper, type KeyMode } from '@paystream/shared/auth';
 import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSettings } from '@paystream/shared/kafka';
 import { SERVICES, type ServiceName } from './services';
 
@@ -25,6 +27,15 @@ export const ENV_FORMATS = {
     .default('127.0.0.1:9092'),
   kafkaTopicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // required, no default: a service without the pepper cannot verify anyone and must not start
+  credentialPepper: z.string({ error: 'is required (base64, at least 32 bytes; scripts/setup.sh writes .run/credential-pepper)' }).superRefine((v, ctx) => {
+    try {
+      parsePepper(v);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  moneyMode: z.enum(KEY_MODES).default('live'),
 };
 
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
@@ -49,6 +60,10 @@ export interface PlatformConfig {
   dbSchema: string;
   kafka: KafkaSettings;
   logLevel: string;
+  /** The per-deployment secret every credential's secret is derived from (CREDENTIAL_PEPPER). */
+  credentialPepper: Buffer;
+  /** The money this deployment moves (PAYSTREAM_MONEY_MODE, default live): merchant keys of the other mode are refused. */
+  moneyMode: KeyMode;
 }
 
 /** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*` (KAFKA_REPLICATION_FACTOR: replicas of the topics it creates), ... */
@@ -64,6 +79,8 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(64).default(TOPIC_PARTITIONS_DEFAULT),
     KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(TOPIC_REPLICATION_FACTOR_MAX).default(TOPIC_REPLICATION_FACTOR_DEFAULT),
     LOG_LEVEL: ENV_FORMATS.logLevel,
+    CREDENTIAL_PEPPER: ENV_FORMATS.credentialPepper,
+    PAYSTREAM_MONEY_MODE: ENV_FORMATS.moneyMode,
   });
   const c = parseConfig(service, schema, env) as Record<string, unknown>;
   return {
@@ -73,6 +90,8 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     databaseUrl: c[`${envPrefix}_DATABASE_URL`] as string,
     dbSchema: c.DB_SCHEMA as string,
     logLevel: c.LOG_LEVEL as string,
+    credentialPepper: parsePepper(c.CREDENTIAL_PEPPER as string),
+    moneyMode: c.PAYSTREAM_MONEY_MODE as KeyMode,
     kafka: {
       brokers: (c.KAFKA_BROKERS as string).split(','),
       clientId: `paystream-${service}`,

@@ -10,6 +10,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Allow } from '@paystream/shared/auth';
 import { Platform, type PlatformOptions } from './platform';
 
 /** Starts the platform after every module registered its consumers, and stops it on shutdown. */
@@ -33,12 +34,14 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('health/live')
+  @Allow('public')
   live() {
     return { status: 'ok', service: this.platform.config.service };
   }
 
   /** Readiness: database, Kafka and consumer. */
   @Get('health')
+  @Allow('public')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const { ready, checks } = await this.platform.readiness();
     void reply.status(ready ? 200 : 503);
@@ -46,6 +49,7 @@ export class HealthController {
   }
 
   @Get('metrics')
+  @Allow('service:monitoring')
   async metrics(@Res({ passthrough: true }) reply: FastifyReply) {
     void reply.header('content-type', this.platform.registry.contentType);
     return this.platform.registry.metrics();

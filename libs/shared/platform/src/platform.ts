@@ -14,11 +14,13 @@ import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, typ
 import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
+import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore } from '@paystream/shared/auth';
+import { TOPICS } from '@paystream/contracts';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
   config: PlatformConfig;
-  /** The service's own migrations; the outbox/inbox tables and the audit log (and their later changes) are added first. */
+  /** The service's own migrations; the outbox/inbox tables, the audit log and the auth tables (and their later changes) are added first. */
   migrations: MixedList<Function>;
   entities?: MixedList<Function>;
   /** Logical topics the service emits to (created at start-up with their DLQ twins). */
@@ -38,6 +40,12 @@ export class Platform {
   readonly outbox: Outbox;
   readonly inbox = new Inbox();
   readonly groupId: string;
+  /** This service's copy of the credentials (fed by the credential.* topics). */
+  readonly credentials: CredentialCopy;
+  /** Nonces of signed requests, shared by the service's replicas. */
+  readonly nonces: NonceStore;
+  readonly authMetrics: AuthMetrics;
+  private nonceJanitor: NonceJanitor | undefined;
   private readonly handlers = new Map<string, EventHandler>();
   private readonly healthSections = new Map<string, () => unknown>();
   private consumer: EventConsumer | undefined;
@@ -60,6 +68,17 @@ export class Platform {
     this.messagingMetrics = new MessagingMetrics(this.registry);
     this.outbox = new Outbox(`/paystream/${config.service}`, outboxNotifyChannel(config.dbSchema));
     this.groupId = `paystream.${config.service}`;
+    this.credentials = new CredentialCopy(ds);
+    this.nonces = new NonceStore(ds);
+    this.authMetrics = new AuthMetrics(this.registry);
+    // every service keeps its own copy of who may call it
+    this.consume(TOPICS.credentialIssued, { handle: (event, tx) => this.credentials.applyIssued(tx, event.payload) });
+    this.consume(TOPICS.credentialRevoked, { handle: (event, tx) => this.credentials.applyRevoked(tx, event.payload) });
+  }
+
+  /** The global guard: who may call each route (deny by default), from this service's credential copy and nonces. */
+  authGuard(now: () => Date = () => new Date()): AuthGuard {
+    return new AuthGuard({ pepper: this.config.credentialPepper, moneyMode: this.config.moneyMode, credentials: this.credentials, nonces: this.nonces, now }, this.authMetrics);
   }
 
   /** Connects to Postgres (running migrations) and Kafka (creating topics). */
@@ -69,7 +88,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...(options.migrations as Function[])],
+      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the next query opens another'),
@@ -107,6 +126,8 @@ export class Platform {
     this.relay.start();
     this.inboxJanitor = new InboxJanitor(this.ds, this.logger.child({ component: 'inbox-janitor' }));
     this.inboxJanitor.start();
+    this.nonceJanitor = new NonceJanitor(this.nonces, this.logger.child({ component: 'nonce-janitor' }));
+    this.nonceJanitor.start();
     if (this.handlers.size > 0) {
       const topics = [...this.handlers.keys()];
       await ensureTopics(this.kafka, this.config.kafka, topics);
@@ -135,6 +156,7 @@ export class Platform {
     await this.stopStep('lag monitor', async () => this.lagMonitor?.stop());
     await this.stopStep('outbox relay', async () => this.relay?.stop()); // itself within OUTBOX_SHUTDOWN_GRACE_MS
     await this.stopStep('inbox janitor', async () => this.inboxJanitor?.stop());
+    await this.stopStep('nonce janitor', async () => this.nonceJanitor?.stop());
     await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
     await this.stopStep('database', async () => {
       if (this.ds.isInitialized) await this.ds.destroy();

@@ -1,17 +1,27 @@
-import { Actors, UNAUTHENTICATED_OPERATOR, type Actor } from '@paystream/shared/audit-log';
+import { Actors, type Actor } from '@paystream/shared/audit-log';
+import { principalOf } from '@paystream/shared/auth';
 
-/** What actorOf reads of an HTTP request (a Fastify request has it). */
+/** What actorOf reads of an HTTP request (a Fastify request has it; the auth guard attached its principal). */
 export interface ActorRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
 /**
- * The operator an HTTP request acts as, recorded as the actor of its audit rows. Every operator
- * route of every service asks this one function, so authentication changes only this place.
- * TODO(issue 14): today no request carries an authenticated principal, so this is the operator the
- * body claims (`by`, `reviewer`, `createdBy`: unproven) or `operator:unauthenticated`; make it the
- * authenticated principal (operator token or merchant key) and stop reading the body.
+ * Who an HTTP request acts as, recorded as the actor of its audit rows and changes: the principal
+ * the auth guard authenticated (operator token, merchant key, service token), never a field of the
+ * request body. Every route of every service asks this one function.
  */
-export function actorOf(_request: ActorRequest, claimedBy?: string): Actor {
-  return Actors.operator(claimedBy ?? UNAUTHENTICATED_OPERATOR);
+export function actorOf(request: ActorRequest): Actor {
+  const principal = principalOf(request);
+  switch (principal?.kind) {
+    case 'operator':
+      return Actors.operator(principal.operatorId);
+    case 'merchant':
+      return Actors.merchant(principal.merchantId);
+    case 'service':
+      return Actors.service(principal.name);
+    default:
+      // a public or channel route names no actor: asking is a programming error, not a request to record
+      throw new Error(`actorOf: the request carries no authenticated principal (${principal?.kind ?? 'no guard ran'})`);
+  }
 }

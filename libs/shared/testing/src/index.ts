@@ -6,3 +6,4 @@ export * from './consumer-fixtures';
 export * from './broker-gate';
 export * from './schema-text-fields';
 export * from './merchant-fixtures';
+export * from './test-credentials';

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
+/** The pepper of every test service (a fixed test value: tests derive the same secrets the services verify). */
+export const TEST_CREDENTIAL_PEPPER = Buffer.alloc(32, 0x5a).toString('base64');
+
 /** The broker the test run shares (infra/kafka/kafka.sh). */
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const PG_HOST = process.env.PGHOST ?? '127.0.0.1';
@@ -61,6 +64,7 @@ export function testServiceEnv(envPrefix: string, isolation: { schema: string; t
     KAFKA_TOPIC_PREFIX: isolation.topicPrefix,
     KAFKA_PARTITIONS: '2',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER,
     ...extra,
   };
 }

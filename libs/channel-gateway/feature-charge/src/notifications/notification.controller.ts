@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { failureReason, type Channel } from '@paystream/contracts';
 import { ChannelNotificationRepository, ChannelTransactionRepository } from '@paystream/channel-gateway/data-access';
@@ -32,6 +33,7 @@ export class NotificationController {
 
   /** Alipay: answered with the plain text `success`, or Alipay retries (about 8 times over 25 hours). */
   @Post('alipay')
+  @Allow('channel')
   @HttpCode(200)
   async alipay(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     void reply.header('content-type', 'text/plain; charset=utf-8');
@@ -41,6 +43,7 @@ export class NotificationController {
 
   /** WeChat Pay: 204 acknowledges; a 4xx/5xx with `{ code: FAIL }` makes it retry on its schedule. */
   @Post('wechatpay')
+  @Allow('channel')
   async wechatpay(@Req() req: RawBodyRequest<FastifyRequest>, @Headers() headers: Record<string, string>, @Res({ passthrough: true }) reply: FastifyReply) {
     const raw = req.rawBody?.toString('utf8') ?? '';
     const handled = await this.handle('wechatpay', readWechatpayNotice(headers, raw, this.settings.wechatpay), this.settings.wechatpay.mchId);
@@ -54,6 +57,7 @@ export class NotificationController {
 
   /** UnionPay: HTTP 200 acknowledges the backUrl notification; anything else makes it retry. */
   @Post('unionpay')
+  @Allow('channel')
   async unionpay(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     void reply.header('content-type', 'text/plain; charset=utf-8');
     const handled = await this.handle('unionpay', readUnionpayNotice(formFields(body), this.settings.unionpay), this.settings.unionpay.merId);

@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, Inject, Post, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { describeIssues } from '@paystream/contracts';
 import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
@@ -22,6 +23,7 @@ export class CreatePaymentController {
   ) {}
 
   @Post()
+  @Allow('merchant')
   async create(
     @Headers('idempotency-key') rawKey: string | undefined,
     @Headers('traceparent') traceparent: string | undefined,

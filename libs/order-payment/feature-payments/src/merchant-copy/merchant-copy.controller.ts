@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { externalIdSchema } from '@paystream/contracts';
 import { MerchantCopyRepository } from '@paystream/order-payment/data-access';
 import { merchantRefusal } from '@paystream/order-payment/domain';
@@ -7,7 +8,7 @@ import { ApiError, Platform } from '@paystream/shared/platform';
 /**
  * GET /merchants/:merchantId: what order-payment's copy knows of a merchant (read-only; the registry
  * is the merchant service). Lets operators and scripts see a new merchant has arrived before they
- * take its payments. Intended roles: operator:sre, operator:finance.
+ * take its payments.
  */
 @Controller('merchants')
 export class MerchantCopyController {
@@ -16,6 +17,7 @@ export class MerchantCopyController {
     @Inject(MerchantCopyRepository) private readonly merchants: MerchantCopyRepository,
   ) {}
 
+  @Allow('operator:finance')
   @Get(':merchantId')
   async get(@Param('merchantId') merchantId: string) {
     if (!externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id', { field: 'merchantId' });

@@ -1,10 +1,13 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { externalIdSchema, uuidSchema } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { paymentView } from '../payment.view';
 
 /** GET /payments/:id, GET /payments?orderId= and GET /payments/stats. */
+// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
+// merchantId (the guard refuses only another merchant named in the path or body)
 @Controller('payments')
 export class PaymentsQueryController {
   constructor(
@@ -14,11 +17,13 @@ export class PaymentsQueryController {
 
   /** Counts by status, P_success and outcome latency, from the database (survives restarts). */
   @Get('stats')
+  @Allow('operator:finance')
   async stats() {
     return this.payments.stats(this.platform.ds.manager);
   }
 
   @Get()
+  @Allow('merchant', 'operator:finance')
   async byOrder(@Query('orderId') orderId: string | undefined) {
     const parsed = externalIdSchema.safeParse(orderId);
     if (!parsed.success) throw new ApiError('VALIDATION_FAILED', `orderId query parameter: ${parsed.error.issues[0]?.message}`);
@@ -28,6 +33,7 @@ export class PaymentsQueryController {
   }
 
   @Get(':id')
+  @Allow('merchant', 'operator:finance', 'operator:risk')
   async byId(@Param('id') id: string) {
     if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
     const payment = await this.payments.findById(this.platform.ds.manager, id);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema, storableText } from '@paystream/contracts';
@@ -30,6 +31,8 @@ export function refundView(r: Refund) {
 }
 
 /** POST /payments/:id/refunds (Idempotency-Key) and GET /payments/:id/refunds. */
+// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
+// merchantId (the guard refuses only another merchant named in the path or body)
 @Controller('payments/:id/refunds')
 export class RefundPaymentController {
   constructor(
@@ -39,6 +42,7 @@ export class RefundPaymentController {
   ) {}
 
   @Post()
+  @Allow('merchant')
   async refund(
     @Param('id') paymentId: string,
     @Headers('idempotency-key') rawKey: string | undefined,
@@ -105,6 +109,7 @@ export class RefundPaymentController {
   }
 
   @Get()
+  @Allow('merchant', 'operator:finance')
   async list(@Param('id') paymentId: string) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
     const payment = await this.payments.findById(this.platform.ds.manager, paymentId);

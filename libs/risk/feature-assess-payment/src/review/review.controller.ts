@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
@@ -10,7 +11,8 @@ import { ReviewQueue } from './review-queue.service';
 const REVIEW_LIST_LIMIT_MAX = 200;
 
 /** The body of POST /risk/reviews/:paymentId/approve | reject. */
-export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64), note: storableText().trim().min(1).max(500) }).strict();
+// reviewer is ignored: the reviewer is the authenticated principal (issue 14)
+export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64).optional(), note: storableText().trim().min(1).max(500) }).strict();
 
 function view(d: StoredDecision) {
   return {
@@ -37,6 +39,7 @@ export class ReviewController {
   ) {}
 
   @Get()
+  @Allow('operator:risk')
   async list(@Query('limit') limit?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > REVIEW_LIST_LIMIT_MAX) throw new ApiError('VALIDATION_FAILED', `limit is 1 to ${REVIEW_LIST_LIMIT_MAX}`);
@@ -44,12 +47,14 @@ export class ReviewController {
   }
 
   @Post(':paymentId/approve')
+  @Allow('operator:risk')
   @HttpCode(200)
   approve(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
     return this.settle(paymentId, 'APPROVED', body, request);
   }
 
   @Post(':paymentId/reject')
+  @Allow('operator:risk')
   @HttpCode(200)
   reject(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
     return this.settle(paymentId, 'REJECTED', body, request);
@@ -59,15 +64,16 @@ export class ReviewController {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
     const verdict = verdictSchema.safeParse(body);
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
+    const reviewer = actorOf(request).id;
     const settled = await inTransaction(this.platform.ds, async (tx) => {
-      const moved = await this.decisions.resolveReview(tx, paymentId, status, verdict.data.reviewer, verdict.data.note);
-      return moved ? this.queue.announce(tx, moved, actorOf(request, verdict.data.reviewer)) : undefined;
+      const moved = await this.decisions.resolveReview(tx, paymentId, status, reviewer, verdict.data.note);
+      return moved ? this.queue.announce(tx, moved, actorOf(request)) : undefined;
     });
     if (settled) return view(settled);
     const current = await this.decisions.find(this.platform.ds.manager, paymentId);
     if (!current) throw new ApiError('RESOURCE_NOT_FOUND', `no risk decision for payment ${paymentId}`);
     // the same verdict again is a repeat (idempotent); anything else is too late
-    if (current.review?.status === status && current.review.by === verdict.data.reviewer) return view(current);
+    if (current.review?.status === status && current.review.by === reviewer) return view(current);
     throw new ApiError('REVIEW_NOT_PENDING', `payment ${paymentId} is ${current.review ? `already ${current.review.status.toLowerCase()}` : `not held (${current.decision})`}`);
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Inject, Put, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-access';
@@ -13,7 +14,8 @@ const RULE_HISTORY_LIMIT_MAX = 200;
 // the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID
 export const publishSchema = z.strictObject({
   expectedVersion: z.number().int().min(0),
-  createdBy: storableText().trim().min(1).max(64),
+  // ignored: the publisher is the authenticated principal (issue 14)
+  createdBy: storableText().trim().min(1).max(64).optional(),
   reason: storableText().trim().min(1).max(500),
   rules: z.unknown(),
 });
@@ -31,11 +33,13 @@ export class RuleSetController {
   ) {}
 
   @Get()
+  @Allow('operator:risk')
   async current() {
     return view(await this.ruleSets.current(this.platform.ds.manager));
   }
 
   @Get('history')
+  @Allow('operator:risk')
   async history(@Query('limit') limit?: string) {
     const n = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > RULE_HISTORY_LIMIT_MAX) throw new ApiError('VALIDATION_FAILED', `limit is 1 to ${RULE_HISTORY_LIMIT_MAX}`);
@@ -43,17 +47,19 @@ export class RuleSetController {
   }
 
   @Put()
+  @Allow('operator:risk')
   async publish(@Body() body: unknown, @Req() http: ActorRequest) {
     const request = publishSchema.safeParse(body);
     if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
-    const { expectedVersion, createdBy, reason, rules } = request.data;
+    const { expectedVersion, reason, rules } = request.data;
+    const createdBy = actorOf(http).id;
     const checked = validateRuleSet({ version: expectedVersion + 1, rules });
     if (!checked.ok) throw new ApiError('RISK_RULES_INVALID', checked.problems.join('; '), { problems: checked.problems });
     const published = await inTransaction(this.platform.ds, async (tx) => {
       const outcome = await this.ruleSets.publish(tx, { ruleSet: checked.ruleSet, createdBy, reason, expectedVersion });
       if (outcome.ok) {
         const version = outcome.stored.ruleSet.version;
-        await appendAudit(tx, { actor: actorOf(http, createdBy), action: 'rule_set.published', subject: `rule_set:${version}`, details: { version, previousVersion: expectedVersion, reason, rules: outcome.stored.ruleSet.rules } });
+        await appendAudit(tx, { actor: actorOf(http), action: 'rule_set.published', subject: `rule_set:${version}`, details: { version, previousVersion: expectedVersion, reason, rules: outcome.stored.ruleSet.rules } });
       }
       return outcome;
     });

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { MerchantProfileRepository } from '@paystream/settlement/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { merchantIdParam } from '../merchant-id.param';
@@ -7,7 +8,7 @@ import { profileJson } from './merchant-terms.json';
 /**
  * GET /merchants/:merchantId/settlement-terms: settlement's read-only copy of a merchant's terms
  * (the registry, the merchant service, changes them; the payout account shows its last four digits).
- * Intended roles: operator:finance, operator:sre.
+ * A merchant reads its own terms; finance (and SRE, as every operator read) any merchant's.
  */
 @Controller('merchants/:merchantId/settlement-terms')
 export class MerchantTermsController {
@@ -16,6 +17,7 @@ export class MerchantTermsController {
     @Inject(MerchantProfileRepository) private readonly profiles: MerchantProfileRepository,
   ) {}
 
+  @Allow('merchant', 'operator:finance')
   @Get()
   async get(@Param('merchantId') merchantId: string) {
     merchantIdParam(merchantId);

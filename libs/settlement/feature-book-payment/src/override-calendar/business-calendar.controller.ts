@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, Inject, Param, Put, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import type { z } from 'zod';
 import { describeIssues } from '@paystream/contracts';
 import { BusinessCalendarRepository, type StoredCalendarOverride } from '@paystream/settlement/data-access';
@@ -38,6 +39,7 @@ export class BusinessCalendarController {
   ) {}
 
   @Get()
+  @Allow('operator:finance')
   async get(@Query() rawQuery: unknown) {
     const query = calendarQuerySchema.safeParse(rawQuery ?? {});
     if (!query.success) throw new ApiError('VALIDATION_FAILED', describeIssues(query.error.issues, '(query)'));
@@ -60,33 +62,37 @@ export class BusinessCalendarController {
   }
 
   @Put('overrides/:date')
+  @Allow('operator:finance')
   async set(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const date = overrideDate(rawDate);
     const body = overrideBody(setOverrideBodySchema, rawBody);
     const businessDay = body.kind === 'workday';
     const requestHash = overrideRequestHash('set', date, body);
+    const by = actorOf(request).id;
     return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by: body.by, requestHash }))) {
+      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by, requestHash }))) {
         if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         const current = await this.calendars.findOverride(tx, date);
         return { override: current ? overrideJson(current) : null, replayed: true };
       }
-      const saved = await this.calendars.override(tx, date, businessDay, body.reason, body.by);
-      await appendAudit(tx, { actor: actorOf(request, body.by), action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
-      this.platform.logger.info({ date, kind: body.kind, by: body.by, reason: body.reason }, 'calendar override set');
+      const saved = await this.calendars.override(tx, date, businessDay, body.reason, by);
+      await appendAudit(tx, { actor: actorOf(request), action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
+      this.platform.logger.info({ date, kind: body.kind, by, reason: body.reason }, 'calendar override set');
       return { override: overrideJson(saved), replayed: false };
     });
   }
 
   @Delete('overrides/:date')
+  @Allow('operator:finance')
   async remove(@Param('date') rawDate: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const date = overrideDate(rawDate);
     const body = overrideBody(removeOverrideBodySchema, rawBody);
     const requestHash = overrideRequestHash('remove', date, body);
+    const by = actorOf(request).id;
     return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by: body.by, requestHash }))) {
+      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by, requestHash }))) {
         if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         return { date, removed: true, replayed: true };
       }
@@ -94,12 +100,12 @@ export class BusinessCalendarController {
       const removed = await this.calendars.removeOverride(tx, date);
       if (!removed) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND', `no override on ${date}`);
       await appendAudit(tx, {
-        actor: actorOf(request, body.by),
+        actor: actorOf(request),
         action: 'calendar.override.removed',
         subject: `calendar:${date}`,
         details: { reason: body.reason, was: removed.businessDay ? 'workday' : 'holiday', idempotencyKey: key },
       });
-      this.platform.logger.info({ date, by: body.by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
+      this.platform.logger.info({ date, by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
       return { date, removed: true, was: overrideJson(removed), replayed: false };
     });
   }

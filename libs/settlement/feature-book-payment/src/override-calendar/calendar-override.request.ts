@@ -8,7 +8,7 @@ export const CALENDAR_OVERRIDE_REASON_LENGTH_MAX = 500;
 
 const reason = storableText().trim().min(1, 'say why').max(CALENDAR_OVERRIDE_REASON_LENGTH_MAX);
 /** Who made the change: an operator id (letters, digits, _ . : -). */
-const by = externalIdSchema;
+const by = externalIdSchema.optional(); // ignored: the operator is the authenticated principal (issue 14)
 
 /** A date an override may be set on: a real date in the years the calendar API covers. */
 export const overrideDateSchema = calendarDateSchema.refine((d) => {

@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
@@ -25,6 +26,7 @@ export class SettlementRunController {
   ) {}
 
   @Post()
+  @Allow('operator:finance')
   @HttpCode(200)
   async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
@@ -87,6 +88,7 @@ export class ReconciliationController {
 
   /** Idempotent per channel and day: a day has one run, which running it again refreshes (so it never doubles a break). */
   @Post('runs')
+  @Allow('operator:finance')
   @HttpCode(200)
   async run(@Body() body: unknown, @Req() request: ActorRequest) {
     const req = parsed(runRequestSchema, body);
@@ -98,12 +100,14 @@ export class ReconciliationController {
   }
 
   @Get('runs')
+  @Allow('operator:finance')
   async list(@Query() query: unknown) {
     const f = parsed(runFilterSchema, query);
     return (await this.runs.listRuns(this.platform.ds.manager, f)).map(runJson);
   }
 
   @Get('runs/:id')
+  @Allow('operator:finance')
   async get(@Param('id') id: string) {
     if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'a run id is a UUID');
     const run = await this.runs.findRun(this.platform.ds.manager, id);
@@ -112,6 +116,7 @@ export class ReconciliationController {
   }
 
   @Get('breaks')
+  @Allow('operator:finance')
   async breaks(@Query() query: unknown) {
     const f = parsed(breakFilterSchema, query);
     return (await this.runs.listBreaks(this.platform.ds.manager, f)).map(breakJson);
