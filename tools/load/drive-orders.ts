@@ -209,6 +209,8 @@ async function main(): Promise<void> {
   // every call is signed (merchants) or carries a token (operator, monitoring): the demo's merchants get live keys
   const auth = DemoAuth.fromRunDir(urls.merchant, 'merchant-0');
   useDemoAuth(auth);
+  // merchants first: their keys are issued for registered merchants, and the cards and identities below are signed with merchant-0's
+  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   for (let m = 0; m < opts.merchants; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${urls.orderPayment}/payments`]);
   await auth.waitUntilKnown('merchant-0', [`${urls.channelGateway}/cards`, `${urls.risk}/identities`]);
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
@@ -254,8 +256,6 @@ async function main(): Promise<void> {
   // a new group starts at the latest offsets once its partitions are assigned and fetched
   await new Promise((r) => setTimeout(r, 1_500));
 
-  // merchants first: the cards and identities below are signed with merchant-0's key
-  await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
   // card shoppers pay by token; shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
   const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count);
   const shoppers = Object.values(levels).reduce((a, n) => a + n, 0);
