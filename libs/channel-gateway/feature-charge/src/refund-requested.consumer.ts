@@ -20,6 +20,7 @@ import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 import { refundCompletedEvent, refundSettled } from './completed-event';
+import { sendRecordedRefund } from './refund-send';
 
 /**
  * Who asks for a refund, as the audit log names it: order-payment, the one service that writes
@@ -174,19 +175,7 @@ export class RefundRequestedConsumer implements OnModuleInit {
 
   /** The refund call, with the refund number and send time recorded in step 1. */
   private async send(refund: ChannelRefund, charge: ChannelTransaction, r: ChannelRefundRequested) {
-    const timer = this.metrics.callSeconds.startTimer({ channel: refund.channel, call: 'refund' });
-    const answer = await this.channel.refund(refund.channel, {
-      refundId: refund.refundId,
-      paymentId: refund.paymentId,
-      paymentCreatedAt: charge.createdAt,
-      channelTradeNo: charge.channelTradeNo ?? r.channelTradeNo,
-      amountMinor: refund.amountMinor,
-      totalMinor: charge.amountMinor,
-      currency: refund.currency,
-      sentAt: this.sentAtOf(refund),
-    });
-    timer();
-    return answer;
+    return sendRecordedRefund(this.channel, this.metrics, refund, charge, charge.channelTradeNo ?? r.channelTradeNo, this.sentAtOf(refund));
   }
 
   private sentAtOf(refund: ChannelRefund): Date {

@@ -9,6 +9,7 @@ import { ChannelClient } from './channel.client';
 import { ChannelMetrics } from './channel-metrics';
 import { CHANNEL_QUERY_BATCH_SIZE, CHANNEL_QUERY_LEASE_MS, CHANNEL_SETTINGS, type ChannelSettings } from './channel-settings';
 import { refundCompletedEvent, refundSettled } from './completed-event';
+import { sendRecordedRefund } from './refund-send';
 
 /**
  * The janitor of unknown refunds: it queries each at its channel on the unknown-outcome backoff
@@ -86,18 +87,7 @@ export class UnknownRefundWorker implements OnApplicationBootstrap, OnApplicatio
     const charge = await this.transactions.find(this.platform.ds.manager, r.paymentId);
     if (!charge?.channelTradeNo) throw new Error(`refund ${r.refundId}: no captured charge ${r.paymentId} here`);
     this.platform.logger.warn({ paymentId: r.paymentId, refundId: r.refundId, orderId: r.orderId, channel: r.channel }, 'an unknown refund the channel has no record of past the maximum age: sent again with the same refund number and send time');
-    const timer = this.metrics.callSeconds.startTimer({ channel: r.channel, call: 'refund' });
-    const answer = await this.channel.refund(r.channel, {
-      refundId: r.refundId,
-      paymentId: r.paymentId,
-      paymentCreatedAt: charge.createdAt,
-      channelTradeNo: charge.channelTradeNo,
-      amountMinor: r.amountMinor,
-      totalMinor: charge.amountMinor,
-      currency: r.currency,
-      sentAt: r.sentAt ?? r.createdAt,
-    });
-    timer();
+    const answer = await sendRecordedRefund(this.channel, this.metrics, r, charge, charge.channelTradeNo, r.sentAt ?? r.createdAt);
     const result = resentRefundResultOf(answer);
     return result.outcome === 'unknown' ? undefined : (result as FinalRefundResult);
   }
