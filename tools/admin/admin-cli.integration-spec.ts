@@ -73,7 +73,7 @@ describe('admin CLI: merchant onboarding', () => {
 
     expect((await run('operator', 'revoke', '--id', 'alice')).code).toBe(ADMIN_EXIT.ok);
     expect((await db.query(`SELECT revoked_at FROM credential WHERE credential_id = $1`, [credentialId]))[0].revoked_at).not.toBeNull();
-    expect(await db.query(`SELECT topic, key FROM outbox_event WHERE key = 'alice' ORDER BY id`)).toEqual([
+    expect(await db.query(`SELECT topic, key FROM outbox_event WHERE key = 'alice' ORDER BY seq`)).toEqual([
       { topic: 'credential.issued.v1', key: 'alice' },
       { topic: 'credential.revoked.v1', key: 'alice' },
     ]);
