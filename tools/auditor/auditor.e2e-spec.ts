@@ -98,7 +98,7 @@ describe('the money auditor on a real stack', () => {
     // (a) a double charge: o-1 charged again at the channel under a second payment (as a bug upstream of the gateway would)
     const second = randomUUID();
     const charge: ChannelChargeRequested = { paymentId: second, orderId: o1, merchantId, amountMinor: '10000', currency: 'CNY', channel: 'alipay', subject: 'charged again' };
-    await upstream.sendEvent(t(TOPICS.channelChargeRequested), second, charge, { source: '/order-payment' });
+    await upstream.sendEvent(t(TOPICS.channelChargeRequested), second, charge, { source: '/paystream/order-payment' });
     const secondNo = second.replace(/-/g, '');
     await waitFor(async () => ((await stack.json<{ state: string }>('channel-emulator', `/sandbox/trades/${secondNo}`)).body.state === 'SUCCESS' ? true : undefined), 30_000, 'the second charge');
 

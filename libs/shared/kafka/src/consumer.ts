@@ -1,5 +1,5 @@
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, isStorableText, type TopicName, EVENT_SCHEMAS, UNSTORABLE_TEXT_MESSAGE } from '@paystream/contracts';
+import { CE_HEADERS, DLQ_HEADERS, checkEventPayload, dlqTopicOf, isStorableText, type TopicName, EVENT_SCHEMAS, sourceRefusal, UNSTORABLE_TEXT_MESSAGE } from '@paystream/contracts';
 import { parseTraceparent, runInTrace, type Logger, type MessagingMetrics } from '@paystream/shared/observability';
 import { headerString, type ConsumedEvent } from './envelope';
 import { PermanentEventError, transientCause } from './errors';
@@ -264,6 +264,9 @@ export class EventConsumer {
     if (!(logical in EVENT_SCHEMAS)) return { ok: false, reason: `no schema for topic ${logical}` };
     const check = checkEventPayload(logical as TopicName, body);
     if (!check.ok) return { ok: false, reason: check.reason };
+    // only the topic's producer (TOPIC_PRODUCERS) emits it: a header is no proof alone (the broker's ACLs are), but a mislabelled event is refused
+    const notItsProducer = sourceRefusal(logical as TopicName, source);
+    if (notItsProducer) return { ok: false, reason: notItsProducer };
     return {
       ok: true,
       event: {

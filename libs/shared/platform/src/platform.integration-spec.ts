@@ -105,12 +105,15 @@ describe('Platform messaging on the real broker and database', () => {
     await upstream.send(topic, 'o-bad', JSON.stringify(paymentRequestedFixture('o-bad')), { ce_type: TOPICS.paymentRequested });
     await upstream.sendEvent(topic, 'o-bad', { ...paymentRequestedFixture('o-bad'), subject: 'explode-permanently' });
     await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-bad'), { id: 'x'.repeat(10_000) });
+    // a payment request claiming to come from inside Paystream, and one from nobody
+    await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-bad'), { source: '/paystream/settlement' });
+    await upstream.send(topic, 'o-bad', JSON.stringify(paymentRequestedFixture('o-bad')), { ce_id: 'no-source-1', ce_type: TOPICS.paymentRequested });
     await upstream.sendEvent(topic, 'o-bad', paymentRequestedFixture('o-good-after'), {});
     await waitFor(async () => ((await effects('o-good-after')) === 1 ? true : undefined), 40_000, 'the good event after the bad ones');
     const dlq = await waitFor(() => {
       const m = collector.on(`${prefix}${TOPICS.paymentRequested}.dlq`);
-      return m.length >= 5 ? m : undefined;
-    }, 30_000, 'five dead letters');
+      return m.length >= 7 ? m : undefined;
+    }, 30_000, 'seven dead letters');
     const reasons = dlq.map((m) => m.headers[DLQ_HEADERS.reason]);
     expect(reasons).toEqual([
       expect.stringContaining('not JSON'),
@@ -118,6 +121,8 @@ describe('Platform messaging on the real broker and database', () => {
       expect.stringContaining('missing ce_id'),
       expect.stringContaining('always fails'),
       expect.stringMatching(/^ce_id header longer than 200 characters/),
+      'ce_source /paystream/settlement may not produce payment.requested.v1: it comes from an upstream order system, never from a Paystream service',
+      'no ce_source: payment.requested.v1 is produced by an upstream order system',
     ]);
     expect(dlq[0]!.value).toBe('{not json');
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment')).toBe(true);

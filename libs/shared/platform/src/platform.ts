@@ -15,7 +15,7 @@ import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChann
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore } from '@paystream/shared/auth';
-import { TOPICS } from '@paystream/contracts';
+import { PAYSTREAM_SOURCE_PREFIX, TOPIC_PRODUCERS, TOPICS } from '@paystream/contracts';
 import type { PlatformConfig } from './config';
 
 export interface PlatformOptions {
@@ -66,7 +66,7 @@ export class Platform {
     this.logger = logger;
     this.registry = createMetricsRegistry(config.service);
     this.messagingMetrics = new MessagingMetrics(this.registry);
-    this.outbox = new Outbox(`/paystream/${config.service}`, outboxNotifyChannel(config.dbSchema));
+    this.outbox = new Outbox(`${PAYSTREAM_SOURCE_PREFIX}${config.service}`, outboxNotifyChannel(config.dbSchema));
     this.groupId = `paystream.${config.service}`;
     this.credentials = new CredentialCopy(ds);
     this.nonces = new NonceStore(ds);
@@ -84,6 +84,8 @@ export class Platform {
   /** Connects to Postgres (running migrations) and Kafka (creating topics). */
   static async open(options: PlatformOptions): Promise<Platform> {
     const { config } = options;
+    const foreign = options.producesTopics.filter((topic) => TOPIC_PRODUCERS[topic] !== `${PAYSTREAM_SOURCE_PREFIX}${config.service}`);
+    if (foreign.length > 0) throw new Error(`${config.service} does not produce ${foreign.join(', ')}: TOPIC_PRODUCERS (libs/contracts) names each topic's producer`);
     const logger = createLogger(config.service, config.logLevel);
     const ds = await openDatabase({
       url: config.databaseUrl,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { CE_HEADERS, CE_SPEC_VERSION, CONTENT_TYPE_JSON } from '@paystream/contracts';
+import { ALL_TOPICS, CE_HEADERS, CE_SPEC_VERSION, CONTENT_TYPE_JSON, TOPIC_PRODUCERS } from '@paystream/contracts';
 import { TEST_KAFKA_BROKERS, uniqueId } from './infra';
 
 /** Publishes events the way an upstream system would, including malformed ones for DLQ tests. */
@@ -14,13 +14,16 @@ export class RawProducer {
     return this;
   }
 
-  /** A CloudEvents-framed JSON event; returns its ce_id. Pass id to redeliver the same event. */
+  /**
+   * A CloudEvents-framed JSON event; returns its ce_id. Pass id to redeliver the same event. Its
+   * ce_source is the topic's producer (an upstream checkout for payment.requested) unless given.
+   */
   async sendEvent(topic: string, key: string, payload: unknown, opts: { id?: string; type?: string; source?: string; headers?: Record<string, string> } = {}): Promise<string> {
     const id = opts.id ?? randomUUID();
     await this.send(topic, key, JSON.stringify(payload), {
       [CE_HEADERS.id]: id,
       [CE_HEADERS.type]: opts.type ?? topic.replace(/^.*?(payment\.|settlement\.|risk\.|channel\.|merchant\.|credential\.)/, '$1'),
-      [CE_HEADERS.source]: opts.source ?? '/orders/checkout',
+      [CE_HEADERS.source]: opts.source ?? producerSourceOf(topic),
       [CE_HEADERS.specVersion]: CE_SPEC_VERSION,
       [CE_HEADERS.time]: new Date().toISOString(),
       [CE_HEADERS.contentType]: CONTENT_TYPE_JSON,
@@ -37,4 +40,11 @@ export class RawProducer {
   async stop(): Promise<void> {
     await this.producer?.disconnect();
   }
+}
+
+/** The ce_source the producer of a (prefixed) topic stamps: its owning service, or an upstream checkout. */
+export function producerSourceOf(topic: string): string {
+  const logical = ALL_TOPICS.find((t) => topic.endsWith(t));
+  const producer = logical ? TOPIC_PRODUCERS[logical] : 'upstream';
+  return producer === 'upstream' ? '/orders/checkout' : producer;
 }
