@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { authorizationFor, bearer, newNonce, signatureHeader, type ClientCredential, type Policy } from '@paystream/shared/auth';
 import type { OperatorRole } from '@paystream/contracts';
 import { uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
-import { E2E_DEFAULT_MERCHANT, ServiceStack, type StackService } from './service-stack';
+import { E2E_DEFAULT_MERCHANT, REPO_ROOT, ServiceStack, type StackService } from './service-stack';
 
 /** The services behind the auth guard (the emulator is the outside world; ops is not on the platform's guard yet). */
 const GUARDED = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'] as const satisfies readonly StackService[];
@@ -10,6 +11,28 @@ const OTHER_MERCHANT = 'e2e-other-merchant';
 // tables whose rows move without any request: the credential events' inbox marks, the auth bookkeeping
 const BOOKKEEPING_TABLES = new Set(['inbox_message', 'auth_nonce', 'credential_copy', 'migrations', 'outbox_relay_lease']);
 const ROLES: OperatorRole[] = ['finance', 'risk', 'sre', 'admin'];
+/** The list of every route with who may call it, kept equal to what the services serve (UPDATE_ROUTES_DOC=1 rewrites it). */
+const ROUTES_DOC = join(REPO_ROOT, 'docs', 'security', 'routes.md');
+
+/** docs/security/routes.md as the route tables make it. */
+function routesDoc(tables: Map<StackService, LoggedRoute[]>): string {
+  const who = (p: Policy) =>
+    p === 'public' ? 'anyone' : p === 'channel' ? 'the channel (its own signature)' : p === 'merchant' ? 'a merchant (signed, its own resources only)' : p.startsWith('operator:') ? `operator with role \`${p.slice(9)}\`` : `service \`${p.slice(8)}\``;
+  const lines = [
+    '# Every HTTP route and who may call it',
+    '',
+    'Generated from the route table each service logs at start-up (the `@Allow` metadata its auth guard and start-up check',
+    'read); `tools/e2e/route-matrix.e2e-spec.ts` fails when this file and the services differ (`UPDATE_ROUTES_DOC=1` rewrites it).',
+    'An operator with role `sre` may also call every `GET` an operator may. Refusals: see docs/design/trust-boundary.md section 4.',
+    '',
+  ];
+  for (const [service, table] of tables) {
+    lines.push(`## ${service}`, '', '| method | path | who may call it |', '|---|---|---|');
+    for (const r of table) lines.push(`| ${r.method} | \`${r.path}\` | ${r.allow.map(who).join('; ')} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
 
 interface LoggedRoute {
   method: string;
@@ -50,6 +73,12 @@ describe('route matrix: every route refuses what it must and changes nothing', (
 
   afterAll(async () => {
     await stack.dispose();
+  });
+
+  it('lists every route with who may call it in docs/security/routes.md', () => {
+    const doc = routesDoc(routes);
+    if (process.env.UPDATE_ROUTES_DOC === '1') writeFileSync(ROUTES_DOC, doc);
+    expect(readFileSync(ROUTES_DOC, 'utf8')).toBe(doc);
   });
 
   const rowCounts = async (s: StackService) => {
