@@ -92,7 +92,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const completed = await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'settlement.completed');
     expect(completed.value).toMatchObject({ settlementId: (due.value as { settlementId: string }).settlementId, netMinor: '12271' });
 
-    const view = await stack.json('order-payment', '/payments?orderId=e2e-happy');
+    const view = await stack.json('order-payment', `/payments?orderId=e2e-happy&merchantId=${merchantId}`);
     expect(view.body).toMatchObject({ paymentId, status: 'SUCCEEDED', amountMinor: '12345', channel: 'alipay' });
     expect((view.body.history as { to: string }[]).map((h) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
     expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
@@ -314,7 +314,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     for (const orderId of ['e2e-review-ok', 'e2e-review-no']) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '2000000'));
     const held = async (orderId: string) =>
       waitFor(async () => {
-        const view = await stack.json('order-payment', `/payments?orderId=${orderId}`);
+        const view = await stack.json('order-payment', `/payments?orderId=${orderId}&merchantId=${merchantId}`);
         return view.body.status === 'IN_REVIEW' ? (view.body.paymentId as string) : undefined;
       }, 30_000, `${orderId} held for review`);
     const [ok, no] = [await held('e2e-review-ok'), await held('e2e-review-no')];

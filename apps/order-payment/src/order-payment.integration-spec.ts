@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type MerchantSnapshot, type PaymentRequested } from '@paystream/contracts';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, type TestCredentials, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 describe('order-payment on the real broker and database', () => {
@@ -11,6 +11,7 @@ describe('order-payment on the real broker and database', () => {
   let app: NestFastifyApplication;
   let upstream: RawProducer;
   let collector: TopicCollector;
+  let creds: TestCredentials;
 
   const request = (orderId: string, amountMinor = '1999'): PaymentRequested => ({
     orderId,
@@ -57,6 +58,15 @@ describe('order-payment on the real broker and database', () => {
     const r = await app.inject({ method: 'GET', url });
     return { status: r.statusCode, body: r.json() };
   };
+  /** A refund of m-1's payment, signed by m-1 (a merchant refunds only its own payments). */
+  const refundAsM1 = async (paymentId: string, body: unknown, key?: string) => {
+    const payload = JSON.stringify(body);
+    const url = `/payments/${paymentId}/refunds`;
+    const headers = { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}), ...creds.headers(await creds.merchant('m-1'), 'POST', url, payload) };
+    return app.inject({ method: 'POST', url, payload, headers });
+  };
+  /** The payment of a merchant's order, as an operator reads it (order ids are per merchant: the operator names it). */
+  const byOrder = (orderId: string, merchantId = 'm-1') => get(`/payments?orderId=${orderId}&merchantId=${merchantId}`);
   const post = async (body: unknown, key?: string) => {
     const r = await app.inject({ method: 'POST', url: '/payments', payload: body as object, headers: key ? { 'idempotency-key': key } : {} });
     return { status: r.statusCode, body: r.json(), headers: r.headers };
@@ -65,7 +75,7 @@ describe('order-payment on the real broker and database', () => {
   beforeAll(async () => {
     const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     // the merchant service onboarded m-1; its payments wait until order-payment's copy has it
     await registerMerchant(testMerchantSnapshot('m-1'));
@@ -97,7 +107,7 @@ describe('order-payment on the real broker and database', () => {
     expect(byId.status).toBe(200);
     expect(byId.body.status).toBe('SUCCEEDED');
     expect(byId.body.history.map((h: { to: string }) => h.to)).toEqual(['PENDING_RISK', 'AUTHORIZING', 'SUCCEEDED']);
-    expect((await get('/payments?orderId=o-happy')).body.paymentId).toBe(risk.value.paymentId);
+    expect((await byOrder('o-happy')).body.paymentId).toBe(risk.value.paymentId);
   });
 
   it('keeps one payment per order: a repeat request re-emits the same outcome and charges nothing new', async () => {
@@ -142,7 +152,7 @@ describe('order-payment on the real broker and database', () => {
     await riskRequestFor('o-after-conflict');
     const dlq = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-happy')[0], 20_000, 'dead letter');
     expect(dlq.headers[DLQ_HEADERS.reason]).toContain('ORDER_ALREADY_PAID_DIFFERENTLY');
-    expect((await get('/payments?orderId=o-happy')).body.amountMinor).toBe('1999');
+    expect((await byOrder('o-happy')).body.amountMinor).toBe('1999');
   });
 
   describe('POST /payments', () => {
@@ -163,11 +173,15 @@ describe('order-payment on the real broker and database', () => {
       expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === 'o-api')).toHaveLength(1);
     });
 
-    it('carries the shopper signals (card token, device, IP) to risk, and shows them on the payment', async () => {
+    it('carries the shopper signals (card token, device, IP) to risk, and shows them on the payment to risk only', async () => {
       const signals = { cardToken: `tok_${'b'.repeat(32)}`, deviceId: 'dev-7f3a9c', ipAddress: '2001:db8::7' };
       const created = await post({ ...body, orderId: 'o-signals', ...signals }, 'key-signals');
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject(signals);
+      // the merchant is answered with them masked (libs/order-payment/feature-payments/src/tenant-scoping.integration-spec.ts)
+      expect(created.body).toMatchObject({ cardToken: `tok_${'*'.repeat(28)}bbbb` });
+      expect(created.body).not.toHaveProperty('deviceId');
+      // an operator with the risk role (the default test operator has every role) reads them in the clear
+      expect((await get(`/payments/${created.body.paymentId}`)).body).toMatchObject(signals);
       const risk = await riskRequestFor('o-signals');
       expect(risk.value).toMatchObject({ paymentId: created.body.paymentId, ...signals });
       // without signals the request carries none (the fields are optional, old producers keep working)
@@ -202,13 +216,13 @@ describe('order-payment on the real broker and database', () => {
       expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       expect(r.body.error.detail).toContain('subject');
       expect((await get('/payments/stats')).body.total).toBe(before);
-      expect((await get('/payments?orderId=o-unstorable')).status).toBe(404);
+      expect((await byOrder('o-unstorable')).status).toBe(404);
     });
 
     it('answers unknown payments and bad ids with 404 and 400', async () => {
       expect((await get('/payments/7a1c1f59-4d8e-4a4e-9d59-8d5d0f0a3b11')).status).toBe(404);
       expect((await get('/payments/not-a-uuid')).body.error.code).toBe('VALIDATION_FAILED');
-      expect((await get('/payments?orderId=nope')).body.error.code).toBe('PAYMENT_NOT_FOUND');
+      expect((await byOrder('nope')).body.error.code).toBe('PAYMENT_NOT_FOUND');
     });
   });
 
@@ -217,7 +231,7 @@ describe('order-payment on the real broker and database', () => {
     const dead = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-nul-event')[0], 20_000, 'the unstorable request dead-lettered');
     // a schema violation at decode, not "handler failed 5 times" after retries
     expect(dead.headers[DLQ_HEADERS.reason]).toMatch(/^schema violation on payment\.requested\.v1: subject: must not contain NUL/);
-    expect((await get('/payments?orderId=o-nul-event')).status).toBe(404);
+    expect((await byOrder('o-nul-event')).status).toBe(404);
     // the same for a stored envelope header
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'o-nul-source', request('o-nul-source'), { source: '/orders\u0000x' });
     const deadSource = await waitFor(() => collector.on(t(`${TOPICS.paymentRequested}.dlq`), (m) => m.key === 'o-nul-source')[0], 20_000, 'the unstorable ce_source dead-lettered');
@@ -227,7 +241,7 @@ describe('order-payment on the real broker and database', () => {
   it('refuses refunds it cannot make with stable codes and changes nothing', async () => {
     const pending = (await post({ orderId: 'o-not-captured', merchantId: 'm-1', userId: 'u-1', amountMinor: '500', currency: 'CNY', subject: 's' }, 'key-nc')).body;
     const refund = async (paymentId: string, body: unknown, key?: string) => {
-      const r = await app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, payload: body as object, headers: key ? { 'idempotency-key': key } : {} });
+      const r = await refundAsM1(paymentId, body, key);
       return { status: r.statusCode, code: r.json().error?.code };
     };
     expect(await refund(pending.paymentId, { amountMinor: '100' }, 'rk-1')).toEqual({ status: 409, code: 'PAYMENT_NOT_REFUNDABLE' });
@@ -248,7 +262,7 @@ describe('order-payment on the real broker and database', () => {
       return value.paymentId;
     };
     const [a, b] = [await captured('o-refund-a'), await captured('o-refund-b')];
-    const asked = await app.inject({ method: 'POST', url: `/payments/${a}/refunds`, payload: { amountMinor: '400' }, headers: { 'idempotency-key': 'rk-mismatch' } });
+    const asked = await refundAsM1(a, { amountMinor: '400' }, 'rk-mismatch');
     expect(asked.statusCode).toBe(202);
     const refundId = asked.json().refundId as string;
     const result = (paymentId: string, orderId: string) =>
@@ -292,12 +306,12 @@ describe('order-payment on the real broker and database', () => {
   });
 
   it('answers one Idempotency-Key used at once for refunds of two payments with IDEMPOTENCY_KEY_REUSED for the loser, not a 500', async () => {
-    const a = (await get('/payments?orderId=o-refund-a')).body.paymentId as string;
-    const b = (await get('/payments?orderId=o-refund-b')).body.paymentId as string;
+    const a = (await byOrder('o-refund-a')).body.paymentId as string;
+    const b = (await byOrder('o-refund-b')).body.paymentId as string;
     for (let round = 0; round < 5; round++) {
       const key = `rk-race-${round}`;
       const answers = await Promise.all(
-        [a, b].map((paymentId) => app.inject({ method: 'POST', url: `/payments/${paymentId}/refunds`, payload: { amountMinor: '1' }, headers: { 'idempotency-key': key } })),
+        [a, b].map((paymentId) => refundAsM1(paymentId, { amountMinor: '1' }, key)),
       );
       expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 422]);
       expect(answers.find((r) => r.statusCode === 422)!.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -324,7 +338,7 @@ describe('order-payment on the real broker and database', () => {
       const orderId = `o-http-${merchantId}`;
       const res = await post(body(orderId, merchantId), `key-${orderId}`);
       expect([res.status, res.body.error.code]).toEqual([status, code]);
-      expect((await get(`/payments?orderId=${orderId}`)).status).toBe(404);
+      expect((await byOrder(orderId, merchantId)).status).toBe(404);
       if (merchantId === 'm-nobody') expect((await get('/merchants/m-nobody')).status).toBe(404);
     });
 
@@ -338,7 +352,7 @@ describe('order-payment on the real broker and database', () => {
       const failed = await failedFor(orderId);
       expect(failed.value).toMatchObject({ merchantId, reason: { code, retryable: false } });
       expect(collector.on(t(TOPICS.riskAssessmentRequested), (m) => (m.value as { orderId: string }).orderId === orderId)).toEqual([]);
-      expect((await get(`/payments?orderId=${orderId}`)).status).toBe(404);
+      expect((await byOrder(orderId, merchantId)).status).toBe(404);
     });
 
     it('keeps the highest version: a late, older snapshot does not bring a suspended merchant back', async () => {

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '幂等键已用于不同的请求', messageEn: 'The Idempotency-Key was already used for a different request' },
   ORDER_ALREADY_PAID_DIFFERENTLY: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该订单已有不同条件的支付', messageEn: 'This order already has a payment with different terms' },
   PAYMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '支付不存在', messageEn: 'Payment not found' },
+  MERCHANT_ID_REQUIRED: { retryable: false, action: 'fix_request', httpStatus: 400, messageZh: '请指定商户号（订单号按商户区分）', messageEn: 'Name the merchant (merchantId): order ids are unique per merchant only' },
   SETTLEMENT_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '结算单不存在', messageEn: 'Settlement not found' },
   RESOURCE_NOT_FOUND: { retryable: false, action: 'fix_request', httpStatus: 404, messageZh: '资源不存在', messageEn: 'Not found' },
   PAYMENT_NOT_REFUNDABLE: { retryable: false, action: 'none', httpStatus: 409, messageZh: '该支付当前不可退款', messageEn: 'This payment cannot be refunded (it was not captured, or is fully refunded)' },

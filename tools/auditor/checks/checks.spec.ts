@@ -34,17 +34,17 @@ const plants: { what: string; plant: (s: AuditSnapshot) => void; code: Violation
   // 1. orders
   { what: 'a requested order without an outcome', plant: (s) => s.requested.push({ eventId: 'req-5', orderId: 'o-5', merchantId: 'm-1', amountMinor: 100n, currency: 'CNY' }), code: 'ORDER_NO_OUTCOME', ids: ['o-5'] },
   { what: 'an HTTP payment left in flight', plant: (s) => (s.payments.push({ id: '00000000-0000-4000-8000-000000000005', orderId: 'o-5', merchantId: 'm-1', amountMinor: 100n, currency: 'CNY', status: 'AUTHORIZING' })), code: 'ORDER_NO_OUTCOME', ids: ['o-5'] },
-  { what: 'a success and a failure for one order', plant: (s) => s.outcomes.push({ eventId: 'out-3b', outcome: 'succeeded', orderId: 'o-3', paymentId: p3, amountMinor: 2_051n, currency: 'CNY', channelTradeNo: 'T3' }), code: 'ORDER_CONFLICTING_OUTCOMES', ids: ['o-3', 'out-3', 'out-3b'] },
+  { what: 'a success and a failure for one order', plant: (s) => s.outcomes.push({ eventId: 'out-3b', outcome: 'succeeded', orderId: 'o-3', merchantId: 'm-1', paymentId: p3, amountMinor: 2_051n, currency: 'CNY', channelTradeNo: 'T3' }), code: 'ORDER_CONFLICTING_OUTCOMES', ids: ['o-3', 'out-3', 'out-3b'] },
   { what: 'two outcomes naming different payments', plant: (s) => s.outcomes.push({ ...s.outcomes[0]!, eventId: 'out-1c', paymentId: p2 }), code: 'ORDER_CONFLICTING_OUTCOMES', ids: ['o-1', 'out-1c'] },
   { what: 'an outcome order-payment disagrees with', plant: (s) => (s.payments[0]!.status = 'FAILED'), code: 'ORDER_STATE_MISMATCH', ids: ['o-1', p1] },
   { what: 'an outcome for a payment order-payment never recorded', plant: (s) => (s.payments = s.payments.filter((p) => p.orderId !== 'o-3')), code: 'ORDER_STATE_MISMATCH', ids: ['o-3', 'out-3'] },
-  { what: 'an outcome for an order nobody requested', plant: (s) => s.outcomes.push({ eventId: 'out-9', outcome: 'failed', orderId: 'o-9', paymentId: p3, amountMinor: 1n, currency: 'CNY' }), code: 'OUTCOME_WITHOUT_ORDER', ids: ['o-9', 'out-9'] },
+  { what: 'an outcome for an order nobody requested', plant: (s) => s.outcomes.push({ eventId: 'out-9', outcome: 'failed', orderId: 'o-9', merchantId: 'm-1', paymentId: p3, amountMinor: 1n, currency: 'CNY' }), code: 'OUTCOME_WITHOUT_ORDER', ids: ['o-9', 'out-9'] },
   // 2. charges
   {
     what: 'an order captured twice (a second payment of the order charged)',
     plant: (s) => {
       const dup = '00000000-0000-4000-8000-0000000000d1';
-      s.gatewayTransactions.push({ paymentId: dup, orderId: 'o-1', channel: 'wechatpay', amountMinor: 10_000n, currency: 'CNY', status: 'SUCCEEDED' });
+      s.gatewayTransactions.push({ paymentId: dup, orderId: 'o-1', merchantId: 'm-1', channel: 'wechatpay', amountMinor: 10_000n, currency: 'CNY', status: 'SUCCEEDED' });
       s.channelCharges.push({ channel: 'wechatpay', outTradeNo: hex(dup), amountMinor: 10_000n, currency: 'CNY', status: 'SUCCESS' });
     },
     code: 'DOUBLE_CHARGE',
@@ -108,6 +108,21 @@ describe('what is not a violation', () => {
     const { summary, violations } = checkOrders(consistentSnapshot());
     expect(violations).toEqual([]);
     expect(summary).toEqual({ orders: 4, succeeded: 3, failed: 1 });
+  });
+
+  it("counts two merchants' same order id as two orders, each paid and captured once", () => {
+    const s = consistentSnapshot();
+    // m-2 uses o-1 too (order ids are per merchant): its own request, payment, outcome and capture
+    const p5 = '00000000-0000-4000-8000-000000000005';
+    s.requested.push({ eventId: 'req-m2-1', orderId: 'o-1', merchantId: 'm-2', amountMinor: 3_000n, currency: 'CNY' });
+    s.payments.push({ id: p5, orderId: 'o-1', merchantId: 'm-2', amountMinor: 3_000n, currency: 'CNY', status: 'SUCCEEDED' });
+    s.outcomes.push({ eventId: 'out-m2-1', outcome: 'succeeded', orderId: 'o-1', merchantId: 'm-2', paymentId: p5, amountMinor: 3_000n, currency: 'CNY', channelTradeNo: 'T5' });
+    s.gatewayTransactions.push({ paymentId: p5, orderId: 'o-1', merchantId: 'm-2', channel: 'alipay', amountMinor: 3_000n, currency: 'CNY', status: 'SUCCEEDED' });
+    s.channelCharges.push({ channel: 'alipay', outTradeNo: hex(p5), amountMinor: 3_000n, currency: 'CNY', status: 'SUCCESS' });
+    const orders = checkOrders(s);
+    expect(orders.violations).toEqual([]);
+    expect(orders.summary).toEqual({ orders: 5, succeeded: 4, failed: 1 });
+    expect(checkCharges(s).violations).toEqual([]);
   });
 
   it('ignores a dead-lettered request planted on purpose (it is no order)', () => {

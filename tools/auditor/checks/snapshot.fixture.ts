@@ -34,12 +34,12 @@ export function consistentSnapshot(): AuditSnapshot {
       { eventId: 'req-bad', orderId: 'o-bad', merchantId: 'm-1', amountMinor: 1n, currency: 'XXX' },
     ],
     outcomes: [
-      { eventId: 'out-1', outcome: 'succeeded', orderId: 'o-1', paymentId: p1, amountMinor: 10_000n, currency: 'CNY', channelTradeNo: 'T1' },
-      { eventId: 'out-1b', outcome: 'succeeded', orderId: 'o-1', paymentId: p1, amountMinor: 10_000n, currency: 'CNY', channelTradeNo: 'T1' },
-      { eventId: 'out-2', outcome: 'succeeded', orderId: 'o-2', paymentId: p2, amountMinor: 6_000n, currency: 'CNY', channelTradeNo: 'T2' },
-      { eventId: 'out-2', outcome: 'succeeded', orderId: 'o-2', paymentId: p2, amountMinor: 6_000n, currency: 'CNY', channelTradeNo: 'T2' },
-      { eventId: 'out-3', outcome: 'failed', orderId: 'o-3', paymentId: p3, amountMinor: 2_051n, currency: 'CNY' },
-      { eventId: 'out-4', outcome: 'succeeded', orderId: 'o-4', paymentId: p4, amountMinor: 20_000n, currency: 'CNY', channelTradeNo: 'T4' },
+      { eventId: 'out-1', outcome: 'succeeded', merchantId: 'm-1', orderId: 'o-1', paymentId: p1, amountMinor: 10_000n, currency: 'CNY', channelTradeNo: 'T1' },
+      { eventId: 'out-1b', outcome: 'succeeded', merchantId: 'm-1', orderId: 'o-1', paymentId: p1, amountMinor: 10_000n, currency: 'CNY', channelTradeNo: 'T1' },
+      { eventId: 'out-2', outcome: 'succeeded', merchantId: 'm-1', orderId: 'o-2', paymentId: p2, amountMinor: 6_000n, currency: 'CNY', channelTradeNo: 'T2' },
+      { eventId: 'out-2', outcome: 'succeeded', merchantId: 'm-1', orderId: 'o-2', paymentId: p2, amountMinor: 6_000n, currency: 'CNY', channelTradeNo: 'T2' },
+      { eventId: 'out-3', outcome: 'failed', merchantId: 'm-1', orderId: 'o-3', paymentId: p3, amountMinor: 2_051n, currency: 'CNY' },
+      { eventId: 'out-4', outcome: 'succeeded', merchantId: 'm-2', orderId: 'o-4', paymentId: p4, amountMinor: 20_000n, currency: 'CNY', channelTradeNo: 'T4' },
     ],
     payments: [
       { id: p1, orderId: 'o-1', merchantId: 'm-1', amountMinor: 10_000n, currency: 'CNY', status: 'SUCCEEDED' },
@@ -49,10 +49,10 @@ export function consistentSnapshot(): AuditSnapshot {
     ],
     refunds: [{ id: r1, paymentId: p2, amountMinor: 4_000n, currency: 'CNY', status: 'SUCCEEDED' }],
     gatewayTransactions: [
-      { paymentId: p1, orderId: 'o-1', channel: 'alipay', amountMinor: 10_000n, currency: 'CNY', status: 'SUCCEEDED' },
-      { paymentId: p2, orderId: 'o-2', channel: 'wechatpay', amountMinor: 6_000n, currency: 'CNY', status: 'SUCCEEDED' },
-      { paymentId: p3, orderId: 'o-3', channel: 'alipay', amountMinor: 2_051n, currency: 'CNY', status: 'FAILED' },
-      { paymentId: p4, orderId: 'o-4', channel: 'unionpay', amountMinor: 20_000n, currency: 'CNY', status: 'SUCCEEDED' },
+      { paymentId: p1, merchantId: 'm-1', orderId: 'o-1', channel: 'alipay', amountMinor: 10_000n, currency: 'CNY', status: 'SUCCEEDED' },
+      { paymentId: p2, merchantId: 'm-1', orderId: 'o-2', channel: 'wechatpay', amountMinor: 6_000n, currency: 'CNY', status: 'SUCCEEDED' },
+      { paymentId: p3, merchantId: 'm-1', orderId: 'o-3', channel: 'alipay', amountMinor: 2_051n, currency: 'CNY', status: 'FAILED' },
+      { paymentId: p4, merchantId: 'm-2', orderId: 'o-4', channel: 'unionpay', amountMinor: 20_000n, currency: 'CNY', status: 'SUCCEEDED' },
     ],
     channelCharges: [
       { channel: 'alipay', outTradeNo: hex(p1), amountMinor: 10_000n, currency: 'CNY', status: 'SUCCESS' },

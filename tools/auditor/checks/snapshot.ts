@@ -13,11 +13,20 @@ export interface RequestedEvent {
   currency: string;
 }
 
+/**
+ * What names one order: order ids are unique per merchant only (docs/design/trust-boundary.md
+ * section 6), so two merchants' same order id are two orders.
+ */
+export function orderKey(o: { merchantId: string; orderId: string }): string {
+  return `${o.merchantId}/${o.orderId}`;
+}
+
 /** A payment.succeeded.v1 or payment.failed.v1 event. */
 export interface OutcomeEvent {
   eventId: string;
   outcome: 'succeeded' | 'failed';
   orderId: string;
+  merchantId: string;
   paymentId: string;
   amountMinor: bigint;
   currency: string;
@@ -47,6 +56,7 @@ export interface RefundRow {
 export interface GatewayTransactionRow {
   paymentId: string;
   orderId: string;
+  merchantId: string;
   channel: string;
   amountMinor: bigint;
   currency: string;

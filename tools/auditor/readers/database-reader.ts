@@ -64,9 +64,10 @@ export async function readDatabases(target: AuditTarget): Promise<DatabaseSnapsh
     outbox: await unpublished('order-payment')(q),
   }));
   const gateway = withDatabase(target, 'channel-gateway', async (q) => ({
-    transactions: (await q(`SELECT payment_id::text, order_id, channel, amount_minor::text, currency, status FROM channel_transaction`)).map((r) => ({
+    transactions: (await q(`SELECT payment_id::text, order_id, merchant_id, channel, amount_minor::text, currency, status FROM channel_transaction`)).map((r) => ({
       paymentId: text(r, 'payment_id'),
       orderId: text(r, 'order_id'),
+      merchantId: text(r, 'merchant_id'),
       channel: text(r, 'channel'),
       amountMinor: BigInt(text(r, 'amount_minor')),
       currency: text(r, 'currency'),

@@ -53,7 +53,7 @@ function outcomeOf(r: ReadMessage, outcome: OutcomeEvent['outcome']): OutcomeEve
   const amount = str(v?.amountMinor);
   if (!v || !orderId || !amount || !MINOR_PATTERN.test(amount)) return undefined;
   const channelTradeNo = str(v.channelTradeNo);
-  return { eventId: eventIdOf(r), outcome, orderId, paymentId: str(v.paymentId) ?? '', amountMinor: BigInt(amount), currency: str(v.currency) ?? '', ...(channelTradeNo ? { channelTradeNo } : {}) };
+  return { eventId: eventIdOf(r), outcome, orderId, merchantId: str(v.merchantId) ?? '', paymentId: str(v.paymentId) ?? '', amountMinor: BigInt(amount), currency: str(v.currency) ?? '', ...(channelTradeNo ? { channelTradeNo } : {}) };
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './refund.repository';
 export * from './idempotency-key.repository';
 export * from './merchant-copy.migration';
 export * from './merchant-copy.repository';
+export * from './tenant-scoped-keys.migration';

@@ -1,6 +1,7 @@
 import { MerchantCopy1765510000000 } from './merchant-copy.migration';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { RefundTables1764056000000 } from './refund-tables.migration';
+import { TenantScopedKeys1765600000000 } from './tenant-scoped-keys.migration';
 
 /** Payments (one per order), their status history and the idempotency keys of the write API. */
 export class OrderPaymentTables1764051000000 implements MigrationInterface {
@@ -82,4 +83,4 @@ export class ShopperSignals1764064100000 implements MigrationInterface {
   }
 }
 
-export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000, ShopperSignals1764064100000, MerchantCopy1765510000000];
+export const ORDER_PAYMENT_MIGRATIONS = [OrderPaymentTables1764051000000, RefundTables1764056000000, CardPayments1764059000000, ShopperSignals1764064100000, MerchantCopy1765510000000, TenantScopedKeys1765600000000];

@@ -1,5 +1,5 @@
 import type { Channel, Currency, ErrorCode, FailureReason } from '@paystream/contracts';
-import { statusesLeadingTo, type Payment, type PaymentStatus, type Transition } from '@paystream/order-payment/domain';
+import { statusesLeadingTo, type MerchantScope, type Payment, type PaymentStatus, type Transition } from '@paystream/order-payment/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 interface PaymentRow {
@@ -79,9 +79,17 @@ function toPayment(r: PaymentRow): Payment {
   };
 }
 
-/** Payments in order-payment's own database; every status change is a guarded update. */
+/** The SQL condition (and its parameter, if any) that keeps a read to the scope's merchant: `$n` is the next parameter. */
+function scopeCondition(scope: MerchantScope, n: number): { sql: string; params: string[] } {
+  return scope.kind === 'merchant' ? { sql: `AND merchant_id = $${n}`, params: [scope.merchantId] } : { sql: '', params: [] };
+}
+
+/**
+ * Payments in order-payment's own database; every status change is a guarded update. An order id is
+ * its merchant's own: a payment is found by (merchant, order), and by id only within a scope.
+ */
 export class PaymentRepository {
-  /** Inserts a new payment unless its order has one; returns the order's payment and whether it is new. */
+  /** Inserts a new payment unless its merchant's order has one; returns the order's payment and whether it is new. */
   async insertIfAbsent(
     tx: EntityManager,
     p: Omit<Payment, 'channel' | 'status' | 'channelTradeNo' | 'failure' | 'version' | 'createdAt' | 'updatedAt'>,
@@ -92,7 +100,7 @@ export class PaymentRepository {
       `WITH created AS (
          INSERT INTO payment (id, order_id, merchant_id, user_id, amount_minor, currency, requested_channel, channel, subject, status, traceparent, card_token, device_id, ip_address)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, 'PENDING_RISK', $9, $10, $11, $12)
-         ON CONFLICT (order_id) DO NOTHING
+         ON CONFLICT (merchant_id, order_id) DO NOTHING
          RETURNING ${COLUMNS}),
        history AS (
          INSERT INTO payment_status_history (payment_id, from_status, to_status, reason)
@@ -101,18 +109,21 @@ export class PaymentRepository {
       [p.id, p.orderId, p.merchantId, p.userId, p.amountMinor.toString(), p.currency, p.requestedChannel, p.subject, traceparent ?? null, p.cardToken, p.deviceId, p.ipAddress],
     );
     if (rows.length === 1) return { payment: toPayment(rows[0]!), created: true };
-    const existing = await this.findByOrderId(tx, p.orderId, { forUpdate: true });
-    if (!existing) throw new Error(`payment for order ${p.orderId} vanished`);
+    const existing = await this.findByOrderId(tx, p.merchantId, p.orderId, { forUpdate: true });
+    if (!existing) throw new Error(`payment for order ${p.orderId} of ${p.merchantId} vanished`);
     return { payment: existing, created: false };
   }
 
-  async findById(tx: EntityManager, id: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
-    const rows: PaymentRow[] = await tx.query(`SELECT ${COLUMNS} FROM payment WHERE id = $1 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+  /** The payment with this id within the scope: another merchant's payment is not found, exactly like a missing one. */
+  async findById(tx: EntityManager, scope: MerchantScope, id: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
+    const owned = scopeCondition(scope, 2);
+    const rows: PaymentRow[] = await tx.query(`SELECT ${COLUMNS} FROM payment WHERE id = $1 ${owned.sql} ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id, ...owned.params]);
     return rows[0] ? toPayment(rows[0]) : undefined;
   }
 
-  async findByOrderId(tx: EntityManager, orderId: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
-    const rows: PaymentRow[] = await tx.query(`SELECT ${COLUMNS} FROM payment WHERE order_id = $1 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [orderId]);
+  /** The payment of the merchant's order (order ids are per merchant, so the merchant is always named). */
+  async findByOrderId(tx: EntityManager, merchantId: string, orderId: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
+    const rows: PaymentRow[] = await tx.query(`SELECT ${COLUMNS} FROM payment WHERE merchant_id = $1 AND order_id = $2 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [merchantId, orderId]);
     return rows[0] ? toPayment(rows[0]) : undefined;
   }
 
@@ -156,6 +167,7 @@ export class PaymentRepository {
     return rows[0] ? toPayment(rows[0]) : undefined;
   }
 
+  /** The status history of a payment already found within its caller's scope (read by its id). */
   async history(tx: EntityManager, paymentId: string): Promise<StatusChange[]> {
     const rows: { from_status: string | null; to_status: string; reason: string; at: Date }[] = await tx.query(
       `SELECT from_status, to_status, reason, at FROM payment_status_history WHERE payment_id = $1 ORDER BY id`,

@@ -1,10 +1,12 @@
 import { storedFailure, type FailureReason } from '@paystream/contracts';
-import { refundStatusesLeadingTo, type RefundStatus } from '@paystream/order-payment/domain';
+import { refundStatusesLeadingTo, type MerchantScope, type RefundStatus } from '@paystream/order-payment/domain';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface Refund {
   id: string;
   paymentId: string;
+  /** The payment's merchant: its Idempotency-Key is unique per merchant. */
+  merchantId: string;
   amountMinor: bigint;
   currency: string;
   status: RefundStatus;
@@ -20,6 +22,7 @@ export interface Refund {
 interface Row {
   id: string;
   payment_id: string;
+  merchant_id: string;
   amount_minor: string;
   currency: string;
   status: RefundStatus;
@@ -37,6 +40,7 @@ function toRefund(r: Row): Refund {
   return {
     id: r.id,
     paymentId: r.payment_id,
+    merchantId: r.merchant_id,
     amountMinor: toBigInt(r.amount_minor),
     currency: r.currency.trim(),
     status: r.status,
@@ -50,25 +54,30 @@ function toRefund(r: Row): Refund {
   };
 }
 
-/** Refunds in order-payment's database. */
+/** Refunds in order-payment's database; each carries its payment's merchant, whose Idempotency-Keys are its own. */
 export class RefundRepository {
-  /** Inserts a refund; undefined when its idempotency key was taken meanwhile (by a concurrent request, which committed). */
-  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund | undefined> {
+  /** Inserts a refund; undefined when the merchant's idempotency key was taken meanwhile (by a concurrent request, which committed). */
+  async insert(tx: EntityManager, r: Pick<Refund, 'id' | 'paymentId' | 'merchantId' | 'amountMinor' | 'currency' | 'reason' | 'idempotencyKey' | 'requestHash'>): Promise<Refund | undefined> {
     const [row]: Row[] = await tx.query(
-      `INSERT INTO refund (id, payment_id, amount_minor, currency, status, reason, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, 'REQUESTED', $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-      [r.id, r.paymentId, r.amountMinor.toString(), r.currency, r.reason, r.idempotencyKey, r.requestHash],
+      `INSERT INTO refund (id, payment_id, merchant_id, amount_minor, currency, status, reason, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, 'REQUESTED', $6, $7, $8) ON CONFLICT (merchant_id, idempotency_key) DO NOTHING RETURNING *`,
+      [r.id, r.paymentId, r.merchantId, r.amountMinor.toString(), r.currency, r.reason, r.idempotencyKey, r.requestHash],
     );
     return row ? toRefund(row) : undefined;
   }
 
-  async findByKey(tx: EntityManager, idempotencyKey: string): Promise<Refund | undefined> {
-    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE idempotency_key = $1`, [idempotencyKey]);
+  /** The merchant's refund asked for with this Idempotency-Key (another merchant's same key is another key). */
+  async findByKey(tx: EntityManager, merchantId: string, idempotencyKey: string): Promise<Refund | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE merchant_id = $1 AND idempotency_key = $2`, [merchantId, idempotencyKey]);
     return rows[0] ? toRefund(rows[0]) : undefined;
   }
 
-  async forPayment(tx: EntityManager, paymentId: string): Promise<Refund[]> {
-    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE payment_id = $1 ORDER BY created_at, id`, [paymentId]);
+  /** The refunds of a payment within the scope (none for another merchant's payment). */
+  async forPayment(tx: EntityManager, scope: MerchantScope, paymentId: string): Promise<Refund[]> {
+    const rows: Row[] =
+      scope.kind === 'merchant'
+        ? await tx.query(`SELECT * FROM refund WHERE payment_id = $1 AND merchant_id = $2 ORDER BY created_at, id`, [paymentId, scope.merchantId])
+        : await tx.query(`SELECT * FROM refund WHERE payment_id = $1 ORDER BY created_at, id`, [paymentId]);
     return rows.map(toRefund);
   }
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { failureReason, TOPICS, type Channel, type Currency } from '@paystream/contracts';
 import { MerchantCopyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
-import { isOutcomeFinal, merchantRefusal, sameTerms, wasCaptured, type MerchantRefusalCode, type Payment } from '@paystream/order-payment/domain';
+import { isOutcomeFinal, maskedShopperData, merchantRefusal, sameTerms, wasCaptured, type MerchantRefusalCode, type Payment } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
@@ -47,8 +47,9 @@ export class CreatePaymentHandler {
 
   async execute(tx: EntityManager, cmd: CreatePaymentCommand, ctx: { source: 'kafka' | 'api'; traceparent?: string }): Promise<CreatePaymentResult> {
     const traceparent = nextTraceparent(ctx.traceparent);
-    // an order that has its payment already is answered as before; only a new payment needs a merchant that takes payments
-    if (!(await this.payments.findByOrderId(tx, cmd.orderId))) {
+    // an order that has its payment already is answered as before; only a new payment needs a merchant that takes payments.
+    // Order ids are per merchant: the same order id of another merchant is another order.
+    if (!(await this.payments.findByOrderId(tx, cmd.merchantId, cmd.orderId))) {
       const refusal = merchantRefusal(await this.merchants.find(tx, cmd.merchantId));
       if (refusal) return this.refuse(tx, cmd, refusal, ctx.source, traceparent);
     }
@@ -57,7 +58,7 @@ export class CreatePaymentHandler {
       { id: randomUUID(), ...cmd, requestedChannel: cmd.channel ?? null, cardToken: cmd.cardToken ?? null, deviceId: cmd.deviceId ?? null, ipAddress: cmd.ipAddress ?? null },
       traceparent,
     );
-    const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, traceparent });
+    const log = this.platform.logger.child({ paymentId: payment.id, orderId: payment.orderId, merchantId: payment.merchantId, traceparent });
     if (created) {
       await this.platform.outbox.enqueue(tx, TOPICS.riskAssessmentRequested, riskAssessmentRequest(payment), { traceparent });
       afterCommit(tx, () => this.metrics.requested.inc({ source: ctx.source, result: 'created' }));
@@ -67,7 +68,8 @@ export class CreatePaymentHandler {
     if (!sameTerms(payment, cmd)) {
       // a conflict is counted even though its transaction is rolled back: the request did happen
       this.metrics.requested.inc({ source: ctx.source, result: 'conflict' });
-      log.warn({ requested: { ...cmd, amountMinor: cmd.amountMinor.toString() } }, 'order already has a payment on different terms');
+      // the terms asked for, with the shopper data masked (logs never carry a card token, device, IP or user in the clear)
+      log.warn({ requested: { ...cmd, amountMinor: cmd.amountMinor.toString(), ...maskedShopperData(cmd) } }, 'order already has a payment on different terms');
       return { kind: 'conflict', payment };
     }
     afterCommit(tx, () => this.metrics.requested.inc({ source: ctx.source, result: 'duplicate' }));

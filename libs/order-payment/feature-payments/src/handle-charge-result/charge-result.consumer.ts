@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { onChargeResult, orderMismatch } from '@paystream/order-payment/domain';
+import { ALL_MERCHANTS, onChargeResult, orderMismatch } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -22,7 +22,7 @@ export class ChargeResultConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.channelChargeCompleted, {
       handle: async (event, tx) => {
         const c = event.payload;
-        const payment = await this.payments.findById(tx, c.paymentId, { forUpdate: true });
+        const payment = await this.payments.findById(tx, ALL_MERCHANTS, c.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`charge result for unknown payment ${c.paymentId}`);
         const mismatch = orderMismatch(payment, c);
         if (mismatch) throw new PermanentEventError(`charge result ${mismatch}`);

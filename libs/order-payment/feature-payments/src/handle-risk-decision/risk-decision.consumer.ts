@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { onRiskDecision, orderMismatch } from '@paystream/order-payment/domain';
+import { ALL_MERCHANTS, onRiskDecision, orderMismatch } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';
@@ -22,7 +22,7 @@ export class RiskDecisionConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.riskAssessmentDecided, {
       handle: async (event, tx) => {
         const d = event.payload;
-        const payment = await this.payments.findById(tx, d.paymentId, { forUpdate: true });
+        const payment = await this.payments.findById(tx, ALL_MERCHANTS, d.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`risk decision for unknown payment ${d.paymentId}`);
         const mismatch = orderMismatch(payment, d);
         if (mismatch) throw new PermanentEventError(`risk decision ${mismatch}`);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository } from '@paystream/order-payment/data-access';
-import { orderMismatch, statusAfterRefunds } from '@paystream/order-payment/domain';
+import { ALL_MERCHANTS, orderMismatch, statusAfterRefunds } from '@paystream/order-payment/domain';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform } from '@paystream/shared/platform';
@@ -19,7 +19,7 @@ export class RefundCompletedConsumer implements OnModuleInit {
     this.platform.consume(TOPICS.channelRefundCompleted, {
       handle: async (event, tx) => {
         const c = event.payload;
-        const payment = await this.payments.findById(tx, c.paymentId, { forUpdate: true });
+        const payment = await this.payments.findById(tx, ALL_MERCHANTS, c.paymentId, { forUpdate: true });
         if (!payment) throw new PermanentEventError(`refund result for unknown payment ${c.paymentId}`);
         const mismatch = orderMismatch(payment, c);
         if (mismatch) throw new PermanentEventError(`refund result ${mismatch}`);

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { Body, Controller, Get, Headers, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema, storableText } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
-import { checkRefund } from '@paystream/order-payment/domain';
+import { checkRefund, ownMerchant } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
+import { callerScope, callingMerchant } from '../caller-scope';
 
 /** The body of POST /payments/:id/refunds. */
 export const refundBodySchema = z.object({ amountMinor: positiveAmountMinorSchema, reason: storableText().min(1).max(256).optional() }).strict();
@@ -30,9 +31,11 @@ export function refundView(r: Refund) {
   };
 }
 
-/** POST /payments/:id/refunds (Idempotency-Key) and GET /payments/:id/refunds. */
-// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
-// merchantId (the guard refuses only another merchant named in the path or body)
+/**
+ * POST /payments/:id/refunds (Idempotency-Key) and GET /payments/:id/refunds. A merchant refunds and
+ * reads only its own payments: another merchant's payment answers 404 PAYMENT_NOT_FOUND like a missing
+ * one, and nothing changes. A refund's Idempotency-Key is its merchant's own.
+ */
 @Controller('payments/:id/refunds')
 export class RefundPaymentController {
   constructor(
@@ -48,8 +51,10 @@ export class RefundPaymentController {
     @Headers('idempotency-key') rawKey: string | undefined,
     @Headers('traceparent') traceparentIn: string | undefined,
     @Body() rawBody: unknown,
+    @Req() request: object,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    const merchantId = callingMerchant(request);
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
     const key = requireIdempotencyKey(rawKey);
     const body = refundBodySchema.safeParse(rawBody);
@@ -59,9 +64,9 @@ export class RefundPaymentController {
     const traceparent = nextTraceparent(traceparentIn);
     const outcome = await inTransaction(this.platform.ds, async (tx) => {
       // the payment row lock serialises refunds of one payment, so their sum is checked against the truth
-      const payment = await this.payments.findById(tx, paymentId, { forUpdate: true });
+      const payment = await this.payments.findById(tx, ownMerchant(merchantId), paymentId, { forUpdate: true });
       if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
-      const seen = await this.refunds.findByKey(tx, key);
+      const seen = await this.refunds.findByKey(tx, merchantId, key);
       if (seen) {
         if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         return { status: 200, refund: seen };
@@ -72,6 +77,7 @@ export class RefundPaymentController {
       const inserted = await this.refunds.insert(tx, {
         id: randomUUID(),
         paymentId,
+        merchantId,
         amountMinor,
         currency: payment.currency,
         reason: body.data.reason ?? null,
@@ -79,8 +85,8 @@ export class RefundPaymentController {
         requestHash: hash,
       });
       if (!inserted) {
-        // a concurrent request with this key committed first (another payment's refund, since this one's row lock was ours)
-        const winner = await this.refunds.findByKey(tx, key);
+        // a concurrent request of this merchant with this key committed first (another payment's refund, since this one's row lock was ours)
+        const winner = await this.refunds.findByKey(tx, merchantId, key);
         if (!winner || winner.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
         return { status: 200, refund: winner };
       }
@@ -110,10 +116,11 @@ export class RefundPaymentController {
 
   @Get()
   @Allow('merchant', 'operator:finance')
-  async list(@Param('id') paymentId: string) {
+  async list(@Param('id') paymentId: string, @Req() request: object) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
-    const payment = await this.payments.findById(this.platform.ds.manager, paymentId);
+    const { merchants } = callerScope(request);
+    const payment = await this.payments.findById(this.platform.ds.manager, merchants, paymentId);
     if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
-    return { paymentId, refunds: (await this.refunds.forPayment(this.platform.ds.manager, paymentId)).map(refundView) };
+    return { paymentId, refunds: (await this.refunds.forPayment(this.platform.ds.manager, merchants, paymentId)).map(refundView) };
   }
 }
