@@ -285,7 +285,6 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const inForce = (await rules('GET')).body as { version: number; rules: unknown[] };
     const blocked = await rules('PUT', {
       expectedVersion: inForce.version,
-      createdBy: 'e2e',
       reason: 'a stolen phone',
       rules: [...inForce.rules, { kind: 'blocklist', id: 'blocked-devices', enabled: true, action: 'reject', score: 999, field: 'deviceId', values: ['e2e-stolen-phone'] }],
     });
@@ -298,7 +297,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       const decided = collector.on(t(TOPICS.riskAssessmentDecided), (m) => m.key === (failed.value as { paymentId: string }).paymentId)[0];
       expect(decided?.value).toMatchObject({ decision: 'reject', reasons: [{ ruleId: 'blocked-devices' }] });
     } finally {
-      const restored = await rules('PUT', { expectedVersion: inForce.version + 1, createdBy: 'e2e', reason: 'back to what was in force', rules: inForce.rules });
+      const restored = await rules('PUT', { expectedVersion: inForce.version + 1, reason: 'back to what was in force', rules: inForce.rules });
       expect(restored.status).toBe(200);
     }
   });
@@ -321,7 +320,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const reviews = await stack.json('risk', '/risk/reviews');
     expect((reviews.body.reviews as { paymentId: string }[]).map((r) => r.paymentId)).toEqual(expect.arrayContaining([ok, no]));
     const verdict = (paymentId: string, action: string) =>
-      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { reviewer: 'ops-1', note: 'checked with the shopper' } });
+      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { note: 'checked with the shopper' } });
     expect((await verdict(ok, 'approve')).status).toBe(200);
     expect((await verdict(no, 'reject')).status).toBe(200);
     expect((await outcome('e2e-review-ok')).topic).toBe(t(TOPICS.paymentSucceeded));

@@ -165,7 +165,8 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await metric('paystream_reconciliation_breaks', { channel: 'wechatpay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
     expect(await metric('paystream_reconciliation_matched_total', { channel: 'alipay' })).toMatch(/ 3$/);
     expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
-    // the run is in the audit chain, stored with it, by the operator the request names (none yet)
+    // the run is in the audit chain, stored with it, by the token's operator (on the run too)
+    expect(run).toMatchObject({ trigger: 'api', requestedBy: 'operator:test-operator' });
     expect(await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${run.runId}`)).toEqual([
       expect.objectContaining({ actor: 'operator:test-operator', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
     ]);
@@ -209,7 +210,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     ]);
     expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay', 'unionpay']); // the 21st failed above for alipay; the others never ran
     const retried = (await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0];
-    expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
+    expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule', requestedBy: 'system:daily-reconciliation' });
     // the failed run by the operator and its retry by the daily job, each audited with its outcome
     expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${retried.runId}`)).map((a) => [a.actor, (a.details as { status: string }).status])).toEqual([
       ['operator:test-operator', 'FAILED'],
@@ -222,6 +223,8 @@ describe('settlement reconciliation on the real database (the ledger booked from
     for (const body of [{}, { date: '2026-02-30x' }, { date: '2026-02-30' }, { date: '2025-02-29', channel: 'alipay' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     }
+    // a body naming who runs it: the runner is the authenticated principal
+    expect(await post({ date, channel: 'alipay', by: 'ops.wang' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', field: 'by' } } });
     expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });
     expect(await get('/reconciliation/runs/nope')).toMatchObject({ status: 400 });
     expect(await get('/reconciliation/breaks?status=closed')).toMatchObject({ status: 400 });

@@ -74,8 +74,7 @@ export class MerchantRegistry {
   ) {}
 
   /** Onboards a merchant (active, version 1) and emits merchant.registered.v1. */
-  async register(tx: EntityManager, key: string, body: RegisterBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
+  async register(tx: EntityManager, key: string, input: RegisterBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
     return this.idempotent(tx, key, 'register', input.merchantId, input, async () => {
       const merchant: Merchant = { merchantId: input.merchantId, version: 1, status: 'active', legalName: input.legalName, contact: input.contact, terms: input.terms };
       const bad = checkTerms(merchant.terms);
@@ -90,8 +89,7 @@ export class MerchantRegistry {
   }
 
   /** Changes a merchant's name, contact or terms (never its payout account) and emits merchant.updated.v1. */
-  async update(tx: EntityManager, key: string, merchantId: string, body: UpdateBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
+  async update(tx: EntityManager, key: string, merchantId: string, input: UpdateBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
     return this.idempotent(tx, key, 'update', merchantId, input, async () => {
       const current = await this.lockedMerchant(tx, merchantId);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) throw new ApiError('MERCHANT_VERSION_CONFLICT', undefined, { version: current.version });
@@ -135,8 +133,7 @@ export class MerchantRegistry {
   }
 
   /** Suspends, reactivates or closes a merchant along the status table; closed is final. */
-  async setStatus(tx: EntityManager, key: string, merchantId: string, action: MerchantStatusAction, body: StatusBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
+  async setStatus(tx: EntityManager, key: string, merchantId: string, action: MerchantStatusAction, input: StatusBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
     return this.idempotent(tx, key, action, merchantId, input, async () => {
       const current = await this.lockedMerchant(tx, merchantId);
       const to: MerchantStatus = MERCHANT_STATUS_ACTIONS[action];
@@ -152,8 +149,7 @@ export class MerchantRegistry {
   }
 
   /** Proposes a new payout account (the first pair of eyes); the merchant keeps its account until the change is effective. */
-  async proposeAccountChange(tx: EntityManager, key: string, merchantId: string, body: ProposeBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
+  async proposeAccountChange(tx: EntityManager, key: string, merchantId: string, input: ProposeBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
     return this.idempotent(tx, key, 'propose-payout-account', merchantId, input, async () => {
       const merchant = await this.merchants.find(tx, merchantId);
       if (!merchant) throw new ApiError('MERCHANT_NOT_FOUND');
@@ -171,8 +167,7 @@ export class MerchantRegistry {
   }
 
   /** Approves a proposal (the second pair of eyes: another operator); it takes effect after the cooling-off. */
-  async approveAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, body: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
+  async approveAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, input: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
     return this.idempotent(tx, key, 'approve-payout-account', `${merchantId}/${changeId}`, input, async () => {
       const change = await this.lockedChange(tx, merchantId, changeId);
       if (change.state !== 'proposed') throw new ApiError('PAYOUT_ACCOUNT_CHANGE_NOT_PENDING', `the change is ${change.state}`, { state: change.state });
@@ -190,8 +185,7 @@ export class MerchantRegistry {
   }
 
   /** Rejects a proposal (before approval) or cancels a change not yet effective. */
-  async closeAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, to: 'rejected' | 'cancelled', body: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
+  async closeAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, to: 'rejected' | 'cancelled', input: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
     return this.idempotent(tx, key, to === 'rejected' ? 'reject-payout-account' : 'cancel-payout-account', `${merchantId}/${changeId}`, input, async () => {
       const change = await this.lockedChange(tx, merchantId, changeId);
       const from: readonly PayoutAccountChangeState[] = to === 'rejected' ? ['proposed'] : PAYOUT_ACCOUNT_CHANGE_OPEN_STATES;

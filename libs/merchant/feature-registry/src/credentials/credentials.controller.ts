@@ -4,7 +4,7 @@ import { KEY_MODES, OPERATOR_ROLES } from '@paystream/contracts';
 import { Actors } from '@paystream/shared/audit-log';
 import { Allow } from '@paystream/shared/auth';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, type ActorRequest } from '@paystream/shared/platform';
 import { CredentialIssuer, KEY_ROTATION_OVERLAP_MS_DEFAULT, KEY_ROTATION_OVERLAP_MS_MAX } from './credential-issuer';
 
 const keyBody = z.object({ mode: z.enum(KEY_MODES) }).strict();
@@ -12,6 +12,7 @@ const rotateBody = z.object({ overlapMs: z.number().int().min(0).max(KEY_ROTATIO
 const operatorBody = z.object({ operatorId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), roles: z.array(z.enum(OPERATOR_ROLES)).min(1).max(OPERATOR_ROLES.length), displayName: z.string().min(1).max(100).optional() }).strict();
 
 function parsed<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  refuseActorClaim(raw);
   const result = schema.safeParse(raw ?? {});
   if (!result.success) throw new ApiError('VALIDATION_FAILED', result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   return result.data;

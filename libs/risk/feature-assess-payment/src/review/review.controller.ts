@@ -4,15 +4,14 @@ import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, type ActorRequest } from '@paystream/shared/platform';
 import { ReviewQueue } from './review-queue.service';
 
 /** The most held payments one listing returns. */
 const REVIEW_LIST_LIMIT_MAX = 200;
 
-/** The body of POST /risk/reviews/:paymentId/approve | reject. */
-// reviewer is ignored: the reviewer is the authenticated principal (issue 14)
-export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64).optional(), note: storableText().trim().min(1).max(500) }).strict();
+/** The body of POST /risk/reviews/:paymentId/approve | reject: the note only; the reviewer is the authenticated principal. */
+export const verdictSchema = z.object({ note: storableText().trim().min(1).max(500) }).strict();
 
 function view(d: StoredDecision) {
   return {
@@ -62,6 +61,7 @@ export class ReviewController {
 
   private async settle(paymentId: string, status: 'APPROVED' | 'REJECTED', body: unknown, request: ActorRequest) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
+    refuseActorClaim(body);
     const verdict = verdictSchema.safeParse(body);
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
     const reviewer = actorOf(request).id;

@@ -6,16 +6,15 @@ import { RiskRuleSetRepository, type StoredRuleSet } from '@paystream/risk/data-
 import { validateRuleSet } from '@paystream/risk/domain';
 import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, type ActorRequest } from '@paystream/shared/platform';
 
 /** The most versions one history listing returns. */
 const RULE_HISTORY_LIMIT_MAX = 200;
 
-// the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID
+// the rules themselves are checked by validateRuleSet, so their problems come back as RISK_RULES_INVALID;
+// the publisher is the authenticated principal, never a field of the body
 export const publishSchema = z.strictObject({
   expectedVersion: z.number().int().min(0),
-  // ignored: the publisher is the authenticated principal (issue 14)
-  createdBy: storableText().trim().min(1).max(64).optional(),
   reason: storableText().trim().min(1).max(500),
   rules: z.unknown(),
 });
@@ -49,6 +48,7 @@ export class RuleSetController {
   @Put()
   @Allow('operator:risk')
   async publish(@Body() body: unknown, @Req() http: ActorRequest) {
+    refuseActorClaim(body);
     const request = publishSchema.safeParse(body);
     if (!request.success) throw new ApiError('VALIDATION_FAILED', describeIssues(request.error.issues, '(body)'));
     const { expectedVersion, reason, rules } = request.data;

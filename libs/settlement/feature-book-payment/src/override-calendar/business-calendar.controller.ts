@@ -6,7 +6,7 @@ import { BusinessCalendarRepository, type StoredCalendarOverride } from '@paystr
 import { calendarYear, chinaDate, CN_BUSINESS_CALENDAR } from '@paystream/settlement/domain';
 import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { calendarQuerySchema, overrideDateSchema, overrideRequestHash, removeOverrideBodySchema, setOverrideBodySchema } from './calendar-override.request';
 
 const overrideJson = (o: StoredCalendarOverride) => ({ date: o.date, kind: o.businessDay ? 'workday' : 'holiday', reason: o.reason, by: o.by, at: o.at });
@@ -18,8 +18,9 @@ function overrideDate(raw: string): string {
   return date.data;
 }
 
-/** A body by its schema, or SETTLEMENT_CALENDAR_OVERRIDE_INVALID naming the first bad field. */
+/** A body by its schema, or SETTLEMENT_CALENDAR_OVERRIDE_INVALID naming the first bad field (one naming an actor: VALIDATION_FAILED). */
 function overrideBody<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  refuseActorClaim(raw);
   const body = schema.safeParse(raw ?? {});
   if (!body.success) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_INVALID', describeIssues(body.error.issues, '(body)'), { field: body.error.issues[0]?.path.map(String).join('.') || '(body)' });
   return body.data;

@@ -3,7 +3,7 @@ import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, type ActorRequest } from '@paystream/shared/platform';
 import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
 import { RECONCILED_CHANNELS, RECONCILIATION_LIST_LIMIT_MAX } from '../reconcile-settings';
 import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
@@ -34,6 +34,7 @@ export function runJson(r: ReconciliationRun) {
     date: r.date,
     status: r.status,
     trigger: r.trigger,
+    requestedBy: r.requestedBy,
     attempts: r.attempts,
     currency: r.currency,
     billed: { count: r.channelCount, amountMinor: r.channelAmountMinor.toString() },
@@ -91,6 +92,7 @@ export class ReconciliationController {
   @Allow('operator:finance')
   @HttpCode(200)
   async run(@Body() body: unknown, @Req() request: ActorRequest) {
+    refuseActorClaim(body);
     const req = parsed(runRequestSchema, body);
     if (req.date > chinaDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
     const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
