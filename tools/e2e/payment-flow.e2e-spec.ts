@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { authorizationFor } from '@paystream/shared/auth';
 import { readFileSync } from 'node:fs';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
@@ -281,7 +282,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(risked.every((a) => a.device_id === 'e2e-phone-1' && a.ip === '203.0.113.9')).toBe(true);
 
     // a device blocklisted by a published rule set version is refused; the default is put back after
-    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => stack.json('risk', '/risk/rules', { method, json: payload });
+    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => stack.json('risk', '/risk/rules', { method, json: payload, ...(method === 'PUT' ? { headers: { 'idempotency-key': `e2e-rules-${randomUUID()}` } } : {}) });
     const inForce = (await rules('GET')).body as { version: number; rules: unknown[] };
     const blocked = await rules('PUT', {
       expectedVersion: inForce.version,
@@ -320,7 +321,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const reviews = await stack.json('risk', '/risk/reviews');
     expect((reviews.body.reviews as { paymentId: string }[]).map((r) => r.paymentId)).toEqual(expect.arrayContaining([ok, no]));
     const verdict = (paymentId: string, action: string) =>
-      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { note: 'checked with the shopper' } });
+      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { note: 'checked with the shopper' }, headers: { 'idempotency-key': `e2e-review-${paymentId}` } });
     expect((await verdict(ok, 'approve')).status).toBe(200);
     expect((await verdict(no, 'reject')).status).toBe(200);
     expect((await outcome('e2e-review-ok')).topic).toBe(t(TOPICS.paymentSucceeded));

@@ -72,6 +72,10 @@ describe('merchant registry', () => {
     expect((await call('POST', '/merchants', onboarding('m-onboard', { legalName: 'Other' }), k)).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const taken = await call('POST', '/merchants', onboarding('m-onboard'));
     expect([taken.statusCode, taken.json().error.code]).toEqual([409, 'MERCHANT_ALREADY_REGISTERED']);
+    // a key is its operator's own: bob's k is bob's request (here: the merchant exists already), not alice's replayed
+    const bobs = await call('POST', '/merchants', onboarding('m-onboard'), k, 'bob');
+    expect([bobs.statusCode, bobs.json().error.code]).toEqual([409, 'MERCHANT_ALREADY_REGISTERED']);
+    expect((await call('POST', '/merchants', onboarding('m-onboard-bob'), k, 'bob')).json()).toMatchObject({ merchantId: 'm-onboard-bob', replayed: false });
 
     const registered = await waitFor(() => events.on<MerchantSnapshot>(t(TOPICS.merchantRegistered), (m) => m.value.merchantId === 'm-onboard')[0], 20_000, 'merchant.registered.v1');
     expect(registered.key).toBe('m-onboard');

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { externalIdSchema, MERCHANT_SETTLEMENT_SCHEDULES, merchantContactSchema, payoutAccountSchema, storableText } from '@paystream/contracts';
 
@@ -95,8 +94,3 @@ export const listQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-
-/** A stable hash of what a key first asked for (the parsed body, defaults filled in, and its target). */
-export function requestHash(action: string, target: string, body: unknown): string {
-  return createHash('sha256').update(`${action}|${target}|${JSON.stringify(body)}`).digest('hex');
-}
