@@ -8,7 +8,7 @@ import { AUTH_MIGRATIONS } from '@paystream/shared/auth';
 import { Actors, AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
-import { ApiError, type PlatformConfig } from '@paystream/shared/platform';
+import { ApiError, IDEMPOTENT_REQUEST_MIGRATIONS, type PlatformConfig } from '@paystream/shared/platform';
 
 /** Exit codes: done; refused (a stable code printed); usage or the database could not be reached. */
 export const ADMIN_EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -62,7 +62,7 @@ export async function adminMain(argv: readonly string[], config: PlatformConfig,
           url: config.databaseUrl,
           schema: config.dbSchema,
           // the same migrations the service runs, so a script may onboard before the service first started
-          migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...MERCHANT_MIGRATIONS],
+          migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...IDEMPOTENT_REQUEST_MIGRATIONS, ...MERCHANT_MIGRATIONS],
           poolSize: 2,
           applicationName: 'paystream-admin',
         })),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { authorizationFor } from '@paystream/shared/auth';
 import { readFileSync } from 'node:fs';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
@@ -281,11 +282,10 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect(risked.every((a) => a.device_id === 'e2e-phone-1' && a.ip === '203.0.113.9')).toBe(true);
 
     // a device blocklisted by a published rule set version is refused; the default is put back after
-    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => stack.json('risk', '/risk/rules', { method, json: payload });
+    const rules = async (method: 'GET' | 'PUT', payload?: unknown) => stack.json('risk', '/risk/rules', { method, json: payload, ...(method === 'PUT' ? { headers: { 'idempotency-key': `e2e-rules-${randomUUID()}` } } : {}) });
     const inForce = (await rules('GET')).body as { version: number; rules: unknown[] };
     const blocked = await rules('PUT', {
       expectedVersion: inForce.version,
-      createdBy: 'e2e',
       reason: 'a stolen phone',
       rules: [...inForce.rules, { kind: 'blocklist', id: 'blocked-devices', enabled: true, action: 'reject', score: 999, field: 'deviceId', values: ['e2e-stolen-phone'] }],
     });
@@ -298,7 +298,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
       const decided = collector.on(t(TOPICS.riskAssessmentDecided), (m) => m.key === (failed.value as { paymentId: string }).paymentId)[0];
       expect(decided?.value).toMatchObject({ decision: 'reject', reasons: [{ ruleId: 'blocked-devices' }] });
     } finally {
-      const restored = await rules('PUT', { expectedVersion: inForce.version + 1, createdBy: 'e2e', reason: 'back to what was in force', rules: inForce.rules });
+      const restored = await rules('PUT', { expectedVersion: inForce.version + 1, reason: 'back to what was in force', rules: inForce.rules });
       expect(restored.status).toBe(200);
     }
   });
@@ -321,7 +321,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const reviews = await stack.json('risk', '/risk/reviews');
     expect((reviews.body.reviews as { paymentId: string }[]).map((r) => r.paymentId)).toEqual(expect.arrayContaining([ok, no]));
     const verdict = (paymentId: string, action: string) =>
-      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { reviewer: 'ops-1', note: 'checked with the shopper' } });
+      stack.json('risk', `/risk/reviews/${paymentId}/${action}`, { json: { note: 'checked with the shopper' }, headers: { 'idempotency-key': `e2e-review-${paymentId}` } });
     expect((await verdict(ok, 'approve')).status).toBe(200);
     expect((await verdict(no, 'reject')).status).toBe(200);
     expect((await outcome('e2e-review-ok')).topic).toBe(t(TOPICS.paymentSucceeded));

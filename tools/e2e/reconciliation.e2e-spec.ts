@@ -134,7 +134,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     const listed = await stack.json<Planted[]>('channel-emulator', `/sandbox/bills/breaks?date=${today}`);
     expect(listed.body.map((b) => `${b.channel}/${b.kind}/${b.outTradeNo}`).sort()).toEqual(planted.map((b) => `${b.channel}/${b.kind}/${b.outTradeNo}`).sort());
 
-    const ran = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today } });
+    const ran = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today }, headers: { 'idempotency-key': `e2e-reconcile-${today}-1` } });
     expect(ran.status).toBe(200);
     for (const run of ran.body.runs) {
       const channel = run.channel;
@@ -161,7 +161,8 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
 
   it('clears each refund once: refunds in flight net to zero for them, the channel\'s clearing gives them back, the ledger balances', async () => {
     const references = (channel: Channel) => [`refund:${refunded[channel]}`, `refund_cleared:${refunded[channel]}`];
-    const again = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today } });
+    // a run of its own (another Idempotency-Key): the same key again would answer the first report
+    const again = await stack.json<{ runs: Run[] }>('settlement', '/reconciliation/runs', { json: { date: today }, headers: { 'idempotency-key': `e2e-reconcile-${today}-2` } });
     for (const run of again.body.runs) expect(run.refundsCleared).toEqual({ count: 1, amountMinor: REFUND_AMOUNT, bookedByThisRun: 0 });
     for (const channel of CHANNELS) {
       const rows = await stack.query<{ account_id: string; total: string }>(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -232,7 +233,8 @@ export class ServiceStack {
     const known = this.merchantKeys.get(merchantId);
     if (known) return known;
     const path = `/merchants/${encodeURIComponent(merchantId)}/keys`;
-    let issued = await this.json<{ credentialId: string; secret: string }>('merchant', path, { json: { mode: 'live' }, as: this.operator });
+    const issueKey = () => this.json<{ credentialId: string; secret: string }>('merchant', path, { json: { mode: 'live' }, headers: { 'idempotency-key': `e2e-key-${merchantId}-${randomUUID()}` }, as: this.operator });
+    let issued = await issueKey();
     if (issued.status === 404) {
       const onboarding = await this.json('merchant', '/merchants', {
         as: this.operator,
@@ -245,7 +247,7 @@ export class ServiceStack {
         },
       });
       if (onboarding.status !== 201) throw new Error(`onboarding ${merchantId}: ${onboarding.status} ${JSON.stringify(onboarding.body)}`);
-      issued = await this.json<{ credentialId: string; secret: string }>('merchant', path, { json: { mode: 'live' }, as: this.operator });
+      issued = await issueKey();
     }
     if (issued.status !== 201) throw new Error(`a key for ${merchantId}: ${issued.status} ${JSON.stringify(issued.body)}`);
     this.issuedIds.push(issued.body.credentialId);
@@ -257,7 +259,7 @@ export class ServiceStack {
 
   /** An operator token with these roles, known to every service before it is returned. */
   async issueOperator(operatorId: string, roles: readonly string[]): Promise<string> {
-    const answer = await this.json<{ credentialId: string; token: string }>('merchant', '/operators', { json: { operatorId, roles }, as: this.operator });
+    const answer = await this.json<{ credentialId: string; token: string }>('merchant', '/operators', { json: { operatorId, roles }, headers: { 'idempotency-key': `e2e-operator-${operatorId}-${randomUUID()}` }, as: this.operator });
     if (answer.status !== 201) throw new Error(`operator ${operatorId}: ${answer.status} ${JSON.stringify(answer.body)}`);
     this.issuedIds.push(answer.body.credentialId);
     await this.waitForCredentials();

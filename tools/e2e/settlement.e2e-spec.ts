@@ -44,17 +44,17 @@ describe('settlement end to end (real processes, the emulator bank)', () => {
     stack.json('settlement', '/settlement/runs', { json: body, headers: { 'idempotency-key': key } });
   const account = (accountNo: string) => ({ payoutAccount: { bankCode: '102100099996', accountNo, accountName: 'E2E Merchant Ltd' } });
   /** A four-eyes payout account change in the merchant service: proposed by one finance operator, approved by another. */
-  // the operator is the one the token names (the body's `by` is not trusted): two finance operators of their own
+  // the operator is the one the token names (no body names it): two finance operators of their own
   const financeOperators = new Map<string, ClientCredential>();
   const finance = async (operatorId: string) => {
     if (!financeOperators.has(operatorId)) financeOperators.set(operatorId, bearer(await stack.issueOperator(operatorId, ['finance'])));
     return financeOperators.get(operatorId)!;
   };
   const changeAccount = async (merchantId: string, accountNo: string) => {
-    const proposed = await stack.json('merchant', `/merchants/${merchantId}/payout-account-changes`, { json: { account: account(accountNo).payoutAccount, by: 'finance.alice' }, headers: { 'idempotency-key': `${merchantId}-propose-${accountNo}` }, as: await finance('finance.alice') });
+    const proposed = await stack.json('merchant', `/merchants/${merchantId}/payout-account-changes`, { json: { account: account(accountNo).payoutAccount }, headers: { 'idempotency-key': `${merchantId}-propose-${accountNo}` }, as: await finance('finance.alice') });
     expect(proposed.status).toBe(201);
     const path = `/merchants/${merchantId}/payout-account-changes/${String(proposed.body.changeId)}/approve`;
-    const approved = await stack.json('merchant', path, { json: { by: 'finance.bob' }, headers: { 'idempotency-key': `${merchantId}-approve-${accountNo}` }, as: await finance('finance.bob') });
+    const approved = await stack.json('merchant', path, { json: {}, headers: { 'idempotency-key': `${merchantId}-approve-${accountNo}` }, as: await finance('finance.bob') });
     expect(approved.body).toMatchObject({ state: 'approved' });
   };
   /** Waits until settlement's copy pays to the account ending in last4. */

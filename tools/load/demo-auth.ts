@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { authorizationFor, bearer, merchantKey, type ClientCredential } from '@paystream/shared/auth';
 
@@ -36,7 +37,8 @@ export class DemoAuth {
     if (known) return known;
     const path = `/merchants/${encodeURIComponent(merchantId)}/keys`;
     const body = JSON.stringify({ mode: 'live' });
-    const res = await fetch(`${this.merchantUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authorizationFor(this.operator, 'POST', path, body) }, body });
+    // a new key each run: its secret is only in this process (an Idempotency-Key of its own, the operator's)
+    const res = await fetch(`${this.merchantUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `demo-key-${merchantId}-${randomUUID()}`, authorization: authorizationFor(this.operator, 'POST', path, body) }, body });
     const answer = (await res.json()) as { credentialId?: string; secret?: string; error?: { code: string } };
     if (res.status !== 201 || !answer.credentialId || !answer.secret) {
       throw new Error(`could not issue a key for ${merchantId}: HTTP ${res.status} ${answer.error?.code ?? ''} (is it onboarded? npm run admin -- merchant onboard ... --with-key)`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
 import { demoFetch } from './demo-auth';
 
@@ -38,7 +39,8 @@ export async function reconcileToday(urls: { settlement: string; channelEmulator
   const date = beijingDateTime().slice(0, 10);
   const planted: ReconciliationSummary['planted'] = [];
   const post = async (url: string, body: unknown) => {
-    const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(RECONCILIATION_CALL_TIMEOUT_MS) });
+    // each call a request of its own (the run is an operator write: an Idempotency-Key on every one)
+    const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `demo-${randomUUID()}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(RECONCILIATION_CALL_TIMEOUT_MS) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   try {

@@ -26,9 +26,8 @@ describe('merchant registry', () => {
   const key = () => `k-${schema}-${++keyN}`;
 
   let creds: TestCredentials;
-  // the finance operator a call acts as: its own token (the body's `by` is a claim the service ignores);
-  // by default the operator the body names, else alice; null sends no credentials at all
-  const call = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, idempotencyKey: string | null = key(), as: string | null = (body as { by?: string } | undefined)?.by ?? 'alice') => {
+  // the finance operator a call acts as: its own token (alice unless said; no body names it); null sends no credentials at all
+  const call = async (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, idempotencyKey: string | null = key(), as: string | null = 'alice') => {
     const authorization = as === null ? '' : authorizationFor(await creds.operator(as, ['finance']), method, url);
     return app.inject({ method, url, headers: { authorization, ...(idempotencyKey && method !== 'GET' ? { 'idempotency-key': idempotencyKey } : {}) }, ...(body === undefined ? {} : { payload: body as object }) });
   };
@@ -39,7 +38,6 @@ describe('merchant registry', () => {
     legalName: 'Tea House Ltd',
     contact: { name: 'Li Wei', email: 'finance@teahouse.example', phone: '+86 138 0013 8000' },
     terms: { schedule: 't_plus_n', nDays: 1, cutoffTime: '22:00', feePlan: { rateBps: 60 }, payoutAccount: account('00001') },
-    by: 'alice',
     ...extra,
   });
   const snapshots = (merchantId: string) =>
@@ -74,6 +72,10 @@ describe('merchant registry', () => {
     expect((await call('POST', '/merchants', onboarding('m-onboard', { legalName: 'Other' }), k)).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const taken = await call('POST', '/merchants', onboarding('m-onboard'));
     expect([taken.statusCode, taken.json().error.code]).toEqual([409, 'MERCHANT_ALREADY_REGISTERED']);
+    // a key is its operator's own: bob's k is bob's request (here: the merchant exists already), not alice's replayed
+    const bobs = await call('POST', '/merchants', onboarding('m-onboard'), k, 'bob');
+    expect([bobs.statusCode, bobs.json().error.code]).toEqual([409, 'MERCHANT_ALREADY_REGISTERED']);
+    expect((await call('POST', '/merchants', onboarding('m-onboard-bob'), k, 'bob')).json()).toMatchObject({ merchantId: 'm-onboard-bob', replayed: false });
 
     const registered = await waitFor(() => events.on<MerchantSnapshot>(t(TOPICS.merchantRegistered), (m) => m.value.merchantId === 'm-onboard')[0], 20_000, 'merchant.registered.v1');
     expect(registered.key).toBe('m-onboard');
@@ -99,9 +101,25 @@ describe('merchant registry', () => {
     expect((await call('GET', '/merchants/m-bad-account')).statusCode).toBe(404);
   });
 
+  it('refuses a body naming its operator on every write (VALIDATION_FAILED), changing nothing: the operator is the token\'s', async () => {
+    await call('POST', '/merchants', onboarding('m-claims'));
+    const refusals = [
+      await call('POST', '/merchants', onboarding('m-claimed', { by: 'bob' })),
+      await call('PATCH', '/merchants/m-claims', { legalName: 'Claimed', by: 'bob' }),
+      await call('POST', '/merchants/m-claims/suspend', { reason: 'x', operator: 'bob' }),
+      await call('POST', '/merchants/m-claims/payout-account-changes', { account: account('00002'), proposedBy: 'bob' }),
+    ];
+    expect(refusals.map((r) => [r.statusCode, r.json().error.code])).toEqual(Array(4).fill([400, 'VALIDATION_FAILED']));
+    expect(refusals.map((r) => r.json().error.field)).toEqual(['by', 'by', 'operator', 'proposedBy']);
+    expect((await call('GET', '/merchants/m-claimed')).statusCode).toBe(404);
+    expect((await call('GET', '/merchants/m-claims')).json()).toMatchObject({ version: 1, status: 'active', legalName: 'Tea House Ltd' });
+    expect((await call('GET', '/merchants/m-claims/payout-account-changes')).json().changes).toEqual([]);
+    expect((await auditRowsAbout(ds.manager, 'merchant:m-claims')).map((r) => [r.action, r.actor])).toEqual([['merchant.registered', 'operator:alice']]);
+  });
+
   it('updates terms at the next version, keeps the payout account, and refuses an account in the update', async () => {
     await call('POST', '/merchants', onboarding('m-update'));
-    const res = await call('PATCH', '/merchants/m-update', { terms: { schedule: 'realtime', nDays: 0, feePlan: { rateBps: 80, fixedMinor: '30' } }, expectedVersion: 1, by: 'bob' });
+    const res = await call('PATCH', '/merchants/m-update', { terms: { schedule: 'realtime', nDays: 0, feePlan: { rateBps: 80, fixedMinor: '30' } }, expectedVersion: 1 }, key(), 'bob');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ version: 2, terms: { schedule: 'realtime', cutoffTime: '22:00', feePlan: { rateBps: 80, fixedMinor: '30' }, payoutAccount: account('00001') } });
     expect((await call('PATCH', '/merchants/m-update', { legalName: 'X', expectedVersion: 1 })).json().error.code).toBe('MERCHANT_VERSION_CONFLICT');
@@ -124,7 +142,7 @@ describe('merchant registry', () => {
     const back = await call('POST', '/merchants/m-status/reactivate', {});
     expect([back.statusCode, back.json().error.code]).toEqual([409, 'MERCHANT_STATUS_TRANSITION_INVALID']);
     expect((await call('PATCH', '/merchants/m-status', { legalName: 'Reborn' })).json().error.code).toBe('MERCHANT_CLOSED');
-    expect((await call('POST', '/merchants/m-status/payout-account-changes', { account: account('00002'), by: 'alice' })).json().error.code).toBe('MERCHANT_CLOSED');
+    expect((await call('POST', '/merchants/m-status/payout-account-changes', { account: account('00002') }, key(), 'alice')).json().error.code).toBe('MERCHANT_CLOSED');
     await waitFor(() => (snapshots('m-status').some((s) => s.version === 4 && s.status === 'closed') ? true : undefined), 20_000, 'the closed snapshot');
     expect((await call('GET', '/merchants?status=closed')).json().merchants.map((m: { merchantId: string }) => m.merchantId)).toContain('m-status');
   });
@@ -132,24 +150,25 @@ describe('merchant registry', () => {
   describe('four-eyes payout account change', () => {
     it('needs a second operator, and takes effect only after the cooling-off, once', async () => {
       await call('POST', '/merchants', onboarding('m-4eyes'));
-      const proposed = await call('POST', '/merchants/m-4eyes/payout-account-changes', { account: account('00002'), by: 'alice' });
+      const proposed = await call('POST', '/merchants/m-4eyes/payout-account-changes', { account: account('00002') }, key(), 'alice');
       expect(proposed.statusCode).toBe(201);
       const changeId = proposed.json().changeId as string;
       expect(proposed.json()).toMatchObject({ state: 'proposed', proposedBy: 'operator:alice', account: { bankCode: '102100099996', accountLast4: '0002' } });
-      expect((await call('POST', '/merchants/m-4eyes/payout-account-changes', { account: account('00003'), by: 'carol' })).json().error.code).toBe('PAYOUT_ACCOUNT_CHANGE_PENDING');
+      expect((await call('POST', '/merchants/m-4eyes/payout-account-changes', { account: account('00003') }, key(), 'carol')).json().error.code).toBe('PAYOUT_ACCOUNT_CHANGE_PENDING');
 
-      const self = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'alice' });
+      const self = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, {}, key(), 'alice');
       expect([self.statusCode, self.json().error.code]).toEqual([403, 'PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR']);
       const anonymous = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, {}, key(), null);
       expect([anonymous.statusCode, anonymous.json().error.code]).toEqual([401, 'AUTH_MISSING']);
-      // the body's claim is no proof: alice's token claiming to be bob is still alice
+      // a body naming its operator is refused: alice's token claiming to be bob approves nothing
       const claimed = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'bob' }, key(), 'alice');
-      expect([claimed.statusCode, claimed.json().error.code]).toEqual([403, 'PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR']);
+      expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.field]).toEqual([400, 'VALIDATION_FAILED', 'by']);
+      expect((await call('GET', '/merchants/m-4eyes/payout-account-changes')).json().changes).toEqual([expect.objectContaining({ changeId, state: 'proposed', approvedBy: null })]);
 
       const approvedAt = clock;
-      const approved = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, { by: 'bob' });
+      const approved = await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/approve`, {}, key(), 'bob');
       expect(approved.json()).toMatchObject({ state: 'approved', approvedBy: 'operator:bob', effectiveAt: new Date(approvedAt.getTime() + COOLING_OFF_MS).toISOString() });
-      expect((await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/reject`, { by: 'carol' })).json().error.code).toBe('PAYOUT_ACCOUNT_CHANGE_NOT_PENDING');
+      expect((await call('POST', `/merchants/m-4eyes/payout-account-changes/${changeId}/reject`, {}, key(), 'carol')).json().error.code).toBe('PAYOUT_ACCOUNT_CHANGE_NOT_PENDING');
 
       // within the cooling-off: the old account stays in effect
       clock = new Date(approvedAt.getTime() + COOLING_OFF_MS - 1);
@@ -181,11 +200,11 @@ describe('merchant registry', () => {
 
     it('can be rejected before approval and cancelled before it is effective; neither changes the account', async () => {
       await call('POST', '/merchants', onboarding('m-4eyes-no'));
-      const first = (await call('POST', '/merchants/m-4eyes-no/payout-account-changes', { account: account('00005'), by: 'alice' })).json().changeId as string;
-      expect((await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${first}/reject`, { by: 'bob', note: 'not the contract' })).json()).toMatchObject({ state: 'rejected', closedBy: 'operator:bob' });
-      const second = (await call('POST', '/merchants/m-4eyes-no/payout-account-changes', { account: account('00006'), by: 'alice' })).json().changeId as string;
-      await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${second}/approve`, { by: 'bob' });
-      expect((await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${second}/cancel`, { by: 'alice' })).json()).toMatchObject({ state: 'cancelled' });
+      const first = (await call('POST', '/merchants/m-4eyes-no/payout-account-changes', { account: account('00005') }, key(), 'alice')).json().changeId as string;
+      expect((await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${first}/reject`, { note: 'not the contract' }, key(), 'bob')).json()).toMatchObject({ state: 'rejected', closedBy: 'operator:bob' });
+      const second = (await call('POST', '/merchants/m-4eyes-no/payout-account-changes', { account: account('00006') }, key(), 'alice')).json().changeId as string;
+      await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${second}/approve`, {}, key(), 'bob');
+      expect((await call('POST', `/merchants/m-4eyes-no/payout-account-changes/${second}/cancel`, {}, key(), 'alice')).json()).toMatchObject({ state: 'cancelled' });
       clock = new Date(clock.getTime() + 2 * COOLING_OFF_MS);
       await job.runOnce();
       expect((await call('GET', '/merchants/m-4eyes-no')).json()).toMatchObject({ version: 1, terms: { payoutAccount: account('00001') } });

@@ -1,5 +1,5 @@
 import { ConfigError } from '@paystream/shared/platform';
-import { loadOpsConfig } from './config';
+import { loadDlqRegistryConfig, loadOpsConfig } from './config';
 
 describe('ops configuration', () => {
   it('defaults to port 3005, the five services on their ports and the documented intervals', () => {
@@ -30,5 +30,12 @@ describe('ops configuration', () => {
   ])('refuses %j and names the variable', (env, name) => {
     expect(() => loadOpsConfig(env)).toThrow(ConfigError);
     expect(() => loadOpsConfig(env)).toThrow(name);
+  });
+
+  it('points the DLQ CLI at the registry (the merchant database) to check operator tokens, in DB_SCHEMA unless MERCHANT_DB_SCHEMA says', () => {
+    expect(loadDlqRegistryConfig({})).toEqual({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_merchant', dbSchema: 'paystream' });
+    expect(loadDlqRegistryConfig({ DB_SCHEMA: 'demo', MERCHANT_DATABASE_URL: 'postgres://x@db:5432/m' })).toEqual({ databaseUrl: 'postgres://x@db:5432/m', dbSchema: 'demo' });
+    expect(loadDlqRegistryConfig({ DB_SCHEMA: 'demo', MERCHANT_DB_SCHEMA: 'reg' }).dbSchema).toBe('reg');
+    expect(() => loadDlqRegistryConfig({ MERCHANT_DB_SCHEMA: 'Bad-Name' })).toThrow(/MERCHANT_DB_SCHEMA/);
   });
 });

@@ -70,3 +70,20 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     monitor: { pollIntervalMs: c.OPS_POLL_INTERVAL_MS, stallAfterMs: c.OPS_STALL_AFTER_MS, targets },
   };
 }
+
+/** Where the DLQ CLI checks an operator token: the registry, i.e. the merchant database (read only). */
+export interface DlqRegistryConfig {
+  databaseUrl: string;
+  dbSchema: string;
+}
+
+/** MERCHANT_DATABASE_URL (default the merchant service's database) and MERCHANT_DB_SCHEMA (default DB_SCHEMA). */
+export function loadDlqRegistryConfig(env: Record<string, string | undefined> = process.env): DlqRegistryConfig {
+  const schema = z.object({
+    MERCHANT_DATABASE_URL: ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, SERVICES.merchant.database)),
+    DB_SCHEMA: ENV_FORMATS.dbSchema,
+    MERCHANT_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+  });
+  const c = parseConfig('ops-dlq', schema, env);
+  return { databaseUrl: c.MERCHANT_DATABASE_URL, dbSchema: c.MERCHANT_DB_SCHEMA ?? c.DB_SCHEMA };
+}

@@ -1,22 +1,30 @@
 import 'reflect-metadata';
-import { userInfo } from 'node:os';
+import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
-import { DeadLetterReader, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
+import { DeadLetterReader, DLQ_OPERATOR_TOKEN_ENV, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
+import { checkOperatorToken, RegistryCredentials } from '@paystream/shared/auth';
 import { createKafka, EventProducer, physicalTopic } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { openDatabase } from '@paystream/shared/persistence';
-import type { OpsConfig } from './config';
+import type { DlqRegistryConfig, OpsConfig } from './config';
 
-/** The `npm run dlq -- <command>` entry point: the same configuration as the ops app (KAFKA_*, OPS_DATABASE_URL, DB_SCHEMA). */
+/**
+ * The `npm run dlq -- <command>` entry point: the same configuration as the ops app (KAFKA_*,
+ * OPS_DATABASE_URL, DB_SCHEMA), and the registry (MERCHANT_DATABASE_URL, MERCHANT_DB_SCHEMA) where a
+ * replay's operator token is checked. `env` gives PAYSTREAM_OPERATOR_TOKEN when --token-file does not.
+ */
 export async function dlqMain(
   argv: readonly string[],
   config: OpsConfig,
+  registry: DlqRegistryConfig,
   io: Pick<DlqCommandDeps, 'out' | 'err'> = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+  env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
   const logger = createLogger('ops-dlq', process.env.LOG_LEVEL ?? 'warn');
   const kafka = createKafka({ ...config.kafka, clientId: 'paystream-ops-dlq' }, logger);
   const producer = new EventProducer(kafka, config.kafka);
   let ds: DataSource | undefined;
+  let registryDb: DataSource | undefined;
   const replayLog = async () => {
     ds ??= await openDatabase({ url: config.databaseUrl, schema: config.dbSchema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 2, applicationName: 'paystream-ops-dlq' });
     return new ReplayLog(ds);
@@ -28,10 +36,15 @@ export async function dlqMain(
       await producer.publishRaw(physicalTopic(config.kafka, topic), [message]);
     },
     replays: {
-      record: async (dl, by) => (await replayLog()).record(dl, by),
+      record: async (dl, by, credentialId) => (await replayLog()).record(dl, by, credentialId),
       list: async (limit) => (await replayLog()).list(limit),
     },
-    defaultActor: process.env.USER ?? userInfo().username,
+    operatorToken: (tokenFile) => (tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : env[DLQ_OPERATOR_TOKEN_ENV]?.trim() || undefined),
+    authenticate: async (token, role) => {
+      // read only, no migrations: the merchant service owns the registry's schema
+      registryDb ??= await openDatabase({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq' });
+      return checkOperatorToken(token, role, new RegistryCredentials(registryDb));
+    },
     ...io,
   };
   try {
@@ -39,5 +52,6 @@ export async function dlqMain(
   } finally {
     await producer.disconnect();
     if (ds?.isInitialized) await ds.destroy();
+    if (registryDb?.isInitialized) await registryDb.destroy();
   }
 }

@@ -1,10 +1,14 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
+import { bearerToken, deriveSecret, newCredentialId, parsePepper, secretSha256 } from '@paystream/shared/auth';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { openDatabase } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
-import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { loadOpsConfig, type OpsConfig } from './config';
+import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { loadDlqRegistryConfig, loadOpsConfig, type DlqRegistryConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
 
 
@@ -12,6 +16,8 @@ describe('dlq CLI on the real broker and database', () => {
   const prefix = uniqueTopicPrefix('dlq');
   const serviceSchema = uniqueId('dlqsvc_');
   const opsSchema = uniqueId('dlqops_');
+  const registrySchema = uniqueId('dlqreg_');
+  const tokenDir = mkdtempSync(join(tmpdir(), 'paystream-dlq-tokens-'));
   const dlqTopic = `${TOPICS.paymentRequested}.dlq`;
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
   /** Orders the handler fails for, permanently, until the "fix" is deployed. */
@@ -20,12 +26,43 @@ describe('dlq CLI on the real broker and database', () => {
   let upstream: RawProducer;
   let collector: TopicCollector;
   let config: OpsConfig;
+  let registry: DlqRegistryConfig;
+  /** Token files of operators in the registry: alice and bob are sre operators, fin is finance only, gone was revoked. */
+  const tokenFile: Record<'alice' | 'bob' | 'fin' | 'gone', string> = { alice: '', bob: '', fin: '', gone: '' };
 
-  const dlq = async (...argv: string[]) => {
+  const dlq = async (...argv: string[]) => dlqWith({}, ...argv);
+  const dlqWith = async (env: Record<string, string>, ...argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await dlqMain(argv, config, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = await dlqMain(argv, config, registry, { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
     return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  /**
+   * The registry an operator token is checked in: the merchant database's credential table (the
+   * merchant service owns it: these are the columns the CLI reads, as the merchant service writes
+   * them; apps/merchant/src/registry-credentials.integration-spec.ts reads the real table).
+   */
+  const registerOperators = async () => {
+    const db = await openDatabase({ url: testDatabaseUrl(), schema: registrySchema, migrations: [], poolSize: 1 });
+    const pepper = parsePepper(TEST_CREDENTIAL_PEPPER);
+    try {
+      await db.query(`CREATE TABLE credential (
+        credential_id TEXT PRIMARY KEY, kind TEXT NOT NULL, principal_id TEXT NOT NULL, roles TEXT[] NOT NULL DEFAULT '{}', mode TEXT,
+        secret_sha256 TEXT NOT NULL, not_before TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ, revoked_at TIMESTAMPTZ, issued_by TEXT NOT NULL)`);
+      for (const [name, roles, revoked] of [['alice', ['sre'], false], ['bob', ['sre', 'finance'], false], ['fin', ['finance', 'admin'], false], ['gone', ['sre'], true]] as const) {
+        const id = newCredentialId({ kind: 'operator-token' });
+        const secret = deriveSecret(pepper, id);
+        await db.query(
+          `INSERT INTO credential (credential_id, kind, principal_id, roles, secret_sha256, not_before, revoked_at, issued_by) VALUES ($1, 'operator-token', $2, $3, $4, now() - interval '1 hour', $5, 'system:setup')`,
+          [id, name, roles, secretSha256(secret), revoked ? new Date() : null],
+        );
+        tokenFile[name] = join(tokenDir, `${name}-token`);
+        writeFileSync(tokenFile[name], `${bearerToken(id, secret)}\n`, { mode: 0o600 });
+      }
+    } finally {
+      await db.destroy();
+    }
   };
   const effects = async (orderId: string) => Number((await platform.ds.query(`SELECT count(*)::int AS n FROM effect WHERE order_id = $1`, [orderId]))[0].n);
   const duplicates = async () =>
@@ -44,13 +81,15 @@ describe('dlq CLI on the real broker and database', () => {
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([`${prefix}${TOPICS.paymentRequested}`]).start();
     config = loadOpsConfig({ KAFKA_TOPIC_PREFIX: prefix, OPS_DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: opsSchema, LOG_LEVEL: 'silent' });
+    registry = loadDlqRegistryConfig({ MERCHANT_DATABASE_URL: testDatabaseUrl(), MERCHANT_DB_SCHEMA: registrySchema });
+    await registerOperators();
   });
 
   afterAll(async () => {
     await collector?.stop();
     await upstream?.stop();
     await platform?.stop();
-    await dropSchemas(testDatabaseUrl(), [serviceSchema, opsSchema]);
+    await dropSchemas(testDatabaseUrl(), [serviceSchema, opsSchema, registrySchema]);
   });
 
   let id: string;
@@ -94,11 +133,31 @@ describe('dlq CLI on the real broker and database', () => {
     expect((await dlq('replays')).out).toBe('0 replay(s)');
   });
 
+  it('replays nothing for a name typed with --by, without a token, or with a token that is not an sre operator\'s', async () => {
+    const refused = [
+      await dlq('replay', id, '--by', 'alice'),
+      await dlq('replay', id),
+      await dlq('replay', id, '--token-file', tokenFile.fin),
+      await dlq('replay', id, '--token-file', tokenFile.gone),
+      await dlqWith({ PAYSTREAM_OPERATOR_TOKEN: 'alice' }, 'replay', id),
+    ];
+    expect(refused.map((r) => [r.code, r.err.split(' ')[0]])).toEqual([
+      [2, '--by'],
+      [2, 'replay'],
+      [3, 'AUTH_FORBIDDEN'],
+      [3, 'AUTH_KEY_REVOKED'],
+      [3, 'AUTH_MALFORMED'],
+    ]);
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(collector.on(`${prefix}${TOPICS.paymentRequested}`, (m) => m.key === 'o-broken')).toHaveLength(1);
+    expect((await dlq('replays')).out).toBe('0 replay(s)');
+  });
+
   it('replays to the original topic once fixed; a second replay of the same message changes nothing', async () => {
     broken.delete('o-broken'); // the fix is deployed
-    const first = await dlq('replay', id, '--by', 'alice');
+    const first = await dlq('replay', id, '--token-file', tokenFile.alice);
     expect(first.code).toBe(0);
-    expect(first.out).toContain(`replayed ${id} -> ${TOPICS.paymentRequested} (event ${eventId}) as replay #`);
+    expect(first.out).toMatch(new RegExp(`replayed ${id.replace(/\./g, '\\.')} -> ${TOPICS.paymentRequested.replace(/\./g, '\\.')} \\(event ${eventId}\\) as replay #\\d+ by operator:alice$`));
     await waitFor(async () => ((await effects('o-broken')) === 1 ? true : undefined), 30_000, 'the replayed event to be processed');
     const replayed = collector.on(`${prefix}${TOPICS.paymentRequested}`, (m) => m.key === 'o-broken');
     expect(replayed).toHaveLength(2);
@@ -108,7 +167,7 @@ describe('dlq CLI on the real broker and database', () => {
     expect(replayed[1]!.value).toEqual(replayed[0]!.value);
 
     const duplicatesBefore = await duplicates();
-    const second = await dlq('replay', id, '--by', 'bob');
+    const second = await dlqWith({ PAYSTREAM_OPERATOR_TOKEN: readFileSync(tokenFile.bob, 'utf8') }, 'replay', id);
     expect(second.code).toBe(0);
     await waitFor(async () => ((await duplicates()) > duplicatesBefore ? true : undefined), 30_000, 'the second replay to be seen as a duplicate');
     expect(await effects('o-broken')).toBe(1);
@@ -119,7 +178,7 @@ describe('dlq CLI on the real broker and database', () => {
     expect(lines[0]).toMatch(new RegExp(`^#\\d+  \\d{4}-\\d\\d-\\d\\dT.+Z  bob  ${id.replace(/\./g, '\\.')} -> ${TOPICS.paymentRequested.replace(/\./g, '\\.')}  event=${eventId}$`));
     expect(lines[1]).toContain('  alice  ');
     expect(lines[2]).toBe('2 replay(s)');
-    // each replay is in the ops database's audit chain with who asked, and the chain holds
+    // each replay is in the ops database's audit chain with the operator its token authenticated, and the chain holds
     const opsDb = await openDatabase({ url: testDatabaseUrl(), schema: opsSchema, migrations: [], poolSize: 1 });
     try {
       const audited = await auditRowsAbout(opsDb, `dlq:${id}`);
@@ -127,6 +186,7 @@ describe('dlq CLI on the real broker and database', () => {
         ['operator:alice', 'dlq.replayed', TOPICS.paymentRequested],
         ['operator:bob', 'dlq.replayed', TOPICS.paymentRequested],
       ]);
+      expect(audited.map((a) => (a.details as { credentialId: string }).credentialId)).toEqual([readFileSync(tokenFile.alice, 'utf8').split('.')[0], readFileSync(tokenFile.bob, 'utf8').split('.')[0]]);
       expect(await verifyAuditChain(opsDb)).toMatchObject({ status: 'ok', length: 2n });
     } finally {
       await opsDb.destroy();
@@ -134,7 +194,7 @@ describe('dlq CLI on the real broker and database', () => {
   });
 
   it('refuses a malformed id and reports a missing message, replaying the others', async () => {
-    const r = await dlq('replay', 'not-an-id', `${dlqTopic}:0:999999`);
+    const r = await dlq('replay', 'not-an-id', `${dlqTopic}:0:999999`, '--token-file', tokenFile.alice);
     expect(r.code).toBe(1);
     expect(r.err).toContain('DLQ_REF_INVALID not-an-id');
     expect(r.err).toContain(`DLQ_MESSAGE_NOT_FOUND ${dlqTopic}:0:999999`);

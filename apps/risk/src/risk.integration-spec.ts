@@ -264,15 +264,27 @@ describe('risk on the real broker and database', () => {
     const queue = (await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string; reasons: unknown[] }[];
     expect(queue.map((q) => q.paymentId)).toEqual(expect.arrayContaining([approveMe!.paymentId, rejectMe!.paymentId, forgetMe!.paymentId]));
 
-    const verdict = async (r: RiskAssessmentRequested, action: 'approve' | 'reject', reviewer = 'alice') =>
-      app.inject({ method: 'POST', url: `/risk/reviews/${r.paymentId}/${action}`, headers: await as(reviewer), payload: { note: 'called the shopper' } });
-    const approved = await verdict(approveMe!, 'approve');
+    const verdict = async (r: RiskAssessmentRequested, action: 'approve' | 'reject', reviewer = 'alice', payload: Record<string, unknown> = { note: 'called the shopper' }, key: string | null = randomUUID()) =>
+      app.inject({ method: 'POST', url: `/risk/reviews/${r.paymentId}/${action}`, headers: { ...(await as(reviewer)), ...(key === null ? {} : { 'idempotency-key': key }) }, payload });
+    expect((await verdict(approveMe!, 'approve', 'alice', undefined, null)).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
+    // a body naming its reviewer is refused: the reviewer is the token's operator, and nothing moves
+    const claimed = await verdict(approveMe!, 'approve', 'alice', { reviewer: 'bob', note: 'bob said so' });
+    expect([claimed.statusCode, claimed.json().error]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'reviewer' })]);
+    expect(((await app.inject({ method: 'GET', url: '/risk/reviews' })).json().reviews as { paymentId: string }[]).map((q) => q.paymentId)).toContain(approveMe!.paymentId);
+    const approved = await verdict(approveMe!, 'approve', 'alice', undefined, 'rev-k-1');
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toMatchObject({ review: { status: 'APPROVED', by: 'alice', note: 'called the shopper' } });
-    expect((await verdict(approveMe!, 'approve')).statusCode).toBe(200); // the same verdict again: a repeat
+    // the same key and body: the first answer again; the same key for another verdict or note: refused
+    const replayed = await verdict(approveMe!, 'approve', 'alice', undefined, 'rev-k-1');
+    expect([replayed.statusCode, replayed.headers['idempotent-replayed'], replayed.json()]).toEqual([200, 'true', approved.json()]);
+    expect((await verdict(approveMe!, 'approve', 'alice', { note: 'another note' }, 'rev-k-1')).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await verdict(approveMe!, 'reject', 'alice', undefined, 'rev-k-1')).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // keys are the operator's own: bob's rev-k-1 is his own request (too late: already approved)
+    expect((await verdict(approveMe!, 'reject', 'bob', undefined, 'rev-k-1')).json().error.code).toBe('REVIEW_NOT_PENDING');
+    expect((await verdict(approveMe!, 'approve')).statusCode).toBe(200); // the same verdict again under a new key: a repeat
     expect((await verdict(approveMe!, 'reject', 'bob')).json()).toMatchObject({ error: { code: 'REVIEW_NOT_PENDING' } });
     expect((await verdict(rejectMe!, 'reject')).statusCode).toBe(200);
-    expect((await app.inject({ method: 'POST', url: `/risk/reviews/${rejectMe!.paymentId}/approve`, payload: { reviewer: '' } })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'POST', url: `/risk/reviews/${rejectMe!.paymentId}/approve`, headers: { 'idempotency-key': randomUUID() }, payload: { reviewer: '' } })).statusCode).toBe(400);
 
     const second = (r: RiskAssessmentRequested) => waitFor(() => decisionsFor(r.paymentId)[1], 20_000, `the review outcome of ${r.paymentId}`);
     expect((await second(approveMe!)).value).toMatchObject({ decision: 'approve' });
@@ -316,7 +328,9 @@ describe('risk on the real broker and database', () => {
 
   // these change the rule set for the rest of this file: keep them last; the default is published back at the end
   it('publishes anomaly rules as a new audited version, in force for the next payment; refuses an invalid document and a stale version', async () => {
-    const rules = async (payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: '/risk/rules', headers: await as(String(payload.createdBy)), payload });
+    // the publisher is the token's operator (createdBy in the view); no body names it
+    const rules = async (payload: Record<string, unknown>, operatorId = 'alice', key: string | null = randomUUID()) =>
+      app.inject({ method: 'PUT', url: '/risk/rules', headers: { ...(await as(operatorId)), ...(key === null ? {} : { 'idempotency-key': key }) }, payload });
     const inForce = await app.inject({ method: 'GET', url: '/risk/rules' });
     expect(inForce.json()).toMatchObject({ version: 1, rules: DEFAULT_RULE_SET.rules, createdBy: 'system' });
 
@@ -325,14 +339,24 @@ describe('risk on the real broker and database', () => {
       { kind: 'velocity-user', id: 'velocity-tight', enabled: true, action: 'reject', score: 900, maxCount: 2, windowSeconds: 60 },
       ...DEFAULT_RULE_SET.rules.filter((r) => r.kind === 'amount-above-history'),
     ];
-    const published = await rules({ expectedVersion: 1, createdBy: 'alice', reason: 'card testing from m-blocked', rules: tight });
+    const claimed = await rules({ expectedVersion: 1, createdBy: 'bob', reason: 'bob said so', rules: tight });
+    expect([claimed.statusCode, claimed.json().error]).toEqual([400, expect.objectContaining({ code: 'VALIDATION_FAILED', field: 'createdBy' })]);
+    expect((await app.inject({ method: 'GET', url: '/risk/rules' })).json()).toMatchObject({ version: 1 });
+    expect((await rules({ expectedVersion: 1, reason: 'no key', rules: tight }, 'alice', null)).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
+    const published = await rules({ expectedVersion: 1, reason: 'card testing from m-blocked', rules: tight }, 'alice', 'rules-k-1');
     expect(published.statusCode).toBe(200);
     expect(published.json()).toMatchObject({ version: 2, createdBy: 'alice', reason: 'card testing from m-blocked', rules: tight });
+    // a retry of the same PUT (the answer was lost) is answered the first result, not a version conflict; another body under the key is refused
+    const retried = await rules({ expectedVersion: 1, reason: 'card testing from m-blocked', rules: tight }, 'alice', 'rules-k-1');
+    expect([retried.statusCode, retried.headers['idempotent-replayed'], retried.json()]).toEqual([200, 'true', published.json()]);
+    expect((await rules({ expectedVersion: 1, reason: 'something else', rules: tight }, 'alice', 'rules-k-1')).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // bob's rules-k-1 is bob's own request: a stale version for him
+    expect((await rules({ expectedVersion: 1, reason: 'card testing from m-blocked', rules: tight }, 'bob', 'rules-k-1')).json().error.code).toBe('RISK_RULES_VERSION_CONFLICT');
 
-    const invalid = await rules({ expectedVersion: 2, createdBy: 'bob', reason: 'oops', rules: [{ ...tight[1], windowSeconds: 0 }, { ...tight[0], id: 'velocity-tight' }] });
+    const invalid = await rules({ expectedVersion: 2, reason: 'oops', rules: [{ ...tight[1], windowSeconds: 0 }, { ...tight[0], id: 'velocity-tight' }] }, 'bob');
     expect(invalid.statusCode).toBe(422);
     expect(invalid.json().error).toMatchObject({ code: 'RISK_RULES_INVALID', problems: expect.arrayContaining([expect.stringContaining('windowSeconds')]) });
-    const stale = await rules({ expectedVersion: 1, createdBy: 'bob', reason: 'from an old screen', rules: [] });
+    const stale = await rules({ expectedVersion: 1, reason: 'from an old screen', rules: [] }, 'bob');
     expect(stale.statusCode).toBe(409);
     expect(stale.json().error).toMatchObject({ code: 'RISK_RULES_VERSION_CONFLICT', currentVersion: 2 });
     expect((await app.inject({ method: 'GET', url: '/risk/rules' })).json()).toMatchObject({ version: 2, createdBy: 'alice' });
@@ -355,7 +379,7 @@ describe('risk on the real broker and database', () => {
     expect(velo.map((r) => decisionsFor(r.paymentId)[0]!.value.decision)).toEqual(['approve', 'approve', 'reject']);
     expect(decisionsFor(velo[2]!.paymentId)[0]!.value).toMatchObject({ rejectReason: { code: 'RISK_VELOCITY' } });
 
-    const restored = await rules({ expectedVersion: 2, createdBy: 'alice', reason: 'back to the default', rules: DEFAULT_RULE_SET.rules });
+    const restored = await rules({ expectedVersion: 2, reason: 'back to the default', rules: DEFAULT_RULE_SET.rules });
     expect(restored.json()).toMatchObject({ version: 3, rules: DEFAULT_RULE_SET.rules });
     const history = (await app.inject({ method: 'GET', url: '/risk/rules/history' })).json();
     expect(history.versions.map((v: { version: number; createdBy: string; reason: string }) => [v.version, v.createdBy, v.reason])).toEqual([

@@ -4,8 +4,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { DailyReconciliationWorker } from '@paystream/settlement/feature-reconcile';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
+import { authorizationFor } from '@paystream/shared/auth';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testMerchantSnapshot, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -63,14 +64,18 @@ describe('settlement reconciliation on the real database (the ledger booked from
   const date = '2026-11-20';
   let app: NestFastifyApplication;
   let upstream: RawProducer;
+  let creds: TestCredentials;
 
   const get = async (url: string) => {
     const res = await app.inject({ method: 'GET', url });
     return { status: res.statusCode, body: res.json() };
   };
-  const post = async (body: unknown) => {
-    const res = await app.inject({ method: 'POST', url: '/reconciliation/runs', payload: body as Record<string, unknown> });
-    return { status: res.statusCode, body: res.json() };
+  // a new Idempotency-Key each call unless said (null: none); as: the finance operator whose token calls
+  const post = async (body: unknown, key: string | null = randomUUID(), as?: string) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key === null ? {} : { 'idempotency-key': key }) };
+    if (as) headers.authorization = authorizationFor(await creds.operator(as, ['finance']), 'POST', '/reconciliation/runs', JSON.stringify(body));
+    const res = await app.inject({ method: 'POST', url: '/reconciliation/runs', headers, payload: JSON.stringify(body) });
+    return { status: res.statusCode, body: res.json(), replayed: res.headers['idempotent-replayed'] };
   };
   /** The sample of a metric with these labels (the service label comes along). */
   const metric = async (name: string, labels: Record<string, string>) => {
@@ -112,7 +117,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
       testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();
     // m-rec was onboarded in the merchant service: its snapshot reaches settlement's copy first
     await upstream.sendEvent(`${prefix}${TOPICS.merchantRegistered}`, 'm-rec', testMerchantSnapshot('m-rec'));
@@ -165,7 +170,8 @@ describe('settlement reconciliation on the real database (the ledger booked from
     expect(await metric('paystream_reconciliation_breaks', { channel: 'wechatpay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
     expect(await metric('paystream_reconciliation_matched_total', { channel: 'alipay' })).toMatch(/ 3$/);
     expect(await metric('paystream_reconciliation_last_run_timestamp_seconds', { channel: 'alipay' })).toMatch(/ \d{10}(\.\d+)?$/);
-    // the run is in the audit chain, stored with it, by the operator the request names (none yet)
+    // the run is in the audit chain, stored with it, by the token's operator (on the run too)
+    expect(run).toMatchObject({ trigger: 'api', requestedBy: 'operator:test-operator' });
     expect(await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${run.runId}`)).toEqual([
       expect.objectContaining({ actor: 'operator:test-operator', action: 'reconciliation.run', details: expect.objectContaining({ channel: 'alipay', date, status: 'COMPLETED', trigger: 'api', attempts: 1, breakCount: 5, matchedCount: 3 }) }),
     ]);
@@ -173,13 +179,24 @@ describe('settlement reconciliation on the real database (the ledger booked from
 
   it('is idempotent per channel and day: a re-run refreshes the same run and doubles nothing; a break no longer found is resolved', async () => {
     const first = (await get(`/reconciliation/runs?channel=alipay&date=${date}`)).body[0];
-    const again = (await post({ date, channel: 'alipay' })).body.runs[0];
+    const again = (await post({ date, channel: 'alipay' }, 'rec-k-1')).body.runs[0];
     expect(again).toMatchObject({ runId: first.runId, attempts: 2, breakCount: 5 });
+    // the same Idempotency-Key and body: the first report again, nothing run; another body under it: refused
+    const replayed = await post({ date, channel: 'alipay' }, 'rec-k-1');
+    expect(replayed).toMatchObject({ status: 200, replayed: 'true', body: { runs: [{ runId: first.runId, attempts: 2 }] } });
+    expect((await get(`/reconciliation/runs/${first.runId}`)).body).toMatchObject({ attempts: 2 });
+    expect(await post({ date, channel: 'wechatpay' }, 'rec-k-1')).toMatchObject({ status: 422, body: { error: { code: 'IDEMPOTENCY_KEY_REUSED' } } });
+    expect(await post({ date, channel: 'alipay' }, null)).toMatchObject({ status: 400, body: { error: { code: 'IDEMPOTENCY_KEY_MISSING' } } });
+    // a key is its operator's own: another operator's rec-k-1 runs the day again, recorded as theirs
+    const theirs = await post({ date, channel: 'alipay' }, 'rec-k-1', 'finance.wang');
+    expect(theirs).toMatchObject({ status: 200, body: { runs: [{ runId: first.runId, attempts: 3, requestedBy: 'operator:finance.wang' }] } });
+    expect(theirs.replayed).toBeUndefined();
+    expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${first.runId}`)).map((a) => a.actor).slice(-1)).toEqual(['operator:finance.wang']);
     expect((await get('/reconciliation/breaks?status=open')).body).toHaveLength(5);
     // the channel corrects its bill: p2's amount and p3 are right now
     gateway.bills.set(`alipay/${date}`, [p[0]!.bill, p[1]!.bill, p[2]!.bill, p[3]!.bill, p[4]!.bill, fake.bill, p[5]!.bill, unbooked.bill]);
     const corrected = (await post({ date, channel: 'alipay' })).body.runs[0];
-    expect(corrected).toMatchObject({ runId: first.runId, attempts: 3, matched: { count: 5 }, breaksByKind: { missing_ours: 2, missing_channel: 0, amount_mismatch: 0, status_mismatch: 1 } });
+    expect(corrected).toMatchObject({ runId: first.runId, attempts: 4, matched: { count: 5 }, breaksByKind: { missing_ours: 2, missing_channel: 0, amount_mismatch: 0, status_mismatch: 1 } });
     const resolved = (await get('/reconciliation/breaks?status=resolved')).body;
     expect(resolved.map((b: { kind: string; resolvedAt: string | null }) => [b.kind, b.resolvedAt !== null]).sort()).toEqual([['amount_mismatch', true], ['missing_channel', true]]);
     expect(await metric('paystream_reconciliation_breaks', { channel: 'alipay', kind: 'amount_mismatch' })).toMatch(/ 0$/);
@@ -191,7 +208,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
       const other = (await post({ date: '2026-11-21', channel: 'alipay' })).body.runs[0];
       expect(other).toMatchObject({ status: 'FAILED', lastError: expect.stringContaining('RECONCILIATION_BILL_UNAVAILABLE'), completedAt: null });
       const kept = (await post({ date, channel: 'alipay' })).body.runs[0];
-      expect(kept).toMatchObject({ status: 'COMPLETED', attempts: 4, lastError: expect.stringContaining('502'), breakCount: 3 });
+      expect(kept).toMatchObject({ status: 'COMPLETED', attempts: 5, lastError: expect.stringContaining('502'), breakCount: 3 });
     } finally {
       gateway.failBills = false;
     }
@@ -209,7 +226,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
     ]);
     expect(await worker.tick(new Date('2026-11-22T03:00:00Z'))).toEqual(['alipay', 'wechatpay', 'unionpay']); // the 21st failed above for alipay; the others never ran
     const retried = (await get('/reconciliation/runs?channel=alipay&date=2026-11-21')).body[0];
-    expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule' });
+    expect(retried).toMatchObject({ status: 'COMPLETED', trigger: 'schedule', requestedBy: 'system:daily-reconciliation' });
     // the failed run by the operator and its retry by the daily job, each audited with its outcome
     expect((await auditRowsAbout(app.get(Platform, { strict: false }).ds, `reconciliation_run:${retried.runId}`)).map((a) => [a.actor, (a.details as { status: string }).status])).toEqual([
       ['operator:test-operator', 'FAILED'],
@@ -222,6 +239,8 @@ describe('settlement reconciliation on the real database (the ledger booked from
     for (const body of [{}, { date: '2026-02-30x' }, { date: '2026-02-30' }, { date: '2025-02-29', channel: 'alipay' }, { date, channel: 'paypal' }, { date: '2999-01-01' }, { date, extra: 1 }]) {
       expect(await post(body)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     }
+    // a body naming who runs it: the runner is the authenticated principal
+    expect(await post({ date, channel: 'alipay', by: 'ops.wang' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', field: 'by' } } });
     expect(await get(`/reconciliation/runs/${randomUUID()}`)).toMatchObject({ status: 404, body: { error: { code: 'RECONCILIATION_RUN_NOT_FOUND' } } });
     expect(await get('/reconciliation/runs/nope')).toMatchObject({ status: 400 });
     expect(await get('/reconciliation/breaks?status=closed')).toMatchObject({ status: 400 });

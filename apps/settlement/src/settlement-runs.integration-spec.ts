@@ -4,7 +4,8 @@ import type { DataSource } from 'typeorm';
 import { TOPICS, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authorizationFor } from '@paystream/shared/auth';
+import { authenticateInjects, dropSchemas, RawProducer, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 import { loadSettlementConfig } from './config';
 
@@ -22,7 +23,15 @@ describe('settlement runs on the real database', () => {
   let upstream: RawProducer;
 
   const today = () => chinaDate(new Date());
-  const runSettlements = (key: string, body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/settlement/runs', headers: { 'idempotency-key': key }, payload: body });
+  let creds: TestCredentials;
+  // as: the finance operator whose token calls (the all-roles test operator unless said)
+  const runSettlements = async (key: string, body: Record<string, unknown>, as?: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/settlement/runs',
+      headers: { 'idempotency-key': key, 'content-type': 'application/json', ...(as ? { authorization: authorizationFor(await creds.operator(as, ['finance']), 'POST', '/settlement/runs', JSON.stringify(body)) } : {}) },
+      payload: JSON.stringify(body),
+    });
   const runRows = (key: string) => ds.query(`SELECT id, status FROM settlement_run WHERE idempotency_key = $1`, [key]) as Promise<{ id: string; status: string }[]>;
   const unsettledItems = async (merchantId: string) =>
     ((await ds.query(`SELECT count(*)::int AS n FROM settlement_item WHERE merchant_id = $1 AND settlement_id IS NULL`, [merchantId])) as { n: number }[])[0]!.n;
@@ -75,7 +84,7 @@ describe('settlement runs on the real database', () => {
     }));
     expect(config.runs).toMatchObject({ futureAsOfAllowed: false, claimStaleMs: 300_000 });
     app = await startInProcessApp(AppModule.forRoot(config));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     ds = app.get(Platform, { strict: false }).ds;
     upstream = await new RawProducer().start();
   });
@@ -142,8 +151,8 @@ describe('settlement runs on the real database', () => {
     const crashed = randomUUID();
     // a process claimed the key a minute ago and has not finished: in progress
     await ds.query(
-      `INSERT INTO settlement_run (id, idempotency_key, as_of, merchant_id, orders, carried_forward, status, claimed_at, created_at)
-       VALUES ($1, $2, $3, 'm-stale', 0, 0, 'in_progress', now() - interval '1 minute', now() - interval '1 minute')`,
+      `INSERT INTO settlement_run (id, idempotency_key, requested_by, as_of, merchant_id, orders, carried_forward, status, claimed_at, created_at)
+       VALUES ($1, $2, 'operator:test-operator', $3, 'm-stale', 0, 0, 'in_progress', now() - interval '1 minute', now() - interval '1 minute')`,
       [crashed, key, today()],
     );
     const early = await runSettlements(key, { merchantId: 'm-stale' });
@@ -163,5 +172,23 @@ describe('settlement runs on the real database', () => {
     expect(await runRows(key)).toEqual([{ id: ran.runId, status: 'completed' }]);
     expect((await runSettlements(key, { merchantId: 'm-stale' })).json()).toEqual({ ...ran, replayed: true });
     expect(await batches('m-stale')).toBe(1);
+  });
+
+  it('records who ran a keyed run, keeps a key per requester, and refuses a body naming the runner', async () => {
+    await bookT1Payment('m-who', true);
+    const key = `run-${randomUUID()}`;
+    const claimed = await runSettlements(key, { merchantId: 'm-who', by: 'finance.bob' }, 'finance.alice');
+    expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.field]).toEqual([400, 'VALIDATION_FAILED', 'by']);
+    expect(await runRows(key)).toEqual([]);
+    const alices = (await runSettlements(key, { merchantId: 'm-who' }, 'finance.alice')).json();
+    expect(alices).toMatchObject({ merchantId: 'm-who', requestedBy: 'operator:finance.alice', replayed: false });
+    expect(alices.settlementIds).toHaveLength(1);
+    // bob's same key is bob's own run (nothing left to settle), not alice's replayed
+    const bobs = (await runSettlements(key, { merchantId: 'm-who' }, 'finance.bob')).json();
+    expect(bobs).toMatchObject({ requestedBy: 'operator:finance.bob', settlementIds: [], replayed: false });
+    expect(bobs.runId).not.toBe(alices.runId);
+    expect((await runSettlements(key, { merchantId: 'm-who' }, 'finance.alice')).json()).toEqual({ ...alices, replayed: true });
+    expect(await ds.query(`SELECT requested_by FROM settlement_run WHERE idempotency_key = $1 ORDER BY created_at`, [key])).toEqual([{ requested_by: 'operator:finance.alice' }, { requested_by: 'operator:finance.bob' }]);
+    expect(await batches('m-who')).toBe(1);
   });
 });

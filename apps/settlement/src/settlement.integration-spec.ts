@@ -573,11 +573,12 @@ describe('settlement on the real broker and database', () => {
 
   it('takes calendar overrides through the API, validated and audited, and a T+1 payment booked after one is paid a day later or earlier', async () => {
     await register('m-cal', { terms: { schedule: 't_plus_n', nDays: 1 } });
-    const override = async (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>) =>
-      app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: { ...(await as(String(body.by ?? 'test-operator'))), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload: body });
+    // the operator a change is made by is the token's (ops.li unless said)
+    const override = async (method: 'PUT' | 'DELETE', date: string, key: string | undefined, body: Record<string, unknown>, operatorId = 'ops.li') =>
+      app.inject({ method, url: `/settlement/calendar/overrides/${date}`, headers: { ...(await as(operatorId)), ...(key === undefined ? {} : { 'idempotency-key': key }) }, payload: body });
     const changes = async () => Number((await ds.query(`SELECT count(*)::int AS n FROM calendar_override_change`))[0].n);
     const dueOn = async (paymentId: string) => (await ds.query(`SELECT to_char(due_on, 'YYYY-MM-DD') AS d FROM settlement_item WHERE kind = 'payment' AND reference = $1`, [paymentId]))[0]?.d;
-    const closure = { kind: 'holiday', reason: 'bank closure drill', by: 'ops.li' };
+    const closure = { kind: 'holiday', reason: 'bank closure drill' };
 
     // refused with a stable code, nothing recorded
     expect((await override('PUT', '2026-06-04', undefined, closure)).json().error.code).toBe('IDEMPOTENCY_KEY_MISSING');
@@ -586,11 +587,15 @@ describe('settlement on the real broker and database', () => {
       ['2101-01-03', closure, 'date'],
       ['2026-06-04', { ...closure, kind: 'weekend' }, 'kind'],
       ['2026-06-04', { ...closure, reason: ' ' }, 'reason'],
-      // no `by` is no longer a refusal: the operator is the authenticated principal, not a body field
       ['2026-06-04', { ...closure, extra: 1 }, '(body)'],
     ] as const) {
       const refused = await override('PUT', date, `cal-bad-${field}`, body);
       expect([refused.statusCode, refused.json().error.code, refused.json().error.field]).toEqual([422, 'SETTLEMENT_CALENDAR_OVERRIDE_INVALID', field]);
+    }
+    // a body naming its operator is refused: the operator is the authenticated principal
+    for (const [method, body] of [['PUT', { ...closure, by: 'ops.wang' }], ['DELETE', { reason: 'x', by: 'ops.wang' }]] as const) {
+      const claimed = await override(method, '2026-06-04', `cal-claim-${method}`, body);
+      expect([claimed.statusCode, claimed.json().error.code, claimed.json().error.field]).toEqual([400, 'VALIDATION_FAILED', 'by']);
     }
     expect((await app.inject({ method: 'GET', url: '/settlement/calendar?year=1999' })).json().error.code).toBe('VALIDATION_FAILED');
     expect(await changes()).toBe(0);
@@ -599,7 +604,7 @@ describe('settlement on the real broker and database', () => {
     const closed = await override('PUT', '2026-06-04', 'cal-1', closure);
     expect(closed.statusCode).toBe(200);
     expect(closed.json()).toMatchObject({ override: { date: '2026-06-04', kind: 'holiday', reason: 'bank closure drill', by: 'ops.li' }, replayed: false });
-    expect((await override('PUT', '2026-06-04', 'cal-1', closure)).json()).toMatchObject({ override: { date: '2026-06-04', kind: 'holiday' }, replayed: true });
+    expect((await override('PUT', '2026-06-04', 'cal-1', closure)).json()).toEqual({ ...closed.json(), replayed: true });
     expect((await override('PUT', '2026-06-04', 'cal-1', { ...closure, kind: 'workday' })).json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const later = { ...succeeded('m-cal', '10000'), succeededAt: '2026-06-03T02:00:00.000Z' };
     await send(later);
@@ -611,7 +616,9 @@ describe('settlement on the real broker and database', () => {
     expect(await get(`/settlements/${paidLater.settlementIds[0]}`)).toMatchObject({ asOf: '2026-06-05', lines: [expect.objectContaining({ kind: 'payment', grossMinor: '10000' })] });
 
     // Saturday 2026-06-06 opened: a T+1 payment of Friday is due Saturday instead of Monday
-    expect((await override('PUT', '2026-06-06', 'cal-2', { kind: 'workday', reason: 'make-up day', by: 'ops.wang' })).statusCode).toBe(200);
+    // an Idempotency-Key is its operator's own: ops.wang's cal-1 is a request of his, not ops.li's replayed
+    const opened = await override('PUT', '2026-06-06', 'cal-1', { kind: 'workday', reason: 'make-up day' }, 'ops.wang');
+    expect([opened.statusCode, opened.json()]).toEqual([200, { override: expect.objectContaining({ date: '2026-06-06', kind: 'workday', by: 'ops.wang' }), replayed: false }]);
     const earlier = { ...succeeded('m-cal', '20000'), succeededAt: '2026-06-05T02:00:00.000Z' };
     await send(earlier);
     await booked(`payment:${earlier.paymentId}`);
@@ -628,15 +635,15 @@ describe('settlement on the real broker and database', () => {
       { date: '2026-06-04', kind: 'holiday', reason: 'bank closure drill', by: 'ops.li', at: expect.any(String) },
       { date: '2026-06-06', kind: 'workday', reason: 'make-up day', by: 'ops.wang', at: expect.any(String) },
     ]);
-    const removed = await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off', by: 'ops.li' });
+    const removed = await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off' });
     expect(removed.json()).toMatchObject({ date: '2026-06-04', removed: true, was: { kind: 'holiday' }, replayed: false });
-    expect((await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off', by: 'ops.li' })).json()).toMatchObject({ removed: true, replayed: true });
-    const missing = await override('DELETE', '2026-06-04', 'cal-4', { reason: 'again', by: 'ops.li' });
+    expect((await override('DELETE', '2026-06-04', 'cal-3', { reason: 'drill called off' })).json()).toMatchObject({ removed: true, replayed: true });
+    const missing = await override('DELETE', '2026-06-04', 'cal-4', { reason: 'again' });
     expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND']);
     const after = await get('/settlement/calendar?year=2026');
     expect(after.holidays).not.toContain('2026-06-04');
     expect(after.businessDays).toBe(shown.businessDays + 1);
-    // each change is in the audit chain with the operator the body names; the failed removal (404) left no row
+    // each change is in the audit chain with the token's operator; the failed removal (404) left no row
     expect((await auditRowsAbout(ds, 'calendar:2026-06-04')).map((r) => [r.actor, r.action, (r.details as { reason: string }).reason])).toEqual([
       ['operator:ops.li', 'calendar.override.set', 'bank closure drill'],
       ['operator:ops.li', 'calendar.override.removed', 'drill called off'],

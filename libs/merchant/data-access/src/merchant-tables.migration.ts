@@ -107,5 +107,31 @@ export class MerchantTables1765500000000 implements MigrationInterface {
   }
 }
 
+/**
+ * The registry's writes keep their Idempotency-Keys per principal in the platform's
+ * idempotent_request (docs/design/trust-boundary.md section 7), not in merchant_request, whose keys
+ * were global. Keys used before are forgotten: a retry with one is decided afresh (an onboarding
+ * done already answers MERCHANT_ALREADY_REGISTERED).
+ */
+export class MerchantRequestsPerPrincipal1765740000000 implements MigrationInterface {
+  name = 'MerchantRequestsPerPrincipal1765740000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE merchant_request`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE merchant_request (
+        idempotency_key TEXT PRIMARY KEY,
+        action          TEXT NOT NULL,
+        merchant_id     TEXT NOT NULL,
+        request_hash    TEXT NOT NULL,
+        response        JSONB NOT NULL,
+        created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
+      )`);
+  }
+}
+
 /** The merchant service's migrations, in order. */
-export const MERCHANT_MIGRATIONS = [MerchantTables1765500000000];
+export const MERCHANT_MIGRATIONS = [MerchantTables1765500000000, MerchantRequestsPerPrincipal1765740000000];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type MerchantPayoutAccountChange, type MerchantStatus, type PayoutAccount, type PayoutAccountChangeState } from '@paystream/contracts';
-import { MerchantRepository, MerchantRequestRepository, PayoutAccountChangeRepository, type PayoutAccountChange } from '@paystream/merchant/data-access';
+import { MerchantRepository, PayoutAccountChangeRepository, type PayoutAccountChange } from '@paystream/merchant/data-access';
 import {
   canMoveMerchant,
   checkFourEyes,
@@ -17,9 +17,9 @@ import {
 import { Actors, appendAudit, type AuditEntry } from '@paystream/shared/audit-log';
 import type { Outbox } from '@paystream/shared/outbox';
 import type { EntityManager } from '@paystream/shared/persistence';
-import { ApiError } from '@paystream/shared/platform';
+import { answerOnce, ApiError } from '@paystream/shared/platform';
 import type { RegistrySettings } from './registry-settings';
-import { requestHash, type DecideBody, type ProposeBody, type RegisterBody, type StatusBody, type UpdateBody } from './registry.request';
+import { type DecideBody, type ProposeBody, type RegisterBody, type StatusBody, type UpdateBody } from './registry.request';
 
 /** The actor of the job that makes approved payout account changes effective. */
 export const PAYOUT_ACCOUNT_CHANGE_JOB_ACTOR = 'system:merchant-payout-account-change';
@@ -69,14 +69,12 @@ export class MerchantRegistry {
     private readonly outbox: Outbox,
     private readonly settings: Pick<RegistrySettings, 'coolingOffMs' | 'now'>,
     private readonly merchants = new MerchantRepository(),
-    private readonly requests = new MerchantRequestRepository(),
     private readonly changes = new PayoutAccountChangeRepository(),
   ) {}
 
   /** Onboards a merchant (active, version 1) and emits merchant.registered.v1. */
-  async register(tx: EntityManager, key: string, body: RegisterBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, 'register', input.merchantId, input, async () => {
+  async register(tx: EntityManager, key: string, input: RegisterBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
+    return this.idempotent(tx, key, 'register', input.merchantId, input, actor, async () => {
       const merchant: Merchant = { merchantId: input.merchantId, version: 1, status: 'active', legalName: input.legalName, contact: input.contact, terms: input.terms };
       const bad = checkTerms(merchant.terms);
       if (bad) throw new ApiError('VALIDATION_FAILED', `terms.${bad.field}: ${bad.message}`, { field: `terms.${bad.field}` });
@@ -90,9 +88,8 @@ export class MerchantRegistry {
   }
 
   /** Changes a merchant's name, contact or terms (never its payout account) and emits merchant.updated.v1. */
-  async update(tx: EntityManager, key: string, merchantId: string, body: UpdateBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, 'update', merchantId, input, async () => {
+  async update(tx: EntityManager, key: string, merchantId: string, input: UpdateBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
+    return this.idempotent(tx, key, 'update', merchantId, input, actor, async () => {
       const current = await this.lockedMerchant(tx, merchantId);
       if (input.expectedVersion !== undefined && input.expectedVersion !== current.version) throw new ApiError('MERCHANT_VERSION_CONFLICT', undefined, { version: current.version });
       if (!isMerchantChangeable(current.status)) throw new ApiError('MERCHANT_CLOSED');
@@ -135,9 +132,8 @@ export class MerchantRegistry {
   }
 
   /** Suspends, reactivates or closes a merchant along the status table; closed is final. */
-  async setStatus(tx: EntityManager, key: string, merchantId: string, action: MerchantStatusAction, body: StatusBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, action, merchantId, input, async () => {
+  async setStatus(tx: EntityManager, key: string, merchantId: string, action: MerchantStatusAction, input: StatusBody, actor: string): Promise<Written<ReturnType<typeof merchantJson>>> {
+    return this.idempotent(tx, key, action, merchantId, input, actor, async () => {
       const current = await this.lockedMerchant(tx, merchantId);
       const to: MerchantStatus = MERCHANT_STATUS_ACTIONS[action];
       if (!canMoveMerchant(current.status, to)) throw new ApiError('MERCHANT_STATUS_TRANSITION_INVALID', `${current.status} -> ${to} is not allowed`, { status: current.status });
@@ -152,9 +148,8 @@ export class MerchantRegistry {
   }
 
   /** Proposes a new payout account (the first pair of eyes); the merchant keeps its account until the change is effective. */
-  async proposeAccountChange(tx: EntityManager, key: string, merchantId: string, body: ProposeBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, 'propose-payout-account', merchantId, input, async () => {
+  async proposeAccountChange(tx: EntityManager, key: string, merchantId: string, input: ProposeBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
+    return this.idempotent(tx, key, 'propose-payout-account', merchantId, input, actor, async () => {
       const merchant = await this.merchants.find(tx, merchantId);
       if (!merchant) throw new ApiError('MERCHANT_NOT_FOUND');
       if (!isMerchantChangeable(merchant.status)) throw new ApiError('MERCHANT_CLOSED');
@@ -171,9 +166,8 @@ export class MerchantRegistry {
   }
 
   /** Approves a proposal (the second pair of eyes: another operator); it takes effect after the cooling-off. */
-  async approveAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, body: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, 'approve-payout-account', `${merchantId}/${changeId}`, input, async () => {
+  async approveAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, input: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
+    return this.idempotent(tx, key, 'approve-payout-account', `${merchantId}/${changeId}`, input, actor, async () => {
       const change = await this.lockedChange(tx, merchantId, changeId);
       if (change.state !== 'proposed') throw new ApiError('PAYOUT_ACCOUNT_CHANGE_NOT_PENDING', `the change is ${change.state}`, { state: change.state });
       if (checkFourEyes(change.proposedBy, actor)) throw new ApiError('PAYOUT_ACCOUNT_CHANGE_SAME_OPERATOR');
@@ -190,9 +184,8 @@ export class MerchantRegistry {
   }
 
   /** Rejects a proposal (before approval) or cancels a change not yet effective. */
-  async closeAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, to: 'rejected' | 'cancelled', body: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
-    const { by: _by, ...input } = body;
-    return this.idempotent(tx, key, to === 'rejected' ? 'reject-payout-account' : 'cancel-payout-account', `${merchantId}/${changeId}`, input, async () => {
+  async closeAccountChange(tx: EntityManager, key: string, merchantId: string, changeId: string, to: 'rejected' | 'cancelled', input: DecideBody, actor: string): Promise<Written<ReturnType<typeof changeJson>>> {
+    return this.idempotent(tx, key, to === 'rejected' ? 'reject-payout-account' : 'cancel-payout-account', `${merchantId}/${changeId}`, input, actor, async () => {
       const change = await this.lockedChange(tx, merchantId, changeId);
       const from: readonly PayoutAccountChangeState[] = to === 'rejected' ? ['proposed'] : PAYOUT_ACCOUNT_CHANGE_OPEN_STATES;
       if (!from.includes(change.state)) throw new ApiError('PAYOUT_ACCOUNT_CHANGE_NOT_PENDING', `the change is ${change.state}`, { state: change.state });
@@ -288,21 +281,16 @@ export class MerchantRegistry {
   }
 
   /**
-   * Runs a write once per Idempotency-Key: the same key with the same request answers the first
-   * result again (replayed), with another request IDEMPOTENCY_KEY_REUSED. The audit row is appended
-   * last, after the change, its events and the key's answer.
+   * Runs a write once per principal and Idempotency-Key (answerOnce: a key is its principal's own):
+   * the same key with the same request answers the first result again (replayed), with another
+   * request IDEMPOTENCY_KEY_REUSED. The audit row is appended last, after the change and its events.
    */
-  private async idempotent<T>(tx: EntityManager, key: string, action: string, target: string, input: unknown, work: Work<T>): Promise<Written<T>> {
-    const hash = requestHash(action, target, input);
-    const seen = await this.requests.claim(tx, key, action, target, hash);
-    if (seen) {
-      if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-      return { result: seen.response as T, replayed: true };
-    }
-    const { result, audit } = await work();
-    await this.requests.complete(tx, key, result);
-    await appendAudit(tx, audit);
-    return { result, replayed: false };
+  private async idempotent<T>(tx: EntityManager, key: string, action: string, target: string, input: unknown, actor: string, work: Work<T>): Promise<Written<T>> {
+    return answerOnce(tx, { principal: actorFrom(actor), key, route: `${action} ${target}`, request: input }, async () => {
+      const { result, audit } = await work();
+      await appendAudit(tx, audit);
+      return result;
+    });
   }
 }
 

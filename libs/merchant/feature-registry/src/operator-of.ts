@@ -3,9 +3,8 @@ import { actorOf, type ActorRequest } from '@paystream/shared/platform';
 
 /**
  * The operator a registry request acts as, written `<kind>:<id>` (audit rows, the four-eyes
- * check, the merchant's notification): the authenticated principal (actorOf). The body's `by`
- * is no longer read: a claim in the body proves nothing.
+ * check, the merchant's notification): the authenticated principal (actorOf). No body names it.
  */
-export function operatorOf(request: ActorRequest, _claimedBy?: string): string {
+export function operatorOf(request: ActorRequest): string {
   return Actors.format(actorOf(request));
 }

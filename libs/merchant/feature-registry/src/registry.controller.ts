@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { describeIssues, externalIdSchema, uuidSchema } from '@paystream/contracts';
 import type { MerchantStatusAction } from '@paystream/merchant/domain';
 import { inTransaction } from '@paystream/shared/persistence';
-import { ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
+import { ApiError, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { changeJson, MerchantRegistry, merchantJson, type Written } from './merchant-registry';
 import { operatorOf } from './operator-of';
 import { decideBodySchema, listQuerySchema, proposeBodySchema, registerBodySchema, statusBodySchema, updateBodySchema } from './registry.request';
@@ -13,6 +13,7 @@ import { decideBodySchema, listQuerySchema, proposeBodySchema, registerBodySchem
 const CHANGES_LISTED_MAX = 100;
 
 function parsed<S extends z.ZodType>(schema: S, raw: unknown, label: string): z.infer<S> {
+  if (label === '(body)') refuseActorClaim(raw);
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
     const field = result.error.issues[0]?.path.map(String).join('.');
@@ -59,7 +60,7 @@ export class RegistryController {
   async register(@Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
     const body = parsed(registerBodySchema, raw, '(body)');
-    const written = await inTransaction(this.platform.ds, (tx) => this.registry.register(tx, key, body, operatorOf(request, body.by)));
+    const written = await inTransaction(this.platform.ds, (tx) => this.registry.register(tx, key, body, operatorOf(request)));
     if (!written.replayed) this.platform.logger.info({ merchantId: body.merchantId }, 'merchant registered');
     return answer(written);
   }
@@ -87,7 +88,7 @@ export class RegistryController {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
     const body = parsed(updateBodySchema, raw, '(body)');
-    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.update(tx, key, merchantId, body, operatorOf(request, body.by))));
+    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.update(tx, key, merchantId, body, operatorOf(request))));
   }
 
   /** Suspension. Intended role: operator:finance. */
@@ -130,7 +131,7 @@ export class RegistryController {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
     const body = parsed(proposeBodySchema, raw, '(body)');
-    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.proposeAccountChange(tx, key, merchantId, body, operatorOf(request, body.by))));
+    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.proposeAccountChange(tx, key, merchantId, body, operatorOf(request))));
   }
 
   /** Approving a proposal (second pair of eyes: another finance operator). Intended role: operator:finance. */
@@ -139,7 +140,7 @@ export class RegistryController {
   @HttpCode(200)
   async approve(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);
-    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.approveAccountChange(tx, key, m, c, body, operatorOf(request, body.by))));
+    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.approveAccountChange(tx, key, m, c, body, operatorOf(request))));
   }
 
   /** Rejecting a proposal before approval. Intended role: operator:finance. */
@@ -148,7 +149,7 @@ export class RegistryController {
   @HttpCode(200)
   async reject(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);
-    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.closeAccountChange(tx, key, m, c, 'rejected', body, operatorOf(request, body.by))));
+    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.closeAccountChange(tx, key, m, c, 'rejected', body, operatorOf(request))));
   }
 
   /** Cancelling a change before it is effective. Intended role: operator:finance. */
@@ -157,14 +158,14 @@ export class RegistryController {
   @HttpCode(200)
   async cancel(@Param('merchantId') merchantId: string, @Param('changeId') changeId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() raw: unknown, @Req() request: ActorRequest) {
     const [m, c, key, body] = this.decision(merchantId, changeId, rawKey, raw);
-    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.closeAccountChange(tx, key, m, c, 'cancelled', body, operatorOf(request, body.by))));
+    return answer(await inTransaction(this.platform.ds, (tx) => this.registry.closeAccountChange(tx, key, m, c, 'cancelled', body, operatorOf(request))));
   }
 
   private async status(action: MerchantStatusAction, merchantId: string, rawKey: string | undefined, raw: unknown, request: ActorRequest) {
     merchantIdParam(merchantId);
     const key = requireIdempotencyKey(rawKey);
     const body = parsed(statusBodySchema, raw, '(body)');
-    const written = await inTransaction(this.platform.ds, (tx) => this.registry.setStatus(tx, key, merchantId, action, body, operatorOf(request, body.by)));
+    const written = await inTransaction(this.platform.ds, (tx) => this.registry.setStatus(tx, key, merchantId, action, body, operatorOf(request)));
     if (!written.replayed) this.platform.logger.info({ merchantId, action }, 'merchant status changed');
     return answer(written);
   }

@@ -1,15 +1,10 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { externalIdSchema, MERCHANT_SETTLEMENT_SCHEDULES, merchantContactSchema, payoutAccountSchema, storableText } from '@paystream/contracts';
 
 const minor = storableText().regex(/^(0|[1-9]\d{0,15})$/, 'whole minor units as a decimal string');
 const hhmm = storableText().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:mm (China time)');
 
-/**
- * The operator a body names (`by`): unproven until issue 14's authentication lands, when the
- * authenticated principal replaces it (see operatorOf).
- */
-const claimedOperator = externalIdSchema.optional();
+// no body names its operator: the operator is the authenticated principal (operatorOf)
 
 const feePlanFields = {
   rateBps: z.number().int().min(0).max(10_000),
@@ -40,7 +35,6 @@ export const registerBodySchema = z
     legalName: storableText().trim().min(1).max(200),
     contact: merchantContactSchema.strict(),
     terms: termsInputSchema,
-    by: claimedOperator,
   })
   .strict();
 export type RegisterBody = z.infer<typeof registerBodySchema>;
@@ -76,21 +70,20 @@ export const updateBodySchema = z
       .optional(),
     /** The version the operator read: a change made since is refused (MERCHANT_VERSION_CONFLICT). */
     expectedVersion: z.number().int().min(1).optional(),
-    by: claimedOperator,
   })
   .strict();
 export type UpdateBody = z.infer<typeof updateBodySchema>;
 
 /** POST /merchants/:merchantId/{suspend,reactivate,close}. */
-export const statusBodySchema = z.object({ reason: storableText().trim().min(1).max(500).optional(), by: claimedOperator }).strict();
+export const statusBodySchema = z.object({ reason: storableText().trim().min(1).max(500).optional() }).strict();
 export type StatusBody = z.infer<typeof statusBodySchema>;
 
 /** POST /merchants/:merchantId/payout-account-changes: proposing a new payout account. */
-export const proposeBodySchema = z.object({ account: payoutAccountSchema.strict(), note: storableText().trim().min(1).max(500).optional(), by: claimedOperator }).strict();
+export const proposeBodySchema = z.object({ account: payoutAccountSchema.strict(), note: storableText().trim().min(1).max(500).optional() }).strict();
 export type ProposeBody = z.infer<typeof proposeBodySchema>;
 
 /** POST .../payout-account-changes/:changeId/{approve,reject,cancel}. */
-export const decideBodySchema = z.object({ note: storableText().trim().min(1).max(500).optional(), by: claimedOperator }).strict();
+export const decideBodySchema = z.object({ note: storableText().trim().min(1).max(500).optional() }).strict();
 export type DecideBody = z.infer<typeof decideBodySchema>;
 
 /** GET /merchants?status=&after=&limit= */
@@ -101,8 +94,3 @@ export const listQuerySchema = z
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-
-/** A stable hash of what a key first asked for (the parsed body, defaults filled in, and its target). */
-export function requestHash(action: string, target: string, body: unknown): string {
-  return createHash('sha256').update(`${action}|${target}|${JSON.stringify(body)}`).digest('hex');
-}

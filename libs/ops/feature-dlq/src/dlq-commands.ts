@@ -1,6 +1,7 @@
 import { formatDeadLetterRef, parseDeadLetterRef, readDeadLetter, replayOf, type DeadLetter } from '@paystream/ops/domain';
 import type { Message } from 'kafkajs';
 import { Actors } from '@paystream/shared/audit-log';
+import { AuthRefusal, type OperatorPrincipal } from '@paystream/shared/auth';
 import type { DeadLetterReader, ReadError } from './dead-letter-reader';
 import type { ReplayLog } from './replay-log';
 
@@ -8,20 +9,32 @@ import type { ReplayLog } from './replay-log';
 export const DLQ_LIST_LIMIT_DEFAULT = 20;
 /** Replays `dlq replays` shows unless --limit says otherwise. */
 export const DLQ_REPLAYS_LIMIT_DEFAULT = 50;
+/** The role an operator needs to replay dead letters. */
+export const DLQ_REPLAY_ROLE = 'sre';
+/** The variable holding the operator token when --token-file does not name a file. */
+export const DLQ_OPERATOR_TOKEN_ENV = 'PAYSTREAM_OPERATOR_TOKEN';
+
+/** Exit codes: done; a message failed; usage (no token among them); the operator token was refused (nothing replayed). */
+export const DLQ_EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
 
 export const DLQ_USAGE = `usage: npm run dlq -- <command>
   list [--topic <topic>.dlq] [--limit N]     the newest dead letters of each DLQ topic (default ${DLQ_LIST_LIMIT_DEFAULT} per topic)
   show <topic>.dlq <partition> <offset>      one dead letter: why, where from, headers and value
-  replay <id>... [--dry-run] [--by NAME]     publish each again to its original topic (id: <topic>.dlq:<partition>:<offset>)
-  replays [--limit N]                        the replays recorded, newest first`;
+  replay <id>... --token-file FILE           publish each again to its original topic (id: <topic>.dlq:<partition>:<offset>),
+                                             as the sre operator whose token FILE holds (or ${DLQ_OPERATOR_TOKEN_ENV})
+  replay <id>... --dry-run                   what would be published; nothing done, no token needed
+  replays [--limit N]                        the replays recorded, newest first
+Exit: 0 done, 1 a message failed, 2 usage, 3 the operator token was refused (nothing replayed).`;
 
 export interface DlqCommandDeps {
   reader: Pick<DeadLetterReader, 'topics' | 'latest' | 'one'>;
   /** Publishes to a logical topic (the topic prefix is the caller's business). */
   publish: (topic: string, message: Message) => Promise<void>;
   replays: Pick<ReplayLog, 'record' | 'list'>;
-  /** Who is replaying, when --by does not say (the OS user). */
-  defaultActor: string;
+  /** The operator token the command line points at: the --token-file's content, else PAYSTREAM_OPERATOR_TOKEN; undefined when neither (throws when the file cannot be read). */
+  operatorToken: (tokenFile: string | undefined) => string | undefined;
+  /** Authenticates the operator a replay acts for (checkOperatorToken against the registry); throws an AuthRefusal. */
+  authenticate: (token: string, role: typeof DLQ_REPLAY_ROLE) => Promise<OperatorPrincipal>;
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -94,9 +107,10 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
     case 'replay': {
       if (positional.length === 0) return fail(deps, 'replay needs at least one id (<topic>.dlq:<partition>:<offset>)', 2);
       const dryRun = flags.get('dry-run') === true;
-      const byFlag = flags.get('by');
-      // TODO(issue 14): the authenticated operator (a token with the sre role), not a name anyone can type
-      const actor = typeof byFlag === 'string' && byFlag ? byFlag : deps.defaultActor;
+      if (flags.has('by')) return fail(deps, `--by is gone: a replay acts as the operator whose token it presents (--token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV}), not a name anyone can type`, DLQ_EXIT.usage);
+      // who replays is an authenticated sre operator, checked before anything is read or published
+      const operator = dryRun ? undefined : await authenticated(flags, deps);
+      if (typeof operator === 'number') return operator;
       let failed = 0;
       for (const id of positional) {
         const ref = parseDeadLetterRef(id);
@@ -112,8 +126,8 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
           continue;
         }
         await deps.publish(replay.topic, { key: replay.key, value: replay.value, headers: replay.headers });
-        const recorded = await deps.replays.record(dl.value, Actors.operator(actor));
-        deps.out(`replayed ${id} -> ${replay.topic} (event ${dl.value.eventId ?? 'without ce_id'}) as replay #${recorded.id} by ${actor}`);
+        const recorded = await deps.replays.record(dl.value, Actors.operator(operator!.operatorId), operator!.credentialId);
+        deps.out(`replayed ${id} -> ${replay.topic} (event ${dl.value.eventId ?? 'without ce_id'}) as replay #${recorded.id} by operator:${operator!.operatorId}`);
       }
       return failed > 0 ? 1 : 0;
     }
@@ -126,6 +140,25 @@ export async function runDlqCommand(argv: readonly string[], deps: DlqCommandDep
     default:
       deps.err(DLQ_USAGE);
       return 2;
+  }
+}
+
+/** The sre operator the token (--token-file, else PAYSTREAM_OPERATOR_TOKEN) authenticates, or the exit code of the refusal. */
+async function authenticated(flags: Map<string, string | true>, deps: DlqCommandDeps): Promise<OperatorPrincipal | number> {
+  const tokenFile = flags.get('token-file');
+  if (tokenFile === true || tokenFile === '') return fail(deps, '--token-file needs a file', DLQ_EXIT.usage);
+  let token: string | undefined;
+  try {
+    token = deps.operatorToken(tokenFile);
+  } catch (error) {
+    return fail(deps, `--token-file ${tokenFile}: ${(error as Error).message}`, DLQ_EXIT.usage);
+  }
+  if (token === undefined) return fail(deps, `replay needs the token of an operator with the ${DLQ_REPLAY_ROLE} role: --token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV} (npm run admin -- operator create --id ID --roles ${DLQ_REPLAY_ROLE})`, DLQ_EXIT.usage);
+  try {
+    return await deps.authenticate(token, DLQ_REPLAY_ROLE);
+  } catch (error) {
+    if (!(error instanceof AuthRefusal)) throw error;
+    return fail(deps, `${error.code} (${error.reason}): the operator token was refused${error.detail && error.detail !== error.reason ? `: ${error.detail}` : ''}; nothing replayed`, DLQ_EXIT.refused);
   }
 }
 

@@ -18,8 +18,11 @@ export interface ReplayRecord {
 export class ReplayLog {
   constructor(private readonly ds: DataSource) {}
 
-  /** Records a replay and its audit row in one transaction; replayed_by keeps the actor's id as before. */
-  async record(dl: DeadLetter, replayedBy: Actor): Promise<ReplayRecord> {
+  /**
+   * Records a replay and its audit row in one transaction: replayed_by keeps the authenticated
+   * operator's id, the audit row the operator and the credential it presented.
+   */
+  async record(dl: DeadLetter, replayedBy: Actor, credentialId: string): Promise<ReplayRecord> {
     return inTransaction(this.ds, async (tx) => {
       const rows: RawReplay[] = await tx.query(
         `INSERT INTO dlq_replay (dlq_topic, dlq_partition, dlq_offset, original_topic, event_id, reason, replayed_by)
@@ -31,7 +34,7 @@ export class ReplayLog {
         actor: replayedBy,
         action: 'dlq.replayed',
         subject: `dlq:${record.dlqRef}`,
-        details: { replayId: record.id, originalTopic: dl.originalTopic, eventId: dl.eventId ?? null, consumer: dl.consumer, reason: dl.reason },
+        details: { replayId: record.id, originalTopic: dl.originalTopic, eventId: dl.eventId ?? null, consumer: dl.consumer, reason: dl.reason, credentialId },
       });
       return record;
     });

@@ -92,20 +92,12 @@ export class BusinessCalendarRepository {
     return rows.map(toOverride);
   }
 
-  /** Records a change under its Idempotency-Key; false when the key was used before. */
-  async recordChange(tx: EntityManager, c: Omit<CalendarOverrideChange, 'at'>): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO calendar_override_change (idempotency_key, day, action, business_day, reason, changed_by, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
+  /** Records a change with the operator's Idempotency-Key it came with (the key's answer is kept by the caller: answerOnce). */
+  async recordChange(tx: EntityManager, c: Omit<CalendarOverrideChange, 'at'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO calendar_override_change (idempotency_key, day, action, business_day, reason, changed_by, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [c.idempotencyKey, c.date, c.action, c.businessDay, c.reason, c.by, c.requestHash],
     );
-    return rows.length === 1;
-  }
-
-  /** The change a key made, if any. */
-  async findChange(tx: EntityManager, idempotencyKey: string): Promise<CalendarOverrideChange | undefined> {
-    const rows: ChangeRow[] = await tx.query(`SELECT ${CHANGE_COLUMNS} FROM calendar_override_change WHERE idempotency_key = $1`, [idempotencyKey]);
-    return rows[0] && toChange(rows[0]);
   }
 
   /** The changes made to a year's days, oldest first. */

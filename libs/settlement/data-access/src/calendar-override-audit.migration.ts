@@ -34,3 +34,20 @@ export class CalendarOverrideAudit1765100000000 implements MigrationInterface {
     await q.query(`ALTER TABLE calendar_override DROP COLUMN set_by, DROP COLUMN set_at`);
   }
 }
+
+/**
+ * Idempotency-Keys are the operator's own (docs/design/trust-boundary.md section 7): two operators may
+ * use the same key, so a change is keyed by who made it and the key. The answer a key gets again is
+ * kept in the platform's idempotent_request; this table stays the calendar's change history.
+ */
+export class CalendarChangeKeyPerOperator1765720000000 implements MigrationInterface {
+  name = 'CalendarChangeKeyPerOperator1765720000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE calendar_override_change DROP CONSTRAINT calendar_override_change_pkey, ADD PRIMARY KEY (changed_by, idempotency_key)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE calendar_override_change DROP CONSTRAINT calendar_override_change_pkey, ADD PRIMARY KEY (idempotency_key)`);
+  }
+}

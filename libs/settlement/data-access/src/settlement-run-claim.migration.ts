@@ -24,3 +24,23 @@ export class SettlementRunClaim1765230000000 implements MigrationInterface {
     await q.query(`ALTER TABLE settlement_run DROP COLUMN status, DROP COLUMN claimed_at, DROP COLUMN completed_at`);
   }
 }
+
+/**
+ * A keyed settlement run records who asked for it (`<kind>:<id>`, the authenticated principal), and
+ * an Idempotency-Key is that principal's own: unique per (requested_by, key), so two operators'
+ * same key are two runs. Runs stored before have no requester (NULL): their keys are not replayed
+ * any more (a retry runs again, which settles only what is still due).
+ */
+export class SettlementRunRequester1765710000000 implements MigrationInterface {
+  name = 'SettlementRunRequester1765710000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE settlement_run ADD COLUMN requested_by TEXT`);
+    await q.query(`ALTER TABLE settlement_run DROP CONSTRAINT settlement_run_idempotency_key_key, ADD CONSTRAINT settlement_run_requester_key UNIQUE (requested_by, idempotency_key)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE settlement_run DROP CONSTRAINT settlement_run_requester_key, ADD CONSTRAINT settlement_run_idempotency_key_key UNIQUE (idempotency_key)`);
+    await q.query(`ALTER TABLE settlement_run DROP COLUMN requested_by`);
+  }
+}

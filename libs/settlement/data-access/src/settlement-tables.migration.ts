@@ -1,7 +1,7 @@
 import { MerchantTermsCopy1765520000000, ParkedPayment1765530000000 } from './merchant-terms-copy.migration';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
-import { SettlementRunClaim1765230000000 } from './settlement-run-claim.migration';
+import { CalendarChangeKeyPerOperator1765720000000, CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
+import { SettlementRunClaim1765230000000, SettlementRunRequester1765710000000 } from './settlement-run-claim.migration';
 import { SettlementTerms1764950000000 } from './settlement-terms.migration';
 
 /**
@@ -114,4 +114,4 @@ export class SettlementTables1764053000000 implements MigrationInterface {
   }
 }
 
-export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000, SettlementRunClaim1765230000000, MerchantTermsCopy1765520000000, ParkedPayment1765530000000];
+export const SETTLEMENT_MIGRATIONS = [SettlementTables1764053000000, SettlementTerms1764950000000, CalendarOverrideAudit1765100000000, SettlementRunClaim1765230000000, MerchantTermsCopy1765520000000, ParkedPayment1765530000000, SettlementRunRequester1765710000000, CalendarChangeKeyPerOperator1765720000000];

@@ -82,4 +82,20 @@ export class ReconciliationRefundsCleared1765000000000 implements MigrationInter
   }
 }
 
-export const RECONCILIATION_MIGRATIONS = [ReconciliationTables1764071000000, ReconciliationRefundsCleared1765000000000];
+/**
+ * Who asked for a day's latest run: the authenticated operator of POST /reconciliation/runs or the
+ * daily job (`<kind>:<id>`, as the audit row says). Runs stored before are NULL (not recorded then).
+ */
+export class ReconciliationRequester1765730000000 implements MigrationInterface {
+  name = 'ReconciliationRequester1765730000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE reconciliation_run ADD COLUMN requested_by TEXT`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE reconciliation_run DROP COLUMN requested_by`);
+  }
+}
+
+export const RECONCILIATION_MIGRATIONS = [ReconciliationTables1764071000000, ReconciliationRefundsCleared1765000000000, ReconciliationRequester1765730000000];

@@ -10,6 +10,8 @@ export interface ReconciliationRun {
   date: string;
   status: 'COMPLETED' | 'FAILED';
   trigger: RunTrigger;
+  /** Who asked for the latest run (`operator:<id>`, `system:<job>`); null for runs stored before it was recorded. */
+  requestedBy: string | null;
   attempts: number;
   currency: string;
   channelCount: number;
@@ -47,6 +49,7 @@ interface RunRow {
   bill_date: string;
   status: ReconciliationRun['status'];
   trigger: RunTrigger;
+  requested_by: string | null;
   attempts: number;
   currency: string;
   channel_count: number;
@@ -87,7 +90,7 @@ interface BreakRow {
   resolved_at: Date | null;
 }
 
-const RUN_COLUMNS = `id, channel, to_char(bill_date, 'YYYY-MM-DD') AS bill_date, status, trigger, attempts, currency, channel_count, channel_amount_minor, our_count,
+const RUN_COLUMNS = `id, channel, to_char(bill_date, 'YYYY-MM-DD') AS bill_date, status, trigger, requested_by, attempts, currency, channel_count, channel_amount_minor, our_count,
   matched_count, matched_amount_minor, refunds_cleared_count, refunds_cleared_amount_minor, refunds_cleared_new_count, break_count, last_error, started_at, finished_at, completed_at`;
 const BREAK_COLUMNS = `id, run_id, channel, to_char(bill_date, 'YYYY-MM-DD') AS bill_date, kind, side, entry_kind, reference, payment_id, channel_trade_no, currency,
   channel_amount_minor, our_amount_minor, ledger_amount_minor, our_status, detail, status, first_seen_at, last_seen_at, resolved_at`;
@@ -99,6 +102,7 @@ function toRun(r: RunRow): ReconciliationRun {
     date: r.bill_date,
     status: r.status,
     trigger: r.trigger,
+    requestedBy: r.requested_by,
     attempts: r.attempts,
     currency: r.currency.trim(),
     channelCount: r.channel_count,
@@ -178,16 +182,16 @@ export class ReconciliationRepository {
    */
   async saveCompleted(
     tx: EntityManager,
-    run: { channel: string; date: string; trigger: RunTrigger; startedAt: Date; ourCount: number; refundsCleared: { count: number; amountMinor: bigint; newCount: number } },
+    run: { channel: string; date: string; trigger: RunTrigger; requestedBy: string; startedAt: Date; ourCount: number; refundsCleared: { count: number; amountMinor: bigint; newCount: number } },
     report: ReconciliationReport,
   ): Promise<ReconciliationRun> {
     const cleared = run.refundsCleared;
     const [row]: RunRow[] = await tx.query(
       `INSERT INTO reconciliation_run (id, channel, bill_date, status, trigger, channel_count, channel_amount_minor, our_count, matched_count, matched_amount_minor,
-         refunds_cleared_count, refunds_cleared_amount_minor, refunds_cleared_new_count, break_count, started_at, finished_at, completed_at)
-       VALUES ($1, $2, $3, 'COMPLETED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now())
+         refunds_cleared_count, refunds_cleared_amount_minor, refunds_cleared_new_count, break_count, started_at, finished_at, completed_at, requested_by)
+       VALUES ($1, $2, $3, 'COMPLETED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now(), $15)
        ON CONFLICT (channel, bill_date) DO UPDATE SET
-         status = 'COMPLETED', trigger = EXCLUDED.trigger, attempts = reconciliation_run.attempts + 1, channel_count = EXCLUDED.channel_count,
+         status = 'COMPLETED', trigger = EXCLUDED.trigger, requested_by = EXCLUDED.requested_by, attempts = reconciliation_run.attempts + 1, channel_count = EXCLUDED.channel_count,
          channel_amount_minor = EXCLUDED.channel_amount_minor, our_count = EXCLUDED.our_count, matched_count = EXCLUDED.matched_count,
          matched_amount_minor = EXCLUDED.matched_amount_minor, refunds_cleared_count = EXCLUDED.refunds_cleared_count,
          refunds_cleared_amount_minor = EXCLUDED.refunds_cleared_amount_minor, refunds_cleared_new_count = EXCLUDED.refunds_cleared_new_count,
@@ -208,6 +212,7 @@ export class ReconciliationRepository {
         cleared.newCount,
         report.breaks.length,
         run.startedAt,
+        run.requestedBy,
       ],
     );
     const saved = toRun(row!);
@@ -249,15 +254,15 @@ export class ReconciliationRepository {
   }
 
   /** Records a run that could not complete (the bill or our records could not be had); a completed run of the day keeps its results. */
-  async saveFailed(tx: EntityManager, run: { channel: string; date: string; trigger: RunTrigger; startedAt: Date }, error: string): Promise<ReconciliationRun> {
+  async saveFailed(tx: EntityManager, run: { channel: string; date: string; trigger: RunTrigger; requestedBy: string; startedAt: Date }, error: string): Promise<ReconciliationRun> {
     const [row]: RunRow[] = await tx.query(
-      `INSERT INTO reconciliation_run (id, channel, bill_date, status, trigger, last_error, started_at, finished_at)
-       VALUES ($1, $2, $3, 'FAILED', $4, $5, $6, now())
+      `INSERT INTO reconciliation_run (id, channel, bill_date, status, trigger, last_error, started_at, finished_at, requested_by)
+       VALUES ($1, $2, $3, 'FAILED', $4, $5, $6, now(), $7)
        ON CONFLICT (channel, bill_date) DO UPDATE SET
          status = CASE WHEN reconciliation_run.completed_at IS NULL THEN 'FAILED' ELSE reconciliation_run.status END,
-         attempts = reconciliation_run.attempts + 1, last_error = EXCLUDED.last_error, finished_at = now()
+         attempts = reconciliation_run.attempts + 1, last_error = EXCLUDED.last_error, finished_at = now(), requested_by = EXCLUDED.requested_by
        RETURNING ${RUN_COLUMNS}`,
-      [randomUUID(), run.channel, run.date, run.trigger, error, run.startedAt],
+      [randomUUID(), run.channel, run.date, run.trigger, error, run.startedAt, run.requestedBy],
     );
     return toRun(row!);
   }

@@ -10,3 +10,5 @@ export * from './authenticate';
 export * from './auth.guard';
 export * from './route-table';
 export * from './signing-client';
+export * from './operator-token-check';
+export * from './registry-credentials';

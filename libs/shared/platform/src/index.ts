@@ -11,3 +11,6 @@ export * from './form-fields';
 export * from './idempotency-key-header';
 export * from './storable-text.guard';
 export * from './request-actor';
+export * from './claimed-actor';
+export * from './idempotent-request';
+export * from './idempotent-request.migration';

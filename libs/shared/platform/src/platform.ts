@@ -17,6 +17,7 @@ import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore } from '@paystream/shared/auth';
 import { PAYSTREAM_SOURCE_PREFIX, TOPIC_PRODUCERS, TOPICS } from '@paystream/contracts';
 import type { PlatformConfig } from './config';
+import { IDEMPOTENT_REQUEST_MIGRATIONS } from './idempotent-request.migration';
 
 export interface PlatformOptions {
   config: PlatformConfig;
@@ -90,7 +91,7 @@ export class Platform {
     const ds = await openDatabase({
       url: config.databaseUrl,
       schema: config.dbSchema,
-      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...(options.migrations as Function[])],
+      migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...IDEMPOTENT_REQUEST_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the next query opens another'),

@@ -3,7 +3,7 @@ import { Actors, appendAudit } from '@paystream/shared/audit-log';
 import { bearerToken, deriveSecret, newCredentialId, secretSha256, type CredentialKind, type KeyMode } from '@paystream/shared/auth';
 import type { Outbox } from '@paystream/shared/outbox';
 import type { EntityManager } from '@paystream/shared/persistence';
-import { ApiError } from '@paystream/shared/platform';
+import { ApiError, type AnswerCodec } from '@paystream/shared/platform';
 
 /** How long a rotated key keeps working by default (docs/design/trust-boundary.md section 3). */
 export const KEY_ROTATION_OVERLAP_MS_DEFAULT = 24 * 60 * 60 * 1000;
@@ -47,6 +47,35 @@ export class CredentialIssuer {
     private readonly pepper: Buffer,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * How an answer showing a secret is kept with its Idempotency-Key (answerOnce): every `secret` and
+   * `token` left out (never stored), and derived again from the pepper when the answer is given again.
+   */
+  secretFreeAnswers<T>(): AnswerCodec<T> {
+    const pepper = this.pepper;
+    const walk = (value: unknown, f: (o: Record<string, unknown>) => Record<string, unknown>): unknown => {
+      if (Array.isArray(value)) return value.map((v) => walk(v, f));
+      if (value === null || typeof value !== 'object') return value;
+      const o = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v, f)]));
+      return f(o);
+    };
+    return {
+      store: (result) =>
+        walk(result, (o) => {
+          if (typeof o.credentialId !== 'string' || !('secret' in o)) return o;
+          const { secret: _secret, token: _token, ...kept } = o;
+          return { ...kept, secretDerived: true };
+        }),
+      restore: (stored) =>
+        walk(stored, (o) => {
+          if (o.secretDerived !== true || typeof o.credentialId !== 'string') return o;
+          const { secretDerived: _derived, ...kept } = o;
+          const secret = deriveSecret(pepper, o.credentialId);
+          return { ...kept, secret, ...(o.kind === 'merchant-api-key' ? {} : { token: bearerToken(o.credentialId, secret) }) };
+        }) as T,
+    };
+  }
 
   /** Creates (or re-roles) an operator and issues its token. */
   async createOperator(tx: EntityManager, operatorId: string, roles: OperatorRole[], actor: string, displayName = operatorId): Promise<IssuedCredential> {

@@ -1,18 +1,18 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { RiskDecisionRepository, type StoredDecision } from '@paystream/risk/data-access';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, answerOnce, ApiError, IDEMPOTENT_REPLAYED_HEADER, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { ReviewQueue } from './review-queue.service';
 
 /** The most held payments one listing returns. */
 const REVIEW_LIST_LIMIT_MAX = 200;
 
-/** The body of POST /risk/reviews/:paymentId/approve | reject. */
-// reviewer is ignored: the reviewer is the authenticated principal (issue 14)
-export const verdictSchema = z.object({ reviewer: storableText().trim().min(1).max(64).optional(), note: storableText().trim().min(1).max(500) }).strict();
+/** The body of POST /risk/reviews/:paymentId/approve | reject: the note only; the reviewer is the authenticated principal. */
+export const verdictSchema = z.object({ note: storableText().trim().min(1).max(500) }).strict();
 
 function view(d: StoredDecision) {
   return {
@@ -29,7 +29,7 @@ function view(d: StoredDecision) {
   };
 }
 
-/** GET /risk/reviews (held payments with their reasons), POST /risk/reviews/:paymentId/approve | reject. */
+/** GET /risk/reviews (held payments with their reasons), POST /risk/reviews/:paymentId/approve | reject (Idempotency-Key). */
 @Controller('risk/reviews')
 export class ReviewController {
   constructor(
@@ -49,31 +49,39 @@ export class ReviewController {
   @Post(':paymentId/approve')
   @Allow('operator:risk')
   @HttpCode(200)
-  approve(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
-    return this.settle(paymentId, 'APPROVED', body, request);
+  approve(@Param('paymentId') paymentId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() body: unknown, @Req() request: ActorRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.settle(paymentId, 'APPROVED', rawKey, body, request, reply);
   }
 
   @Post(':paymentId/reject')
   @Allow('operator:risk')
   @HttpCode(200)
-  reject(@Param('paymentId') paymentId: string, @Body() body: unknown, @Req() request: ActorRequest) {
-    return this.settle(paymentId, 'REJECTED', body, request);
+  reject(@Param('paymentId') paymentId: string, @Headers('idempotency-key') rawKey: string | undefined, @Body() body: unknown, @Req() request: ActorRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.settle(paymentId, 'REJECTED', rawKey, body, request, reply);
   }
 
-  private async settle(paymentId: string, status: 'APPROVED' | 'REJECTED', body: unknown, request: ActorRequest) {
+  /** A verdict once per operator and Idempotency-Key (the same key and body answer the first result again). */
+  private async settle(paymentId: string, status: 'APPROVED' | 'REJECTED', rawKey: string | undefined, body: unknown, request: ActorRequest, reply: FastifyReply) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'paymentId must be a UUID');
+    const key = requireIdempotencyKey(rawKey);
+    refuseActorClaim(body);
     const verdict = verdictSchema.safeParse(body);
     if (!verdict.success) throw new ApiError('VALIDATION_FAILED', describeIssues(verdict.error.issues));
-    const reviewer = actorOf(request).id;
-    const settled = await inTransaction(this.platform.ds, async (tx) => {
-      const moved = await this.decisions.resolveReview(tx, paymentId, status, reviewer, verdict.data.note);
-      return moved ? this.queue.announce(tx, moved, actorOf(request)) : undefined;
-    });
-    if (settled) return view(settled);
-    const current = await this.decisions.find(this.platform.ds.manager, paymentId);
-    if (!current) throw new ApiError('RESOURCE_NOT_FOUND', `no risk decision for payment ${paymentId}`);
-    // the same verdict again is a repeat (idempotent); anything else is too late
-    if (current.review?.status === status && current.review.by === reviewer) return view(current);
-    throw new ApiError('REVIEW_NOT_PENDING', `payment ${paymentId} is ${current.review ? `already ${current.review.status.toLowerCase()}` : `not held (${current.decision})`}`);
+    const actor = actorOf(request);
+    const reviewer = actor.id;
+    const route = `POST /risk/reviews/${paymentId}/${status === 'APPROVED' ? 'approve' : 'reject'}`;
+    const answered = await inTransaction(this.platform.ds, (tx) =>
+      answerOnce(tx, { principal: actor, key, route, request: verdict.data }, async () => {
+        const moved = await this.decisions.resolveReview(tx, paymentId, status, reviewer, verdict.data.note);
+        if (moved) return view(await this.queue.announce(tx, moved, actor));
+        const current = await this.decisions.find(tx, paymentId);
+        if (!current) throw new ApiError('RESOURCE_NOT_FOUND', `no risk decision for payment ${paymentId}`);
+        // the same verdict again by the same reviewer (under another key) is a repeat; anything else is too late
+        if (current.review?.status === status && current.review.by === reviewer) return view(current);
+        throw new ApiError('REVIEW_NOT_PENDING', `payment ${paymentId} is ${current.review ? `already ${current.review.status.toLowerCase()}` : `not held (${current.decision})`}`);
+      }),
+    );
+    if (answered.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return answered.result;
   }
 }

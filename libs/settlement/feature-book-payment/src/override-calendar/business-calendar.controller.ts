@@ -6,7 +6,7 @@ import { BusinessCalendarRepository, type StoredCalendarOverride } from '@paystr
 import { calendarYear, chinaDate, CN_BUSINESS_CALENDAR } from '@paystream/settlement/domain';
 import { appendAudit } from '@paystream/shared/audit-log';
 import { inTransaction } from '@paystream/shared/persistence';
-import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, answerOnce, ApiError, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { calendarQuerySchema, overrideDateSchema, overrideRequestHash, removeOverrideBodySchema, setOverrideBodySchema } from './calendar-override.request';
 
 const overrideJson = (o: StoredCalendarOverride) => ({ date: o.date, kind: o.businessDay ? 'workday' : 'holiday', reason: o.reason, by: o.by, at: o.at });
@@ -18,8 +18,9 @@ function overrideDate(raw: string): string {
   return date.data;
 }
 
-/** A body by its schema, or SETTLEMENT_CALENDAR_OVERRIDE_INVALID naming the first bad field. */
+/** A body by its schema, or SETTLEMENT_CALENDAR_OVERRIDE_INVALID naming the first bad field (one naming an actor: VALIDATION_FAILED). */
 function overrideBody<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  refuseActorClaim(raw);
   const body = schema.safeParse(raw ?? {});
   if (!body.success) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_INVALID', describeIssues(body.error.issues, '(body)'), { field: body.error.issues[0]?.path.map(String).join('.') || '(body)' });
   return body.data;
@@ -28,7 +29,8 @@ function overrideBody<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> 
 /**
  * The business calendar settlement schedules by: GET /settlement/calendar?year= (the shipped China
  * calendar with the overrides laid over it), and PUT / DELETE /settlement/calendar/overrides/:date
- * (Idempotency-Key; who and why recorded, removals too). A change applies to what is booked
+ * (Idempotency-Key, per operator: the same key and body answer the first result again, `replayed`;
+ * who and why recorded, removals too). A change applies to what is booked
  * afterwards: items already booked keep their due date.
  */
 @Controller('settlement/calendar')
@@ -68,19 +70,18 @@ export class BusinessCalendarController {
     const date = overrideDate(rawDate);
     const body = overrideBody(setOverrideBodySchema, rawBody);
     const businessDay = body.kind === 'workday';
-    const requestHash = overrideRequestHash('set', date, body);
-    const by = actorOf(request).id;
-    return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by, requestHash }))) {
-        if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-        const current = await this.calendars.findOverride(tx, date);
-        return { override: current ? overrideJson(current) : null, replayed: true };
-      }
-      const saved = await this.calendars.override(tx, date, businessDay, body.reason, by);
-      await appendAudit(tx, { actor: actorOf(request), action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
-      this.platform.logger.info({ date, kind: body.kind, by, reason: body.reason }, 'calendar override set');
-      return { override: overrideJson(saved), replayed: false };
-    });
+    const actor = actorOf(request);
+    const by = actor.id;
+    const answered = await inTransaction(this.platform.ds, (tx) =>
+      answerOnce(tx, { principal: actor, key, route: `PUT /settlement/calendar/overrides/${date}`, request: body }, async () => {
+        await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'set', businessDay, reason: body.reason, by, requestHash: overrideRequestHash('set', date, body) });
+        const saved = await this.calendars.override(tx, date, businessDay, body.reason, by);
+        await appendAudit(tx, { actor, action: 'calendar.override.set', subject: `calendar:${date}`, details: { kind: body.kind, reason: body.reason, idempotencyKey: key } });
+        this.platform.logger.info({ date, kind: body.kind, by, reason: body.reason }, 'calendar override set');
+        return { override: overrideJson(saved) };
+      }),
+    );
+    return { ...answered.result, replayed: answered.replayed };
   }
 
   @Delete('overrides/:date')
@@ -89,24 +90,24 @@ export class BusinessCalendarController {
     const key = requireIdempotencyKey(rawKey);
     const date = overrideDate(rawDate);
     const body = overrideBody(removeOverrideBodySchema, rawBody);
-    const requestHash = overrideRequestHash('remove', date, body);
-    const by = actorOf(request).id;
-    return inTransaction(this.platform.ds, async (tx) => {
-      if (!(await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by, requestHash }))) {
-        if ((await this.calendars.findChange(tx, key))?.requestHash !== requestHash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-        return { date, removed: true, replayed: true };
-      }
-      // nothing to remove: the throw rolls the change record back with it
-      const removed = await this.calendars.removeOverride(tx, date);
-      if (!removed) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND', `no override on ${date}`);
-      await appendAudit(tx, {
-        actor: actorOf(request),
-        action: 'calendar.override.removed',
-        subject: `calendar:${date}`,
-        details: { reason: body.reason, was: removed.businessDay ? 'workday' : 'holiday', idempotencyKey: key },
-      });
-      this.platform.logger.info({ date, by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
-      return { date, removed: true, was: overrideJson(removed), replayed: false };
-    });
+    const actor = actorOf(request);
+    const by = actor.id;
+    const answered = await inTransaction(this.platform.ds, (tx) =>
+      answerOnce(tx, { principal: actor, key, route: `DELETE /settlement/calendar/overrides/${date}`, request: body }, async () => {
+        await this.calendars.recordChange(tx, { idempotencyKey: key, date, action: 'remove', businessDay: null, reason: body.reason, by, requestHash: overrideRequestHash('remove', date, body) });
+        // nothing to remove: the throw rolls the change record (and the key's claim) back with it
+        const removed = await this.calendars.removeOverride(tx, date);
+        if (!removed) throw new ApiError('SETTLEMENT_CALENDAR_OVERRIDE_NOT_FOUND', `no override on ${date}`);
+        await appendAudit(tx, {
+          actor,
+          action: 'calendar.override.removed',
+          subject: `calendar:${date}`,
+          details: { reason: body.reason, was: removed.businessDay ? 'workday' : 'holiday', idempotencyKey: key },
+        });
+        this.platform.logger.info({ date, by, reason: body.reason, was: overrideJson(removed) }, 'calendar override removed');
+        return { date, removed: true, was: overrideJson(removed) };
+      }),
+    );
+    return { ...answered.result, replayed: answered.replayed };
   }
 }

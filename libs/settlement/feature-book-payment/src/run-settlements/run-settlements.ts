@@ -16,6 +16,8 @@ export interface SettlementRunResult {
   runId: string;
   asOf: string;
   merchantId: string | null;
+  /** Who asked for the run (`<kind>:<id>`); null for the scheduler's unkeyed runs. */
+  requestedBy: string | null;
   settlementIds: string[];
   carriedForward: number;
   createdAt: string;
@@ -42,6 +44,7 @@ interface RunRow {
   id: string;
   as_of: string;
   merchant_id: string | null;
+  requested_by: string | null;
   status: 'in_progress' | 'completed';
   settlement_ids: string[];
   carried_forward: number;
@@ -66,27 +69,29 @@ export class RunSettlements {
   async run(ds: DataSource, req: SettlementRunRequest, actor: Actor = SETTLEMENT_SCHEDULER_ACTOR): Promise<SettlementRunResult> {
     const runId = randomUUID();
     const done = await this.settleDue(ds, runId, req, actor);
-    return { runId, asOf: req.asOf, merchantId: req.merchantId ?? null, ...done, createdAt: new Date().toISOString(), replayed: false };
+    return { runId, asOf: req.asOf, merchantId: req.merchantId ?? null, requestedBy: null, ...done, createdAt: new Date().toISOString(), replayed: false };
   }
 
   /**
-   * A run once per Idempotency-Key. The key is claimed in progress before the run (a claim older
+   * A run once per principal and Idempotency-Key (a key is its requester's own: the same key of
+   * another principal is another run). The key is claimed in progress before the run (a claim older
    * than claimStaleMs is taken over under a new runId, as its process is presumed dead; redoing a run
    * is safe as every item is claimed by one settlement), and completed with the result after it.
    */
   async runWithKey(ds: DataSource, req: SettlementRunRequest, key: string, actor: Actor): Promise<KeyedRunOutcome> {
     const runId = randomUUID();
     const merchantId = req.merchantId ?? null;
+    const requestedBy = Actors.format(actor);
     const claimed: { created_at: Date; taken_over: boolean }[] = await ds.query(
-      `INSERT INTO settlement_run (id, idempotency_key, as_of, merchant_id, orders, carried_forward, status, claimed_at)
-       VALUES ($1, $2, $3, $4, 0, 0, 'in_progress', now())
-       ON CONFLICT (idempotency_key) DO UPDATE SET id = EXCLUDED.id, claimed_at = now()
+      `INSERT INTO settlement_run (id, idempotency_key, requested_by, as_of, merchant_id, orders, carried_forward, status, claimed_at)
+       VALUES ($1, $2, $6, $3, $4, 0, 0, 'in_progress', now())
+       ON CONFLICT (requested_by, idempotency_key) DO UPDATE SET id = EXCLUDED.id, claimed_at = now()
         WHERE settlement_run.status = 'in_progress' AND settlement_run.claimed_at < now() - make_interval(secs => $5::double precision / 1000)
           AND settlement_run.as_of = EXCLUDED.as_of AND settlement_run.merchant_id IS NOT DISTINCT FROM EXCLUDED.merchant_id
        RETURNING created_at, (xmax <> 0) AS taken_over`,
-      [runId, key, req.asOf, merchantId, this.claimStaleMs],
+      [runId, key, req.asOf, merchantId, this.claimStaleMs, requestedBy],
     );
-    if (claimed.length === 0) return this.existing(ds.manager, key, req);
+    if (claimed.length === 0) return this.existing(ds.manager, key, requestedBy, req);
     if (claimed[0]!.taken_over) this.logger.warn({ runId, key, asOf: req.asOf, merchantId }, 'settlement run claim left in progress took over; the run is redone');
     let done: { settlementIds: string[]; carriedForward: number };
     try {
@@ -114,14 +119,15 @@ export class RunSettlements {
       return updated;
     });
     if (completed !== 1) this.logger.warn({ runId, key }, 'settlement run finished after its claim was taken over; its settlements stand, the key keeps the later run');
-    return { kind: 'ran', result: { runId, asOf: req.asOf, merchantId, ...done, createdAt: claimed[0]!.created_at.toISOString(), replayed: false } };
+    return { kind: 'ran', result: { runId, asOf: req.asOf, merchantId, requestedBy, ...done, createdAt: claimed[0]!.created_at.toISOString(), replayed: false } };
   }
 
-  /** The run a key made, with what it asked for and whether it is done. */
-  async findByKey(tx: EntityManager, key: string): Promise<(SettlementRunResult & { completed: boolean }) | undefined> {
+  /** The run a principal's key made, with what it asked for and whether it is done. */
+  async findByKey(tx: EntityManager, key: string, requestedBy: string): Promise<(SettlementRunResult & { completed: boolean }) | undefined> {
     const rows: RunRow[] = await tx.query(
-      `SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of, merchant_id, status, settlement_ids::text[] AS settlement_ids, carried_forward, created_at FROM settlement_run WHERE idempotency_key = $1`,
-      [key],
+      `SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of, merchant_id, requested_by, status, settlement_ids::text[] AS settlement_ids, carried_forward, created_at
+         FROM settlement_run WHERE idempotency_key = $1 AND requested_by = $2`,
+      [key, requestedBy],
     );
     const r = rows[0];
     return (
@@ -129,6 +135,7 @@ export class RunSettlements {
         runId: r.id,
         asOf: r.as_of,
         merchantId: r.merchant_id,
+        requestedBy: r.requested_by,
         settlementIds: r.settlement_ids,
         carriedForward: r.carried_forward,
         createdAt: r.created_at.toISOString(),
@@ -138,8 +145,8 @@ export class RunSettlements {
     );
   }
 
-  private async existing(tx: EntityManager, key: string, req: SettlementRunRequest): Promise<KeyedRunOutcome> {
-    const seen = await this.findByKey(tx, key);
+  private async existing(tx: EntityManager, key: string, requestedBy: string, req: SettlementRunRequest): Promise<KeyedRunOutcome> {
+    const seen = await this.findByKey(tx, key, requestedBy);
     if (!seen) throw new Error(`settlement run ${key} vanished`);
     if (seen.asOf !== req.asOf || seen.merchantId !== (req.merchantId ?? null)) return { kind: 'key_reused' };
     if (!seen.completed) return { kind: 'in_progress' };

@@ -3,12 +3,12 @@ import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { calendarDateSchema, describeIssues, externalIdSchema } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { actorOf, ApiError, Platform, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
+import { actorOf, ApiError, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { SETTLEMENT_RUN_SETTINGS, type SettlementRunSettings } from './settlement-run-settings';
 import { asOfRefusal } from './as-of-gate';
 import { RunSettlements } from './run-settlements';
 
-/** The body of POST /settlement/runs. */
+/** The body of POST /settlement/runs (who runs it is the authenticated principal). */
 export const runBodySchema = z.object({ asOf: calendarDateSchema.optional(), merchantId: externalIdSchema.optional() }).strict();
 
 /**
@@ -30,6 +30,7 @@ export class SettlementRunController {
   @HttpCode(200)
   async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() rawBody: unknown, @Req() request: ActorRequest) {
     const key = requireIdempotencyKey(rawKey);
+    refuseActorClaim(rawBody);
     const body = runBodySchema.safeParse(rawBody ?? {});
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
     const today = chinaDate(new Date());

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Allow } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, uuidSchema, storableText } from '@paystream/contracts';
 import { chinaDate } from '@paystream/settlement/domain';
-import { actorOf, ApiError, Platform, type ActorRequest } from '@paystream/shared/platform';
+import { inTransaction } from '@paystream/shared/persistence';
+import { actorOf, answerOnce, ApiError, IDEMPOTENT_REPLAYED_HEADER, Platform, refuseActorClaim, requireIdempotencyKey, type ActorRequest } from '@paystream/shared/platform';
 import { BREAK_KINDS, breaksByKind } from '../match/reconciliation-matcher';
 import { RECONCILED_CHANNELS, RECONCILIATION_LIST_LIMIT_MAX } from '../reconcile-settings';
 import { ReconciliationRepository, type ReconciliationRun, type StoredBreak } from '../reconciliation.repository';
@@ -34,6 +36,7 @@ export function runJson(r: ReconciliationRun) {
     date: r.date,
     status: r.status,
     trigger: r.trigger,
+    requestedBy: r.requestedBy,
     attempts: r.attempts,
     currency: r.currency,
     billed: { count: r.channelCount, amountMinor: r.channelAmountMinor.toString() },
@@ -75,7 +78,7 @@ export function breakJson(b: StoredBreak) {
 }
 
 /**
- * POST /reconciliation/runs {date, channel?} runs (or re-runs) a day; GET /reconciliation/runs lists runs;
+ * POST /reconciliation/runs {date, channel?} (Idempotency-Key) runs (or re-runs) a day; GET /reconciliation/runs lists runs;
  * GET /reconciliation/runs/:id is a run's report; GET /reconciliation/breaks?status=open lists breaks.
  */
 @Controller('reconciliation')
@@ -86,17 +89,31 @@ export class ReconciliationController {
     @Inject(RunReconciliationHandler) private readonly handler: RunReconciliationHandler,
   ) {}
 
-  /** Idempotent per channel and day: a day has one run, which running it again refreshes (so it never doubles a break). */
+  /**
+   * A day has one run per channel, which running it again refreshes (so it never doubles a break). The
+   * request itself is once per operator and Idempotency-Key: the same key and body answer the first
+   * report again (header idempotent-replayed), not a refreshed one; another body under the key is
+   * IDEMPOTENCY_KEY_REUSED. The key's claim is held while the day runs (its own transactions).
+   */
   @Post('runs')
   @Allow('operator:finance')
   @HttpCode(200)
-  async run(@Body() body: unknown, @Req() request: ActorRequest) {
+  async run(@Headers('idempotency-key') rawKey: string | undefined, @Body() body: unknown, @Req() request: ActorRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const key = requireIdempotencyKey(rawKey);
+    refuseActorClaim(body);
     const req = parsed(runRequestSchema, body);
     if (req.date > chinaDate(new Date())) throw new ApiError('VALIDATION_FAILED', `${req.date} has not begun in Beijing`);
-    const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
-    const runs = [];
-    for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api', actorOf(request))));
-    return { date: req.date, runs };
+    const actor = actorOf(request);
+    const answered = await inTransaction(this.platform.ds, (tx) =>
+      answerOnce(tx, { principal: actor, key, route: 'POST /reconciliation/runs', request: req }, async () => {
+        const channels = req.channel ? [req.channel] : RECONCILED_CHANNELS;
+        const runs = [];
+        for (const channel of channels) runs.push(await this.report(await this.handler.run(channel, req.date, 'api', actor)));
+        return { date: req.date, runs };
+      }),
+    );
+    if (answered.replayed) void reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return answered.result;
   }
 
   @Get('runs')

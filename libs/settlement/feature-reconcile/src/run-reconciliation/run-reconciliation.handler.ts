@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LedgerRepository } from '@paystream/settlement/data-access';
 import { addDays, postingsForRefundCleared } from '@paystream/settlement/domain';
-import { appendAudit, type Actor } from '@paystream/shared/audit-log';
+import { Actors, appendAudit, type Actor } from '@paystream/shared/audit-log';
 import { Money } from '@paystream/shared/money';
 import { afterCommit, inTransaction, type EntityManager } from '@paystream/shared/persistence';
 import { Platform } from '@paystream/shared/platform';
@@ -27,7 +27,7 @@ export class RunReconciliationHandler {
     @Inject(LedgerRepository) private readonly ledger: LedgerRepository,
   ) {}
 
-  /** Runs (or re-runs) the day; actor is who asked (the operator, or the daily job), recorded in the audit log with the run. */
+  /** Runs (or re-runs) the day; actor is who asked (the operator, or the daily job), recorded on the run and in the audit log with it. */
   async run(channel: string, date: string, trigger: RunTrigger, actor: Actor): Promise<ReconciliationRun> {
     const startedAt = new Date();
     const log = this.platform.logger.child({ channel, billDate: date, trigger });
@@ -39,7 +39,7 @@ export class RunReconciliationHandler {
       log.warn({ err: message }, 'reconciliation run failed: a side could not be had');
       const failed = await inTransaction(this.platform.ds, async (tx) => {
         await this.runs.lockDay(tx, channel, date);
-        const saved = await this.runs.saveFailed(tx, { channel, date, trigger, startedAt }, message);
+        const saved = await this.runs.saveFailed(tx, { channel, date, trigger, requestedBy: Actors.format(actor), startedAt }, message);
         await this.audit(tx, actor, saved);
         return saved;
       });
@@ -60,7 +60,7 @@ export class RunReconciliationHandler {
         amountMinor: report.refundsToClear.reduce((sum, r) => sum + r.amountMinor, 0n),
         newCount: newlyCleared.length,
       };
-      const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length, refundsCleared }, report);
+      const saved = await this.runs.saveCompleted(tx, { channel, date, trigger, requestedBy: Actors.format(actor), startedAt, ourCount: ours.filter((o) => o.onDay && o.status === 'SUCCEEDED').length, refundsCleared }, report);
       afterCommit(tx, () => {
         this.metrics.matched.inc({ channel }, report.matchedCount);
         this.metrics.runs.inc({ channel, outcome: 'completed' });

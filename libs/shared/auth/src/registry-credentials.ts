@@ -1,0 +1,35 @@
+import type { OperatorRole } from '@paystream/contracts';
+import type { CredentialKind, KeyMode } from './derived-secret';
+import type { RegisteredCredential, RegisteredCredentialLookup } from './operator-token-check';
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+
+/**
+ * The credentials as the registry holds them: the merchant database's `credential` table (read only;
+ * the merchant service and `npm run admin` write it), for tools that authenticate an operator outside
+ * the services. An operator token of a disabled operator is revoked with it (revokeOperator), so the
+ * credential row says all.
+ */
+export class RegistryCredentials implements RegisteredCredentialLookup {
+  constructor(private readonly db: Queryable) {}
+
+  async find(credentialId: string): Promise<RegisteredCredential | undefined> {
+    const rows = (await this.db.query(
+      `SELECT credential_id, kind, principal_id, roles, mode, secret_sha256, not_before, expires_at, revoked_at FROM credential WHERE credential_id = $1`,
+      [credentialId],
+    )) as Array<Record<string, unknown>>;
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      credentialId: r.credential_id as string,
+      kind: r.kind as CredentialKind,
+      principalId: r.principal_id as string,
+      roles: r.roles as OperatorRole[],
+      mode: (r.mode as KeyMode | null) ?? null,
+      secretSha256: r.secret_sha256 as string,
+      notBefore: new Date(r.not_before as string),
+      expiresAt: r.expires_at === null ? null : new Date(r.expires_at as string),
+      revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at as string),
+    };
+  }
+}
