@@ -10,3 +10,4 @@ export * from './authenticate';
 export * from './auth.guard';
 export * from './route-table';
 export * from './signing-client';
+export * from './tenant-scope';
