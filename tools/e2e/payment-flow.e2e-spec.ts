@@ -222,7 +222,8 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   it('pays over every channel in its own protocol and every asynchronous scenario, each once, with the books balanced', async () => {
     const merchantId = uniqueId('m-channels-');
     await stack.onboardMerchant(merchantId);
-    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' } });
+    // a card token is the merchant's that tokenised the card
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' }, as: await stack.merchantKey(merchantId) });
     expect(card.status).toBe(201);
     const { cardToken } = card.body;
     const cases = [
@@ -256,13 +257,37 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
+  it("fails a payment with another merchant's card token as with an unknown token (CARD_TOKEN_UNKNOWN), and charges nothing", async () => {
+    const owner = uniqueId('m-card-owner-');
+    const other = uniqueId('m-card-other-');
+    await stack.onboardMerchant(owner);
+    await stack.onboardMerchant(other);
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' }, as: await stack.merchantKey(owner) });
+    expect(card.status).toBe(201);
+    const { cardToken } = card.body;
+    const charges = async () => (await stack.json<{ charges: { requests: number } }>('channel-emulator', '/sandbox/stats')).body.charges.requests;
+    const before = await charges();
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-other', { ...request('e2e-card-other', other, '2300'), channel: 'unionpay', cardToken });
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-unknown', { ...request('e2e-card-unknown', other, '2300'), channel: 'unionpay', cardToken: `tok_${'0'.repeat(32)}` });
+    const [othersToken, unknownToken] = [await outcome('e2e-card-other'), await outcome('e2e-card-unknown')];
+    expect(othersToken.topic).toBe(t(TOPICS.paymentFailed));
+    expect(othersToken.value).toMatchObject({ reason: { code: 'CARD_TOKEN_UNKNOWN' } });
+    // the same reason as a token that does not exist: no oracle
+    const reasonOf = (m: { value: object }) => (m.value as { reason?: unknown }).reason;
+    expect(reasonOf(othersToken)).toEqual(reasonOf(unknownToken));
+    expect(await charges()).toBe(before);
+    // the owner pays with it
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-owner', { ...request('e2e-card-owner', owner, '2300'), channel: 'unionpay', cardToken });
+    expect((await outcome('e2e-card-owner', 60_000)).topic).toBe(t(TOPICS.paymentSucceeded));
+  });
+
   it('rejects the 11th payment of a card in a minute (RISK_VELOCITY) and a payment from a blocklisted device (RISK_BLOCKLISTED)', async () => {
     const merchantId = uniqueId('m-signals-');
     await stack.onboardMerchant(merchantId);
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it
     const body = `62258801${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
-    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' }, as: await stack.merchantKey(merchantId) });
     expect(card.status).toBe(201);
     const { cardToken } = card.body;
     // the default rules allow 10 payments a minute on one card: of 11 sent at once exactly one is rejected, whichever risk decides last
@@ -306,6 +331,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   it('holds a payment far above the shopper\'s history for review: approved by a person it is charged, rejected it fails', async () => {
     const merchantId = uniqueId('m-review-');
     await stack.onboardMerchant(merchantId);
+    // the merchant verified its shopper (an identity counts for the payments of the merchant that registered it): CNY 20,000 is within its single limit
+    const identity = await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1), as: await stack.merchantKey(merchantId) });
+    expect(identity.body.level).toBe('full');
     // the shopper's history: earlier specs' payments went through (committed at risk); these are far above it
     await waitFor(async () => {
       const metrics = await (await fetch(`${stack.url('risk')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
