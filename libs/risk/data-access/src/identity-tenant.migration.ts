@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Identities become the merchant's that registered them (docs/design/trust-boundary.md section 6):
  * one per merchant and user, and one resident ID bound to one user per merchant. A resident ID
  * another user of the merchant holds is still accepted, verified and answered like any other, but
- * its binding is held (`binding_held`): it grants no level (the user stays at `none`) and waits
- * for an operator, so the answer never tells whether the ID is taken.
+ * its binding is held (`binding_held`): it grants no level (the user stays at `none`) and shows to
+ * a risk operator, and the answer never tells whether the ID is taken.
  *
  * Identities from before owners were kept are given to every merchant that had a payment of the
  * user assessed (each keeps the level it was relying on); one no merchant used keeps no owner and

@@ -20,7 +20,8 @@ export type RegisterIdentityResult = { kind: 'saved'; identity: StoredIdentity; 
  * One resident ID binds one user of a merchant. A resident ID bound to another of the merchant's
  * users is not refused (a refusal would tell anyone who can submit an ID whether it is registered):
  * it is verified and answered exactly like any other, and stored with its binding held, so it
- * grants no level (levelOf answers `none`) until an operator (GET /identities/:userId) looks at it.
+ * grants no level (levelOf answers `none`) while held; a risk operator sees it (GET
+ * /identities/:userId), and the user is bound when it registers again once the ID is free.
  */
 @Injectable()
 export class RegisterIdentityHandler implements OnModuleInit {
@@ -64,7 +65,7 @@ export class RegisterIdentityHandler implements OnModuleInit {
       if (!(error instanceof ResidentIdTakenError)) throw error;
       saved = await save(true);
     }
-    if (saved.identity.bindingHeld) log.warn({ created: saved.created }, 'identity binding held: its resident ID is bound to another user of the merchant (no level until an operator reviews it)');
+    if (saved.identity.bindingHeld) log.warn({ created: saved.created }, 'identity binding held: its resident ID is bound to another user of the merchant (no level while held; a risk operator sees it)');
     log.info(
       { verificationLevel: saved.identity.level, verification: saved.identity.verification, cardBin: saved.identity.cardBin, created: saved.created, providerRef: saved.identity.providerRef },
       'identity registered',
