@@ -106,13 +106,12 @@ export class ChaosTraffic {
     });
     // merchants are registered, never assumed: the demo's merchants are onboarded before the first order
     await ensureDemoMerchants({ merchant: this.urls.merchant, orderPayment: this.urls.orderPayment()[0]!, settlement: this.urls.settlement()[0]! }, MERCHANTS, () => undefined);
-    // each signs with a key of its own, which every service must know before the first call (cards and identities sign as merchant-0)
+    // each signs with a key of its own, which every service must know before the first call (each merchant tokenises its shoppers' cards and registers their identities)
     const auth = currentDemoAuth();
     if (auth) {
-      for (let m = 0; m < MERCHANTS; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${this.urls.orderPayment()[0]!}/payments`]);
-      await auth.waitUntilKnown('merchant-0', [`${this.urls.channelGateway}/cards`, `${this.urls.risk}/identities`]);
+      for (let m = 0; m < MERCHANTS; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${this.urls.orderPayment()[0]!}/payments`, `${this.urls.channelGateway}/cards`, `${this.urls.risk}/identities`]);
     }
-    this.cards = await prepareShoppers({ channelGateway: this.urls.channelGateway, risk: this.urls.risk }, this.runId, this.expectedOrders);
+    this.cards = await prepareShoppers({ channelGateway: this.urls.channelGateway, risk: this.urls.risk }, this.runId, this.expectedOrders, MERCHANTS);
   }
 
   /** Starts sending orders at the rate, and settlement runs every SETTLEMENT_RUN_INTERVAL_MS. */

@@ -43,6 +43,16 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     ...collector.on<{ paymentId: string }>(t(TOPICS.paymentFailed), (m) => m.key === orderId),
   ];
   const outcome = (orderId: string, timeoutMs = 30_000) => waitFor(() => outcomesOf(orderId)[0], timeoutMs, `the outcome of ${orderId}`);
+  /**
+   * Onboards a merchant, which verifies its shopper-1 on all four elements (risk level full): an
+   * identity counts for the payments of the merchant that registered it, and shopper-1's payments
+   * over the spec (a CNY 20,000 one among them) need more than level none's limits.
+   */
+  const onboard = async (merchantId: string) => {
+    await stack.onboardMerchant(merchantId);
+    const identity = await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1), as: await stack.merchantKey(merchantId) });
+    expect(identity.body.level).toBe('full');
+  };
 
   beforeAll(async () => {
     await stack.start();
@@ -75,7 +85,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('carries a payment over every topic, from request to settlement paid out', async () => {
     const merchantId = uniqueId('m-happy-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     const traceId = '5e2e0000000000000000000000000001';
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-happy', request('e2e-happy', merchantId, '12345'), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
     const ok = await outcome('e2e-happy');
@@ -123,7 +133,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('turns a repeated request and a redelivered event into nothing new', async () => {
     const merchantId = uniqueId('m-idem-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-idem', request('e2e-idem', merchantId, '5000'));
     const first = await outcome('e2e-idem');
     await waitFor(() => collector.on(t(TOPICS.settlementCompleted), (m) => m.key === merchantId)[0], 30_000, 'first settlement');
@@ -162,7 +172,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('refunds in parts, never beyond what was captured, and books each refund once', async () => {
     const merchantId = uniqueId('m-refund-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund', request('e2e-refund', merchantId, '10000'));
     const paymentId = (await outcome('e2e-refund')).value.paymentId;
     const refund = (key: string, amountMinor: string) =>
@@ -191,7 +201,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('keeps a refund the channel rejects (..57) as failed with its reason, and the payment captured', async () => {
     const r57 = uniqueId('m-r57-');
-    await stack.onboardMerchant(r57);
+    await onboard(r57);
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-refund-57', request('e2e-refund-57', r57, '2057'));
     const paymentId = (await outcome('e2e-refund-57')).value.paymentId;
     const asked = await stack.json('order-payment', `/payments/${paymentId}/refunds`, { json: { amountMinor: '1000' }, headers: { 'idempotency-key': 'e2e-refund-57' } });
@@ -207,7 +217,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('settles a charge whose answer never came (..52) by querying the channel', async () => {
     const merchantId = uniqueId('m-unknown-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-unknown', request('e2e-unknown', merchantId, '3052'));
     const ok = await outcome('e2e-unknown', 60_000);
     expect(ok.topic).toBe(t(TOPICS.paymentSucceeded));
@@ -222,8 +232,9 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('pays over every channel in its own protocol and every asynchronous scenario, each once, with the books balanced', async () => {
     const merchantId = uniqueId('m-channels-');
-    await stack.onboardMerchant(merchantId);
-    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' } });
+    await onboard(merchantId);
+    // a card token is the merchant's that tokenised the card
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' }, as: await stack.merchantKey(merchantId) });
     expect(card.status).toBe(201);
     const { cardToken } = card.body;
     const cases = [
@@ -257,13 +268,37 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     expect((await stack.json('settlement', '/ledger/check')).body).toMatchObject({ balanced: true });
   });
 
+  it("fails a payment with another merchant's card token as with an unknown token (CARD_TOKEN_UNKNOWN), and charges nothing", async () => {
+    const owner = uniqueId('m-card-owner-');
+    const other = uniqueId('m-card-other-');
+    await onboard(owner);
+    await onboard(other);
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number: '6225880137453008', expiry: '1229', cvv: '123' }, as: await stack.merchantKey(owner) });
+    expect(card.status).toBe(201);
+    const { cardToken } = card.body;
+    const charges = async () => (await stack.json<{ charges: { requests: number } }>('channel-emulator', '/sandbox/stats')).body.charges.requests;
+    const before = await charges();
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-other', { ...request('e2e-card-other', other, '2300'), channel: 'unionpay', cardToken });
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-unknown', { ...request('e2e-card-unknown', other, '2300'), channel: 'unionpay', cardToken: `tok_${'0'.repeat(32)}` });
+    const [othersToken, unknownToken] = [await outcome('e2e-card-other'), await outcome('e2e-card-unknown')];
+    expect(othersToken.topic).toBe(t(TOPICS.paymentFailed));
+    expect(othersToken.value).toMatchObject({ reason: { code: 'CARD_TOKEN_UNKNOWN' } });
+    // the same reason as a token that does not exist: no oracle
+    const reasonOf = (m: { value: object }) => (m.value as { reason?: unknown }).reason;
+    expect(reasonOf(othersToken)).toEqual(reasonOf(unknownToken));
+    expect(await charges()).toBe(before);
+    // the owner pays with it
+    await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-card-owner', { ...request('e2e-card-owner', owner, '2300'), channel: 'unionpay', cardToken });
+    expect((await outcome('e2e-card-owner', 60_000)).topic).toBe(t(TOPICS.paymentSucceeded));
+  });
+
   it('rejects the 11th payment of a card in a minute (RISK_VELOCITY) and a payment from a blocklisted device (RISK_BLOCKLISTED)', async () => {
     const merchantId = uniqueId('m-signals-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it
     const body = `62258801${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
-    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
+    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' }, as: await stack.merchantKey(merchantId) });
     expect(card.status).toBe(201);
     const { cardToken } = card.body;
     // the default rules allow 10 payments a minute on one card: of 11 sent at once exactly one is rejected, whichever risk decides last
@@ -305,7 +340,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('holds a payment far above the shopper\'s history for review: approved by a person it is charged, rejected it fails', async () => {
     const merchantId = uniqueId('m-review-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     // the shopper's history: earlier specs' payments went through (committed at risk); these are far above it
     await waitFor(async () => {
       const metrics = await (await fetch(`${stack.url('risk')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
@@ -376,7 +411,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
     // settlement dies; a payment succeeds anyway, and its payment.succeeded waits for nobody
     const merchantId = uniqueId('m-ops-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     await stack.kill('settlement');
     await upstream.sendEvent(t(TOPICS.paymentRequested), 'e2e-ops', request('e2e-ops', merchantId, '4321'));
     expect((await outcome('e2e-ops')).topic).toBe(t(TOPICS.paymentSucceeded));
@@ -400,7 +435,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
 
   it('loses nothing and duplicates nothing when services are SIGKILLed mid-stream', async () => {
     const merchantId = uniqueId('m-crash-');
-    await stack.onboardMerchant(merchantId);
+    await onboard(merchantId);
     const orders = Array.from({ length: 40 }, (_, i) => ({ orderId: `e2e-crash-${i}`, amountMinor: i % 10 === 3 ? '2051' : String(1000 + i) }));
     const declined = orders.filter((o) => o.amountMinor.endsWith('51')).length;
     const sending = (async () => {

@@ -54,14 +54,18 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it in the risk rules
     const body = `62258802${String(Date.now()).slice(-7)}`;
     const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
-    const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
-    expect(card.status).toBe(201);
-    const { cardToken } = card.body;
     const orders: { orderId: string; channel: Channel; amountMinor: string; merchantId: string }[] = [];
     for (const channel of CHANNELS) {
       for (const amountMinor of [...ORDINARY_AMOUNTS, DECLINED_AMOUNT]) orders.push({ orderId: uniqueId(`rec-${channel}-`), channel, amountMinor, merchantId: uniqueId('m-rec-') });
     }
     for (const o of orders) await stack.onboardMerchant(o.merchantId);
+    // a card token is the merchant's that tokenised the card: each card order's merchant tokenises it (the same card, the same token)
+    let cardToken = '';
+    for (const o of orders.filter((x) => x.channel === 'unionpay')) {
+      const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' }, as: await stack.merchantKey(o.merchantId) });
+      expect(card.status).toBe(201);
+      cardToken = card.body.cardToken;
+    }
     for (const o of orders) {
       const req: PaymentRequested = {
         orderId: o.orderId,

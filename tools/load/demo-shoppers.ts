@@ -1,7 +1,9 @@
 /**
  * The demo's shoppers made ready before orders flow: card shoppers' cards tokenised at channel-gateway
- * (each card goes there once, never into an event), and every shopper registered as a real-name identity
- * at risk (level full), so risk applies a verified shopper's limits. Used by the demo and the chaos run.
+ * (each card goes there, never into an event), and every shopper registered as a real-name identity
+ * at risk (level full), so risk applies a verified shopper's limits. A card token and an identity are
+ * the merchant's that registers them, so each is registered by every merchant that has an order of it
+ * (the same card gives each merchant the same token). Used by the demo and the chaos run.
  */
 import type { PaymentRequested } from '@paystream/contracts';
 import { demoIdentity } from './demo-identities';
@@ -27,44 +29,80 @@ export interface DemoCards {
   shopperCards: Map<number, string>;
 }
 
-/** Tokenises the run's cards for the first `orderCount` orders and registers their shoppers; answers the cards and the identity levels seen. */
-export async function prepareShoppers(urls: { channelGateway: string; risk: string }, runId: string, orderCount: number, deadlineMs = PREPARE_CALL_DEADLINE_MS): Promise<DemoCards & { levels: Record<string, number> }> {
-  const tokenize = async (number: string) => {
-    // the same card gives the same token, so a call sent again is harmless
-    const card = await postUntilAnswered(`${urls.channelGateway}/cards`, { number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }, deadlineMs);
-    if (card.status !== 201) throw new Error(`POST /cards answered ${card.status}: ${await card.text()}`);
-    return ((await card.json()) as { cardToken: string }).cardToken;
-  };
-  const testerCard = await tokenize(testerCardNumber(runId));
-  const cardShoppers = [...new Set(Array.from({ length: orderCount }, (_, i) => i).filter((i) => channelOf(i) === 'unionpay' && scenarioOf(i) !== 'card-testing').map((i) => i % SHOPPER_COUNT))];
-  const shopperCards = new Map<number, string>();
-  for (let first = 0; first < cardShoppers.length; first += IDENTITY_REGISTRATION_CONCURRENCY) {
-    await Promise.all(cardShoppers.slice(first, first + IDENTITY_REGISTRATION_CONCURRENCY).map(async (i) => shopperCards.set(i, await tokenize(shopperCardNumber(i)))));
-  }
-  const shoppers = Math.min(orderCount, SHOPPER_COUNT);
-  const levels: Record<string, number> = {};
-  for (let first = 0; first < shoppers; first += IDENTITY_REGISTRATION_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(IDENTITY_REGISTRATION_CONCURRENCY, shoppers - first) }, (_, k) => first + k);
-    await Promise.all(
-      batch.map(async (i) => {
-        const res = await postUntilAnswered(`${urls.risk}/identities`, demoIdentity(`shopper-${i}`, i), deadlineMs);
-        const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
-        levels[level] = (levels[level] ?? 0) + 1;
-      }),
-    );
-  }
-  return { testerCard, shopperCards, levels };
+/** The merchant of the i-th order of a run over `merchants` merchants. */
+export function demoMerchantOf(i: number, merchants: number): string {
+  return `merchant-${i % merchants}`;
 }
 
 /**
- * POSTs JSON until the answer is not a 5xx (a busy or restarting service: the gateway answers 503 when
- * the channel did not answer in time) or the deadline passed; the last answer, or the last error.
+ * Tokenises the run's cards and registers the shoppers for the first `orderCount` orders over
+ * `merchants` merchants, each as every merchant with an order of it; answers the cards and the
+ * identity levels seen (one per merchant and shopper).
  */
-async function postUntilAnswered(url: string, json: unknown, deadlineMs: number): Promise<Response> {
+export async function prepareShoppers(
+  urls: { channelGateway: string; risk: string },
+  runId: string,
+  orderCount: number,
+  merchants: number,
+  deadlineMs = PREPARE_CALL_DEADLINE_MS,
+): Promise<DemoCards & { levels: Record<string, number> }> {
+  const tokenize = async (number: string, merchantId: string) => {
+    // the same card gives the same token, so a call sent again is harmless
+    const card = await postUntilAnswered(`${urls.channelGateway}/cards`, { number, expiry: DEMO_CARD_EXPIRY, cvv: DEMO_CARD_CVV }, deadlineMs, merchantId);
+    if (card.status !== 201) throw new Error(`POST /cards as ${merchantId} answered ${card.status}: ${await card.text()}`);
+    return ((await card.json()) as { cardToken: string }).cardToken;
+  };
+  const uses = demoRegistrations(orderCount, merchants);
+  let testerCard = '';
+  for (const merchantId of uses.testerCardMerchants) testerCard = await tokenize(testerCardNumber(runId), merchantId);
+  const shopperCards = new Map<number, string>();
+  await inBatches(uses.shopperCards, async ({ shopper, merchantId }) => void shopperCards.set(shopper, await tokenize(shopperCardNumber(shopper), merchantId)));
+  const levels: Record<string, number> = {};
+  await inBatches(uses.identities, async ({ shopper, merchantId }) => {
+    const res = await postUntilAnswered(`${urls.risk}/identities`, demoIdentity(`shopper-${shopper}`, shopper), deadlineMs, merchantId);
+    const level = res.ok ? ((await res.json()) as { level: string }).level : `HTTP ${res.status}`;
+    levels[level] = (levels[level] ?? 0) + 1;
+  });
+  return { testerCard, shopperCards, levels };
+}
+
+/** A shopper as one merchant registers it. */
+export interface ShopperOfMerchant {
+  shopper: number;
+  merchantId: string;
+}
+
+/**
+ * What the first `orderCount` orders over `merchants` merchants need registered, each by every
+ * merchant with an order of it: the merchants that tokenise the card tester's card (at least one, so
+ * the run has it), the card shoppers' cards, and every shopper's identity.
+ */
+export function demoRegistrations(orderCount: number, merchants: number): { testerCardMerchants: string[]; shopperCards: ShopperOfMerchant[]; identities: ShopperOfMerchant[] } {
+  const orders = Array.from({ length: orderCount }, (_, i) => i);
+  const pairsOf = (indexes: number[]) => [...new Map(indexes.map((i) => [`${i % SHOPPER_COUNT} ${i % merchants}`, { shopper: i % SHOPPER_COUNT, merchantId: demoMerchantOf(i, merchants) }])).values()];
+  const testers = [...new Set(orders.filter((i) => scenarioOf(i) === 'card-testing').map((i) => demoMerchantOf(i, merchants)))];
+  return {
+    testerCardMerchants: testers.length > 0 ? testers : [demoMerchantOf(0, merchants)],
+    shopperCards: pairsOf(orders.filter((i) => channelOf(i) === 'unionpay' && scenarioOf(i) !== 'card-testing')),
+    identities: pairsOf(orders),
+  };
+}
+
+/** Runs `fn` over the items, IDENTITY_REGISTRATION_CONCURRENCY at a time. */
+async function inBatches<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let first = 0; first < items.length; first += IDENTITY_REGISTRATION_CONCURRENCY) await Promise.all(items.slice(first, first + IDENTITY_REGISTRATION_CONCURRENCY).map(fn));
+}
+
+/**
+ * POSTs JSON as the merchant until the answer is not a 5xx (a busy or restarting service: the gateway
+ * answers 503 when the channel did not answer in time) or the deadline passed; the last answer, or the
+ * last error.
+ */
+async function postUntilAnswered(url: string, json: unknown, deadlineMs: number, merchantId: string): Promise<Response> {
   const giveUpAt = Date.now() + deadlineMs;
   for (;;) {
     try {
-      const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS) });
+      const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS), as: merchantId });
       if (res.status < 500 || Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) return res;
       await res.arrayBuffer(); // the connection goes back to the pool
     } catch (error) {
@@ -83,7 +121,7 @@ export function demoOrder(i: number, run: { runId: string; merchants: number; ca
   const cardToken = scenario === 'card-testing' ? run.cards.testerCard : channel === 'unionpay' ? run.cards.shopperCards.get(shopper) : undefined;
   return {
     orderId: `${run.orderIdPrefix ?? 'demo'}-${run.runId}-${i}`,
-    merchantId: `merchant-${i % run.merchants}`,
+    merchantId: demoMerchantOf(i, run.merchants),
     userId: `shopper-${shopper}`,
     amountMinor: amountFor(scenario, i).toString(),
     currency: 'CNY',

@@ -209,10 +209,9 @@ async function main(): Promise<void> {
   // every call is signed (merchants) or carries a token (operator, monitoring): the demo's merchants get live keys
   const auth = DemoAuth.fromRunDir(urls.merchant, 'merchant-0');
   useDemoAuth(auth);
-  // merchants first: their keys are issued for registered merchants, and the cards and identities below are signed with merchant-0's
+  // merchants first: their keys are issued for registered merchants; each merchant tokenises its shoppers' cards and registers their identities below
   await ensureDemoMerchants(urls, opts.merchants, (line) => process.stderr.write(line));
-  for (let m = 0; m < opts.merchants; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${urls.orderPayment}/payments`]);
-  await auth.waitUntilKnown('merchant-0', [`${urls.channelGateway}/cards`, `${urls.risk}/identities`]);
+  for (let m = 0; m < opts.merchants; m++) await auth.waitUntilKnown(`merchant-${m}`, [`${urls.orderPayment}/payments`, `${urls.channelGateway}/cards`, `${urls.risk}/identities`]);
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const settings: KafkaSettings = {
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -257,9 +256,9 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1_500));
 
   // card shoppers pay by token; shoppers are verified on all four elements (risk level full), so risk applies a verified shopper's limits
-  const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count);
-  const shoppers = Object.values(levels).reduce((a, n) => a + n, 0);
-  process.stderr.write(`registered ${shoppers} shoppers' identities: ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
+  const { levels, ...cards } = await prepareShoppers(urls, runId, opts.count, opts.merchants);
+  const registered = Object.values(levels).reduce((a, n) => a + n, 0);
+  process.stderr.write(`registered ${registered} shopper identities (each by every merchant with an order of it): ${Object.entries(levels).map(([l, n]) => `${l}=${n}`).join(' ')}\n`);
   const before = await snapshot(urls);
   const startedAtMs = Date.now();
   process.stderr.write(`driving ${opts.count} orders at ${opts.rate}/s over ${opts.merchants} merchants (run ${runId})\n`);

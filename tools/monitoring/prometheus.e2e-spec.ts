@@ -66,15 +66,22 @@ describe('Prometheus scraping the running stack', () => {
   }, 60_000);
 
   it('sees a burst of payments over every channel through to settlement', async () => {
-    // a card per shopper: risk refuses one card paying for many users (shared-card) or more than 10 times a minute
+    for (let m = 0; m < 4; m++) await stack.onboardMerchant(`m-prom-${m}`);
+    // their keys first, one each (the tokenisations below run side by side)
+    for (let m = 0; m < 4; m++) await stack.merchantKey(`m-prom-${m}`);
+    // a card per shopper: risk refuses one card paying for many users (shared-card) or more than 10 times a minute;
+    // a card token is the merchant's that tokenised the card, so every merchant tokenises each (the same card, the same token)
     const tokenize = async (number: string) => {
-      const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' } });
-      expect(card.status).toBe(201);
-      return card.body.cardToken;
+      let token = '';
+      for (let m = 0; m < 4; m++) {
+        const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' }, as: await stack.merchantKey(`m-prom-${m}`) });
+        expect(card.status).toBe(201);
+        token = card.body.cardToken;
+      }
+      return token;
     };
     const cardTokens = await Promise.all(Array.from({ length: SUCCEEDED_PER_CHANNEL + 1 }, (_, i) => tokenize(shopperCardNumber(i))));
 
-    for (let m = 0; m < 4; m++) await stack.onboardMerchant(`m-prom-${m}`);
     const requests: PaymentRequested[] = [];
     for (const channel of CHANNELS) {
       for (let i = 0; i <= SUCCEEDED_PER_CHANNEL; i++) {

@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DLQ_HEADERS, TOPICS, type ChannelChargeRequested } from '@paystream/contracts';
 import { auditRowsAbout } from '@paystream/shared/audit-log';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, freePort, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, type TestCredentials, freePort, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import {
   alipayAmount,
@@ -45,6 +45,7 @@ describe('channel-gateway on the real broker and database, against the channel e
   let upstream: RawProducer;
   let collector: TopicCollector;
   let cardToken: string;
+  let creds: TestCredentials;
 
   const request = (amountMinor: string, channel?: ChannelChargeRequested['channel'], extra: Partial<ChannelChargeRequested> = {}): ChannelChargeRequested => {
     const paymentId = randomUUID();
@@ -59,6 +60,11 @@ describe('channel-gateway on the real broker and database, against the channel e
   const emulatorStats = async () => (await emulator.inject({ method: 'GET', url: '/sandbox/stats' })).json();
   const stored = async (paymentId: string) => (await app.inject({ method: 'GET', url: `/channel-transactions/${paymentId}` })).json();
   const deliveries = async (paymentId: string) => (await emulator.inject({ method: 'GET', url: `/sandbox/notifications/${channelOrderNo(paymentId)}` })).json() as { acknowledged: boolean; reports: string }[];
+  /** POST /cards signed by this merchant's key (the token is the merchant's that tokenised the card). */
+  const tokenizeAs = async (merchantId: string, card: Record<string, unknown>) => {
+    const payload = JSON.stringify(card);
+    return app.inject({ method: 'POST', url: '/cards', payload, headers: { 'content-type': 'application/json', ...creds.headers(await creds.merchant(merchantId), 'POST', '/cards', payload) } });
+  };
   const charge = async (r: ChannelChargeRequested) => {
     await upstream.sendEvent(requested, r.paymentId, r);
     return finalFor(r.paymentId);
@@ -92,11 +98,12 @@ describe('channel-gateway on the real broker and database, against the channel e
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([completed, `${requested}.dlq`, refundCompleted, `${refundRequested}.dlq`]).start();
-    const card = await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD });
+    // the charges below are m-1's: the card is m-1's
+    const card = await tokenizeAs('m-1', TEST_CARD);
     expect(card.statusCode).toBe(201);
     cardToken = card.json().cardToken;
   });
@@ -136,11 +143,11 @@ describe('channel-gateway on the real broker and database, against the channel e
 
   it('stores only a token, the BIN and the last four of a card; a bad number or a foreign BIN gets a stable code', async () => {
     expect(cardToken).toMatch(/^tok_[0-9a-f]{32}$/);
-    const again = await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD });
+    const again = await tokenizeAs('m-1', TEST_CARD);
     expect(again.json()).toEqual({ cardToken, bin: '622588', last4: '3008', channel: 'unionpay' });
-    const rows: Record<string, string>[] = await app.get(Platform).ds.query(`SELECT * FROM card_token`);
+    const rows: Record<string, string>[] = await app.get(Platform).ds.query(`SELECT * FROM card_token WHERE merchant_id = 'm-1'`);
     expect(rows).toHaveLength(1);
-    expect(Object.keys(rows[0]!).sort()).toEqual(['bin', 'channel', 'channel_token', 'created_at', 'last4', 'token']);
+    expect(Object.keys(rows[0]!).sort()).toEqual(['bin', 'channel', 'channel_token', 'created_at', 'last4', 'merchant_id', 'token']);
     expect(JSON.stringify(rows)).not.toContain('6225880137453008');
     expect((await app.inject({ method: 'POST', url: '/cards', payload: { ...TEST_CARD, number: '6225880137453009' } })).json()).toMatchObject({ error: { code: 'CARD_INVALID' } });
     expect((await app.inject({ method: 'POST', url: '/cards', payload: { ...TEST_CARD, number: '4111111111111111' } })).json()).toMatchObject({ error: { code: 'CARD_NOT_SUPPORTED' } });
@@ -341,6 +348,36 @@ describe('channel-gateway on the real broker and database, against the channel e
   it('fails a card payment whose token it does not know, without calling the channel', async () => {
     const r = request('1000', 'unionpay', { cardToken: `tok_${'0'.repeat(32)}` });
     expect((await charge(r)).value).toMatchObject({ outcome: 'failed', failure: { code: 'CARD_TOKEN_UNKNOWN' } });
+  });
+
+  it("fails another merchant's payment with m-1's card token exactly as with an unknown token, and charges nothing", async () => {
+    const before = await emulatorStats();
+    const unknown = request('1100', 'unionpay', { merchantId: 'm-2', cardToken: `tok_${'1'.repeat(32)}` });
+    const others = request('1100', 'unionpay', { merchantId: 'm-2', cardToken });
+    const [u, o] = [(await charge(unknown)).value, (await charge(others)).value];
+    expect(o).toMatchObject({ outcome: 'failed', failure: { code: 'CARD_TOKEN_UNKNOWN' } });
+    // the same outcome, failure and recorded attempt (but for the payment's own ids and times): nothing tells a token of another merchant from one that does not exist
+    const own = (x: object) => Object.fromEntries(Object.entries(x).filter(([k]) => !['paymentId', 'orderId', 'cardToken'].includes(k) && !k.endsWith('At')));
+    expect(own(o)).toEqual(own(u));
+    expect(own(await stored(others.paymentId))).toEqual(own(await stored(unknown.paymentId)));
+    expect((await emulatorStats()).charges.requests).toBe(before.charges.requests);
+    // m-1 still pays with its own token
+    expect((await charge(request('1200', 'unionpay', { cardToken }))).value).toMatchObject({ outcome: 'succeeded', channel: 'unionpay' });
+  });
+
+  it('keeps a card each merchant tokenised as that merchant\'s: the same token, a row each, no card number or CVV stored', async () => {
+    const card = await tokenizeAs('m-2', TEST_CARD);
+    expect(card.json()).toEqual({ cardToken, bin: '622588', last4: '3008', channel: 'unionpay' });
+    const rows: Record<string, string>[] = await app.get(Platform).ds.query(`SELECT merchant_id, token, bin, last4 FROM card_token WHERE token = $1 ORDER BY merchant_id`, [cardToken]);
+    expect(rows).toEqual([
+      { merchant_id: 'm-1', token: cardToken, bin: '622588', last4: '3008' },
+      { merchant_id: 'm-2', token: cardToken, bin: '622588', last4: '3008' },
+    ]);
+    const all = JSON.stringify(await app.get(Platform).ds.query(`SELECT * FROM card_token`));
+    expect(all).not.toContain('6225880137453008');
+    expect(all).not.toMatch(/"123"|cvn2/);
+    // now m-2 may charge it too
+    expect((await charge(request('1300', 'unionpay', { merchantId: 'm-2', cardToken }))).value).toMatchObject({ outcome: 'succeeded', channel: 'unionpay' });
   });
 
   it('dead-letters a malformed request and keeps charging', async () => {

@@ -94,7 +94,7 @@ describe('channel-gateway refunds across a crash mid-call, on the real broker an
       }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    const creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
     second = await startInProcessApp(AppModule.forRoot({ ...config, kafka: { ...config.kafka, topicPrefix: secondPrefix } }));
     authenticateInjects(second, second.get(Platform, { strict: false }).ds);
@@ -102,7 +102,9 @@ describe('channel-gateway refunds across a crash mid-call, on the real broker an
     // either instance's outbox relay may publish a row (they share the outbox table): results are read from both prefixes
     const both = (topic: string) => [`${prefix}${topic}`, `${secondPrefix}${topic}`];
     collector = await new TopicCollector([...both(TOPICS.channelChargeCompleted), ...both(TOPICS.channelRefundCompleted), `${refundRequested}.dlq`]).start();
-    cardToken = (await app.inject({ method: 'POST', url: '/cards', payload: TEST_CARD })).json().cardToken;
+    // the card is m-1's, the merchant of every charge here (a token is the merchant's that tokenised the card)
+    const card = JSON.stringify(TEST_CARD);
+    cardToken = (await app.inject({ method: 'POST', url: '/cards', payload: card, headers: { 'content-type': 'application/json', ...creds.headers(await creds.merchant('m-1'), 'POST', '/cards', card) } })).json().cardToken;
   });
 
   afterEach(() => jest.restoreAllMocks());

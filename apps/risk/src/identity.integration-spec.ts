@@ -10,7 +10,7 @@ import { loadIdentitySettings } from '@paystream/risk/feature-assess-payment';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { inTransaction } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, TEST_MERCHANT_ID, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, type TestCredentials } from '@paystream/shared/testing';
 import { AppModule } from './app.module';
 
 /** A valid resident ID for the n-th person of this run (born 1990, a distinct sequence number each). */
@@ -27,6 +27,7 @@ describe('risk identities on the real database, verified by the emulator', () =>
   let emulator: NestFastifyApplication;
   let repo: IdentityRepository;
   let platform: Platform;
+  let creds: TestCredentials;
   let n = 0;
 
   const identity = (over: Record<string, unknown> = {}) => {
@@ -41,9 +42,20 @@ describe('risk identities on the real database, verified by the emulator', () =>
       ...over,
     };
   };
+  // signed as TEST_MERCHANT_ID unless said otherwise
   const post = (payload: unknown) => app.inject({ method: 'POST', url: '/identities', payload: payload as Record<string, unknown> });
-  const get = (userId: string) => app.inject({ method: 'GET', url: `/identities/${encodeURIComponent(userId)}` });
-  const levelOf = (userId: string) => repo.levelOf(platform.ds.manager, userId);
+  /** POST /identities signed by this merchant's key. */
+  const postAs = async (merchantId: string, body: unknown) => {
+    const payload = JSON.stringify(body);
+    return app.inject({ method: 'POST', url: '/identities', payload, headers: { 'content-type': 'application/json', ...creds.headers(await creds.merchant(merchantId), 'POST', '/identities', payload) } });
+  };
+  const get = (userId: string, merchantId?: string) => app.inject({ method: 'GET', url: `/identities/${encodeURIComponent(userId)}${merchantId ? `?merchantId=${merchantId}` : ''}` });
+  const levelOf = (userId: string, merchantId = TEST_MERCHANT_ID) => repo.levelOf(platform.ds.manager, merchantId, userId);
+  /** What an answer shows besides the submitted user's own values: status, fields, level and verification. */
+  const shapeOf = (res: { statusCode: number; json: () => Record<string, unknown> }) => {
+    const body = res.json();
+    return { status: res.statusCode, fields: Object.keys(body).sort(), level: body.level, verification: body.verification };
+  };
 
   beforeAll(async () => {
     ensureChannelKeys(keysDir);
@@ -56,7 +68,7 @@ describe('risk identities on the real database, verified by the emulator', () =>
       RISK_IDENTITY_PROVIDER_TIMEOUT_MS: '2000',
     });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env) }));
-    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
+    creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     repo = app.get(IdentityRepository, { strict: false });
     platform = app.get(Platform, { strict: false });
   });
@@ -161,14 +173,53 @@ describe('risk identities on the real database, verified by the emulator', () =>
     expect(back.json()).toMatchObject({ level: 'full', phone: '137****2222' });
   });
 
-  it('keeps one resident ID to one user', async () => {
+  it('binds one resident ID to one user of a merchant without telling: another user of it gets the same answer, held, with no level', async () => {
     const owner = identity();
     expect((await post(owner)).statusCode).toBe(201);
-    const other = await post({ ...identity(), residentId: owner.residentId.toLowerCase() });
-    expect(other.statusCode).toBe(409);
-    expect(other.json().error.code).toBe('IDENTITY_ID_TAKEN');
+    const fresh = await post(identity());
+    const other = identity({ residentId: owner.residentId.toLowerCase() });
+    const taken = await post(other);
+    // the same status, fields, level and verification as an ID nobody holds: no oracle
+    expect(shapeOf(taken)).toEqual(shapeOf(fresh));
+    expect(taken.json()).toMatchObject({ level: 'full', verification: 'verified' });
+    expect(taken.body).not.toMatch(/held|taken|IDENTITY_ID_TAKEN/i);
+    // but the binding is held: it grants no level, and a risk operator sees why
+    expect(await levelOf(other.userId)).toBe('none');
+    expect((await get(other.userId)).json()).toMatchObject({ merchantId: TEST_MERCHANT_ID, level: 'full', bindingHeld: true, effectiveLevel: 'none' });
+    expect(await levelOf(owner.userId)).toBe('full');
+    expect((await get(owner.userId)).json()).toMatchObject({ bindingHeld: false, effectiveLevel: 'full' });
     // the owner may resubmit with it
     expect((await post({ ...owner, address: { ...owner.address, street: '王府井大街1号' } })).statusCode).toBe(200);
+    expect(await levelOf(owner.userId)).toBe('full');
+  });
+
+  it("answers a probe with a resident ID another merchant's user holds exactly as one with an ID nobody holds", async () => {
+    const atA = identity();
+    expect((await postAs('m-id-a', atA)).statusCode).toBe(201);
+    const probe = await postAs('m-id-b', identity({ residentId: atA.residentId }));
+    const control = await postAs('m-id-b', identity());
+    expect(shapeOf(probe)).toEqual(shapeOf(control));
+    expect(probe.json()).toMatchObject({ level: 'full', verification: 'verified' });
+    // a merchant's users are its own: B's user with that ID is verified for B's payments, A's keeps its level at A
+    expect(await levelOf(atA.userId, 'm-id-a')).toBe('full');
+  });
+
+  it("keeps a merchant's identity its own: another merchant registering the same user id neither reads nor replaces it, and gets no level from it", async () => {
+    const atA = identity();
+    expect((await postAs('m-id-a', atA)).statusCode).toBe(201);
+    expect(await levelOf(atA.userId, 'm-id-b')).toBe('none');
+    // B registering A's user id: created (B's own identity), not replaced (which would tell A has one)
+    const atB = await postAs('m-id-b', { ...identity(), userId: atA.userId, name: '张假' });
+    expect(atB.statusCode).toBe(201);
+    expect(atB.json()).toMatchObject({ userId: atA.userId, level: 'none' });
+    expect(await levelOf(atA.userId, 'm-id-a')).toBe('full');
+    expect(await levelOf(atA.userId, 'm-id-b')).toBe('none');
+    expect((await get(atA.userId, 'm-id-a')).json()).toMatchObject({ merchantId: 'm-id-a', level: 'full', name: '*伟', phone: `${atA.phone.slice(0, 3)}****${atA.phone.slice(-4)}` });
+    // an operator names the merchant when the user id has an identity at several
+    const ambiguous = await get(atA.userId);
+    expect(ambiguous.statusCode).toBe(400);
+    expect(ambiguous.json().error.detail).toContain('?merchantId=');
+    expect((await get(atA.userId, 'm-id-none')).statusCode).toBe(404);
   });
 
   it('knows nothing of a user who never registered: 404, level none', async () => {
@@ -181,16 +232,16 @@ describe('risk identities on the real database, verified by the emulator', () =>
     const old = new IdentityRepository(new IdentityKeyRing([{ id: 'k1', key: k1 }]));
     const rotated = new IdentityRepository(new IdentityKeyRing([{ id: 'k2', key: randomBytes(32) }, { id: 'k1', key: k1 }]));
     const body = identity();
-    const write = { ...body, level: 'full' as const, verification: 'verified' as const, providerRef: 'test', verifiedAt: new Date() };
+    const write = { ...body, merchantId: TEST_MERCHANT_ID, level: 'full' as const, verification: 'verified' as const, providerRef: 'test', verifiedAt: new Date(), bindingHeld: false };
     await inTransaction(platform.ds, (tx) => old.save(tx, write));
-    const read = await rotated.find(platform.ds.manager, body.userId);
+    const read = await rotated.find(platform.ds.manager, TEST_MERCHANT_ID, body.userId);
     expect(read).toMatchObject({ keyId: 'k1', name: body.name, residentId: body.residentId, phone: body.phone, bankCard: body.bankCard, address: body.address });
     const { identity: rewritten, created } = await inTransaction(platform.ds, (tx) => rotated.save(tx, write));
     expect(created).toBe(false);
     expect(rewritten.keyId).toBe('k2');
-    expect(await rotated.userIdByResidentId(platform.ds.manager, body.residentId)).toBe(body.userId);
+    expect(await rotated.userIdByResidentId(platform.ds.manager, TEST_MERCHANT_ID, body.residentId)).toBe(body.userId);
     // a process still on the old keys cannot read the rewritten row: the key id says why
-    await expect(old.find(platform.ds.manager, body.userId)).rejects.toThrow(/k2 is not configured/);
+    await expect(old.find(platform.ds.manager, TEST_MERCHANT_ID, body.userId)).rejects.toThrow(/k2 is not configured/);
   });
 
   it('stores an identity as pending with level none when the provider cannot be reached', async () => {

@@ -52,12 +52,8 @@ describe('risk on the real broker and database', () => {
     const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env), review: { expiryMs: REVIEW_EXPIRY_MS } }));
     creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
-    // u-1 is verified on all four elements (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
-    const registered = await app.inject({
-      method: 'POST',
-      url: '/identities',
-      payload: { userId: 'u-1', name: '张伟', residentId: '11010519491231002X', phone: '13812345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路1号' } },
-    });
+    // u-1 is verified on all four elements by m-1, the merchant of the payments here (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)
+    const registered = await registerAtM1({ userId: 'u-1', name: '张伟', residentId: '11010519491231002X', phone: '13812345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路1号' } });
     expect(registered.json()).toMatchObject({ level: 'full' });
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([decided, `${requested}.dlq`]).start();
@@ -71,6 +67,11 @@ describe('risk on the real broker and database', () => {
     await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
+  /** POST /identities as m-1 (an identity is the merchant's that registers it, and counts for that merchant's payments). */
+  const registerAtM1 = async (identity: Record<string, unknown>) => {
+    const payload = JSON.stringify(identity);
+    return app.inject({ method: 'POST', url: '/identities', payload, headers: { 'content-type': 'application/json', ...creds.headers(await creds.merchant('m-1'), 'POST', '/identities', payload) } });
+  };
   const big = request('5000001');
   const small = request('1200');
   /** Waits past the first decision so a wrongly repeated one would have time to arrive. */
@@ -237,11 +238,7 @@ describe('risk on the real broker and database', () => {
   });
 
   it('holds a payment far above the user\'s history for review; a person approves or rejects it, and nobody reviewing it rejects it in time', async () => {
-    const registered = await app.inject({
-      method: 'POST',
-      url: '/identities',
-      payload: { userId: 'u-rev', name: '李娜', residentId: '110105198001010032', phone: '13912345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路2号' } },
-    });
+    const registered = await registerAtM1({ userId: 'u-rev', name: '李娜', residentId: '110105198001010032', phone: '13912345678', bankCard: '6225880137453008', address: { province: '北京市', city: '北京市', district: '朝阳区', street: '建国路2号' } });
     expect(registered.json()).toMatchObject({ level: 'full' });
     // a history of three CNY 100 payments that went through
     const usual = [1, 2, 3].map(() => request('10000', randomUUID(), 'u-rev'));

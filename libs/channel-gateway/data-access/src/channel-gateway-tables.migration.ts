@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { CardTokenOwner1766000000000 } from './card-token-owner.migration';
 import { ChannelNotifications1764058000000 } from './channel-notifications.migration';
 import { ChannelReconciliation1764070000000 } from './channel-reconciliation.migration';
 import { ChannelRefundUnknown1764080000000 } from './channel-refund-unknown.migration';
@@ -36,4 +37,4 @@ export class ChannelGatewayTables1764054000000 implements MigrationInterface {
   }
 }
 
-export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000, ChannelRefunds1764057000000, ChannelNotifications1764058000000, ChannelReconciliation1764070000000, ChannelRefundUnknown1764080000000, ChannelRefundSending1764090000000];
+export const CHANNEL_GATEWAY_MIGRATIONS = [ChannelGatewayTables1764054000000, ChannelRouting1764055000000, ChannelRefunds1764057000000, ChannelNotifications1764058000000, ChannelReconciliation1764070000000, ChannelRefundUnknown1764080000000, ChannelRefundSending1764090000000, CardTokenOwner1766000000000];

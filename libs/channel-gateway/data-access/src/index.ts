@@ -10,3 +10,4 @@ export * from './channel-notification.repository';
 export * from './card-token.repository';
 export * from './reconciliation-source.repository';
 export * from './channel-reconciliation.migration';
+export * from './card-token-owner.migration';

@@ -75,7 +75,8 @@ export class ChargeRequestedConsumer implements OnModuleInit {
     const amountMinor = BigInt(c.amountMinor);
     let channelCardToken: string | undefined;
     if (c.cardToken) {
-      const card = await this.cards.find(db, c.cardToken);
+      // a token is the merchant's that tokenised the card: another merchant's fails exactly as an unknown one (no oracle)
+      const card = await this.cards.find(db, c.merchantId, c.cardToken);
       if (!card) return { kind: 'not-sent', channel: c.channel ?? 'unionpay', routingReasons: ['the card token is not known here'], failure: failureReason('CARD_TOKEN_UNKNOWN') };
       channelCardToken = card.channelToken;
     }
@@ -146,7 +147,7 @@ export class ChargeRequestedConsumer implements OnModuleInit {
   private async ask(t: ChannelTransaction, c: ChannelChargeRequested): Promise<Prepared> {
     const found = queryResultOf(await this.channel.query(t.channel, t));
     if (found === 'not-found' && t.closedAt === null) {
-      const card = t.cardToken ? await this.cards.find(this.platform.ds.manager, t.cardToken) : undefined;
+      const card = t.cardToken ? await this.cards.find(this.platform.ds.manager, t.merchantId, t.cardToken) : undefined;
       this.platform.logger.info({ paymentId: t.paymentId, orderId: t.orderId, channel: t.channel }, 'the channel never received the stored attempt: sending the same order again');
       const answer = await this.send(t.channel, c, {
         paymentId: t.paymentId,

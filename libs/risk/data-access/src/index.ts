@@ -13,3 +13,4 @@ export * from './risk-caps.migration';
 export * from './risk-attempt.migration';
 export * from './risk-attempt.repository';
 export * from './risk-limit-refunds.migration';
+export * from './identity-tenant.migration';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { accountKind, isBalanced, merchantPayable, merchantReserve, type Posting } from '@paystream/settlement/domain';
+import { scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 import { CACHED_ACCOUNT_KINDS } from './settlement-terms.migration';
 
@@ -43,11 +44,12 @@ export class LedgerRepository {
     return rows[0] ? toBigInt(rows[0].balance_minor) : 0n;
   }
 
-  /** Every account of one merchant (payable, reserve) with its balance and currency. */
-  async merchantAccounts(tx: EntityManager, merchantId: string): Promise<{ accountId: string; kind: string; currency: string; balanceMinor: bigint }[]> {
+  /** Every account (payable, reserve) of one merchant in the scope with its balance and currency: none of a merchant out of scope. */
+  async merchantAccounts(tx: EntityManager, scope: TenantScope, merchantId: string): Promise<{ accountId: string; kind: string; currency: string; balanceMinor: bigint }[]> {
+    const own = scopedMerchantId(scope);
     const rows: { id: string; kind: string; currency: string; balance_minor: string }[] = await tx.query(
-      `SELECT id, kind, currency, balance_minor FROM ledger_account WHERE id IN ($1, $2) ORDER BY id`,
-      [merchantPayable(merchantId), merchantReserve(merchantId)],
+      `SELECT id, kind, currency, balance_minor FROM ledger_account WHERE id IN ($1, $2) AND ($3::text IS NULL OR id IN ($4, $5)) ORDER BY id`,
+      [merchantPayable(merchantId), merchantReserve(merchantId), own, own === null ? null : merchantPayable(own), own === null ? null : merchantReserve(own)],
     );
     return rows.map((r) => ({ accountId: r.id, kind: r.kind, currency: r.currency.trim(), balanceMinor: toBigInt(r.balance_minor) }));
   }

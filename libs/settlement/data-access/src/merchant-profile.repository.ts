@@ -1,5 +1,6 @@
 import type { MerchantSnapshot, MerchantStatus } from '@paystream/contracts';
 import { validateSettlementTerms, type SettlementSchedule, type SettlementTerms } from '@paystream/settlement/domain';
+import { ALL_MERCHANTS, scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface MerchantProfile {
@@ -71,8 +72,17 @@ export function termsOfSnapshot(s: MerchantSnapshot): SettlementTerms {
  * its snapshots (the highest version wins). A merchant the copy does not have is not assumed.
  */
 export class MerchantProfileRepository {
+  /** The merchant's copy, for settlement's own processes (every merchant's). */
   async find(tx: EntityManager, merchantId: string): Promise<MerchantProfile | undefined> {
-    const rows: Row[] = await tx.query(`SELECT * FROM merchant_settlement_profile WHERE merchant_id = $1`, [merchantId]);
+    return this.findInScope(tx, ALL_MERCHANTS, merchantId);
+  }
+
+  /** The merchant's copy as a request in the scope may read it: a merchant out of scope is not found, as a missing one. */
+  async findInScope(tx: EntityManager, scope: TenantScope, merchantId: string): Promise<MerchantProfile | undefined> {
+    const rows: Row[] = await tx.query(`SELECT * FROM merchant_settlement_profile WHERE merchant_id = $1 AND ($2::text IS NULL OR merchant_id = $2)`, [
+      merchantId,
+      scopedMerchantId(scope),
+    ]);
     return rows[0] ? toProfile(rows[0]) : undefined;
   }
 

@@ -1,4 +1,5 @@
 import type { SettlementBatchStatus, SettlementTotals } from '@paystream/settlement/domain';
+import { scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface SettlementBatch {
@@ -110,29 +111,41 @@ export class SettlementBatchRepository {
     return toBatch(row!);
   }
 
-  /** A merchant's settlements, newest first (keyset by created_at, id). */
-  async list(tx: EntityManager, q: { merchantId?: string; status?: string; limit: number; before?: { createdAt: Date; id: string } }): Promise<SettlementBatch[]> {
+  /**
+   * Settlements in the scope (a merchant's own only), newest first (keyset by created_at, id),
+   * optionally of one merchant and status: a merchant that is out of scope lists nothing.
+   */
+  async list(
+    tx: EntityManager,
+    scope: TenantScope,
+    q: { merchantId?: string; status?: string; limit: number; before?: { createdAt: Date; id: string } },
+  ): Promise<SettlementBatch[]> {
     const rows: Row[] = await tx.query(
       `SELECT ${COLUMNS} FROM settlement_batch
-        WHERE ($1::text IS NULL OR merchant_id = $1) AND ($2::text IS NULL OR status = $2)
+        WHERE ($6::text IS NULL OR merchant_id = $6) AND ($1::text IS NULL OR merchant_id = $1) AND ($2::text IS NULL OR status = $2)
           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
         ORDER BY created_at DESC, id DESC LIMIT $5`,
-      [q.merchantId ?? null, q.status ?? null, q.before?.createdAt ?? null, q.before?.id ?? null, q.limit],
+      [q.merchantId ?? null, q.status ?? null, q.before?.createdAt ?? null, q.before?.id ?? null, q.limit, scopedMerchantId(scope)],
     );
     return rows.map(toBatch);
   }
 
-  /** The payments of a settlement made before settlement items existed (their line items). */
-  async legacyPayments(tx: EntityManager, id: string): Promise<{ paymentId: string; grossMinor: bigint; feeMinor: bigint }[]> {
+  /** The payments of a settlement in the scope made before settlement items existed (their line items). */
+  async legacyPayments(tx: EntityManager, scope: TenantScope, id: string): Promise<{ paymentId: string; grossMinor: bigint; feeMinor: bigint }[]> {
     const rows: { payment_id: string; gross_minor: string; fee_minor: string }[] = await tx.query(
-      `SELECT payment_id, gross_minor, fee_minor FROM settlement_batch_payment WHERE batch_id = $1 ORDER BY payment_id`,
-      [id],
+      `SELECT p.payment_id, p.gross_minor, p.fee_minor FROM settlement_batch_payment p JOIN settlement_batch b ON b.id = p.batch_id
+        WHERE p.batch_id = $1 AND ($2::text IS NULL OR b.merchant_id = $2) ORDER BY p.payment_id`,
+      [id, scopedMerchantId(scope)],
     );
     return rows.map((r) => ({ paymentId: r.payment_id, grossMinor: toBigInt(r.gross_minor), feeMinor: toBigInt(r.fee_minor) }));
   }
 
-  async findById(tx: EntityManager, id: string, opts: { forUpdate?: boolean } = {}): Promise<SettlementBatch | undefined> {
-    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM settlement_batch WHERE id = $1 ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id]);
+  /** A settlement in the scope: another merchant's is not found, as a missing one. */
+  async findById(tx: EntityManager, scope: TenantScope, id: string, opts: { forUpdate?: boolean } = {}): Promise<SettlementBatch | undefined> {
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM settlement_batch WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2) ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [
+      id,
+      scopedMerchantId(scope),
+    ]);
     return rows[0] ? toBatch(rows[0]) : undefined;
   }
 

@@ -1,4 +1,5 @@
 import type { SettlementItem, SettlementItemKind } from '@paystream/settlement/domain';
+import { scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 /** A settlement item as stored: with the channel it came through, when it happened and the settlement that paid it. */
@@ -76,11 +77,14 @@ export class SettlementItemRepository {
     if (claimed !== items.length) throw new Error(`settlement ${settlementId} claimed ${claimed} of ${items.length} items`);
   }
 
-  /** The items of each of some settlements (in one query), each settlement's in the order they happened. */
-  async forSettlements(tx: EntityManager, settlementIds: readonly string[]): Promise<Map<string, StoredSettlementItem[]>> {
+  /** The items in the scope of each of some settlements (in one query), each settlement's in the order they happened. */
+  async forSettlements(tx: EntityManager, scope: TenantScope, settlementIds: readonly string[]): Promise<Map<string, StoredSettlementItem[]>> {
     const bySettlement = new Map<string, StoredSettlementItem[]>();
     if (settlementIds.length === 0) return bySettlement;
-    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM settlement_item WHERE settlement_id = ANY($1::uuid[]) ORDER BY occurred_at, kind, reference`, [settlementIds]);
+    const rows: Row[] = await tx.query(
+      `SELECT ${COLUMNS} FROM settlement_item WHERE settlement_id = ANY($1::uuid[]) AND ($2::text IS NULL OR merchant_id = $2) ORDER BY occurred_at, kind, reference`,
+      [settlementIds, scopedMerchantId(scope)],
+    );
     for (const item of rows.map(toItem)) {
       const lines = bySettlement.get(item.settlementId!);
       if (lines) lines.push(item);
@@ -105,16 +109,16 @@ export class SettlementItemRepository {
     return rows.map((r) => ({ merchantId: r.merchant_id, currency: r.currency.trim() }));
   }
 
-  /** What a merchant has waiting: not yet due, due but unpaid (below the minimum or negative), and the reserve to be released. */
-  async pending(tx: EntityManager, merchantId: string, asOf: string) {
+  /** What a merchant in the scope has waiting: not yet due, due but unpaid (below the minimum or negative), and the reserve to be released. */
+  async pending(tx: EntityManager, scope: TenantScope, merchantId: string, asOf: string) {
     const rows: { currency: string; not_due: string; due: string; reserve: string; items: number }[] = await tx.query(
       `SELECT currency,
               COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'reserve_release' AND due_on > $2), 0)::text AS not_due,
               COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'reserve_release' AND due_on <= $2), 0)::text AS due,
               COALESCE(sum(amount_minor) FILTER (WHERE kind = 'reserve_release'), 0)::text AS reserve,
               count(*)::int AS items
-         FROM settlement_item WHERE merchant_id = $1 AND settlement_id IS NULL GROUP BY currency ORDER BY currency`,
-      [merchantId, asOf],
+         FROM settlement_item WHERE merchant_id = $1 AND ($3::text IS NULL OR merchant_id = $3) AND settlement_id IS NULL GROUP BY currency ORDER BY currency`,
+      [merchantId, asOf, scopedMerchantId(scope)],
     );
     return rows.map((r) => ({ currency: r.currency.trim(), notDueMinor: r.not_due, dueMinor: r.due, reserveHeldMinor: r.reserve, items: r.items }));
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { ALL_MERCHANTS } from '@paystream/shared/auth';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { dropSchemas, testDatabaseUrl, uniqueId } from '@paystream/shared/testing';
 import { CalendarOverrideAudit1765100000000 } from './calendar-override-audit.migration';
@@ -67,7 +68,7 @@ describe('the settlement terms migration over existing data', () => {
     const ledger = new LedgerRepository();
     expect(await ledger.check(tx)).toMatchObject({ balanced: true, cachedBalancesDrifted: [], transactions: 5, entries: 13 });
     expect(await ledger.balance(tx, 'merchant_payable:m-old')).toBe(1000n);
-    expect(await new SettlementBatchRepository().findById(tx, batchId)).toMatchObject({ netMinor: 9940n, reserveHeldMinor: 0n, carriedMinor: 0n, inFlightBooked: false, status: 'COMPLETED' });
+    expect(await new SettlementBatchRepository().findById(tx, ALL_MERCHANTS, batchId)).toMatchObject({ netMinor: 9940n, reserveHeldMinor: 0n, carriedMinor: 0n, inFlightBooked: false, status: 'COMPLETED' });
     expect((await new MerchantProfileRepository().find(tx, 'm-t1'))?.terms).toMatchObject({ schedule: 't_plus_n', nDays: 1, cutoffTime: '23:00', reserveBps: 0n, payoutMinMinor: 0n, feePlan: { rateBps: 60n, fixedMinor: 0n, minMinor: 0n, maxMinor: null } });
   });
 

@@ -12,3 +12,4 @@ export * from './route-table';
 export * from './signing-client';
 export * from './operator-token-check';
 export * from './registry-credentials';
+export * from './tenant-scope';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Allow, tenantScopeOf } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
@@ -23,10 +23,10 @@ export const cardSchema = z.object({
  * POST /cards: exchanges a card for a token, before any payment exists. The number is Luhn- and
  * BIN-checked, sent to UnionPay encrypted (with the CVN2 and expiry) to open the channel's token,
  * and what is stored is our token, the BIN and the last four, never the number or the CVV. The
- * same card gives the same token, so repeating the call is harmless.
+ * same card gives the same token, so repeating the call is harmless. The token is the calling
+ * merchant's (the principal's, never a field of the body): a charge with it for another merchant is
+ * refused as an unknown token (ChargeRequestedConsumer).
  */
-// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
-// merchantId (the guard refuses only another merchant named in the path or body)
 @Controller('cards')
 export class CardController {
   constructor(
@@ -39,7 +39,9 @@ export class CardController {
   @Post()
   @Allow('merchant')
   @HttpCode(201)
-  async tokenize(@Body() body: unknown) {
+  async tokenize(@Body() body: unknown, @Req() request: object) {
+    const scope = tenantScopeOf(request);
+    if (scope.kind !== 'merchant') throw new Error('POST /cards is a merchant route: a token is always some merchant\'s');
     const parsed = cardSchema.safeParse(body);
     if (!parsed.success) throw new ApiError('VALIDATION_FAILED', describeIssues(parsed.error.issues));
     const { number, expiry, cvv } = parsed.data;
@@ -57,8 +59,8 @@ export class CardController {
       CHANNEL_QUERY_TIMEOUT_MS,
     );
     if (!opened.ok) throw new ApiError(opened.code === 'RESP_61' ? 'CARD_INVALID' : 'CHANNEL_UNAVAILABLE', `UnionPay did not open a token (${opened.code})`);
-    await this.cards.save(this.platform.ds.manager, { ...card, channel: 'unionpay', channelToken: opened.token });
-    this.platform.logger.info({ bin: card.bin, last4: card.last4, cardToken: card.token }, 'card tokenised');
+    await this.cards.save(this.platform.ds.manager, { ...card, merchantId: scope.merchantId, channel: 'unionpay', channelToken: opened.token });
+    this.platform.logger.info({ merchantId: scope.merchantId, bin: card.bin, last4: card.last4, cardToken: card.token }, 'card tokenised');
     return { cardToken: card.token, bin: card.bin, last4: card.last4, channel: 'unionpay' };
   }
 }

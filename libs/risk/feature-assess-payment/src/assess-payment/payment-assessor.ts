@@ -84,7 +84,7 @@ export class PaymentAssessor {
       reasons: [...ruled.reasons, { ruleId, detail }],
       rejectReason: failureReason(code, detail),
     });
-    const level = await this.stores.identities.levelOf(tx, input.userId);
+    const level = await this.stores.identities.levelOf(tx, input.merchantId, input.userId);
     const single = checkSingleLimit(level, input.amountMinor);
     if (!single.ok) return reject('limit-single', single.code, single.detail);
     const reserved = await this.stores.limits.reserve(tx, {

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Allow, tenantScopeOf } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, externalIdSchema, storableText } from '@paystream/contracts';
@@ -32,7 +32,11 @@ const FIELD_OF_CODE: Record<IdentityErrorCode, string> = {
   IDENTITY_ADDRESS_INVALID: 'address',
 };
 
-/** An identity as it leaves the service: level and masked values only, never a clear ID, card, phone or street. */
+/**
+ * An identity as it leaves the service to its merchant: level and masked values only, never a clear
+ * ID, card, phone or street, and nothing of whether its binding is held (that would tell whether the
+ * resident ID is another user's).
+ */
 export function identityView(i: StoredIdentity) {
   return {
     userId: i.userId,
@@ -49,9 +53,16 @@ export function identityView(i: StoredIdentity) {
   };
 }
 
-/** POST /identities (create or replace a user's real-name identity, verified anew) and GET /identities/:userId. */
-// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
-// merchantId (the guard refuses only another merchant named in the path or body)
+/** An identity as an operator (risk) sees it: the merchant's view, whose it is, and whether its binding is held (its effective level then `none`). */
+export function operatorIdentityView(i: StoredIdentity) {
+  return { merchantId: i.merchantId, ...identityView(i), bindingHeld: i.bindingHeld, effectiveLevel: i.bindingHeld ? 'none' : i.level };
+}
+
+/**
+ * POST /identities (create or replace the calling merchant's real-name identity of its user,
+ * verified anew: an identity is the merchant's that registered it) and GET /identities/:userId
+ * (risk operators: the user's identity at `?merchantId=`, or at its only merchant).
+ */
 @Controller('identities')
 export class IdentityController {
   constructor(
@@ -62,23 +73,30 @@ export class IdentityController {
 
   @Post()
   @Allow('merchant')
-  async upsert(@Body() rawBody: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async upsert(@Body() rawBody: unknown, @Req() request: object, @Res({ passthrough: true }) reply: FastifyReply) {
+    const scope = tenantScopeOf(request);
+    if (scope.kind !== 'merchant') throw new Error('POST /identities is a merchant route: an identity is always some merchant\'s');
     const body = identityBodySchema.safeParse(rawBody);
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
-    const result = await this.register.execute(body.data);
+    const result = await this.register.execute(scope.merchantId, body.data);
     if (result.kind === 'invalid') throw new ApiError(result.code, result.detail, { field: FIELD_OF_CODE[result.code] });
-    if (result.kind === 'resident-id-taken') throw new ApiError('IDENTITY_ID_TAKEN');
+    // created or replaced is about the merchant's own identity of its user only: no other merchant's, no other user's
     void reply.status(result.created ? 201 : 200);
     return identityView(result.identity);
   }
 
   @Get(':userId')
   @Allow('operator:risk')
-  async find(@Param('userId') userId: string) {
+  async find(@Param('userId') userId: string, @Query('merchantId') merchantId: string | undefined) {
     if (!externalIdSchema.safeParse(userId).success) throw new ApiError('VALIDATION_FAILED', 'userId is not a valid id');
-    const identity = await this.identities.find(this.platform.ds.manager, userId);
-    if (!identity) throw new ApiError('RESOURCE_NOT_FOUND', `no identity for user ${userId} (its level is none)`);
-    return identityView(identity);
+    if (merchantId !== undefined && !externalIdSchema.safeParse(merchantId).success) throw new ApiError('VALIDATION_FAILED', 'merchantId is not a valid id');
+    const db = this.platform.ds.manager;
+    const found = merchantId === undefined ? await this.identities.findAllMerchants(db, userId) : [await this.identities.find(db, merchantId, userId)].filter((i) => i !== undefined);
+    if (found.length === 0) throw new ApiError('RESOURCE_NOT_FOUND', `no identity for user ${userId}${merchantId === undefined ? '' : ` at ${merchantId}`} (its level is none)`);
+    if (found.length > 1) {
+      throw new ApiError('VALIDATION_FAILED', `user ${userId} has an identity at ${found.length} merchants (${found.map((i) => i.merchantId).join(', ')}): name one with ?merchantId=`);
+    }
+    return operatorIdentityView(found[0]!);
   }
 }
 

@@ -1,5 +1,5 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { Allow, requireInScope, tenantScopeOf, type TenantScope } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, externalIdSchema, uuidSchema, storableText } from '@paystream/contracts';
@@ -39,7 +39,20 @@ export const listQuerySchema = z
   })
   .strict();
 
-function summary(b: SettlementBatch) {
+/**
+ * A settlement as its reader sees it. Finance sees the account paid and the last attempt's error
+ * (the bank's diagnostics); a merchant its account by the last four digits, and no internal error.
+ */
+function summary(b: SettlementBatch, scope: TenantScope) {
+  const { payoutAccountNo, lastError, ...shared } = summaryFields(b);
+  if (scope.kind === 'all-merchants') return { ...shared, payoutAccountNo, lastError };
+  return { ...shared, payoutAccountLast4: payoutAccountNo === null ? null : payoutAccountNo.slice(-PAYOUT_ACCOUNT_SHOWN_DIGITS) };
+}
+
+/** How many trailing digits of a payout account a merchant's view shows. */
+const PAYOUT_ACCOUNT_SHOWN_DIGITS = 4;
+
+function summaryFields(b: SettlementBatch) {
   return {
     settlementId: b.id,
     merchantId: b.merchantId,
@@ -87,8 +100,8 @@ function line(i: StoredSettlementItem) {
  * /merchants/:merchantId/balance, GET /merchants/:merchantId/statement.csv, GET /settlement/stats,
  * GET /ledger/check and GET /ledger/balances.
  */
-// TODO(issue 14 tenant): merchant calls here are authenticated but not yet scoped by the principal's
-// merchantId (the guard refuses only another merchant named in the path or body)
+// Every read is scoped by the caller (tenantScopeOf): a merchant reads its own settlements, another
+// merchant's answer as missing ones; finance (and SRE) read every merchant's.
 @Controller()
 export class SettlementQueryController {
   constructor(
@@ -120,37 +133,42 @@ export class SettlementQueryController {
 
   @Get('settlements')
   @Allow('merchant', 'operator:finance')
-  async list(@Query() raw: Record<string, string>) {
+  async list(@Query() raw: Record<string, string>, @Req() request: object) {
+    const scope = tenantScopeOf(request);
     const q = listQuerySchema.safeParse(raw);
     if (!q.success) throw new ApiError('VALIDATION_FAILED', describeIssues(q.error.issues, '(query)'));
     const [createdAt, id] = q.data.before?.split('_') ?? [];
-    const page = await this.batches.list(this.platform.ds.manager, { ...q.data, before: createdAt && id ? { createdAt: new Date(createdAt), id } : undefined });
+    const page = await this.batches.list(this.platform.ds.manager, scope, { ...q.data, before: createdAt && id ? { createdAt: new Date(createdAt), id } : undefined });
     const last = page.length === q.data.limit ? page[page.length - 1] : undefined;
-    return { settlements: page.map(summary), nextBefore: last ? `${last.createdAt.toISOString()}_${last.id}` : null };
+    return { settlements: page.map((b) => summary(b, scope)), nextBefore: last ? `${last.createdAt.toISOString()}_${last.id}` : null };
   }
 
   @Get('settlements/:id')
   @Allow('merchant', 'operator:finance')
-  async settlement(@Param('id') id: string) {
+  async settlement(@Param('id') id: string, @Req() request: object) {
+    const scope = tenantScopeOf(request);
     if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'settlement id must be a UUID');
     const tx = this.platform.ds.manager;
-    const b = await this.batches.findById(tx, id);
+    // another merchant's settlement is not read at all: it answers as one that does not exist
+    const b = await this.batches.findById(tx, scope, id);
     if (!b) throw new ApiError('SETTLEMENT_NOT_FOUND', `no settlement ${id}`);
-    const [withLines] = await this.withLines(tx, [b]);
-    return { ...summary(b), lines: withLines!.lines.map(line) };
+    const [withLines] = await this.withLines(tx, scope, [b]);
+    return { ...summary(b, scope), lines: withLines!.lines.map(line) };
   }
 
   /** What a merchant is owed now, what is held in reserve, and what waits for a settlement. */
   @Get('merchants/:merchantId/balance')
   @Allow('merchant', 'operator:finance')
-  async balance(@Param('merchantId') merchantId: string) {
+  async balance(@Param('merchantId') merchantId: string, @Req() request: object) {
+    const scope = tenantScopeOf(request);
     merchantIdParam(merchantId);
+    requireInScope(scope, merchantId);
     const tx = this.platform.ds.manager;
     const asOf = chinaDate(new Date());
-    const accounts = await this.ledger.merchantAccounts(tx, merchantId);
-    const profile = await this.profiles.find(tx, merchantId);
+    const accounts = await this.ledger.merchantAccounts(tx, scope, merchantId);
+    const profile = await this.profiles.findInScope(tx, scope, merchantId);
     const currencies = [...new Set(accounts.map((a) => a.currency))];
-    const pending = await this.items.pending(tx, merchantId, asOf);
+    const pending = await this.items.pending(tx, scope, merchantId, asOf);
     return {
       merchantId,
       asOf,
@@ -172,28 +190,30 @@ export class SettlementQueryController {
 
   @Get('merchants/:merchantId/statement.csv')
   @Allow('merchant', 'operator:finance')
-  async statement(@Param('merchantId') merchantId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async statement(@Param('merchantId') merchantId: string, @Req() request: object, @Res({ passthrough: true }) reply: FastifyReply) {
+    const scope = tenantScopeOf(request);
     merchantIdParam(merchantId);
+    requireInScope(scope, merchantId);
     const tx = this.platform.ds.manager;
-    const settlements = (await this.batches.list(tx, { merchantId, limit: STATEMENT_SETTLEMENTS_MAX })).reverse();
-    const rows = await this.withLines(tx, settlements);
+    const settlements = (await this.batches.list(tx, scope, { merchantId, limit: STATEMENT_SETTLEMENTS_MAX })).reverse();
+    const rows = await this.withLines(tx, scope, settlements);
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="settlements-${merchantId}.csv"`);
     return statementCsv(rows);
   }
 
   /** Settlements with their line items (one query for them all); one made before settlement items existed lists its payments. */
-  private async withLines(tx: EntityManager, settlements: readonly SettlementBatch[]): Promise<{ settlement: SettlementBatch; lines: StoredSettlementItem[] }[]> {
-    const items = await this.items.forSettlements(tx, settlements.map((b) => b.id));
+  private async withLines(tx: EntityManager, scope: TenantScope, settlements: readonly SettlementBatch[]): Promise<{ settlement: SettlementBatch; lines: StoredSettlementItem[] }[]> {
+    const items = await this.items.forSettlements(tx, scope, settlements.map((b) => b.id));
     const rows = [];
     for (const settlement of settlements) {
       const lines = items.get(settlement.id) ?? [];
-      rows.push({ settlement, lines: lines.length > 0 || settlement.inFlightBooked ? lines : await this.legacyLines(tx, settlement) });
+      rows.push({ settlement, lines: lines.length > 0 || settlement.inFlightBooked ? lines : await this.legacyLines(tx, scope, settlement) });
     }
     return rows;
   }
 
-  private async legacyLines(tx: EntityManager, b: SettlementBatch): Promise<StoredSettlementItem[]> {
-    return (await this.batches.legacyPayments(tx, b.id)).map((p) => ({
+  private async legacyLines(tx: EntityManager, scope: TenantScope, b: SettlementBatch): Promise<StoredSettlementItem[]> {
+    return (await this.batches.legacyPayments(tx, scope, b.id)).map((p) => ({
       kind: 'payment',
       reference: p.paymentId,
       merchantId: b.merchantId,
