@@ -24,7 +24,7 @@ import { sendRecordedRefund } from './refund-send';
 
 /**
  * Who asks for a refund, as the audit log names it: order-payment, the one service that writes
- * channel.refund-requested.v1 (TODO(issue 14): its Kafka principal, once topics are ACL'd).
+ * channel.refund-requested.v1 (TOPIC_PRODUCERS; the consumer dead-letters one whose ce_source is another; issue 15 makes it the broker's ACL too).
  */
 export const REFUND_REQUESTER_ACTOR = Actors.service('order-payment');
 

@@ -94,8 +94,9 @@ export async function authenticate(req: AuthRequest, policies: readonly Policy[]
 
 /**
  * A merchant acts only as itself: a merchantId in the path that is not its own answers like a
- * missing resource (no oracle); one in the body is forbidden. Scoping the queries themselves is
- * TODO(issue 14 tenant).
+ * missing resource (no oracle); one in the body is forbidden. This is the first line only: every
+ * merchant route also reads in the caller's scope (tenantScopeOf / the repositories' SQL), so a
+ * resource named by its own id (a payment, a settlement) is scoped too.
  */
 function checkOwnMerchant(merchantId: string, req: AuthRequest): void {
   const inPath = req.params?.merchantId;
