@@ -13,6 +13,11 @@ describe('client retry rules', () => {
     expect(isFinalAnswer(status)).toBe(final);
   });
 
+  it('takes a 429 with Retry-After (rate limited) as a call to send again, a 429 without it as an answer', () => {
+    expect(isFinalAnswer(429, '1')).toBe(false);
+    expect(isFinalAnswer(429, null)).toBe(true);
+  });
+
   it('backs off from the min, doubling, capped at the max', () => {
     expect([1, 2, 3, 20].map(retryBackoffMs)).toEqual([CLIENT_RETRY_BACKOFF_MS_MIN, CLIENT_RETRY_BACKOFF_MS_MIN * 2, CLIENT_RETRY_BACKOFF_MS_MIN * 4, CLIENT_RETRY_BACKOFF_MS_MAX]);
   });
@@ -27,8 +32,9 @@ describe('postWithRetry', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push({ key: req.headers['idempotency-key'] as string | undefined, body });
-        // fails twice, as a replica restarting would, then answers
-        res.writeHead(seen.length < 3 ? 503 : 201, { 'content-type': 'application/json' }).end(JSON.stringify({ paymentId: 'p-1' }));
+        // fails twice, as a replica restarting would, then is rate limited once, then answers
+        if (seen.length === 3) res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'RATE_LIMITED' } }));
+        else res.writeHead(seen.length < 3 ? 503 : 201, { 'content-type': 'application/json' }).end(JSON.stringify({ paymentId: 'p-1' }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -39,7 +45,7 @@ describe('postWithRetry', () => {
     const a = server.address();
     const live = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
     const answer = await postWithRetry(() => [live, 'http://127.0.0.1:1'], '/payments', 'key-1', { orderId: 'o-1' }, 30_000);
-    expect(answer).toEqual({ status: 201, body: { paymentId: 'p-1' }, attempts: 5 });
-    expect(seen).toEqual(Array.from({ length: 3 }, () => ({ key: 'key-1', body: '{"orderId":"o-1"}' })));
+    expect(answer).toEqual({ status: 201, body: { paymentId: 'p-1' }, attempts: 7 });
+    expect(seen).toEqual(Array.from({ length: 4 }, () => ({ key: 'key-1', body: '{"orderId":"o-1"}' })));
   });
 });

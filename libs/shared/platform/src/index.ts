@@ -11,3 +11,5 @@ export * from './form-fields';
 export * from './idempotency-key-header';
 export * from './storable-text.guard';
 export * from './request-actor';
+export * from './http-server';
+export * from './service-app';

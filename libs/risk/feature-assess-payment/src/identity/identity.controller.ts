@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Res } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Allow, StrictRateLimit } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, externalIdSchema, storableText } from '@paystream/contracts';
@@ -62,6 +62,8 @@ export class IdentityController {
 
   @Post()
   @Allow('merchant')
+  // an identity-probing oracle (do this name and this ID number match?): stricter limits per key and per client address
+  @StrictRateLimit('identity-register')
   async upsert(@Body() rawBody: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
     const body = identityBodySchema.safeParse(rawBody);
     if (!body.success) throw new ApiError('VALIDATION_FAILED', describeIssues(body.error.issues, '(body)'));
