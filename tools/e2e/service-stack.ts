@@ -307,11 +307,11 @@ export class ServiceStack {
     }
   }
 
-  /** Waits until every service with a database has every credential issued so far in its copy. */
+  /** Waits until every service with a database (ops too) has every credential issued so far in its copy. */
   private async waitForCredentials(): Promise<void> {
     const ids = [...this.issuedIds];
     for (const s of STACK_SERVICES) {
-      if (!SERVICES[s].database || s === 'ops' || !this.isRunning(s, 0)) continue;
+      if (!SERVICES[s].database || !this.isRunning(s, 0)) continue;
       await waitFor(
         async () => ((await this.query<{ n: number }>(s, `SELECT count(*)::int AS n FROM credential_copy WHERE credential_id = ANY($1)`, [ids]))[0]!.n === ids.length ? true : undefined),
         30_000,

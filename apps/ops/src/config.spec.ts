@@ -1,5 +1,5 @@
 import { ConfigError } from '@paystream/shared/platform';
-import { loadOpsConfig } from './config';
+import { loadOpsAppConfig, loadOpsConfig } from './config';
 
 describe('ops configuration', () => {
   it('defaults to port 3005, the five services on their ports and the documented intervals', () => {
@@ -30,5 +30,13 @@ describe('ops configuration', () => {
   ])('refuses %j and names the variable', (env, name) => {
     expect(() => loadOpsConfig(env)).toThrow(ConfigError);
     expect(() => loadOpsConfig(env)).toThrow(name);
+  });
+
+  it('runs the app only with the pepper (it verifies who calls it), the DLQ CLI without', () => {
+    expect(() => loadOpsAppConfig({})).toThrow(/CREDENTIAL_PEPPER/);
+    expect(() => loadOpsConfig({})).not.toThrow();
+    const c = loadOpsAppConfig({ CREDENTIAL_PEPPER: Buffer.alloc(32, 1).toString('base64'), HTTP_TRUST_PROXY: '1' });
+    expect(c.platform).toMatchObject({ service: 'ops', port: 3005, databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_ops' });
+    expect(c.trustProxy).toBe(1);
   });
 });
