@@ -7,7 +7,6 @@ import type { PaymentRequested } from '@paystream/contracts';
 import { demoIdentity } from './demo-identities';
 import { amountFor, channelOf, scenarioOf, shopperCardNumber, shopperSignals, testerCardNumber } from './order-mix';
 import { demoFetch } from './demo-auth';
-import { retryAfterMs } from './retry-after';
 
 /** Distinct shoppers the orders come from (each registered as a real-name identity first). */
 export const SHOPPER_COUNT = 997;
@@ -59,23 +58,19 @@ export async function prepareShoppers(urls: { channelGateway: string; risk: stri
 
 /**
  * POSTs JSON until the answer is not a 5xx (a busy or restarting service: the gateway answers 503 when
- * the channel did not answer in time) nor a 429 with Retry-After (rate limited: sent again once that
- * time passed), or the deadline passed; the last answer, or the last error.
+ * the channel did not answer in time) or the deadline passed; the last answer, or the last error.
  */
 async function postUntilAnswered(url: string, json: unknown, deadlineMs: number): Promise<Response> {
   const giveUpAt = Date.now() + deadlineMs;
   for (;;) {
-    let waitMs = PREPARE_RETRY_BACKOFF_MS;
     try {
       const res = await demoFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json), signal: AbortSignal.timeout(PREPARE_CALL_TIMEOUT_MS) });
-      const limitedMs = retryAfterMs(res.status, res.headers.get('retry-after'));
-      waitMs = Math.max(waitMs, limitedMs ?? 0);
-      if ((res.status < 500 && limitedMs === undefined) || Date.now() + waitMs > giveUpAt) return res;
+      if (res.status < 500 || Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) return res;
       await res.arrayBuffer(); // the connection goes back to the pool
     } catch (error) {
-      if (Date.now() + waitMs > giveUpAt) throw error;
+      if (Date.now() + PREPARE_RETRY_BACKOFF_MS > giveUpAt) throw error;
     }
-    await new Promise((r) => setTimeout(r, waitMs));
+    await new Promise((r) => setTimeout(r, PREPARE_RETRY_BACKOFF_MS));
   }
 }
 
