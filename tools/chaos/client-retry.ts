@@ -1,10 +1,8 @@
 /**
  * The client contract under faults: a call that got no answer, or a 5xx, is sent again with the SAME
- * Idempotency-Key (to the next replica) until it gets an answer, for a bounded time; a 429 with
- * Retry-After (RATE_LIMITED) is sent again once that time passed.
+ * Idempotency-Key (to the next replica) until it gets an answer, for a bounded time.
  */
 import { demoFetch } from '../load/demo-auth';
-import { retryAfterMs } from '../load/retry-after';
 
 /** How long one attempt may take before it counts as no answer. */
 export const CLIENT_CALL_TIMEOUT_MS = 10_000;
@@ -18,9 +16,9 @@ export interface ClientAnswer {
   attempts: number;
 }
 
-/** Whether an answer is final for the client (anything but a 5xx or a 429 with Retry-After: 2xx, and the 4xx refusals). */
-export function isFinalAnswer(status: number, retryAfter?: string | null): boolean {
-  return status < 500 && retryAfterMs(status, retryAfter) === undefined;
+/** Whether an answer is final for the client (anything but a 5xx: 2xx, and the 4xx refusals). */
+export function isFinalAnswer(status: number): boolean {
+  return status < 500;
 }
 
 /** The backoff before attempt n+1 (n from 1): doubling from the min, capped. */
@@ -39,7 +37,6 @@ export async function postWithRetry(bases: () => string[], path: string, idempot
   for (let attempt = 1; ; attempt++) {
     const urls = bases();
     const base = urls[(attempt - 1) % urls.length]!;
-    let waitMs = retryBackoffMs(attempt);
     try {
       const res = await demoFetch(`${base}${path}`, {
         ...(as === undefined ? {} : { as }),
@@ -50,13 +47,11 @@ export async function postWithRetry(bases: () => string[], path: string, idempot
       });
       const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
       last = { status: res.status, body, attempts: attempt };
-      if (isFinalAnswer(res.status, res.headers.get('retry-after'))) return last;
-      // rate limited: not before the service said
-      waitMs = Math.max(retryBackoffMs(attempt), retryAfterMs(res.status, res.headers.get('retry-after')) ?? 0);
+      if (isFinalAnswer(res.status)) return last;
     } catch (error) {
       last = { status: 0, body: { error: { code: 'NO_ANSWER', message: (error as Error).message } }, attempts: attempt };
     }
-    if (Date.now() + waitMs > giveUpAt) return last;
-    await new Promise((r) => setTimeout(r, waitMs));
+    if (Date.now() + retryBackoffMs(attempt) > giveUpAt) return last;
+    await new Promise((r) => setTimeout(r, retryBackoffMs(attempt)));
   }
 }
