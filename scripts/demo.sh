@@ -24,7 +24,7 @@ done
 started_here=0
 bash scripts/stack.sh status >/dev/null 2>&1 || started_here=1
 bash scripts/stack.sh start
-echo "status page: http://${HOST:-127.0.0.1}:${OPS_PORT:-3005}/ (lag, health, ratios, breakers, dead letters)"
+echo "status page: http://${HOST:-127.0.0.1}:${OPS_PORT:-3005}/ (lag, health, ratios, breakers, dead letters; it asks for an sre's operator token: paste the one in .run/operator-token)"
 status=0
 node tools/run-dist.js dist/tools/load/drive-orders.js "${args[@]}" || status=$?
 echo "(report saved to .run/demo-report.json; service logs in .run/)"

@@ -18,6 +18,10 @@ export SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED=${SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOW
 # day, stack:stop/start) still bills, answers queries and knows payouts of the earlier run, as real
 # channels do. Remove the directory (or POST /sandbox/reset) to start from empty books.
 export CHANNEL_EMULATOR_STATE_DIR=${CHANNEL_EMULATOR_STATE_DIR:-$RUN/channel-emulator}
+# The demo's load driver registers every shopper's identity and card with one merchant key as fast as it
+# can: the sandbox stack runs with every rate limit 100 times its default (production runs the defaults;
+# README "Abuse protection").
+export RATE_LIMIT_SCALE=${RATE_LIMIT_SCALE:-100}
 # How long a service may take to become ready, in seconds.
 READY_TIMEOUT_S=60
 

@@ -27,8 +27,9 @@ describe('postWithRetry', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen.push({ key: req.headers['idempotency-key'] as string | undefined, body });
-        // fails twice, as a replica restarting would, then answers
-        res.writeHead(seen.length < 3 ? 503 : 201, { 'content-type': 'application/json' }).end(JSON.stringify({ paymentId: 'p-1' }));
+        // fails twice, as a replica restarting would, then is rate limited once (demoFetch waits it out), then answers
+        if (seen.length === 3) res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ error: { code: 'RATE_LIMITED' } }));
+        else res.writeHead(seen.length < 3 ? 503 : 201, { 'content-type': 'application/json' }).end(JSON.stringify({ paymentId: 'p-1' }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -40,6 +41,6 @@ describe('postWithRetry', () => {
     const live = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
     const answer = await postWithRetry(() => [live, 'http://127.0.0.1:1'], '/payments', 'key-1', { orderId: 'o-1' }, 30_000);
     expect(answer).toEqual({ status: 201, body: { paymentId: 'p-1' }, attempts: 5 });
-    expect(seen).toEqual(Array.from({ length: 3 }, () => ({ key: 'key-1', body: '{"orderId":"o-1"}' })));
+    expect(seen).toEqual(Array.from({ length: 4 }, () => ({ key: 'key-1', body: '{"orderId":"o-1"}' })));
   });
 });

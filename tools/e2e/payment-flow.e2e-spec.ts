@@ -393,7 +393,7 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
     const status = async () => (await stack.json('ops', '/status.json')).body as unknown as Status;
     const group = (s: Status, name: string) => s.groups.find((g) => g.group === name);
     const opsMetric = async (name: string, group: string) => {
-      const text = await (await fetch(`${stack.url('ops')}/metrics`)).text();
+      const text = await (await fetch(`${stack.url('ops')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`group="${group}"`));
       return line === undefined ? undefined : Number(line.split(' ').at(-1));
     };

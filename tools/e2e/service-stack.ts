@@ -10,7 +10,7 @@ import { authorizationFor, bearer, bearerToken, deriveSecret, merchantKey, newCr
 import { Outbox, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
 import { claimablePort, isHealthOf } from './replica-port';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
@@ -309,11 +309,11 @@ export class ServiceStack {
     }
   }
 
-  /** Waits until every service with a database has every credential issued so far in its copy. */
+  /** Waits until every service with a database (ops too) has every credential issued so far in its copy. */
   private async waitForCredentials(): Promise<void> {
     const ids = [...this.issuedIds];
     for (const s of STACK_SERVICES) {
-      if (!SERVICES[s].database || s === 'ops' || !this.isRunning(s, 0)) continue;
+      if (!SERVICES[s].database || !this.isRunning(s, 0)) continue;
       await waitFor(
         async () => ((await this.query<{ n: number }>(s, `SELECT count(*)::int AS n FROM credential_copy WHERE credential_id = ANY($1)`, [ids]))[0]!.n === ids.length ? true : undefined),
         30_000,
@@ -427,6 +427,8 @@ export class ServiceStack {
       CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER,
       SETTLEMENT_SERVICE_CREDENTIAL_ID: this.settlementCredentialId,
       OPS_MONITORING_TOKEN_FILE: this.monitoringTokenFile,
+      // the specs, the chaos run and the load driver send far more per key and per address than a client may
+      RATE_LIMIT_SCALE: String(TEST_RATE_LIMIT_SCALE),
       ...this.extraEnv,
     };
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);

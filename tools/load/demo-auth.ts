@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { authorizationFor, bearer, merchantKey, type ClientCredential } from '@paystream/shared/auth';
+import { retryAfterMs } from './retry-after';
+
+/**
+ * How long one demo call waits out 429 RATE_LIMITED answers in all (each for its Retry-After) before
+ * it hands the 429 to its caller: the demo's bursts (identities, cards, the report's reads) pace
+ * themselves to the services' rate limits instead of failing.
+ */
+export const RATE_LIMITED_WAIT_MS_MAX = 30_000;
 
 /** Where setup leaves the demo's credentials (scripts/setup.sh). */
 export const DEMO_RUN_DIR = '.run';
@@ -95,11 +103,19 @@ export function currentDemoAuth(): DemoAuth | undefined {
   return current;
 }
 
-/** fetch for the demo's calls to Paystream services: authenticated when useDemoAuth was called, plain otherwise. */
-export function demoFetch(url: string, init: RequestInit & { as?: string } = {}): Promise<Response> {
-  if (!current) {
+/**
+ * fetch for the demo's calls to Paystream services: authenticated when useDemoAuth was called, plain
+ * otherwise; a 429 with Retry-After is sent again (signed afresh) once that time passed, for up to
+ * RATE_LIMITED_WAIT_MS_MAX.
+ */
+export async function demoFetch(url: string, init: RequestInit & { as?: string } = {}): Promise<Response> {
+  const started = Date.now();
+  for (;;) {
     const { as: _as, ...request } = init;
-    return fetch(url, request);
+    const res = await (current ? current.fetch(url, init) : fetch(url, request));
+    const waitMs = retryAfterMs(res.status, res.headers.get('retry-after'));
+    if (waitMs === undefined || Date.now() - started + waitMs > RATE_LIMITED_WAIT_MS_MAX) return res;
+    await res.arrayBuffer().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, waitMs));
   }
-  return current.fetch(url, init);
 }

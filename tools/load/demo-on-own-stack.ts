@@ -17,8 +17,13 @@ const STACK_PARTITIONS = '3';
 async function main(): Promise<void> {
   const schema = uniqueId('demo_');
   // as scripts/stack.sh: an unknown outcome is closed after 20 s, so the demo's lost answers resolve within it,
-  // and the demo's settlement run as of days ahead is allowed
-  const stack = new ServiceStack(uniqueTopicPrefix('demo'), schema, { CHANNEL_UNKNOWN_MAX_AGE_MS: '20000', LOG_LEVEL: 'info', SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true' });
+  // the demo's settlement run as of days ahead is allowed, and the rate limits are 100 times their defaults
+  const stack = new ServiceStack(uniqueTopicPrefix('demo'), schema, {
+    CHANNEL_UNKNOWN_MAX_AGE_MS: '20000',
+    LOG_LEVEL: 'info',
+    SETTLEMENT_RUNS_FUTURE_AS_OF_ALLOWED: 'true',
+    RATE_LIMIT_SCALE: '100',
+  });
   let status = 1;
   try {
     process.stderr.write(`starting a stack of its own (schema ${schema}, topic prefix ${stack.topicPrefix}, logs in .run/e2e/${schema}/)\n`);

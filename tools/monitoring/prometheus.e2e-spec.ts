@@ -10,11 +10,13 @@ import { PrometheusServer, type PromSample } from './prometheus-server';
 
 /** The processes that export /metrics (the channel emulator stands in for the outside world). */
 const SCRAPED = STACK_SERVICES.filter((s) => s !== 'channel-emulator');
-/** The services among them: each consumes as group `paystream.<service>` and has an outbox (ops only watches). */
+/** The services ops watches (ops does not probe itself). */
 const SERVICES_SCRAPED = SCRAPED.filter((s) => s !== 'ops');
-/** The services that consume events (the merchant service only produces them). */
-// the merchant service consumes too (the credential events it keeps a copy of, like every service)
-const CONSUMING_SERVICES = SERVICES_SCRAPED;
+/**
+ * Those that consume as group `paystream.<service>` and have an outbox: every one, ops too (it keeps a
+ * copy of the credentials from their events, like every service: its routes are behind the same guard).
+ */
+const CONSUMING_SERVICES = SCRAPED;
 const CHANNELS = ['alipay', 'wechatpay', 'unionpay'] as const;
 /** Per channel: this many ordinary payments that succeed, and one declined (amount ending in 51). */
 const SUCCEEDED_PER_CHANNEL = 10;
@@ -169,7 +171,7 @@ describe('Prometheus scraping the running stack', () => {
     expect(Math.max(...values(await prometheus.query('paystream:consumer_group_lag:sum')))).toBeLessThan(100);
 
     const outbox = await prometheus.query('paystream_outbox_oldest_age_seconds');
-    expect(new Set(outbox.map((s) => s.metric.job))).toEqual(new Set(SERVICES_SCRAPED));
+    expect(new Set(outbox.map((s) => s.metric.job))).toEqual(new Set(CONSUMING_SERVICES));
     for (const age of values(outbox)) expect(age).toBeLessThan(30);
 
     const breakers = await prometheus.query('paystream_channel_breaker_state{operation="charge"}');

@@ -1,5 +1,5 @@
 import { ConfigError } from '@paystream/shared/platform';
-import { loadDlqRegistryConfig, loadOpsConfig } from './config';
+import { loadDlqRegistryConfig, loadOpsAppConfig, loadOpsConfig } from './config';
 
 describe('ops configuration', () => {
   it('defaults to port 3005, the five services on their ports and the documented intervals', () => {
@@ -37,5 +37,13 @@ describe('ops configuration', () => {
     expect(loadDlqRegistryConfig({ DB_SCHEMA: 'demo', MERCHANT_DATABASE_URL: 'postgres://x@db:5432/m' })).toEqual({ databaseUrl: 'postgres://x@db:5432/m', dbSchema: 'demo' });
     expect(loadDlqRegistryConfig({ DB_SCHEMA: 'demo', MERCHANT_DB_SCHEMA: 'reg' }).dbSchema).toBe('reg');
     expect(() => loadDlqRegistryConfig({ MERCHANT_DB_SCHEMA: 'Bad-Name' })).toThrow(/MERCHANT_DB_SCHEMA/);
+  });
+
+  it('runs the app only with the pepper (it verifies who calls it), the DLQ CLI without', () => {
+    expect(() => loadOpsAppConfig({})).toThrow(/CREDENTIAL_PEPPER/);
+    expect(() => loadOpsConfig({})).not.toThrow();
+    const c = loadOpsAppConfig({ CREDENTIAL_PEPPER: Buffer.alloc(32, 1).toString('base64'), HTTP_TRUST_PROXY: '1' });
+    expect(c.platform).toMatchObject({ service: 'ops', port: 3005, databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_ops' });
+    expect(c.trustProxy).toBe(1);
   });
 });

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
 import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
 import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
-import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, parseConfig, SERVICES, type ServiceName } from '@paystream/shared/platform';
+import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, loadPlatformConfig, parseConfig, SERVICES, type PlatformConfig, type ServiceName } from '@paystream/shared/platform';
 
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
 /** The services whose /health and /metrics ops reads (the channel emulator stands in for the outside world). */
 export const OPS_WATCHED_SERVICES = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'] as const satisfies readonly ServiceName[];
 
-export interface OpsConfig extends OpsModuleOptions {
+export interface OpsConfig extends Omit<OpsModuleOptions, 'platform'> {
   host: string;
   port: number;
   /** The ops database: DLQ replays are recorded there. */
@@ -86,4 +86,19 @@ export function loadDlqRegistryConfig(env: Record<string, string | undefined> = 
   });
   const c = parseConfig('ops-dlq', schema, env);
   return { databaseUrl: c.MERCHANT_DATABASE_URL, dbSchema: c.MERCHANT_DB_SCHEMA ?? c.DB_SCHEMA };
+}
+
+/** What the ops app runs with: ops' own settings, and the platform's (its database, CREDENTIAL_PEPPER, rate limits, HTTP_TRUST_PROXY). */
+export interface OpsAppConfig extends OpsConfig, OpsModuleOptions {
+  trustProxy: PlatformConfig['trustProxy'];
+}
+
+/**
+ * The ops app's environment: loadOpsConfig's, plus what every service reads to verify who calls it
+ * (CREDENTIAL_PEPPER, required: the app refuses to start without it; the DLQ CLI does not need it).
+ */
+export function loadOpsAppConfig(env: Record<string, string | undefined> = process.env): OpsAppConfig {
+  const ops = loadOpsConfig(env);
+  const platform = loadPlatformConfig('ops', env);
+  return { ...ops, trustProxy: platform.trustProxy, platform };
 }

@@ -1,16 +1,24 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { parseMetricsText, type MetricSample } from '@paystream/ops/domain';
-import { createOpsApp, type OpsStatus } from '@paystream/ops/feature-monitor';
+import { OpsModule, type OpsStatus } from '@paystream/ops/feature-monitor';
 import { OPS_METRIC_NAMES } from '@paystream/shared/observability';
-import { freePort, TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
-import { loadOpsConfig } from './config';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
+import { authenticateInjects, dropSchemas, freePort, TEST_KAFKA_BROKERS, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { loadOpsAppConfig } from './config';
 
-/** A service answering /health (200) and /metrics, as the real ones do. */
+/** The monitoring token the stub services ask for on /metrics (ops reads it from OPS_MONITORING_TOKEN_FILE). */
+const MONITORING_TOKEN = 'svc_monitoring_stub.stub-secret';
+
+/** A service answering /health (200) and /metrics (with the monitoring token only), as the real ones do. */
 async function stubService(metrics: string): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     if (req.url === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    else if (req.url === '/metrics' && req.headers.authorization !== `Bearer ${MONITORING_TOKEN}`) res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"AUTH_MISSING"}}');
     else if (req.url === '/metrics') res.writeHead(200, { 'content-type': 'text/plain' }).end(metrics);
     else res.writeHead(404).end();
   });
@@ -20,6 +28,7 @@ async function stubService(metrics: string): Promise<{ url: string; server: Serv
 
 describe('ops lag exporter on the real broker', () => {
   const prefix = uniqueTopicPrefix('ops');
+  const schema = uniqueId('ops_');
   const topic = 'lag.test.v1';
   const kafka = new Kafka({ clientId: uniqueId('ops-spec'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   let producer: Producer;
@@ -49,20 +58,23 @@ describe('ops lag exporter on the real broker', () => {
     await producer.connect();
     service = await stubService('paystream_p_success{service="order-payment"} 0.75\n');
     const closedPort = await freePort();
-    const config = loadOpsConfig({
-      KAFKA_TOPIC_PREFIX: prefix,
-      OPS_POLL_INTERVAL_MS: '300',
-      OPS_STALL_AFTER_MS: '2000',
-      ORDER_PAYMENT_URL: service.url,
-      CHANNEL_GATEWAY_URL: service.url,
-      RISK_URL: service.url,
-      SETTLEMENT_URL: `http://127.0.0.1:${closedPort}`,
-      MERCHANT_URL: service.url,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
-    app = await createOpsApp(config);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'ops-')), 'monitoring-token');
+    writeFileSync(tokenFile, `${MONITORING_TOKEN}\n`, { mode: 0o600 });
+    const config = loadOpsAppConfig(
+      testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
+        OPS_POLL_INTERVAL_MS: '300',
+        OPS_STALL_AFTER_MS: '2000',
+        ORDER_PAYMENT_URL: service.url,
+        CHANNEL_GATEWAY_URL: service.url,
+        RISK_URL: service.url,
+        SETTLEMENT_URL: `http://127.0.0.1:${closedPort}`,
+        MERCHANT_URL: service.url,
+        OPS_MONITORING_TOKEN_FILE: tokenFile,
+      }),
+    );
+    app = await startInProcessApp(OpsModule.forRoot(config));
+    // /metrics as service:monitoring, /status.json as an sre (ops enforces its routes' @Allow)
+    authenticateInjects(app, app.get(Platform, { strict: false }).ds);
   });
 
   afterAll(async () => {
@@ -72,6 +84,7 @@ describe('ops lag exporter on the real broker', () => {
     await producer?.disconnect();
     await app?.close();
     service?.server.close();
+    await dropSchemas(testDatabaseUrl(), [schema]);
   });
 
   it('sees a consuming group keep up, then stalled with growing lag once its consumer is gone', async () => {
@@ -129,10 +142,12 @@ describe('ops lag exporter on the real broker', () => {
     await waitFor(async () => (value(await metrics(), OPS_METRIC_NAMES.dlqMessages, { topic: `${topic}.dlq` }) === 3 ? true : undefined), 30_000, 'DLQ depth 3');
     const samples = await metrics();
     expect(['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'].map((service) => value(samples, OPS_METRIC_NAMES.serviceUp, { service }))).toEqual([1, 1, 1, 0, 1]);
-    // only this stack's groups: nothing outside the topic prefix or the paystream.* pattern
-    expect(new Set(samples.filter((s) => s.name === OPS_METRIC_NAMES.consumerGroupMembers).map((s) => s.labels.group))).toEqual(new Set(['paystream.lagtest', 'paystream.stucktest']));
+    // only this stack's groups: nothing outside the topic prefix or the paystream.* pattern (ops' own: its credential copy's consumer)
+    expect(new Set(samples.filter((s) => s.name === OPS_METRIC_NAMES.consumerGroupMembers).map((s) => s.labels.group))).toEqual(new Set(['paystream.lagtest', 'paystream.stucktest', 'paystream.ops']));
     const status = (await app.inject({ method: 'GET', url: '/status.json' })).json<OpsStatus>();
+    // read from the services' /metrics with the monitoring token
     expect(status.ratios.p_success.latest).toBe(0.75);
+    expect(status.services.filter((s) => s.metricsDetail)).toEqual([]);
     expect(status.services.find((s) => s.service === 'settlement')).toMatchObject({ up: false, detail: expect.stringContaining('ECONNREFUSED') });
   });
 });

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createOpsApp, type OpsStatus } from '@paystream/ops/feature-monitor';
-import { TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
-import { loadOpsConfig } from './config';
+import { OpsModule, type OpsStatus } from '@paystream/ops/feature-monitor';
+import { authorizationFor, type ClientCredential } from '@paystream/shared/auth';
+import { Platform, startInProcessApp } from '@paystream/shared/platform';
+import { dropSchemas, TEST_KAFKA_BROKERS, TestCredentials, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { loadOpsAppConfig } from './config';
 
 /** Debian's Chromium (scripts/install-monitoring.sh installs it). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,14 +37,18 @@ class StubService {
 
 describe('ops status page in headless Chromium', () => {
   const prefix = uniqueTopicPrefix('opspage');
+  const schema = uniqueId('opspage_');
   const kafka = new Kafka({ clientId: uniqueId('opspage'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const stubs = { orderPayment: new StubService(), gateway: new StubService(), risk: new StubService(), settlement: new StubService() };
   let app: NestFastifyApplication;
   let baseUrl: string;
   let browser: Browser;
   let page: Page;
+  /** An sre's operator token (what the page asks for), and a finance operator's (not enough). */
+  let sre: ClientCredential & { kind: 'bearer' };
+  let finance: ClientCredential & { kind: 'bearer' };
 
-  const statusJson = async () => (await (await fetch(`${baseUrl}/status.json`)).json()) as OpsStatus;
+  const statusJson = async () => (await (await fetch(`${baseUrl}/status.json`, { headers: { authorization: authorizationFor(sre, 'GET', '/status.json') } })).json()) as OpsStatus;
   const text = async (selector: string) => (await page.locator(selector).textContent())?.trim();
 
   beforeAll(async () => {
@@ -69,18 +75,23 @@ describe('ops status page in headless Chromium', () => {
     await admin.setOffsets({ groupId: `${prefix}paystream.pagetest`, topic: `${prefix}page.test.v1`, partitions: [{ partition: 0, offset: '1' }] });
     await admin.disconnect();
 
-    app = await createOpsApp(
-      loadOpsConfig({
-        KAFKA_TOPIC_PREFIX: prefix,
-        OPS_POLL_INTERVAL_MS: '300',
-        ORDER_PAYMENT_URL: orderPayment,
-        CHANNEL_GATEWAY_URL: gateway,
-        RISK_URL: risk,
-        SETTLEMENT_URL: settlement,
-        MERCHANT_URL: risk, // answers like a healthy service
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      }),
+    app = await startInProcessApp(
+      OpsModule.forRoot(
+        loadOpsAppConfig(
+          testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
+            OPS_POLL_INTERVAL_MS: '300',
+            ORDER_PAYMENT_URL: orderPayment,
+            CHANNEL_GATEWAY_URL: gateway,
+            RISK_URL: risk,
+            SETTLEMENT_URL: settlement,
+            MERCHANT_URL: risk, // answers like a healthy service
+          }),
+        ),
+      ),
     );
+    const creds = new TestCredentials(app.get(Platform, { strict: false }).ds);
+    sre = (await creds.operator('sam', ['sre'])) as ClientCredential & { kind: 'bearer' };
+    finance = (await creds.operator('fiona', ['finance'])) as ClientCredential & { kind: 'bearer' };
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
     baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
@@ -92,10 +103,30 @@ describe('ops status page in headless Chromium', () => {
     await browser?.close();
     await app?.close();
     for (const s of Object.values(stubs)) s.stop();
+    await dropSchemas(testDatabaseUrl(), [schema]);
+  });
+
+  it('asks for an sre token before it shows anything, and says when a token is not enough', async () => {
+    await page.goto(baseUrl);
+    await page.locator('#token-form').waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await page.locator('#figures').isVisible()).toBe(false);
+    expect(await page.locator('[data-group]').count()).toBe(0);
+    await page.fill('#token', finance.token);
+    await page.click('#token-form button');
+    await page.locator('#token-error', { hasText: 'no sre role (AUTH_FORBIDDEN)' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#figures').isVisible()).toBe(false);
+    // a token handed over in the fragment is taken, and wiped from the address bar
+    await page.goto(`${baseUrl}/#token=${encodeURIComponent(sre.token)}`);
+    await page.locator('body[data-auth="ok"]').waitFor({ timeout: 20_000 });
+    expect(page.url()).not.toContain('token');
+    await page.click('#forget');
+    await page.locator('#token-form').waitFor({ state: 'visible', timeout: 20_000 });
   });
 
   it('shows the figures of /status.json: services, groups, ratios, breakers and dead letters', async () => {
     await page.goto(baseUrl);
+    await page.fill('#token', sre.token);
+    await page.click('#token-form button');
     await page.waitForSelector('[data-group="paystream.pagetest"] .lag', { timeout: 20_000 });
     const status = await statusJson();
 

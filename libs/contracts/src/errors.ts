@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   AUTH_NONCE_REPLAYED: { retryable: false, action: 'fix_request', httpStatus: 401, messageZh: '请求随机数已使用', messageEn: 'The nonce was used before (replay)' },
   AUTH_MODE_MISMATCH: { retryable: false, action: 'fix_request', httpStatus: 403, messageZh: '测试密钥不能操作真实资金', messageEn: 'A test key cannot act on live money' },
   AUTH_FORBIDDEN: { retryable: false, action: 'none', httpStatus: 403, messageZh: '无权执行该操作', messageEn: 'The credential does not allow this' },
+  // abuse protection (docs/design/trust-boundary.md section 8): nothing was done; the Retry-After header says when to try again
+  RATE_LIMITED: { retryable: true, action: 'retry', httpStatus: 429, messageZh: '请求过于频繁，请稍后重试', messageEn: 'Too many requests; retry after the number of seconds in the Retry-After header' },
   INTERNAL_ERROR: { retryable: true, action: 'retry', httpStatus: 500, messageZh: '系统繁忙，请稍后重试', messageEn: 'Something went wrong on our side; please retry' },
 } as const satisfies Record<string, ErrorCodeDefinition>;
 

@@ -22,7 +22,7 @@ export interface OpsStatus {
   generatedAt: string | null;
   pollIntervalMs: number;
   stallAfterSeconds: number;
-  services: { service: string; url: string; up: boolean; detail?: string }[];
+  services: { service: string; url: string; up: boolean; detail?: string; metricsDetail?: string }[];
   groups: GroupHealth[];
   dlq: DlqDepth[];
   ratios: Record<StatusRatio, { latest: number | null; points: { at: string; value: number }[] }>;
@@ -83,7 +83,11 @@ export class OpsMonitor {
       next.clusterError = cluster.error.message;
       this.logger.warn({ err: cluster.error }, 'reading the cluster failed; keeping the last figures');
     }
-    for (const p of probes) this.metrics.setServiceUp(p.service, p.up);
+    for (const p of probes) {
+      this.metrics.setServiceUp(p.service, p.up);
+      const before = this.current.services.find((x) => x.service === p.service)?.metricsDetail;
+      if (p.metricsDetail && p.metricsDetail !== before) this.logger.warn({ service: p.service, detail: p.metricsDetail }, "cannot read the service's /metrics: its ratios and breakers are not shown");
+    }
     next.services = probes.map(({ samples: _s, ...p }) => p);
     const samples = probes.flatMap((p) => p.samples);
     for (const [ratio, metric] of Object.entries(STATUS_RATIOS)) {

@@ -2,21 +2,28 @@ import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { Allow } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { OpsRuntime } from './ops-runtime';
-import { STATUS_PAGE_HTML } from './status-page';
+import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page';
 
 @Controller()
 export class OpsController {
   constructor(@Inject(OpsRuntime) private readonly ops: OpsRuntime) {}
 
-  /** The status page: read-only, refreshed from /status.json by its own script. */
+  /**
+   * The status page: public, because it holds no figure; its script asks the reader for an sre's
+   * operator token and reads /status.json (operator:sre) with it.
+   */
   @Get()
   @Allow('public')
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
+  @Header('content-security-policy', STATUS_PAGE_CSP)
+  @Header('referrer-policy', 'no-referrer')
+  @Header('x-content-type-options', 'nosniff')
   page() {
     return STATUS_PAGE_HTML;
   }
 
+  /** The figures: the cluster's lag, stalls and dead letters, every service's health and ratios. */
   @Get('status.json')
   @Allow('operator:sre')
   @Header('cache-control', 'no-store')

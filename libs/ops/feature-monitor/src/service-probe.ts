@@ -18,6 +18,8 @@ export interface ServiceProbe {
   up: boolean;
   /** Why it counts as down: the /health status, or why there was no answer. */
   detail?: string;
+  /** Why its figures could not be read: /metrics answered other than 200 (401/403: ops' monitoring token is missing or unknown there). */
+  metricsDetail?: string;
   /** Its /metrics samples (empty when it did not answer). */
   samples: MetricSample[];
 }
@@ -36,14 +38,17 @@ export async function probeService(target: ServiceTarget, timeoutMs = SERVICE_PR
     detail = (error as Error).message;
   }
   let samples: MetricSample[] = [];
+  let metricsDetail: string | undefined;
   // a service that answers but is not ready (its broker is away) still counts what it did
   if (answered) {
     try {
+      // /metrics is service:monitoring's (docs/design/trust-boundary.md section 5): ops bears that token
       const metrics = await callText(`${target.url}/metrics`, { timeoutMs, ...(target.metricsToken ? { headers: { authorization: `Bearer ${target.metricsToken}` } } : {}) });
       if (metrics.status === 200) samples = parseMetricsText(metrics.text);
+      else metricsDetail = `GET /metrics answered ${metrics.status}${metrics.status === 401 || metrics.status === 403 ? (target.metricsToken ? ' (it does not accept the monitoring token)' : ' (no monitoring token: OPS_MONITORING_TOKEN_FILE)') : ''}`;
     } catch {
       // the figures stay as last seen; up/down is judged by /health alone
     }
   }
-  return { service: target.service, url: target.url, up, ...(detail ? { detail } : {}), samples };
+  return { service: target.service, url: target.url, up, ...(detail ? { detail } : {}), ...(metricsDetail ? { metricsDetail } : {}), samples };
 }

@@ -6,6 +6,7 @@ import { ALLOW_METADATA } from './allow.decorator';
 import { AuthRefusal, type AuthRefusalReason } from './auth-refusal';
 import { authenticate, type AuthDeps } from './authenticate';
 import { PRINCIPAL_PROPERTY, type AuthenticatedRequest, type Policy } from './principal';
+import { rateLimitClassOf } from './rate-limit-class.decorator';
 
 /** paystream_auth_refusals_total{reason}: every refused request, by reason. */
 export class AuthMetrics {
@@ -59,7 +60,15 @@ export class AuthGuard implements CanActivate {
       }
       const authorization = req.headers.authorization;
       req[PRINCIPAL_PROPERTY] = await authenticate(
-        { method: req.method, url: req.url, authorization: typeof authorization === 'string' ? authorization : undefined, rawBody: req.rawBody, params: req.params as Record<string, unknown>, body: req.body },
+        {
+          method: req.method,
+          url: req.url,
+          authorization: typeof authorization === 'string' ? authorization : undefined,
+          rawBody: req.rawBody,
+          params: req.params as Record<string, unknown>,
+          body: req.body,
+          rateLimitClass: rateLimitClassOf(req),
+        },
         policies,
         this.deps,
       );

@@ -2,7 +2,8 @@ import { AuthRefusal, type AuthRefusalReason } from './auth-refusal';
 import { authenticate, policyAllows, type AuthDeps, type AuthRequest } from './authenticate';
 import type { KnownCredential } from './credential-copy';
 import { deriveSecret, newCredentialId, parsePepper } from './derived-secret';
-import type { Policy } from './principal';
+import type { Policy, Principal } from './principal';
+import { RateLimited } from './rate-limited';
 import { bearerToken, signatureHeader } from './request-signature';
 
 const pepper = parsePepper(Buffer.alloc(32, 7).toString('base64'));
@@ -120,5 +121,73 @@ describe('authenticate', () => {
     expect(policyAllows(['operator:finance'], samP, 'POST')).toBe(false);
     expect(policyAllows(['merchant'], samP, 'GET')).toBe(false);
     expect(policyAllows(['service:monitoring'], samP, 'GET')).toBe(false);
+  });
+
+  describe('rate limits per credential', () => {
+    /** A gate that admits `tokens` requests per principal id, records who was admitted and who was given a token back. */
+    function limitedDeps(tokens: number) {
+      const d = deps();
+      const left = new Map<string, number>();
+      const admitted: string[] = [];
+      const givenBack: string[] = [];
+      const idOf = (p: Principal) => (p.kind === 'merchant' ? p.keyId : p.kind === 'operator' || p.kind === 'service' ? p.credentialId : p.kind);
+      d.rateLimits = {
+        admitPrincipal: (p, routeClass) => {
+          const id = idOf(p);
+          const n = left.get(id) ?? tokens;
+          if (n <= 0) throw new RateLimited('merchant-key', routeClass, 1);
+          left.set(id, n - 1);
+          admitted.push(`${id}/${routeClass}`);
+          return () => {
+            left.set(id, (left.get(id) ?? 0) + 1);
+            givenBack.push(id);
+          };
+        },
+      };
+      return Object.assign(d, { admitted, givenBack });
+    }
+    const outcome = async (req: AuthRequest, policies: Policy[], d: AuthDeps) => {
+      try {
+        await authenticate(req, policies, d);
+        return 'accepted';
+      } catch (error) {
+        if (error instanceof RateLimited) return `limited (${error.routeClass})`;
+        if (error instanceof AuthRefusal) return error.reason;
+        throw error;
+      }
+    };
+
+    it('takes a token for each verified credential, in the route class, and refuses over the limit before anything is recorded', async () => {
+      const d = limitedDeps(2);
+      expect(await outcome({ ...signed(acme, { nonce: 'nonce-limit-00000001' }), rateLimitClass: 'card-tokenize' }, ['merchant'], d)).toBe('accepted');
+      expect(await outcome(signed(acme, { nonce: 'nonce-limit-00000002' }), ['merchant'], d)).toBe('accepted');
+      expect(await outcome(signed(acme, { nonce: 'nonce-limit-00000003' }), ['merchant'], d)).toBe('limited (standard)');
+      expect(d.admitted).toEqual([`${acme.credentialId}/card-tokenize`, `${acme.credentialId}/standard`]);
+      expect(d.seen.size).toBe(2); // the refused request's nonce was not recorded: it may be sent again
+      expect(await outcome(bearerOf(finance, 'POST'), ['operator:finance'], d)).toBe('accepted');
+      expect(await outcome(bearerOf(finance, 'POST'), ['operator:finance'], d)).toBe('accepted');
+      expect(await outcome(bearerOf(finance, 'POST'), ['operator:finance'], d)).toBe('limited (standard)');
+    });
+
+    it('takes nothing from a key for requests that do not prove they hold it (a flood of bad signatures cannot exhaust a merchant)', async () => {
+      const d = limitedDeps(1);
+      for (let i = 0; i < 5; i++) {
+        expect(await outcome(signed(acme, { secret: deriveSecret(pepper, 'pk_live_0000000000000000000000') }), ['merchant'], d)).toBe('signature_invalid');
+        expect(await outcome(signed(acme, { timestamp: nowS - 301 }), ['merchant'], d)).toBe('timestamp_skew');
+        expect(await outcome(bearerOf(finance, 'GET', 'b'.repeat(43)), ['operator:finance'], d)).toBe('signature_invalid');
+      }
+      expect(d.admitted).toEqual([]);
+      expect(await outcome(signed(acme), ['merchant'], d)).toBe('accepted');
+      expect(d.admitted).toEqual([`${acme.credentialId}/standard`]);
+    });
+
+    it('gives the token back when the nonce was replayed (whoever replays a captured request does not use up the key)', async () => {
+      const d = limitedDeps(1);
+      d.seen.add(`${acme.credentialId}/nonce-replayed-00001`); // the key sent this nonce before
+      const replay = signed(acme, { nonce: 'nonce-replayed-00001' });
+      for (let i = 0; i < 3; i++) expect(await outcome(replay, ['merchant'], d)).toBe('nonce_replayed');
+      expect(d.givenBack).toEqual([acme.credentialId, acme.credentialId, acme.credentialId]);
+      expect(await outcome(signed(acme, { nonce: 'nonce-after-replay-01' }), ['merchant'], d)).toBe('accepted');
+    });
   });
 });

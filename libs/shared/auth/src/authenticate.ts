@@ -4,6 +4,8 @@ import { credentialUsable, type CredentialLookup } from './credential-copy';
 import { deriveSecret, type KeyMode } from './derived-secret';
 import type { NonceRecorder } from './nonce-store';
 import type { Policy, Principal } from './principal';
+import type { RateLimitClass } from './rate-limits';
+import type { RequestRateLimits } from './request-rate-limits';
 import { parseBearer, parseSignatureHeader, SIGNATURE_SCHEME, SIGNATURE_TIMESTAMP_SKEW_S_MAX, secretMatches, signatureMatches } from './request-signature';
 
 /** What authentication reads of an HTTP request. */
@@ -17,6 +19,8 @@ export interface AuthRequest {
   /** Path parameters and the parsed body, for the other-merchant check. */
   params?: Record<string, unknown>;
   body?: unknown;
+  /** The route's rate-limit class (standard unless it declares a stricter one). */
+  rateLimitClass?: RateLimitClass;
 }
 
 /** What authentication needs of its service. */
@@ -27,6 +31,8 @@ export interface AuthDeps {
   /** The money this deployment moves: a key of another mode is AUTH_MODE_MISMATCH. */
   moneyMode: KeyMode;
   now: () => Date;
+  /** Each credential's rate limit, taken as soon as the credential is verified (none: not limited). */
+  rateLimits?: Pick<RequestRateLimits, 'admitPrincipal'>;
 }
 
 /** Whether the route's policies let this (authenticated) principal call it with this method. */
@@ -50,7 +56,9 @@ export function policyAllows(policies: readonly Policy[], principal: Principal, 
 /**
  * Establishes who calls a route that is neither public nor a channel's, or refuses with a stable
  * reason (AuthRefusal). Checks run cheapest first; the nonce is recorded last, only for a request
- * that is accepted, so no refusal writes anything.
+ * that is accepted, so no refusal writes anything. A verified credential over its rate limit is
+ * refused RateLimited before its route policy is looked at; a replayed nonce gives its token back
+ * (whoever replays a captured request must not use up the key's limit).
  */
 export async function authenticate(req: AuthRequest, policies: readonly Policy[], deps: AuthDeps): Promise<Principal> {
   const header = req.authorization;
@@ -83,12 +91,16 @@ export async function authenticate(req: AuthRequest, policies: readonly Policy[]
   } else {
     throw new AuthRefusal('malformed', `expected ${SIGNATURE_SCHEME} or Bearer`);
   }
+  const giveBack = deps.rateLimits?.admitPrincipal(principal, req.rateLimitClass ?? 'standard');
   if (!policyAllows(policies, principal, req.method)) throw new AuthRefusal('forbidden');
   if (principal.kind === 'merchant') {
     if (principal.mode !== deps.moneyMode) throw new AuthRefusal('mode_mismatch', `a ${principal.mode} key on a ${deps.moneyMode} deployment`);
     checkOwnMerchant(principal.merchantId, req);
   }
-  if (nonce && !(await deps.nonces.record(nonce.keyId, nonce.nonce))) throw new AuthRefusal('nonce_replayed');
+  if (nonce && !(await deps.nonces.record(nonce.keyId, nonce.nonce))) {
+    giveBack?.();
+    throw new AuthRefusal('nonce_replayed');
+  }
   return principal;
 }
 

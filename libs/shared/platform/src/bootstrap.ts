@@ -1,16 +1,10 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import type { IncomingMessage } from 'node:http';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { assertEveryRouteAllowed } from '@paystream/shared/auth';
-import { traceRequests } from '@paystream/shared/observability';
-import { ApiErrorFilter } from './api-error';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { PlatformConfig } from './config';
+import { serviceHttpAdapter } from './http-server';
 import { Platform } from './platform';
-import { StorableTextGuard } from './storable-text.guard';
-
-/** Body size limit for every service's HTTP API. */
-export const HTTP_BODY_LIMIT_BYTES = 256 * 1024;
+import { configureServiceApp } from './service-app';
 /** How long a service whose consumer died may take to close before it exits anyway. */
 export const FATAL_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -18,22 +12,22 @@ export const FATAL_SHUTDOWN_TIMEOUT_MS = 10_000;
  * Creates and starts a Nest service on Fastify; on any start-up failure (bad config, no database,
  * no broker) it prints why and exits with status 1 instead of half-starting.
  */
-export async function bootstrapService(appModule: Parameters<typeof NestFactory.create>[0], opts: { service: string; host: string; port: number }): Promise<NestFastifyApplication> {
+export async function bootstrapService(
+  appModule: Parameters<typeof NestFactory.create>[0],
+  opts: { service: string; host: string; port: number; trustProxy: PlatformConfig['trustProxy'] },
+): Promise<NestFastifyApplication> {
   try {
     const app = await NestFactory.create<NestFastifyApplication>(
       appModule,
-      new FastifyAdapter({ bodyLimit: HTTP_BODY_LIMIT_BYTES, genReqId: (req: { headers: IncomingMessage['headers'] }) => String(req.headers['x-request-id'] ?? randomUUID()) }),
+      serviceHttpAdapter({ trustProxy: opts.trustProxy }),
       // rawBody: channel notifications are verified over the exact bytes received
       { logger: ['error', 'warn'], abortOnError: false, rawBody: true },
     );
-    traceRequests(app.getHttpAdapter().getInstance());
     const platform = app.get(Platform, { strict: false });
-    app.useGlobalFilters(new ApiErrorFilter(platform.logger));
     // deny by default: a route without @Allow keeps the service from starting
-    const routes = assertEveryRouteAllowed(app, opts.service);
+    const routes = configureServiceApp(app, platform, opts.service);
     // the route table with who may call each route (the route matrix spec reads it from the log)
     platform.logger.info({ routes: routes.map((r) => ({ method: r.method, path: r.path, allow: r.policies })) }, 'routes');
-    app.useGlobalGuards(platform.authGuard(), new StorableTextGuard());
     app.enableShutdownHooks();
     // a consumer that is dead for good is not half-run: close what is open and let the supervisor restart us
     platform.onConsumerFatal((error) => void exitAfterClose(app, platform, error));
@@ -50,7 +44,7 @@ export async function bootstrapService(appModule: Parameters<typeof NestFactory.
  * The whole main.ts of a service: validates configuration (refusing to start with the reasons on a
  * bad one), builds the app module from it and starts listening.
  */
-export async function runService<C extends { host: string; port: number }>(
+export async function runService<C extends Pick<PlatformConfig, 'host' | 'port' | 'trustProxy'>>(
   service: string,
   loadConfig: () => C,
   buildModule: (config: C) => Parameters<typeof NestFactory.create>[0],
@@ -62,7 +56,7 @@ export async function runService<C extends { host: string; port: number }>(
     process.stderr.write(`${service} refused to start: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  return bootstrapService(buildModule(config), { service, host: config.host, port: config.port });
+  return bootstrapService(buildModule(config), { service, host: config.host, port: config.port, trustProxy: config.trustProxy });
 }
 
 /** Closes the app (stopping the platform) within FATAL_SHUTDOWN_TIMEOUT_MS, then exits with status 1. */

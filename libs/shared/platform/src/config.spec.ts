@@ -1,4 +1,5 @@
-import { ConfigError, loadPlatformConfig } from './config';
+import { MERCHANT_KEY_BURST_REQUESTS, MERCHANT_KEY_REQUESTS_PER_S, rateLimitsOf } from '@paystream/shared/auth';
+import { ConfigError, loadPlatformConfig, type TrustProxy } from './config';
 
 // every service needs its deployment's pepper; this spec is about the Kafka settings
 const PEPPER = { CREDENTIAL_PEPPER: Buffer.alloc(32, 0x5a).toString('base64') };
@@ -14,5 +15,38 @@ describe('loadPlatformConfig: KAFKA_REPLICATION_FACTOR', () => {
 
   it.each(['0', '-1', '2.5', 'three', '6'])('refuses to start on %s', (value) => {
     expect(() => loadPlatformConfig('risk', { ...PEPPER, KAFKA_REPLICATION_FACTOR: value })).toThrow(ConfigError);
+  });
+});
+
+describe('loadPlatformConfig: rate limits and HTTP_TRUST_PROXY', () => {
+  it('limits with the named defaults and trusts no proxy unless told', () => {
+    const c = loadPlatformConfig('risk', PEPPER);
+    expect(c.rateLimits).toEqual(rateLimitsOf());
+    expect(c.rateLimits.standard['merchant-key']).toEqual({ ratePerS: MERCHANT_KEY_REQUESTS_PER_S, burst: MERCHANT_KEY_BURST_REQUESTS });
+    expect(c.trustProxy).toBe(false);
+  });
+
+  it('takes RATE_LIMIT_SCALE and each RATE_LIMIT_<name> from the environment (the load tools raise them)', () => {
+    const c = loadPlatformConfig('risk', { ...PEPPER, RATE_LIMIT_SCALE: '10', RATE_LIMIT_CARD_TOKENIZE_REQUESTS_PER_S: '0.5', RATE_LIMIT_MERCHANT_KEY_BURST_REQUESTS: '7' });
+    expect(c.rateLimits.standard['merchant-key']).toEqual({ ratePerS: MERCHANT_KEY_REQUESTS_PER_S * 10, burst: 7 });
+    expect(c.rateLimits.strict['card-tokenize'].ratePerS).toBe(0.5);
+  });
+
+  it.each([['RATE_LIMIT_SCALE', '0'], ['RATE_LIMIT_MERCHANT_KEY_REQUESTS_PER_S', '-1'], ['RATE_LIMIT_CLIENT_ADDRESS_BURST_REQUESTS', 'lots']])('refuses to start on %s=%s', (name, value) => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it.each<[string, TrustProxy]>([
+    ['', false],
+    ['false', false],
+    ['1', 1],
+    ['10.0.0.5', ['10.0.0.5']],
+    ['10.0.0.0/8, fd00::/8', ['10.0.0.0/8', 'fd00::/8']],
+  ])('HTTP_TRUST_PROXY=%p trusts %p', (value, trusted) => {
+    expect(loadPlatformConfig('risk', { ...PEPPER, HTTP_TRUST_PROXY: value }).trustProxy).toEqual(trusted);
+  });
+
+  it.each(['true', '0', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1'])('refuses HTTP_TRUST_PROXY=%p (trusting every hop lets a client pick its address)', (value) => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, HTTP_TRUST_PROXY: value })).toThrow(/HTTP_TRUST_PROXY/);
   });
 });

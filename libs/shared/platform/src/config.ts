@@ -1,6 +1,7 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
-import { parsePepper, type KeyMode } from '@paystream/shared/auth';
+import { parsePepper, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV_PREFIX, RATE_LIMIT_SCALE_ENV, rateLimitsOf, type KeyMode, type RateLimits, type RateLimitSetting } from '@paystream/shared/auth';
 import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSettings } from '@paystream/shared/kafka';
 import { SERVICES, type ServiceName } from './services';
 
@@ -36,7 +37,65 @@ export const ENV_FORMATS = {
     }
   }),
   moneyMode: z.enum(KEY_MODES).default('live'),
+  trustProxy: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      try {
+        parseTrustProxy(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
 };
+
+/** Proxy hops HTTP_TRUST_PROXY may name at most. */
+export const TRUST_PROXY_HOPS_MAX = 10;
+
+/**
+ * Whom a service believes about the client's address (X-Forwarded-For), for the per-address rate limit:
+ * nobody (false: the peer's address, the default), the N proxies nearest it, or proxies at these addresses / CIDRs.
+ */
+export type TrustProxy = false | number | string[];
+
+/**
+ * Reads HTTP_TRUST_PROXY: empty or `false` (trust no proxy), a hop count (`1`: the balancer in front),
+ * or a comma-separated list of proxy addresses / CIDRs. `true` is refused: trusting every hop lets any
+ * client choose the address it is limited under.
+ */
+export function parseTrustProxy(text: string): TrustProxy {
+  const t = text.trim();
+  if (t === '' || t === 'false') return false;
+  if (/^\d+$/.test(t)) {
+    const hops = Number(t);
+    if (hops < 1 || hops > TRUST_PROXY_HOPS_MAX) throw new Error(`a hop count must be 1..${TRUST_PROXY_HOPS_MAX}`);
+    return hops;
+  }
+  if (t === 'true') throw new Error('true would trust any X-Forwarded-For a client sends; name the hop count or the proxies');
+  const proxies = t.split(',').map((p) => p.trim());
+  for (const p of proxies) {
+    const [ip, bits, ...rest] = p.split('/');
+    const family = isIP(ip ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) throw new Error(`not a proxy address or CIDR: ${p}`);
+  }
+  return proxies;
+}
+
+/** The variables of the rate limits: RATE_LIMIT_SCALE (multiplies every default) and RATE_LIMIT_<name> for each limit. */
+const RATE_LIMIT_ENV = {
+  [RATE_LIMIT_SCALE_ENV]: z.coerce.number().positive().default(1),
+  ...Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((name) => [`${RATE_LIMIT_ENV_PREFIX}${name}`, z.coerce.number().positive().optional()])),
+};
+
+function rateLimitsFrom(c: Record<string, unknown>): RateLimits {
+  const settings: Partial<Record<RateLimitSetting, number>> = {};
+  for (const name of Object.keys(RATE_LIMIT_DEFAULTS) as RateLimitSetting[]) {
+    const value = c[`${RATE_LIMIT_ENV_PREFIX}${name}`];
+    if (typeof value === 'number') settings[name] = value;
+  }
+  return rateLimitsOf(settings, c[RATE_LIMIT_SCALE_ENV] as number);
+}
 
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
 export function defaultDatabaseUrl(env: Record<string, string | undefined>, database: string): string {
@@ -64,6 +123,10 @@ export interface PlatformConfig {
   credentialPepper: Buffer;
   /** The money this deployment moves (PAYSTREAM_MONEY_MODE, default live): merchant keys of the other mode are refused. */
   moneyMode: KeyMode;
+  /** The HTTP rate limits per client address and per credential (RATE_LIMIT_*; docs/design/trust-boundary.md section 8). */
+  rateLimits: RateLimits;
+  /** Whom to believe about the client address (HTTP_TRUST_PROXY; default nobody). */
+  trustProxy: TrustProxy;
 }
 
 /** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*` (KAFKA_REPLICATION_FACTOR: replicas of the topics it creates), ... */
@@ -81,6 +144,8 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     LOG_LEVEL: ENV_FORMATS.logLevel,
     CREDENTIAL_PEPPER: ENV_FORMATS.credentialPepper,
     PAYSTREAM_MONEY_MODE: ENV_FORMATS.moneyMode,
+    HTTP_TRUST_PROXY: ENV_FORMATS.trustProxy,
+    ...RATE_LIMIT_ENV,
   });
   const c = parseConfig(service, schema, env) as Record<string, unknown>;
   return {
@@ -92,6 +157,8 @@ export function loadPlatformConfig(service: ServiceName, env: Record<string, str
     logLevel: c.LOG_LEVEL as string,
     credentialPepper: parsePepper(c.CREDENTIAL_PEPPER as string),
     moneyMode: c.PAYSTREAM_MONEY_MODE as KeyMode,
+    rateLimits: rateLimitsFrom(c),
+    trustProxy: parseTrustProxy(c.HTTP_TRUST_PROXY as string),
     kafka: {
       brokers: (c.KAFKA_BROKERS as string).split(','),
       clientId: `paystream-${service}`,

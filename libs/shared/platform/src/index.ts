@@ -14,3 +14,5 @@ export * from './request-actor';
 export * from './claimed-actor';
 export * from './idempotent-request';
 export * from './idempotent-request.migration';
+export * from './http-server';
+export * from './service-app';

@@ -14,7 +14,7 @@ import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger, typ
 import { Inbox, InboxJanitor, Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel, OutboxRelay, transactionalHandler } from '@paystream/shared/outbox';
 import { openDatabase, type EntityManager } from '@paystream/shared/persistence';
 import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
-import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore } from '@paystream/shared/auth';
+import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore, RequestRateLimits } from '@paystream/shared/auth';
 import { PAYSTREAM_SOURCE_PREFIX, TOPIC_PRODUCERS, TOPICS } from '@paystream/contracts';
 import type { PlatformConfig } from './config';
 import { IDEMPOTENT_REQUEST_MIGRATIONS } from './idempotent-request.migration';
@@ -46,6 +46,8 @@ export class Platform {
   /** Nonces of signed requests, shared by the service's replicas. */
   readonly nonces: NonceStore;
   readonly authMetrics: AuthMetrics;
+  /** This process's rate limits per client address and per credential (in memory: each replica its own). */
+  readonly rateLimits: RequestRateLimits;
   private nonceJanitor: NonceJanitor | undefined;
   private readonly handlers = new Map<string, EventHandler>();
   private readonly healthSections = new Map<string, () => unknown>();
@@ -72,6 +74,7 @@ export class Platform {
     this.credentials = new CredentialCopy(ds);
     this.nonces = new NonceStore(ds);
     this.authMetrics = new AuthMetrics(this.registry);
+    this.rateLimits = new RequestRateLimits(config.rateLimits, this.registry);
     // every service keeps its own copy of who may call it
     this.consume(TOPICS.credentialIssued, { handle: (event, tx) => this.credentials.applyIssued(tx, event.payload) });
     this.consume(TOPICS.credentialRevoked, { handle: (event, tx) => this.credentials.applyRevoked(tx, event.payload) });
@@ -79,7 +82,10 @@ export class Platform {
 
   /** The global guard: who may call each route (deny by default), from this service's credential copy and nonces. */
   authGuard(now: () => Date = () => new Date()): AuthGuard {
-    return new AuthGuard({ pepper: this.config.credentialPepper, moneyMode: this.config.moneyMode, credentials: this.credentials, nonces: this.nonces, now }, this.authMetrics);
+    return new AuthGuard(
+      { pepper: this.config.credentialPepper, moneyMode: this.config.moneyMode, credentials: this.credentials, nonces: this.nonces, now, rateLimits: this.rateLimits },
+      this.authMetrics,
+    );
   }
 
   /** Connects to Postgres (running migrations) and Kafka (creating topics). */

@@ -54,6 +54,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
 }
 
 /**
+ * Every rate limit of a service under test is its default times this: specs send far more per key and
+ * per address than a client may (a spec of the limits sets its own with RATE_LIMIT_<name>).
+ */
+export const TEST_RATE_LIMIT_SCALE = 1_000;
+
+/**
  * The environment of a service under test: the test database, its own schema and topic prefix,
  * two partitions, quiet logs (TEST_LOG_LEVEL to see them).
  */
@@ -65,6 +71,7 @@ export function testServiceEnv(envPrefix: string, isolation: { schema: string; t
     KAFKA_PARTITIONS: '2',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     CREDENTIAL_PEPPER: TEST_CREDENTIAL_PEPPER,
+    RATE_LIMIT_SCALE: String(TEST_RATE_LIMIT_SCALE),
     ...extra,
   };
 }

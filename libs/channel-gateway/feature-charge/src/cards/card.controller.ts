@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Body, Controller, HttpCode, Inject, Post, Req } from '@nestjs/common';
-import { Allow, tenantScopeOf } from '@paystream/shared/auth';
+import { Allow, StrictRateLimit, tenantScopeOf } from '@paystream/shared/auth';
 import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
@@ -38,6 +38,8 @@ export class CardController {
 
   @Post()
   @Allow('merchant')
+  // a card-testing oracle (is this number live?): stricter limits per key and per client address
+  @StrictRateLimit('card-tokenize')
   @HttpCode(201)
   async tokenize(@Body() body: unknown, @Req() request: object) {
     const scope = tenantScopeOf(request);

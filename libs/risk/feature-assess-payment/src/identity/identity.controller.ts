@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { Allow, tenantScopeOf } from '@paystream/shared/auth';
+import { Allow, StrictRateLimit, tenantScopeOf } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, externalIdSchema, storableText } from '@paystream/contracts';
@@ -73,6 +73,8 @@ export class IdentityController {
 
   @Post()
   @Allow('merchant')
+  // an identity-probing oracle (do this name and this ID number match?): stricter limits per key and per client address
+  @StrictRateLimit('identity-register')
   async upsert(@Body() rawBody: unknown, @Req() request: object, @Res({ passthrough: true }) reply: FastifyReply) {
     const scope = tenantScopeOf(request);
     if (scope.kind !== 'merchant') throw new Error('POST /identities is a merchant route: an identity is always some merchant\'s');
