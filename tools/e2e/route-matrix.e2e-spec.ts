@@ -5,8 +5,8 @@ import type { OperatorRole } from '@paystream/contracts';
 import { uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { E2E_DEFAULT_MERCHANT, REPO_ROOT, ServiceStack, type StackService } from './service-stack';
 
-/** The services behind the auth guard (the emulator is the outside world; ops is not on the platform's guard yet). */
-const GUARDED = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant'] as const satisfies readonly StackService[];
+/** The services behind the auth guard (the emulator is the outside world). */
+const GUARDED = ['order-payment', 'channel-gateway', 'risk', 'settlement', 'merchant', 'ops'] as const satisfies readonly StackService[];
 const OTHER_MERCHANT = 'e2e-other-merchant';
 // tables whose rows move without any request: the credential events' inbox marks, the auth bookkeeping
 const BOOKKEEPING_TABLES = new Set(['inbox_message', 'auth_nonce', 'credential_copy', 'migrations', 'outbox_relay_lease']);
