@@ -153,7 +153,7 @@ async function authenticated(flags: Map<string, string | true>, deps: DlqCommand
   } catch (error) {
     return fail(deps, `--token-file ${tokenFile}: ${(error as Error).message}`, DLQ_EXIT.usage);
   }
-  if (token === undefined) return fail(deps, `replay needs the token of an operator with the ${DLQ_REPLAY_ROLE} role: --token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV} (npm run admin -- operator create --id ID --roles ${DLQ_REPLAY_ROLE})`, DLQ_EXIT.usage);
+  if (token === undefined) return fail(deps, `replay needs the token of an operator with the ${DLQ_REPLAY_ROLE} role: --token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV} (an admin issues one: npm run admin -- operator create --id ID --roles ${DLQ_REPLAY_ROLE} --token-file ADMIN_TOKEN_FILE)`, DLQ_EXIT.usage);
   try {
     return await deps.authenticate(token, DLQ_REPLAY_ROLE);
   } catch (error) {
