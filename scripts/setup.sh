@@ -55,14 +55,23 @@ export CREDENTIAL_PEPPER="$(cat .run/credential-pepper)"
 issue() {
   local file=$1 field=$2; shift 2
   [ -s "$file" ] && return 0
-  local answer
-  answer=$(node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>/dev/null)
+  local answer errors
+  errors=$(mktemp)
+  # the CLI acts as the token it is given (--token-file), never as one the caller's environment holds
+  if ! answer=$(PAYSTREAM_OPERATOR_TOKEN= node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>"$errors"); then
+    cat "$errors" >&2; rm -f "$errors"
+    echo "[setup] npm run admin -- $* failed (see above)" >&2
+    exit 1
+  fi
+  rm -f "$errors"
   (umask 077; printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[process.argv[1]]))' "$field" > "$file")
 }
+# the first admin is the one change the CLI makes without a token (as system:setup, while the registry has no
+# usable admin token); everything after it is done as that admin
 issue .run/admin-token token operator create --id admin --roles admin
-issue .run/operator-token token operator create --id demo-operator --roles finance,risk,sre,admin
-issue .run/monitoring-token token service-token create --service monitoring
-issue .run/settlement-credential-id credentialId service-token create --service settlement
+issue .run/operator-token token operator create --id demo-operator --roles finance,risk,sre,admin --token-file .run/admin-token
+issue .run/monitoring-token token service-token create --service monitoring --token-file .run/admin-token
+issue .run/settlement-credential-id credentialId service-token create --service settlement --token-file .run/admin-token
 
 say "channel keys (generated locally, never committed)"
 node tools/run-dist.js dist/tools/keys/generate-channel-keys.js .run/keys

@@ -4,55 +4,78 @@ import { describeIssues } from '@paystream/contracts';
 import { MERCHANT_MIGRATIONS } from '@paystream/merchant/data-access';
 import { CredentialIssuer, KEY_ROTATION_OVERLAP_MS_DEFAULT, MerchantRegistry, merchantJson, registerBodySchema } from '@paystream/merchant/feature-registry';
 import { OPERATOR_ROLES, type OperatorRole } from '@paystream/contracts';
-import { AUTH_MIGRATIONS } from '@paystream/shared/auth';
+import { AUTH_MIGRATIONS, AuthRefusal, checkOperatorToken, OPERATOR_TOKEN_ENV, presentedOperatorToken, RegistryCredentials, type OperatorPrincipal } from '@paystream/shared/auth';
 import { Actors, AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { Outbox, OUTBOX_INBOX_MIGRATIONS, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { ApiError, IDEMPOTENT_REQUEST_MIGRATIONS, type PlatformConfig } from '@paystream/shared/platform';
 
-/** Exit codes: done; refused (a stable code printed); usage or the database could not be reached. */
-export const ADMIN_EXIT = { ok: 0, refused: 1, usage: 2 } as const;
+/**
+ * Exit codes: done; refused (a stable code printed); usage (no operator token among them) or the
+ * database could not be reached; the operator token was refused (nothing changed).
+ */
+export const ADMIN_EXIT = { ok: 0, refused: 1, usage: 2, tokenRefused: 3 } as const;
 
-/** The actor of CLI changes made without --operator (setup scripts). */
+/**
+ * The actor of the one change the CLI makes without an operator token: the first admin operator
+ * (scripts/setup.sh), while the registry holds no usable admin token.
+ */
 export const ADMIN_SETUP_ACTOR = 'system:setup';
 
-export const ADMIN_USAGE = `usage: npm run admin -- <area> <command> [options]
+/** The roles the operator of the token needs, as the registry's routes ask them: onboarding is finance's, credentials are admin's. */
+export const ADMIN_ROLES = {
+  onboard: ['finance'],
+  onboardWithKey: ['finance', 'admin'],
+  credentials: ['admin'],
+} as const satisfies Record<string, readonly OperatorRole[]>;
+
+const TOKEN_FLAGS = `--token-file FILE or ${OPERATOR_TOKEN_ENV}`;
+
+export const ADMIN_USAGE = `usage: npm run admin -- <area> <command> [options] [--token-file FILE]
   merchant onboard   --merchant-id ID --legal-name NAME --contact-name NAME --contact-email EMAIL [--contact-phone PHONE]
                      --schedule realtime|t_plus_n [--n-days N] [--cutoff HH:mm] --fee-bps N [--fee-fixed-minor N]
                      [--fee-min-minor N] [--fee-max-minor N] [--payout-min-minor N] [--reserve-bps N] [--reserve-hold-days N]
                      --bank-code CNAPS12 --account-no DIGITS --account-name NAME
-                     [--operator ID] [--idempotency-key KEY]
-  merchant onboard   --json '<the body of POST /merchants>' [--operator ID] [--idempotency-key KEY]
-                     [--with-key [--mode live|test]]   also issues its API key (secret printed once)
+                     [--idempotency-key KEY]                                  (finance)
+  merchant onboard   --json '<the body of POST /merchants>' [--idempotency-key KEY]
+                     [--with-key [--mode live|test]]   also issues its API key (secret printed once; finance and admin)
   merchant show ID
   merchant list [--status active|suspended|closed]
-  operator create    --id ID --roles finance,risk,sre,admin [--operator ID]   prints the token ONCE
-  operator revoke    --id ID [--operator ID]          disables it and revokes its tokens
-  key create         --merchant ID --mode live|test [--operator ID]           prints the secret ONCE
-  key rotate         --key KEY_ID [--overlap 24h] [--operator ID]   a new key; the old one expires after the overlap
-  key revoke         --key KEY_ID [--operator ID]
-  service-token create --service NAME [--operator ID]  (settlement, monitoring, ...) prints the token ONCE
+  operator create    --id ID --roles finance,risk,sre,admin   prints the token ONCE        (admin)
+  operator revoke    --id ID                  disables it and revokes its tokens         (admin)
+  key create         --merchant ID --mode live|test   prints the secret ONCE             (admin)
+  key rotate         --key KEY_ID [--overlap 24h]   a new key; the old one expires after the overlap (admin)
+  key revoke         --key KEY_ID                                                       (admin)
+  service-token create --service NAME  (settlement, monitoring, ...) prints the token ONCE (admin)
+Every change acts as the operator whose token it presents (${TOKEN_FLAGS}; the token as
+\`operator create\` printed it), which needs the role in brackets; [--operator ID], if given, must
+name that operator. The one change made without a token is the first admin operator
+(operator create --roles admin, as system:setup), and only while the registry holds no usable
+admin token (scripts/setup.sh). Reads (show, list) need no token.
 Works on the merchant database directly (MERCHANT_DATABASE_URL, DB_SCHEMA): each change with its
 events (outbox) and audit row in one transaction; the merchant service publishes the events.
 Without --idempotency-key an onboarding is keyed admin:onboard:<merchant id>, so a script run twice
-onboards once (the same body answers the first result; another body is IDEMPOTENCY_KEY_REUSED).`;
+onboards once (the same body answers the first result; another body is IDEMPOTENCY_KEY_REUSED).
+Exit: 0 done, 1 refused (REFUSED <CODE>), 2 usage (no token among them), 3 the operator token was refused.`;
 
 export interface AdminIo {
   out: (line: string) => void;
   err: (line: string) => void;
 }
 
-/** What the CLI needs from outside: the merchant database and the clock. */
+/** What the CLI needs from outside: the merchant database, the operator token presented and the clock. */
 export interface AdminDeps extends AdminIo {
   openDb: () => Promise<DataSource>;
+  /** The --token-file's content, else PAYSTREAM_OPERATOR_TOKEN; undefined when neither (throws when the file cannot be read). */
+  operatorToken: (tokenFile: string | undefined) => string | undefined;
   outbox: Outbox;
   /** CREDENTIAL_PEPPER: the secrets of issued credentials derive from it. */
   pepper: Buffer;
   now: () => Date;
 }
 
-/** `npm run admin -- ...` against a service configuration (the merchant service's variables). */
-export async function adminMain(argv: readonly string[], config: PlatformConfig, io: AdminIo): Promise<number> {
+/** `npm run admin -- ...` against a service configuration (the merchant service's variables); `env` gives PAYSTREAM_OPERATOR_TOKEN. */
+export async function adminMain(argv: readonly string[], config: PlatformConfig, io: AdminIo, env: Record<string, string | undefined> = process.env): Promise<number> {
   let ds: DataSource | undefined;
   try {
     return await runAdminCommand(argv, {
@@ -66,6 +89,7 @@ export async function adminMain(argv: readonly string[], config: PlatformConfig,
           poolSize: 2,
           applicationName: 'paystream-admin',
         })),
+      operatorToken: (tokenFile) => presentedOperatorToken(tokenFile, env),
       outbox: new Outbox('/paystream/merchant', outboxNotifyChannel(config.dbSchema)),
       pepper: config.credentialPepper,
       now: () => new Date(),
@@ -109,6 +133,7 @@ const ONBOARD_OPTIONS = {
   'account-no': { type: 'string' },
   'account-name': { type: 'string' },
   operator: { type: 'string' },
+  'token-file': { type: 'string' },
   'idempotency-key': { type: 'string' },
   'with-key': { type: 'boolean' },
   mode: { type: 'string' },
@@ -152,18 +177,14 @@ async function onboard(args: readonly string[], deps: AdminDeps): Promise<number
     deps.err(`admin: ${(error as Error).message}\n${ADMIN_USAGE}`);
     return ADMIN_EXIT.usage;
   }
+  const acting = await actingAs(deps, 'merchant onboard', values, withKey ? ADMIN_ROLES.onboardWithKey : ADMIN_ROLES.onboard, false);
+  if (typeof acting === 'number') return acting;
+  const actor = acting.actor;
   const body = registerBodySchema.safeParse(raw);
   if (!body.success) {
     const accountIssue = body.error.issues.some((i) => i.path.includes('payoutAccount'));
     deps.err(`admin: REFUSED ${accountIssue ? 'MERCHANT_PAYOUT_ACCOUNT_INVALID' : 'VALIDATION_FAILED'} ${describeIssues(body.error.issues, '(body)')}`);
     return ADMIN_EXIT.refused;
-  }
-  let actor: string;
-  try {
-    actor = values.operator === undefined ? ADMIN_SETUP_ACTOR : Actors.format(Actors.operator(values.operator));
-  } catch (error) {
-    deps.err(`admin: ${(error as Error).message}`);
-    return ADMIN_EXIT.usage;
   }
   const key = values['idempotency-key'] ?? `admin:onboard:${body.data.merchantId}`;
   const ds = await deps.openDb();
@@ -225,8 +246,51 @@ export function parseDurationMs(text: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-function actorArg(operator: string | undefined): string {
-  return operator === undefined ? ADMIN_SETUP_ACTOR : Actors.format(Actors.operator(operator));
+/** Who a change acts as: the operator whose token it presents, or system:setup creating the first admin. */
+type Acting = { kind: 'operator'; actor: string } | { kind: 'setup'; actor: typeof ADMIN_SETUP_ACTOR };
+
+/** Refuses, inside its transaction, a change that needed an operator token after all (the first admin exists). */
+class NeedsOperatorToken extends Error {}
+
+const FIRST_ADMIN_HINT = `only the first admin operator is created without one: npm run admin -- operator create --id ID --roles admin`;
+
+/**
+ * The operator a change acts as: the one whose token is presented (--token-file, else
+ * PAYSTREAM_OPERATOR_TOKEN), checked against the registry like the DLQ CLI checks it (an operator
+ * token, usable now, whose secret hashes to the stored one, with every role the change needs); a
+ * typed --operator must name it. Without a token only the setup bootstrap (`setupAllowed`) acts, as
+ * system:setup; anything else, or a typed --operator, is a usage error. The exit code otherwise.
+ */
+async function actingAs(
+  deps: AdminDeps,
+  what: string,
+  flags: { operator?: string; 'token-file'?: string },
+  roles: readonly OperatorRole[],
+  setupAllowed: boolean,
+): Promise<Acting | number> {
+  let token: string | undefined;
+  try {
+    token = deps.operatorToken(flags['token-file']);
+  } catch (error) {
+    return usage(deps, `--token-file ${flags['token-file']}: ${(error as Error).message}`);
+  }
+  if (token === undefined) {
+    if (flags.operator !== undefined) {
+      return usage(deps, `--operator ${flags.operator} needs that operator's token (${TOKEN_FLAGS}): a change acts as the operator whose token it presents, not a name anyone can type`);
+    }
+    if (setupAllowed) return { kind: 'setup', actor: ADMIN_SETUP_ACTOR };
+    return usage(deps, `${what} needs the token of an operator with the ${roles.join(' and ')} role: ${TOKEN_FLAGS}; ${FIRST_ADMIN_HINT}`);
+  }
+  let operator: OperatorPrincipal;
+  try {
+    operator = await checkOperatorToken(token, roles, new RegistryCredentials(await deps.openDb()), deps.now());
+    if (flags.operator !== undefined && flags.operator !== operator.operatorId) throw new AuthRefusal('forbidden', `--operator ${flags.operator} is not the operator of the token (${operator.operatorId})`);
+  } catch (error) {
+    if (!(error instanceof AuthRefusal)) throw error;
+    deps.err(`admin: REFUSED ${error.code} (${error.reason}): the operator token was refused${error.detail && error.detail !== error.reason ? `: ${error.detail}` : ''}; nothing changed`);
+    return ADMIN_EXIT.tokenRefused;
+  }
+  return { kind: 'operator', actor: Actors.format(Actors.operator(operator.operatorId)) };
 }
 
 /** Runs a credential change in one transaction; prints its JSON (with a secret: once) or the refusal. */
@@ -238,6 +302,7 @@ async function credentialChange(deps: AdminDeps, change: (issuer: CredentialIssu
     if (showsSecret) deps.err('admin: the secret is shown once; keep it now (it is not stored)');
     return ADMIN_EXIT.ok;
   } catch (error) {
+    if (error instanceof NeedsOperatorToken) return usage(deps, error.message);
     if (!(error instanceof ApiError)) throw error;
     deps.err(`admin: REFUSED ${error.code} ${error.message}`);
     return ADMIN_EXIT.refused;
@@ -252,19 +317,26 @@ function usage(deps: AdminDeps, why?: string): number {
 async function operatorCommand(command: 'create' | 'revoke', args: readonly string[], deps: AdminDeps): Promise<number> {
   let v: Record<string, string | undefined>;
   try {
-    v = parseArgs({ args: [...args], options: { id: { type: 'string' }, roles: { type: 'string' }, operator: { type: 'string' }, name: { type: 'string' } }, strict: true }).values;
+    v = parseArgs({ args: [...args], options: { id: { type: 'string' }, roles: { type: 'string' }, operator: { type: 'string' }, 'token-file': { type: 'string' }, name: { type: 'string' } }, strict: true }).values;
   } catch (error) {
     return usage(deps, (error as Error).message);
   }
   if (!v.id) return usage(deps, '--id is required');
-  const actor = actorArg(v.operator);
-  if (command === 'revoke') return credentialChange(deps, async (issuer, tx) => ({ operatorId: v.id, revoked: await issuer.revokeOperator(tx, v.id!, actor) }), false);
-  const roles = (v.roles ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
-  if (roles.length === 0 || roles.some((r) => !(OPERATOR_ROLES as readonly string[]).includes(r))) return usage(deps, `--roles: one or more of ${OPERATOR_ROLES.join(',')}`);
+  if (command === 'revoke') {
+    const acting = await actingAs(deps, 'operator revoke', v, ADMIN_ROLES.credentials, false);
+    if (typeof acting === 'number') return acting;
+    return credentialChange(deps, async (issuer, tx) => ({ operatorId: v.id, revoked: await issuer.revokeOperator(tx, v.id!, acting.actor) }), false);
+  }
+  const roles = (v.roles ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '') as OperatorRole[];
+  if (roles.length === 0 || roles.some((r) => !OPERATOR_ROLES.includes(r))) return usage(deps, `--roles: one or more of ${OPERATOR_ROLES.join(',')}`);
+  // without a token, an admin operator may be created as the setup bootstrap (createFirstAdmin says whether it is the first)
+  const acting = await actingAs(deps, 'operator create', v, ADMIN_ROLES.credentials, roles.includes('admin'));
+  if (typeof acting === 'number') return acting;
   return credentialChange(
     deps,
     async (issuer, tx) => {
-      const c = await issuer.createOperator(tx, v.id!, roles as OperatorRole[], actor, v.name);
+      const c = acting.kind === 'setup' ? await issuer.createFirstAdmin(tx, v.id!, roles, acting.actor, v.name) : await issuer.createOperator(tx, v.id!, roles, acting.actor, v.name);
+      if (!c) throw new NeedsOperatorToken(`an admin operator exists: operator create needs the token of an operator with the admin role: ${TOKEN_FLAGS}`);
       return { operatorId: c.principalId, roles: c.roles, credentialId: c.credentialId, token: c.token };
     },
     true,
@@ -274,13 +346,22 @@ async function operatorCommand(command: 'create' | 'revoke', args: readonly stri
 async function keyCommand(command: 'create' | 'rotate' | 'revoke', args: readonly string[], deps: AdminDeps): Promise<number> {
   let v: Record<string, string | undefined>;
   try {
-    v = parseArgs({ args: [...args], options: { merchant: { type: 'string' }, mode: { type: 'string' }, key: { type: 'string' }, overlap: { type: 'string' }, operator: { type: 'string' } }, strict: true }).values;
+    v = parseArgs({
+      args: [...args],
+      options: { merchant: { type: 'string' }, mode: { type: 'string' }, key: { type: 'string' }, overlap: { type: 'string' }, operator: { type: 'string' }, 'token-file': { type: 'string' } },
+      strict: true,
+    }).values;
   } catch (error) {
     return usage(deps, (error as Error).message);
   }
-  const actor = actorArg(v.operator);
+  if (command === 'create' && (!v.merchant || (v.mode !== 'live' && v.mode !== 'test'))) return usage(deps, '--merchant and --mode live|test are required');
+  if (command !== 'create' && !v.key) return usage(deps, '--key is required');
+  const overlapMs = v.overlap === undefined ? KEY_ROTATION_OVERLAP_MS_DEFAULT : parseDurationMs(v.overlap);
+  if (overlapMs === undefined) return usage(deps, '--overlap: a duration such as 24h, 30m, 90s');
+  const acting = await actingAs(deps, `key ${command}`, v, ADMIN_ROLES.credentials, false);
+  if (typeof acting === 'number') return acting;
+  const actor = acting.actor;
   if (command === 'create') {
-    if (!v.merchant || (v.mode !== 'live' && v.mode !== 'test')) return usage(deps, '--merchant and --mode live|test are required');
     return credentialChange(
       deps,
       async (issuer, tx) => {
@@ -290,7 +371,6 @@ async function keyCommand(command: 'create' | 'rotate' | 'revoke', args: readonl
       true,
     );
   }
-  if (!v.key) return usage(deps, '--key is required');
   if (command === 'revoke') {
     return credentialChange(
       deps,
@@ -301,8 +381,6 @@ async function keyCommand(command: 'create' | 'rotate' | 'revoke', args: readonl
       false,
     );
   }
-  const overlapMs = v.overlap === undefined ? KEY_ROTATION_OVERLAP_MS_DEFAULT : parseDurationMs(v.overlap);
-  if (overlapMs === undefined) return usage(deps, '--overlap: a duration such as 24h, 30m, 90s');
   return credentialChange(
     deps,
     async (issuer, tx) => {
@@ -316,12 +394,14 @@ async function keyCommand(command: 'create' | 'rotate' | 'revoke', args: readonl
 async function serviceTokenCommand(args: readonly string[], deps: AdminDeps): Promise<number> {
   let v: Record<string, string | undefined>;
   try {
-    v = parseArgs({ args: [...args], options: { service: { type: 'string' }, operator: { type: 'string' } }, strict: true }).values;
+    v = parseArgs({ args: [...args], options: { service: { type: 'string' }, operator: { type: 'string' }, 'token-file': { type: 'string' } }, strict: true }).values;
   } catch (error) {
     return usage(deps, (error as Error).message);
   }
   if (!v.service) return usage(deps, '--service is required');
-  const actor = actorArg(v.operator);
+  const acting = await actingAs(deps, 'service-token create', v, ADMIN_ROLES.credentials, false);
+  if (typeof acting === 'number') return acting;
+  const actor = acting.actor;
   return credentialChange(
     deps,
     async (issuer, tx) => {

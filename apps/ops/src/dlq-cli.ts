@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
-import { DeadLetterReader, DLQ_OPERATOR_TOKEN_ENV, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
-import { checkOperatorToken, RegistryCredentials } from '@paystream/shared/auth';
+import { DeadLetterReader, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type DlqCommandDeps } from '@paystream/ops/feature-dlq';
+import { checkOperatorToken, presentedOperatorToken, RegistryCredentials } from '@paystream/shared/auth';
 import { createKafka, EventProducer, physicalTopic } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { openDatabase } from '@paystream/shared/persistence';
@@ -39,7 +38,7 @@ export async function dlqMain(
       record: async (dl, by, credentialId) => (await replayLog()).record(dl, by, credentialId),
       list: async (limit) => (await replayLog()).list(limit),
     },
-    operatorToken: (tokenFile) => (tokenFile !== undefined ? readFileSync(tokenFile, 'utf8').trim() : env[DLQ_OPERATOR_TOKEN_ENV]?.trim() || undefined),
+    operatorToken: (tokenFile) => presentedOperatorToken(tokenFile, env),
     authenticate: async (token, role) => {
       // read only, no migrations: the merchant service owns the registry's schema
       registryDb ??= await openDatabase({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq' });

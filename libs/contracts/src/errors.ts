@@ -53,7 +53,6 @@ export const ERROR_CODES = {
   IDENTITY_PHONE_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '手机号码不正确', messageEn: 'The mobile number is not valid (11 digits starting 13-19)' },
   IDENTITY_CARD_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '银行卡号不正确或暂不支持', messageEn: 'The bank card number is not valid or its card scheme is not supported' },
   IDENTITY_ADDRESS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '地址不完整或过长', messageEn: 'The address is incomplete or too long (province, city, district and street, 1-100 characters each)' },
-  IDENTITY_ID_TAKEN: { retryable: false, action: 'contact_support', httpStatus: 409, messageZh: '该身份证号码已被其他用户实名', messageEn: 'This resident ID number is already registered to another user' },
   // settlement
   SETTLEMENT_TERMS_INVALID: { retryable: false, action: 'fix_request', httpStatus: 422, messageZh: '结算条款不合法', messageEn: 'The settlement terms are invalid' },
   SETTLEMENT_PAYOUT_FAILED: { retryable: true, action: 'retry', httpStatus: 502, messageZh: '结算打款失败', messageEn: 'The settlement payout failed' },

@@ -1,7 +1,7 @@
 import { formatDeadLetterRef, parseDeadLetterRef, readDeadLetter, replayOf, type DeadLetter } from '@paystream/ops/domain';
 import type { Message } from 'kafkajs';
 import { Actors } from '@paystream/shared/audit-log';
-import { AuthRefusal, type OperatorPrincipal } from '@paystream/shared/auth';
+import { AuthRefusal, OPERATOR_TOKEN_ENV, type OperatorPrincipal } from '@paystream/shared/auth';
 import type { DeadLetterReader, ReadError } from './dead-letter-reader';
 import type { ReplayLog } from './replay-log';
 
@@ -12,7 +12,7 @@ export const DLQ_REPLAYS_LIMIT_DEFAULT = 50;
 /** The role an operator needs to replay dead letters. */
 export const DLQ_REPLAY_ROLE = 'sre';
 /** The variable holding the operator token when --token-file does not name a file. */
-export const DLQ_OPERATOR_TOKEN_ENV = 'PAYSTREAM_OPERATOR_TOKEN';
+export const DLQ_OPERATOR_TOKEN_ENV = OPERATOR_TOKEN_ENV;
 
 /** Exit codes: done; a message failed; usage (no token among them); the operator token was refused (nothing replayed). */
 export const DLQ_EXIT = { ok: 0, failed: 1, usage: 2, refused: 3 } as const;
@@ -153,7 +153,7 @@ async function authenticated(flags: Map<string, string | true>, deps: DlqCommand
   } catch (error) {
     return fail(deps, `--token-file ${tokenFile}: ${(error as Error).message}`, DLQ_EXIT.usage);
   }
-  if (token === undefined) return fail(deps, `replay needs the token of an operator with the ${DLQ_REPLAY_ROLE} role: --token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV} (npm run admin -- operator create --id ID --roles ${DLQ_REPLAY_ROLE})`, DLQ_EXIT.usage);
+  if (token === undefined) return fail(deps, `replay needs the token of an operator with the ${DLQ_REPLAY_ROLE} role: --token-file FILE or ${DLQ_OPERATOR_TOKEN_ENV} (an admin issues one: npm run admin -- operator create --id ID --roles ${DLQ_REPLAY_ROLE} --token-file ADMIN_TOKEN_FILE)`, DLQ_EXIT.usage);
   try {
     return await deps.authenticate(token, DLQ_REPLAY_ROLE);
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Channel, Currency, ErrorCode, FailureReason } from '@paystream/contracts';
-import { statusesLeadingTo, type MerchantScope, type Payment, type PaymentStatus, type Transition } from '@paystream/order-payment/domain';
+import { statusesLeadingTo, type Payment, type PaymentStatus, type Transition } from '@paystream/order-payment/domain';
+import { scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 interface PaymentRow {
@@ -79,11 +80,6 @@ function toPayment(r: PaymentRow): Payment {
   };
 }
 
-/** The SQL condition (and its parameter, if any) that keeps a read to the scope's merchant: `$n` is the next parameter. */
-function scopeCondition(scope: MerchantScope, n: number): { sql: string; params: string[] } {
-  return scope.kind === 'merchant' ? { sql: `AND merchant_id = $${n}`, params: [scope.merchantId] } : { sql: '', params: [] };
-}
-
 /**
  * Payments in order-payment's own database; every status change is a guarded update. An order id is
  * its merchant's own: a payment is found by (merchant, order), and by id only within a scope.
@@ -115,9 +111,11 @@ export class PaymentRepository {
   }
 
   /** The payment with this id within the scope: another merchant's payment is not found, exactly like a missing one. */
-  async findById(tx: EntityManager, scope: MerchantScope, id: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
-    const owned = scopeCondition(scope, 2);
-    const rows: PaymentRow[] = await tx.query(`SELECT ${COLUMNS} FROM payment WHERE id = $1 ${owned.sql} ${opts.forUpdate ? 'FOR UPDATE' : ''}`, [id, ...owned.params]);
+  async findById(tx: EntityManager, scope: TenantScope, id: string, opts: { forUpdate?: boolean } = {}): Promise<Payment | undefined> {
+    const rows: PaymentRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM payment WHERE id = $1 AND ($2::text IS NULL OR merchant_id = $2) ${opts.forUpdate ? 'FOR UPDATE' : ''}`,
+      [id, scopedMerchantId(scope)],
+    );
     return rows[0] ? toPayment(rows[0]) : undefined;
   }
 

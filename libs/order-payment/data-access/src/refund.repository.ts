@@ -1,5 +1,6 @@
 import { storedFailure, type FailureReason } from '@paystream/contracts';
-import { refundStatusesLeadingTo, type MerchantScope, type RefundStatus } from '@paystream/order-payment/domain';
+import { refundStatusesLeadingTo, type RefundStatus } from '@paystream/order-payment/domain';
+import { scopedMerchantId, type TenantScope } from '@paystream/shared/auth';
 import { toBigInt, type EntityManager } from '@paystream/shared/persistence';
 
 export interface Refund {
@@ -73,11 +74,11 @@ export class RefundRepository {
   }
 
   /** The refunds of a payment within the scope (none for another merchant's payment). */
-  async forPayment(tx: EntityManager, scope: MerchantScope, paymentId: string): Promise<Refund[]> {
-    const rows: Row[] =
-      scope.kind === 'merchant'
-        ? await tx.query(`SELECT * FROM refund WHERE payment_id = $1 AND merchant_id = $2 ORDER BY created_at, id`, [paymentId, scope.merchantId])
-        : await tx.query(`SELECT * FROM refund WHERE payment_id = $1 ORDER BY created_at, id`, [paymentId]);
+  async forPayment(tx: EntityManager, scope: TenantScope, paymentId: string): Promise<Refund[]> {
+    const rows: Row[] = await tx.query(`SELECT * FROM refund WHERE payment_id = $1 AND ($2::text IS NULL OR merchant_id = $2) ORDER BY created_at, id`, [
+      paymentId,
+      scopedMerchantId(scope),
+    ]);
     return rows.map(toRefund);
   }
 

@@ -2,5 +2,4 @@ export * from './payment-status';
 export * from './payment';
 export * from './refund';
 export * from './merchant-acceptance';
-export * from './merchant-scope';
 export * from './shopper-data';

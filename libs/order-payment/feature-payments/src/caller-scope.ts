@@ -1,15 +1,15 @@
-import { principalOf, type Principal } from '@paystream/shared/auth';
-import { ALL_MERCHANTS, ownMerchant, type MerchantScope } from '@paystream/order-payment/domain';
+import { principalOf, tenantScopeOf, type Principal, type TenantScope } from '@paystream/shared/auth';
 
 /** How much of the shopper data on a payment (card token, device id, IP address) a caller sees. */
 export type ShopperDataAccess = 'clear' | 'masked';
 
-/** What an HTTP caller of order-payment may see: whose payments, and the shopper data on them. */
+/**
+ * What an HTTP caller of order-payment may see: whose payments (the platform's one `TenantScope`,
+ * derived from the principal by `tenantScopeOf`), and the shopper data on them (order-payment's own).
+ */
 export interface CallerScope {
-  merchants: MerchantScope;
+  tenant: TenantScope;
   shopperData: ShopperDataAccess;
-  /** The merchant calling, when it is one (its requests act only on its own payments). */
-  merchantId?: string;
 }
 
 /**
@@ -20,12 +20,15 @@ export interface CallerScope {
  * are enough to match one) and `sre` (read-only operations) see it masked like a merchant.
  */
 export function callerScope(request: object): CallerScope {
-  const principal: Principal | undefined = principalOf(request);
+  return { tenant: tenantScopeOf(request), shopperData: shopperDataAccessOf(principalOf(request)) };
+}
+
+function shopperDataAccessOf(principal: Principal | undefined): ShopperDataAccess {
   switch (principal?.kind) {
     case 'merchant':
-      return { merchants: ownMerchant(principal.merchantId), shopperData: 'masked', merchantId: principal.merchantId };
+      return 'masked';
     case 'operator':
-      return { merchants: ALL_MERCHANTS, shopperData: principal.roles.includes('risk') ? 'clear' : 'masked' };
+      return principal.roles.includes('risk') ? 'clear' : 'masked';
     default:
       // order-payment's payment routes allow merchants and operators only; anything else is a programming error
       throw new Error(`callerScope: a payment route called as ${principal?.kind ?? 'nobody (no guard ran)'}`);
@@ -34,7 +37,7 @@ export function callerScope(request: object): CallerScope {
 
 /** The merchant a merchant-only route acts for: the principal's own. */
 export function callingMerchant(request: object): string {
-  const scope = callerScope(request);
-  if (!scope.merchantId) throw new Error('callingMerchant: a merchant-only route called by an operator');
-  return scope.merchantId;
+  const { tenant } = callerScope(request);
+  if (tenant.kind !== 'merchant') throw new Error('callingMerchant: a merchant-only route called by an operator');
+  return tenant.merchantId;
 }

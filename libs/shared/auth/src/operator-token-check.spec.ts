@@ -1,6 +1,9 @@
 import type { AuthRefusalReason } from './auth-refusal';
 import { deriveSecret, newCredentialId, parsePepper, secretSha256 } from './derived-secret';
-import { checkOperatorToken, type RegisteredCredential } from './operator-token-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkOperatorToken, OPERATOR_TOKEN_ENV, presentedOperatorToken, type RegisteredCredential } from './operator-token-check';
 import { bearerToken } from './request-signature';
 
 // the pepper the registry's hashes were made with; checkOperatorToken itself never sees it
@@ -60,5 +63,21 @@ describe('checkOperatorToken (a tool authenticating an operator against the regi
     ['an operator without the role', () => alice.token, 'forbidden'],
   ])('refuses %s', async (_what, token, reason) => {
     expect(await refusal(token())).toBe(reason);
+  });
+
+  it('asks for every role of a list: all of them held, or refused naming the one missing', async () => {
+    expect(await checkOperatorToken(alice.token, ['finance', 'risk'], registry, NOW)).toMatchObject({ operatorId: 'alice' });
+    await expect(checkOperatorToken(alice.token, ['finance', 'admin'], registry, NOW)).rejects.toMatchObject({ reason: 'forbidden', detail: 'the operator alice has no admin role' });
+  });
+});
+
+describe('presentedOperatorToken (where a command line finds its operator token)', () => {
+  it('reads --token-file first, else the environment variable, else none', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'optok-')), 'token');
+    writeFileSync(file, `${sam.token}\n`);
+    expect(presentedOperatorToken(file, { [OPERATOR_TOKEN_ENV]: alice.token })).toBe(sam.token);
+    expect(presentedOperatorToken(undefined, { [OPERATOR_TOKEN_ENV]: ` ${alice.token} ` })).toBe(alice.token);
+    expect(presentedOperatorToken(undefined, { [OPERATOR_TOKEN_ENV]: '  ' })).toBeUndefined();
+    expect(() => presentedOperatorToken(join(file, 'missing'), {})).toThrow();
   });
 });

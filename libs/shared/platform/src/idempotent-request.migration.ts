@@ -26,5 +26,21 @@ export class IdempotentRequestTable1765700000000 implements MigrationInterface {
   }
 }
 
+/**
+ * An index on idempotent_request.created_at, so the janitor finds keys past their retention without
+ * scanning the table (not CONCURRENTLY, like the inbox's: the table is small and a plain build runs once).
+ */
+export class IdempotentRequestCreatedAtIndex1766100000000 implements MigrationInterface {
+  name = 'IdempotentRequestCreatedAtIndex1766100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX IF NOT EXISTS idempotent_request_created_at_idx ON idempotent_request (created_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX IF EXISTS idempotent_request_created_at_idx`);
+  }
+}
+
 /** Run by the platform for every service (with the outbox, audit and auth ones). */
-export const IDEMPOTENT_REQUEST_MIGRATIONS = [IdempotentRequestTable1765700000000];
+export const IDEMPOTENT_REQUEST_MIGRATIONS = [IdempotentRequestTable1765700000000, IdempotentRequestCreatedAtIndex1766100000000];

@@ -13,6 +13,7 @@ export * from './storable-text.guard';
 export * from './request-actor';
 export * from './claimed-actor';
 export * from './idempotent-request';
+export * from './idempotent-request-janitor';
 export * from './idempotent-request.migration';
 export * from './http-server';
 export * from './service-app';

@@ -17,6 +17,7 @@ import { AUDIT_LOG_MIGRATIONS } from '@paystream/shared/audit-log';
 import { AUTH_MIGRATIONS, AuthGuard, AuthMetrics, CredentialCopy, NonceJanitor, NonceStore, RequestRateLimits } from '@paystream/shared/auth';
 import { PAYSTREAM_SOURCE_PREFIX, TOPIC_PRODUCERS, TOPICS } from '@paystream/contracts';
 import type { PlatformConfig } from './config';
+import { IdempotentRequestJanitor } from './idempotent-request-janitor';
 import { IDEMPOTENT_REQUEST_MIGRATIONS } from './idempotent-request.migration';
 
 export interface PlatformOptions {
@@ -55,6 +56,7 @@ export class Platform {
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
   private inboxJanitor: InboxJanitor | undefined;
+  private idempotentRequestJanitor: IdempotentRequestJanitor | undefined;
   private started = false;
   private consumerFatal: (error: Error) => void = (error) => this.logger.fatal({ err: error }, 'consumer is dead and nothing restarts it');
 
@@ -127,7 +129,7 @@ export class Platform {
     );
   }
 
-  /** Starts the outbox relay, the inbox janitor, the consumer and the lag monitor. */
+  /** Starts the outbox relay, the inbox and idempotent-request janitors, the consumer and the lag monitor. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
@@ -135,6 +137,8 @@ export class Platform {
     this.relay.start();
     this.inboxJanitor = new InboxJanitor(this.ds, this.logger.child({ component: 'inbox-janitor' }));
     this.inboxJanitor.start();
+    this.idempotentRequestJanitor = new IdempotentRequestJanitor(this.ds, this.logger.child({ component: 'idempotent-request-janitor' }));
+    this.idempotentRequestJanitor.start();
     this.nonceJanitor = new NonceJanitor(this.nonces, this.logger.child({ component: 'nonce-janitor' }));
     this.nonceJanitor.start();
     if (this.handlers.size > 0) {
@@ -165,6 +169,7 @@ export class Platform {
     await this.stopStep('lag monitor', async () => this.lagMonitor?.stop());
     await this.stopStep('outbox relay', async () => this.relay?.stop()); // itself within OUTBOX_SHUTDOWN_GRACE_MS
     await this.stopStep('inbox janitor', async () => this.inboxJanitor?.stop());
+    await this.stopStep('idempotent-request janitor', async () => this.idempotentRequestJanitor?.stop());
     await this.stopStep('nonce janitor', async () => this.nonceJanitor?.stop());
     await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
     await this.stopStep('database', async () => {

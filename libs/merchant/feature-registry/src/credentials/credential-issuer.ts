@@ -90,6 +90,29 @@ export class CredentialIssuer {
     return this.issue(tx, { kind: 'operator-token', principalId: operatorId, roles }, actor);
   }
 
+  /**
+   * The first admin operator, created with no operator to act for it (the setup bootstrap, actor
+   * `system:setup`): only while the registry holds no usable admin token (an operator token with the
+   * admin role, not revoked, expired or not yet valid: one `checkOperatorToken` would accept).
+   * Concurrent bootstraps are serialised: one creates, the others see it. Undefined, with nothing
+   * written, when an admin exists.
+   */
+  async createFirstAdmin(tx: EntityManager, operatorId: string, roles: OperatorRole[], actor: string, displayName = operatorId): Promise<IssuedCredential | undefined> {
+    if (!roles.includes('admin')) throw new Error(`createFirstAdmin: ${operatorId} would have no admin role`);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('merchant:first-admin'))`);
+    // read after the lock (read committed: a fresh snapshot), so a bootstrap that committed meanwhile is seen
+    const [found] = (await tx.query(
+      `SELECT EXISTS (
+         SELECT 1 FROM credential
+          WHERE kind = 'operator-token' AND 'admin' = ANY (roles)
+            AND revoked_at IS NULL AND not_before <= $1 AND (expires_at IS NULL OR expires_at > $1)
+       ) AS admin_exists`,
+      [this.now()],
+    )) as Array<{ admin_exists: boolean }>;
+    if (found?.admin_exists) return undefined;
+    return this.createOperator(tx, operatorId, roles, actor, displayName);
+  }
+
   /** Disables an operator and revokes every token it holds; the revoked ids. */
   async revokeOperator(tx: EntityManager, operatorId: string, actor: string): Promise<string[]> {
     const found = (await tx.query(`UPDATE operator SET status = 'disabled' WHERE operator_id = $1 RETURNING operator_id`, [operatorId])) as [unknown[], number];

@@ -1,9 +1,8 @@
 import { Body, Controller, Headers, Inject, Post, Req, Res } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Allow, merchantScope } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { describeIssues } from '@paystream/contracts';
 import { IdempotencyKeyRepository, PaymentRepository } from '@paystream/order-payment/data-access';
-import { ownMerchant } from '@paystream/order-payment/domain';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
 import { callerScope, callingMerchant } from '../caller-scope';
@@ -50,7 +49,7 @@ export class CreatePaymentController {
         const seen = await this.keys.find(tx, merchantId, key);
         if (seen) {
           if (seen.requestHash !== hash) throw new ApiError('IDEMPOTENCY_KEY_REUSED');
-          const payment = await this.payments.findById(tx, ownMerchant(merchantId), seen.paymentId);
+          const payment = await this.payments.findById(tx, merchantScope(merchantId), seen.paymentId);
           if (!payment) throw new Error(`idempotency key points at missing payment ${seen.paymentId}`);
           return { status: 200, payment, replayed: true };
         }

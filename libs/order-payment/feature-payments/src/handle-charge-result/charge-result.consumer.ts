@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
-import { ALL_MERCHANTS, onChargeResult, orderMismatch } from '@paystream/order-payment/domain';
+import { onChargeResult, orderMismatch } from '@paystream/order-payment/domain';
+import { ALL_MERCHANTS } from '@paystream/shared/auth';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { afterCommit } from '@paystream/shared/persistence';

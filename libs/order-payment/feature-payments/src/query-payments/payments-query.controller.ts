@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Allow, scopedMerchantId } from '@paystream/shared/auth';
 import { externalIdSchema, uuidSchema } from '@paystream/contracts';
 import { PaymentRepository } from '@paystream/order-payment/data-access';
 import { ApiError, Platform } from '@paystream/shared/platform';
@@ -37,7 +37,7 @@ export class PaymentsQueryController {
     if (!parsed.success) throw new ApiError('VALIDATION_FAILED', `orderId query parameter: ${parsed.error.issues[0]?.message}`);
     const scope = callerScope(request);
     if (namedMerchant !== undefined && !externalIdSchema.safeParse(namedMerchant).success) throw new ApiError('VALIDATION_FAILED', 'merchantId query parameter is not a valid id', { field: 'merchantId' });
-    const merchantId = scope.merchantId ?? namedMerchant;
+    const merchantId = scopedMerchantId(scope.tenant) ?? namedMerchant;
     if (merchantId === undefined) throw new ApiError('MERCHANT_ID_REQUIRED', 'an operator names the merchant of the order: GET /payments?orderId=..&merchantId=..');
     const notFound = new ApiError('PAYMENT_NOT_FOUND', `no payment for order ${parsed.data}`);
     // a merchant naming another merchant finds nothing, exactly like an order it never had
@@ -52,7 +52,7 @@ export class PaymentsQueryController {
   async byId(@Param('id') id: string, @Req() request: object) {
     if (!uuidSchema.safeParse(id).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
     const scope = callerScope(request);
-    const payment = await this.payments.findById(this.platform.ds.manager, scope.merchants, id);
+    const payment = await this.payments.findById(this.platform.ds.manager, scope.tenant, id);
     if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${id}`);
     return paymentView(payment, scope.shopperData, await this.payments.history(this.platform.ds.manager, payment.id));
   }

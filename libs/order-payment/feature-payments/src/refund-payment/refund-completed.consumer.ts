@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { TOPICS } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository } from '@paystream/order-payment/data-access';
-import { ALL_MERCHANTS, orderMismatch, statusAfterRefunds } from '@paystream/order-payment/domain';
+import { orderMismatch, statusAfterRefunds } from '@paystream/order-payment/domain';
+import { ALL_MERCHANTS } from '@paystream/shared/auth';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { Platform } from '@paystream/shared/platform';

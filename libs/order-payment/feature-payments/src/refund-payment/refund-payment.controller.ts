@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Headers, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { Allow } from '@paystream/shared/auth';
+import { Allow, merchantScope } from '@paystream/shared/auth';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { describeIssues, positiveAmountMinorSchema, TOPICS, uuidSchema, storableText } from '@paystream/contracts';
 import { PaymentRepository, RefundRepository, type Refund } from '@paystream/order-payment/data-access';
-import { checkRefund, ownMerchant } from '@paystream/order-payment/domain';
+import { checkRefund } from '@paystream/order-payment/domain';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { inTransaction } from '@paystream/shared/persistence';
 import { ApiError, Platform, requireIdempotencyKey } from '@paystream/shared/platform';
@@ -64,7 +64,7 @@ export class RefundPaymentController {
     const traceparent = nextTraceparent(traceparentIn);
     const outcome = await inTransaction(this.platform.ds, async (tx) => {
       // the payment row lock serialises refunds of one payment, so their sum is checked against the truth
-      const payment = await this.payments.findById(tx, ownMerchant(merchantId), paymentId, { forUpdate: true });
+      const payment = await this.payments.findById(tx, merchantScope(merchantId), paymentId, { forUpdate: true });
       if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
       const seen = await this.refunds.findByKey(tx, merchantId, key);
       if (seen) {
@@ -118,9 +118,9 @@ export class RefundPaymentController {
   @Allow('merchant', 'operator:finance')
   async list(@Param('id') paymentId: string, @Req() request: object) {
     if (!uuidSchema.safeParse(paymentId).success) throw new ApiError('VALIDATION_FAILED', 'payment id must be a UUID');
-    const { merchants } = callerScope(request);
-    const payment = await this.payments.findById(this.platform.ds.manager, merchants, paymentId);
+    const { tenant } = callerScope(request);
+    const payment = await this.payments.findById(this.platform.ds.manager, tenant, paymentId);
     if (!payment) throw new ApiError('PAYMENT_NOT_FOUND', `no payment ${paymentId}`);
-    return { paymentId, refunds: (await this.refunds.forPayment(this.platform.ds.manager, merchants, paymentId)).map(refundView) };
+    return { paymentId, refunds: (await this.refunds.forPayment(this.platform.ds.manager, tenant, paymentId)).map(refundView) };
   }
 }
