@@ -60,12 +60,14 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
 export const TEST_RATE_LIMIT_SCALE = 1_000;
 
 /**
- * The environment of a service under test: the test database, its own schema and topic prefix,
- * two partitions, quiet logs (TEST_LOG_LEVEL to see them).
+ * The environment of a service under test: the test broker and database, its own schema and topic
+ * prefix, two partitions, quiet logs (TEST_LOG_LEVEL to see them).
  */
 export function testServiceEnv(envPrefix: string, isolation: { schema: string; topicPrefix: string }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     [`${envPrefix}_DATABASE_URL`]: testDatabaseUrl(),
+    // the broker the test's own producers and collectors use (KAFKA_BROKERS, else 127.0.0.1:9092), never a default of the service's own
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
     DB_SCHEMA: isolation.schema,
     KAFKA_TOPIC_PREFIX: isolation.topicPrefix,
     KAFKA_PARTITIONS: '2',
