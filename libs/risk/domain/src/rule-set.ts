@@ -221,15 +221,19 @@ function listValueProblems(field: z.infer<typeof listField>, values: readonly st
   return problems;
 }
 
-/** What the database knows about the user, gathered before the rules run. */
+/**
+ * What the database knows about the user, gathered before the rules run. The user is the payment's
+ * merchant's user (user ids are each merchant's own): its payments, history and devices are those
+ * at that merchant.
+ */
 export interface RuleSignals {
-  /** The user's payments assessed before this one, per velocity window in seconds (see velocityWindowsOf). */
+  /** The merchant's user's payments assessed before this one, per velocity window in seconds (see velocityWindowsOf). */
   recentPaymentsByUser: ReadonlyMap<number, number>;
-  /** The user's completed payments in the history window (overrides input.history when given). */
+  /** The merchant's user's completed payments in the history window (overrides input.history when given). */
   history?: { count: number; totalMinor: bigint };
   /** Earlier attempts per card, device or IP, by attemptQueryKey of the queries attemptQueriesOf asked. */
   attempts?: ReadonlyMap<string, AttemptCounts>;
-  /** The user's earlier attempts and those from this device (when needsUserDeviceHistory said so). */
+  /** The merchant's user's earlier attempts and those from this device (when needsUserDeviceHistory said so). */
   userDevice?: UserDeviceHistory;
 }
 
@@ -268,13 +272,15 @@ export function needsUserDeviceHistory(ruleSet: RuleSet, input: AssessmentInput)
 }
 
 /**
- * The cards, devices and IPs whose attempts the rules count, and the user when a velocity-user rule
- * counts their payments, as lock keys in one global order: an assessment locks them all before
- * counting, so concurrent payments on one card (or of one user) count each other.
+ * The cards, devices and IPs whose attempts the rules count, and the merchant's user when a
+ * velocity-user rule counts their payments, as lock keys in one global order: an assessment locks
+ * them all before counting, so concurrent payments on one card (or of one merchant's user) count
+ * each other.
  */
 export function attemptLockKeysOf(ruleSet: RuleSet, input: AssessmentInput): string[] {
   const keys = attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`);
-  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${input.userId}`);
+  // a user id is its merchant's; JSON keeps the two apart whatever characters they hold
+  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${JSON.stringify([input.merchantId, input.userId])}`);
   return [...new Set(keys)].sort();
 }
 
