@@ -57,11 +57,18 @@ const velocityUser = z.strictObject({
   maxCount: count,
   windowSeconds,
 });
+/**
+ * Whose users a list of user ids names: a user id is its merchant's (each merchant chooses its
+ * users' ids, so one id at two merchants is two people). Required for a user list when published;
+ * only a user list names one.
+ */
+const listMerchant = { merchantId: externalIdSchema.optional() };
 const blocklist = z.strictObject({
   kind: z.literal('blocklist'),
   /** A blocklist only rejects (RISK_BLOCKLISTED); 'review' holds instead. */
   ...verdictFields,
   field: listField,
+  ...listMerchant,
   values,
 });
 const allowlist = z.strictObject({
@@ -69,6 +76,7 @@ const allowlist = z.strictObject({
   id: slug,
   enabled: z.boolean(),
   field: listField.exclude(['merchantId']),
+  ...listMerchant,
   values,
 });
 const amountAboveHistoryDef = z.strictObject({
@@ -186,8 +194,9 @@ export const DEFAULT_RULE_SET: RuleSet = {
 };
 
 /**
- * Checks a rule set document: its shape, then what a shape cannot say (ids unique; list values that
- * could match, unless opts.listValues is false, as for versions stored before that check).
+ * Checks a rule set document: its shape, then what a shape cannot say (ids unique; only a user list
+ * names a merchant; and the checks a list gets when published, unless opts.listValues is false, as
+ * for versions stored before them: values that could match, and a user list naming its merchant).
  */
 export function validateRuleSet(input: unknown, opts: { listValues?: boolean } = {}): { ok: true; ruleSet: RuleSet } | { ok: false; problems: string[] } {
   const parsed = ruleSetSchema.safeParse(input);
@@ -197,7 +206,11 @@ export function validateRuleSet(input: unknown, opts: { listValues?: boolean } =
   parsed.data.rules.forEach((r, i) => {
     if (seen.has(r.id)) problems.push(`rules.${i}.id: duplicate rule id ${r.id}`);
     seen.add(r.id);
-    if (opts.listValues !== false && (r.kind === 'blocklist' || r.kind === 'allowlist')) problems.push(...listValueProblems(r.field, r.values).map((p) => `rules.${i}.values.${p}`));
+    if (r.kind !== 'blocklist' && r.kind !== 'allowlist') return;
+    if (r.field !== 'userId' && r.merchantId !== undefined) problems.push(`rules.${i}.merchantId: only a list of user ids names a merchant`);
+    if (opts.listValues === false) return;
+    if (r.field === 'userId' && r.merchantId === undefined) problems.push(`rules.${i}.merchantId: a user id is its merchant's: name the merchant whose users these are`);
+    problems.push(...listValueProblems(r.field, r.values).map((p) => `rules.${i}.values.${p}`));
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, ruleSet: parsed.data };
 }
@@ -243,9 +256,25 @@ function signalDimension(r: SignalRule): AttemptDimension {
   return r.kind === 'shared-device' ? 'deviceId' : r.kind === 'shared-card' ? 'cardToken' : r.dimension;
 }
 
+type ListRule = Extract<RuleDefinition, { kind: 'blocklist' | 'allowlist' }>;
+
+/**
+ * Whether a list names the payment: its value of the field is listed, and for a list of user ids,
+ * the payment's merchant is the list's (another merchant's user of a listed id is someone else). A
+ * user list stored before lists named a merchant: a blocklist still names the id at every merchant
+ * (as it was written: a block is not lifted quietly), an allowlist names nobody (an allowlisted id
+ * would let any merchant's user of that id past every anomaly rule, and merchants choose the ids).
+ */
+function listNames(r: ListRule, input: AssessmentInput): boolean {
+  const value = input[r.field];
+  if (value === undefined || !r.values.includes(value)) return false;
+  if (r.field !== 'userId') return true;
+  return r.merchantId === undefined ? r.kind === 'blocklist' : r.merchantId === input.merchantId;
+}
+
 function enabledFor(ruleSet: RuleSet, input: AssessmentInput): RuleDefinition[] {
   const enabled = ruleSet.rules.filter((r) => r.enabled);
-  const allowlisted = enabled.some((r) => r.kind === 'allowlist' && r.values.includes(input[r.field] ?? ''));
+  const allowlisted = enabled.some((r) => r.kind === 'allowlist' && listNames(r, input));
   return allowlisted ? [] : enabled;
 }
 
@@ -309,8 +338,8 @@ function blocklistRule(r: Extract<RuleDefinition, { kind: 'blocklist' }>): RiskR
     id: r.id,
     evaluate(input) {
       const value = input[r.field];
-      if (value === undefined || !listed.has(value)) return { verdict: 'pass' };
-      const detail = `${r.field} ${value} is blocklisted`;
+      if (value === undefined || !listed.has(value) || !listNames(r, input)) return { verdict: 'pass' };
+      const detail = r.field === 'userId' && r.merchantId !== undefined ? `userId ${value} of merchant ${r.merchantId} is blocklisted` : `${r.field} ${value} is blocklisted`;
       return fired(r, 'RISK_BLOCKLISTED', detail);
     },
   };
