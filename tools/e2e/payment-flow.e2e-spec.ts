@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { authorizationFor } from '@paystream/shared/auth';
 import { readFileSync } from 'node:fs';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { luhnValid } from '@paystream/shared/channel-protocols';
@@ -341,11 +340,15 @@ describe('payment flow end to end (real processes, Kafka, Postgres)', () => {
   it('holds a payment far above the shopper\'s history for review: approved by a person it is charged, rejected it fails', async () => {
     const merchantId = uniqueId('m-review-');
     await onboard(merchantId);
-    // the shopper's history: earlier specs' payments went through (committed at risk); these are far above it
+    // the shopper's history is this merchant's shopper-1's (another merchant's shopper-1 is someone else):
+    // three CNY 100 payments that went through (committed at risk); the two below are far above it
+    const usual = ['e2e-review-usual-1', 'e2e-review-usual-2', 'e2e-review-usual-3'];
+    for (const orderId of usual) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '10000'));
+    for (const orderId of usual) expect((await outcome(orderId, 60_000)).topic).toBe(t(TOPICS.paymentSucceeded));
     await waitFor(async () => {
-      const metrics = await (await fetch(`${stack.url('risk')}/metrics`, { headers: { authorization: authorizationFor(stack.monitoring, 'GET', '/metrics') } })).text();
-      return /paystream_risk_limit_reservations_total\{[^}]*action="commit"[^}]*\} ([3-9]|\d\d+)\n/.test(metrics) ? true : undefined;
-    }, 30_000, 'a history of committed payments');
+      const [row] = await stack.query<{ n: number }>('risk', `SELECT count(*)::int AS n FROM limit_reservation WHERE merchant_id = $1 AND user_id = 'shopper-1' AND status = 'COMMITTED'`, [merchantId]);
+      return row!.n === usual.length ? true : undefined;
+    }, 30_000, 'a history of committed payments at the merchant');
     for (const orderId of ['e2e-review-ok', 'e2e-review-no']) await upstream.sendEvent(t(TOPICS.paymentRequested), orderId, request(orderId, merchantId, '2000000'));
     const held = async (orderId: string) =>
       waitFor(async () => {

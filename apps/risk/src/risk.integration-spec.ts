@@ -157,6 +157,10 @@ describe('risk on the real broker and database', () => {
     }
     expect([a, b, c].map((r) => decisionsFor(r.paymentId)[0]!.value.decision)).toEqual(['approve', 'approve', 'reject']);
     expect(decisionsFor(c.paymentId)[0]!.value).toMatchObject({ rejectReason: { code: 'RISK_DAILY_LIMIT_EXCEEDED' } });
+    // another merchant's u-anon is another shopper (merchants choose their users' ids): its day is its own
+    const elsewhere = { ...request('200000', randomUUID(), 'u-anon'), merchantId: 'm-2' };
+    await upstream.sendEvent(requested, elsewhere.paymentId, elsewhere);
+    expect((await decisionFor(elsewhere.paymentId)).value).toMatchObject({ decision: 'approve' });
     // a's payment fails: its reservation is released, and the limit it held is free again
     await upstream.sendEvent(failed, a.orderId, {
       paymentId: a.paymentId,

@@ -14,3 +14,4 @@ export * from './risk-attempt.migration';
 export * from './risk-attempt.repository';
 export * from './risk-limit-refunds.migration';
 export * from './identity-tenant.migration';
+export * from './shopper-tenant.migration';

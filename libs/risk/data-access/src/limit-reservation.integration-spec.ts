@@ -15,6 +15,8 @@ const CNY_150_MINOR = 150_00n;
 /** Noon in Beijing. */
 const AT = new Date('2025-11-25T04:00:00Z');
 const UNVERIFIED = periodLimitsOf('none');
+/** The merchant whose users the cases reserve for, unless they name another. */
+const MERCHANT = 'm-spec';
 /** The model-vs-Postgres property: runs, and operations per run at most. */
 const MODEL_RUNS = 100;
 const MODEL_STEPS_MAX = 60;
@@ -25,29 +27,33 @@ describe('limit reservations on the real database', () => {
   let ds: DataSource;
 
   const tx = <T>(fn: (tx: EntityManager) => Promise<T>) => inTransaction(ds, fn);
-  const reserve = (userId: string, amountMinor: bigint, periodLimits: PeriodLimits = UNVERIFIED, paymentId: string = randomUUID(), at = AT) =>
-    tx((t) => limits.reserve(t, { paymentId, userId, amountMinor, currency: 'CNY', at, limits: periodLimits })).then((result) => ({ paymentId, result }));
-  const usage = (userId: string, at = AT) => tx((t) => limits.usage(t, userId, at));
+  const reserve = (userId: string, amountMinor: bigint, periodLimits: PeriodLimits = UNVERIFIED, paymentId: string = randomUUID(), at = AT, merchantId = MERCHANT) =>
+    tx((t) => limits.reserve(t, { paymentId, merchantId, userId, amountMinor, currency: 'CNY', at, limits: periodLimits })).then((result) => ({ paymentId, result }));
+  const usage = (userId: string, at = AT, merchantId = MERCHANT) => tx((t) => limits.usage(t, merchantId, userId, at));
   /** The refunds limit_refund holds for a payment, summed (one row per refundId). */
   const refundedMinor = async (paymentId: string) =>
     BigInt(((await ds.query(`SELECT coalesce(sum(amount_minor), 0)::text AS total FROM limit_refund WHERE payment_id = $1`, [paymentId])) as { total: string }[])[0]!.total);
 
   const concurrently = <T>(tasks: ((t: EntityManager) => Promise<T>)[]) => inConcurrentTransactions(tx, POOL_SIZE, tasks);
 
-  /** Counters (user day and year, merchant and card day) that disagree with the reservations holding them (there should be none, ever). */
+  /**
+   * Counters (a merchant's user's day and year, a merchant's and a card's day) that disagree with the
+   * reservations holding them (there should be none, ever). '' stands for a cap's merchant (none) in the join.
+   */
   const drift = () =>
     ds.query(`
       WITH active AS (SELECT * FROM limit_reservation WHERE status IN ('RESERVED', 'COMMITTED')),
       held AS (
-        SELECT 'user' AS scope, user_id AS subject_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor FROM active GROUP BY 1, 2, 3, 4
+        SELECT 'user' AS scope, merchant_id AS owner, user_id AS subject_id, 'day' AS period_kind, to_char(day, 'YYYY-MM-DD') AS period_key, sum(amount_minor) AS held_minor FROM active GROUP BY 1, 2, 3, 4, 5
         UNION ALL
-        SELECT 'user', user_id, 'year', year::text, sum(amount_minor) FROM active GROUP BY 1, 2, 3, 4
+        SELECT 'user', merchant_id, user_id, 'year', year::text, sum(amount_minor) FROM active GROUP BY 1, 2, 3, 4, 5
         UNION ALL
-        SELECT 'merchant', merchant_id, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE merchant_id IS NOT NULL GROUP BY 1, 2, 3, 4
+        SELECT 'merchant', '', merchant_id, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE holds_merchant_cap GROUP BY 1, 2, 3, 4, 5
         UNION ALL
-        SELECT 'card', card_token, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE card_token IS NOT NULL GROUP BY 1, 2, 3, 4)
-      SELECT scope, subject_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
-        FROM limit_usage u FULL JOIN held h USING (scope, subject_id, period_kind, period_key)
+        SELECT 'card', '', card_token, 'day', to_char(day, 'YYYY-MM-DD'), sum(amount_minor) FROM active WHERE card_token IS NOT NULL GROUP BY 1, 2, 3, 4, 5),
+      used AS (SELECT scope, coalesce(merchant_id, '') AS owner, subject_id, period_kind, period_key, used_minor FROM limit_usage)
+      SELECT scope, owner, subject_id, period_kind, period_key, coalesce(u.used_minor, 0)::text AS used, coalesce(h.held_minor, 0)::text AS held
+        FROM used u FULL JOIN held h USING (scope, owner, subject_id, period_kind, period_key)
        WHERE coalesce(u.used_minor, 0) <> coalesce(h.held_minor, 0)`);
 
   beforeAll(async () => {
@@ -68,7 +74,7 @@ describe('limit reservations on the real database', () => {
     const { paymentId, result } = await reserve(userId, 1_234_56n);
     expect(result).toEqual({ ok: true });
     const held = await tx((t) => limits.find(t, paymentId));
-    expect(held).toMatchObject({ paymentId, userId, merchantId: null, cardToken: null, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
+    expect(held).toMatchObject({ paymentId, merchantId: MERCHANT, userId, cardToken: null, amountMinor: 1_234_56n, currency: 'CNY', day: '2025-11-25', year: 2025, status: 'RESERVED' });
     expect(await usage(userId)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_234_56n, yearlyUsedMinor: 1_234_56n });
 
     expect(await tx((t) => limits.commit(t, paymentId))).toBe(true);
@@ -99,7 +105,7 @@ describe('limit reservations on the real database', () => {
 
   it('forestalls a reservation when the failure is told first, and releases one that was reserved meanwhile', async () => {
     const userId = uniqueId('u');
-    const failure = (paymentId: string) => ({ paymentId, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT });
+    const failure = (paymentId: string) => ({ paymentId, merchantId: MERCHANT, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT });
     const early = randomUUID();
     expect(await tx((t) => limits.releaseOrForestall(t, failure(early)))).toBe('forestalled');
     expect(await tx((t) => limits.releaseOrForestall(t, failure(early)))).toBe('none');
@@ -115,7 +121,7 @@ describe('limit reservations on the real database', () => {
     let finish!: () => void;
     const finishSignal = new Promise<void>((res) => (finish = res));
     const reserving = tx(async (t) => {
-      await limits.reserve(t, { paymentId: racing, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      await limits.reserve(t, { paymentId: racing, merchantId: MERCHANT, userId, amountMinor: 1_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
       reserved();
       await finishSignal;
     });
@@ -143,8 +149,8 @@ describe('limit reservations on the real database', () => {
     const userId = uniqueId('u');
     const rejectedId = randomUUID();
     const results = await tx(async (t) => {
-      const first = await limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: 4_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
-      const second = await limits.reserve(t, { paymentId: rejectedId, userId, amountMinor: 1_000_01n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      const first = await limits.reserve(t, { paymentId: randomUUID(), merchantId: MERCHANT, userId, amountMinor: 4_000_00n, currency: 'CNY', at: AT, limits: UNVERIFIED });
+      const second = await limits.reserve(t, { paymentId: rejectedId, merchantId: MERCHANT, userId, amountMinor: 1_000_01n, currency: 'CNY', at: AT, limits: UNVERIFIED });
       // the transaction is still usable after the undone reservation
       await t.query('SELECT 1');
       return [first, second];
@@ -182,7 +188,7 @@ describe('limit reservations on the real database', () => {
   });
 
   it('refuses to work outside a transaction, or on amounts no limit can hold', async () => {
-    const request = { paymentId: randomUUID(), userId: 'u', amountMinor: 1n, currency: 'CNY', at: AT, limits: UNVERIFIED };
+    const request = { paymentId: randomUUID(), merchantId: MERCHANT, userId: 'u', amountMinor: 1n, currency: 'CNY', at: AT, limits: UNVERIFIED };
     await expect(limits.reserve(ds.manager, request)).rejects.toThrow('inside a transaction');
     await expect(limits.release(ds.manager, request.paymentId)).rejects.toThrow('inside a transaction');
     await expect(tx((t) => limits.reserve(t, { ...request, amountMinor: 0n }))).rejects.toThrow('positive');
@@ -196,7 +202,7 @@ describe('limit reservations on the real database', () => {
     const paymentIds = Array.from({ length: CONCURRENT_RESERVATIONS }, () => randomUUID());
 
     const started = performance.now();
-    const results = await concurrently(paymentIds.map((paymentId) => (t) => limits.reserve(t, { paymentId, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    const results = await concurrently(paymentIds.map((paymentId) => (t) => limits.reserve(t, { paymentId, merchantId: MERCHANT, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
     const elapsedMs = performance.now() - started;
     console.log(`${CONCURRENT_RESERVATIONS} concurrent reservations on a pool of ${POOL_SIZE}: ${results.filter((r) => r.ok).length} passed in ${elapsedMs.toFixed(1)} ms`);
 
@@ -216,13 +222,13 @@ describe('limit reservations on the real database', () => {
     const releasedIds = passed.slice(0, 5);
     expect(await concurrently(releasedIds.map((id) => (t) => limits.release(t, id)))).toEqual([true, true, true, true, true]);
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor - 5n * CNY_150_MINOR });
-    const again = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    const again = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: randomUUID(), merchantId: MERCHANT, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
     expect(again.filter((r) => r.ok)).toHaveLength(5);
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor });
 
     // the same payment reserved 10 times at once counts once; released 10 times at once gives back once
     const held = passed[10]!;
-    const repeats = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: held, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    const repeats = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId: held, merchantId: MERCHANT, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED })));
     expect(repeats).toEqual(Array.from({ length: 10 }, () => ({ ok: true })));
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: passedMinor });
     const releases = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.release(t, held)));
@@ -250,10 +256,29 @@ describe('limit reservations on the real database', () => {
     expect(await tx((t) => limits.capUsage(t, 'merchant', merchantId, AT))).toBe(33n * CNY_150_MINOR);
   });
 
+  it(`gives one user id at two merchants a daily limit each when ${CONCURRENT_RESERVATIONS} payments at each race, and a release gives back to its own merchant's user`, async () => {
+    const userId = uniqueId('u');
+    const [a, b] = [uniqueId('mer-a'), uniqueId('mer-b')];
+    const dailyMinor = UNVERIFIED.dailyMinor!;
+    const fit = Number(dailyMinor / CNY_150_MINOR);
+    const at = (merchantId: string) => Array.from({ length: CONCURRENT_RESERVATIONS }, () => (t: EntityManager) => limits.reserve(t, { paymentId: randomUUID(), merchantId, userId, amountMinor: CNY_150_MINOR, currency: 'CNY', at: AT, limits: UNVERIFIED }));
+    const results = await concurrently([...at(a), ...at(b)]);
+    expect([results.slice(0, CONCURRENT_RESERVATIONS).filter((r) => r.ok).length, results.slice(CONCURRENT_RESERVATIONS).filter((r) => r.ok).length]).toEqual([fit, fit]);
+    const used = BigInt(fit) * CNY_150_MINOR;
+    expect(await usage(userId, AT, a)).toMatchObject({ dailyUsedMinor: used, yearlyUsedMinor: used });
+    expect(await usage(userId, AT, b)).toMatchObject({ dailyUsedMinor: used, yearlyUsedMinor: used });
+    const [one] = await ds.query(`SELECT payment_id FROM limit_reservation WHERE merchant_id = $1 AND user_id = $2 AND status = 'RESERVED' LIMIT 1`, [b, userId]);
+    expect(await tx((t) => limits.release(t, one.payment_id))).toBe(true);
+    expect((await usage(userId, AT, a)).dailyUsedMinor).toBe(used);
+    expect((await usage(userId, AT, b)).dailyUsedMinor).toBe(used - CNY_150_MINOR);
+    expect((await reserve(userId, CNY_150_MINOR, UNVERIFIED, randomUUID(), AT, a)).result).toMatchObject({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: used });
+    expect((await reserve(userId, CNY_150_MINOR, UNVERIFIED, randomUUID(), AT, b)).result).toEqual({ ok: true });
+  });
+
   it('counts a payment once when its first reservations race each other', async () => {
     const userId = uniqueId('u');
     const paymentId = randomUUID();
-    const results = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId, userId, amountMinor: 700n, currency: 'CNY', at: AT, limits: UNVERIFIED })));
+    const results = await concurrently(Array.from({ length: 10 }, () => (t: EntityManager) => limits.reserve(t, { paymentId, merchantId: MERCHANT, userId, amountMinor: 700n, currency: 'CNY', at: AT, limits: UNVERIFIED })));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(await usage(userId)).toMatchObject({ dailyUsedMinor: 700n, yearlyUsedMinor: 700n });
   });
@@ -264,7 +289,7 @@ describe('limit reservations on the real database', () => {
     // 30 payments of CNY 50 on 30 different days of 2025 against CNY 1,000 a year: exactly 20 fit
     const results = await concurrently(
       Array.from({ length: 30 }, (_, i) => (t: EntityManager) =>
-        limits.reserve(t, { paymentId: randomUUID(), userId, amountMinor: 50_00n, currency: 'CNY', at: new Date(Date.UTC(2025, 0, 1 + i * 7, 4)), limits: yearly }),
+        limits.reserve(t, { paymentId: randomUUID(), merchantId: MERCHANT, userId, amountMinor: 50_00n, currency: 'CNY', at: new Date(Date.UTC(2025, 0, 1 + i * 7, 4)), limits: yearly }),
       ),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(20);
@@ -283,7 +308,7 @@ describe('limit reservations on the real database', () => {
         kind: fc.constant('reserve' as const),
         payment: fc.nat(PAYMENTS - 1),
         user: fc.nat(1),
-        merchant: fc.option(fc.nat(1), { nil: undefined }),
+        merchant: fc.nat(1),
         card: fc.option(fc.nat(1), { nil: undefined }),
         instant: fc.nat(instants.length - 1),
         amountMinor: fc.bigInt({ min: 1n, max: 600n }),
@@ -292,14 +317,15 @@ describe('limit reservations on the real database', () => {
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), payment: fc.nat(PAYMENTS - 1) }) },
       // 'rest': what is left of the hold (or 1 when nothing is), so refunds also add up to exactly the whole
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('refund' as const), payment: fc.nat(PAYMENTS - 1), refund: fc.nat(REFUND_IDS - 1), amountMinor: fc.oneof(fc.constant('rest' as const), fc.bigInt({ min: 1n, max: 400n })) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('fail' as const), payment: fc.nat(PAYMENTS - 1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('fail' as const), payment: fc.nat(PAYMENTS - 1), merchant: fc.nat(1), user: fc.nat(1), instant: fc.nat(instants.length - 1), amountMinor: fc.bigInt({ min: 1n, max: 600n }) }) },
     );
     const periodLimits = fc.record({ dailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), yearlyMinor: fc.option(fc.bigInt({ min: 1n, max: 3_000n }), { nil: undefined }) });
     const caps = fc.record({ merchantDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_500n }), { nil: undefined }), cardDailyMinor: fc.option(fc.bigInt({ min: 1n, max: 1_000n }), { nil: undefined }) });
     await fc.assert(
       fc.asyncProperty(periodLimits, caps, fc.array(operation, { minLength: 1, maxLength: MODEL_STEPS_MAX, size: 'max' }), async (periodLimits, caps, operations) => {
-        // fresh users, merchants, cards and payments per run, so runs share the database without seeing each other
-        const users = [uniqueId('m'), uniqueId('m')];
+        // fresh users, merchants, cards and payments per run, so runs share the database without seeing each other;
+        // every user id at both merchants, which must never share its counters
+        const users = [uniqueId('u'), uniqueId('u')];
         const merchants = [uniqueId('mer'), uniqueId('mer')];
         const cards = [uniqueId('card'), uniqueId('card')];
         const payments = Array.from({ length: PAYMENTS }, () => randomUUID());
@@ -310,8 +336,8 @@ describe('limit reservations on the real database', () => {
           if (op.kind === 'reserve') {
             const request = {
               paymentId,
+              merchantId: merchants[op.merchant]!,
               userId: users[op.user]!,
-              ...(op.merchant !== undefined ? { merchantId: merchants[op.merchant]! } : {}),
               ...(op.card !== undefined ? { cardToken: cards[op.card]! } : {}),
               amountMinor: op.amountMinor,
               currency: 'CNY',
@@ -330,7 +356,7 @@ describe('limit reservations on the real database', () => {
             const refundId = refundIds[op.refund]!;
             expect(await tx((t) => limits.refund(t, paymentId, refundId, amountMinor))).toBe(model.refund(paymentId, refundId, amountMinor));
           } else {
-            const failure = { paymentId, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]! };
+            const failure = { paymentId, merchantId: merchants[op.merchant]!, userId: users[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: instants[op.instant]! };
             expect(await tx((t) => limits.releaseOrForestall(t, failure))).toBe(model.releaseOrForestall(failure));
           }
           const stored = await tx((t) => limits.find(t, paymentId));
@@ -339,7 +365,7 @@ describe('limit reservations on the real database', () => {
           expect(await refundedMinor(paymentId)).toBe(model.refundedMinor(paymentId));
         }
         for (const at of instants) {
-          for (const userId of users) expect(await usage(userId, at)).toEqual(model.usage(userId, at));
+          for (const merchantId of merchants) for (const userId of users) expect(await usage(userId, at, merchantId)).toEqual(model.usage(merchantId, userId, at));
           for (const id of merchants) expect(await tx((t) => limits.capUsage(t, 'merchant', id, at))).toBe(model.capUsage('merchant', id, at));
           for (const id of cards) expect(await tx((t) => limits.capUsage(t, 'card', id, at))).toBe(model.capUsage('card', id, at));
         }

@@ -19,7 +19,7 @@ const DIMENSION_COLUMN: Readonly<Record<AttemptDimension, string>> = { cardToken
 /** Namespaces risk's advisory locks from any other user of the database's. */
 const LOCK_NAMESPACE = 'risk-attempt:';
 
-/** The attempt history rules count per card, device and IP (risk_attempt). */
+/** The attempt history rules count per card, device and IP (at every merchant), and per merchant's user (risk_attempt). */
 export class RiskAttemptRepository {
   /**
    * Takes a transaction-scoped advisory lock per key, in the order given (attemptLockKeysOf sorts
@@ -47,26 +47,32 @@ export class RiskAttemptRepository {
     return affectedRows(result) === 1;
   }
 
-  /** The attempts other than paymentId on the query's card, device or IP in its window (database clock). */
-  async counts(tx: EntityManager, q: AttemptQuery, userId: string, paymentId: string): Promise<AttemptCounts> {
+  /**
+   * The attempts other than paymentId on the query's card, device or IP in its window (database
+   * clock), at every merchant: a card token names one card wherever it pays (a device and an IP one
+   * device and network), so testing a card across merchants counts as one card's attempts. The users
+   * among them are merchants' users: another merchant's user of the same id is another user.
+   */
+  async counts(tx: EntityManager, q: AttemptQuery, merchantId: string, userId: string, paymentId: string): Promise<AttemptCounts> {
     const column = DIMENSION_COLUMN[q.dimension];
     const [row]: { attempts: number; small: number; declined: number; other_users: number }[] = await tx.query(
       `SELECT count(*)::int AS attempts,
               count(*) FILTER (WHERE amount_minor <= $3::bigint)::int AS small,
               count(*) FILTER (WHERE outcome IN ('declined', 'failed'))::int AS declined,
-              count(DISTINCT user_id) FILTER (WHERE user_id <> $4)::int AS other_users
+              count(DISTINCT (merchant_id, user_id)) FILTER (WHERE (merchant_id, user_id) <> ($4, $5))::int AS other_users
          FROM risk_attempt
-        WHERE ${column} = $1 AND at > now() - make_interval(secs => $2) AND payment_id <> $5`,
-      [q.value, q.windowSeconds, q.smallAmountMaxMinor?.toString() ?? null, userId, paymentId],
+        WHERE ${column} = $1 AND at > now() - make_interval(secs => $2) AND payment_id <> $6`,
+      [q.value, q.windowSeconds, q.smallAmountMaxMinor?.toString() ?? null, merchantId, userId, paymentId],
     );
     return { attempts: row?.attempts ?? 0, smallAttempts: row?.small ?? 0, declinedAttempts: row?.declined ?? 0, otherUsers: row?.other_users ?? 0 };
   }
 
-  /** The user's attempts other than paymentId: all of them, and those from deviceId. */
-  async userDevice(tx: EntityManager, userId: string, deviceId: string, paymentId: string): Promise<UserDeviceHistory> {
+  /** The merchant's user's attempts other than paymentId (at that merchant): all of them, and those from deviceId. */
+  async userDevice(tx: EntityManager, merchantId: string, userId: string, deviceId: string, paymentId: string): Promise<UserDeviceHistory> {
     const [row]: { total: number; on_device: number }[] = await tx.query(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE device_id = $2)::int AS on_device FROM risk_attempt WHERE user_id = $1 AND payment_id <> $3`,
-      [userId, deviceId, paymentId],
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE device_id = $3)::int AS on_device
+         FROM risk_attempt WHERE merchant_id = $1 AND user_id = $2 AND payment_id <> $4`,
+      [merchantId, userId, deviceId, paymentId],
     );
     return { userAttempts: row?.total ?? 0, onDevice: row?.on_device ?? 0 };
   }

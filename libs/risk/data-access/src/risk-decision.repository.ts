@@ -127,16 +127,17 @@ export class RiskDecisionRepository {
   }
 
   /**
-   * How many payments of the user were assessed in each of the last `windowsSeconds` (by decided_at,
-   * on the database clock), as a map from window to count; the user_id, decided_at index serves it.
+   * How many payments of the merchant's user (at that merchant: user ids are each merchant's own)
+   * were assessed in each of the last `windowsSeconds` (by decided_at, on the database clock), as a
+   * map from window to count; the merchant_id, user_id, decided_at index serves it.
    */
-  async countByUserWithin(tx: EntityManager, userId: string, windowsSeconds: readonly number[]): Promise<Map<number, number>> {
+  async countByUserWithin(tx: EntityManager, merchantId: string, userId: string, windowsSeconds: readonly number[]): Promise<Map<number, number>> {
     if (windowsSeconds.length === 0) return new Map();
     const rows: { secs: number; n: number }[] = await tx.query(
       `SELECT w.secs, (SELECT count(*)::int FROM risk_decision d
-                         WHERE d.user_id = $1 AND d.decided_at > now() - make_interval(secs => w.secs)) AS n
-         FROM unnest($2::int[]) AS w(secs)`,
-      [userId, windowsSeconds],
+                         WHERE d.merchant_id = $1 AND d.user_id = $2 AND d.decided_at > now() - make_interval(secs => w.secs)) AS n
+         FROM unnest($3::int[]) AS w(secs)`,
+      [merchantId, userId, windowsSeconds],
     );
     return new Map(rows.map((r) => [r.secs, r.n]));
   }

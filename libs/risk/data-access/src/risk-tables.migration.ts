@@ -8,6 +8,7 @@ import { RiskAttempt1764064300000 } from './risk-attempt.migration';
 import { RiskAttemptRetention1765100000000 } from './risk-attempt-retention.migration';
 import { RiskLimitRefunds1765200000000 } from './risk-limit-refunds.migration';
 import { RiskIdentityTenant1766000100000 } from './identity-tenant.migration';
+import { RiskShopperTenant1766000200000 } from './shopper-tenant.migration';
 
 /** One risk decision per payment. */
 export class RiskTables1764052000000 implements MigrationInterface {
@@ -37,4 +38,4 @@ export class RiskTables1764052000000 implements MigrationInterface {
   }
 }
 
-export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000, RiskRuleSet1764063000000, RiskCaps1764064200000, RiskAttempt1764064300000, RiskAttemptRetention1765100000000, RiskLimitRefunds1765200000000, RiskIdentityTenant1766000100000];
+export const RISK_MIGRATIONS = [RiskTables1764052000000, RiskLimits1764060000000, RiskIdentity1764061000000, RiskReviews1764062000000, RiskRuleSet1764063000000, RiskCaps1764064200000, RiskAttempt1764064300000, RiskAttemptRetention1765100000000, RiskLimitRefunds1765200000000, RiskIdentityTenant1766000100000, RiskShopperTenant1766000200000];

@@ -101,8 +101,10 @@ describe('rules on shopper signals, at their boundaries', () => {
     const queries = attemptQueriesOf(ruleSet, input());
     expect(queries.map(attemptQueryKey).sort()).toEqual(['cardToken/600/500', 'cardToken/60/-', 'cardToken/86400/-', 'deviceId/60/-', 'ip/60/-'].sort());
     expect(attemptLockKeysOf(ruleSet, input())).toEqual([`cardToken:${CARD}`, 'deviceId:dev-1', 'ip:203.0.113.7']);
-    // a velocity-user rule counts the user's payments: the user is locked too, in the same order
-    expect(attemptLockKeysOf(DEFAULT_RULE_SET, input())).toContain(`userId:${input().userId}`);
+    // a velocity-user rule counts the merchant's user's payments: that user is locked too, in the same order
+    expect(attemptLockKeysOf(DEFAULT_RULE_SET, input())).toContain('userId:["m","u"]');
+    // another merchant's user of the same id is another lock
+    expect(attemptLockKeysOf(DEFAULT_RULE_SET, input({ merchantId: 'm2' }))).toContain('userId:["m2","u"]');
     expect(attemptLockKeysOf(set({ kind: 'velocity-user', id: 'vu', enabled: false, action: 'reject', score: 900, maxCount: 1, windowSeconds: 60 }), input())).toEqual([]);
     expect(attemptQueriesOf(ruleSet, input({ cardToken: undefined, deviceId: undefined, ip: undefined }))).toEqual([]);
     expect(attemptQueriesOf(set(velocity(), list('allowlist', 'cardToken', [CARD])), input())).toEqual([]);

@@ -24,11 +24,14 @@ export interface AttemptCounts {
   smallAttempts: number;
   /** Of them, declined by risk or failed afterwards. */
   declinedAttempts: number;
-  /** Distinct users other than the one paying now. */
+  /**
+   * Distinct users other than the one paying now, a user being a merchant's user (merchant and user
+   * id): two merchants' same user id are two users, as their merchants chose the ids apart.
+   */
   otherUsers: number;
 }
 
-/** The user's attempts before this one: all of them, and those from the device assessed now. */
+/** The user's attempts before this one at the payment's merchant: all of them, and those from the device assessed now. */
 export interface UserDeviceHistory {
   userAttempts: number;
   onDevice: number;

@@ -14,6 +14,7 @@ const NEXT_DAY = new Date('2025-11-26T04:00:00Z');
 const NEXT_YEAR = new Date('2026-01-02T04:00:00Z');
 const reserve = (paymentId: string, amountMinor: bigint, limits: PeriodLimits, patch: Partial<ReserveRequest> = {}): ReserveRequest => ({
   paymentId,
+  merchantId: 'm1',
   userId: 'u1',
   amountMinor,
   currency: 'CNY',
@@ -48,7 +49,7 @@ describe('limit reservation model', () => {
     expect(m.reserve(reserve('p1', 600n, limits))).toEqual({ ok: true });
     expect(m.reserve(reserve('p2', 400n, limits))).toEqual({ ok: true });
     expect(m.reserve(reserve('p3', 1n, limits))).toEqual({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED', usedMinor: 1_000n, limitMinor: 1_000n });
-    expect(m.usage('u1', NOON_BEIJING)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_000n, yearlyUsedMinor: 1_000n });
+    expect(m.usage('m1', 'u1', NOON_BEIJING)).toEqual({ day: '2025-11-25', year: 2025, dailyUsedMinor: 1_000n, yearlyUsedMinor: 1_000n });
     expect(m.status('p3')).toBeUndefined();
   });
 
@@ -59,7 +60,7 @@ describe('limit reservation model', () => {
     const third = new Date('2025-11-27T04:00:00Z');
     expect(m.reserve(reserve('p3', 600n, limits, { at: third }))).toEqual({ ok: false, code: 'RISK_YEARLY_LIMIT_EXCEEDED', usedMinor: 2_000n, limitMinor: 2_500n });
     // a failed year leaves the day untouched
-    expect(m.usage('u1', third)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 2_000n });
+    expect(m.usage('m1', 'u1', third)).toMatchObject({ dailyUsedMinor: 0n, yearlyUsedMinor: 2_000n });
     expect(m.reserve(reserve('p4', 600n, limits, { at: NEXT_YEAR }))).toEqual({ ok: true });
   });
 
@@ -67,14 +68,14 @@ describe('limit reservation model', () => {
     const m = new LimitReservationModel();
     expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
     expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
     expect(m.commit('p1')).toBe(true);
     expect(m.commit('p1')).toBe(false);
     expect(m.release('p1')).toBe(true);
     expect(m.release('p1')).toBe(false);
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
     expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
     expect(m.commit('p1')).toBe(false);
   });
 
@@ -85,10 +86,10 @@ describe('limit reservation model', () => {
     expect(m.refund('p1', 'r1', 300n)).toBe('held');
     expect(m.refund('p1', 'r1', 300n)).toBe('held'); // told again: counted once
     expect(m.refundedMinor('p1')).toBe(300n);
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(700n);
     expect(m.refund('p1', 'r2', 400n)).toBe('released');
     expect(m.status('p1')).toBe('RELEASED');
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
     expect(m.refund('p1', 'r3', 1n)).toBe('held'); // released before: nothing more to give back
     expect(m.refund('nope', 'r4', 1n)).toBe('none');
     expect(m.refundedMinor('nope')).toBe(0n);
@@ -106,21 +107,32 @@ describe('limit reservation model', () => {
 
   it('leaves a RELEASED placeholder for a failure told before the decision, so the later reserve holds nothing', () => {
     const m = new LimitReservationModel();
-    const failure = { paymentId: 'p1', userId: 'u1', amountMinor: 700n, currency: 'CNY', at: NOON_BEIJING };
+    const failure = { paymentId: 'p1', merchantId: 'm1', userId: 'u1', amountMinor: 700n, currency: 'CNY', at: NOON_BEIJING };
     expect(m.releaseOrForestall(failure)).toBe('forestalled');
     expect(m.status('p1')).toBe('RELEASED');
     expect(m.reserve(reserve('p1', 700n, limits))).toEqual({ ok: true });
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
     expect(m.releaseOrForestall(failure)).toBe('none');
     expect(m.reserve(reserve('p2', 700n, limits))).toEqual({ ok: true });
     expect(m.releaseOrForestall({ ...failure, paymentId: 'p2' })).toBe('released');
-    expect(m.usage('u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(0n);
+  });
+
+  it('gives each merchant\'s user of one id its own day and year: user ids are chosen by each merchant', () => {
+    const m = new LimitReservationModel();
+    expect(m.reserve(reserve('p1', 1_000n, limits))).toEqual({ ok: true });
+    expect(m.reserve(reserve('p2', 1n, limits))).toMatchObject({ ok: false, code: 'RISK_DAILY_LIMIT_EXCEEDED' });
+    expect(m.reserve(reserve('p3', 1_000n, limits, { merchantId: 'm2' }))).toEqual({ ok: true });
+    expect(m.usage('m1', 'u1', NOON_BEIJING)).toMatchObject({ dailyUsedMinor: 1_000n, yearlyUsedMinor: 1_000n });
+    expect(m.usage('m2', 'u1', NOON_BEIJING)).toMatchObject({ dailyUsedMinor: 1_000n, yearlyUsedMinor: 1_000n });
+    expect(m.release('p3')).toBe(true);
+    expect(m.usage('m1', 'u1', NOON_BEIJING).dailyUsedMinor).toBe(1_000n);
   });
 
   it('counts without checking where a limit is not set', () => {
     const m = new LimitReservationModel();
     expect(m.reserve(reserve('p1', 10_000n, {}))).toEqual({ ok: true });
-    expect(m.usage('u1', NOON_BEIJING)).toMatchObject({ dailyUsedMinor: 10_000n, yearlyUsedMinor: 10_000n });
+    expect(m.usage('m1', 'u1', NOON_BEIJING)).toMatchObject({ dailyUsedMinor: 10_000n, yearlyUsedMinor: 10_000n });
   });
 
   it('refuses what can never be reserved', () => {
@@ -160,8 +172,8 @@ describe('limit reservation model', () => {
             const before = m.status(paymentId);
             const at = INSTANTS[op.instant]!;
             const userId = USERS[op.user]!;
-            const usageBefore = m.usage(userId, at);
-            const result = m.reserve({ paymentId, userId, amountMinor: op.amountMinor, currency: 'CNY', at, limits });
+            const usageBefore = m.usage('m1', userId, at);
+            const result = m.reserve({ paymentId, merchantId: 'm1', userId, amountMinor: op.amountMinor, currency: 'CNY', at, limits });
             if (before !== undefined) expect(result).toEqual({ ok: true });
             else if (result.ok) expect(m.status(paymentId)).toBe('RESERVED');
             else {
@@ -169,7 +181,7 @@ describe('limit reservation model', () => {
               const dayOver = limits.dailyMinor !== undefined && usageBefore.dailyUsedMinor + op.amountMinor > limits.dailyMinor;
               expect(result.code).toBe(dayOver ? 'RISK_DAILY_LIMIT_EXCEEDED' : 'RISK_YEARLY_LIMIT_EXCEEDED');
               expect(result.usedMinor + op.amountMinor).toBeGreaterThan(result.limitMinor);
-              expect(m.usage(userId, at)).toEqual(usageBefore);
+              expect(m.usage('m1', userId, at)).toEqual(usageBefore);
             }
           } else if (op.kind === 'commit') {
             const before = m.status(paymentId);
@@ -187,7 +199,7 @@ describe('limit reservation model', () => {
             if (outcome === 'released') released.add(paymentId);
           } else {
             const before = m.status(paymentId);
-            const outcome = m.releaseOrForestall({ paymentId, userId: USERS[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: INSTANTS[op.instant]! });
+            const outcome = m.releaseOrForestall({ paymentId, merchantId: 'm1', userId: USERS[op.user]!, amountMinor: op.amountMinor, currency: 'CNY', at: INSTANTS[op.instant]! });
             expect(outcome).toBe(before === undefined ? 'forestalled' : released.has(paymentId) ? 'none' : 'released');
             expect(m.status(paymentId)).toBe('RELEASED');
             released.add(paymentId);
@@ -199,8 +211,8 @@ describe('limit reservation model', () => {
           }
           for (const userId of USERS) {
             for (const at of INSTANTS) {
-              const usage = m.usage(userId, at);
-              const held = m.heldMinor(userId, at);
+              const usage = m.usage('m1', userId, at);
+              const held = m.heldMinor('m1', userId, at);
               expect(usage.dailyUsedMinor).toBe(held.daily);
               expect(usage.yearlyUsedMinor).toBe(held.yearly);
               if (limits.dailyMinor !== undefined) expect(usage.dailyUsedMinor).toBeLessThanOrEqual(limits.dailyMinor);
@@ -259,7 +271,7 @@ describe('limit reservation model', () => {
             const at = INSTANTS[op.instant]!;
             const merchantId = MERCHANTS[op.merchant]!;
             const cardToken = op.card === undefined ? undefined : CARDS[op.card]!;
-            const before = { user: m.usage(USERS[op.user]!, at), merchant: m.capUsage('merchant', merchantId, at), card: cardToken ? m.capUsage('card', cardToken, at) : 0n, status: m.status(paymentId) };
+            const before = { user: m.usage(merchantId, USERS[op.user]!, at), merchant: m.capUsage('merchant', merchantId, at), card: cardToken ? m.capUsage('card', cardToken, at) : 0n, status: m.status(paymentId) };
             const result = m.reserve({ paymentId, userId: USERS[op.user]!, merchantId, ...(cardToken ? { cardToken } : {}), amountMinor: op.amountMinor, currency: 'CNY', at, limits, caps });
             if (!result.ok) {
               expect(before.status).toBeUndefined();
@@ -283,11 +295,15 @@ describe('limit reservation model', () => {
               expect(used).toBe(m.capHeldMinor('card', cardToken, at));
               if (caps.cardDailyMinor !== undefined) expect(used).toBeLessThanOrEqual(caps.cardDailyMinor);
             }
-            for (const userId of USERS) {
-              const usage = m.usage(userId, at);
-              expect(usage.dailyUsedMinor).toBe(m.heldMinor(userId, at).daily);
-              if (limits.dailyMinor !== undefined) expect(usage.dailyUsedMinor).toBeLessThanOrEqual(limits.dailyMinor);
-              if (limits.yearlyMinor !== undefined) expect(usage.yearlyUsedMinor).toBeLessThanOrEqual(limits.yearlyMinor);
+            // a user id is its merchant's: each merchant's user of an id has counters of its own
+            for (const merchantId of MERCHANTS) {
+              for (const userId of USERS) {
+                const usage = m.usage(merchantId, userId, at);
+                const held = m.heldMinor(merchantId, userId, at);
+                expect([usage.dailyUsedMinor, usage.yearlyUsedMinor]).toEqual([held.daily, held.yearly]);
+                if (limits.dailyMinor !== undefined) expect(usage.dailyUsedMinor).toBeLessThanOrEqual(limits.dailyMinor);
+                if (limits.yearlyMinor !== undefined) expect(usage.yearlyUsedMinor).toBeLessThanOrEqual(limits.yearlyMinor);
+              }
             }
           }
         }

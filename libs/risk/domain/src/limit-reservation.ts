@@ -2,7 +2,9 @@ import type { ErrorCode } from '@paystream/contracts';
 import { LIMITS_CURRENCY, limitPeriodsAt, type PeriodLimits } from './limits';
 
 /**
- * A payment's hold on its user's daily and yearly limits: RESERVED when risk approves it, COMMITTED
+ * A payment's hold on its user's daily and yearly limits (the user of the payment's merchant: user
+ * ids are chosen by each merchant, so two merchants' same user id are two shoppers, each with limits
+ * of its own): RESERVED when risk approves it, COMMITTED
  * once it succeeded (the usage stays), RELEASED when it failed or was given back (the usage goes).
  */
 export const RESERVATION_STATUSES = ['RESERVED', 'COMMITTED', 'RELEASED'] as const;
@@ -27,7 +29,10 @@ export function holdsLimit(status: ReservationStatus): boolean {
 
 export type LimitExceededCode = Extract<ErrorCode, 'RISK_DAILY_LIMIT_EXCEEDED' | 'RISK_YEARLY_LIMIT_EXCEEDED'>;
 
-/** Whose usage a counter holds: a user's (day and year), or a merchant's or a card's (day only, the caps). */
+/**
+ * Whose usage a counter holds: a merchant's user's (day and year), or a merchant's or a card's (day
+ * only, the caps). A card's cap counts across merchants: a card token names one card at every merchant.
+ */
 export type CapScope = 'merchant' | 'card';
 
 /**
@@ -44,19 +49,22 @@ export interface DailyCaps {
 
 export interface ReserveRequest {
   paymentId: string;
+  /**
+   * The payment's merchant: userId is its user (the user's day and year are this merchant's user's),
+   * and the merchant's day counts the payment (checked against caps.merchantDailyMinor when set).
+   */
+  merchantId: string;
   userId: string;
   amountMinor: bigint;
   currency: string;
   at: Date;
   limits: PeriodLimits;
-  /** Counted against the merchant's day when given (checked against caps.merchantDailyMinor when set). */
-  merchantId?: string;
   /** Counted against the card's day when given (checked against caps.cardDailyMinor when set). */
   cardToken?: string;
   caps?: DailyCaps;
 }
 
-/** What a user has used of the day and year an instant falls in (Asia/Shanghai calendar). */
+/** What a merchant's user has used of the day and year an instant falls in (Asia/Shanghai calendar). */
 export interface LimitUsage {
   day: string;
   year: number;
@@ -65,8 +73,8 @@ export interface LimitUsage {
 }
 
 interface ModelReservation {
+  merchantId: string;
   userId: string;
-  merchantId?: string;
   cardToken?: string;
   amountMinor: bigint;
   day: string;
@@ -77,9 +85,9 @@ interface ModelReservation {
 /** The counters a reservation adds to, in the order they are checked (and locked, in the database). */
 function countersOf(r: Pick<ModelReservation, 'userId' | 'merchantId' | 'cardToken' | 'day' | 'year'>, limits: PeriodLimits = {}, caps: DailyCaps = {}) {
   return [
-    { key: dayKey(r.userId, r.day), limitMinor: limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: undefined },
-    { key: yearKey(r.userId, r.year), limitMinor: limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' as const, cap: undefined },
-    ...(r.merchantId !== undefined ? [{ key: capKey('merchant', r.merchantId, r.day), limitMinor: caps.merchantDailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: 'merchant' as const }] : []),
+    { key: dayKey(r.merchantId, r.userId, r.day), limitMinor: limits.dailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: undefined },
+    { key: yearKey(r.merchantId, r.userId, r.year), limitMinor: limits.yearlyMinor, code: 'RISK_YEARLY_LIMIT_EXCEEDED' as const, cap: undefined },
+    { key: capKey('merchant', r.merchantId, r.day), limitMinor: caps.merchantDailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: 'merchant' as const },
     ...(r.cardToken !== undefined ? [{ key: capKey('card', r.cardToken, r.day), limitMinor: caps.cardDailyMinor, code: 'RISK_DAILY_LIMIT_EXCEEDED' as const, cap: 'card' as const }] : []),
   ];
 }
@@ -100,8 +108,8 @@ export class LimitReservationModel {
     if (this.reservations.has(r.paymentId)) return { ok: true };
     const { day, year } = limitPeriodsAt(r.at);
     const held: ModelReservation = {
+      merchantId: r.merchantId,
       userId: r.userId,
-      ...(r.merchantId !== undefined ? { merchantId: r.merchantId } : {}),
       ...(r.cardToken !== undefined ? { cardToken: r.cardToken } : {}),
       amountMinor: r.amountMinor,
       day,
@@ -141,11 +149,11 @@ export class LimitReservationModel {
    * A failure of the payment: releases its hold, or when it has no reservation yet (the failure was told
    * before the decision), leaves a RELEASED placeholder counting nothing, so a later reserve holds nothing.
    */
-  releaseOrForestall(p: Pick<ReserveRequest, 'paymentId' | 'userId' | 'amountMinor' | 'currency' | 'at'>): 'released' | 'forestalled' | 'none' {
+  releaseOrForestall(p: Pick<ReserveRequest, 'paymentId' | 'merchantId' | 'userId' | 'amountMinor' | 'currency' | 'at'>): 'released' | 'forestalled' | 'none' {
     if (this.release(p.paymentId)) return 'released';
     if (this.reservations.has(p.paymentId)) return 'none';
     const { day, year } = limitPeriodsAt(p.at);
-    this.reservations.set(p.paymentId, { userId: p.userId, amountMinor: p.amountMinor, day, year, status: 'RELEASED' });
+    this.reservations.set(p.paymentId, { merchantId: p.merchantId, userId: p.userId, amountMinor: p.amountMinor, day, year, status: 'RELEASED' });
     return 'forestalled';
   }
 
@@ -176,9 +184,10 @@ export class LimitReservationModel {
     return this.reservations.get(paymentId)?.amountMinor;
   }
 
-  usage(userId: string, at: Date): LimitUsage {
+  /** What the merchant's user has used of the Asia/Shanghai day and year an instant falls in. */
+  usage(merchantId: string, userId: string, at: Date): LimitUsage {
     const { day, year } = limitPeriodsAt(at);
-    return { day, year, dailyUsedMinor: this.used.get(dayKey(userId, day)) ?? 0n, yearlyUsedMinor: this.used.get(yearKey(userId, year)) ?? 0n };
+    return { day, year, dailyUsedMinor: this.used.get(dayKey(merchantId, userId, day)) ?? 0n, yearlyUsedMinor: this.used.get(yearKey(merchantId, userId, year)) ?? 0n };
   }
 
   /** What a merchant or a card has used of the Asia/Shanghai day an instant falls in. */
@@ -201,13 +210,13 @@ export class LimitReservationModel {
     return this.reservations.get(paymentId)?.status;
   }
 
-  /** The sum of reservations holding a limit in one user's day and year, counted from the reservations themselves. */
-  heldMinor(userId: string, at: Date): { daily: bigint; yearly: bigint } {
+  /** The sum of reservations holding a limit in one merchant's user's day and year, counted from the reservations themselves. */
+  heldMinor(merchantId: string, userId: string, at: Date): { daily: bigint; yearly: bigint } {
     const { day, year } = limitPeriodsAt(at);
     let daily = 0n;
     let yearly = 0n;
     for (const r of this.reservations.values()) {
-      if (r.userId !== userId || !holdsLimit(r.status)) continue;
+      if (r.merchantId !== merchantId || r.userId !== userId || !holdsLimit(r.status)) continue;
       if (r.day === day) daily += r.amountMinor;
       if (r.year === year) yearly += r.amountMinor;
     }
@@ -228,6 +237,7 @@ export function assertReservable(r: Pick<ReserveRequest, 'amountMinor' | 'curren
   if (r.currency !== LIMITS_CURRENCY) throw new Error(`limits are counted in ${LIMITS_CURRENCY}, not ${r.currency}`);
 }
 
-const dayKey = (userId: string, day: string) => `user:${userId}/day/${day}`;
-const yearKey = (userId: string, year: number) => `user:${userId}/year/${year}`;
+// JSON keeps the merchant and user apart whatever characters either holds
+const dayKey = (merchantId: string, userId: string, day: string) => `user:${JSON.stringify([merchantId, userId])}/day/${day}`;
+const yearKey = (merchantId: string, userId: string, year: number) => `user:${JSON.stringify([merchantId, userId])}/year/${year}`;
 const capKey = (scope: CapScope, id: string, day: string) => `${scope}:${id}/day/${day}`;

@@ -15,7 +15,13 @@ const velocity = (over: Partial<Extract<RuleDefinition, { kind: 'velocity-user' 
 const blocklist = (over: Partial<Extract<RuleDefinition, { kind: 'blocklist' }>> = {}): RuleDefinition => ({
   kind: 'blocklist', id: 'blocked', enabled: true, action: 'reject', score: 900, field: 'merchantId', values: ['m-bad'], ...over,
 });
-const allowlist = (values: string[], enabled = true): RuleDefinition => ({ kind: 'allowlist', id: 'vip', enabled, field: 'userId', values });
+/** An allowlist of merchant m's users (a user id is its merchant's). */
+const allowlist = (values: string[], enabled = true): RuleDefinition => ({ kind: 'allowlist', id: 'vip', enabled, field: 'userId', merchantId: 'm', values });
+/** A list of user ids as stored before lists named their merchant. */
+const unscoped = (r: RuleDefinition): RuleDefinition => {
+  const { merchantId: _merchant, ...rest } = r as Extract<RuleDefinition, { kind: 'allowlist' | 'blocklist' }>;
+  return rest;
+};
 const history = (over: Partial<Extract<RuleDefinition, { kind: 'amount-above-history' }>> = {}): RuleDefinition => ({
   kind: 'amount-above-history', id: 'aah', enabled: true, action: 'review', score: 600, multiple: 10, minPayments: 3, minAmountMinor: '100000', ...over,
 });
@@ -28,10 +34,14 @@ describe('rule set evaluation', () => {
     ['velocity disabled', set(velocity({ enabled: false })), input(), signals(), 'approve', undefined],
     ['blocklisted merchant', set(blocklist()), input({ merchantId: 'm-bad' }), signals(), 'reject', 'RISK_BLOCKLISTED'],
     ['another merchant', set(blocklist()), input({ merchantId: 'm-ok' }), signals(), 'approve', undefined],
-    ['blocklisted user', set(blocklist({ field: 'userId', values: ['u'] })), input(), signals(), 'reject', 'RISK_BLOCKLISTED'],
+    ['blocklisted user', set(blocklist({ field: 'userId', merchantId: 'm', values: ['u'] })), input(), signals(), 'reject', 'RISK_BLOCKLISTED'],
+    ['another merchant\'s user of a blocklisted id', set(blocklist({ field: 'userId', merchantId: 'm', values: ['u'] })), input({ merchantId: 'm2' }), signals(), 'approve', undefined],
+    ['a stored user blocklist naming no merchant still blocks the id at every merchant', set(unscoped(blocklist({ field: 'userId', values: ['u'] }))), input({ merchantId: 'm2' }), signals(), 'reject', 'RISK_BLOCKLISTED'],
     ['blocklist as review', set(blocklist({ action: 'review' })), input({ merchantId: 'm-bad' }), signals(), 'review', undefined],
-    ['allowlisted user skips the blocklist', set(allowlist(['u']), blocklist({ field: 'userId', values: ['u'] })), input(), signals(), 'approve', undefined],
+    ['allowlisted user skips the blocklist', set(allowlist(['u']), blocklist({ field: 'userId', merchantId: 'm', values: ['u'] })), input(), signals(), 'approve', undefined],
     ['allowlisted user skips velocity', set(velocity(), allowlist(['u'])), input(), signals({ 60: 50 }), 'approve', undefined],
+    ['another merchant\'s user of an allowlisted id does not', set(velocity(), allowlist(['u'])), input({ merchantId: 'm2' }), signals({ 60: 50 }), 'reject', 'RISK_VELOCITY'],
+    ['a stored user allowlist naming no merchant allows nobody', set(velocity(), unscoped(allowlist(['u']))), input(), signals({ 60: 50 }), 'reject', 'RISK_VELOCITY'],
     ['a disabled allowlist does not', set(velocity(), allowlist(['u'], false)), input(), signals({ 60: 50 }), 'reject', 'RISK_VELOCITY'],
     ['history: far above', set(history()), input({ amountMinor: 100_001n }), signals({}, { count: 3, totalMinor: 30_000n }), 'review', undefined],
     ['history: within the multiple', set(history()), input({ amountMinor: 100_000n }), signals({}, { count: 3, totalMinor: 30_000n }), 'approve', undefined],
@@ -72,7 +82,7 @@ describe('rule set evaluation', () => {
 
   const anyRule = fc.oneof(
     fc.record({ action: fc.constantFrom('review', 'reject' as const), maxCount: fc.integer({ min: 1, max: 5 }) }).map(({ action, maxCount }) => velocity({ action, maxCount })),
-    fc.record({ action: fc.constantFrom('review', 'reject' as const), field: fc.constantFrom('userId', 'merchantId' as const) }).map(({ action, field }) => blocklist({ id: 'bl', action, field, values: ['u', 'm'] })),
+    fc.record({ action: fc.constantFrom('review', 'reject' as const), field: fc.constantFrom('userId', 'merchantId' as const) }).map(({ action, field }) => blocklist({ id: 'bl', action, field, ...(field === 'userId' ? { merchantId: 'm' } : {}), values: ['u', 'm'] })),
     fc.constantFrom('review', 'reject' as const).map((action) => history({ action, multiple: 1, minAmountMinor: '0', minPayments: 1 })),
   );
 
@@ -123,6 +133,9 @@ describe('rule set validation', () => {
     ['an IPv6 address not in canonical form', set(blocklist({ field: 'ip', values: ['203.0.113.7', '2001:0DB8:0:0::7'] })), /rules\.0\.values\.1: .* write it 2001:db8::7/],
     ['an IPv4-mapped address', set(allowlist(['x']), { kind: 'allowlist', id: 'ips', enabled: true, field: 'ip', values: ['::ffff:203.0.113.7'] }), /rules\.1\.values\.0: .* write it 203\.0\.113\.7/],
     ['a user id with spaces', set(allowlist(['u 1'])), /rules\.0\.values\.0: not a userId/],
+    ['a user list naming no merchant', set(velocity(), unscoped(blocklist({ field: 'userId', values: ['u'] }))), /rules\.1\.merchantId: a user id is its merchant's/],
+    ['a user list naming a merchant that is no id', set(blocklist({ field: 'userId', merchantId: 'm 1', values: ['u'] })), /rules\.0\.merchantId/],
+    ['a merchant on a list of cards', set(blocklist({ field: 'deviceId', merchantId: 'm', values: ['dev-1'] })), /rules\.0\.merchantId: only a list of user ids names a merchant/],
     ['something that is no IP', set(blocklist({ field: 'ip', values: ['10.0.0.300'] })), /rules\.0\.values\.0: not an IP address/],
   ])('refuses %s', (_label, doc, problem) => {
     const v = validateRuleSet(doc);
@@ -130,8 +143,8 @@ describe('rule set validation', () => {
     if (!v.ok) expect(v.problems.join('\n')).toMatch(problem);
   });
 
-  it('reads a stored version whose list values predate the value checks', () => {
-    const stored = set(blocklist({ field: 'ip', values: ['2001:0DB8::7'] }));
+  it('reads a stored version whose list values predate the value checks, or whose user list names no merchant', () => {
+    const stored = set(blocklist({ field: 'ip', values: ['2001:0DB8::7'] }), unscoped(allowlist(['u'])));
     expect(validateRuleSet(stored).ok).toBe(false);
     expect(validateRuleSet(stored, { listValues: false })).toEqual({ ok: true, ruleSet: stored });
   });

@@ -57,11 +57,18 @@ const velocityUser = z.strictObject({
   maxCount: count,
   windowSeconds,
 });
+/**
+ * Whose users a list of user ids names: a user id is its merchant's (each merchant chooses its
+ * users' ids, so one id at two merchants is two people). Required for a user list when published;
+ * only a user list names one.
+ */
+const listMerchant = { merchantId: externalIdSchema.optional() };
 const blocklist = z.strictObject({
   kind: z.literal('blocklist'),
   /** A blocklist only rejects (RISK_BLOCKLISTED); 'review' holds instead. */
   ...verdictFields,
   field: listField,
+  ...listMerchant,
   values,
 });
 const allowlist = z.strictObject({
@@ -69,6 +76,7 @@ const allowlist = z.strictObject({
   id: slug,
   enabled: z.boolean(),
   field: listField.exclude(['merchantId']),
+  ...listMerchant,
   values,
 });
 const amountAboveHistoryDef = z.strictObject({
@@ -186,8 +194,9 @@ export const DEFAULT_RULE_SET: RuleSet = {
 };
 
 /**
- * Checks a rule set document: its shape, then what a shape cannot say (ids unique; list values that
- * could match, unless opts.listValues is false, as for versions stored before that check).
+ * Checks a rule set document: its shape, then what a shape cannot say (ids unique; only a user list
+ * names a merchant; and the checks a list gets when published, unless opts.listValues is false, as
+ * for versions stored before them: values that could match, and a user list naming its merchant).
  */
 export function validateRuleSet(input: unknown, opts: { listValues?: boolean } = {}): { ok: true; ruleSet: RuleSet } | { ok: false; problems: string[] } {
   const parsed = ruleSetSchema.safeParse(input);
@@ -197,7 +206,11 @@ export function validateRuleSet(input: unknown, opts: { listValues?: boolean } =
   parsed.data.rules.forEach((r, i) => {
     if (seen.has(r.id)) problems.push(`rules.${i}.id: duplicate rule id ${r.id}`);
     seen.add(r.id);
-    if (opts.listValues !== false && (r.kind === 'blocklist' || r.kind === 'allowlist')) problems.push(...listValueProblems(r.field, r.values).map((p) => `rules.${i}.values.${p}`));
+    if (r.kind !== 'blocklist' && r.kind !== 'allowlist') return;
+    if (r.field !== 'userId' && r.merchantId !== undefined) problems.push(`rules.${i}.merchantId: only a list of user ids names a merchant`);
+    if (opts.listValues === false) return;
+    if (r.field === 'userId' && r.merchantId === undefined) problems.push(`rules.${i}.merchantId: a user id is its merchant's: name the merchant whose users these are`);
+    problems.push(...listValueProblems(r.field, r.values).map((p) => `rules.${i}.values.${p}`));
   });
   return problems.length > 0 ? { ok: false, problems } : { ok: true, ruleSet: parsed.data };
 }
@@ -221,15 +234,19 @@ function listValueProblems(field: z.infer<typeof listField>, values: readonly st
   return problems;
 }
 
-/** What the database knows about the user, gathered before the rules run. */
+/**
+ * What the database knows about the user, gathered before the rules run. The user is the payment's
+ * merchant's user (user ids are each merchant's own): its payments, history and devices are those
+ * at that merchant.
+ */
 export interface RuleSignals {
-  /** The user's payments assessed before this one, per velocity window in seconds (see velocityWindowsOf). */
+  /** The merchant's user's payments assessed before this one, per velocity window in seconds (see velocityWindowsOf). */
   recentPaymentsByUser: ReadonlyMap<number, number>;
-  /** The user's completed payments in the history window (overrides input.history when given). */
+  /** The merchant's user's completed payments in the history window (overrides input.history when given). */
   history?: { count: number; totalMinor: bigint };
   /** Earlier attempts per card, device or IP, by attemptQueryKey of the queries attemptQueriesOf asked. */
   attempts?: ReadonlyMap<string, AttemptCounts>;
-  /** The user's earlier attempts and those from this device (when needsUserDeviceHistory said so). */
+  /** The merchant's user's earlier attempts and those from this device (when needsUserDeviceHistory said so). */
   userDevice?: UserDeviceHistory;
 }
 
@@ -239,9 +256,25 @@ function signalDimension(r: SignalRule): AttemptDimension {
   return r.kind === 'shared-device' ? 'deviceId' : r.kind === 'shared-card' ? 'cardToken' : r.dimension;
 }
 
+type ListRule = Extract<RuleDefinition, { kind: 'blocklist' | 'allowlist' }>;
+
+/**
+ * Whether a list names the payment: its value of the field is listed, and for a list of user ids,
+ * the payment's merchant is the list's (another merchant's user of a listed id is someone else). A
+ * user list stored before lists named a merchant: a blocklist still names the id at every merchant
+ * (as it was written: a block is not lifted quietly), an allowlist names nobody (an allowlisted id
+ * would let any merchant's user of that id past every anomaly rule, and merchants choose the ids).
+ */
+function listNames(r: ListRule, input: AssessmentInput): boolean {
+  const value = input[r.field];
+  if (value === undefined || !r.values.includes(value)) return false;
+  if (r.field !== 'userId') return true;
+  return r.merchantId === undefined ? r.kind === 'blocklist' : r.merchantId === input.merchantId;
+}
+
 function enabledFor(ruleSet: RuleSet, input: AssessmentInput): RuleDefinition[] {
   const enabled = ruleSet.rules.filter((r) => r.enabled);
-  const allowlisted = enabled.some((r) => r.kind === 'allowlist' && r.values.includes(input[r.field] ?? ''));
+  const allowlisted = enabled.some((r) => r.kind === 'allowlist' && listNames(r, input));
   return allowlisted ? [] : enabled;
 }
 
@@ -268,13 +301,15 @@ export function needsUserDeviceHistory(ruleSet: RuleSet, input: AssessmentInput)
 }
 
 /**
- * The cards, devices and IPs whose attempts the rules count, and the user when a velocity-user rule
- * counts their payments, as lock keys in one global order: an assessment locks them all before
- * counting, so concurrent payments on one card (or of one user) count each other.
+ * The cards, devices and IPs whose attempts the rules count, and the merchant's user when a
+ * velocity-user rule counts their payments, as lock keys in one global order: an assessment locks
+ * them all before counting, so concurrent payments on one card (or of one merchant's user) count
+ * each other.
  */
 export function attemptLockKeysOf(ruleSet: RuleSet, input: AssessmentInput): string[] {
   const keys = attemptQueriesOf(ruleSet, input).map((q) => `${q.dimension}:${q.value}`);
-  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${input.userId}`);
+  // a user id is its merchant's; JSON keeps the two apart whatever characters they hold
+  if (enabledFor(ruleSet, input).some((r) => r.kind === 'velocity-user')) keys.push(`userId:${JSON.stringify([input.merchantId, input.userId])}`);
   return [...new Set(keys)].sort();
 }
 
@@ -303,8 +338,8 @@ function blocklistRule(r: Extract<RuleDefinition, { kind: 'blocklist' }>): RiskR
     id: r.id,
     evaluate(input) {
       const value = input[r.field];
-      if (value === undefined || !listed.has(value)) return { verdict: 'pass' };
-      const detail = `${r.field} ${value} is blocklisted`;
+      if (value === undefined || !listed.has(value) || !listNames(r, input)) return { verdict: 'pass' };
+      const detail = r.field === 'userId' && r.merchantId !== undefined ? `userId ${value} of merchant ${r.merchantId} is blocklisted` : `${r.field} ${value} is blocklisted`;
       return fired(r, 'RISK_BLOCKLISTED', detail);
     },
   };

@@ -37,7 +37,7 @@ export class LimitOutcomeConsumer implements OnModuleInit {
         const decided = (await this.decisions.find(tx, f.paymentId)) !== undefined;
         const released = decided
           ? await this.limits.release(tx, f.paymentId)
-          : (await this.limits.releaseOrForestall(tx, { paymentId: f.paymentId, userId: f.userId, amountMinor: BigInt(f.amountMinor), currency: f.currency, at: new Date(f.failedAt) })) === 'released';
+          : (await this.limits.releaseOrForestall(tx, { paymentId: f.paymentId, merchantId: f.merchantId, userId: f.userId, amountMinor: BigInt(f.amountMinor), currency: f.currency, at: new Date(f.failedAt) })) === 'released';
         if (released) afterCommit(tx, () => this.metrics.limitOutcomes.inc({ action: 'release' }));
       },
     });

@@ -106,14 +106,14 @@ describe('payment assessment on the real database: shopper signals, attempt hist
 
   it(`lets exactly ${VELOCITY_USER_MAX} of ${CONCURRENT_PAYMENTS} concurrent payments of one user through a rejecting velocity-user rule`, async () => {
     await publish({ kind: 'velocity-user', id: 'velocity-user', enabled: true, action: 'reject', score: 900, maxCount: VELOCITY_USER_MAX, windowSeconds: 60 });
-    const userId = uniqueId('u');
+    const [merchantId, userId] = [uniqueId('m'), uniqueId('u')];
     // as the consumer does: the decision is stored in the assessment's transaction, and the next one counts it
     const decide = (r: RiskAssessmentRequested) => async (t: EntityManager) => {
       const assessed = await assessor.assess(t, r);
       await stores.decisions.insertIfAbsent(t, { ...r, amountMinor: BigInt(r.amountMinor), ...assessed });
       return assessed;
     };
-    const results = await concurrently(Array.from({ length: CONCURRENT_PAYMENTS }, () => decide(request({ userId, amountMinor: '1000' }))));
+    const results = await concurrently(Array.from({ length: CONCURRENT_PAYMENTS }, () => decide(request({ merchantId, userId, amountMinor: '1000' }))));
     expect(results.filter((a) => a.decision === 'approve')).toHaveLength(VELOCITY_USER_MAX);
     for (const a of results.filter((x) => x.decision !== 'approve')) expect(a).toMatchObject({ rejectReason: { code: 'RISK_VELOCITY' }, reasons: [{ ruleId: 'velocity-user' }] });
   });
@@ -180,11 +180,11 @@ describe('payment assessment on the real database: shopper signals, attempt hist
 
   it('holds a large payment from a device new to a known user for review, not one from a device they used', async () => {
     await publish({ kind: 'new-device-large-amount', id: 'new-device-large-amount', enabled: true, action: 'review', score: 400, minAmountMinor: '100000', minUserAttempts: 1 });
-    const userId = uniqueId('u');
-    expect((await assess(request({ userId, deviceId: 'phone-1', amountMinor: '150000' }))).decision).toBe('approve'); // a first payment: nothing to compare with
-    expect((await assess(request({ userId, deviceId: 'phone-1', amountMinor: '150000' }))).decision).toBe('approve');
-    expect(await assess(request({ userId, deviceId: 'laptop-9', amountMinor: '100000' }))).toMatchObject({ decision: 'review', score: 400, reasons: [{ ruleId: 'new-device-large-amount' }] });
-    expect((await assess(request({ userId, deviceId: 'tablet-3', amountMinor: '99999' }))).decision).toBe('approve');
+    const shopper = { merchantId: uniqueId('m'), userId: uniqueId('u') };
+    expect((await assess(request({ ...shopper, deviceId: 'phone-1', amountMinor: '150000' }))).decision).toBe('approve'); // a first payment: nothing to compare with
+    expect((await assess(request({ ...shopper, deviceId: 'phone-1', amountMinor: '150000' }))).decision).toBe('approve');
+    expect(await assess(request({ ...shopper, deviceId: 'laptop-9', amountMinor: '100000' }))).toMatchObject({ decision: 'review', score: 400, reasons: [{ ruleId: 'new-device-large-amount' }] });
+    expect((await assess(request({ ...shopper, deviceId: 'tablet-3', amountMinor: '99999' }))).decision).toBe('approve');
   });
 
   it('rejects a blocklisted card, device or IP, and lets an allowlisted device past velocity', async () => {
@@ -205,6 +205,73 @@ describe('payment assessment on the real database: shopper signals, attempt hist
     }
     expect((await assessAll([1, 2].map(() => request({ deviceId: 'dev-busy' })))).map((a) => a.decision)).toEqual(['approve', 'reject']);
     expect((await assessAll([1, 2, 3].map(() => request({ deviceId: 'kiosk-1' })))).map((a) => a.decision)).toEqual(['approve', 'approve', 'approve']);
+  });
+
+  describe('a user id is its merchant\'s: two merchants\' same user id are two shoppers', () => {
+    /** As the consumer does: the decision stored in the assessment's transaction (velocity-user counts stored decisions). */
+    const decide = (r: RiskAssessmentRequested) =>
+      tx(async (t) => {
+        const assessed = await assessor.assess(t, r);
+        await stores.decisions.insertIfAbsent(t, { ...r, amountMinor: BigInt(r.amountMinor), ...assessed });
+        return assessed;
+      });
+    const shared = () => ({ userId: uniqueId('u'), a: uniqueId('m-a'), b: uniqueId('m-b') });
+
+    it('gives each merchant\'s user its own full daily limit, and the same merchant\'s user still hits it', async () => {
+      await publish();
+      const { userId, a, b } = shared();
+      // level none (neither merchant registered the user): CNY 2,000 a payment, CNY 5,000 a day
+      const day = (merchantId: string) => ['200000', '200000', '100000', '100'].map((amountMinor) => request({ merchantId, userId, amountMinor }));
+      const atA = await assessAll(day(a));
+      expect(atA.map((x) => x.decision)).toEqual(['approve', 'approve', 'approve', 'reject']);
+      expect(atA[3]).toMatchObject({ rejectReason: { code: 'RISK_DAILY_LIMIT_EXCEEDED' }, reasons: [{ ruleId: 'limit-daily', detail: expect.stringContaining('500000 of the daily limit 500000 used') }] });
+      // merchant b's user of the same id has used nothing: its whole CNY 5,000, and then its own limit
+      const atB = await assessAll(day(b));
+      expect(atB.map((x) => x.decision)).toEqual(['approve', 'approve', 'approve', 'reject']);
+      expect(atB[3]).toMatchObject({ reasons: [{ ruleId: 'limit-daily' }] });
+      // a's user is still at its limit
+      expect(await assess(request({ merchantId: a, userId, amountMinor: '1' }))).toMatchObject({ decision: 'reject', reasons: [{ ruleId: 'limit-daily' }] });
+    });
+
+    it('counts a user\'s velocity at its merchant only', async () => {
+      await publish({ kind: 'velocity-user', id: 'velocity-user', enabled: true, action: 'reject', score: 900, maxCount: 2, windowSeconds: 60 });
+      const { userId, a, b } = shared();
+      const atA = [];
+      for (let i = 0; i < 3; i++) atA.push(await decide(request({ merchantId: a, userId })));
+      expect(atA.map((x) => x.decision)).toEqual(['approve', 'approve', 'reject']);
+      expect(atA[2]).toMatchObject({ rejectReason: { code: 'RISK_VELOCITY' } });
+      expect((await decide(request({ merchantId: b, userId }))).decision).toBe('approve');
+    });
+
+    it('reads a user\'s history and devices at its merchant only', async () => {
+      await publish(
+        ...DEFAULT_RULE_SET.rules.filter((r) => r.kind === 'amount-above-history'),
+        { kind: 'new-device-large-amount', id: 'new-device-large-amount', enabled: true, action: 'review', score: 400, minAmountMinor: '100000', minUserAttempts: 1 },
+      );
+      const { userId, a, b } = shared();
+      // at a: three CNY 100 payments that went through, from the user's phone
+      for (let i = 0; i < 3; i++) {
+        const r = request({ merchantId: a, userId, deviceId: 'phone-a', amountMinor: '10000' });
+        expect((await assess(r)).decision).toBe('approve');
+        expect(await tx((t) => stores.limits.commit(t, r.paymentId))).toBe(true);
+      }
+      // CNY 1,500 is far above a's user's history, and from a device that user never paid from
+      expect(await assess(request({ merchantId: a, userId, deviceId: 'laptop-b', amountMinor: '150000' }))).toMatchObject({
+        decision: 'review',
+        reasons: [{ ruleId: 'amount-above-history' }, { ruleId: 'new-device-large-amount' }],
+      });
+      // b's user of the same id has no history nor devices at b: nothing to compare with
+      expect(await assess(request({ merchantId: b, userId, deviceId: 'laptop-b', amountMinor: '150000' }))).toEqual({ decision: 'approve', score: 0, reasons: [] });
+    });
+
+    it('counts two merchants\' users of one id as two users on a shared card', async () => {
+      await publish({ kind: 'shared-card', id: 'shared-card', enabled: true, action: 'reject', score: 900, maxUsers: 1, windowSeconds: 86_400 });
+      const { userId, a, b } = shared();
+      const cardToken = card();
+      expect((await assess(request({ merchantId: a, userId, cardToken }))).decision).toBe('approve');
+      expect((await assess(request({ merchantId: a, userId, cardToken }))).decision).toBe('approve');
+      expect(await assess(request({ merchantId: b, userId, cardToken }))).toMatchObject({ decision: 'reject', reasons: [{ ruleId: 'shared-card', detail: expect.stringContaining('2 users') }] });
+    });
   });
 
   it(`measures ${SEQUENTIAL_ASSESSMENTS} assessments with the default rules and every signal`, async () => {

@@ -47,7 +47,10 @@ export function assessmentInputOf(r: RiskAssessmentRequested): AssessmentInput {
  * Decides one payment inside the caller's transaction: the rules first (the single-payment rule as
  * code, then the anomaly rule set in force, read per assessment so a published version applies to
  * the next payment), then the limits of the user's verification level and the merchant and card
- * daily caps as one atomic reservation, and records the attempt the rules count next time.
+ * daily caps as one atomic reservation, and records the attempt the rules count next time. The user
+ * is the payment's merchant's user throughout (its level, limits, history, velocity and devices):
+ * merchants choose their users' ids, so one id at two merchants is two shoppers. A card, device or
+ * IP is counted at every merchant.
  * Concurrent payments on one card, device or IP (and of one user, when a velocity-user rule is on)
  * serialise on advisory locks taken before counting, so counts over them are exact (the user's
  * velocity counts stored decisions: the caller stores the decision in the same transaction).
@@ -62,11 +65,13 @@ export class PaymentAssessor {
     const input = assessmentInputOf(r);
     const { ruleSet } = await this.stores.ruleSets.current(tx);
     await this.stores.attempts.lock(tx, attemptLockKeysOf(ruleSet, input));
-    const history = await this.stores.limits.history(tx, r.userId, RISK_HISTORY_DAYS);
-    const recentPaymentsByUser = await this.stores.decisions.countByUserWithin(tx, r.userId, velocityWindowsOf(ruleSet));
+    // the shopper is the merchant's user: user ids are each merchant's own, so history, velocity and devices are read at the merchant
+    const { merchantId, userId } = r;
+    const history = await this.stores.limits.history(tx, merchantId, userId, RISK_HISTORY_DAYS);
+    const recentPaymentsByUser = await this.stores.decisions.countByUserWithin(tx, merchantId, userId, velocityWindowsOf(ruleSet));
     const attempts = new Map<string, AttemptCounts>();
-    for (const q of attemptQueriesOf(ruleSet, input)) attempts.set(attemptQueryKey(q), await this.stores.attempts.counts(tx, q, r.userId, r.paymentId));
-    const userDevice = needsUserDeviceHistory(ruleSet, input) ? await this.stores.attempts.userDevice(tx, r.userId, input.deviceId!, r.paymentId) : undefined;
+    for (const q of attemptQueriesOf(ruleSet, input)) attempts.set(attemptQueryKey(q), await this.stores.attempts.counts(tx, q, merchantId, userId, r.paymentId));
+    const userDevice = needsUserDeviceHistory(ruleSet, input) ? await this.stores.attempts.userDevice(tx, merchantId, userId, input.deviceId!, r.paymentId) : undefined;
     const ruled = evaluateRuleSet(ruleSet, input, { recentPaymentsByUser, history, attempts, ...(userDevice ? { userDevice } : {}) }, [singlePaymentLimitRule]);
     const decided = ruled.decision === 'reject' ? ruled : await this.holdLimits(tx, input, new Date(r.requestedAt), ruled);
     await this.stores.attempts.record(tx, {
@@ -76,7 +81,7 @@ export class PaymentAssessor {
     return decided;
   }
 
-  /** The single-payment limit of the user's level, then the user's day and year and the merchant's and card's day, reserved at once. */
+  /** The single-payment limit of the merchant's user's level, then that user's day and year and the merchant's and card's day, reserved at once. */
   private async holdLimits(tx: EntityManager, input: AssessmentInput, requestedAt: Date, ruled: Assessment): Promise<Assessment> {
     const reject = (ruleId: string, code: ErrorCode, detail: string): Assessment => ({
       decision: 'reject',

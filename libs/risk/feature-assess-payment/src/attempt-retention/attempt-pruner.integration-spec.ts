@@ -52,8 +52,8 @@ describe('risk attempt retention on the real database', () => {
     await insert('u-1', 1, RETENTION_DAYS - 5, 'phone-kept');
     await pruner(100).prune();
     const paymentId = randomUUID();
-    expect(await attempts.userDevice(ds.manager, 'u-1', 'phone-kept', paymentId)).toEqual({ userAttempts: 1, onDevice: 1 });
-    expect(await attempts.userDevice(ds.manager, 'u-1', 'phone-gone', paymentId)).toEqual({ userAttempts: 1, onDevice: 0 });
+    expect(await attempts.userDevice(ds.manager, 'm-1', 'u-1', 'phone-kept', paymentId)).toEqual({ userAttempts: 1, onDevice: 1 });
+    expect(await attempts.userDevice(ds.manager, 'm-1', 'u-1', 'phone-gone', paymentId)).toEqual({ userAttempts: 1, onDevice: 0 });
   });
 
   it(`stops a pass after ${RISK_ATTEMPT_PRUNE_BATCHES_PER_PASS_MAX} batches and goes on in the next`, async () => {
