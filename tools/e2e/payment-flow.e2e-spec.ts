@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { authorizationFor } from '@paystream/shared/auth';
 import { readFileSync } from 'node:fs';
 import { DLQ_HEADERS, TOPICS, type PaymentRequested } from '@paystream/contracts';
 import { luhnValid } from '@paystream/shared/channel-protocols';
