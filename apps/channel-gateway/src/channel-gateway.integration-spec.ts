@@ -366,7 +366,13 @@ describe('channel-gateway on the real broker and database, against the channel e
   });
 
   it('keeps a card each merchant tokenised as that merchant\'s: the same token, a row each, no card number or CVV stored', async () => {
-    const card = await tokenizeAs('m-2', TEST_CARD);
+    const logged: unknown[] = [];
+    const info = jest.spyOn(app.get(Platform).logger, 'info').mockImplementation(((...line: unknown[]) => void logged.push(line)) as never);
+    const card = await tokenizeAs('m-2', TEST_CARD).finally(() => info.mockRestore());
+    // the log line names the card by BIN, last four and the token masked, never the token itself
+    const line = JSON.stringify(logged.find((l) => JSON.stringify(l).includes('card tokenised')));
+    expect(line).toContain(`"cardToken":"tok_${'*'.repeat(28)}${cardToken.slice(-4)}"`);
+    expect(line).not.toContain(cardToken);
     expect(card.json()).toEqual({ cardToken, bin: '622588', last4: '3008', channel: 'unionpay' });
     const rows: Record<string, string>[] = await app.get(Platform).ds.query(`SELECT merchant_id, token, bin, last4 FROM card_token WHERE token = $1 ORDER BY merchant_id`, [cardToken]);
     expect(rows).toEqual([

@@ -2,4 +2,3 @@ export * from './payment-status';
 export * from './payment';
 export * from './refund';
 export * from './merchant-acceptance';
-export * from './shopper-data';

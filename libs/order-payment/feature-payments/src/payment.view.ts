@@ -1,5 +1,6 @@
 import type { StatusChange } from '@paystream/order-payment/data-access';
-import { maskCardToken, type Payment } from '@paystream/order-payment/domain';
+import type { Payment } from '@paystream/order-payment/domain';
+import { maskCardToken } from '@paystream/shared/observability';
 import type { ShopperDataAccess } from './caller-scope';
 import { paymentParty } from './payment-events';
 

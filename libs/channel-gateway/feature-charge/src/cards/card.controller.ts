@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { describeIssues, storableText } from '@paystream/contracts';
 import { CardTokenRepository } from '@paystream/channel-gateway/data-access';
 import { encryptUnionpayField, luhnValid, tokenizeCard } from '@paystream/shared/channel-protocols';
+import { maskCardToken } from '@paystream/shared/observability';
 import { ApiError, Platform } from '@paystream/shared/platform';
 import { ChannelClient } from '../channel.client';
 import { CHANNEL_QUERY_TIMEOUT_MS, CHANNEL_SETTINGS, type ChannelSettings } from '../channel-settings';
@@ -62,7 +63,7 @@ export class CardController {
     );
     if (!opened.ok) throw new ApiError(opened.code === 'RESP_61' ? 'CARD_INVALID' : 'CHANNEL_UNAVAILABLE', `UnionPay did not open a token (${opened.code})`);
     await this.cards.save(this.platform.ds.manager, { ...card, merchantId: scope.merchantId, channel: 'unionpay', channelToken: opened.token });
-    this.platform.logger.info({ merchantId: scope.merchantId, bin: card.bin, last4: card.last4, cardToken: card.token }, 'card tokenised');
+    this.platform.logger.info({ merchantId: scope.merchantId, bin: card.bin, last4: card.last4, cardToken: maskCardToken(card.token) }, 'card tokenised');
     return { cardToken: card.token, bin: card.bin, last4: card.last4, channel: 'unionpay' };
   }
 }
