@@ -51,8 +51,9 @@ if [ ! -s .run/credential-pepper ]; then
   (umask 077; node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("base64"))' > .run/credential-pepper)
 fi
 export CREDENTIAL_PEPPER="$(cat .run/credential-pepper)"
-# issue FILE FIELD admin-args...: runs the admin CLI once and keeps one field of its answer (a token is shown only then)
-issue() {
+# try_issue FILE FIELD admin-args...: runs the admin CLI once and keeps one field of its answer (a token is shown
+# only then); on failure prints the CLI's errors and returns 1
+try_issue() {
   local file=$1 field=$2; shift 2
   [ -s "$file" ] && return 0
   local answer errors
@@ -60,15 +61,22 @@ issue() {
   # the CLI acts as the token it is given (--token-file), never as one the caller's environment holds
   if ! answer=$(PAYSTREAM_OPERATOR_TOKEN= node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>"$errors"); then
     cat "$errors" >&2; rm -f "$errors"
-    echo "[setup] npm run admin -- $* failed (see above)" >&2
-    exit 1
+    return 1
   fi
   rm -f "$errors"
   (umask 077; printf '%s' "$answer" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[process.argv[1]]))' "$field" > "$file")
 }
+issue() {
+  try_issue "$@" || { echo "[setup] npm run admin -- ${*:3} failed (see above)" >&2; exit 1; }
+}
 # the first admin is the one change the CLI makes without a token (as system:setup, while the registry has no
-# usable admin token); everything after it is done as that admin
-issue .run/admin-token token operator create --id admin --roles admin
+# usable admin token); everything after it is done as that admin. A registry that has an admin already while
+# this checkout holds no token for it (another checkout's setup on this machine, or a deleted .run/) gets
+# one more admin by break glass, which the audit log records as system:break-glass.
+if [ ! -s .run/admin-token ] && ! try_issue .run/admin-token token operator create --id admin --roles admin 2>/dev/null; then
+  say "the merchant registry has an admin operator this checkout holds no token for: creating one by --break-glass (audited)"
+  issue .run/admin-token token operator create --id admin --roles admin --break-glass
+fi
 issue .run/operator-token token operator create --id demo-operator --roles finance,risk,sre,admin --token-file .run/admin-token
 issue .run/monitoring-token token service-token create --service monitoring --token-file .run/admin-token
 issue .run/settlement-credential-id credentialId service-token create --service settlement --token-file .run/admin-token

@@ -207,6 +207,14 @@ describe('admin CLI: the setup bootstrap', () => {
       { principal_id: 'monitoring', issued_by: `operator:${root.operatorId}` },
     ]);
     expect((await run(['operator', 'create', '--id', 'late', '--roles', 'admin'])).code).toBe(ADMIN_EXIT.usage);
+    // the tokens lost (another checkout's setup, a deleted .run/): break glass makes an admin anyway, as its own actor
+    expect((await run(['operator', 'create', '--id', 'glass', '--roles', 'finance', '--break-glass'])).code).toBe(ADMIN_EXIT.usage);
+    const glass = await run(['operator', 'create', '--id', 'glass', '--roles', 'admin', '--break-glass']);
+    expect(glass.code).toBe(ADMIN_EXIT.ok);
+    expect(glass.err[0]).toMatch(/^admin: BREAK GLASS: creating admin operator glass without an operator's token, recorded as system:break-glass/);
+    expect(await db.query(`SELECT created_by FROM operator WHERE operator_id = 'glass'`)).toEqual([{ created_by: 'system:break-glass' }]);
+    expect(await db.query(`SELECT action FROM audit_log WHERE actor = 'system:break-glass' ORDER BY seq`)).toEqual([{ action: 'operator.created' }, { action: 'credential.issued' }]);
+    expect((await run(['operator', 'revoke', '--id', 'glass'], asToken((JSON.parse(glass.out[0]!) as { token: string }).token))).code).toBe(ADMIN_EXIT.ok);
 
     // the admins disabled (the last one by itself), the bootstrap is open again: the way back in when every admin token is lost
     expect((await run(['operator', 'revoke', '--id', 'demo-operator'], asToken(root.token))).code).toBe(ADMIN_EXIT.ok);

@@ -21,6 +21,13 @@ export const ADMIN_EXIT = { ok: 0, refused: 1, usage: 2, tokenRefused: 3 } as co
  * (scripts/setup.sh), while the registry holds no usable admin token.
  */
 export const ADMIN_SETUP_ACTOR = 'system:setup';
+/**
+ * The actor of `operator create --roles admin --break-glass`: an admin made without any operator's
+ * token although admins exist (their tokens are lost, or belong to another checkout's setup). The CLI
+ * writes the registry's database directly, so whoever runs it could write the rows anyway; the flag
+ * makes that visible instead, as its own actor in the audit chain.
+ */
+export const ADMIN_BREAK_GLASS_ACTOR = 'system:break-glass';
 
 /** The roles the operator of the token needs, as the registry's routes ask them: onboarding is finance's, credentials are admin's. */
 export const ADMIN_ROLES = {
@@ -42,6 +49,8 @@ export const ADMIN_USAGE = `usage: npm run admin -- <area> <command> [options] [
   merchant show ID
   merchant list [--status active|suspended|closed]
   operator create    --id ID --roles finance,risk,sre,admin   prints the token ONCE        (admin)
+  operator create    --id ID --roles admin --break-glass   an admin without any token although admins exist
+                     (their tokens lost): audited as system:break-glass
   operator revoke    --id ID                  disables it and revokes its tokens         (admin)
   key create         --merchant ID --mode live|test   prints the secret ONCE             (admin)
   key rotate         --key KEY_ID [--overlap 24h]   a new key; the old one expires after the overlap (admin)
@@ -247,7 +256,7 @@ export function parseDurationMs(text: string): number | undefined {
 }
 
 /** Who a change acts as: the operator whose token it presents, or system:setup creating the first admin. */
-type Acting = { kind: 'operator'; actor: string } | { kind: 'setup'; actor: typeof ADMIN_SETUP_ACTOR };
+type Acting = { kind: 'operator'; actor: string } | { kind: 'setup'; actor: typeof ADMIN_SETUP_ACTOR } | { kind: 'break-glass'; actor: typeof ADMIN_BREAK_GLASS_ACTOR };
 
 /** Refuses, inside its transaction, a change that needed an operator token after all (the first admin exists). */
 class NeedsOperatorToken extends Error {}
@@ -317,7 +326,7 @@ function usage(deps: AdminDeps, why?: string): number {
 async function operatorCommand(command: 'create' | 'revoke', args: readonly string[], deps: AdminDeps): Promise<number> {
   let v: Record<string, string | undefined>;
   try {
-    v = parseArgs({ args: [...args], options: { id: { type: 'string' }, roles: { type: 'string' }, operator: { type: 'string' }, 'token-file': { type: 'string' }, name: { type: 'string' } }, strict: true }).values;
+    v = parseArgs({ args: [...args], options: { id: { type: 'string' }, roles: { type: 'string' }, operator: { type: 'string' }, 'token-file': { type: 'string' }, name: { type: 'string' }, 'break-glass': { type: 'boolean' } }, strict: true }).values as Record<string, string | undefined>;
   } catch (error) {
     return usage(deps, (error as Error).message);
   }
@@ -329,14 +338,21 @@ async function operatorCommand(command: 'create' | 'revoke', args: readonly stri
   }
   const roles = (v.roles ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '') as OperatorRole[];
   if (roles.length === 0 || roles.some((r) => !OPERATOR_ROLES.includes(r))) return usage(deps, `--roles: one or more of ${OPERATOR_ROLES.join(',')}`);
+  const breakGlass = (v['break-glass'] as unknown) === true;
+  if (breakGlass && (!roles.includes('admin') || v['token-file'] !== undefined || v.operator !== undefined)) {
+    return usage(deps, '--break-glass creates an admin operator without any token: with --roles including admin, and neither --token-file nor --operator');
+  }
+  if (breakGlass) deps.err(`admin: BREAK GLASS: creating admin operator ${v.id} without an operator's token, recorded as ${ADMIN_BREAK_GLASS_ACTOR} in the audit log`);
   // without a token, an admin operator may be created as the setup bootstrap (createFirstAdmin says whether it is the first)
-  const acting = await actingAs(deps, 'operator create', v, ADMIN_ROLES.credentials, roles.includes('admin'));
+  const acting: Acting | number = breakGlass
+    ? { kind: 'break-glass', actor: ADMIN_BREAK_GLASS_ACTOR }
+    : await actingAs(deps, 'operator create', v, ADMIN_ROLES.credentials, roles.includes('admin'));
   if (typeof acting === 'number') return acting;
   return credentialChange(
     deps,
     async (issuer, tx) => {
       const c = acting.kind === 'setup' ? await issuer.createFirstAdmin(tx, v.id!, roles, acting.actor, v.name) : await issuer.createOperator(tx, v.id!, roles, acting.actor, v.name);
-      if (!c) throw new NeedsOperatorToken(`an admin operator exists: operator create needs the token of an operator with the admin role: ${TOKEN_FLAGS}`);
+      if (!c) throw new NeedsOperatorToken(`an admin operator exists: operator create needs the token of an operator with the admin role: ${TOKEN_FLAGS} (tokens lost: --break-glass, audited as ${ADMIN_BREAK_GLASS_ACTOR})`);
       return { operatorId: c.principalId, roles: c.roles, credentialId: c.credentialId, token: c.token };
     },
     true,
