@@ -1,4 +1,5 @@
 import type { CredentialIssued, CredentialRevoked, OperatorRole } from '@paystream/contracts';
+import { knownCredentialFromRow } from './credential-row';
 import type { CredentialKind, KeyMode } from './derived-secret';
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
@@ -62,15 +63,6 @@ export class CredentialCopy implements CredentialLookup {
     )) as Array<Record<string, unknown>>;
     const r = rows[0];
     if (!r) return undefined;
-    return {
-      credentialId: r.credential_id as string,
-      kind: r.kind as CredentialKind,
-      principalId: r.principal_id as string,
-      roles: r.roles as OperatorRole[],
-      mode: (r.mode as KeyMode | null) ?? null,
-      notBefore: new Date(r.not_before as string),
-      expiresAt: r.expires_at === null ? null : new Date(r.expires_at as string),
-      revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at as string),
-    };
+    return knownCredentialFromRow(r);
   }
 }

@@ -1,5 +1,4 @@
-import type { OperatorRole } from '@paystream/contracts';
-import type { CredentialKind, KeyMode } from './derived-secret';
+import { knownCredentialFromRow } from './credential-row';
 import type { RegisteredCredential, RegisteredCredentialLookup } from './operator-token-check';
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
@@ -20,16 +19,6 @@ export class RegistryCredentials implements RegisteredCredentialLookup {
     )) as Array<Record<string, unknown>>;
     const r = rows[0];
     if (!r) return undefined;
-    return {
-      credentialId: r.credential_id as string,
-      kind: r.kind as CredentialKind,
-      principalId: r.principal_id as string,
-      roles: r.roles as OperatorRole[],
-      mode: (r.mode as KeyMode | null) ?? null,
-      secretSha256: r.secret_sha256 as string,
-      notBefore: new Date(r.not_before as string),
-      expiresAt: r.expires_at === null ? null : new Date(r.expires_at as string),
-      revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at as string),
-    };
+    return { ...knownCredentialFromRow(r), secretSha256: r.secret_sha256 as string };
   }
 }

@@ -1,1 +1,3 @@
 export * from './data-source';
+export * from './polling-worker';
+export * from './retention-janitor';

@@ -4,7 +4,8 @@ export * from './platform';
 export * from './platform.module';
 export * from './api-error';
 export * from './bootstrap';
-export * from './polling-worker';
+// the services' workers import it from here; it lives with the retention janitor that runs on it
+export { PollingWorker } from '@paystream/shared/persistence';
 export * from './http-client';
 export * from './in-process-app';
 export * from './form-fields';
