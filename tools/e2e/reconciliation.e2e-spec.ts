@@ -51,20 +51,20 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
     expect(identity.status).toBeLessThan(300);
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([TOPICS.paymentSucceeded, TOPICS.paymentFailed, TOPICS.paymentRefunded, TOPICS.settlementDue].map(t)).start();
-    // a card of its own (UnionPay BIN, Luhn-valid), so no other spec's payments count on it in the risk rules
-    const body = `62258802${String(Date.now()).slice(-7)}`;
-    const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
     const orders: { orderId: string; channel: Channel; amountMinor: string; merchantId: string }[] = [];
     for (const channel of CHANNELS) {
       for (const amountMinor of [...ORDINARY_AMOUNTS, DECLINED_AMOUNT]) orders.push({ orderId: uniqueId(`rec-${channel}-`), channel, amountMinor, merchantId: uniqueId('m-rec-') });
     }
     for (const o of orders) await stack.onboardMerchant(o.merchantId);
-    // a card token is the merchant's that tokenised the card: each card order's merchant tokenises it (the same card, the same token)
-    let cardToken = '';
-    for (const o of orders.filter((x) => x.channel === 'unionpay')) {
+    // each card order's merchant tokenises a card of its own (UnionPay BIN, Luhn-valid): one shopper's card at every
+    // merchant would be one card among that many users to risk's shared-card rule (a user is a merchant's user)
+    const cardTokens = new Map<string, string>();
+    for (const [i, o] of orders.filter((x) => x.channel === 'unionpay').entries()) {
+      const body = `6225880${i}${String(Date.now()).slice(-7)}`;
+      const number = [...'0123456789'].map((d) => `${body}${d}`).find(luhnValid)!;
       const card = await stack.json<{ cardToken: string }>('channel-gateway', '/cards', { json: { number, expiry: '1229', cvv: '123' }, as: await stack.merchantKey(o.merchantId) });
       expect(card.status).toBe(201);
-      cardToken = card.body.cardToken;
+      cardTokens.set(o.orderId, card.body.cardToken);
     }
     for (const o of orders) {
       const req: PaymentRequested = {
@@ -76,7 +76,7 @@ describe('reconciliation end to end (real processes, Kafka, Postgres)', () => {
         channel: o.channel,
         subject: 'reconciliation e2e',
         requestedAt: new Date().toISOString(),
-        ...(o.channel === 'unionpay' ? { cardToken } : {}),
+        ...(o.channel === 'unionpay' ? { cardToken: cardTokens.get(o.orderId)! } : {}),
       };
       await upstream.sendEvent(t(TOPICS.paymentRequested), o.orderId, req);
     }
