@@ -4,7 +4,7 @@
  * file that exists, so a restart of the stack keeps its pepper, keys and tokens.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 
@@ -39,6 +39,8 @@ const present = (path: string) => existsSync(path) && readFileSync(path, 'utf8')
 
 /** The pepper and the channel keys (no database needed); returns what it wrote, keeps what exists. */
 export function ensureFileSecrets(dir: string): string[] {
+  // the volume's mount point exists in the container; a directory of its own elsewhere (owner and group, as the image's)
+  mkdirSync(dir, { recursive: true, mode: 0o750 });
   const written: string[] = [];
   const pepper = join(dir, COMPOSE_SECRET_FILES.pepper);
   if (!present(pepper)) {

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { loadPlatformConfig } from '@paystream/shared/platform';
-import { adminMain } from '../admin/admin-cli';
+import { adminMain } from './admin-cli';
 import { COMPOSE_SECRET_FILES, COMPOSE_SECRETS_DIR, ensureFileSecrets, ensureIssuedTokens, type AdminRun } from './compose-secrets';
 
 async function main(dir: string): Promise<void> {
