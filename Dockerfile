@@ -21,5 +21,8 @@ COPY --from=build /app/tools/run-dist.js tools/run-dist.js
 COPY --from=build /app/package.json package.json
 # the channel emulator's state directory (a volume in docker-compose.yml), writable by the node user
 RUN mkdir -p /var/lib/paystream/channel-emulator && chown node:node /var/lib/paystream/channel-emulator
+# the secrets volume's mount point (docker-compose.yml): a new volume takes this directory's owner and mode, so
+# the init service (as node) can write it, and Prometheus (another user, given the node group) can reach its token
+RUN mkdir -p /etc/paystream && chown node:node /etc/paystream && chmod 750 /etc/paystream
 USER node
 CMD ["sh", "-c", "exec node tools/run-dist.js dist/apps/${SERVICE}/src/main.js"]

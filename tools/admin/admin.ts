@@ -5,8 +5,8 @@ import { ADMIN_EXIT, adminMain } from './admin-cli';
 
 // npm run admin -- <area> <command>: the merchant service's configuration (MERCHANT_DATABASE_URL, DB_SCHEMA)
 let config: PlatformConfig;
-// the demo's pepper (scripts/setup.sh writes it) when none is in the environment
-if (process.env.CREDENTIAL_PEPPER === undefined && existsSync('.run/credential-pepper')) process.env.CREDENTIAL_PEPPER = readFileSync('.run/credential-pepper', 'utf8').trim();
+// the demo's pepper (scripts/setup.sh writes it) when none is in the environment (neither CREDENTIAL_PEPPER nor CREDENTIAL_PEPPER_FILE)
+if (process.env.CREDENTIAL_PEPPER === undefined && !process.env.CREDENTIAL_PEPPER_FILE && existsSync('.run/credential-pepper')) process.env.CREDENTIAL_PEPPER = readFileSync('.run/credential-pepper', 'utf8').trim();
 try {
   config = loadPlatformConfig('merchant');
 } catch (error) {

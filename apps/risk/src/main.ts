@@ -1,5 +1,5 @@
-import { loadAttemptRetentionSettings, loadCapSettings, loadIdentitySettings, loadReviewSettings } from '@paystream/risk/feature-assess-payment';
-import { loadPlatformConfig, runService } from '@paystream/shared/platform';
-import { AppModule, type RiskConfig } from './app.module';
+import { runService } from '@paystream/shared/platform';
+import { AppModule } from './app.module';
+import { loadRiskConfig } from './config';
 
-void runService('risk', (): RiskConfig => ({ ...loadPlatformConfig('risk'), identity: loadIdentitySettings(), review: loadReviewSettings(), caps: loadCapSettings(), attemptRetention: loadAttemptRetentionSettings() }), (config) => AppModule.forRoot(config));
+void runService('risk', () => loadRiskConfig(), (config) => AppModule.forRoot(config));

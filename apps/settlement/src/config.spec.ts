@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@paystream/shared/platform';
 import { loadSettlementConfig } from './config';
 import { deriveSecret, parsePepper } from '@paystream/shared/auth';
@@ -28,6 +31,20 @@ describe('settlement configuration', () => {
     const id = 'svc_settlement_0123456789abcdefghijkl';
     expect(loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_SERVICE_CREDENTIAL_ID: id }).reconcile.serviceToken).toBe(`${id}.${deriveSecret(parsePepper(CREDENTIAL_PEPPER), id)}`);
     expect(loadSettlementConfig({ CREDENTIAL_PEPPER }).reconcile.serviceToken).toBeUndefined();
+  });
+
+  it('reads its service credential id from SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE (the docker-compose secrets volume), validated alike', () => {
+    const id = 'svc_settlement_0123456789abcdefghijkl';
+    const dir = mkdtempSync(join(tmpdir(), 'settlement-id-'));
+    try {
+      writeFileSync(join(dir, 'id'), `${id}\n`);
+      writeFileSync(join(dir, 'bad'), 'op_0123456789012345678901');
+      expect(loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE: join(dir, 'id') }).reconcile.serviceToken).toBe(`${id}.${deriveSecret(parsePepper(CREDENTIAL_PEPPER), id)}`);
+      expect(() => loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE: join(dir, 'bad') })).toThrow(/SETTLEMENT_SERVICE_CREDENTIAL_ID/);
+      expect(() => loadSettlementConfig({ CREDENTIAL_PEPPER, SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE: join(dir, 'absent') })).toThrow(/SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

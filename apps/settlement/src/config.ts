@@ -4,7 +4,7 @@ import { SETTLEMENT_RUN_CLAIM_STALE_MS, SETTLEMENT_RUN_INTERVAL_MS, type Settlem
 import { RECONCILIATION_CHECK_INTERVAL_MS, RECONCILIATION_DAILY_AT_BEIJING, type ReconcileSettings } from '@paystream/settlement/feature-reconcile';
 import { BANK_CALL_TIMEOUT_MS, SETTLEMENT_PAYOUT_INTERVAL_MS, type PayoutSettings } from '@paystream/settlement/feature-payout';
 import { bearerToken, deriveSecret } from '@paystream/shared/auth';
-import { loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
+import { envOrFile, loadPlatformConfig, parseConfig, type PlatformConfig } from '@paystream/shared/platform';
 
 /** settlement's configuration: the platform's, the channel emulator (the bank) and how payouts run. */
 export type SettlementConfig = PlatformConfig & { emulatorUrl: string; payout: PayoutSettings; runs: SettlementRunSettings; reconcile: ReconcileSettings };
@@ -26,10 +26,14 @@ const settlementEnvSchema = z.object({
   SETTLEMENT_SERVICE_CREDENTIAL_ID: z.string().regex(/^svc_settlement_[0-9A-Za-z]{22}$/, 'svc_settlement_ and 22 base62 characters').optional(),
 });
 
-/** settlement's environment: the platform's plus the bank it pays out through; refuses to start when invalid. */
+/**
+ * settlement's environment: the platform's plus the bank it pays out through; refuses to start when invalid.
+ * Its service credential id comes from SETTLEMENT_SERVICE_CREDENTIAL_ID or the file SETTLEMENT_SERVICE_CREDENTIAL_ID_FILE names (docker-compose).
+ */
 export function loadSettlementConfig(env: Record<string, string | undefined> = process.env): SettlementConfig {
   const platform = loadPlatformConfig('settlement', env);
-  const c = parseConfig('settlement', settlementEnvSchema, env);
+  const credentialId = envOrFile('settlement', env, 'SETTLEMENT_SERVICE_CREDENTIAL_ID');
+  const c = parseConfig('settlement', settlementEnvSchema, credentialId === undefined ? env : { ...env, SETTLEMENT_SERVICE_CREDENTIAL_ID: credentialId });
   const emulatorUrl = c.CHANNEL_EMULATOR_URL.replace(/\/+$/, '');
   return {
     ...platform,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MERCHANT_KEY_BURST_REQUESTS, MERCHANT_KEY_REQUESTS_PER_S, rateLimitsOf } from '@paystream/shared/auth';
 import { ConfigError, loadPlatformConfig, type TrustProxy } from './config';
 
@@ -48,5 +51,44 @@ describe('loadPlatformConfig: rate limits and HTTP_TRUST_PROXY', () => {
 
   it.each(['true', '0', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1'])('refuses HTTP_TRUST_PROXY=%p (trusting every hop lets a client pick its address)', (value) => {
     expect(() => loadPlatformConfig('risk', { ...PEPPER, HTTP_TRUST_PROXY: value })).toThrow(/HTTP_TRUST_PROXY/);
+  });
+});
+
+describe('loadPlatformConfig: CREDENTIAL_PEPPER_FILE (the docker-compose secrets volume)', () => {
+  const pepperText = PEPPER.CREDENTIAL_PEPPER;
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pepper-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the pepper from the file the variable names (a trailing newline ignored)', () => {
+    const file = join(dir, 'credential-pepper');
+    writeFileSync(file, `${pepperText}\n`);
+    expect(loadPlatformConfig('risk', { CREDENTIAL_PEPPER_FILE: file }).credentialPepper).toEqual(Buffer.from(pepperText, 'base64'));
+  });
+
+  it('keeps reading CREDENTIAL_PEPPER when no file is named (scripts/stack.sh)', () => {
+    expect(loadPlatformConfig('risk', PEPPER).credentialPepper).toEqual(Buffer.from(pepperText, 'base64'));
+  });
+
+  it('refuses to start when the named file is missing, naming the variable', () => {
+    expect(() => loadPlatformConfig('risk', { CREDENTIAL_PEPPER_FILE: join(dir, 'absent') })).toThrow(/CREDENTIAL_PEPPER_FILE: .*absent/);
+  });
+
+  it('refuses to start when both the variable and the file are given (which one is meant?)', () => {
+    const file = join(dir, 'credential-pepper');
+    writeFileSync(file, pepperText);
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, CREDENTIAL_PEPPER_FILE: file })).toThrow(/not both/);
+  });
+
+  it('validates a pepper read from a file as one from the variable', () => {
+    const file = join(dir, 'credential-pepper');
+    writeFileSync(file, 'short');
+    expect(() => loadPlatformConfig('risk', { CREDENTIAL_PEPPER_FILE: file })).toThrow(/CREDENTIAL_PEPPER/);
+  });
+
+  it('refuses to start with neither', () => {
+    expect(() => loadPlatformConfig('risk', {})).toThrow(/CREDENTIAL_PEPPER: is required/);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
@@ -29,7 +30,7 @@ export const ENV_FORMATS = {
   kafkaTopicPrefix: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // required, no default: a service without the pepper cannot verify anyone and must not start
-  credentialPepper: z.string({ error: 'is required (base64, at least 32 bytes; scripts/setup.sh writes .run/credential-pepper)' }).superRefine((v, ctx) => {
+  credentialPepper: z.string({ error: 'is required (base64, at least 32 bytes; scripts/setup.sh writes .run/credential-pepper; or CREDENTIAL_PEPPER_FILE names a file holding it)' }).superRefine((v, ctx) => {
     try {
       parsePepper(v);
     } catch (error) {
@@ -97,6 +98,22 @@ function rateLimitsFrom(c: Record<string, unknown>): RateLimits {
   return rateLimitsOf(settings, c[RATE_LIMIT_SCALE_ENV] as number);
 }
 
+/**
+ * A secret given either in the variable `name` or in a file whose path `<name>_FILE` holds (the
+ * docker-compose secrets volume): the variable's value, else the file's content without surrounding
+ * white space, else undefined. Both set, or a file that cannot be read, refuse the start.
+ */
+export function envOrFile(service: string, env: Record<string, string | undefined>, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return env[name];
+  if (env[name] !== undefined) throw new ConfigError(service, [`${name}_FILE: set ${name} or ${name}_FILE, not both`]);
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(service, [`${name}_FILE: ${(error as Error).message}`]);
+  }
+}
+
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
 export function defaultDatabaseUrl(env: Record<string, string | undefined>, database: string): string {
   return `postgres://postgres@${env.PGHOST ?? '127.0.0.1'}:${env.PGPORT ?? '5432'}/${database}`;
@@ -129,8 +146,13 @@ export interface PlatformConfig {
   trustProxy: TrustProxy;
 }
 
-/** The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*` (KAFKA_REPLICATION_FACTOR: replicas of the topics it creates), ... */
-export function loadPlatformConfig(service: ServiceName, env: Record<string, string | undefined> = process.env): PlatformConfig {
+/**
+ * The configuration every service shares, read from `<PREFIX>_PORT`, `<PREFIX>_DATABASE_URL`, `KAFKA_*` (KAFKA_REPLICATION_FACTOR: replicas of the topics it creates), ...
+ * The pepper comes from CREDENTIAL_PEPPER or from the file CREDENTIAL_PEPPER_FILE names (docker-compose).
+ */
+export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string, string | undefined> = process.env): PlatformConfig {
+  const pepper = envOrFile(service, givenEnv, 'CREDENTIAL_PEPPER');
+  const env = pepper === undefined ? givenEnv : { ...givenEnv, CREDENTIAL_PEPPER: pepper };
   const { port, envPrefix, database } = SERVICES[service];
   const schema = z.object({
     [`${envPrefix}_PORT`]: ENV_FORMATS.port.default(port),
