@@ -96,7 +96,9 @@ describe('channel-gateway under the emulator\'s faults', () => {
     for (const p of payments) await waitFor(async () => ((await deliveries(p.paymentId)).filter((d) => d.acknowledged).length >= 2 ? true : undefined), 15_000, 'both copies acknowledged');
     await new Promise((r) => setTimeout(r, 1_000));
     for (const p of [first, ...payments]) {
-      expect(resultsFor(p.paymentId).filter((m) => m.value.outcome !== 'unknown').map((m) => m.value.outcome)).toEqual(['succeeded']);
+      // one success told: one event (its ce_id); a redelivery of that event (the relay's send retried under load) is the same one, which consumers' inboxes drop
+      const told = new Map(resultsFor(p.paymentId).filter((m) => m.value.outcome !== 'unknown').map((m) => [m.headers.ce_id, m.value.outcome]));
+      expect([...told.values()]).toEqual(['succeeded']);
       expect(await stored(p.paymentId)).toMatchObject({ status: 'SUCCEEDED', conflicts: [] });
     }
     expect(await metric('wechatpay', 'replayed')).toBe(replayedBefore + payments.length);
