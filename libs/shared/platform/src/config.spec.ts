@@ -1,5 +1,6 @@
 import { MERCHANT_KEY_BURST_REQUESTS, MERCHANT_KEY_REQUESTS_PER_S, rateLimitsOf } from '@paystream/shared/auth';
-import { ConfigError, loadPlatformConfig, type TrustProxy } from './config';
+import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS } from '@paystream/shared/persistence';
+import { ConfigError, loadDatabaseLimits, loadPlatformConfig, type TrustProxy } from './config';
 
 // every service needs its deployment's pepper; this spec is about the Kafka settings
 const PEPPER = { CREDENTIAL_PEPPER: Buffer.alloc(32, 0x5a).toString('base64') };
@@ -48,5 +49,24 @@ describe('loadPlatformConfig: rate limits and HTTP_TRUST_PROXY', () => {
 
   it.each(['true', '0', '11', '10.0.0.0/33', 'proxy.internal', '10.0.0.1/8/1'])('refuses HTTP_TRUST_PROXY=%p (trusting every hop lets a client pick its address)', (value) => {
     expect(() => loadPlatformConfig('risk', { ...PEPPER, HTTP_TRUST_PROXY: value })).toThrow(/HTTP_TRUST_PROXY/);
+  });
+});
+
+describe('loadPlatformConfig: the database limits', () => {
+  it('are the named defaults unless told', () => {
+    expect(loadPlatformConfig('risk', PEPPER).database).toEqual({
+      timeouts: { statementMs: DB_STATEMENT_TIMEOUT_MS, lockMs: DB_LOCK_TIMEOUT_MS, idleInTransactionMs: DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
+      connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    });
+  });
+
+  it('take DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS and DB_CONNECT_TIMEOUT_MS (0 turns a session limit off)', () => {
+    const env = { ...PEPPER, DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '2500', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '120000', DB_CONNECT_TIMEOUT_MS: '3000' };
+    expect(loadPlatformConfig('risk', env).database).toEqual({ timeouts: { statementMs: 0, lockMs: 2_500, idleInTransactionMs: 120_000 }, connectTimeoutMs: 3_000 });
+    expect(loadDatabaseLimits('ops', env)).toEqual(loadPlatformConfig('risk', env).database);
+  });
+
+  it.each([['DB_STATEMENT_TIMEOUT_MS', '-1'], ['DB_LOCK_TIMEOUT_MS', '1.5'], ['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', '3600001'], ['DB_CONNECT_TIMEOUT_MS', '0'], ['DB_STATEMENT_TIMEOUT_MS', '30s']])('refuse to start on %s=%s', (name, value) => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, [name]: value })).toThrow(new RegExp(name));
   });
 });
