@@ -4,7 +4,7 @@
 //   --target f.json                              the money auditor, as before subcommands (kept for its callers)
 // Exit 0: OK; 1: violations / a broken chain; 2: could not audit (bad arguments, a database unreachable, ...).
 import { parseArgs } from 'node:util';
-import { loadServiceDatabases } from '@paystream/shared/platform';
+import { loadDatabaseLimits, loadServiceDatabases, type DatabaseLimits } from '@paystream/shared/platform';
 import { audit } from './audit';
 import { readAuditTarget } from './audit-target';
 import { verifyChains, type ChainDatabase } from './verify-chains';
@@ -35,7 +35,9 @@ async function money(args: string[]): Promise<number> {
 
 async function verify(args: string[]): Promise<number> {
   let databases: ChainDatabase[];
+  let limits: DatabaseLimits;
   try {
+    limits = loadDatabaseLimits('audit');
     const { values } = parseArgs({ args, options: { target: { type: 'string' }, service: { type: 'string', multiple: true } }, strict: true });
     // the services' own configuration by default; a target file names the databases of a stack elsewhere (the chaos runner's)
     if (values.target) {
@@ -51,7 +53,7 @@ async function verify(args: string[]): Promise<number> {
     console.error(`audit-chain: COULD NOT VERIFY ${(error as Error).message}`);
     return AUDIT_EXIT.couldNotAudit;
   }
-  return verifyChains(databases, (line) => console.log(line));
+  return verifyChains(databases, (line) => console.log(line), limits);
 }
 
 function main(argv: string[]): Promise<number> {

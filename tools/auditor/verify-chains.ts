@@ -1,6 +1,6 @@
 import { verifyAuditChain } from '@paystream/shared/audit-log';
 import { createDataSource } from '@paystream/shared/persistence';
-import type { ServiceDatabase } from '@paystream/shared/platform';
+import type { DatabaseLimits, ServiceDatabase } from '@paystream/shared/platform';
 
 /** Exit codes of `audit verify`: every chain whole; a chain broken; a chain that could not be read (and none broken). */
 export const VERIFY_EXIT = { ok: 0, broken: 1, couldNotVerify: 2 } as const;
@@ -12,12 +12,12 @@ export type ChainDatabase = Pick<ServiceDatabase, 'url' | 'schema'> & { service:
  * Walks each service's audit chain and prints one line per service: its length and head hash, or
  * its first broken link (kind, seq, expected vs found), or why it could not be read. Returns the exit code.
  */
-export async function verifyChains(databases: readonly ChainDatabase[], out: (line: string) => void): Promise<number> {
+export async function verifyChains(databases: readonly ChainDatabase[], out: (line: string) => void, limits?: DatabaseLimits): Promise<number> {
   let broken = 0;
   let unreadable = 0;
   for (const db of databases) {
     // no migrations, no schema creation: verifying never changes what it reads
-    const ds = createDataSource({ url: db.url, schema: db.schema, migrations: [], poolSize: 1, applicationName: 'paystream-audit-verify' });
+    const ds = createDataSource({ url: db.url, schema: db.schema, migrations: [], poolSize: 1, applicationName: 'paystream-audit-verify', ...limits });
     try {
       await ds.initialize();
       const verdict = await verifyAuditChain(ds);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
 import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
 import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
-import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, loadPlatformConfig, parseConfig, SERVICES, type PlatformConfig, type ServiceName } from '@paystream/shared/platform';
+import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, loadDatabaseLimits, loadPlatformConfig, parseConfig, SERVICES, type DatabaseLimits, type PlatformConfig, type ServiceName } from '@paystream/shared/platform';
 
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
@@ -16,6 +16,8 @@ export interface OpsConfig extends Omit<OpsModuleOptions, 'platform'> {
   /** The ops database: DLQ replays are recorded there. */
   databaseUrl: string;
   dbSchema: string;
+  /** The limits of its database connections (DB_*_TIMEOUT_MS, as every service reads them). */
+  database: DatabaseLimits;
 }
 
 const regex = z.string().refine((s) => {
@@ -64,6 +66,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     port: c.OPS_PORT,
     databaseUrl: c.OPS_DATABASE_URL,
     dbSchema: c.DB_SCHEMA,
+    database: loadDatabaseLimits('ops', env),
     logLevel: c.LOG_LEVEL,
     groupPattern: new RegExp(c.OPS_GROUP_PATTERN),
     kafka: { brokers: c.KAFKA_BROKERS.split(','), clientId: 'paystream-ops', topicPrefix: c.KAFKA_TOPIC_PREFIX, partitions: TOPIC_PARTITIONS_DEFAULT },

@@ -25,7 +25,7 @@ export async function dlqMain(
   let ds: DataSource | undefined;
   let registryDb: DataSource | undefined;
   const replayLog = async () => {
-    ds ??= await openDatabase({ url: config.databaseUrl, schema: config.dbSchema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 2, applicationName: 'paystream-ops-dlq' });
+    ds ??= await openDatabase({ url: config.databaseUrl, schema: config.dbSchema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 2, applicationName: 'paystream-ops-dlq', ...config.database });
     return new ReplayLog(ds);
   };
   const deps: DlqCommandDeps = {
@@ -41,7 +41,7 @@ export async function dlqMain(
     operatorToken: (tokenFile) => presentedOperatorToken(tokenFile, env),
     authenticate: async (token, role) => {
       // read only, no migrations: the merchant service owns the registry's schema
-      registryDb ??= await openDatabase({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq' });
+      registryDb ??= await openDatabase({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq', ...config.database });
       return checkOperatorToken(token, role, new RegistryCredentials(registryDb));
     },
     ...io,

@@ -27,6 +27,8 @@ async function withDatabase<T>(target: AuditTarget, db: AuditedDatabase, read: (
   const client = new Client({
     connectionString: target.databases[db],
     connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
+    // no statement_timeout: these are whole-table reads in one read-only snapshot, as long as the tables are
+    application_name: 'paystream-auditor',
     ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
   });
   await client.connect();

@@ -25,13 +25,17 @@ export const TRANSIENT_SQLSTATES: Readonly<Record<string, string>> = {
   '57P02': 'crash shutdown: another backend crashed and the server is resetting',
   '57P03': 'cannot connect now: the database system is starting up / shutting down / in recovery',
   '57P04': 'database dropped while connected (a restore in progress); delaying beats dead-lettering',
-  '57014': 'query canceled: statement_timeout or pg_cancel_backend, load and not the message',
+  // Decided transient although a statement that is slow every time then holds its partition: the
+  // consumer retries it with capped backoff, its lag alerts and the log names 57014. The fix (an index,
+  // a larger DB_STATEMENT_TIMEOUT_MS) lets the same event through untouched; a dead-lettered valid
+  // money event would need that fix and a replay, and most 57014s are load that passes.
+  '57014': 'query canceled: statement_timeout (DB_STATEMENT_TIMEOUT_MS) or pg_cancel_backend, load and not the message',
   '58000': 'system error outside PostgreSQL',
   '58030': 'I/O error on the server',
   '40001': 'serialization failure: the transaction lost a race, running it again is the fix',
   '40P01': 'deadlock detected: one side was rolled back, running it again is the fix',
   '40003': 'statement completion unknown: the connection broke during commit',
-  '55P03': 'lock not available (lock_timeout / NOWAIT): another transaction holds the row',
+  '55P03': 'lock not available (lock_timeout, DB_LOCK_TIMEOUT_MS, or NOWAIT): another transaction holds the row or advisory lock',
   '25P03': 'idle-in-transaction session timeout: the server closed the session',
 };
 

@@ -3,6 +3,66 @@ import { DataSource, type EntityManager, type MixedList } from 'typeorm';
 
 export type { EntityManager } from 'typeorm';
 
+/**
+ * Limits every connection of a service carries (Postgres session settings, sent at connect).
+ * A statement, a lock wait or an open-and-idle transaction past its limit is ended by the server,
+ * so one stuck query holds neither a pooled connection nor its locks for ever.
+ */
+export interface SessionTimeouts {
+  /** statement_timeout: a statement running longer is cancelled (SQLSTATE 57014). 0: no limit. */
+  statementMs: number;
+  /**
+   * lock_timeout: a wait for a row, table or advisory lock (pg_advisory_xact_lock) longer than this
+   * fails (SQLSTATE 55P03). 0: no limit.
+   */
+  lockMs: number;
+  /** idle_in_transaction_session_timeout: a session idle this long inside a transaction is closed (25P03). 0: no limit. */
+  idleInTransactionMs: number;
+}
+
+/**
+ * The longest a statement may run. The longest legitimate ones (reconciliation's ledger read of a
+ * day's bookings, a settlement run's per-merchant reads, the statement CSV, a retention batch, the
+ * auditor's batches) take well under a second on indexed reads; 30 s is two orders of magnitude of
+ * headroom and still frees a connection a runaway query would hold. Migrations are exempt (below).
+ */
+export const DB_STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * The longest a lock wait may last. Waits meant to block (settlement's per-merchant advisory lock,
+ * reconciliation's per-day lock, the first-admin bootstrap lock, risk's velocity-key locks, FOR UPDATE
+ * on a payment or batch) wait for another transaction of a few statements; 10 s is far past that, and
+ * a wait longer than it is a stuck holder: the waiter fails with 55P03 (transient: a consumer retries).
+ */
+export const DB_LOCK_TIMEOUT_MS = 10_000;
+/**
+ * The longest a transaction may sit idle between statements. No code awaits anything slow inside a
+ * transaction (calls to channels, banks and Kafka happen outside one); a transaction idle this long is
+ * a leaked or stalled one holding locks, and the server closes its session.
+ */
+export const DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+/**
+ * The longest opening a pooled connection, or waiting for a free one, may take (pg-pool's
+ * connectionTimeoutMillis): past it the query fails ("timeout exceeded when trying to connect",
+ * transient) instead of queueing without end behind a full pool or an unreachable server.
+ */
+export const DB_CONNECT_TIMEOUT_MS = 10_000;
+
+export const DB_SESSION_TIMEOUTS_DEFAULT: SessionTimeouts = {
+  statementMs: DB_STATEMENT_TIMEOUT_MS,
+  lockMs: DB_LOCK_TIMEOUT_MS,
+  idleInTransactionMs: DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+};
+
+/**
+ * The connection migrations run on: no statement limit (a backfill may run for minutes) and no idle
+ * limit (a migration may compute between statements), but the same lock limit as the service, so a
+ * schema change queued behind a long transaction fails the start-up rather than stall every query
+ * queued behind its lock.
+ */
+export function migrationTimeouts(timeouts: SessionTimeouts): SessionTimeouts {
+  return { statementMs: 0, lockMs: timeouts.lockMs, idleInTransactionMs: 0 };
+}
+
 export interface DatabaseOptions {
   /** postgres://user@host:port/database */
   url: string;
@@ -12,6 +72,10 @@ export interface DatabaseOptions {
   entities?: MixedList<Function>;
   poolSize?: number;
   applicationName?: string;
+  /** Per-connection limits; DB_SESSION_TIMEOUTS_DEFAULT when not given. */
+  timeouts?: SessionTimeouts;
+  /** Opening (or waiting for) a pooled connection; DB_CONNECT_TIMEOUT_MS when not given. */
+  connectTimeoutMs?: number;
   /**
    * Told of an error on a pooled connection that no query was waiting for (the server restarted, the
    * connection was cut); the connection is dropped and the next query opens another.
@@ -24,6 +88,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** A TypeORM DataSource for one service's own database; schema changes only through migrations. */
 export function createDataSource(options: DatabaseOptions): DataSource {
   if (!SCHEMA_NAME.test(options.schema)) throw new Error(`invalid schema name ${JSON.stringify(options.schema)}`);
+  const timeouts = options.timeouts ?? DB_SESSION_TIMEOUTS_DEFAULT;
+  for (const [name, ms] of Object.entries(timeouts)) {
+    if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`invalid ${name} ${JSON.stringify(ms)}: a whole number of milliseconds, 0 for none`);
+  }
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -36,9 +104,17 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: false,
     applicationName: options.applicationName,
     poolSize: options.poolSize ?? 10,
+    connectTimeoutMS: options.connectTimeoutMs ?? DB_CONNECT_TIMEOUT_MS,
     extra: {
       // Raw SQL in repositories and migrations resolves unqualified names in the service's schema.
-      options: `-c search_path=${options.schema},public`,
+      // The limits go as startup parameters too (always, 0 included: a role's or database's own
+      // default must not apply instead), so SHOW and pg_settings on the connection tell them.
+      options: [
+        `-c search_path=${options.schema},public`,
+        `-c statement_timeout=${timeouts.statementMs}`,
+        `-c lock_timeout=${timeouts.lockMs}`,
+        `-c idle_in_transaction_session_timeout=${timeouts.idleInTransactionMs}`,
+      ].join(' '),
       // pg emits 'error' on a checked-out connection the server ends while no query runs on it, and
       // neither pg-pool (idle connections only) nor TypeORM (only until it released the connection)
       // always listens: an unheard 'error' event would end the process. Every connection gets a listener.
@@ -49,24 +125,31 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
-/** Initialises the data source, creating its schema if missing, and runs pending migrations. */
+/**
+ * Initialises the data source, creating its schema if missing and running pending migrations first,
+ * on one connection of their own with migrationTimeouts (no statement limit).
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
-  await ensureSchema(options.url, options.schema);
+  const migrator = createDataSource({
+    ...options,
+    poolSize: 1,
+    timeouts: migrationTimeouts(options.timeouts ?? DB_SESSION_TIMEOUTS_DEFAULT),
+    applicationName: options.applicationName && `${options.applicationName}-migrate`.slice(0, APPLICATION_NAME_LENGTH_MAX),
+  });
+  await migrator.initialize();
+  try {
+    await migrator.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    await migrator.runMigrations({ transaction: 'each' });
+  } finally {
+    await migrator.destroy();
+  }
   const ds = createDataSource(options);
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
   return ds;
 }
 
-async function ensureSchema(url: string, schema: string): Promise<void> {
-  const bootstrap = new DataSource({ type: 'postgres', url, poolSize: 1 });
-  await bootstrap.initialize();
-  try {
-    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  } finally {
-    await bootstrap.destroy();
-  }
-}
+/** Postgres keeps application_name to NAMEDATALEN - 1 bytes. */
+const APPLICATION_NAME_LENGTH_MAX = 63;
 
 const committedCallbacks = new WeakMap<EntityManager, (() => void)[]>();
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MERCHANT_KEY_BURST_REQUESTS, MERCHANT_KEY_REQUESTS_PER_S, rateLimitsOf } from '@paystream/shared/auth';
-import { ConfigError, loadPlatformConfig, type TrustProxy } from './config';
+import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS } from '@paystream/shared/persistence';
+import { ConfigError, loadDatabaseLimits, loadPlatformConfig, type TrustProxy } from './config';
 
 // every service needs its deployment's pepper; this spec is about the Kafka settings
 const PEPPER = { CREDENTIAL_PEPPER: Buffer.alloc(32, 0x5a).toString('base64') };
@@ -90,5 +91,24 @@ describe('loadPlatformConfig: CREDENTIAL_PEPPER_FILE (the docker-compose secrets
 
   it('refuses to start with neither', () => {
     expect(() => loadPlatformConfig('risk', {})).toThrow(/CREDENTIAL_PEPPER: is required/);
+  });
+});
+
+describe('loadPlatformConfig: the database limits', () => {
+  it('are the named defaults unless told', () => {
+    expect(loadPlatformConfig('risk', PEPPER).database).toEqual({
+      timeouts: { statementMs: DB_STATEMENT_TIMEOUT_MS, lockMs: DB_LOCK_TIMEOUT_MS, idleInTransactionMs: DB_IDLE_IN_TRANSACTION_TIMEOUT_MS },
+      connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    });
+  });
+
+  it('take DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS and DB_CONNECT_TIMEOUT_MS (0 turns a session limit off)', () => {
+    const env = { ...PEPPER, DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '2500', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '120000', DB_CONNECT_TIMEOUT_MS: '3000' };
+    expect(loadPlatformConfig('risk', env).database).toEqual({ timeouts: { statementMs: 0, lockMs: 2_500, idleInTransactionMs: 120_000 }, connectTimeoutMs: 3_000 });
+    expect(loadDatabaseLimits('ops', env)).toEqual(loadPlatformConfig('risk', env).database);
+  });
+
+  it.each([['DB_STATEMENT_TIMEOUT_MS', '-1'], ['DB_LOCK_TIMEOUT_MS', '1.5'], ['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', '3600001'], ['DB_CONNECT_TIMEOUT_MS', '0'], ['DB_STATEMENT_TIMEOUT_MS', '30s']])('refuse to start on %s=%s', (name, value) => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, [name]: value })).toThrow(new RegExp(name));
   });
 });

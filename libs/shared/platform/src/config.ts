@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
 import { parsePepper, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV_PREFIX, RATE_LIMIT_SCALE_ENV, rateLimitsOf, type KeyMode, type RateLimits, type RateLimitSetting } from '@paystream/shared/auth';
 import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSettings } from '@paystream/shared/kafka';
+import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, type SessionTimeouts } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from './services';
 
 /** A configuration that does not validate: the service refuses to start and says why. */
@@ -49,6 +50,40 @@ export const ENV_FORMATS = {
       }
     }),
 };
+
+/** The most a database limit (DB_*_TIMEOUT_MS) may be set to: an hour. */
+export const DB_TIMEOUT_MS_MAX = 3_600_000;
+
+const dbTimeoutMs = (fallback: number, min: 0 | 1) => z.coerce.number().int().min(min).max(DB_TIMEOUT_MS_MAX).default(fallback);
+
+/**
+ * The database limits every process of the stack takes from the environment (0 turns a session limit
+ * off; the connect timeout cannot be): defaults in shared/persistence, where they are argued.
+ */
+const DB_LIMITS_ENV = {
+  DB_STATEMENT_TIMEOUT_MS: dbTimeoutMs(DB_STATEMENT_TIMEOUT_MS, 0),
+  DB_LOCK_TIMEOUT_MS: dbTimeoutMs(DB_LOCK_TIMEOUT_MS, 0),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: dbTimeoutMs(DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, 0),
+  DB_CONNECT_TIMEOUT_MS: dbTimeoutMs(DB_CONNECT_TIMEOUT_MS, 1),
+};
+
+/** The limits of a process's database connections (openDatabase's timeouts and connectTimeoutMs). */
+export interface DatabaseLimits {
+  timeouts: SessionTimeouts;
+  connectTimeoutMs: number;
+}
+
+function databaseLimitsFrom(c: Record<string, unknown>): DatabaseLimits {
+  return {
+    timeouts: { statementMs: c.DB_STATEMENT_TIMEOUT_MS as number, lockMs: c.DB_LOCK_TIMEOUT_MS as number, idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS as number },
+    connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS as number,
+  };
+}
+
+/** DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS and DB_CONNECT_TIMEOUT_MS, for processes without a PlatformConfig (the ops tools). */
+export function loadDatabaseLimits(service: string, env: Record<string, string | undefined> = process.env): DatabaseLimits {
+  return databaseLimitsFrom(parseConfig(service, z.object(DB_LIMITS_ENV), env) as Record<string, unknown>);
+}
 
 /** Proxy hops HTTP_TRUST_PROXY may name at most. */
 export const TRUST_PROXY_HOPS_MAX = 10;
@@ -134,6 +169,8 @@ export interface PlatformConfig {
   port: number;
   databaseUrl: string;
   dbSchema: string;
+  /** The limits of every database connection (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS). */
+  database: DatabaseLimits;
   kafka: KafkaSettings;
   logLevel: string;
   /** The per-deployment secret every credential's secret is derived from (CREDENTIAL_PEPPER). */
@@ -159,6 +196,7 @@ export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string
     HOST: ENV_FORMATS.host,
     [`${envPrefix}_DATABASE_URL`]: ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, database ?? 'postgres')),
     DB_SCHEMA: ENV_FORMATS.dbSchema,
+    ...DB_LIMITS_ENV,
     KAFKA_BROKERS: ENV_FORMATS.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: ENV_FORMATS.kafkaTopicPrefix,
     KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(64).default(TOPIC_PARTITIONS_DEFAULT),
@@ -176,6 +214,7 @@ export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string
     port: c[`${envPrefix}_PORT`] as number,
     databaseUrl: c[`${envPrefix}_DATABASE_URL`] as string,
     dbSchema: c.DB_SCHEMA as string,
+    database: databaseLimitsFrom(c),
     logLevel: c.LOG_LEVEL as string,
     credentialPepper: parsePepper(c.CREDENTIAL_PEPPER as string),
     moneyMode: c.PAYSTREAM_MONEY_MODE as KeyMode,

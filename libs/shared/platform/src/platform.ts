@@ -102,6 +102,8 @@ export class Platform {
       migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...IDEMPOTENT_REQUEST_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
       applicationName: `paystream-${config.service}`,
+      timeouts: config.database.timeouts,
+      connectTimeoutMs: config.database.connectTimeoutMs,
       onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the next query opens another'),
     });
     const kafka = createKafka(config.kafka, logger);
