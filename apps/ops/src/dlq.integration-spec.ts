@@ -123,7 +123,8 @@ describe('dlq CLI on the real broker and database', () => {
       key: 'o-broken',
       value: { orderId: 'o-broken', amountMinor: '1000' },
     });
-  });
+    // its waits (the good event 30 s, the listing 60 s, one read of dead letters up to DLQ_READ_TIMEOUT_MS) need more than the default 60 s on a loaded machine
+  }, 150_000);
 
   it('replays nothing on a dry run', async () => {
     const r = await dlq('replay', id, '--dry-run');
