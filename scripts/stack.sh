@@ -31,6 +31,15 @@ start() {
   mkdir -p "$RUN"
   bash infra/kafka/kafka.sh status >/dev/null 2>&1 || touch "$RUN/kafka.started-by-stack"
   bash scripts/setup.sh
+  # every service connects as its runtime role (DML on its own tables only) and migrates as its schema's owner
+  # role, with the passwords infra/postgres/setup.sh generated (README "Database roles")
+  local db_prefix=${PAYSTREAM_DB_PREFIX:-paystream} password_dir=${PAYSTREAM_PG_PASSWORD_DIR:-$RUN/postgres} db env_prefix
+  pg_url() { printf 'postgres://%s:%s@%s:%s/%s' "$1" "$(cat "$password_dir/$1.password")" "${PGHOST:-127.0.0.1}" "${PGPORT:-5432}" "$2"; }
+  for db in order_payment channel_gateway risk settlement ops merchant; do
+    env_prefix=${db^^}
+    export "${env_prefix}_DATABASE_URL=$(pg_url "${db_prefix}_${db}_app" "${db_prefix}_${db}")"
+    export "${env_prefix}_MIGRATION_DATABASE_URL=$(pg_url "${db_prefix}_${db}_owner" "${db_prefix}_${db}")"
+  done
   # every service verifies credentials with the deployment's pepper (setup wrote it); settlement bears its service token to the gateway
   export CREDENTIAL_PEPPER="$(cat "$RUN/credential-pepper")"
   export SETTLEMENT_SERVICE_CREDENTIAL_ID="$(cat "$RUN/settlement-credential-id")"

@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
-# Creates one PostgreSQL database per service (idempotent). Schema comes only from each service's
-# TypeORM migrations, which each service runs at start-up.
-# Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PAYSTREAM_DB_PREFIX (paystream).
+# Creates one PostgreSQL database per service and its two roles (idempotent). Schema comes only from
+# each service's TypeORM migrations, which each service runs at start-up.
+# Per service <svc> (database <prefix>_<svc>):
+#   <prefix>_<svc>_owner  owns the schema DB_SCHEMA and everything in it: the service's migrations run as it
+#                         (<SVC>_MIGRATION_DATABASE_URL)
+#   <prefix>_<svc>_app    the runtime role (<SVC>_DATABASE_URL): SELECT, INSERT, UPDATE, DELETE on the schema's
+#                         tables, no DDL, no TRUNCATE; the service's start-up takes UPDATE and DELETE on its
+#                         append-only tables from it (restrictAppendOnlyTables, libs/shared/persistence)
+# Only a service's two roles (and superusers) may connect to its database. Passwords (SCRAM-SHA-256 verifiers
+# on the server) are generated once into $PAYSTREAM_PG_PASSWORD_DIR/<role>.password (0600) and kept.
+# Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PAYSTREAM_DB_PREFIX (paystream),
+# DB_SCHEMA (paystream), PAYSTREAM_PG_PASSWORD_DIR (.run/postgres of this checkout),
+# PAYSTREAM_DB_SERVICES (the services, space-separated; default all). The test database gets no roles.
 set -euo pipefail
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 prefix="${PAYSTREAM_DB_PREFIX:-paystream}"
-services=(order_payment channel_gateway risk settlement ops merchant)
-[ "${1:-}" = "--with-test" ] && services+=(test)
+schema="${DB_SCHEMA:-paystream}"
+password_dir="${PAYSTREAM_PG_PASSWORD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.run/postgres}"
+read -r -a services <<<"${PAYSTREAM_DB_SERVICES:-order_payment channel_gateway risk settlement ops merchant}"
+with_test=false
+[ "${1:-}" = "--with-test" ] && with_test=true
 
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   echo "[postgres] not answering on $PGHOST:$PGPORT; trying to start the local cluster" >&2
@@ -17,9 +30,68 @@ if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then
   pg_isready -q -h "$PGHOST" -p "$PGPORT" || { echo "[postgres] still down" >&2; exit 1; }
 fi
 
-for svc in "${services[@]}"; do
-  db="${prefix}_${svc}"
+create_database() {
+  local db=$1
   if [ "$(psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != "1" ]; then
     psql -d postgres -qc "CREATE DATABASE \"$db\"" && echo "[postgres] created $db" >&2
   fi
+}
+
+# password_of ROLE: the role's password, generated on first use (24 random bytes, URL-safe characters)
+password_of() {
+  local file="$password_dir/$1.password"
+  if [ ! -s "$file" ]; then
+    (umask 077; mkdir -p "$password_dir"; head -c 24 /dev/urandom | base64 | tr -d '\n' | tr '+/' '-_' | tr -d '=' >"$file")
+  fi
+  chmod 600 "$file"
+  cat "$file"
+}
+
+# ensure_role ROLE: a login role with only its password (SCRAM-SHA-256), no attribute beyond LOGIN
+ensure_role() {
+  psql -d postgres -q -v ON_ERROR_STOP=1 -v role="$1" -v password="$(password_of "$1")" <<'SQL'
+SET password_encryption = 'scram-sha-256';
+SELECT format('CREATE ROLE %I', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD :'password';
+SQL
+}
+
+# grant_service DB OWNER APP: who may connect, who owns the schema and its objects, what the runtime role may do
+grant_service() {
+  psql -d "$1" -q -v ON_ERROR_STOP=1 -v db="$1" -v owner="$2" -v app="$3" -v schema="$schema" <<'SQL'
+SET client_min_messages = warning;
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"db" TO :"owner";
+GRANT CONNECT ON DATABASE :"db" TO :"app";
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"owner";
+ALTER SCHEMA :"schema" OWNER TO :"owner";
+-- what earlier runs migrated as another user (postgres) becomes the owner's, so its migrations may alter it;
+-- sequences of a table's column follow their table
+SELECT format('ALTER %s %I.%I OWNER TO %I', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, n.nspname, c.relname, :'owner')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = :'schema' AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND pg_get_userbyid(c.relowner) <> :'owner'
+   AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+ ORDER BY c.relkind = 'S' \gexec
+SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, :'owner')
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = :'schema' AND pg_get_userbyid(p.proowner) <> :'owner' \gexec
+SELECT format('ALTER TYPE %I.%I OWNER TO %I', n.nspname, t.typname, :'owner')
+  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+ WHERE n.nspname = :'schema' AND t.typtype IN ('e', 'd', 'r') AND pg_get_userbyid(t.typowner) <> :'owner' \gexec
+GRANT USAGE ON SCHEMA :"schema" TO :"app";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA :"schema" TO :"app";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT USAGE, SELECT ON SEQUENCES TO :"app";
+SQL
+}
+
+for svc in "${services[@]}"; do
+  db="${prefix}_${svc}" owner="${prefix}_${svc}_owner" app="${prefix}_${svc}_app"
+  create_database "$db"
+  ensure_role "$owner"
+  ensure_role "$app"
+  grant_service "$db" "$owner" "$app"
 done
+if $with_test; then create_database "${prefix}_test"; fi

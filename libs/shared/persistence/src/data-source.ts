@@ -64,8 +64,14 @@ export function migrationTimeouts(timeouts: SessionTimeouts): SessionTimeouts {
 }
 
 export interface DatabaseOptions {
-  /** postgres://user@host:port/database */
+  /** postgres://user@host:port/database: the service's pool (in a deployment, the service's runtime role). */
   url: string;
+  /**
+   * Where migrations run (in a deployment, the owner role of the service's schema, allowed DDL);
+   * url when not given. When its user differs from url's, that user is the runtime role, and after
+   * the migrations it loses UPDATE, DELETE and TRUNCATE on the append-only tables (restrictAppendOnlyTables).
+   */
+  migrationUrl?: string;
   /** Postgres schema holding this service's tables; tests give each run its own. */
   schema: string;
   migrations: MixedList<Function>;
@@ -132,6 +138,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   const migrator = createDataSource({
     ...options,
+    url: options.migrationUrl ?? options.url,
     poolSize: 1,
     timeouts: migrationTimeouts(options.timeouts ?? DB_SESSION_TIMEOUTS_DEFAULT),
     applicationName: options.applicationName && `${options.applicationName}-migrate`.slice(0, APPLICATION_NAME_LENGTH_MAX),
@@ -139,13 +146,87 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   await migrator.initialize();
   try {
     await migrator.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    await migrateAsSchemaOwner(migrator, options.schema);
     await migrator.runMigrations({ transaction: 'each' });
+    const runtimeRole = userOf(options.url);
+    if (options.migrationUrl !== undefined && runtimeRole !== userOf(options.migrationUrl)) {
+      await restrictAppendOnlyTables(migrator, options.schema, runtimeRole);
+    }
   } finally {
     await migrator.destroy();
   }
   const ds = createDataSource(options);
   await ds.initialize();
   return ds;
+}
+
+/**
+ * A superuser (the admin CLI, an operator's tool) migrating a schema another role owns (the service's
+ * owner role, infra/postgres/setup.sh) does so as that role (SET ROLE on the migration connection), so
+ * every table stays the owner's, and the runtime role gets its privileges on it by default.
+ */
+async function migrateAsSchemaOwner(migrator: DataSource, schema: string): Promise<void> {
+  const [row] = (await migrator.query(
+    `SELECT pg_get_userbyid(n.nspowner) AS owner, current_user AS me, r.rolsuper AS superuser
+       FROM pg_namespace n, pg_roles r WHERE n.nspname = $1 AND r.rolname = current_user`,
+    [schema],
+  )) as { owner: string; me: string; superuser: boolean }[];
+  if (row && row.superuser && row.owner !== row.me && !row.owner.startsWith('pg_') && !(await isSuperuser(migrator, row.owner))) {
+    await migrator.query(`SET ROLE ${quoteIdent(row.owner)}`);
+  }
+}
+
+async function isSuperuser(ds: DataSource, role: string): Promise<boolean> {
+  const [row] = (await ds.query(`SELECT rolsuper FROM pg_roles WHERE rolname = $1`, [role])) as { rolsuper: boolean }[];
+  return row?.rolsuper === true;
+}
+
+function userOf(url: string): string {
+  return decodeURIComponent(new URL(url).username);
+}
+
+/**
+ * The trigger functions that refuse a change outright (the ledger's, the audit log's) end in this:
+ * a table with a BEFORE UPDATE, DELETE or TRUNCATE trigger calling one is append-only for that change.
+ */
+export const REFUSE_CHANGE_FUNCTION_SUFFIX = '_refuse_change';
+
+// pg_trigger.tgtype bits (src/include/catalog/pg_trigger.h)
+const TRIGGER_TYPE_PRIVILEGES: readonly [bit: number, privilege: string][] = [
+  [1 << 3, 'DELETE'],
+  [1 << 4, 'UPDATE'],
+  [1 << 5, 'TRUNCATE'],
+];
+
+/**
+ * Takes from the runtime role the UPDATE, DELETE and TRUNCATE privileges that the schema's
+ * append-only tables refuse by trigger (a function ending in REFUSE_CHANGE_FUNCTION_SUFFIX), so the
+ * refusal no longer rests on a trigger alone. Runs as the tables' owner after every migration run
+ * (idempotent): a table a later migration makes append-only is covered on the next start without a
+ * list to keep in step. Nothing to do when the role does not exist (a setup without runtime roles).
+ */
+export async function restrictAppendOnlyTables(ds: DataSource, schema: string, runtimeRole: string): Promise<void> {
+  const [role] = (await ds.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [runtimeRole])) as unknown[];
+  if (role === undefined) return;
+  const rows = (await ds.query(
+    `SELECT c.relname AS table, bit_or(t.tgtype::int) AS events
+       FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_proc p ON p.oid = t.tgfoid
+      WHERE n.nspname = $1 AND NOT t.tgisinternal AND (t.tgtype::int & 2) <> 0 AND p.proname LIKE $2
+      GROUP BY c.relname ORDER BY c.relname`,
+    [schema, `%${REFUSE_CHANGE_FUNCTION_SUFFIX.replace(/_/g, '\\_')}`],
+  )) as { table: string; events: number }[];
+  for (const { table, events } of rows) {
+    const privileges = TRIGGER_TYPE_PRIVILEGES.filter(([bit]) => (events & bit) !== 0).map(([, privilege]) => privilege);
+    if (privileges.length === 0) continue;
+    await ds.query(`REVOKE ${privileges.join(', ')} ON ${quoteIdent(schema)}.${quoteIdent(table)} FROM ${quoteIdent(runtimeRole)}`);
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Postgres keeps application_name to NAMEDATALEN - 1 bytes. */

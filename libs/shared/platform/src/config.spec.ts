@@ -112,3 +112,19 @@ describe('loadPlatformConfig: the database limits', () => {
     expect(() => loadPlatformConfig('risk', { ...PEPPER, [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('loadPlatformConfig: the migration role (<PREFIX>_MIGRATION_DATABASE_URL)', () => {
+  it('migrates on <PREFIX>_DATABASE_URL unless told another URL (tests and setups without roles unchanged)', () => {
+    const url = 'postgres://postgres@127.0.0.1:5432/paystream_risk';
+    expect(loadPlatformConfig('risk', { ...PEPPER, RISK_DATABASE_URL: url }).migrationDatabaseUrl).toBe(url);
+  });
+
+  it("takes <PREFIX>_MIGRATION_DATABASE_URL (the schema owner's) beside the runtime role's <PREFIX>_DATABASE_URL", () => {
+    const config = loadPlatformConfig('settlement', { ...PEPPER, SETTLEMENT_DATABASE_URL: 'postgres://app:a@db/s', SETTLEMENT_MIGRATION_DATABASE_URL: 'postgres://owner:o@db/s' });
+    expect([config.databaseUrl, config.migrationDatabaseUrl]).toEqual(['postgres://app:a@db/s', 'postgres://owner:o@db/s']);
+  });
+
+  it('refuses a migration URL that is not a postgres:// URL', () => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, RISK_MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow(/RISK_MIGRATION_DATABASE_URL/);
+  });
+});

@@ -168,6 +168,11 @@ export interface PlatformConfig {
   host: string;
   port: number;
   databaseUrl: string;
+  /**
+   * Where the service's migrations run (`<PREFIX>_MIGRATION_DATABASE_URL`: the owner role of its schema,
+   * while databaseUrl is the runtime role, allowed no DDL); databaseUrl when not set.
+   */
+  migrationDatabaseUrl?: string;
   dbSchema: string;
   /** The limits of every database connection (DB_STATEMENT_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_CONNECT_TIMEOUT_MS). */
   database: DatabaseLimits;
@@ -195,6 +200,7 @@ export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string
     [`${envPrefix}_PORT`]: ENV_FORMATS.port.default(port),
     HOST: ENV_FORMATS.host,
     [`${envPrefix}_DATABASE_URL`]: ENV_FORMATS.databaseUrl.default(defaultDatabaseUrl(env, database ?? 'postgres')),
+    [`${envPrefix}_MIGRATION_DATABASE_URL`]: ENV_FORMATS.databaseUrl.optional(),
     DB_SCHEMA: ENV_FORMATS.dbSchema,
     ...DB_LIMITS_ENV,
     KAFKA_BROKERS: ENV_FORMATS.kafkaBrokers,
@@ -213,6 +219,7 @@ export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string
     host: c.HOST as string,
     port: c[`${envPrefix}_PORT`] as number,
     databaseUrl: c[`${envPrefix}_DATABASE_URL`] as string,
+    migrationDatabaseUrl: (c[`${envPrefix}_MIGRATION_DATABASE_URL`] as string | undefined) ?? (c[`${envPrefix}_DATABASE_URL`] as string),
     dbSchema: c.DB_SCHEMA as string,
     database: databaseLimitsFrom(c),
     logLevel: c.LOG_LEVEL as string,

@@ -98,6 +98,7 @@ export class Platform {
     const logger = createLogger(config.service, config.logLevel);
     const ds = await openDatabase({
       url: config.databaseUrl,
+      migrationUrl: config.migrationDatabaseUrl,
       schema: config.dbSchema,
       migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...IDEMPOTENT_REQUEST_MIGRATIONS, ...(options.migrations as Function[])],
       entities: options.entities,
