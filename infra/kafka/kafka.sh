@@ -11,7 +11,7 @@
 #   Secrets in KAFKA_SECRETS_DIR (.run/kafka, never committed): ca.pem (+ ca.key), the broker's keystore,
 #   <principal>.password (0600) for every principal in SECURE_PRINCIPALS and the broker's own (kafka-broker,
 #   the only super user), client-upstream.json. SCRAM credentials are created when the storage is formatted.
-#   The ACLs: node dist/tools/kafka-acl/apply-acls.js (README, "Secure mode").
+#   The ACLs: node tools/run-dist.js dist/tools/kafka-acl/main.js (README, "Secure Kafka").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 security="${KAFKA_SECURITY:-plaintext}"
