@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@paystream/shared/platform';
 import { loadDlqRegistryConfig, loadOpsAppConfig, loadOpsConfig } from './config';
 
@@ -45,5 +48,19 @@ describe('ops configuration', () => {
     const c = loadOpsAppConfig({ CREDENTIAL_PEPPER: Buffer.alloc(32, 1).toString('base64'), HTTP_TRUST_PROXY: '1' });
     expect(c.platform).toMatchObject({ service: 'ops', port: 3005, databaseUrl: 'postgres://postgres@127.0.0.1:5432/paystream_ops' });
     expect(c.trustProxy).toBe(1);
+  });
+
+  it('reaches a secure broker as its own principal (KAFKA_SSL_CA_FILE, KAFKA_SASL_*), plaintext when unset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ops-kafka-'));
+    try {
+      writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+      writeFileSync(join(dir, 'ops.password'), 'pw-of-ops\n');
+      expect(loadOpsConfig({}).kafka.sasl).toBeUndefined();
+      const c = loadOpsConfig({ KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'), KAFKA_SASL_USERNAME: 'ops', KAFKA_SASL_PASSWORD_FILE: join(dir, 'ops.password') });
+      expect(c.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'ops', password: 'pw-of-ops' });
+      expect(c.kafka.ssl?.ca).toContain('BEGIN CERTIFICATE');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CONSUMER_GROUP_STALL_AFTER_MS_DEFAULT } from '@paystream/ops/domain';
 import type { OpsModuleOptions, ServiceTarget } from '@paystream/ops/feature-monitor';
 import { TOPIC_PARTITIONS_DEFAULT } from '@paystream/shared/kafka';
-import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, loadDatabaseLimits, loadPlatformConfig, parseConfig, SERVICES, type DatabaseLimits, type PlatformConfig, type ServiceName } from '@paystream/shared/platform';
+import { ConfigError, defaultDatabaseUrl, ENV_FORMATS, loadDatabaseLimits, loadKafkaSecurity, loadPlatformConfig, parseConfig, SERVICES, type DatabaseLimits, type PlatformConfig, type ServiceName } from '@paystream/shared/platform';
 
 /** How often ops reads the cluster and probes the services by default. */
 export const OPS_POLL_INTERVAL_MS_DEFAULT = 5_000;
@@ -69,7 +69,7 @@ export function loadOpsConfig(env: Record<string, string | undefined> = process.
     database: loadDatabaseLimits('ops', env),
     logLevel: c.LOG_LEVEL,
     groupPattern: new RegExp(c.OPS_GROUP_PATTERN),
-    kafka: { brokers: c.KAFKA_BROKERS.split(','), clientId: 'paystream-ops', topicPrefix: c.KAFKA_TOPIC_PREFIX, partitions: TOPIC_PARTITIONS_DEFAULT },
+    kafka: { brokers: c.KAFKA_BROKERS.split(','), clientId: 'paystream-ops', topicPrefix: c.KAFKA_TOPIC_PREFIX, partitions: TOPIC_PARTITIONS_DEFAULT, ...loadKafkaSecurity('ops', env) },
     monitor: { pollIntervalMs: c.OPS_POLL_INTERVAL_MS, stallAfterMs: c.OPS_STALL_AFTER_MS, targets },
   };
 }

@@ -8,3 +8,4 @@ export * from './validation';
 export * from './idempotency-key';
 export * from './storable-text';
 export * from './schema-text-fields';
+export * from './topic-consumers';

@@ -16,6 +16,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...(settings.ssl ? { ssl: { ca: [settings.ssl.ca] } } : {}),
+    ...(settings.sasl ? { sasl: { ...settings.sasl } } : {}),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 8 },
     logCreator:

@@ -8,6 +8,17 @@ export interface KafkaSettings {
   partitions: number;
   /** Replicas of each topic created at start-up (1 when absent: a single broker). */
   replicationFactor?: number;
+  /** TLS to the broker, trusting this CA (PEM); absent: plaintext. */
+  ssl?: { ca: string };
+  /** SASL/SCRAM-SHA-512 as this principal; absent: no authentication. */
+  sasl?: KafkaSaslSettings;
+}
+
+/** The SASL credentials of one principal on a secure broker (infra/kafka/kafka.sh, KAFKA_SECURITY=sasl_ssl). */
+export interface KafkaSaslSettings {
+  mechanism: 'scram-sha-512';
+  username: string;
+  password: string;
 }
 
 /** Default partition count for topics the services create at start-up. */

@@ -128,3 +128,42 @@ describe('loadPlatformConfig: the migration role (<PREFIX>_MIGRATION_DATABASE_UR
     expect(() => loadPlatformConfig('risk', { ...PEPPER, RISK_MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow(/RISK_MIGRATION_DATABASE_URL/);
   });
 });
+
+describe('loadPlatformConfig: KAFKA_SSL_CA_FILE, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE (the secure broker)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-security-'));
+  const caFile = join(dir, 'ca.pem');
+  const passwordFile = join(dir, 'risk.password');
+  const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  writeFileSync(caFile, CA_PEM);
+  writeFileSync(passwordFile, 's3cret-of-risk\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stays plaintext and anonymous when none is set (the default broker)', () => {
+    const { kafka } = loadPlatformConfig('risk', PEPPER);
+    expect(kafka.ssl).toBeUndefined();
+    expect(kafka.sasl).toBeUndefined();
+  });
+
+  it('trusts the CA and logs in with SCRAM-SHA-512 as the named principal', () => {
+    const { kafka } = loadPlatformConfig('risk', { ...PEPPER, KAFKA_SSL_CA_FILE: caFile, KAFKA_SASL_USERNAME: 'risk', KAFKA_SASL_PASSWORD_FILE: passwordFile });
+    expect(kafka.ssl).toEqual({ ca: CA_PEM });
+    expect(kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'risk', password: 's3cret-of-risk' });
+  });
+
+  it('takes TLS alone', () => {
+    const { kafka } = loadPlatformConfig('risk', { ...PEPPER, KAFKA_SSL_CA_FILE: caFile });
+    expect(kafka.ssl).toEqual({ ca: CA_PEM });
+    expect(kafka.sasl).toBeUndefined();
+  });
+
+  it.each([
+    [{ KAFKA_SASL_USERNAME: 'risk', KAFKA_SSL_CA_FILE: caFile }, /KAFKA_SASL_PASSWORD_FILE: is required/],
+    [{ KAFKA_SASL_PASSWORD_FILE: passwordFile, KAFKA_SSL_CA_FILE: caFile }, /KAFKA_SASL_USERNAME: is required/],
+    [{ KAFKA_SASL_USERNAME: 'risk', KAFKA_SASL_PASSWORD_FILE: passwordFile }, /KAFKA_SSL_CA_FILE: is required with SASL/],
+    [{ KAFKA_SSL_CA_FILE: join(dir, 'missing.pem') }, /KAFKA_SSL_CA_FILE: ENOENT/],
+    [{ KAFKA_SSL_CA_FILE: passwordFile }, /holds no PEM certificate/],
+    [{ KAFKA_SASL_USERNAME: 'risk', KAFKA_SASL_PASSWORD_FILE: join(dir, 'missing'), KAFKA_SSL_CA_FILE: caFile }, /KAFKA_SASL_PASSWORD_FILE: ENOENT/],
+  ])('refuses to start with %o', (vars, message) => {
+    expect(() => loadPlatformConfig('risk', { ...PEPPER, ...vars })).toThrow(message);
+  });
+});

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
 import { parsePepper, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV_PREFIX, RATE_LIMIT_SCALE_ENV, rateLimitsOf, type KeyMode, type RateLimits, type RateLimitSetting } from '@paystream/shared/auth';
-import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSettings } from '@paystream/shared/kafka';
+import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSaslSettings, type KafkaSettings } from '@paystream/shared/kafka';
 import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, type SessionTimeouts } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from './services';
 
@@ -149,6 +149,48 @@ export function envOrFile(service: string, env: Record<string, string | undefine
   }
 }
 
+/** How a process reaches a secure broker (infra/kafka/kafka.sh with KAFKA_SECURITY=sasl_ssl): TLS trusting a CA, and SCRAM-SHA-512 as one principal. */
+export interface KafkaSecurity {
+  ssl?: { ca: string };
+  sasl?: KafkaSaslSettings;
+}
+
+function readSecretFile(service: string, name: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(service, [`${name}: ${(error as Error).message}`]);
+  }
+}
+
+/**
+ * KAFKA_SSL_CA_FILE (the CA's PEM), KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE (SCRAM-SHA-512);
+ * none set: plaintext and anonymous, as the default local broker. A username goes with a password
+ * file and with TLS: a SCRAM login is never offered over plaintext.
+ */
+export function loadKafkaSecurity(service: string, env: Record<string, string | undefined> = process.env): KafkaSecurity {
+  const caFile = env.KAFKA_SSL_CA_FILE || undefined;
+  const username = env.KAFKA_SASL_USERNAME || undefined;
+  const passwordFile = env.KAFKA_SASL_PASSWORD_FILE || undefined;
+  const issues: string[] = [];
+  if (username !== undefined && passwordFile === undefined) issues.push('KAFKA_SASL_PASSWORD_FILE: is required with KAFKA_SASL_USERNAME');
+  if (passwordFile !== undefined && username === undefined) issues.push('KAFKA_SASL_USERNAME: is required with KAFKA_SASL_PASSWORD_FILE');
+  if ((username !== undefined || passwordFile !== undefined) && caFile === undefined) issues.push('KAFKA_SSL_CA_FILE: is required with SASL (the password is sent over TLS only)');
+  if (issues.length > 0) throw new ConfigError(service, issues);
+  const security: KafkaSecurity = {};
+  if (caFile !== undefined) {
+    const ca = readSecretFile(service, 'KAFKA_SSL_CA_FILE', caFile);
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(service, [`KAFKA_SSL_CA_FILE: ${caFile} holds no PEM certificate`]);
+    security.ssl = { ca };
+  }
+  if (username !== undefined && passwordFile !== undefined) {
+    const password = readSecretFile(service, 'KAFKA_SASL_PASSWORD_FILE', passwordFile).trim();
+    if (password === '') throw new ConfigError(service, [`KAFKA_SASL_PASSWORD_FILE: ${passwordFile} is empty`]);
+    security.sasl = { mechanism: 'scram-sha-512', username, password };
+  }
+  return security;
+}
+
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
 export function defaultDatabaseUrl(env: Record<string, string | undefined>, database: string): string {
   return `postgres://postgres@${env.PGHOST ?? '127.0.0.1'}:${env.PGPORT ?? '5432'}/${database}`;
@@ -233,6 +275,7 @@ export function loadPlatformConfig(service: ServiceName, givenEnv: Record<string
       topicPrefix: c.KAFKA_TOPIC_PREFIX as string,
       partitions: c.KAFKA_PARTITIONS as number,
       replicationFactor: c.KAFKA_REPLICATION_FACTOR as number,
+      ...loadKafkaSecurity(service, env),
     },
   };
 }
