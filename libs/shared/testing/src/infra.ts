@@ -78,16 +78,35 @@ export function testServiceEnv(envPrefix: string, isolation: { schema: string; t
   };
 }
 
-/** A TCP port free on 127.0.0.1 right now (for a server whose own URL must be configured before it listens). */
+/**
+ * Ports handed to servers under test: below the kernel's ephemeral range (32768-60999 on Linux), so no
+ * outgoing connection of any process (a Kafka client, a pool) can take one between our check and the
+ * server's listen; a port picked from the ephemeral range did get taken so (EADDRINUSE on start-up).
+ */
+export const TEST_PORT_MIN = 20_000;
+export const TEST_PORT_MAX = 32_767;
+const TEST_PORT_TRIES_MAX = 50;
+
+/** A TCP port free on 127.0.0.1 right now, from TEST_PORT_MIN..TEST_PORT_MAX (for a server whose own URL must be configured before it listens). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+  const bindable = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        const bound = typeof address === 'object' && address ? address.port : 0;
+        server.close(() => resolve(bound));
+      });
     });
-  });
+  for (let i = 0; i < TEST_PORT_TRIES_MAX; i++) {
+    const port = TEST_PORT_MIN + Math.floor(Math.random() * (TEST_PORT_MAX - TEST_PORT_MIN + 1));
+    try {
+      return await bindable(port);
+    } catch {
+      // taken: another
+    }
+  }
+  return bindable(0);
 }
