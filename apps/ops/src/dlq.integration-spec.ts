@@ -7,7 +7,7 @@ import { bearerToken, deriveSecret, newCredentialId, parsePepper, secretSha256 }
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { openDatabase } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
-import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, TEST_KAFKA_BROKERS, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadDlqRegistryConfig, loadOpsConfig, type DlqRegistryConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
 
@@ -80,7 +80,7 @@ describe('dlq CLI on the real broker and database', () => {
     await platform.start();
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([`${prefix}${TOPICS.paymentRequested}`]).start();
-    config = loadOpsConfig({ KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','), KAFKA_TOPIC_PREFIX: prefix, OPS_DATABASE_URL: testDatabaseUrl(), DB_SCHEMA: opsSchema, LOG_LEVEL: 'silent' });
+    config = loadOpsConfig(testServiceEnv('OPS', { schema: opsSchema, topicPrefix: prefix }));
     registry = loadDlqRegistryConfig({ MERCHANT_DATABASE_URL: testDatabaseUrl(), MERCHANT_DB_SCHEMA: registrySchema });
     await registerOperators();
   });
