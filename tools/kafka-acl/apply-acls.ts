@@ -2,44 +2,15 @@
  * Applies the ownership ACLs (acl-plan.ts) to a secure broker (infra/kafka/kafka.sh, KAFKA_SECURITY=sasl_ssl),
  * logged in as the broker's own principal, the one super user. Idempotent: an ACL the broker has already is
  * no change. Run through main.ts: node tools/run-dist.js dist/tools/kafka-acl/main.js
- * Environment: KAFKA_BROKERS (127.0.0.1:9094), KAFKA_SECRETS_DIR (.run/kafka: ca.pem, kafka-broker.password),
+ * Environment: KAFKA_BROKERS (127.0.0.1:9092), KAFKA_SECRETS_DIR (.run/kafka: ca.pem, kafka-broker.password),
  * KAFKA_TOPIC_PREFIX ('': the topics and groups the ACLs name are prefixed with it, as the services' are).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Admin, type KafkaConfig } from 'kafkajs';
-import { aclPlan, type AclRule } from './acl-plan';
+import { resolve } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { aclPlan, applyAcls, BROKER_PRINCIPAL, secureClientConfig } from '@paystream/shared/kafka';
 
-/** The broker's own principal: the super user that applies the ACLs (infra/kafka/kafka.sh broker_principal). */
-export const BROKER_PRINCIPAL = 'kafka-broker';
-/** The secure broker's default port (infra/kafka/kafka.sh with KAFKA_SECURITY=sasl_ssl). */
-export const SECURE_BROKER_DEFAULT = '127.0.0.1:9094';
-
-/** kafkajs options for a principal of the secure broker, from the secrets directory kafka.sh wrote. */
-export function secureClientConfig(brokers: string[], secretsDir: string, principal: string): { brokers: string[]; ssl: { ca: string[] }; sasl: Extract<KafkaConfig['sasl'], { mechanism: 'scram-sha-512' }> } {
-  return {
-    brokers,
-    ssl: { ca: [readFileSync(join(secretsDir, 'ca.pem'), 'utf8')] },
-    sasl: { mechanism: 'scram-sha-512', username: principal, password: readFileSync(join(secretsDir, `${principal}.password`), 'utf8').trim() },
-  };
-}
-
-const OPERATIONS = { READ: AclOperationTypes.READ, WRITE: AclOperationTypes.WRITE, CREATE: AclOperationTypes.CREATE, DESCRIBE: AclOperationTypes.DESCRIBE } as const;
-
-/** Creates every rule (ALLOW, from any host) with an admin client of a super user. */
-export async function applyAcls(admin: Admin, rules: readonly AclRule[]): Promise<void> {
-  await admin.createAcls({
-    acl: rules.map((r) => ({
-      principal: r.principal,
-      host: '*',
-      resourceType: r.resourceType === 'TOPIC' ? AclResourceTypes.TOPIC : AclResourceTypes.GROUP,
-      resourceName: r.name,
-      resourcePatternType: r.pattern === 'LITERAL' ? ResourcePatternTypes.LITERAL : ResourcePatternTypes.PREFIXED,
-      operation: OPERATIONS[r.operation],
-      permissionType: AclPermissionTypes.ALLOW,
-    })),
-  });
-}
+/** The secure broker's default address (infra/kafka/kafka.sh). */
+export const SECURE_BROKER_DEFAULT = '127.0.0.1:9092';
 
 /**
  * Asks the group coordinator about a group as the super user, so the broker creates __consumer_offsets now

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { ALL_TOPICS, dlqTopicOf, TOPICS } from '@paystream/contracts';
-import { createKafka } from '@paystream/shared/kafka';
+import { aclPlan, applyAcls, BROKER_PRINCIPAL, createKafka, secureClientConfig } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { loadPlatformConfig } from '@paystream/shared/platform';
-import { aclPlan } from './acl-plan';
-import { applyAcls, BROKER_PRINCIPAL, ensureGroupCoordinator, secureClientConfig } from './apply-acls';
+import { ensureGroupCoordinator } from './apply-acls';
 
 /**
  * Starts its own secure broker (infra/kafka/kafka.sh, KAFKA_SECURITY=sasl_ssl) on free ports with its own

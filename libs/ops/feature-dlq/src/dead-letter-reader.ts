@@ -1,7 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { DLQ_HEADERS } from '@paystream/contracts';
 import { formatDeadLetterRef, readDeadLetter, type DeadLetter, type DeadLetterError, type DeadLetterRef, type Outcome, type RawDeadLetter } from '@paystream/ops/domain';
-import { headerString, logicalTopic, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
+import { DLQ_READER_GROUP_PREFIX, headerString, logicalTopic, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
 
 /** How long a read of dead letters may take before it gives up (joining a group takes a few seconds). */
 export const DLQ_READ_TIMEOUT_MS = 30_000;
@@ -78,7 +78,7 @@ export class DeadLetterReader {
     if (pending.length === 0) return [];
     const out: StoredDeadLetter[] = [];
     const remaining = new Map(pending.map((r) => [`${physicalTopic(this.settings, r.topic)}/${r.partition}`, r]));
-    const consumer = this.kafka.consumer({ groupId: `paystream-ops-dlq-reader-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({ groupId: physicalTopic(this.settings, `${DLQ_READER_GROUP_PREFIX}${process.pid}-${Date.now()}`), maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
     await consumer.connect();
     try {
       await consumer.subscribe({ topics: [...new Set(pending.map((r) => physicalTopic(this.settings, r.topic)))], fromBeginning: true });

@@ -6,3 +6,5 @@ export * from './producer';
 export * from './consumer';
 export * from './lag-monitor';
 export * from './topic-metadata-wait';
+export * from './acl-plan';
+export * from './acls';

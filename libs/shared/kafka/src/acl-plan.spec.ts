@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOPICS } from '@paystream/contracts';
+import { dlqTopicOf, TOPIC_CONSUMERS, TOPICS } from '@paystream/contracts';
 import { ACL_PRINCIPALS, aclPlan, type AclRule } from './acl-plan';
 
 const granted = (rules: AclRule[], principal: string) =>
@@ -36,7 +36,7 @@ describe('the ACL plan (ownership: TOPIC_PRODUCERS and TOPIC_CONSUMERS)', () => 
   it('lets risk read no settlement topic, and each service use only its own group', () => {
     const reads = plan.filter((r) => r.principal === 'User:risk' && r.operation === 'READ').map((r) => r.name);
     expect(reads.filter((n) => n.startsWith('settlement.'))).toEqual([]);
-    for (const r of plan.filter((x) => x.resourceType === 'GROUP' && x.operation === 'READ' && x.principal !== 'User:upstream')) {
+    for (const r of plan.filter((x) => x.resourceType === 'GROUP' && x.operation === 'READ' && !['User:upstream', 'User:dlq-replay', 'User:auditor'].includes(x.principal))) {
       expect(r).toMatchObject({ pattern: 'LITERAL', name: `paystream.${r.principal.slice('User:'.length)}` });
     }
   });
@@ -47,18 +47,38 @@ describe('the ACL plan (ownership: TOPIC_PRODUCERS and TOPIC_CONSUMERS)', () => 
     expect(ops.filter((g) => g.startsWith('READ TOPIC') || g.startsWith('WRITE TOPIC'))).toEqual(['READ TOPIC credential.issued.v1', 'READ TOPIC credential.revoked.v1', 'WRITE TOPIC credential.issued.v1.dlq', 'WRITE TOPIC credential.revoked.v1.dlq'].sort());
   });
 
+  it('lets the DLQ replay read the dead-letter topics and write back only topics that have a consumer', () => {
+    const replay = plan.filter((r) => r.principal === 'User:dlq-replay');
+    const consumed = Object.entries(TOPIC_CONSUMERS).filter(([, c]) => c.length > 0).map(([t]) => t);
+    expect(replay.filter((r) => r.operation === 'WRITE').map((r) => r.name).sort()).toEqual([...consumed].sort());
+    expect(replay.filter((r) => r.operation === 'READ' && r.resourceType === 'TOPIC').map((r) => r.name).sort()).toEqual(consumed.map(dlqTopicOf).sort());
+    expect(replay.map((r) => r.name)).not.toContain(TOPICS.merchantPayoutAccountChange);
+    expect(granted(plan, 'dlq-replay').filter((g) => g.includes('GROUP'))).toEqual(['READ GROUP paystream-dlq-reader.*']);
+  });
+
+  it('lets the auditor read orders, outcomes and DLQs, delete only its own groups, and write nothing', () => {
+    const auditor = granted(plan, 'auditor');
+    expect(auditor.filter((g) => /^(WRITE|CREATE)/.test(g))).toEqual([]);
+    expect(auditor.filter((g) => g.startsWith('READ TOPIC') && !g.endsWith('.dlq'))).toEqual(['READ TOPIC payment.failed.v1', 'READ TOPIC payment.requested.v1', 'READ TOPIC payment.succeeded.v1']);
+    expect(auditor.filter((g) => g.includes('GROUP') && g !== 'DESCRIBE GROUP *')).toEqual(['DELETE GROUP auditor.*', 'READ GROUP auditor.*']);
+  });
+
+  it('lets Burrow read the committed offsets and describe everything, nothing else', () => {
+    expect(granted(plan, 'burrow')).toEqual(['DESCRIBE GROUP *', 'DESCRIBE TOPIC *', 'DESCRIBE TOPIC __consumer_offsets', 'READ TOPIC __consumer_offsets']);
+  });
+
   it('names every topic and group with the topic prefix', () => {
     const prefixed = aclPlan('t42.');
     expect(prefixed).toHaveLength(plan.length);
-    for (const r of prefixed) expect(r.name.startsWith('t42.')).toBe(true);
+    for (const r of prefixed) expect(r.name.startsWith('t42.') || r.name === '__consumer_offsets').toBe(true);
     expect(prefixed).toContainEqual({ principal: 'User:ops', resourceType: 'TOPIC', pattern: 'PREFIXED', name: 't42.', operation: 'DESCRIBE' });
   });
 
   it('grants nothing twice and only ALLOW rules for the principals kafka.sh creates', () => {
     const keys = plan.map((r) => JSON.stringify(r));
     expect(new Set(keys).size).toBe(keys.length);
-    const script = readFileSync(join(__dirname, '../../infra/kafka/kafka.sh'), 'utf8');
-    const listed = /^SECURE_PRINCIPALS="([^"]*)"/m.exec(script)?.[1]?.split(' ');
+    const script = readFileSync(join(__dirname, '../../../../infra/kafka/kafka.sh'), 'utf8');
+    const listed = ['SECURE_PRINCIPALS', 'PLAIN_PRINCIPALS'].flatMap((name) => new RegExp(`^${name}="([^"]*)"`, 'm').exec(script)?.[1]?.split(' ') ?? []);
     expect(listed).toEqual([...ACL_PRINCIPALS]);
   });
 });
