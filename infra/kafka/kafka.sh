@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka broker+controller in KRaft mode, fetched from Maven Central.
 #   infra/kafka/kafka.sh fetch|start|stop|status
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DATA_DIR (infra/kafka/data),
-#              KAFKA_PARTITIONS (6), KAFKA_HEAP (768m), KAFKA_START_TIMEOUT_S (60).
+# Environment: KAFKA_SECURITY (sasl_ssl), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
+#              KAFKA_DATA_DIR (infra/kafka/data-secure), KAFKA_PARTITIONS (6), KAFKA_HEAP (768m),
+#              KAFKA_START_TIMEOUT_S (60).
 # Starting twice reuses the running broker.
 #
-# Secure mode (opt-in; the default broker above stays plaintext): KAFKA_SECURITY=sasl_ssl
-#   a SASL_SSL listener (SCRAM-SHA-512) on KAFKA_PORT (9094), the controller on KAFKA_CONTROLLER_PORT (9095,
-#   plaintext, 127.0.0.1 only), data in infra/kafka/data-secure, the StandardAuthorizer denying what no ACL allows.
-#   Secrets in KAFKA_SECRETS_DIR (.run/kafka, never committed): ca.pem (+ ca.key), the broker's keystore,
-#   <principal>.password (0600) for every principal in SECURE_PRINCIPALS and the broker's own (kafka-broker,
-#   the only super user), client-upstream.json. SCRAM credentials are created when the storage is formatted.
-#   The ACLs: node tools/run-dist.js dist/tools/kafka-acl/main.js (README, "Secure Kafka").
+# Secure (the default, the demo's and the test suite's): a SASL_SSL listener (SCRAM-SHA-512) on KAFKA_PORT, the
+#   controller on KAFKA_CONTROLLER_PORT (127.0.0.1 only, SASL PLAIN as the broker), the StandardAuthorizer denying
+#   what no ACL allows. Secrets in KAFKA_SECRETS_DIR (.run/kafka, never committed): ca.pem (+ ca.key), the broker's
+#   keystore, <principal>.password (0600) for every principal in SECURE_PRINCIPALS and the broker's own
+#   (kafka-broker, the only super user) and PLAIN_PRINCIPALS, client-upstream.json. SCRAM credentials are created when the storage is
+#   formatted; a principal added later gets its credential from the running broker at the next start.
+#   The ACLs: node tools/run-dist.js dist/tools/kafka-acl/main.js (scripts/setup.sh runs it; README, "Secure Kafka").
+# Plaintext (opt-in, anonymous, no ACLs: a scratch broker only): KAFKA_SECURITY=plaintext, data in infra/kafka/data.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-security="${KAFKA_SECURITY:-plaintext}"
+security="${KAFKA_SECURITY:-sasl_ssl}"
+default_port=9092; default_controller_port=9093
 case "$security" in
-  plaintext) default_port=9092; default_controller_port=9093; default_data_dir="$here/data" ;;
-  sasl_ssl) default_port=9094; default_controller_port=9095; default_data_dir="$here/data-secure" ;;
+  plaintext) default_data_dir="$here/data" ;;
+  sasl_ssl) default_data_dir="$here/data-secure" ;;
   *) echo "[kafka] KAFKA_SECURITY must be plaintext or sasl_ssl, not $security" >&2; exit 2 ;;
 esac
 port="${KAFKA_PORT:-$default_port}"
@@ -26,7 +29,10 @@ data_dir="${KAFKA_DATA_DIR:-$default_data_dir}"
 secrets_dir="${KAFKA_SECRETS_DIR:-$(cd "$here/../.." && pwd)/.run/kafka}"
 # the principals of the secure broker: one per service that uses Kafka, the upstream order systems and ops
 # (tools/kafka-acl/acl-plan.spec.ts checks this list against the ACL plan)
-SECURE_PRINCIPALS="order-payment channel-gateway risk settlement merchant ops upstream"
+SECURE_PRINCIPALS="order-payment channel-gateway risk settlement merchant ops upstream dlq-replay auditor"
+# principals that log in with SASL/PLAIN (over the same TLS listener) because their client speaks no SCRAM: Burrow
+# 1.2, the lag checker (infra/burrow). Their passwords are in the broker's own configuration (0600), not in its metadata.
+PLAIN_PRINCIPALS="burrow"
 broker_principal="kafka-broker"
 cert_validity_days=825
 libs_dir="$here/libs"
@@ -70,9 +76,10 @@ listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
 advertised.listeners=SASL_SSL://127.0.0.1:$port
 listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
 inter.broker.listener.name=SASL_SSL
-sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$broker_principal" password="$(cat "$secrets_dir/$broker_principal.password")";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$(plain_users);
 sasl.mechanism.controller.protocol=PLAIN
 listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$broker_principal" password="$(cat "$secrets_dir/$broker_principal.password")" user_$broker_principal="$(cat "$secrets_dir/$broker_principal.password")";
@@ -87,6 +94,12 @@ authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:$broker_principal
 PROPS
+}
+
+# user_<name>="<password>" for every PLAIN principal: the only logins the PLAIN mechanism accepts
+plain_users() {
+  local p
+  for p in $PLAIN_PRINCIPALS; do printf ' user_%s="%s"' "$p" "$(cat "$secrets_dir/$p.password")"; done
 }
 
 new_secret() { openssl rand -hex 24; }
@@ -117,7 +130,7 @@ secure_secrets() {
       -passout "file:$secrets_dir/broker-keystore.password" -out "$secrets_dir/broker.p12")
   fi
   local p
-  for p in $broker_principal $SECURE_PRINCIPALS; do
+  for p in $broker_principal $SECURE_PRINCIPALS $PLAIN_PRINCIPALS; do
     [ -f "$secrets_dir/$p.password" ] || write_secret "$secrets_dir/$p.password" "$(new_secret)"
   done
   write_secret "$secrets_dir/client-upstream.json" "$(cat <<JSON
@@ -139,7 +152,11 @@ scram_args() {
 }
 
 start() {
-  if port_open "$port"; then log "a broker already answers on 127.0.0.1:$port; reusing it"; return 0; fi
+  if port_open "$port"; then
+    log "a broker already answers on 127.0.0.1:$port; reusing it"
+    running_pid >/dev/null || log "warning: it is not the $security broker of $data_dir (another checkout's, or the other KAFKA_SECURITY mode's: stop it with that mode's kafka.sh stop)"
+    return 0
+  fi
   fetch
   mkdir -p "$data_dir"
   local props="$data_dir/server.properties"
@@ -172,6 +189,7 @@ PROPS
     cluster_id="$(java -cp "$libs_dir/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
     java -Dlog4j.configuration="file:$here/log4j.properties" -cp "$libs_dir/*" \
       kafka.tools.StorageTool format -t "$cluster_id" -c "$props" "${format_args[@]}" >&2
+    [ "$security" = sasl_ssl ] && printf '%s\n' $broker_principal $SECURE_PRINCIPALS >"$data_dir/scram-principals"
   fi
   log "starting broker on 127.0.0.1:$port ($security; log: $log_file)"
   nohup java -Xms256m -Xmx"${KAFKA_HEAP:-768m}" -XX:+UseG1GC -Djava.awt.headless=true \
@@ -185,6 +203,37 @@ PROPS
     sleep 0.5; waited=$((waited + 1))
   done
   log "broker is up"
+  if [ "$security" = sasl_ssl ]; then add_missing_scram; fi
+}
+
+# The super user's client properties for Kafka's own CLI tools (kafka-configs, kafka-acls), 0600 beside the secrets.
+admin_client_props() {
+  local file="$secrets_dir/kafka-broker.client.properties"
+  write_secret "$file" "$(cat <<PROPS
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$broker_principal" password="$(cat "$secrets_dir/$broker_principal.password")";
+ssl.truststore.type=PEM
+ssl.truststore.location=$secrets_dir/ca.pem
+PROPS
+)"
+  echo "$file"
+}
+
+# A principal added to SECURE_PRINCIPALS after the storage was formatted has no SCRAM credential yet: the running
+# broker gets it now (kafka-configs as the super user), and the data dir remembers it.
+add_missing_scram() {
+  local known="$data_dir/scram-principals" p props
+  touch "$known"
+  for p in $SECURE_PRINCIPALS; do
+    grep -qx "$p" "$known" && continue
+    props="$(admin_client_props)"
+    log "adding the SCRAM credential of $p (a principal newer than this broker's storage)"
+    java -Dlog4j.configuration="file:$here/log4j.properties" -cp "$libs_dir/*" kafka.admin.ConfigCommand \
+      --bootstrap-server "127.0.0.1:$port" --command-config "$props" --alter --entity-type users --entity-name "$p" \
+      --add-config "SCRAM-SHA-512=[password=$(cat "$secrets_dir/$p.password")]" >&2
+    echo "$p" >>"$known"
+  done
 }
 
 stop() {

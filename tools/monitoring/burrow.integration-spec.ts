@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync 
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { freePort, TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { freePort, grantTestAcls, TEST_KAFKA_BROKERS, TEST_KAFKA_SECRETS_DIR, TEST_KAFKA_SECURITY, testKafkaConfig, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { overrideBurrowConfig } from './burrow-config';
 import { findTool, ROOT } from './monitoring-tools';
 
@@ -45,8 +45,8 @@ function zookeeperServing(port: number): Promise<boolean> {
   });
 }
 
-function startProcess(binary: string, args: string[], logFile: string): ChildProcess {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function startProcess(binary: string, args: string[], logFile: string, env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const log = createWriteStream(logFile);
   // both streams into one file, which closes when the process is gone (not when the first stream ends)
   child.stdout!.pipe(log, { end: false });
@@ -76,7 +76,14 @@ describe('Burrow watching a consumer group on the test broker', () => {
   // whitelist would take it as well
   const group = `${prefix}paystream.settlement`;
   const dir = join(ROOT, '.run', 'burrow', uniqueId('b'));
-  const kafka = new Kafka({ clientId: uniqueId('burrow-test'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: uniqueId('burrow-test'), ...testKafkaConfig(), logLevel: logLevel.NOTHING });
+  // Burrow logs in as its own principal (SASL/PLAIN over TLS: Burrow 1.2 has no SCRAM) under the ownership ACLs
+  const secure = TEST_KAFKA_SECURITY === 'sasl_ssl';
+  const login: Record<string, Record<string, string>> = secure
+    ? { 'sasl.paystream': { password: readFileSync(join(TEST_KAFKA_SECRETS_DIR, 'burrow.password'), 'utf8').trim() } }
+    : { 'client-profile.paystream': { tls: '', sasl: '' } };
+  // Burrow 1.2 trusts the broker's CA through Go's SSL_CERT_FILE (its tls cafile counts only beside a client certificate)
+  const burrowEnv: Record<string, string> = secure ? { SSL_CERT_FILE: join(TEST_KAFKA_SECRETS_DIR, 'ca.pem') } : {};
   let zookeeper: ChildProcess | undefined;
   let burrow: ChildProcess | undefined;
   let burrowUrl = '';
@@ -93,6 +100,7 @@ describe('Burrow watching a consumer group on the test broker', () => {
   };
 
   beforeAll(async () => {
+    await grantTestAcls(prefix);
     const burrowBinary = findTool(['Burrow', 'burrow']);
     const java = findTool(['java']);
     const hasZooKeeper = (() => {
@@ -125,6 +133,7 @@ describe('Burrow watching a consumer group on the test broker', () => {
     const config = overrideBurrowConfig(readFileSync(join(ROOT, 'infra', 'burrow', 'burrow.toml'), 'utf8'), {
       general: { pidfile: join(dir, 'burrow.pid') },
       zookeeper: { servers: [`127.0.0.1:${zkPort}`], 'root-path': '/burrow' },
+      ...login,
       [`cluster.${CLUSTER}`]: { servers: TEST_KAFKA_BROKERS, 'topic-refresh': 2, 'offset-refresh': 1 },
       // only this test's group, and only commits made from now on (the shared broker has history)
       [`consumer.${CLUSTER}`]: { servers: TEST_KAFKA_BROKERS, 'start-latest': true, 'group-whitelist': `^${prefix.replace(/\./g, '\\.')}` },
@@ -134,7 +143,7 @@ describe('Burrow watching a consumer group on the test broker', () => {
       'evaluator.default': { 'expire-cache': 1 },
     });
     writeFileSync(join(dir, 'burrow.toml'), config);
-    burrow = startProcess(burrowBinary, ['-config-dir', dir], join(dir, 'burrow.log'));
+    burrow = startProcess(burrowBinary, ['-config-dir', dir], join(dir, 'burrow.log'), burrowEnv);
     burrowUrl = `http://127.0.0.1:${httpPort}`;
     await waitFor(
       async () => {
