@@ -11,6 +11,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper: { '^@paystream/(.*)$': '<rootDir>/libs/$1/src/index.ts' },
   globalSetup: '<rootDir>/libs/shared/testing/src/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/libs/shared/testing/src/jest-global-teardown.ts',
   setupFiles: ['reflect-metadata'],
   // every test must make at least one assertion (no test that can only pass)
   setupFilesAfterEnv: ['<rootDir>/libs/shared/testing/src/jest-require-assertions.ts'],

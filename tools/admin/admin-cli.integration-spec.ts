@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { deriveSecret, OPERATOR_TOKEN_ENV, secretSha256 } from '@paystream/shared/auth';
 import { loadPlatformConfig } from '@paystream/shared/platform';
-import { dropSchemas, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { dropSchemas, testDatabaseUrl, testServiceEnvWithoutAcls, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { ADMIN_EXIT, adminMain } from './admin-cli';
 
 type Run = { code: number; out: string[]; err: string[] };
@@ -12,7 +12,7 @@ type Run = { code: number; out: string[]; err: string[] };
 /** A CLI bound to a fresh merchant database schema; `env` is the CLI's environment (PAYSTREAM_OPERATOR_TOKEN), none unless given. */
 function adminOnFreshSchema(label: string) {
   const schema = uniqueId(label);
-  const config = loadPlatformConfig('merchant', testServiceEnv('MERCHANT', { schema, topicPrefix: uniqueTopicPrefix(label) }));
+  const config = loadPlatformConfig('merchant', testServiceEnvWithoutAcls('MERCHANT', { schema, topicPrefix: uniqueTopicPrefix(label) }));
   const run = async (argv: string[], env: Record<string, string> = {}): Promise<Run> => {
     const out: string[] = [];
     const err: string[] = [];

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOPICS, type ChannelChargeRequested, type PaymentRequested } from '@paystream/contracts';
-import { RawProducer, TEST_KAFKA_BROKERS, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { RawProducer, TEST_KAFKA_BROKERS, testKafkaEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { demoIdentity } from '../load/demo-identities';
 import { REPO_ROOT, ServiceStack } from '../e2e/service-stack';
 import { audit, type AuditReport } from './audit';
@@ -38,6 +38,11 @@ describe('the money auditor on a real stack', () => {
     return outcome(orderId);
   };
 
+  const auditorLogin = (): Pick<AuditTarget['kafka'], 'caFile' | 'sasl'> => {
+    const env = testKafkaEnv('auditor');
+    return env.KAFKA_SASL_USERNAME ? { caFile: env.KAFKA_SSL_CA_FILE!, sasl: { username: env.KAFKA_SASL_USERNAME, passwordFile: env.KAFKA_SASL_PASSWORD_FILE! } } : {};
+  };
+
   beforeAll(async () => {
     await stack.start();
     expect((await stack.json<{ level: string }>('risk', '/identities', { json: demoIdentity('shopper-1', 1) })).body.level).toBe('full');
@@ -47,7 +52,8 @@ describe('the money auditor on a real stack', () => {
     target = {
       databases: { 'order-payment': stack.databaseUrl('order-payment'), 'channel-gateway': stack.databaseUrl('channel-gateway'), risk: stack.databaseUrl('risk'), settlement: stack.databaseUrl('settlement') },
       schema,
-      kafka: { brokers: TEST_KAFKA_BROKERS, topicPrefix: prefix },
+      // as the auditor principal: it reads the orders, outcomes and DLQs, and writes nothing
+      kafka: { brokers: TEST_KAFKA_BROKERS, topicPrefix: prefix, ...auditorLogin() },
       emulatorUrl: stack.url('channel-emulator'),
       deliberateDeadLetterIds: [],
     };

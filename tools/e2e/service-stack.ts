@@ -10,7 +10,7 @@ import { authorizationFor, bearer, bearerToken, deriveSecret, merchantKey, newCr
 import { Outbox, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, freePort, grantTestAcls, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, testKafkaEnv, waitFor } from '@paystream/shared/testing';
 import { claimablePort, isHealthOf } from './replica-port';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
@@ -40,7 +40,11 @@ export interface ServiceStackOptions {
   replicas?: Partial<Record<StackService, number>>;
   /** The URL of a service database (default: the test Postgres, PGHOST/PGPORT). */
   databaseUrl?: (database: string) => string;
-  /** The broker list (default KAFKA_BROKERS or 127.0.0.1:9092). */
+  /**
+   * A broker of the caller's own (a chaos run's cluster): its list, reached without credentials. Default: the
+   * test broker (KAFKA_BROKERS, else 127.0.0.1:9092), each service as its own principal under the ownership
+   * ACLs, put in place for the stack's topic prefix when it starts.
+   */
   kafkaBrokers?: string;
   /** Where logs and keys go (default .run/e2e/<schema>). */
   logDir?: string;
@@ -198,6 +202,7 @@ export class ServiceStack {
     }
     mkdirSync(this.logDir, { recursive: true });
     ensureChannelKeys(this.keysDir);
+    if (this.options.kafkaBrokers === undefined) await grantTestAcls(this.topicPrefix);
     // the ids of the first credentials are known before the services start (settlement is told its own)
     const operatorId = newCredentialId({ kind: 'operator-token' });
     const monitoringId = newCredentialId({ kind: 'service-token', service: 'monitoring' });
@@ -411,11 +416,17 @@ export class ServiceStack {
     if (replica === 0) this.ports[service] = port;
   }
 
+  /** How a service reaches the broker: the caller's own without credentials, or the test broker as the service's principal (the emulator uses no Kafka). */
+  private kafkaEnv(service: StackService): Record<string, string> {
+    if (this.options.kafkaBrokers !== undefined) return { KAFKA_BROKERS: this.options.kafkaBrokers };
+    return service === 'channel-emulator' ? {} : testKafkaEnv(service);
+  }
+
   private spawn(service: StackService, replica: number): void {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
-      KAFKA_BROKERS: this.options.kafkaBrokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      ...this.kafkaEnv(service),
       KAFKA_TOPIC_PREFIX: this.topicPrefix,
       KAFKA_PARTITIONS: '3',
       DB_SCHEMA: this.schema,

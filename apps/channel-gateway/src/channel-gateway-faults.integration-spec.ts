@@ -45,7 +45,7 @@ describe('channel-gateway under the emulator\'s faults', () => {
     await emulator.listen(0, '127.0.0.1');
     const port = await freePort();
     const config = loadGatewayConfig(
-      testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
+      await testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
         CHANNEL_EMULATOR_URL: await emulator.getUrl(),
         CHANNEL_NOTIFY_BASE_URL: `http://127.0.0.1:${port}`,
         CHANNEL_KEYS_DIR: keysDir,

@@ -86,7 +86,7 @@ describe('channel-gateway on the real broker and database, against the channel e
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     config = loadGatewayConfig(
-      testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
+      await testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
         CHANNEL_EMULATOR_URL: await emulator.getUrl(),
         CHANNEL_NOTIFY_BASE_URL: gatewayUrl,
         CHANNEL_KEYS_DIR: keysDir,

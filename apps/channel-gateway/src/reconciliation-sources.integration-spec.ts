@@ -40,7 +40,7 @@ describe('channel-gateway: the channels\' daily bills (downloaded, verified, rea
     await emulator.listen(0, '127.0.0.1');
     const port = await freePort();
     config = loadGatewayConfig(
-      testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_NOTIFY_BASE_URL: `http://127.0.0.1:${port}`, CHANNEL_KEYS_DIR: keysDir }),
+      await testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_NOTIFY_BASE_URL: `http://127.0.0.1:${port}`, CHANNEL_KEYS_DIR: keysDir }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
     authenticateInjects(app, app.get(Platform, { strict: false }).ds);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type Channel, type ChannelChargeRequested } from '@paystream/contracts';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, freePort, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, grantTestAcls, RawProducer, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { ChannelSandbox, createEmulatorApp, loadEmulatorConfig } from '@paystream/channel-emulator/sandbox';
 import { ensureChannelKeys } from '@paystream/shared/channel-protocols';
 import { channelOrderNo } from '@paystream/channel-gateway/domain';
@@ -84,7 +84,7 @@ describe('channel-gateway refunds across a crash mid-call, on the real broker an
     await emulator.listen(0, '127.0.0.1');
     const port = await freePort();
     config = loadGatewayConfig(
-      testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
+      await testServiceEnv('CHANNEL_GATEWAY', { schema, topicPrefix: prefix }, {
         CHANNEL_EMULATOR_URL: await emulator.getUrl(),
         CHANNEL_NOTIFY_BASE_URL: `http://127.0.0.1:${port}`,
         CHANNEL_KEYS_DIR: keysDir,
@@ -96,6 +96,7 @@ describe('channel-gateway refunds across a crash mid-call, on the real broker an
     app = await startInProcessApp(AppModule.forRoot(config));
     const creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     await app.listen(port, '127.0.0.1');
+    await grantTestAcls(secondPrefix);
     second = await startInProcessApp(AppModule.forRoot({ ...config, kafka: { ...config.kafka, topicPrefix: secondPrefix } }));
     authenticateInjects(second, second.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();

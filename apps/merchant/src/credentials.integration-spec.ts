@@ -32,7 +32,7 @@ describe('merchant credentials API: keyed writes', () => {
   const rows = async (sql: string, params: unknown[] = []) => ((await ds.query(sql, params)) as { n: number }[])[0]!.n;
 
   beforeAll(async () => {
-    app = await startInProcessApp(AppModule.forRoot(loadMerchantConfig(testServiceEnv('MERCHANT', { schema, topicPrefix: uniqueTopicPrefix('mcred') }))));
+    app = await startInProcessApp(AppModule.forRoot(loadMerchantConfig(await testServiceEnv('MERCHANT', { schema, topicPrefix: uniqueTopicPrefix('mcred') }))));
     ds = app.get(Platform, { strict: false }).ds;
     creds = authenticateInjects(app, ds);
     const onboarded = await app.inject({

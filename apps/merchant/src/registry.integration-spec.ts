@@ -46,7 +46,7 @@ describe('merchant registry', () => {
     events.on<MerchantPayoutAccountChange>(t(TOPICS.merchantPayoutAccountChange), (m) => m.value.merchantId === merchantId).map((m) => m.value);
 
   beforeAll(async () => {
-    const config = loadMerchantConfig(testServiceEnv('MERCHANT', { schema, topicPrefix: prefix }, { MERCHANT_PAYOUT_ACCOUNT_COOLING_OFF_MS: String(COOLING_OFF_MS), MERCHANT_PAYOUT_ACCOUNT_CHANGE_INTERVAL_MS: '3600000' }));
+    const config = loadMerchantConfig(await testServiceEnv('MERCHANT', { schema, topicPrefix: prefix }, { MERCHANT_PAYOUT_ACCOUNT_COOLING_OFF_MS: String(COOLING_OFF_MS), MERCHANT_PAYOUT_ACCOUNT_CHANGE_INTERVAL_MS: '3600000' }));
     config.registry.now = () => clock;
     app = await startInProcessApp(AppModule.forRoot(config));
     creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);

@@ -69,7 +69,7 @@ describe('dlq CLI on the real broker and database', () => {
     (await platform.registry.getSingleMetric('paystream_messages_consumed_total')?.get())?.values.find((v) => v.labels.result === 'duplicate')?.value ?? 0;
 
   beforeAll(async () => {
-    const platformConfig = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema: serviceSchema, topicPrefix: prefix }));
+    const platformConfig = loadPlatformConfig('order-payment', await testServiceEnv('ORDER_PAYMENT', { schema: serviceSchema, topicPrefix: prefix }));
     platform = await Platform.open({ config: platformConfig, migrations: [EffectTable1764050000001], producesTopics: [] });
     platform.consume(TOPICS.paymentRequested, {
       handle: async (event, tx) => {
@@ -80,7 +80,7 @@ describe('dlq CLI on the real broker and database', () => {
     await platform.start();
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([`${prefix}${TOPICS.paymentRequested}`]).start();
-    config = loadOpsConfig(testServiceEnv('OPS', { schema: opsSchema, topicPrefix: prefix }));
+    config = loadOpsConfig(await testServiceEnv('OPS', { schema: opsSchema, topicPrefix: prefix, principal: 'dlq-replay' }));
     registry = loadDlqRegistryConfig({ MERCHANT_DATABASE_URL: testDatabaseUrl(), MERCHANT_DB_SCHEMA: registrySchema });
     await registerOperators();
   });

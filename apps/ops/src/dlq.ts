@@ -1,11 +1,13 @@
 import 'reflect-metadata';
+import { withLocalKafkaLogin } from '@paystream/shared/platform';
 import { loadDlqRegistryConfig, loadOpsConfig, type DlqRegistryConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
 
 let config: OpsConfig;
 let registry: DlqRegistryConfig;
 try {
-  config = loadOpsConfig();
+  // on the machine setup ran on, the replay logs in to Kafka as dlq-replay (reads the DLQs, writes back only to a dead letter's own topic)
+  config = loadOpsConfig(withLocalKafkaLogin(process.env, 'dlq-replay'));
   registry = loadDlqRegistryConfig();
 } catch (error) {
   process.stderr.write(`dlq refused to start: ${(error as Error).message}\n`);

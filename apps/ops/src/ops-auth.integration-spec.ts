@@ -21,7 +21,7 @@ describe('ops: who may read what', () => {
   beforeAll(async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const config = loadOpsAppConfig(
-      testServiceEnv('OPS', { schema, topicPrefix: prefix }, { OPS_POLL_INTERVAL_MS: '500', ORDER_PAYMENT_URL: closed, CHANNEL_GATEWAY_URL: closed, RISK_URL: closed, SETTLEMENT_URL: closed, MERCHANT_URL: closed }),
+      await testServiceEnv('OPS', { schema, topicPrefix: prefix }, { OPS_POLL_INTERVAL_MS: '500', ORDER_PAYMENT_URL: closed, CHANNEL_GATEWAY_URL: closed, RISK_URL: closed, SETTLEMENT_URL: closed, MERCHANT_URL: closed }),
     );
     app = await startInProcessApp(OpsModule.forRoot(config));
     creds = new TestCredentials(app.get(Platform, { strict: false }).ds);

@@ -8,7 +8,7 @@ import { parseMetricsText, type MetricSample } from '@paystream/ops/domain';
 import { OpsModule, type OpsStatus } from '@paystream/ops/feature-monitor';
 import { OPS_METRIC_NAMES } from '@paystream/shared/observability';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { authenticateInjects, dropSchemas, freePort, TEST_KAFKA_BROKERS, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { authenticateInjects, dropSchemas, freePort, testKafkaConfig, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadOpsAppConfig } from './config';
 
 /** The monitoring token the stub services ask for on /metrics (ops reads it from OPS_MONITORING_TOKEN_FILE). */
@@ -30,7 +30,7 @@ describe('ops lag exporter on the real broker', () => {
   const prefix = uniqueTopicPrefix('ops');
   const schema = uniqueId('ops_');
   const topic = 'lag.test.v1';
-  const kafka = new Kafka({ clientId: uniqueId('ops-spec'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: uniqueId('ops-spec'), ...testKafkaConfig(), logLevel: logLevel.NOTHING });
   let producer: Producer;
   let consumer: Consumer;
   let stuck: Consumer;
@@ -61,7 +61,7 @@ describe('ops lag exporter on the real broker', () => {
     const tokenFile = join(mkdtempSync(join(tmpdir(), 'ops-')), 'monitoring-token');
     writeFileSync(tokenFile, `${MONITORING_TOKEN}\n`, { mode: 0o600 });
     const config = loadOpsAppConfig(
-      testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
+      await testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
         OPS_POLL_INTERVAL_MS: '300',
         OPS_STALL_AFTER_MS: '2000',
         ORDER_PAYMENT_URL: service.url,

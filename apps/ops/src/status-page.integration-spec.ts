@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { OpsModule, type OpsStatus } from '@paystream/ops/feature-monitor';
 import { authorizationFor, type ClientCredential } from '@paystream/shared/auth';
 import { Platform, startInProcessApp } from '@paystream/shared/platform';
-import { dropSchemas, TEST_KAFKA_BROKERS, TestCredentials, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { dropSchemas, testKafkaConfig, TestCredentials, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { loadOpsAppConfig } from './config';
 
 /** Debian's Chromium (scripts/install-monitoring.sh installs it). */
@@ -38,7 +38,7 @@ class StubService {
 describe('ops status page in headless Chromium', () => {
   const prefix = uniqueTopicPrefix('opspage');
   const schema = uniqueId('opspage_');
-  const kafka = new Kafka({ clientId: uniqueId('opspage'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: uniqueId('opspage'), ...testKafkaConfig(), logLevel: logLevel.NOTHING });
   const stubs = { orderPayment: new StubService(), gateway: new StubService(), risk: new StubService(), settlement: new StubService() };
   let app: NestFastifyApplication;
   let baseUrl: string;
@@ -78,7 +78,7 @@ describe('ops status page in headless Chromium', () => {
     app = await startInProcessApp(
       OpsModule.forRoot(
         loadOpsAppConfig(
-          testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
+          await testServiceEnv('OPS', { schema, topicPrefix: prefix }, {
             OPS_POLL_INTERVAL_MS: '300',
             ORDER_PAYMENT_URL: orderPayment,
             CHANNEL_GATEWAY_URL: gateway,

@@ -73,7 +73,7 @@ describe('order-payment on the real broker and database', () => {
   };
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
+    const config = loadPlatformConfig('order-payment', await testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp(AppModule.forRoot(config));
     creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     upstream = await new RawProducer().start();

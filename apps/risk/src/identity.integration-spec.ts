@@ -61,7 +61,7 @@ describe('risk identities on the real database, verified by the emulator', () =>
     ensureChannelKeys(keysDir);
     emulator = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, LOG_LEVEL: 'silent' }));
     await emulator.listen(0, '127.0.0.1');
-    const env = testServiceEnv('RISK', { schema, topicPrefix: uniqueTopicPrefix('risk-id') }, {
+    const env = await testServiceEnv('RISK', { schema, topicPrefix: uniqueTopicPrefix('risk-id') }, {
       CHANNEL_EMULATOR_URL: await emulator.getUrl(),
       CHANNEL_KEYS_DIR: keysDir,
       RISK_IDENTITY_KEYS: `k1:${k1.toString('base64')}`,

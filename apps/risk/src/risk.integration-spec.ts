@@ -49,7 +49,7 @@ describe('risk on the real broker and database', () => {
     ensureChannelKeys(keysDir);
     emulator = await createEmulatorApp(loadEmulatorConfig({ CHANNEL_KEYS_DIR: keysDir, LOG_LEVEL: 'silent' }));
     await emulator.listen(0, '127.0.0.1');
-    const env = testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
+    const env = await testServiceEnv('RISK', { schema, topicPrefix: prefix }, { CHANNEL_EMULATOR_URL: await emulator.getUrl(), CHANNEL_KEYS_DIR: keysDir });
     app = await startInProcessApp(AppModule.forRoot({ ...loadPlatformConfig('risk', env), identity: loadIdentitySettings(env), review: { expiryMs: REVIEW_EXPIRY_MS } }));
     creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);
     // u-1 is verified on all four elements by m-1, the merchant of the payments here (level full: CNY 50,000 single, 200,000 a day); u-anon never registered (level none)

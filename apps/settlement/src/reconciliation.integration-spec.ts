@@ -114,7 +114,7 @@ describe('settlement reconciliation on the real database (the ledger booked from
   beforeAll(async () => {
     const gatewayUrl = await gateway.start();
     const config = loadSettlementConfig(
-      testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
+      await testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, { CHANNEL_GATEWAY_URL: gatewayUrl, CHANNEL_EMULATOR_URL: gatewayUrl, RECONCILIATION_CHECK_INTERVAL_MS: '3600000' }),
     );
     app = await startInProcessApp(AppModule.forRoot(config));
     creds = authenticateInjects(app, app.get(Platform, { strict: false }).ds);

@@ -75,7 +75,7 @@ describe('settlement runs on the real database', () => {
   };
 
   beforeAll(async () => {
-    const config = loadSettlementConfig(testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
+    const config = loadSettlementConfig(await testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
       // no bank: the payouts of the settlements made here are not the point (they are retried, then given up)
       CHANNEL_EMULATOR_URL: 'http://127.0.0.1:9',
       SETTLEMENT_PAYOUT_INTERVAL_MS: '600000',

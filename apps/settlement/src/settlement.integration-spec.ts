@@ -139,7 +139,7 @@ describe('settlement on the real broker and database', () => {
 
   beforeAll(async () => {
     const bankUrl = await bank.start();
-    const config = loadSettlementConfig(testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
+    const config = loadSettlementConfig(await testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
       CHANNEL_EMULATOR_URL: bankUrl,
       SETTLEMENT_PAYOUT_INTERVAL_MS: '50',
       SETTLEMENT_PAYOUT_ATTEMPTS_MAX: '3',

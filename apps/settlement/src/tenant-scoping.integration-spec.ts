@@ -47,7 +47,7 @@ describe('settlement: a merchant sees only its own settlements', () => {
 
   beforeAll(async () => {
     const config = loadSettlementConfig(
-      testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
+      await testServiceEnv('SETTLEMENT', { schema, topicPrefix: prefix }, {
         // no payout is attempted while the spec runs: the settlements stay DUE
         SETTLEMENT_PAYOUT_INTERVAL_MS: '600000',
         SETTLEMENT_RUN_INTERVAL_MS: '86400000',

@@ -89,7 +89,7 @@ describe('order-payment tenant scoping', () => {
   };
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
+    const config = loadPlatformConfig('order-payment', await testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     app = await startInProcessApp({
       module: class OrderPaymentUnderTest {},
       imports: [

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { ensureTopics, EventProducer, type KafkaSettings } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics, type Logger } from '@paystream/shared/observability';
 import { openDatabase } from '@paystream/shared/persistence';
-import { BrokerGate, dropSchemas, TEST_KAFKA_BROKERS, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor, type CollectedMessage } from '@paystream/shared/testing';
+import { BrokerGate, dropSchemas, testKafkaConfig, testKafkaSettings, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor, type CollectedMessage } from '@paystream/shared/testing';
 import { OUTBOX_INBOX_MIGRATIONS } from './outbox-migrations';
 import { outboxNotifyChannel } from './outbox';
 import { OUTBOX_SHUTDOWN_GRACE_MS, OutboxRelay } from './outbox-relay';
@@ -13,9 +13,9 @@ const TOPIC = 'relay.test.v1';
 /** One test's own schema, topic prefix, producers and relays; closed by close(). */
 class RelayFixture {
   readonly schema = uniqueId('obx_');
-  readonly settings: KafkaSettings = { brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('relay'), topicPrefix: uniqueTopicPrefix('obx'), partitions: 3 };
+  readonly settings: KafkaSettings = { ...testKafkaSettings(), clientId: uniqueId('relay'), topicPrefix: uniqueTopicPrefix('obx'), partitions: 3 };
   readonly topic = `${this.settings.topicPrefix}${TOPIC}`;
-  readonly kafka = new Kafka({ clientId: this.settings.clientId, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+  readonly kafka = new Kafka({ clientId: this.settings.clientId, ...testKafkaConfig(), logLevel: logLevel.NOTHING });
   readonly applicationName = `relay-spec-${this.schema}`;
   readonly logger: Logger = createLogger('relay-spec', process.env.TEST_LOG_LEVEL ?? 'silent');
   private readonly dataSources: DataSource[] = [];

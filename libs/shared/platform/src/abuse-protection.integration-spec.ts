@@ -45,7 +45,7 @@ describe('abuse protection: rate limits per client address and per credential, o
   beforeAll(async () => {
     const config = loadPlatformConfig(
       'order-payment',
-      testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: uniqueTopicPrefix('abuse') }, {
+      await testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: uniqueTopicPrefix('abuse') }, {
         // one request per second sustained, after a burst of: 5 per address, 3 per merchant key, 1 on the strict route
         RATE_LIMIT_CLIENT_ADDRESS_REQUESTS_PER_S: '1',
         RATE_LIMIT_CLIENT_ADDRESS_BURST_REQUESTS: '5',

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@paystream/contracts';
-import { dropSchemas, paymentRequestedFixture, RawProducer, TEST_KAFKA_BROKERS, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, paymentRequestedFixture, RawProducer, testKafkaConfig, testDatabaseUrl, testServiceEnv, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { loadPlatformConfig } from './config';
 import { Platform } from './platform';
 
@@ -17,14 +17,14 @@ describe('Consumer health when its run loop dies (real broker)', () => {
   beforeAll(async () => {
     // a dead-letter topic too small for the dead letter: dead-lettering fails with a non-retriable
     // MESSAGE_TOO_LARGE out of the run loop, and kafkajs crashes it without restarting
-    const admin = new Kafka({ clientId: uniqueId('crash-admin'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({ clientId: uniqueId('crash-admin'), ...testKafkaConfig(), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await admin.createTopics({
       topics: [{ topic: `${topic}.dlq`, numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: String(DLQ_MESSAGE_BYTES_MAX) }] }],
       waitForLeaders: true,
     });
     await admin.disconnect();
-    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
+    const config = loadPlatformConfig('order-payment', await testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     platform = await Platform.open({ config, migrations: [], producesTopics: [] });
     platform.consume(TOPICS.paymentRequested, { handle: async () => undefined });
     upstream = await new RawProducer().start();

@@ -1,5 +1,5 @@
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { TEST_KAFKA_BROKERS, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { testKafkaConfig, testKafkaSettings, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { ensureTopics, topicConfigEntries, type KafkaSettings } from '@paystream/shared/kafka';
 
 describe('topicConfigEntries', () => {
@@ -17,8 +17,8 @@ describe('topicConfigEntries', () => {
 
 describe('ensureTopics on the real broker', () => {
   it('creates the topics with their durability settings as topic configuration, not left to the broker defaults', async () => {
-    const settings: KafkaSettings = { brokers: TEST_KAFKA_BROKERS, clientId: uniqueId('topics'), topicPrefix: uniqueTopicPrefix('tcfg'), partitions: 1, replicationFactor: 1 };
-    const kafka = new Kafka({ clientId: settings.clientId, brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const settings: KafkaSettings = { ...testKafkaSettings(), clientId: uniqueId('topics'), topicPrefix: uniqueTopicPrefix('tcfg'), partitions: 1, replicationFactor: 1 };
+    const kafka = new Kafka({ clientId: settings.clientId, ...testKafkaConfig(), logLevel: logLevel.NOTHING });
     await ensureTopics(kafka, settings, ['durability.test.v1']);
     const admin = kafka.admin();
     await admin.connect();

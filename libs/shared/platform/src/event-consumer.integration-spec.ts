@@ -5,13 +5,13 @@ import { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { createKafka, ensureTopics, EventConsumer, EventProducer, PermanentEventError, UNCLASSIFIED_ERROR_ATTEMPTS_MAX, type ConsumedEvent, type KafkaSettings } from '@paystream/shared/kafka';
 import { createLogger, createMetricsRegistry, MessagingMetrics } from '@paystream/shared/observability';
-import { freePort, paymentRequestedFixture, RawProducer, TEST_KAFKA_BROKERS, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { freePort, paymentRequestedFixture, RawProducer, testKafkaSettings, testDatabaseUrl, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 
 type Handler = (event: ConsumedEvent<unknown>) => Promise<void>;
 
 /** One consumer on its own topic prefix and group, with one partition so messages are handled in order. */
 async function consumerRig(label: string) {
-  const settings: KafkaSettings = { brokers: TEST_KAFKA_BROKERS, clientId: uniqueId(label), topicPrefix: uniqueTopicPrefix(label), partitions: 1 };
+  const settings: KafkaSettings = { ...testKafkaSettings(), clientId: uniqueId(label), topicPrefix: uniqueTopicPrefix(label), partitions: 1 };
   const logger = createLogger(label, process.env.TEST_LOG_LEVEL ?? 'silent');
   const kafka: Kafka = createKafka(settings, logger);
   await ensureTopics(kafka, settings, [TOPICS.paymentRequested]);

@@ -19,7 +19,7 @@ describe("a service's database connections", () => {
   let platform: Platform;
 
   beforeAll(async () => {
-    const env = testServiceEnv('SETTLEMENT', { schema, topicPrefix: uniqueTopicPrefix('dblimits') }, { DB_STATEMENT_TIMEOUT_MS: '400', DB_LOCK_TIMEOUT_MS: '300', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '45000' });
+    const env = await testServiceEnv('SETTLEMENT', { schema, topicPrefix: uniqueTopicPrefix('dblimits') }, { DB_STATEMENT_TIMEOUT_MS: '400', DB_LOCK_TIMEOUT_MS: '300', DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '45000' });
     platform = await Platform.open({ config: loadPlatformConfig('settlement', env), migrations: [], producesTopics: [] });
   });
   afterAll(async () => {

@@ -14,7 +14,7 @@ describe('Platform messaging on the real broker and database', () => {
   const traceparents = new Map<string, string | undefined>();
 
   beforeAll(async () => {
-    const config = loadPlatformConfig('order-payment', testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
+    const config = loadPlatformConfig('order-payment', await testServiceEnv('ORDER_PAYMENT', { schema, topicPrefix: prefix }));
     platform = await Platform.open({ config, migrations: [EffectTable1764050000001], producesTopics: [TOPICS.paymentFailed] });
     platform.consume(TOPICS.paymentRequested, {
       handle: async (event, tx) => {

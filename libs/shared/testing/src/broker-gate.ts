@@ -1,6 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { TEST_KAFKA_BROKERS, uniqueId } from './infra';
+import { uniqueId } from './infra';
+import { TEST_KAFKA_BROKERS, testKafkaConfig } from './test-kafka';
 
 /** What the gate does with traffic: pass it, drop connections (broker down), or swallow it (broker hung). */
 export type BrokerGateMode = 'open' | 'refuse' | 'blackhole';
@@ -33,16 +35,21 @@ export class BrokerGate {
     if (mode === 'refuse' || (mode === 'open' && previous !== 'open')) this.dropAll();
   }
 
-  /** A kafkajs client whose connections all go through the gate. */
+  /**
+   * A kafkajs client whose connections all go through the gate (as the test harness's principal unless
+   * `config` says otherwise). TLS, when the broker speaks it, runs end to end: the gate relays bytes.
+   */
   kafka(config: Partial<KafkaConfig> = {}): Kafka {
     return new Kafka({
       clientId: uniqueId('gated'),
-      brokers: TEST_KAFKA_BROKERS,
+      ...testKafkaConfig(),
       logLevel: logLevel.NOTHING,
       retry: { retries: 2, initialRetryTime: 100 },
       ...config,
-      socketFactory: ({ onConnect }) => {
-        const socket = connect({ host: '127.0.0.1', port: this.port }, onConnect);
+      socketFactory: ({ onConnect, ssl }) => {
+        const socket = ssl
+          ? connectTls({ host: '127.0.0.1', port: this.port, ...(typeof ssl === 'object' ? (ssl as ConnectionOptions) : {}) }, onConnect)
+          : connect({ host: '127.0.0.1', port: this.port }, onConnect);
         socket.setKeepAlive(true);
         return socket;
       },

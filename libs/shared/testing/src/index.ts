@@ -1,4 +1,5 @@
 export * from './infra';
+export * from './test-kafka';
 export * from './topic-collector';
 export * from './raw-producer';
 export * from './concurrent-transactions';

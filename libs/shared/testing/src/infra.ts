@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ACL_PRINCIPALS, type AclPrincipal } from '@paystream/shared/kafka';
+import { grantTestAcls, testKafkaEnv } from './test-kafka';
 
 /** The pepper of every test service (a fixed test value: tests derive the same secrets the services verify). */
 export const TEST_CREDENTIAL_PEPPER = Buffer.alloc(32, 0x5a).toString('base64');
 
-/** The broker the test run shares (infra/kafka/kafka.sh). */
-export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const PG_HOST = process.env.PGHOST ?? '127.0.0.1';
 const PG_PORT = process.env.PGPORT ?? '5432';
 
@@ -60,14 +60,26 @@ export async function waitFor<T>(check: () => Promise<T | undefined> | T | undef
 export const TEST_RATE_LIMIT_SCALE = 1_000;
 
 /**
- * The environment of a service under test: the test broker and database, its own schema and topic
- * prefix, two partitions, quiet logs (TEST_LOG_LEVEL to see them).
+ * The environment of a service under test: the test broker, as the service's own Kafka principal (the
+ * ownership ACLs are put in place for its topic prefix first), and the test database, its own schema and
+ * topic prefix, two partitions, quiet logs (TEST_LOG_LEVEL to see them). `isolation.principal` names another
+ * principal (a CLI's, such as dlq-replay); the default is the service the env prefix names (ORDER_PAYMENT: order-payment).
  */
-export function testServiceEnv(envPrefix: string, isolation: { schema: string; topicPrefix: string }, extra: Record<string, string> = {}): Record<string, string> {
+export async function testServiceEnv(
+  envPrefix: string,
+  isolation: { schema: string; topicPrefix: string; principal?: AclPrincipal },
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  await grantTestAcls(isolation.topicPrefix);
+  return testServiceEnvWithoutAcls(envPrefix, isolation, extra);
+}
+
+/** testServiceEnv for a process that never connects to Kafka (a CLI on its database only): no ACLs are put in place. */
+export function testServiceEnvWithoutAcls(envPrefix: string, isolation: { schema: string; topicPrefix: string; principal?: AclPrincipal }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     [`${envPrefix}_DATABASE_URL`]: testDatabaseUrl(),
     // the broker the test's own producers and collectors use (KAFKA_BROKERS, else 127.0.0.1:9092), never a default of the service's own
-    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    ...testKafkaEnv(isolation.principal ?? principalOf(envPrefix)),
     DB_SCHEMA: isolation.schema,
     KAFKA_TOPIC_PREFIX: isolation.topicPrefix,
     KAFKA_PARTITIONS: '2',
@@ -76,6 +88,13 @@ export function testServiceEnv(envPrefix: string, isolation: { schema: string; t
     RATE_LIMIT_SCALE: String(TEST_RATE_LIMIT_SCALE),
     ...extra,
   };
+}
+
+/** The Kafka principal of the service an env prefix names (CHANNEL_GATEWAY: channel-gateway). */
+function principalOf(envPrefix: string): AclPrincipal {
+  const principal = envPrefix.toLowerCase().replace(/_/g, '-');
+  if (!(ACL_PRINCIPALS as readonly string[]).includes(principal)) throw new Error(`${envPrefix} names no Kafka principal (${ACL_PRINCIPALS.join(', ')})`);
+  return principal as AclPrincipal;
 }
 
 /**

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { ALL_TOPICS, CE_HEADERS, CE_SPEC_VERSION, CONTENT_TYPE_JSON, TOPIC_PRODUCERS } from '@paystream/contracts';
-import { TEST_KAFKA_BROKERS, uniqueId } from './infra';
+import { uniqueId } from './infra';
+import { testKafkaConfig } from './test-kafka';
 
 /** Publishes events the way an upstream system would, including malformed ones for DLQ tests. */
 export class RawProducer {
   private producer: Producer | undefined;
 
   async start(): Promise<this> {
-    const kafka = new Kafka({ clientId: uniqueId('upstream'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: uniqueId('upstream'), ...testKafkaConfig(), logLevel: logLevel.NOTHING });
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     return this;

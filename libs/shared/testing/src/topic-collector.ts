@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
 import { headerString } from '@paystream/shared/kafka';
-import { TEST_KAFKA_BROKERS, uniqueId } from './infra';
+import { uniqueId } from './infra';
+import { testKafkaConfig } from './test-kafka';
 
 /** A message as a test sees it: topic, key, parsed JSON value (or raw text) and string headers. */
 export interface CollectedMessage {
@@ -20,7 +21,7 @@ export class TopicCollector {
   constructor(private readonly topics: string[]) {}
 
   async start(): Promise<this> {
-    const kafka = new Kafka({ clientId: uniqueId('collector'), brokers: TEST_KAFKA_BROKERS, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: uniqueId('collector'), ...testKafkaConfig(), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     const existing = new Set(await admin.listTopics());
