@@ -26,7 +26,14 @@ bash scripts/stack.sh status >/dev/null 2>&1 || started_here=1
 bash scripts/stack.sh start
 echo "status page: http://${HOST:-127.0.0.1}:${OPS_PORT:-3005}/ (lag, health, ratios, breakers, dead letters; it asks for an sre's operator token: paste the one in .run/operator-token)"
 status=0
-node tools/run-dist.js dist/tools/load/drive-orders.js "${args[@]}" || status=$?
+# the driver plays an upstream order system: on the secure broker it logs in as the upstream principal, which may
+# write payment.requested.v1 and read the outcomes, nothing else (.run/kafka/client-upstream.json has the same login)
+upstream_login=()
+if [ "${KAFKA_SECURITY:-sasl_ssl}" = sasl_ssl ]; then
+  kafka_secrets=${KAFKA_SECRETS_DIR:-.run/kafka}
+  upstream_login=("KAFKA_SSL_CA_FILE=$kafka_secrets/ca.pem" "KAFKA_SASL_USERNAME=upstream" "KAFKA_SASL_PASSWORD_FILE=$kafka_secrets/upstream.password")
+fi
+env "${upstream_login[@]}" node tools/run-dist.js dist/tools/load/drive-orders.js "${args[@]}" || status=$?
 echo "(report saved to .run/demo-report.json; service logs in .run/)"
 if [ "$keep" = 0 ] && [ "$started_here" = 1 ]; then
   bash scripts/stack.sh stop

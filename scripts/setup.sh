@@ -45,6 +45,11 @@ fi
 say "compiling"
 npx tsc -p tsconfig.build.json
 
+if [ "${KAFKA_SECURITY:-sasl_ssl}" = sasl_ssl ]; then
+  say "Kafka ACLs: each service writes only the topics it owns and reads only what it consumes (README \"Secure Kafka\")"
+  KAFKA_SECRETS_DIR="${KAFKA_SECRETS_DIR:-.run/kafka}" node tools/run-dist.js dist/tools/kafka-acl/main.js >/dev/null
+fi
+
 say "credentials: the pepper, a first admin token, the demo operator, the monitoring and settlement service tokens (.run/, 0600)"
 mkdir -p .run
 if [ ! -s .run/credential-pepper ]; then

@@ -44,9 +44,18 @@ start() {
   export CREDENTIAL_PEPPER="$(cat "$RUN/credential-pepper")"
   export SETTLEMENT_SERVICE_CREDENTIAL_ID="$(cat "$RUN/settlement-credential-id")"
   export OPS_MONITORING_TOKEN_FILE="$RUN/monitoring-token"
+  # every service but the emulator logs in to the broker as its own principal (SCRAM over TLS; the ACLs let it write
+  # only the topics it owns): KAFKA_SECURITY=plaintext for an anonymous scratch broker instead
+  local kafka_secrets=${KAFKA_SECRETS_DIR:-$RUN/kafka}
+  kafka_login() {
+    [ "${KAFKA_SECURITY:-sasl_ssl}" = sasl_ssl ] && [ "$1" != channel-emulator ] || return 0
+    printf '%s\n' "KAFKA_SSL_CA_FILE=$kafka_secrets/ca.pem" "KAFKA_SASL_USERNAME=$1" "KAFKA_SASL_PASSWORD_FILE=$kafka_secrets/$1.password"
+  }
   for svc in "${SERVICES[@]}"; do
     if alive "$svc"; then echo "[stack] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue; fi
-    nohup node tools/run-dist.js "dist/apps/$svc/src/main.js" >>"$RUN/$svc.log" 2>&1 &
+    local login=()
+    mapfile -t login < <(kafka_login "$svc")
+    nohup env "${login[@]}" node tools/run-dist.js "dist/apps/$svc/src/main.js" >>"$RUN/$svc.log" 2>&1 &
     echo $! >"$RUN/$svc.pid"
     echo "[stack] started $svc (pid $!, port ${PORTS[$svc]}, log $RUN/$svc.log)"
   done

@@ -10,7 +10,18 @@ const targetSchema = z.object({
   databases: z.object(Object.fromEntries(AUDITED_DATABASES.map((d) => [d, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')])) as Record<AuditedDatabase, z.ZodString>),
   /** The schema every service's tables live in ('' or absent: the database's default search path). */
   schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-  kafka: z.object({ brokers: z.array(z.string().min(1)).min(1), topicPrefix: z.string().default('') }),
+  /**
+   * The broker, and on a secure one how to log in: the CA's PEM file and the auditor principal's SCRAM
+   * password file (the target names files, never holds a secret).
+   */
+  kafka: z
+    .object({
+      brokers: z.array(z.string().min(1)).min(1),
+      topicPrefix: z.string().default(''),
+      caFile: z.string().min(1).optional(),
+      sasl: z.object({ username: z.string().min(1), passwordFile: z.string().min(1) }).optional(),
+    })
+    .refine((k) => !k.sasl || k.caFile, { message: 'kafka.sasl needs kafka.caFile: a SCRAM password is sent over TLS only', path: ['caFile'] }),
   emulatorUrl: z.string().url(),
   deliberateDeadLetterIds: z.array(z.string()).default([]),
 });

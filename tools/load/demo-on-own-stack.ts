@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SERVICES } from '@paystream/shared/platform';
-import { dropSchemas, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { dropSchemas, testKafkaEnv, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { REPO_ROOT, ServiceStack, STACK_SERVICES } from '../e2e/service-stack';
 
 /** The partitions per topic the stack's services create (ServiceStack's KAFKA_PARTITIONS), for the driver's producer. */
@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     process.stderr.write(`starting a stack of its own (schema ${schema}, topic prefix ${stack.topicPrefix}, logs in .run/e2e/${schema}/)\n`);
     await stack.start();
     process.stderr.write(`ports: ${STACK_SERVICES.map((s) => `${s}=${stack.ports[s]}`).join(' ')}\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', KAFKA_TOPIC_PREFIX: stack.topicPrefix, KAFKA_PARTITIONS: STACK_PARTITIONS };
+    // the driver is an upstream order system: it logs in to the broker as the upstream principal
+    const env: NodeJS.ProcessEnv = { ...process.env, ...testKafkaEnv('upstream'), HOST: '127.0.0.1', KAFKA_TOPIC_PREFIX: stack.topicPrefix, KAFKA_PARTITIONS: STACK_PARTITIONS };
     // the stack's own credentials (the driver issues its merchants' keys with the operator token)
     env.PAYSTREAM_OPERATOR_TOKEN = stack.operator.kind === 'bearer' ? stack.operator.token : '';
     env.PAYSTREAM_MONITORING_TOKEN = stack.monitoring.kind === 'bearer' ? stack.monitoring.token : '';

@@ -13,7 +13,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { TOPICS } from '@paystream/contracts';
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
-import { createKafka, EventProducer, newEvent, physicalTopic, type KafkaSettings } from '@paystream/shared/kafka';
+import { createKafka, EventProducer, newEvent, physicalTopic, UPSTREAM_GROUP_PREFIX, type KafkaSettings } from '@paystream/shared/kafka';
+import { loadKafkaSecurity } from '@paystream/shared/platform';
 import { Money } from '@paystream/shared/money';
 import { createLogger, nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, negativeBalances, refundLines, refundsInFlightMinor, requestRefund, settlementsSince, summariseRefunds, type DemoRefund } from './demo-refunds';
@@ -215,6 +216,8 @@ async function main(): Promise<void> {
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const settings: KafkaSettings = {
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    // an upstream order system: the `upstream` principal on the secure broker (KAFKA_SSL_CA_FILE, KAFKA_SASL_*)
+    ...loadKafkaSecurity('demo-load', process.env),
     clientId: `paystream-demo-${runId}`,
     topicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? '',
     partitions: Number(process.env.KAFKA_PARTITIONS ?? 6),
@@ -228,8 +231,9 @@ async function main(): Promise<void> {
   const orderIndexOf = new Map<string, number>();
   const refundRequests: Promise<DemoRefund>[] = [];
   const paid: { orderIndex: number; paymentId: string; merchantId: string; amountMinor: bigint }[] = [];
-  // a throwaway group outside the services' `paystream.` names, so ops and the lag alerts never watch it
-  const loadGroupId = `demo-load.${runId}`;
+  // a throwaway group of an upstream system's (`upstream.*`, the groups its principal may use), outside the
+  // services' `paystream.` names, so ops and the lag alerts never watch it
+  const loadGroupId = physicalTopic(settings, `${UPSTREAM_GROUP_PREFIX}demo-load.${runId}`);
   const consumer = kafka.consumer({ groupId: loadGroupId, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(settings, t)), fromBeginning: false });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { CE_HEADERS, DLQ_HEADERS, TOPICS } from '@paystream/contracts';
-import { headerString, lagOf, logicalTopic, physicalTopic } from '@paystream/shared/kafka';
+import { AUDITOR_GROUP_PREFIX, headerString, lagOf, logicalTopic, physicalTopic } from '@paystream/shared/kafka';
 import type { AuditTarget } from '../audit-target';
 import type { DeadLetter, GroupLag, OutcomeEvent, RequestedEvent } from '../checks/snapshot';
 
@@ -68,7 +69,7 @@ async function readToEnd(kafka: Kafka, admin: Admin, topics: string[], prefix: s
     }
   }
   if (remaining.size === 0) return [];
-  const groupId = `${prefix}auditor.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const groupId = `${prefix}${AUDITOR_GROUP_PREFIX}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
   const read: ReadMessage[] = [];
   try {
@@ -130,7 +131,15 @@ async function readLag(admin: Admin, prefix: string, existing: Set<string>): Pro
 /** Reads the order and outcome topics and every dead-letter topic under the prefix, and the services' consumer lag. */
 export async function readKafka(target: AuditTarget): Promise<KafkaSnapshot> {
   const prefix = target.kafka.topicPrefix;
-  const kafka = new Kafka({ clientId: 'paystream-auditor', brokers: target.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const { caFile, sasl } = target.kafka;
+  const kafka = new Kafka({
+    clientId: 'paystream-auditor',
+    brokers: target.kafka.brokers,
+    ...(caFile ? { ssl: { ca: [readFileSync(caFile, 'utf8')] } } : {}),
+    ...(sasl ? { sasl: { mechanism: 'scram-sha-512' as const, username: sasl.username, password: readFileSync(sasl.passwordFile, 'utf8').trim() } } : {}),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MERCHANT_KEY_BURST_REQUESTS, MERCHANT_KEY_REQUESTS_PER_S, rateLimitsOf } from '@paystream/shared/auth';
 import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS } from '@paystream/shared/persistence';
-import { ConfigError, loadDatabaseLimits, loadPlatformConfig, type TrustProxy } from './config';
+import { ConfigError, loadDatabaseLimits, loadPlatformConfig, withLocalKafkaLogin, type TrustProxy } from './config';
 
 // every service needs its deployment's pepper; this spec is about the Kafka settings
 const PEPPER = { CREDENTIAL_PEPPER: Buffer.alloc(32, 0x5a).toString('base64') };
@@ -165,5 +165,25 @@ describe('loadPlatformConfig: KAFKA_SSL_CA_FILE, KAFKA_SASL_USERNAME, KAFKA_SASL
     [{ KAFKA_SASL_USERNAME: 'risk', KAFKA_SASL_PASSWORD_FILE: join(dir, 'missing'), KAFKA_SSL_CA_FILE: caFile }, /KAFKA_SASL_PASSWORD_FILE: ENOENT/],
   ])('refuses to start with %o', (vars, message) => {
     expect(() => loadPlatformConfig('risk', { ...PEPPER, ...vars })).toThrow(message);
+  });
+});
+
+describe('withLocalKafkaLogin (a CLI on the machine setup ran on)', () => {
+  const secrets = mkdtempSync(join(tmpdir(), 'kafka-secrets-'));
+  writeFileSync(join(secrets, 'dlq-replay.password'), 'pw\n');
+
+  it("logs in as the principal whose password kafka.sh wrote, over TLS with kafka.sh's CA", () => {
+    expect(withLocalKafkaLogin({ KAFKA_SECRETS_DIR: secrets }, 'dlq-replay')).toMatchObject({
+      KAFKA_SSL_CA_FILE: join(secrets, 'ca.pem'),
+      KAFKA_SASL_USERNAME: 'dlq-replay',
+      KAFKA_SASL_PASSWORD_FILE: join(secrets, 'dlq-replay.password'),
+    });
+  });
+
+  it('leaves an explicit login, a plaintext broker and a principal without a password alone', () => {
+    const explicit = { KAFKA_SECRETS_DIR: secrets, KAFKA_SASL_USERNAME: 'ops', KAFKA_SASL_PASSWORD_FILE: '/x', KAFKA_SSL_CA_FILE: '/ca' };
+    expect(withLocalKafkaLogin(explicit, 'dlq-replay')).toBe(explicit);
+    expect(withLocalKafkaLogin({ KAFKA_SECRETS_DIR: secrets, KAFKA_SECURITY: 'plaintext' }, 'dlq-replay').KAFKA_SASL_USERNAME).toBeUndefined();
+    expect(withLocalKafkaLogin({ KAFKA_SECRETS_DIR: secrets }, 'auditor').KAFKA_SASL_USERNAME).toBeUndefined();
   });
 });

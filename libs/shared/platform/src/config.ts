@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
 import { parsePepper, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV_PREFIX, RATE_LIMIT_SCALE_ENV, rateLimitsOf, type KeyMode, type RateLimits, type RateLimitSetting } from '@paystream/shared/auth';
@@ -189,6 +190,19 @@ export function loadKafkaSecurity(service: string, env: Record<string, string | 
     security.sasl = { mechanism: 'scram-sha-512', username, password };
   }
   return security;
+}
+
+/**
+ * For a command-line tool run on the machine that ran scripts/setup.sh (npm run dlq): when the environment names
+ * no Kafka login and kafka.sh's secrets directory (KAFKA_SECRETS_DIR, else .run/kafka) holds `principal`'s
+ * password, the tool logs in as that principal. An explicit KAFKA_SSL_CA_FILE / KAFKA_SASL_* wins.
+ */
+export function withLocalKafkaLogin(env: Record<string, string | undefined>, principal: string): Record<string, string | undefined> {
+  if (env.KAFKA_SASL_USERNAME || env.KAFKA_SSL_CA_FILE || env.KAFKA_SECURITY === 'plaintext') return env;
+  const dir = env.KAFKA_SECRETS_DIR || join('.run', 'kafka');
+  const passwordFile = join(dir, `${principal}.password`);
+  if (!existsSync(passwordFile)) return env;
+  return { ...env, KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'), KAFKA_SASL_USERNAME: principal, KAFKA_SASL_PASSWORD_FILE: passwordFile };
 }
 
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */
