@@ -63,8 +63,9 @@ try_issue() {
   [ -s "$file" ] && return 0
   local answer errors
   errors=$(mktemp)
-  # the CLI acts as the token it is given (--token-file), never as one the caller's environment holds
-  if ! answer=$(PAYSTREAM_OPERATOR_TOKEN= node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>"$errors"); then
+  # the CLI acts as the token it is given (--token-file), never as one the caller's environment holds; it writes as the
+  # merchant runtime role and migrates as the owner (scripts/with-db-roles.sh, README "Database roles")
+  if ! answer=$(PAYSTREAM_OPERATOR_TOKEN= bash scripts/with-db-roles.sh admin node tools/run-dist.js dist/tools/admin/admin.js "$@" 2>"$errors"); then
     cat "$errors" >&2; rm -f "$errors"
     return 1
   fi

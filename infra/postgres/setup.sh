@@ -4,10 +4,15 @@
 # Per service <svc> (database <prefix>_<svc>):
 #   <prefix>_<svc>_owner  owns the schema DB_SCHEMA and everything in it: the service's migrations run as it
 #                         (<SVC>_MIGRATION_DATABASE_URL)
-#   <prefix>_<svc>_app    the runtime role (<SVC>_DATABASE_URL): SELECT, INSERT, UPDATE, DELETE on the schema's
-#                         tables, no DDL, no TRUNCATE; the service's start-up takes UPDATE and DELETE on its
-#                         append-only tables from it (restrictAppendOnlyTables, libs/shared/persistence)
-# Only a service's two roles (and superusers) may connect to its database. Passwords (SCRAM-SHA-256 verifiers
+#   <prefix>_<svc>_app    the runtime role (<SVC>_DATABASE_URL; the admin CLI's and the DLQ CLI's writes):
+#                         SELECT, INSERT, UPDATE, DELETE on the schema's tables, no DDL, no TRUNCATE; only SELECT
+#                         on typeorm_migrations; the service's start-up takes UPDATE and DELETE on its append-only
+#                         tables from it (restrictRuntimeRole, libs/shared/persistence), and a later run of this
+#                         script gives none of that back
+#   <prefix>_<svc>_reader read-only (the auditor; the DLQ CLI's token check in the merchant registry): CONNECT,
+#                         USAGE on the schema, SELECT on its tables, nothing else
+# Tables a later migration creates get the same grants (default privileges of the owner role).
+# Only a service's own roles (and superusers) may connect to its database. Passwords (SCRAM-SHA-256 verifiers
 # on the server) are generated once into $PAYSTREAM_PG_PASSWORD_DIR/<role>.password (0600) and kept.
 # Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PAYSTREAM_DB_PREFIX (paystream),
 # DB_SCHEMA (paystream), PAYSTREAM_PG_PASSWORD_DIR (.run/postgres of this checkout),
@@ -56,13 +61,15 @@ ALTER ROLE :"role" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION 
 SQL
 }
 
-# grant_service DB OWNER APP: who may connect, who owns the schema and its objects, what the runtime role may do
+# grant_service DB OWNER APP READER: who may connect, who owns the schema and its objects, what the runtime and
+# read-only roles may do. One transaction: a concurrent session never sees a grant half made.
 grant_service() {
-  psql -d "$1" -q -v ON_ERROR_STOP=1 -v db="$1" -v owner="$2" -v app="$3" -v schema="$schema" <<'SQL'
+  psql -d "$1" -q -1 -v ON_ERROR_STOP=1 -v db="$1" -v owner="$2" -v app="$3" -v reader="$4" -v schema="$schema" <<'SQL'
 SET client_min_messages = warning;
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
 GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"db" TO :"owner";
 GRANT CONNECT ON DATABASE :"db" TO :"app";
+GRANT CONNECT ON DATABASE :"db" TO :"reader";
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS :"schema" AUTHORIZATION :"owner";
 ALTER SCHEMA :"schema" OWNER TO :"owner";
@@ -80,18 +87,37 @@ SELECT format('ALTER TYPE %I.%I OWNER TO %I', n.nspname, t.typname, :'owner')
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
  WHERE n.nspname = :'schema' AND t.typtype IN ('e', 'd', 'r') AND pg_get_userbyid(t.typowner) <> :'owner' \gexec
 GRANT USAGE ON SCHEMA :"schema" TO :"app";
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA :"schema" TO :"app";
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA :"schema" TO :"app";
+GRANT USAGE ON SCHEMA :"schema" TO :"reader";
+-- the runtime role's DML on tables it holds nothing on yet (made before the roles, as postgres); never again on a
+-- table it has a grant on: what the service's start-up took from it (UPDATE and DELETE on the append-only tables)
+-- stays taken when this script runs again
+-- (the CASE: the privilege functions only ever see this schema's tables and sequences, whatever order the planner picks)
+SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON %I.%I TO %I', n.nspname, c.relname, :'app')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE CASE WHEN n.nspname = :'schema' AND c.relkind IN ('r', 'p', 'v', 'm') THEN NOT has_table_privilege(:'app', c.oid, 'SELECT') ELSE false END \gexec
+SELECT format('GRANT USAGE, SELECT ON SEQUENCE %I.%I TO %I', n.nspname, c.relname, :'app')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE CASE WHEN n.nspname = :'schema' AND c.relkind = 'S' THEN NOT has_sequence_privilege(:'app', c.oid, 'SELECT') ELSE false END \gexec
+-- which migrations ran is the owner's to write (a runtime role may only read it: a start-up's migration check);
+-- the service's start-up takes the same after each migration run (restrictRuntimeRole)
+SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %I', t, :'app')
+  FROM to_regclass(format('%I.typeorm_migrations', :'schema')) t WHERE t IS NOT NULL \gexec
+SELECT format('REVOKE USAGE, UPDATE ON SEQUENCE %s FROM %I', s, :'app')
+  FROM to_regclass(format('%I.typeorm_migrations', :'schema')) t, pg_get_serial_sequence(t::text, 'id') s WHERE s IS NOT NULL \gexec
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT USAGE, SELECT ON SEQUENCES TO :"app";
+-- the read-only role: SELECT on every table and view, now and later; no sequence, no function, no write
+GRANT SELECT ON ALL TABLES IN SCHEMA :"schema" TO :"reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT ON TABLES TO :"reader";
 SQL
 }
 
 for svc in "${services[@]}"; do
-  db="${prefix}_${svc}" owner="${prefix}_${svc}_owner" app="${prefix}_${svc}_app"
+  db="${prefix}_${svc}" owner="${prefix}_${svc}_owner" app="${prefix}_${svc}_app" reader="${prefix}_${svc}_reader"
   create_database "$db"
   ensure_role "$owner"
   ensure_role "$app"
-  grant_service "$db" "$owner" "$app"
+  ensure_role "$reader"
+  grant_service "$db" "$owner" "$app" "$reader"
 done
 if $with_test; then create_database "${prefix}_test"; fi

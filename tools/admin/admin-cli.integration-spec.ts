@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { deriveSecret, OPERATOR_TOKEN_ENV, secretSha256 } from '@paystream/shared/auth';
 import { loadPlatformConfig } from '@paystream/shared/platform';
-import { dropSchemas, testDatabaseUrl, testServiceEnvWithoutAcls, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
+import { dropSchemas, ScratchDatabaseRoles, testDatabaseUrl, testServiceEnvWithoutAcls, uniqueId, uniqueTopicPrefix } from '@paystream/shared/testing';
 import { ADMIN_EXIT, adminMain } from './admin-cli';
 
 type Run = { code: number; out: string[]; err: string[] };
@@ -222,5 +223,82 @@ describe('admin CLI: the setup bootstrap', () => {
     const again = await run(['operator', 'create', '--id', 'root-again', '--roles', 'admin']);
     expect(again.code).toBe(ADMIN_EXIT.ok);
     expect(await db.query(`SELECT created_by FROM operator WHERE operator_id = 'root-again'`)).toEqual([{ created_by: 'system:setup' }]);
+  });
+});
+
+/**
+ * As scripts/setup.sh runs it (scripts/with-db-roles.sh admin): every change as the merchant database's
+ * runtime role (MERCHANT_DATABASE_URL), the registry's migrations as its owner role
+ * (MERCHANT_MIGRATION_DATABASE_URL), on databases and roles infra/postgres/setup.sh made.
+ */
+describe('admin CLI as the merchant runtime role (its migrations as the owner role)', () => {
+  const roles = new ScratchDatabaseRoles(['merchant'], 'madr_');
+  const topicPrefix = uniqueTopicPrefix('madr');
+  const runAs = async (env: Record<string, string>, argv: string[], operatorEnv: Record<string, string> = {}): Promise<Run> => {
+    const config = loadPlatformConfig('merchant', testServiceEnvWithoutAcls('MERCHANT', { schema: roles.schema, topicPrefix }, env));
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await adminMain(argv, config, { out: (l) => out.push(l), err: (l) => err.push(l) }, operatorEnv);
+    return { code, out, err };
+  };
+  let asSetupRunsIt: Record<string, string>;
+  let superuser: Client;
+
+  beforeAll(async () => {
+    await roles.setup();
+    asSetupRunsIt = { MERCHANT_DATABASE_URL: roles.url('merchant', 'app'), MERCHANT_MIGRATION_DATABASE_URL: roles.url('merchant', 'owner') };
+    superuser = new Client({ connectionString: roles.superuserUrl('merchant'), options: `-c search_path=${roles.schema}` });
+    await superuser.connect();
+  });
+
+  afterAll(async () => {
+    await superuser?.end();
+    await roles.dispose();
+  });
+
+  it("migrates a fresh registry as the owner and makes setup's and an admin's every change as the runtime role", async () => {
+    const run = (argv: string[], operatorEnv?: Record<string, string>) => runAs(asSetupRunsIt, argv, operatorEnv);
+    // setup's bootstrap, on a registry no service has migrated yet
+    const root = await run(['operator', 'create', '--id', 'root', '--roles', 'admin']);
+    expect([root.code, root.err]).toEqual([ADMIN_EXIT.ok, expect.any(Array)]);
+    const rootToken = tokenOf(root);
+    const both = await run(['operator', 'create', '--id', 'both', '--roles', 'finance,admin', '--token-file', tokenFile(rootToken)]);
+    expect(both.code).toBe(ADMIN_EXIT.ok);
+    expect((await run(['service-token', 'create', '--service', 'monitoring'], asToken(rootToken))).code).toBe(ADMIN_EXIT.ok);
+    // an onboarding with its key (merchant, idempotency record, credential, outbox, audit), a rotation, a revocation
+    const onboarded = await run(
+      ['merchant', 'onboard', '--merchant-id', 'm-roles', '--legal-name', 'Tea House Ltd', '--contact-name', 'Li Wei', '--contact-email', 'li@teahouse.example', '--schedule', 'realtime', '--fee-bps', '60',
+        '--bank-code', '102100099996', '--account-no', '6222020000000000001', '--account-name', 'Tea House Ltd', '--with-key', '--mode', 'test'],
+      asToken(tokenOf(both)),
+    );
+    expect(onboarded.code).toBe(ADMIN_EXIT.ok);
+    const { key } = JSON.parse(onboarded.out[0]!) as { key: { keyId: string } };
+    const rotated = await run(['key', 'rotate', '--key', key.keyId, '--overlap', '1h'], asToken(rootToken));
+    expect(rotated.code).toBe(ADMIN_EXIT.ok);
+    expect((await run(['key', 'revoke', '--key', (JSON.parse(rotated.out[0]!) as { keyId: string }).keyId], asToken(rootToken))).code).toBe(ADMIN_EXIT.ok);
+    expect((await run(['operator', 'revoke', '--id', 'both'], asToken(rootToken))).code).toBe(ADMIN_EXIT.ok);
+    expect((await run(['merchant', 'show', 'm-roles'])).code).toBe(ADMIN_EXIT.ok);
+
+    // the schema is the owner's (the runtime role made none of it), and the changes are all there
+    const owners = await superuser.query(`SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = $1`, [roles.schema]);
+    expect(owners.rows).toEqual([{ tableowner: roles.role('merchant', 'owner') }]);
+    expect((await superuser.query(`SELECT principal_id, revoked_at IS NOT NULL AS revoked FROM credential ORDER BY issued_at, credential_id`)).rows).toEqual(
+      expect.arrayContaining([{ principal_id: 'root', revoked: false }, { principal_id: 'both', revoked: true }, { principal_id: 'monitoring', revoked: false }, { principal_id: 'm-roles', revoked: true }]),
+    );
+    expect((await superuser.query(`SELECT count(*)::int AS n FROM audit_log`)).rows[0].n).toBeGreaterThanOrEqual(8);
+    // and the start-up's restrictions hold for the runtime role the CLI ran as, as after the service's own start
+    const privileges = await superuser.query(
+      `SELECT has_table_privilege($1, 'audit_log', 'UPDATE') AS audit_update, has_table_privilege($1, 'typeorm_migrations', 'INSERT') AS migrations_insert, has_table_privilege($1, 'typeorm_migrations', 'SELECT') AS migrations_select`,
+      [roles.role('merchant', 'app')],
+    );
+    expect(privileges.rows).toEqual([{ audit_update: false, migrations_insert: false, migrations_select: true }]);
+  });
+
+  it('works with the runtime role alone on a migrated registry (no owner URL): its migration check only reads', async () => {
+    const alone = { MERCHANT_DATABASE_URL: roles.url('merchant', 'app') };
+    const listed = await runAs(alone, ['merchant', 'list']);
+    expect([listed.code, listed.out]).toEqual([ADMIN_EXIT.ok, [expect.stringMatching(/^m-roles\tactive\t/)]]);
+    const glass = await runAs(alone, ['operator', 'create', '--id', 'glass', '--roles', 'admin', '--break-glass']);
+    expect(glass.code).toBe(ADMIN_EXIT.ok);
   });
 });

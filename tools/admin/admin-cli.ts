@@ -61,7 +61,8 @@ Every change acts as the operator whose token it presents (${TOKEN_FLAGS}; the t
 name that operator. The one change made without a token is the first admin operator
 (operator create --roles admin, as system:setup), and only while the registry holds no usable
 admin token (scripts/setup.sh). Reads (show, list) need no token.
-Works on the merchant database directly (MERCHANT_DATABASE_URL, DB_SCHEMA): each change with its
+Works on the merchant database directly (MERCHANT_DATABASE_URL: its runtime role; migrations as
+MERCHANT_MIGRATION_DATABASE_URL, the schema's owner; DB_SCHEMA): each change with its
 events (outbox) and audit row in one transaction; the merchant service publishes the events.
 Without --idempotency-key an onboarding is keyed admin:onboard:<merchant id>, so a script run twice
 onboards once (the same body answers the first result; another body is IDEMPOTENCY_KEY_REUSED).
@@ -91,7 +92,10 @@ export async function adminMain(argv: readonly string[], config: PlatformConfig,
       ...io,
       openDb: async () =>
         (ds ??= await openDatabase({
+          // its changes as the registry's runtime role (MERCHANT_DATABASE_URL), its migrations as the schema's owner
+          // (MERCHANT_MIGRATION_DATABASE_URL), as the merchant service runs them; scripts/with-db-roles.sh sets both
           url: config.databaseUrl,
+          migrationUrl: config.migrationDatabaseUrl,
           schema: config.dbSchema,
           // the same migrations the service runs, so a script may onboard before the service first started
           migrations: [...OUTBOX_INBOX_MIGRATIONS, ...AUDIT_LOG_MIGRATIONS, ...AUTH_MIGRATIONS, ...IDEMPOTENT_REQUEST_MIGRATIONS, ...MERCHANT_MIGRATIONS],

@@ -2,7 +2,8 @@
  * docker-compose's init service: writes the pepper, the channel keys and the operator and service
  * tokens into the secrets volume (default /etc/paystream), keeping whatever is there, before any
  * Paystream service starts. Runs after Postgres is healthy: the tokens go into the merchant registry
- * (MERCHANT_DATABASE_URL; the admin CLI migrates its schema). Usage: compose-init [dir]
+ * (MERCHANT_DATABASE_URL, its runtime role; the admin CLI migrates its schema as MERCHANT_MIGRATION_DATABASE_URL,
+ * its owner role). Usage: compose-init [dir]
  */
 import 'reflect-metadata';
 import { join } from 'node:path';

@@ -4,13 +4,15 @@ import { DeadLetterReader, OPS_DLQ_MIGRATIONS, ReplayLog, runDlqCommand, type Dl
 import { checkOperatorToken, presentedOperatorToken, RegistryCredentials } from '@paystream/shared/auth';
 import { createKafka, EventProducer, physicalTopic } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
-import { openDatabase } from '@paystream/shared/persistence';
+import { createDataSource, openDatabase } from '@paystream/shared/persistence';
 import type { DlqRegistryConfig, OpsConfig } from './config';
 
 /**
  * The `npm run dlq -- <command>` entry point: the same configuration as the ops app (KAFKA_*,
  * OPS_DATABASE_URL, DB_SCHEMA), and the registry (MERCHANT_DATABASE_URL, MERCHANT_DB_SCHEMA) where a
  * replay's operator token is checked. `env` gives PAYSTREAM_OPERATOR_TOKEN when --token-file does not.
+ * The least roles do (scripts/with-db-roles.sh): the ops runtime role writes the replay log in the schema
+ * the ops service migrated (the CLI's migration check only reads), the merchant read-only role reads the registry.
  */
 export async function dlqMain(
   argv: readonly string[],
@@ -40,8 +42,12 @@ export async function dlqMain(
     },
     operatorToken: (tokenFile) => presentedOperatorToken(tokenFile, env),
     authenticate: async (token, role) => {
-      // read only, no migrations: the merchant service owns the registry's schema
-      registryDb ??= await openDatabase({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq', ...config.database });
+      // read only, no migrations, no schema creation: the merchant service owns the registry's schema, and the CLI
+      // reads it as the merchant database's read-only role (scripts/with-db-roles.sh)
+      if (registryDb === undefined) {
+        const db = createDataSource({ url: registry.databaseUrl, schema: registry.dbSchema, migrations: [], poolSize: 1, applicationName: 'paystream-ops-dlq', ...config.database });
+        registryDb = await db.initialize();
+      }
       return checkOperatorToken(token, role, new RegistryCredentials(registryDb));
     },
     ...io,

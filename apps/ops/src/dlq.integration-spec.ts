@@ -5,12 +5,17 @@ import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { bearerToken, deriveSecret, newCredentialId, parsePepper, secretSha256 } from '@paystream/shared/auth';
 import { PermanentEventError } from '@paystream/shared/kafka';
-import { openDatabase } from '@paystream/shared/persistence';
+import { createDataSource, openDatabase } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
-import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, EffectTable1764050000001, ScratchDatabaseRoles, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { OPS_DLQ_MIGRATIONS } from '@paystream/ops/feature-dlq';
 import { loadDlqRegistryConfig, loadOpsConfig, type DlqRegistryConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
 
+/** The registry's credential table, the columns the CLI reads (the merchant service's migration makes the real one). */
+const CREDENTIAL_TABLE = `CREATE TABLE credential (
+  credential_id TEXT PRIMARY KEY, kind TEXT NOT NULL, principal_id TEXT NOT NULL, roles TEXT[] NOT NULL DEFAULT '{}', mode TEXT,
+  secret_sha256 TEXT NOT NULL, not_before TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ, revoked_at TIMESTAMPTZ, issued_by TEXT NOT NULL)`;
 
 describe('dlq CLI on the real broker and database', () => {
   const prefix = uniqueTopicPrefix('dlq');
@@ -47,9 +52,7 @@ describe('dlq CLI on the real broker and database', () => {
     const db = await openDatabase({ url: testDatabaseUrl(), schema: registrySchema, migrations: [], poolSize: 1 });
     const pepper = parsePepper(TEST_CREDENTIAL_PEPPER);
     try {
-      await db.query(`CREATE TABLE credential (
-        credential_id TEXT PRIMARY KEY, kind TEXT NOT NULL, principal_id TEXT NOT NULL, roles TEXT[] NOT NULL DEFAULT '{}', mode TEXT,
-        secret_sha256 TEXT NOT NULL, not_before TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ, revoked_at TIMESTAMPTZ, issued_by TEXT NOT NULL)`);
+      await db.query(CREDENTIAL_TABLE);
       for (const [name, roles, revoked] of [['alice', ['sre'], false], ['bob', ['sre', 'finance'], false], ['fin', ['finance', 'admin'], false], ['gone', ['sre'], true]] as const) {
         const id = newCredentialId({ kind: 'operator-token' });
         const secret = deriveSecret(pepper, id);
@@ -193,6 +196,60 @@ describe('dlq CLI on the real broker and database', () => {
       await opsDb.destroy();
     }
   });
+
+  /**
+   * As `npm run dlq` runs it (scripts/with-db-roles.sh dlq): its replay log as the ops database's runtime role
+   * (OPS_DATABASE_URL), the token checked in the registry as the merchant database's read-only role
+   * (MERCHANT_DATABASE_URL), on databases and roles infra/postgres/setup.sh made and the services migrated.
+   */
+  it("replays as the least roles: the ops runtime role records it, the registry's read-only role checks the token", async () => {
+    const roles = new ScratchDatabaseRoles(['ops', 'merchant'], 'dlqr_');
+    try {
+      await roles.setup();
+      // the merchant service's registry (its owner's table, its runtime role's rows), holding alice's credential
+      const merchantOwner = createDataSource({ url: roles.url('merchant', 'owner'), schema: roles.schema, migrations: [], poolSize: 1 });
+      await merchantOwner.initialize();
+      await merchantOwner.query(CREDENTIAL_TABLE).finally(() => merchantOwner.destroy());
+      const merchantApp = createDataSource({ url: roles.url('merchant', 'app'), schema: roles.schema, migrations: [], poolSize: 1 });
+      await merchantApp.initialize();
+      try {
+        const [alice] = await platform.ds.query(`SELECT credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by FROM "${registrySchema}".credential WHERE principal_id = 'alice'`);
+        await merchantApp.query(`INSERT INTO credential (credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+          alice.credential_id, alice.kind, alice.principal_id, alice.roles, alice.secret_sha256, alice.not_before, alice.issued_by,
+        ]);
+      } finally {
+        await merchantApp.destroy();
+      }
+      // the ops service's start-up: its migrations as the owner
+      await (await openDatabase({ url: roles.url('ops', 'app'), migrationUrl: roles.url('ops', 'owner'), schema: roles.schema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 1 })).destroy();
+
+      const asRoles = { ...config, databaseUrl: roles.url('ops', 'app'), dbSchema: roles.schema };
+      const registryReader = { databaseUrl: roles.url('merchant', 'reader'), dbSchema: roles.schema };
+      const io = () => {
+        const lines = { out: [] as string[], err: [] as string[] };
+        return { lines, io: { out: (l: string) => lines.out.push(l), err: (l: string) => lines.err.push(l) } };
+      };
+      const replay = io();
+      const code = await dlqMain(['replay', id, '--token-file', tokenFile.alice], asRoles, registryReader, replay.io, {});
+      expect([code, replay.lines.err]).toEqual([0, []]);
+      expect(replay.lines.out).toEqual([expect.stringMatching(/ as replay #1 by operator:alice$/)]);
+      const refused = io();
+      expect(await dlqMain(['replay', id, '--token-file', tokenFile.bob], asRoles, registryReader, refused.io, {})).toBe(3); // bob is in the test's registry, not this one
+      const listed = io();
+      expect(await dlqMain(['replays'], asRoles, registryReader, listed.io, {})).toBe(0);
+      expect(listed.lines.out).toEqual([expect.stringContaining('  alice  '), '1 replay(s)']);
+      // the replay and its audit row are in the ops database, read back as its read-only role (the auditor's)
+      const opsReader = createDataSource({ url: roles.url('ops', 'reader'), schema: roles.schema, migrations: [], poolSize: 1 });
+      await opsReader.initialize();
+      try {
+        expect(await verifyAuditChain(opsReader)).toMatchObject({ status: 'ok', length: 1n });
+      } finally {
+        await opsReader.destroy();
+      }
+    } finally {
+      await roles.dispose();
+    }
+  }, 60_000);
 
   it('refuses a malformed id and reports a missing message, replaying the others', async () => {
     const r = await dlq('replay', 'not-an-id', `${dlqTopic}:0:999999`, '--token-file', tokenFile.alice);

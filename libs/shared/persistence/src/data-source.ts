@@ -69,7 +69,10 @@ export interface DatabaseOptions {
   /**
    * Where migrations run (in a deployment, the owner role of the service's schema, allowed DDL);
    * url when not given. When its user differs from url's, that user is the runtime role, and after
-   * the migrations it loses UPDATE, DELETE and TRUNCATE on the append-only tables (restrictAppendOnlyTables).
+   * the migrations it loses UPDATE, DELETE and TRUNCATE on the append-only tables and every write to
+   * typeorm_migrations (restrictRuntimeRole). Without it, url's role runs the migrations: a role
+   * allowed no DDL (a runtime role) can still open an already migrated schema, its migration check
+   * only reading typeorm_migrations, and fails on a pending migration.
    */
   migrationUrl?: string;
   /** Postgres schema holding this service's tables; tests give each run its own. */
@@ -89,6 +92,9 @@ export interface DatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
+/** Where TypeORM records the migrations that ran (createDataSource's migrationsTableName). */
+export const MIGRATIONS_TABLE = 'typeorm_migrations';
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A TypeORM DataSource for one service's own database; schema changes only through migrations. */
@@ -104,7 +110,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     schema: options.schema,
     entities: options.entities ?? [],
     migrations: options.migrations,
-    migrationsTableName: 'typeorm_migrations',
+    migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
@@ -145,12 +151,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   });
   await migrator.initialize();
   try {
-    await migrator.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    // only when missing: CREATE SCHEMA needs CREATE on the database even when the schema exists, which a
+    // runtime role opening its migrated schema does not have
+    const [schemaRow] = (await migrator.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [options.schema])) as unknown[];
+    if (schemaRow === undefined) await migrator.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     await migrateAsSchemaOwner(migrator, options.schema);
     await migrator.runMigrations({ transaction: 'each' });
     const runtimeRole = userOf(options.url);
     if (options.migrationUrl !== undefined && runtimeRole !== userOf(options.migrationUrl)) {
-      await restrictAppendOnlyTables(migrator, options.schema, runtimeRole);
+      await restrictRuntimeRole(migrator, options.schema, runtimeRole);
     }
   } finally {
     await migrator.destroy();
@@ -183,6 +192,33 @@ async function isSuperuser(ds: DataSource, role: string): Promise<boolean> {
 
 function userOf(url: string): string {
   return decodeURIComponent(new URL(url).username);
+}
+
+/**
+ * What the runtime role may not do that the owner role's default privileges gave it (infra/postgres/setup.sh):
+ * change an append-only table (restrictAppendOnlyTables) or write which migrations ran (restrictMigrationsTable).
+ * Runs as the owner after every migration run (idempotent); nothing to do when the role does not exist.
+ */
+export async function restrictRuntimeRole(ds: DataSource, schema: string, runtimeRole: string): Promise<void> {
+  await restrictAppendOnlyTables(ds, schema, runtimeRole);
+  await restrictMigrationsTable(ds, schema, runtimeRole);
+}
+
+/**
+ * Leaves the runtime role only SELECT on typeorm_migrations (a start-up's check of pending migrations
+ * reads it) and nothing on its id sequence: a row inserted or deleted there would make a migration
+ * count as run, or run it again, under the owner's next start-up.
+ */
+export async function restrictMigrationsTable(ds: DataSource, schema: string, runtimeRole: string): Promise<void> {
+  const [row] = (await ds.query(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS "table", pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), 'id') AS sequence
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $3)`,
+    [schema, MIGRATIONS_TABLE, runtimeRole],
+  )) as { table: string; sequence: string | null }[];
+  if (row === undefined) return;
+  await ds.query(`REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ${row.table} FROM ${quoteIdent(runtimeRole)}`);
+  if (row.sequence !== null) await ds.query(`REVOKE USAGE, UPDATE ON SEQUENCE ${row.sequence} FROM ${quoteIdent(runtimeRole)}`);
 }
 
 /**

@@ -8,3 +8,4 @@ export * from './broker-gate';
 export * from './schema-text-fields';
 export * from './merchant-fixtures';
 export * from './test-credentials';
+export * from './database-roles';
