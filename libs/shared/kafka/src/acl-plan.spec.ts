@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dlqTopicOf, TOPIC_CONSUMERS, TOPICS } from '@paystream/contracts';
+import { ALL_TOPICS, dlqTopicOf, TOPIC_CONSUMERS, TOPICS } from '@paystream/contracts';
 import { ACL_PRINCIPALS, aclPlan, type AclRule } from './acl-plan';
 
 const granted = (rules: AclRule[], principal: string) =>
@@ -61,6 +61,8 @@ describe('the ACL plan (ownership: TOPIC_PRODUCERS and TOPIC_CONSUMERS)', () => 
     expect(auditor.filter((g) => /^(WRITE|CREATE)/.test(g))).toEqual([]);
     expect(auditor.filter((g) => g.startsWith('READ TOPIC') && !g.endsWith('.dlq'))).toEqual(['READ TOPIC payment.failed.v1', 'READ TOPIC payment.requested.v1', 'READ TOPIC payment.succeeded.v1']);
     expect(auditor.filter((g) => g.includes('GROUP') && g !== 'DESCRIBE GROUP *')).toEqual(['DELETE GROUP auditor.*', 'READ GROUP auditor.*']);
+    // every topic's DLQ twin, the ones no service writes to included (the services create a twin of each topic they touch)
+    expect(auditor.filter((g) => g.startsWith('READ TOPIC') && g.endsWith('.dlq'))).toEqual(ALL_TOPICS.map((t) => `READ TOPIC ${dlqTopicOf(t)}`).sort());
   });
 
   it('lets Burrow read the committed offsets and describe everything, nothing else', () => {

@@ -83,7 +83,8 @@ export function aclPlan(prefix: string): AclRule[] {
     if (principal === 'auditor') {
       // reads orders, outcomes and DLQs with throwaway groups it deletes, and the services' lag: writes nothing
       for (const t of AUDITED_TOPICS) add(principal, 'TOPIC', 'LITERAL', topic(t), ['READ', 'DESCRIBE']);
-      for (const t of ALL().filter((x) => TOPIC_CONSUMERS[x].length > 0)) add(principal, 'TOPIC', 'LITERAL', topic(dlqTopicOf(t)), ['READ', 'DESCRIBE']);
+      // every DLQ: the services create a DLQ twin of each topic they touch, and the auditor reads whatever is there
+      for (const t of ALL()) add(principal, 'TOPIC', 'LITERAL', topic(dlqTopicOf(t)), ['READ', 'DESCRIBE']);
       add(principal, 'GROUP', 'PREFIXED', topic(AUDITOR_GROUP_PREFIX), ['READ', 'DELETE']);
       everything(principal, ['DESCRIBE']);
       continue;
