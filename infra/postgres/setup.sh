@@ -11,12 +11,14 @@
 #                         script gives none of that back
 #   <prefix>_<svc>_reader read-only (the auditor; the DLQ CLI's token check in the merchant registry): CONNECT,
 #                         USAGE on the schema, SELECT on its tables, nothing else
-# Tables a later migration creates get the same grants (default privileges of the owner role).
+# Tables a later migration creates get the same grants, in any schema of the database (default privileges of the
+# owner role: a stack's own DB_SCHEMA, a test's schema).
 # Only a service's own roles (and superusers) may connect to its database. Passwords (SCRAM-SHA-256 verifiers
 # on the server) are generated once into $PAYSTREAM_PG_PASSWORD_DIR/<role>.password (0600) and kept.
 # Environment: PGHOST (127.0.0.1), PGPORT (5432), PGUSER (postgres), PAYSTREAM_DB_PREFIX (paystream),
 # DB_SCHEMA (paystream), PAYSTREAM_PG_PASSWORD_DIR (.run/postgres of this checkout),
-# PAYSTREAM_DB_SERVICES (the services, space-separated; default all). The test database gets no roles.
+# PAYSTREAM_DB_SERVICES (the services, space-separated; default all). --with-test: the test database
+# <prefix>_test too, with the same three roles (every service under test migrates and runs as them).
 set -euo pipefail
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 prefix="${PAYSTREAM_DB_PREFIX:-paystream}"
@@ -104,14 +106,20 @@ SELECT format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM %I', t, :'app'
   FROM to_regclass(format('%I.typeorm_migrations', :'schema')) t WHERE t IS NOT NULL \gexec
 SELECT format('REVOKE USAGE, UPDATE ON SEQUENCE %s FROM %I', s, :'app')
   FROM to_regclass(format('%I.typeorm_migrations', :'schema')) t, pg_get_serial_sequence(t::text, 'id') s WHERE s IS NOT NULL \gexec
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT USAGE, SELECT ON SEQUENCES TO :"app";
+-- what the owner creates later, in this schema or another of this database (a stack's own DB_SCHEMA, a test's):
+-- the schema's use and the tables' DML for the runtime role, SELECT for the reader
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE ON SCHEMAS TO :"app", :"reader";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"app";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE, SELECT ON SEQUENCES TO :"app";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT SELECT ON TABLES TO :"reader";
 -- the read-only role: SELECT on every table and view, now and later; no sequence, no function, no write
 GRANT SELECT ON ALL TABLES IN SCHEMA :"schema" TO :"reader";
-ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA :"schema" GRANT SELECT ON TABLES TO :"reader";
 SQL
 }
 
+# the test database gets the same three roles: every service under test migrates its own schema there as
+# <prefix>_test_owner and runs as <prefix>_test_app (libs/shared/testing testServiceEnv)
+if $with_test; then services+=(test); fi
 for svc in "${services[@]}"; do
   db="${prefix}_${svc}" owner="${prefix}_${svc}_owner" app="${prefix}_${svc}_app" reader="${prefix}_${svc}_reader"
   create_database "$db"
@@ -120,4 +128,3 @@ for svc in "${services[@]}"; do
   ensure_role "$reader"
   grant_service "$db" "$owner" "$app" "$reader"
 done
-if $with_test; then create_database "${prefix}_test"; fi

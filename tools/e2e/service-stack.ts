@@ -10,7 +10,7 @@ import { authorizationFor, bearer, bearerToken, deriveSecret, merchantKey, newCr
 import { Outbox, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, grantTestAcls, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, testKafkaEnv, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, freePort, grantTestAcls, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, testKafkaEnv, testRoleUrl, waitFor } from '@paystream/shared/testing';
 import { claimablePort, isHealthOf } from './replica-port';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
@@ -125,6 +125,7 @@ export class ServiceStack {
     return join(this.logDir, replica === 0 ? `${service}.log` : `${service}-${replica}.log`);
   }
 
+  /** The URL the test itself reads and plants rows with (the superuser; the services connect as their roles: databaseEnv). */
   databaseUrl(service: StackService): string {
     const database = SERVICES[service].database;
     return this.options.databaseUrl && database ? this.options.databaseUrl(database) : testDatabaseUrl(database);
@@ -416,6 +417,17 @@ export class ServiceStack {
     if (replica === 0) this.ports[service] = port;
   }
 
+  /**
+   * How a service reaches its database: as a deployment's roles (infra/postgres/setup.sh), migrating the stack's
+   * schema as the owner role and running as the runtime role; on the caller's own Postgres (a chaos run's), its URL.
+   */
+  private databaseEnv(service: StackService): Record<string, string> {
+    const { database, envPrefix } = SERVICES[service];
+    if (!database) return {};
+    if (this.options.databaseUrl) return { [`${envPrefix}_DATABASE_URL`]: this.databaseUrl(service) };
+    return { [`${envPrefix}_DATABASE_URL`]: testRoleUrl(database, 'app'), [`${envPrefix}_MIGRATION_DATABASE_URL`]: testRoleUrl(database, 'owner') };
+  }
+
   /** How a service reaches the broker: the caller's own without credentials, or the test broker as the service's principal (the emulator uses no Kafka). */
   private kafkaEnv(service: StackService): Record<string, string> {
     if (this.options.kafkaBrokers !== undefined) return { KAFKA_BROKERS: this.options.kafkaBrokers };
@@ -445,7 +457,7 @@ export class ServiceStack {
     for (const s of STACK_SERVICES) env[`${SERVICES[s].envPrefix}_PORT`] = String(this.ports[s]);
     const { database, envPrefix } = SERVICES[service];
     env[`${envPrefix}_PORT`] = String(this.replicaPorts[service][replica]);
-    if (database) env[`${envPrefix}_DATABASE_URL`] = this.databaseUrl(service);
+    if (database) Object.assign(env, this.databaseEnv(service));
     const log = createWriteStream(this.logFile(service, replica), { flags: 'a' });
     const child = spawn(process.execPath, [join(REPO_ROOT, 'tools', 'run-dist.js'), `dist/apps/${service}/src/main.js`], {
       cwd: REPO_ROOT,

@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { auditRowsAbout, verifyAuditChain } from '@paystream/shared/audit-log';
 import { bearerToken, deriveSecret, newCredentialId, parsePepper, secretSha256 } from '@paystream/shared/auth';
 import { PermanentEventError } from '@paystream/shared/kafka';
 import { createDataSource, openDatabase } from '@paystream/shared/persistence';
 import { loadPlatformConfig, Platform } from '@paystream/shared/platform';
-import { dropSchemas, EffectTable1764050000001, ScratchDatabaseRoles, paymentRequestedFixture, RawProducer, TEST_CREDENTIAL_PEPPER, testDatabaseUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, EffectTable1764050000001, paymentRequestedFixture, RawProducer, ScratchDatabaseRoles, TEST_CREDENTIAL_PEPPER, TEST_DATABASE, testDatabaseUrl, testRoleUrl, testServiceEnv, TopicCollector, uniqueId, uniqueTopicPrefix, waitFor } from '@paystream/shared/testing';
 import { OPS_DLQ_MIGRATIONS } from '@paystream/ops/feature-dlq';
 import { loadDlqRegistryConfig, loadOpsConfig, type DlqRegistryConfig, type OpsConfig } from './config';
 import { dlqMain } from './dlq-cli';
@@ -84,6 +85,8 @@ describe('dlq CLI on the real broker and database', () => {
     upstream = await new RawProducer().start();
     collector = await new TopicCollector([`${prefix}${TOPICS.paymentRequested}`]).start();
     config = loadOpsConfig(await testServiceEnv('OPS', { schema: opsSchema, topicPrefix: prefix, principal: 'dlq-replay' }));
+    // the ops service's start-up, once: its replay log migrated as the owner role (the CLI runs as the runtime role and migrates nothing)
+    await (await openDatabase({ url: config.databaseUrl, migrationUrl: testRoleUrl(TEST_DATABASE, 'owner'), schema: opsSchema, migrations: OPS_DLQ_MIGRATIONS, poolSize: 1 })).destroy();
     registry = loadDlqRegistryConfig({ MERCHANT_DATABASE_URL: testDatabaseUrl(), MERCHANT_DB_SCHEMA: registrySchema });
     await registerOperators();
   });
@@ -213,7 +216,10 @@ describe('dlq CLI on the real broker and database', () => {
       const merchantApp = createDataSource({ url: roles.url('merchant', 'app'), schema: roles.schema, migrations: [], poolSize: 1 });
       await merchantApp.initialize();
       try {
-        const [alice] = await platform.ds.query(`SELECT credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by FROM "${registrySchema}".credential WHERE principal_id = 'alice'`);
+        // read from the test's registry as the superuser (the service under test runs as its runtime role, without a grant there)
+        const superuser = new Client({ connectionString: testDatabaseUrl() });
+        await superuser.connect();
+        const [alice] = (await superuser.query(`SELECT credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by FROM "${registrySchema}".credential WHERE principal_id = 'alice'`).finally(() => superuser.end())).rows;
         await merchantApp.query(`INSERT INTO credential (credential_id, kind, principal_id, roles, secret_sha256, not_before, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
           alice.credential_id, alice.kind, alice.principal_id, alice.roles, alice.secret_sha256, alice.not_before, alice.issued_by,
         ]);

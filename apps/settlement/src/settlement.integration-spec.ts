@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { DLQ_HEADERS, TOPICS, type PaymentRefunded, type PaymentSucceeded } from '@paystream/contracts';
 import { addDays, chinaDate } from '@paystream/settlement/domain';
@@ -317,10 +318,21 @@ describe('settlement on the real broker and database', () => {
       }),
     ).rejects.toThrow(/does not balance/);
     expect(await ds.query(`SELECT 1 FROM ledger_transaction WHERE id = $1`, [txId])).toHaveLength(0);
-    await expect(ds.query(`UPDATE ledger_entry SET amount_minor = amount_minor + 1`)).rejects.toThrow(/append-only/);
-    await expect(ds.query(`UPDATE ledger_transaction SET reference = 'x'`)).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM ledger_entry`)).rejects.toThrow(/append-only/);
-    await expect(ds.query(`DELETE FROM ledger_transaction`)).rejects.toThrow(/append-only/);
+    // the service's own connection (the runtime role) is refused by the grants before any trigger runs
+    for (const change of [`UPDATE ledger_entry SET amount_minor = amount_minor + 1`, `UPDATE ledger_transaction SET reference = 'x'`, `DELETE FROM ledger_entry`, `DELETE FROM ledger_transaction`]) {
+      await expect(ds.query(change)).rejects.toThrow(/permission denied/);
+    }
+    // and the triggers refuse even a role the grants let through (the superuser here)
+    const superuser = new Client({ connectionString: testDatabaseUrl(), options: `-c search_path=${schema}` });
+    await superuser.connect();
+    try {
+      await expect(superuser.query(`UPDATE ledger_entry SET amount_minor = amount_minor + 1`)).rejects.toThrow(/append-only/);
+      await expect(superuser.query(`UPDATE ledger_transaction SET reference = 'x'`)).rejects.toThrow(/append-only/);
+      await expect(superuser.query(`DELETE FROM ledger_entry`)).rejects.toThrow(/append-only/);
+      await expect(superuser.query(`DELETE FROM ledger_transaction`)).rejects.toThrow(/append-only/);
+    } finally {
+      await superuser.end();
+    }
     await expect(ds.query(`INSERT INTO settlement_batch (id, merchant_id, currency, gross_minor, fee_minor, net_minor, payment_count, period_start, period_end, status) VALUES ($1, 'm-x', 'CNY', 1, 0, 1, 1, now(), now(), 'PAID')`, [randomUUID()])).rejects.toThrow(/check constraint/);
   });
 

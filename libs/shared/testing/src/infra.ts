@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ACL_PRINCIPALS, type AclPrincipal } from '@paystream/shared/kafka';
 import { grantTestAcls, testKafkaEnv } from './test-kafka';
+import { TEST_REPO_ROOT } from './test-run';
 
 /** The pepper of every test service (a fixed test value: tests derive the same secrets the services verify). */
 export const TEST_CREDENTIAL_PEPPER = Buffer.alloc(32, 0x5a).toString('base64');
@@ -10,8 +13,23 @@ const PG_HOST = process.env.PGHOST ?? '127.0.0.1';
 const PG_PORT = process.env.PGPORT ?? '5432';
 
 /** A postgres URL for a database on the test server. */
-export function testDatabaseUrl(database = 'paystream_test'): string {
+export function testDatabaseUrl(database = TEST_DATABASE): string {
   return `postgres://postgres@${PG_HOST}:${PG_PORT}/${database}`;
+}
+
+/** The test database of the run (infra/postgres/setup.sh --with-test made it, with its three roles). */
+export const TEST_DATABASE = 'paystream_test';
+
+/**
+ * The URL of a role infra/postgres/setup.sh gives a database (`<database>_<kind>`: owner, app, reader), with its
+ * password from PAYSTREAM_PG_PASSWORD_DIR (else .run/postgres) when one is there (a server that trusts local
+ * connections asks for none).
+ */
+export function testRoleUrl(database: string, kind: 'owner' | 'app' | 'reader'): string {
+  const role = `${database}_${kind}`;
+  const file = join(process.env.PAYSTREAM_PG_PASSWORD_DIR ?? join(TEST_REPO_ROOT, '.run', 'postgres'), `${role}.password`);
+  const password = existsSync(file) ? `:${encodeURIComponent(readFileSync(file, 'utf8').trim())}` : '';
+  return `postgres://${role}${password}@${PG_HOST}:${PG_PORT}/${database}`;
 }
 
 /** A short random id, lower-case, usable in topic prefixes and schema names. */
@@ -77,7 +95,12 @@ export async function testServiceEnv(
 /** testServiceEnv for a process that never connects to Kafka (a CLI on its database only): no ACLs are put in place. */
 export function testServiceEnvWithoutAcls(envPrefix: string, isolation: { schema: string; topicPrefix: string; principal?: AclPrincipal }, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    [`${envPrefix}_DATABASE_URL`]: testDatabaseUrl(),
+    // the test database as a deployment's roles: the service migrates its schema as the owner role and runs as
+    // the runtime role, which the start-up then restricts (libs/shared/persistence restrictRuntimeRole); a spec
+    // naming its own <PREFIX>_DATABASE_URL in `extra` gets it alone
+    ...(extra[`${envPrefix}_DATABASE_URL`] === undefined
+      ? { [`${envPrefix}_DATABASE_URL`]: testRoleUrl(TEST_DATABASE, 'app'), [`${envPrefix}_MIGRATION_DATABASE_URL`]: testRoleUrl(TEST_DATABASE, 'owner') }
+      : {}),
     // the broker the test's own producers and collectors use (KAFKA_BROKERS, else 127.0.0.1:9092), never a default of the service's own
     ...testKafkaEnv(isolation.principal ?? principalOf(envPrefix)),
     DB_SCHEMA: isolation.schema,

@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { aclPlan, applyAcls, BROKER_PRINCIPAL, deleteAclsOn, secureClientConfig, type AclPrincipal, type KafkaSettings } from '@paystream/shared/kafka';
-import { TEST_RUN_ID_ENV } from './test-run';
+import { TEST_REPO_ROOT, TEST_RUN_ID_ENV } from './test-run';
 
 /**
  * How the test run reaches its broker: the secure one (infra/kafka/kafka.sh's default, SASL_SSL with SCRAM and
@@ -13,12 +13,7 @@ export const TEST_KAFKA_SECURITY: 'sasl_ssl' | 'plaintext' = process.env.KAFKA_S
 /** The broker the test run shares (infra/kafka/kafka.sh). */
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
-const REPO_ROOT = (() => {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-})();
+const REPO_ROOT = TEST_REPO_ROOT;
 
 /** Where kafka.sh wrote the CA and the principals' passwords (KAFKA_SECRETS_DIR, else .run/kafka). */
 export const TEST_KAFKA_SECRETS_DIR = resolve(process.env.KAFKA_SECRETS_DIR ?? join(REPO_ROOT, '.run', 'kafka'));

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * The environment variable holding a Jest run's id: the global setup puts it in place before any worker starts,
@@ -15,3 +16,11 @@ export function registerWorkspacePaths(root: string): void {
   const tsconfigPaths = require('tsconfig-paths') as typeof import('tsconfig-paths');
   tsconfigPaths.register({ baseUrl: root, paths: { '@paystream/*': [join('libs', '*', 'src', 'index.ts')] } });
 }
+
+/** The checkout the tests run in: the nearest folder up with a package.json (from src, or from a compiled dist/ copy). */
+export const TEST_REPO_ROOT = (() => {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+})();
