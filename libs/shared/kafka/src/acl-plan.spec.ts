@@ -47,9 +47,11 @@ describe('the ACL plan (ownership: TOPIC_PRODUCERS and TOPIC_CONSUMERS)', () => 
     expect(ops.filter((g) => g.startsWith('READ TOPIC') || g.startsWith('WRITE TOPIC'))).toEqual(['READ TOPIC credential.issued.v1', 'READ TOPIC credential.revoked.v1', 'WRITE TOPIC credential.issued.v1.dlq', 'WRITE TOPIC credential.revoked.v1.dlq'].sort());
   });
 
-  it('lets the DLQ replay read the dead-letter topics and write back only topics that have a consumer', () => {
+  it('lets the DLQ replay read the dead-letter topics and write back only topics a Paystream service consumes', () => {
     const replay = plan.filter((r) => r.principal === 'User:dlq-replay');
-    const consumed = Object.entries(TOPIC_CONSUMERS).filter(([, c]) => c.length > 0).map(([t]) => t);
+    const consumed = Object.entries(TOPIC_CONSUMERS).filter(([, c]) => c.some((x) => x !== 'upstream')).map(([t]) => t);
+    // what only upstream systems read is never written by a replay (no Paystream consumer dead-letters it)
+    for (const upstreamOnly of [TOPICS.settlementDue, TOPICS.settlementCompleted, TOPICS.settlementFailed]) expect(consumed).not.toContain(upstreamOnly);
     expect(replay.filter((r) => r.operation === 'WRITE').map((r) => r.name).sort()).toEqual([...consumed].sort());
     expect(replay.filter((r) => r.operation === 'READ' && r.resourceType === 'TOPIC').map((r) => r.name).sort()).toEqual(consumed.map(dlqTopicOf).sort());
     expect(replay.map((r) => r.name)).not.toContain(TOPICS.merchantPayoutAccountChange);

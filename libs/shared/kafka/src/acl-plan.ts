@@ -51,7 +51,7 @@ export function topicsConsumedByPrincipal(principal: AclPrincipal): TopicName[] 
  *   `paystream.<service>`, and may create (ensureTopics at start-up) and describe all of these and its own topics' DLQs;
  * - upstream writes payment.requested.v1 and reads the outcomes and settlements, with groups `upstream.*`;
  * - ops besides its own Platform's consumption (the credential copy) describes every topic and group: lag and offsets, nothing more;
- * - dlq-replay reads the DLQs and writes only the topics that have consumers (so a DLQ), with groups `paystream-dlq-reader.*`;
+ * - dlq-replay reads the DLQs and writes only the topics a Paystream service consumes (so a DLQ), with groups `paystream-dlq-reader.*`;
  * - the auditor reads the orders, outcomes and DLQs with groups `auditor.*` it may delete, and describes everything;
  * - burrow reads __consumer_offsets and describes everything.
  */
@@ -71,9 +71,10 @@ export function aclPlan(prefix: string): AclRule[] {
     const produces = topicsProducedBy(principal);
     const consumes = topicsConsumedByPrincipal(principal);
     if (principal === 'dlq-replay') {
-      // reads every dead-letter topic a consumer writes, and writes back only to topics that have one (the code
-      // also checks that a message goes back to its own DLQ's original topic); no group of any service
-      for (const t of ALL().filter((x) => TOPIC_CONSUMERS[x].length > 0)) {
+      // reads every dead-letter topic a Paystream consumer writes, and writes back only to topics a Paystream service
+      // consumes (the code also checks that a message goes back to its own DLQ's original topic): never a topic
+      // only upstream systems read (settlement.due.v1), no group of any service
+      for (const t of ALL().filter((x) => TOPIC_CONSUMERS[x].some((c) => c !== 'upstream'))) {
         add(principal, 'TOPIC', 'LITERAL', topic(dlqTopicOf(t)), ['READ', 'DESCRIBE']);
         add(principal, 'TOPIC', 'LITERAL', topic(t), ['WRITE', 'DESCRIBE']);
       }
