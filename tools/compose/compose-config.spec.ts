@@ -405,6 +405,14 @@ describe.each(DEPLOYMENTS.map((files) => [files.join(' + '), files] as const))('
       }
     });
 
+    it('kafka-init can rotate a password in place (README): it mounts rotate-scram.sh and names every node', () => {
+      const kafkaInit = shellWriters.find((n) => services[n]!.command?.at(-1) === 'secrets');
+      expect(kafkaInit).toBeDefined();
+      const s = services[kafkaInit!]!;
+      expect(mounts(s).some((m) => isBind(m.source) && resolve(ROOT, m.source) === join(ROOT, 'infra/kafka/rotate-scram.sh') && existsSync(fs[kafkaInit!]!.path(m.target)))).toBe(true);
+      expect(String(s.environment?.KAFKA_BROKERS).split(',').sort()).toEqual(brokers.map((n) => advertised(nodeProperties[n]!, 'INTERNAL')).sort());
+    });
+
     it('one ACL job applies the plan as kafka-broker once every node is healthy, and every Kafka-using service waits for it', () => {
       expect(aclJobs).toHaveLength(1);
       const job = services[aclJobs[0]!]!;
