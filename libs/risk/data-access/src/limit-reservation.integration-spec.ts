@@ -19,6 +19,8 @@ const UNVERIFIED = periodLimitsOf('none');
 const MERCHANT = 'm-spec';
 /** The model-vs-Postgres property: runs, and operations per run at most. */
 const MODEL_RUNS = 100;
+/** How long the model comparison may take: 100 sequences on the real database, several times Jest's default on a loaded 2-core CI box. */
+const MODEL_TIMEOUT_MS = 240_000;
 const MODEL_STEPS_MAX = 60;
 
 describe('limit reservations on the real database', () => {
@@ -372,5 +374,5 @@ describe('limit reservations on the real database', () => {
       }),
       { numRuns: MODEL_RUNS },
     );
-  });
+  }, MODEL_TIMEOUT_MS);
 });
