@@ -69,9 +69,21 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         'with dlq_reason, dlq_consumer and dlq_at headers.',
     },
     defaultContentType: 'application/json',
-    servers: { local: { host: '127.0.0.1:9092', protocol: 'kafka', description: 'the broker of npm run demo' } },
+    servers: {
+      local: {
+        host: '127.0.0.1:9092',
+        protocol: 'kafka-secure',
+        description: 'the broker of npm run demo: SASL_SSL, trusting the CA in .run/kafka/ca.pem, one principal per service (README "Secure Kafka")',
+        security: [{ $ref: '#/components/securitySchemes/scram' }],
+      },
+    },
     channels,
     operations,
-    components: { messages },
+    components: {
+      messages,
+      securitySchemes: {
+        scram: { type: 'scramSha512', description: 'SCRAM-SHA-512 as a principal of the broker; ACLs follow topic ownership: a principal writes only the topics it produces (upstream: payment.requested.v1)' },
+      },
+    },
   };
 }
