@@ -10,6 +10,7 @@ import {
   percentile,
   ratio,
   recordBytes,
+  steadyRate,
 } from './kafka-security-stats';
 
 describe('percentile (nearest rank)', () => {
@@ -154,5 +155,28 @@ describe('recordBytes and padJsonTo', () => {
   it('leaves an object already as long as asked or longer as it is', () => {
     const plain = JSON.stringify({ orderId: 'ord-1' });
     expect(padJsonTo({ orderId: 'ord-1' }, 5)).toBe(plain);
+  });
+});
+
+describe('steadyRate', () => {
+  // a slow start (a JVM warming up), then 10 records per ms, then a tail
+  const samples = [
+    { atMs: 0, count: 0 },
+    { atMs: 1000, count: 500 },
+    { atMs: 1250, count: 2_500 },
+    { atMs: 1500, count: 5_000 },
+    { atMs: 1750, count: 7_500 },
+    { atMs: 2000, count: 9_000 },
+    { atMs: 2250, count: 10_000 },
+  ];
+
+  it('is the rate between the first sample past `from` and the last one up to `to` (records per second)', () => {
+    expect(steadyRate(samples, 2_000, 9_000)).toBeCloseTo(((9_000 - 2_500) * 1000) / (2000 - 1250), 6);
+    expect(steadyRate(samples, 2_500, 7_500)).toBe(10_000);
+  });
+
+  it('is null without two samples inside the range (a run too short for the sampling)', () => {
+    expect(steadyRate(samples, 2_600, 7_000)).toBeNull();
+    expect(steadyRate([], 0, 10)).toBeNull();
   });
 });

@@ -153,3 +153,20 @@ export function padJsonTo(object: Record<string, unknown>, bytes: number): strin
   if (Buffer.byteLength(plain) >= bytes || overhead > bytes) return plain;
   return JSON.stringify({ ...object, _pad: 'x'.repeat(bytes - overhead) });
 }
+
+/** A count sampled over time (e.g. the records on a topic, from its end offsets). */
+export interface CountSample {
+  atMs: number;
+  count: number;
+}
+
+/**
+ * Records per second between the first sample at or past `from` and the last one at or below `to` (the
+ * samples in time order): the steady part of a run, without a slow start or a tail. Null without two such samples.
+ */
+export function steadyRate(samples: readonly CountSample[], from: number, to: number): number | null {
+  const first = samples.find((s) => s.count >= from);
+  const last = [...samples].reverse().find((s) => s.count <= to);
+  if (!first || !last || last.atMs <= first.atMs) return null;
+  return ((last.count - first.count) * 1000) / (last.atMs - first.atMs);
+}
