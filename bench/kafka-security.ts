@@ -131,13 +131,14 @@ interface Broker {
   clientProperties(principal: string, extra: Record<string, string>): string;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'paystream-kafka-bench-'));
 /** Each round's topics and groups are under `${RUN_PREFIX}r<round>.`, with the ACL plan for that prefix. */
 const RUN_PREFIX = `bench${Date.now().toString(36)}`;
 /** kafkajs' own logs (its retries while a broker starts are expected); failures surface as errors of the bench. */
 const logger = createLogger('bench-kafka-security', process.env.LOG_LEVEL ?? 'silent', process.stderr);
 /** Clock ticks per second of /proc's CPU times. */
 const clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+/** The brokers' data and secrets, the perf tools' client files (0600): removed at the end. */
+const work = mkdtempSync(join(tmpdir(), 'paystream-kafka-bench-'));
 const started: { env: NodeJS.ProcessEnv }[] = [];
 
 // ---- processes -------------------------------------------------------------------------------------
