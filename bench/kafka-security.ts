@@ -35,11 +35,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Admin } from 'kafkajs';
 import { CHANNELS, TOPICS } from '@paystream/contracts';
-import { createKafka, ensureTopics, eventHeaders, EventConsumer, EventProducer, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
+import { aclPlan, applyAcls, BROKER_PRINCIPAL, createKafka, ensureTopics, eventHeaders, EventConsumer, EventProducer, secureClientConfig, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
 import { createLogger, MessagingMetrics, Registry } from '@paystream/shared/observability';
 import { OUTBOX_BATCH_SIZE_MAX } from '@paystream/shared/outbox';
-import { aclPlan } from '../tools/kafka-acl/acl-plan';
-import { applyAcls, BROKER_PRINCIPAL, ensureGroupCoordinator, secureClientConfig } from '../tools/kafka-acl/apply-acls';
+import { ensureGroupCoordinator } from '../tools/kafka-acl/apply-acls';
 import {
   cpuMs,
   machineBusyTicks,
