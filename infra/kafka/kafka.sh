@@ -32,7 +32,8 @@ controller_port="${KAFKA_CONTROLLER_PORT:-$default_controller_port}"
 data_dir="${KAFKA_DATA_DIR:-$default_data_dir}"
 secrets_dir="${KAFKA_SECRETS_DIR:-$(cd "$here/../.." && pwd)/.run/kafka}"
 # the principals of the secure broker: one per service that uses Kafka, the upstream order systems and ops
-# (tools/kafka-acl/acl-plan.spec.ts checks this list against the ACL plan)
+# (libs/shared/kafka/src/acl-plan.spec.ts and tools/chaos/own-kafka.spec.ts check this list against the ACL plan;
+# `kafka.sh principals` prints it for the chaos runner's cluster)
 SECURE_PRINCIPALS="order-payment channel-gateway risk settlement merchant ops upstream dlq-replay auditor"
 # principals that log in with SASL/PLAIN (over the same TLS listener) because their client speaks no SCRAM: Burrow
 # 1.2, the lag checker (infra/burrow). Their passwords are in the broker's own configuration (0600), not in its metadata.
