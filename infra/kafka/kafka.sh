@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # A single-node Apache Kafka broker+controller in KRaft mode, fetched from Maven Central.
 #   infra/kafka/kafka.sh fetch|start|stop|status
+#   infra/kafka/kafka.sh secrets      only the secure broker's secrets (below) into KAFKA_SECRETS_DIR, made once and kept;
+#                                     for a cluster of another's (the chaos runner's, tools/chaos/own-kafka.ts)
+#   infra/kafka/kafka.sh principals   the principals those secrets are for, one kind a line: `broker <name>`,
+#                                     `scram <names>` (SCRAM credentials at format time), `plain <names>` (SASL/PLAIN)
 # Environment: KAFKA_SECURITY (sasl_ssl), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
 #              KAFKA_DATA_DIR (infra/kafka/data-secure), KAFKA_PARTITIONS (6), KAFKA_HEAP (768m),
 #              KAFKA_START_TIMEOUT_S (60).
@@ -28,7 +32,8 @@ controller_port="${KAFKA_CONTROLLER_PORT:-$default_controller_port}"
 data_dir="${KAFKA_DATA_DIR:-$default_data_dir}"
 secrets_dir="${KAFKA_SECRETS_DIR:-$(cd "$here/../.." && pwd)/.run/kafka}"
 # the principals of the secure broker: one per service that uses Kafka, the upstream order systems and ops
-# (tools/kafka-acl/acl-plan.spec.ts checks this list against the ACL plan)
+# (libs/shared/kafka/src/acl-plan.spec.ts and tools/chaos/own-kafka.spec.ts check this list against the ACL plan;
+# `kafka.sh principals` prints it for the chaos runner's cluster)
 SECURE_PRINCIPALS="order-payment channel-gateway risk settlement merchant ops upstream dlq-replay auditor"
 # principals that log in with SASL/PLAIN (over the same TLS listener) because their client speaks no SCRAM: Burrow
 # 1.2, the lag checker (infra/burrow). Their passwords are in the broker's own configuration (0600), not in its metadata.
@@ -253,10 +258,19 @@ status() {
   if port_open "$port"; then echo "kafka: up on 127.0.0.1:$port"; else echo "kafka: down"; return 1; fi
 }
 
+# The principal list, for a cluster started by other code from the same secrets (it stays defined here only).
+principals() {
+  echo "broker $broker_principal"
+  echo "scram $broker_principal $SECURE_PRINCIPALS"
+  echo "plain $PLAIN_PRINCIPALS"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+  secrets) secure_secrets ;;
+  principals) principals ;;
+  *) echo "usage: $0 fetch|start|stop|status|secrets|principals" >&2; exit 2 ;;
 esac

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { TOPICS } from '@paystream/contracts';
 import { beijingDateTime } from '@paystream/shared/channel-protocols';
-import { EventProducer, newEvent, physicalTopic, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
+import { EventProducer, newEvent, physicalTopic, UPSTREAM_GROUP_PREFIX, type KafkaSettings, type OutgoingEvent } from '@paystream/shared/kafka';
 import { nextTraceparent } from '@paystream/shared/observability';
 import { awaitRefundOutcomes, type DemoRefund } from '../load/demo-refunds';
 import { currentDemoAuth } from '../load/demo-auth';
@@ -87,7 +87,8 @@ export class ChaosTraffic {
   /** Connects, follows the outcome topics from their beginning, and prepares the shoppers. */
   async prepare(): Promise<void> {
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: `chaos-load.${this.runId}`, maxWaitTimeInMs: 100 });
+    // a group of the upstream system's own (`upstream.*` under the topic prefix, the groups its principal may use)
+    this.consumer = this.kafka.consumer({ groupId: physicalTopic(this.settings, `${UPSTREAM_GROUP_PREFIX}chaos-load.${this.runId}`), maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [TOPICS.paymentSucceeded, TOPICS.paymentFailed].map((t) => physicalTopic(this.settings, t)), fromBeginning: true });
     await this.consumer.run({

@@ -117,7 +117,10 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     const { postgres, kafka } = infra;
     if (kafka.brokerCount !== o.brokers) throw new Error(`the shared Kafka has ${kafka.brokerCount} brokers, the run asks for ${o.brokers}`);
     log(`own postgres on 127.0.0.1:${postgres.port} (pid ${postgres.pid})`);
-    log(`own kafka: ${kafka.brokers.join(',')} (replication factor ${kafka.replicationFactor})`);
+    log(`own kafka: ${kafka.brokers.join(',')} (SASL_SSL, replication factor ${kafka.replicationFactor})`);
+    // the ownership ACLs for this seed's topics and groups: each service, the traffic (upstream), the lag reader
+    // (ops) and the auditor get exactly their production rights
+    await kafka.grantAcls(topicPrefix);
     await gatewayProxy.start();
     stack = new ServiceStack(
       topicPrefix,
@@ -134,7 +137,8 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
       {
         replicas,
         databaseUrl: (db) => postgres.url(db),
-        kafkaBrokers: kafka.brokers.join(','),
+        // each service logs in as its own principal, from the cluster's secrets
+        kafka: { brokers: kafka.brokers, secretsDir: kafka.secretsDir },
         logDir: runDir,
         readyTimeoutMs: SERVICE_READY_TIMEOUT_MS,
         onUnexpectedExit: (service, replica, code, signal) => {
@@ -151,8 +155,11 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     useDemoAuth(new DemoAuth(stack.operator, stack.monitoring, stack.url('merchant'), 'merchant-0'));
     log(`stack up: ${STACK_SERVICES.map((s) => `${s}=${replicaUrls(s).map((u) => u.split(':').pop()).join('/') || stack!.ports[s]}`).join(' ')}; logs in ${relative(REPO_ROOT, runDir)}/`);
 
-    const settings: KafkaSettings = { brokers: kafka.brokers, clientId: `chaos-load-${o.seed}`, topicPrefix, partitions: CHAOS_PARTITIONS };
+    // the traffic is an upstream order system: the upstream principal (writes orders, reads outcomes in upstream.* groups)
+    const settings: KafkaSettings = { ...kafka.clientSettings('upstream'), clientId: `chaos-load-${o.seed}`, topicPrefix, partitions: CHAOS_PARTITIONS };
     const client = createKafka(settings, createLogger('chaos-load', 'fatal'));
+    // the services' lag is read as ops reads it (describes every topic and group, reads none)
+    const lagClient = createKafka({ ...settings, ...kafka.clientSettings('ops'), clientId: `chaos-lag-${o.seed}` }, createLogger('chaos-lag', 'fatal'));
     // every shopper the run may use is registered: client faults take order numbers of their own, and the
     // traffic runs on while a late fault finishes, so twice the nominal count (shoppers repeat after 997)
     const expectedOrders = Math.ceil(o.rate * o.minutes * 60 * 2) + 50;
@@ -271,7 +278,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     let drained = { lagZero: false, outboxEmpty: false, allOutcomes: false };
     for (let lastLine = 0; Date.now() - drainStart < DRAIN_TIMEOUT_MS; await sleep(DRAIN_POLL_MS)) {
       const pending = (await waitingFor()).waiting.length;
-      const lag = await servicesLag(client, topicPrefix);
+      const lag = await servicesLag(lagClient, topicPrefix);
       const outbox = await outboxBacklog(stack);
       const lagTotal = lag ? Object.values(lag).reduce((a, n) => a + n, 0) : undefined;
       const outboxTotal = Object.values(outbox).every((n) => n !== undefined) ? Object.values(outbox).reduce((a: number, n) => a + n!, 0) : undefined;
@@ -293,7 +300,7 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     log(`reconciliation ${reconciliation.date}: ${reconciliation.error ?? reconciliation.runs.map((r) => `${r.channel} ${r.status}`).join(', ')}`);
     // what the end of the day produced is drained too before the audit
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(DRAIN_POLL_MS)) {
-      const lag = await servicesLag(client, topicPrefix);
+      const lag = await servicesLag(lagClient, topicPrefix);
       const outbox = await outboxBacklog(stack);
       if (lag && Object.values(lag).every((n) => n === 0) && Object.values(outbox).every((n) => n === 0)) break;
     }
@@ -303,7 +310,8 @@ export async function runChaos(o: ChaosOptions, out: (line: string) => void = (l
     const verdict = await audit(runDir, {
       databases: Object.fromEntries(REPLICATED_SERVICES.map((s) => [s, stack!.databaseUrl(s)])),
       schema,
-      kafka: { brokers: kafka.brokers, topicPrefix },
+      // the auditor logs in as its own principal (reads the orders, outcomes and DLQs, writes nothing); the target names files only
+      kafka: { brokers: kafka.brokers, topicPrefix, caFile: join(kafka.secretsDir, 'ca.pem'), sasl: { username: 'auditor', passwordFile: kafka.passwordFile('auditor') } },
       emulatorUrl,
       deliberateDeadLetterIds: traffic.deliberateDeadLetterIds,
     }, auditorBuilt, out);

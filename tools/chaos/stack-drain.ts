@@ -6,12 +6,14 @@ import { isHealthOf } from '../e2e/replica-port';
 import type { ServiceStack } from '../e2e/service-stack';
 import { REPLICATED_SERVICES } from './fault-schedule';
 
-/** Total lag of the services' consumer groups (those under the run's topic prefix); undefined when the cluster does not answer. */
+/** Total lag of the services' consumer groups (those under the run's topic prefix); undefined when the cluster does not answer or shows none. */
 export async function servicesLag(kafka: Kafka, topicPrefix: string): Promise<Record<string, number> | undefined> {
   const admin = kafka.admin();
   try {
     await admin.connect();
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${topicPrefix}paystream.`));
+    // the stack always has consumer groups: none listed is a login that may not describe them, not a lag of zero
+    if (groups.length === 0) return undefined;
     const out: Record<string, number> = {};
     const highs = new Map<string, Map<number, { low: number; high: number }>>();
     for (const groupId of groups) {

@@ -10,7 +10,7 @@ import { authorizationFor, bearer, bearerToken, deriveSecret, merchantKey, newCr
 import { Outbox, outboxNotifyChannel } from '@paystream/shared/outbox';
 import { inTransaction, openDatabase } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from '@paystream/shared/platform';
-import { dropSchemas, freePort, grantTestAcls, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, testKafkaEnv, testRoleUrl, waitFor } from '@paystream/shared/testing';
+import { dropSchemas, freePort, grantTestAcls, TEST_CREDENTIAL_PEPPER, TEST_RATE_LIMIT_SCALE, testDatabaseUrl, testKafkaEnv, testRoleUrl, waitFor, type KafkaLogin } from '@paystream/shared/testing';
 import { claimablePort, isHealthOf } from './replica-port';
 
 /** The repository: the nearest folder up with a package.json (from tools/e2e, or compiled, from dist/tools/e2e). */
@@ -41,11 +41,13 @@ export interface ServiceStackOptions {
   /** The URL of a service database (default: the test Postgres, PGHOST/PGPORT). */
   databaseUrl?: (database: string) => string;
   /**
-   * A broker of the caller's own (a chaos run's cluster): its list, reached without credentials. Default: the
-   * test broker (KAFKA_BROKERS, else 127.0.0.1:9092), each service as its own principal under the ownership
-   * ACLs, put in place for the stack's topic prefix when it starts.
+   * A broker of the caller's own (a chaos run's cluster): its list and the secrets directory kafka.sh made for
+   * it (each service logs in as its own principal; the caller puts the ACLs for the stack's topic prefix in
+   * place), or no secrets directory for an anonymous plaintext one. Default: the test broker (KAFKA_BROKERS,
+   * else 127.0.0.1:9092), each service as its own principal under the ownership ACLs, put in place for the
+   * stack's topic prefix when it starts.
    */
-  kafkaBrokers?: string;
+  kafka?: KafkaLogin;
   /** Where logs and keys go (default .run/e2e/<schema>). */
   logDir?: string;
   /** How long a (re)started process may take to answer /health, in ms. */
@@ -203,7 +205,7 @@ export class ServiceStack {
     }
     mkdirSync(this.logDir, { recursive: true });
     ensureChannelKeys(this.keysDir);
-    if (this.options.kafkaBrokers === undefined) await grantTestAcls(this.topicPrefix);
+    if (this.options.kafka === undefined) await grantTestAcls(this.topicPrefix);
     // the ids of the first credentials are known before the services start (settlement is told its own)
     const operatorId = newCredentialId({ kind: 'operator-token' });
     const monitoringId = newCredentialId({ kind: 'service-token', service: 'monitoring' });
@@ -428,10 +430,9 @@ export class ServiceStack {
     return { [`${envPrefix}_DATABASE_URL`]: testRoleUrl(database, 'app'), [`${envPrefix}_MIGRATION_DATABASE_URL`]: testRoleUrl(database, 'owner') };
   }
 
-  /** How a service reaches the broker: the caller's own without credentials, or the test broker as the service's principal (the emulator uses no Kafka). */
+  /** How a service reaches the broker (the caller's own, else the test broker): as its own principal (the emulator uses no Kafka). */
   private kafkaEnv(service: StackService): Record<string, string> {
-    if (this.options.kafkaBrokers !== undefined) return { KAFKA_BROKERS: this.options.kafkaBrokers };
-    return service === 'channel-emulator' ? {} : testKafkaEnv(service);
+    return service === 'channel-emulator' ? {} : testKafkaEnv(service, this.options.kafka);
   }
 
   private spawn(service: StackService, replica: number): void {

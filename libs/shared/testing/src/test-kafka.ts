@@ -31,15 +31,30 @@ export function testKafkaConfig(principal: string = TEST_HARNESS_PRINCIPAL): Pic
   return secureClientConfig(TEST_KAFKA_BROKERS, TEST_KAFKA_SECRETS_DIR, principal);
 }
 
-/** The environment that connects a service (or CLI) under test to the test broker as `principal` (platform config: KAFKA_*). */
-export function testKafkaEnv(principal: AclPrincipal): Record<string, string> {
-  const env: Record<string, string> = { KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(',') };
-  if (TEST_KAFKA_SECURITY === 'plaintext') return env;
+/**
+ * A broker and how to log in to it: the secrets directory infra/kafka/kafka.sh wrote (ca.pem, <principal>.password)
+ * for a secure one; none for an anonymous plaintext one.
+ */
+export interface KafkaLogin {
+  brokers: string[];
+  secretsDir?: string;
+}
+
+/** The test run's broker (KAFKA_BROKERS, KAFKA_SECRETS_DIR; no secrets with KAFKA_SECURITY=plaintext). */
+export const TEST_KAFKA: KafkaLogin = TEST_KAFKA_SECURITY === 'plaintext' ? { brokers: TEST_KAFKA_BROKERS } : { brokers: TEST_KAFKA_BROKERS, secretsDir: TEST_KAFKA_SECRETS_DIR };
+
+/**
+ * The environment that connects a service (or CLI) to a broker as `principal` (platform config: KAFKA_*): the test
+ * broker, or a broker of the caller's own (a chaos run's cluster). Without a secrets directory: the brokers only.
+ */
+export function testKafkaEnv(principal: AclPrincipal, broker: KafkaLogin = TEST_KAFKA): Record<string, string> {
+  const env: Record<string, string> = { KAFKA_BROKERS: broker.brokers.join(',') };
+  if (broker.secretsDir === undefined) return env;
   return {
     ...env,
-    KAFKA_SSL_CA_FILE: join(TEST_KAFKA_SECRETS_DIR, 'ca.pem'),
+    KAFKA_SSL_CA_FILE: join(broker.secretsDir, 'ca.pem'),
     KAFKA_SASL_USERNAME: principal,
-    KAFKA_SASL_PASSWORD_FILE: join(TEST_KAFKA_SECRETS_DIR, `${principal}.password`),
+    KAFKA_SASL_PASSWORD_FILE: join(broker.secretsDir, `${principal}.password`),
   };
 }
 
