@@ -63,6 +63,17 @@ export function migrationTimeouts(timeouts: SessionTimeouts): SessionTimeouts {
   return { statementMs: 0, lockMs: timeouts.lockMs, idleInTransactionMs: 0 };
 }
 
+/**
+ * How long a start-up waits for another replica's migrations of the same schema (the advisory lock openDatabase
+ * takes): longer than any migration run should take, well under a supervisor's patience.
+ */
+export const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+/** The advisory lock that serialises the migrations of one schema across processes. */
+function migrationLockKey(schema: string): string {
+  return `paystream:migrate:${schema}`;
+}
+
 export interface DatabaseOptions {
   /** postgres://user@host:port/database: the service's pool (in a deployment, the service's runtime role). */
   url: string;
@@ -151,6 +162,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   });
   await migrator.initialize();
   try {
+    // replicas starting together take turns: one creates the schema and runs the migrations, the others then
+    // find them done (without the lock they raced to create typeorm_migrations and to revoke the same grants)
+    await migrator.query(`SET lock_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
+    await migrator.query(`SELECT pg_advisory_lock(hashtext($1))`, [migrationLockKey(options.schema)]);
+    await migrator.query(`SET lock_timeout = ${migrationTimeouts(options.timeouts ?? DB_SESSION_TIMEOUTS_DEFAULT).lockMs}`);
     // only when missing: CREATE SCHEMA needs CREATE on the database even when the schema exists, which a
     // runtime role opening its migrated schema does not have
     const [schemaRow] = (await migrator.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [options.schema])) as unknown[];
@@ -162,6 +178,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
       await restrictRuntimeRole(migrator, options.schema, runtimeRole);
     }
   } finally {
+    // the lock is the migration connection's: it ends with it (an explicit unlock is not needed)
     await migrator.destroy();
   }
   const ds = createDataSource(options);
