@@ -128,4 +128,13 @@ describe('Platform messaging on the real broker and database', () => {
     expect(dlq.every((m) => m.headers[DLQ_HEADERS.consumer] === 'paystream.order-payment')).toBe(true);
     expect(await effects('o-bad')).toBe(0);
   });
+  it('answers readiness on one Kafka admin connection it keeps, not a new login (TLS + SCRAM) per /health call', async () => {
+    const admins = jest.spyOn(platform.kafka, 'admin');
+    try {
+      for (let i = 0; i < 3; i++) expect((await platform.readiness()).checks.kafka).toEqual({ ok: true });
+      expect(admins.mock.calls.length).toBeLessThanOrEqual(1);
+    } finally {
+      admins.mockRestore();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource, MixedList } from 'typeorm';
 import type { EventPayload, TopicName } from '@paystream/contracts';
 import {
@@ -53,6 +53,8 @@ export class Platform {
   private readonly handlers = new Map<string, EventHandler>();
   private readonly healthSections = new Map<string, () => unknown>();
   private consumer: EventConsumer | undefined;
+  /** The admin connection readiness() probes the broker with (opened on first use, closed by stop). */
+  private healthAdmin: Admin | undefined;
   private lagMonitor: ConsumerLagMonitor | undefined;
   private relay: OutboxRelay | undefined;
   private inboxJanitor: InboxJanitor | undefined;
@@ -175,6 +177,7 @@ export class Platform {
     await this.stopStep('idempotent-request janitor', async () => this.idempotentRequestJanitor?.stop());
     await this.stopStep('nonce janitor', async () => this.nonceJanitor?.stop());
     await this.stopStep('producer', () => this.producer.disconnect()); // itself within PRODUCER_DISCONNECT_TIMEOUT_MS
+    await this.stopStep('health admin', async () => this.healthAdmin?.disconnect());
     await this.stopStep('database', async () => {
       if (this.ds.isInitialized) await this.ds.destroy();
     });
@@ -202,12 +205,17 @@ export class Platform {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     checks.database = await probe(() => this.ds.query('SELECT 1'));
     checks.kafka = await probe(async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
+      // one admin connection, kept between calls: a login per /health call (TLS handshake + SCRAM) cost the
+      // broker and the service several ms of CPU each; a failed probe drops it and the next one logs in again
+      this.healthAdmin ??= this.kafka.admin();
       try {
-        await admin.describeCluster();
-      } finally {
-        await admin.disconnect();
+        await this.healthAdmin.connect();
+        await this.healthAdmin.describeCluster();
+      } catch (error) {
+        const broken = this.healthAdmin;
+        this.healthAdmin = undefined;
+        await broken.disconnect().catch(() => undefined);
+        throw error;
       }
     });
     if (this.handlers.size > 0) checks.consumer = this.consumerCheck();
