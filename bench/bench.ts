@@ -232,8 +232,7 @@ async function kafkaCeiling() {
   } finally {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups([`${prefix}${UPSTREAM_GROUP_PREFIX}bench-perf`]).catch(() => undefined);
+    await removeTopicsAndGroups(admin, prefix).catch((e: unknown) => say(`could not remove the perf tools' topic: ${String(e)}`));
     await admin.disconnect();
   }
 }
@@ -480,6 +479,13 @@ async function driveRate(driver: Driver, readings: Readings, rate: number, first
   };
 }
 
+async function removeTopicsAndGroups(admin: Admin, prefix: string): Promise<void> {
+  const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+  if (groups.length) await admin.deleteGroups(groups);
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+  if (topics.length) await admin.deleteTopics({ topics });
+}
+
 // ---- the run ---------------------------------------------------------------------------------------
 
 const f = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
@@ -575,9 +581,11 @@ async function main(): Promise<number> {
   } finally {
     await driver?.consumer.disconnect().catch(() => undefined);
     await driver?.producer.disconnect().catch(() => undefined);
-    await admin?.disconnect().catch(() => undefined);
     await pg.end().catch(() => undefined);
     await stack.dispose();
+    // the stack's topics and groups go too: the shared broker keeps nothing of a bench run
+    if (admin) await removeTopicsAndGroups(admin, stack.topicPrefix).catch((e: unknown) => say(`could not remove the stack's topics: ${String(e)}`));
+    await admin?.disconnect().catch(() => undefined);
     await revokeTestAcls().catch((e: unknown) => say(`could not revoke the bench's ACLs: ${String(e)}`));
   }
 }
