@@ -6,13 +6,14 @@
  *     own ProducerPerformance (acks=all, as order-payment) / ConsumerPerformance (as upstream) against the
  *     same broker the stack uses, on topics of a prefix of their own (ACLs granted and taken away again).
  *  2. A stack of its own (tools/e2e/service-stack.ts: the compiled services as processes, their own topic
- *     prefix and schema, each as its own Kafka principal and database role), known merchants on real-time
+ *     prefix and schema, each as its own Kafka principal, on scratch databases of their own so that the commits
+ *     counted are the stack's alone), warmed up at the first rate, known merchants on real-time
  *     and T+N schedules, and ordinary orders (Alipay, WeChat Pay, UnionPay by card; amounts that no sandbox
  *     scenario and no risk rule picks) published to payment.requested.v1 as the upstream principal, at
  *     rising offered rates. Per rate: payments/s in the middle half of the sending period (not first to
  *     last), end-to-end latency (published -> outcome consumed) p50/p95/p99/max, CPU-ms per payment by
  *     process (/proc/<pid>/stat: the broker's JVM, every postgres process, each service, this driver),
- *     database commits per payment (pg_stat_database.xact_commit of the services' databases) and Kafka
+ *     database commits per payment (pg_stat_database.xact_commit of the stack's databases) and Kafka
  *     messages per payment (the end offsets of the stack's topics).
  *  3. R = payments/s x durable steps per payment (the measured commits per payment) / pgbench step txn/s.
  * Prints a table and writes bench/results/<stamp>-bench.json. Exits 1 when an order got no outcome, more
@@ -46,6 +47,7 @@ const { values: opts } = parseArgs({
     smoke: { type: 'boolean', default: false },
     rates: { type: 'string' },
     seconds: { type: 'string' },
+    'warmup-seconds': { type: 'string' },
     'pgbench-seconds': { type: 'string' },
     'pgbench-clients': { type: 'string' },
     'perf-records': { type: 'string' },
@@ -61,6 +63,7 @@ const positive = (name: string, text: string | undefined, fallback: number): num
 const PARAMS = {
   rates: (opts.rates ?? (SMOKE ? '5' : '10,20,40,80')).split(',').map((r) => positive('rates', r, 1)),
   secondsPerRate: positive('seconds', opts.seconds, SMOKE ? 4 : 30),
+  warmupSeconds: positive('warmup-seconds', opts['warmup-seconds'], SMOKE ? 2 : 10),
   pgbenchSeconds: positive('pgbench-seconds', opts['pgbench-seconds'], SMOKE ? 2 : 15),
   pgbenchClients: positive('pgbench-clients', opts['pgbench-clients'], SMOKE ? 2 : 4),
   perfRecords: positive('perf-records', opts['perf-records'], SMOKE ? 2_000 : 100_000),
@@ -295,12 +298,9 @@ class Readings {
     return { atMs: performance.now(), groups: this.cpuGroups(), machine: machineBusyTicks(readFileSync('/proc/stat', 'utf8')), commits, messages };
   }
 
-  /** The commits in the services' databases so far (pg_stat_database: whoever else uses those databases counts too). */
+  /** The commits in the stack's databases so far (its own: no one else commits there). */
   async commits(): Promise<number> {
-    const databases = STACK_SERVICES.flatMap((s): string[] => {
-      const d = SERVICES[s].database;
-      return d ? [d] : [];
-    });
+    const databases = STACK_SERVICES.flatMap((s): string[] => (SERVICES[s].database ? [new URL(this.stack.databaseUrl(s)).pathname.slice(1)] : []));
     const res = await this.pg.query<{ n: string }>(`SELECT coalesce(sum(xact_commit), 0)::text AS n FROM pg_stat_database WHERE datname = ANY($1)`, [databases]);
     return Number(res.rows[0]!.n);
   }
@@ -409,8 +409,8 @@ interface StepResult {
   r: number | null;
 }
 
-async function driveRate(driver: Driver, readings: Readings, rate: number, firstIndex: number, runId: string, cards: string[], pgbench: PgbenchCeiling): Promise<StepResult> {
-  const total = Math.max(1, Math.round(rate * PARAMS.secondsPerRate));
+async function driveRate(driver: Driver, readings: Readings, rate: number, seconds: number, firstIndex: number, runId: string, cards: string[], pgbench: PgbenchCeiling): Promise<StepResult> {
+  const total = Math.max(1, Math.round(rate * seconds));
   const ids: string[] = [];
   // the set-up's commits (onboarding, cards) are all counted before the first step begins; later steps start from the last one's end
   if (firstIndex === 0) await new Promise((r) => setTimeout(r, PG_STATS_SETTLE_MS));
@@ -459,7 +459,7 @@ async function driveRate(driver: Driver, readings: Readings, rate: number, first
   const commitsPerPayment = perPayment(after.commits - before.commits, payments);
   return {
     offeredPerSec: rate,
-    seconds: PARAMS.secondsPerRate,
+    seconds,
     sent: ids.length,
     outcomes: payments,
     missing: ids.length - payments,
@@ -516,24 +516,29 @@ async function main(): Promise<number> {
   // own list (and the grants of the specs beside it) must stay out of it
   delete process.env[TEST_RUN_ID_ENV];
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const runId = `${Date.now().toString(36)}`;
+  const runId = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
   say(`${SMOKE ? 'smoke run: ' : ''}rates ${PARAMS.rates.join(', ')}/s for ${PARAMS.secondsPerRate} s each; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   say('ceiling: pgbench step transaction (scratch database)');
   const pgbench = await pgbenchCeiling();
   say(`ceiling: Kafka perf tools (${PARAMS.perfRecords} records)`);
   const kafka = await kafkaCeiling();
 
-  const stack = new ServiceStack(uniqueTopicPrefix('bench'), uniqueId('bench_'), { RATE_LIMIT_SCALE: '100' });
+  // databases of its own (as a chaos run's stack, the services connect as the superuser): pg_stat_database's
+  // commits are then the stack's only, not those of whoever else uses the shared service databases meanwhile
+  const dbSuffix = `_${runId}`;
+  const scratchDatabases = STACK_SERVICES.flatMap((s): string[] => (SERVICES[s].database ? [`${SERVICES[s].database}${dbSuffix}`] : []));
+  const stack = new ServiceStack(uniqueTopicPrefix('bench'), uniqueId('bench_'), { RATE_LIMIT_SCALE: '100' }, { databaseUrl: (database) => testDatabaseUrl(`${database}${dbSuffix}`) });
   const pg = new Client({ connectionString: testDatabaseUrl('postgres') });
   let driver: Driver | undefined;
   let admin: Admin | undefined;
   try {
+    await pg.connect();
+    for (const database of scratchDatabases) await pg.query(`CREATE DATABASE "${database}"`);
     say(`starting a stack of its own (schema ${stack.schema}, topic prefix ${stack.topicPrefix})`);
     await stack.start();
     for (const [i, merchant] of MERCHANTS.entries()) await stack.onboardMerchant(merchant, DEMO_MERCHANT_TERMS[i]);
     const cards = await tokeniseCards(stack);
     say(`${MERCHANTS.length} merchants onboarded (real time and T+N), ${cards.length} UnionPay card shoppers tokenised`);
-    await pg.connect();
     const adminKafka = createKafka({ ...testKafkaSettings(), clientId: 'paystream-bench-offsets', topicPrefix: stack.topicPrefix, partitions: STACK_PARTITIONS }, logger);
     admin = adminKafka.admin();
     await admin.connect();
@@ -542,11 +547,14 @@ async function main(): Promise<number> {
     if (brokerPid === undefined) say(`no process of this user listens on ${brokerPort}: the broker's CPU is not read`);
     const readings = new Readings(stack, brokerPid, pg, admin);
     driver = await startDriver(stack, runId);
+    // the freshly started services warm up (JIT, pools, caches) at the first rate: checked, not reported as a step
+    say(`warming up: ${PARAMS.rates[0]}/s for ${PARAMS.warmupSeconds} s`);
+    const warmup = await driveRate(driver, readings, PARAMS.rates[0]!, PARAMS.warmupSeconds, 0, runId, cards, pgbench);
     const steps: StepResult[] = [];
-    let index = 0;
+    let index = warmup.sent;
     for (const rate of PARAMS.rates) {
       say(`driving ${rate}/s for ${PARAMS.secondsPerRate} s`);
-      const step = await driveRate(driver, readings, rate, index, runId, cards, pgbench);
+      const step = await driveRate(driver, readings, rate, PARAMS.secondsPerRate, index, runId, cards, pgbench);
       index += step.sent;
       steps.push(step);
       say(`  ${f(step.paymentsPerSec)} payments/s, p99 ${f(step.latencyMs?.p99, 0)} ms, ${step.missing} lost, ${step.duplicates} duplicated, ${step.failed} failed`);
@@ -558,6 +566,7 @@ async function main(): Promise<number> {
       params: { ...PARAMS, steadyWindow: [STEADY_FROM, STEADY_TO], merchants: MERCHANTS.map((m, i) => ({ merchantId: m, schedule: DEMO_MERCHANT_TERMS[i]!.schedule })), cardShoppers: cards.length, replicas: 1 },
       pgbench,
       kafka,
+      warmup,
       steps,
       definitions: {
         paymentsPerSec: `outcomes consumed between ${STEADY_FROM * 100}% and ${STEADY_TO * 100}% of the step's sending period, per second`,
@@ -572,7 +581,7 @@ async function main(): Promise<number> {
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(table(report));
     say(`written ${out}`);
-    const bad = steps.filter((s) => s.missing > 0 || s.duplicates > 0 || s.failed > 0);
+    const bad = [warmup, ...steps].filter((s) => s.missing > 0 || s.duplicates > 0 || s.failed > 0);
     if (bad.length) {
       say(`FAILED: orders lost, duplicated or failed at ${bad.map((s) => `${s.offeredPerSec}/s`).join(', ')} (${JSON.stringify(bad.map((s) => s.failedByCode))}); logs in .run/e2e/${stack.schema}/`);
       return 1;
@@ -581,8 +590,9 @@ async function main(): Promise<number> {
   } finally {
     await driver?.consumer.disconnect().catch(() => undefined);
     await driver?.producer.disconnect().catch(() => undefined);
-    await pg.end().catch(() => undefined);
     await stack.dispose();
+    for (const database of scratchDatabases) await pg.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((e: unknown) => say(`could not drop ${database}: ${String(e)}`));
+    await pg.end().catch(() => undefined);
     // the stack's topics and groups go too: the shared broker keeps nothing of a bench run
     if (admin) await removeTopicsAndGroups(admin, stack.topicPrefix).catch((e: unknown) => say(`could not remove the stack's topics: ${String(e)}`));
     await admin?.disconnect().catch(() => undefined);
