@@ -19,7 +19,8 @@
  * Prints a table and writes bench/results/<stamp>-bench.json. Exits 1 when an order got no outcome, more
  * than one, or a failure (none is planted), so a broken stack never reads as a slow one.
  * --smoke: one low rate for a few seconds, a tiny pgbench and perf run (bench/bench.e2e-spec.ts runs it).
- * Not yet: the run with two replicas of every service (ServiceStack's replicas option), a chart.
+ * --replicas N runs N processes of each of the four payment services (CPU summed per service). Not yet: both
+ * replica counts compared in one run, a chart.
  * Usage (after npm run build): node tools/run-dist.js dist/bench/bench.js [--smoke] [--rates 10,20,40] [--seconds 30]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -51,6 +52,7 @@ const { values: opts } = parseArgs({
     'pgbench-seconds': { type: 'string' },
     'pgbench-clients': { type: 'string' },
     'perf-records': { type: 'string' },
+    replicas: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -67,7 +69,10 @@ const PARAMS = {
   pgbenchSeconds: positive('pgbench-seconds', opts['pgbench-seconds'], SMOKE ? 2 : 15),
   pgbenchClients: positive('pgbench-clients', opts['pgbench-clients'], SMOKE ? 2 : 4),
   perfRecords: positive('perf-records', opts['perf-records'], SMOKE ? 2_000 : 100_000),
+  replicas: positive('replicas', opts.replicas, 1),
 };
+/** The services --replicas runs several of (the emulator stands for the channels, merchant and ops are off the payment path). */
+const REPLICATED = ['order-payment', 'risk', 'channel-gateway', 'settlement'] as const;
 
 /** The window of a step's sending period its throughput is read in. */
 const STEADY_FROM = 0.25;
@@ -527,7 +532,10 @@ async function main(): Promise<number> {
   // commits are then the stack's only, not those of whoever else uses the shared service databases meanwhile
   const dbSuffix = `_${runId}`;
   const scratchDatabases = STACK_SERVICES.flatMap((s): string[] => (SERVICES[s].database ? [`${SERVICES[s].database}${dbSuffix}`] : []));
-  const stack = new ServiceStack(uniqueTopicPrefix('bench'), uniqueId('bench_'), { RATE_LIMIT_SCALE: '100' }, { databaseUrl: (database) => testDatabaseUrl(`${database}${dbSuffix}`) });
+  const stack = new ServiceStack(uniqueTopicPrefix('bench'), uniqueId('bench_'), { RATE_LIMIT_SCALE: '100' }, {
+    databaseUrl: (database) => testDatabaseUrl(`${database}${dbSuffix}`),
+    replicas: Object.fromEntries(REPLICATED.map((s) => [s, PARAMS.replicas])),
+  });
   const pg = new Client({ connectionString: testDatabaseUrl('postgres') });
   let driver: Driver | undefined;
   let admin: Admin | undefined;
@@ -563,7 +571,7 @@ async function main(): Promise<number> {
       stamp,
       smoke: SMOKE,
       machine: { cpus: cpus().length, loadAverage: loadavg(), clkTck },
-      params: { ...PARAMS, steadyWindow: [STEADY_FROM, STEADY_TO], merchants: MERCHANTS.map((m, i) => ({ merchantId: m, schedule: DEMO_MERCHANT_TERMS[i]!.schedule })), cardShoppers: cards.length, replicas: 1 },
+      params: { ...PARAMS, steadyWindow: [STEADY_FROM, STEADY_TO], merchants: MERCHANTS.map((m, i) => ({ merchantId: m, schedule: DEMO_MERCHANT_TERMS[i]!.schedule })), cardShoppers: cards.length, replicas: Object.fromEntries(STACK_SERVICES.map((s) => [s, stack.replicaCount(s)])) },
       pgbench,
       kafka,
       warmup,
