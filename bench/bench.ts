@@ -508,6 +508,10 @@ function table(report: { pgbench: PgbenchCeiling; kafka: Awaited<ReturnType<type
       `${f(s.offeredPerSec, 0).padStart(9)} ${f(s.paymentsPerSec).padStart(7)} ${f(s.latencyMs?.p50, 0).padStart(6)} ${f(s.latencyMs?.p95, 0).padStart(6)} ${f(s.latencyMs?.p99, 0).padStart(6)} ${f(s.latencyMs?.max, 0).padStart(6)} ${f(s.commitsPerPayment).padStart(9)} ${f(s.kafkaMessagesPerPayment).padStart(7)} ${f(s.r, 3).padStart(6)} ${f(s.machineBusyPercent, 0).padStart(6)}  ${s.missing}/${s.duplicates}/${s.failed}`,
     );
   }
+  lines.push(
+    `pay/s: outcomes consumed in the middle ${(STEADY_TO - STEADY_FROM) * 100}% of each step's sending period, per second; latency in ms (published -> outcome consumed)`,
+    `R = pay/s x commits per payment (the durable steps) / pgbench step txn/s (${f(report.pgbench.stepTxnPerSec, 0)})`,
+  );
   lines.push('', 'CPU-ms per payment by process:');
   const names = Object.keys(report.steps[0]?.cpuMsPerPayment ?? {});
   lines.push(`${''.padStart(28)}${report.steps.map((s) => `${f(s.offeredPerSec, 0)}/s`.padStart(9)).join('')}`);
