@@ -1,5 +1,6 @@
 import {
   cpuMs,
+  kafkaClientProperties,
   median,
   machineBusyTicks,
   padJsonTo,
@@ -178,5 +179,25 @@ describe('steadyRate', () => {
   it('is null without two samples inside the range (a run too short for the sampling)', () => {
     expect(steadyRate(samples, 2_600, 7_000)).toBeNull();
     expect(steadyRate([], 0, 10)).toBeNull();
+  });
+});
+
+describe('kafkaClientProperties (the perf tools\' client file)', () => {
+  it('logs in to a secure broker over SASL_SSL with the PEM CA and SCRAM-SHA-512 as the principal', () => {
+    const text = kafkaClientProperties(['127.0.0.1:9092'], { caFile: '/s/ca.pem', principal: 'upstream', password: 'pw' }, { acks: 'all' });
+    expect(text.split('\n')).toEqual([
+      'bootstrap.servers=127.0.0.1:9092',
+      'security.protocol=SASL_SSL',
+      'ssl.truststore.type=PEM',
+      'ssl.truststore.location=/s/ca.pem',
+      'sasl.mechanism=SCRAM-SHA-512',
+      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="upstream" password="pw";',
+      'acks=all',
+      '',
+    ]);
+  });
+
+  it('names only the brokers and the extras for a plaintext broker', () => {
+    expect(kafkaClientProperties(['a:1', 'b:2'], undefined, { 'client.id': 'x' })).toBe('bootstrap.servers=a:1,b:2\nclient.id=x\n');
   });
 });

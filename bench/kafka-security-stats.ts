@@ -170,3 +170,29 @@ export function steadyRate(samples: readonly CountSample[], from: number, to: nu
   if (!first || !last || last.atMs <= first.atMs) return null;
   return ((last.count - first.count) * 1000) / (last.atMs - first.atMs);
 }
+
+/** How a perf tool logs in to a secure broker: the CA (PEM file) and a principal's SCRAM-SHA-512 password. */
+export interface ScramLogin {
+  caFile: string;
+  principal: string;
+  password: string;
+}
+
+/**
+ * The text of a client property file for Kafka's perf tools: the brokers, for a secure broker (a login given)
+ * SASL_SSL with the PEM CA and SCRAM-SHA-512 as the principal, then the extra properties.
+ */
+export function kafkaClientProperties(brokers: readonly string[], login: ScramLogin | undefined, extra: Record<string, string>): string {
+  const lines = [`bootstrap.servers=${brokers.join(',')}`];
+  if (login) {
+    lines.push(
+      'security.protocol=SASL_SSL',
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${login.caFile}`,
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${login.principal}" password="${login.password}";`,
+    );
+  }
+  for (const [k, v] of Object.entries(extra)) lines.push(`${k}=${v}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -6,12 +6,6 @@
 # It starts and stops brokers of its own (free ports, /tmp); the shared broker is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash infra/kafka/kafka.sh fetch
-version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' infra/kafka/pom.xml)"
-tools=infra/kafka/tools-libs
-if [ ! -f "$tools/kafka-tools-$version.jar" ]; then
-  echo "[kafka-bench] fetching org.apache.kafka:kafka-tools:$version from Maven Central (once)" >&2
-  mvn -q -B dependency:copy -Dartifact="org.apache.kafka:kafka-tools:$version" -DoutputDirectory="$tools" >&2
-fi
+bash bench/fetch-kafka-tools.sh
 npx tsc -p tsconfig.build.json
 exec node tools/run-dist.js dist/bench/kafka-security.js "$@"

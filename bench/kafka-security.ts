@@ -41,6 +41,7 @@ import { OUTBOX_BATCH_SIZE_MAX } from '@paystream/shared/outbox';
 import { ensureGroupCoordinator } from '../tools/kafka-acl/apply-acls';
 import {
   cpuMs,
+  kafkaClientProperties,
   machineBusyTicks,
   median,
   padJsonTo,
@@ -243,19 +244,8 @@ async function startBroker(mode: Mode): Promise<Broker> {
       return { ...base, ssl: { ca: config.ssl.ca[0]! }, sasl: config.sasl };
     },
     clientProperties(principal, extra) {
-      const lines = [`bootstrap.servers=${brokers.join(',')}`];
-      if (secure) {
-        const password = readFileSync(join(secretsDir, `${principal}.password`), 'utf8').trim();
-        lines.push(
-          'security.protocol=SASL_SSL',
-          'ssl.truststore.type=PEM',
-          `ssl.truststore.location=${join(secretsDir, 'ca.pem')}`,
-          'sasl.mechanism=SCRAM-SHA-512',
-          `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${principal}" password="${password}";`,
-        );
-      }
-      for (const [k, v] of Object.entries(extra)) lines.push(`${k}=${v}`);
-      return writePrivate(join(work, `${mode}-${principal}-${Object.keys(extra).length}-${randomBytes(3).toString('hex')}.properties`), `${lines.join('\n')}\n`);
+      const login = secure ? { caFile: join(secretsDir, 'ca.pem'), principal, password: readFileSync(join(secretsDir, `${principal}.password`), 'utf8').trim() } : undefined;
+      return writePrivate(join(work, `${mode}-${principal}-${Object.keys(extra).length}-${randomBytes(3).toString('hex')}.properties`), kafkaClientProperties(brokers, login, extra));
     },
   };
 }

@@ -15,6 +15,8 @@ stop_kafka() {
 trap stop_kafka EXIT
 
 bash scripts/setup.sh --with-test
+# the bench's smoke spec (bench/bench.e2e-spec.ts) runs Kafka's perf tools: fetched once
+bash bench/fetch-kafka-tools.sh
 echo "[test] lint"
 npm run --silent lint
 echo "[test] jest"

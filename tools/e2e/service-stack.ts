@@ -358,6 +358,12 @@ export class ServiceStack {
     await this.waitReady(service, replica);
   }
 
+  /** The OS pid of a running replica (the service itself: run-dist loads it in the spawned node), for a bench's CPU readings. */
+  pid(service: StackService, replica = 0): number | undefined {
+    const instance = this.processes.get(instanceKey(service, replica));
+    return instance && isAlive(instance.child) ? instance.child.pid : undefined;
+  }
+
   /** Whether a replica's process is alive (running or stopped). */
   isRunning(service: StackService, replica = 0): boolean {
     const instance = this.processes.get(instanceKey(service, replica));

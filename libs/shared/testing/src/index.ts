@@ -9,3 +9,4 @@ export * from './schema-text-fields';
 export * from './merchant-fixtures';
 export * from './test-credentials';
 export * from './database-roles';
+export { TEST_RUN_ID_ENV } from './test-run';
