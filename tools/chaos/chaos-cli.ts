@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { CHAOS_USAGE, parseChaosArgs, reproduceCommand } from './chaos-options';
 import { REPO_ROOT } from '../e2e/service-stack';
-import { runChaos, startInfra, stopInfra } from './run-chaos';
+import { EXIT_NO_VERDICT, runChaos, startInfra, stopInfra } from './run-chaos';
 
 async function main(): Promise<void> {
   const parsed = parseChaosArgs(process.argv.slice(2), () => randomInt(0, 2 ** 31));
@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   }
   // a series: one Postgres and Kafka for all the seeds, each seed with its own schema, topics and services
   process.stdout.write(`chaos: seeds ${o.series.join(',')}\nchaos: reproduce with: ${reproduceCommand(o)}\n`);
-  const infra = await startInfra(join(REPO_ROOT, '.run', 'chaos', `series-${o.series.join('-')}`), o.brokers);
+  const infra = await startInfra(join(REPO_ROOT, '.run', 'chaos', `series-${o.series.join('-')}`), o.brokers).catch((error: unknown) => {
+    process.stderr.write(`chaos: the series' own Postgres and Kafka did not start: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(EXIT_NO_VERDICT);
+  });
   const codes: number[] = [];
   try {
     for (const seed of o.series) {

@@ -10,6 +10,8 @@ import { REPO_ROOT } from '../e2e/service-stack';
 const CI_SEEDS = [101, 119];
 const CI_MINUTES = 0.5;
 const CI_RATE_PER_SECOND = 3;
+/** How much of a run's output a failure without a verdict shows. */
+const OUTPUT_TAIL_LINES = 40;
 /** Start-up, traffic, drain (up to 140 s each) and audit of both seeds on a busy 2-core box. */
 const CHAOS_RUN_TIMEOUT_MS = 12 * 60_000;
 
@@ -26,8 +28,10 @@ describe('chaos run (fixed seeds)', () => {
         child.on('exit', resolve);
       });
       const verdicts = output.split('\n').filter((l) => /^(auditor:|chaos: seeds? )/.test(l));
-      // the lines that say why, in the failure message (the whole run is in .run/chaos/<seed>/)
-      expect({ code, verdicts }).toEqual({ code: 0, verdicts: expect.arrayContaining(CI_SEEDS.map(() => expect.stringMatching(/^auditor: OK/))) });
+      // the lines that say why, in the failure message (the whole run is in .run/chaos/<seed>/); when the run ended
+      // without a verdict (its infrastructure did not start), the end of its output too
+      const tail = verdicts.some((l) => l.startsWith('auditor:')) ? [] : output.trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES);
+      expect({ code, verdicts, tail }).toEqual({ code: 0, verdicts: expect.arrayContaining(CI_SEEDS.map(() => expect.stringMatching(/^auditor: OK/))), tail: [] });
       expect(verdicts.filter((l) => l.startsWith('auditor: OK'))).toHaveLength(CI_SEEDS.length);
     },
     CHAOS_RUN_TIMEOUT_MS,
