@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { createKafka, secureClientConfig } from '@paystream/shared/kafka';
 import { createLogger } from '@paystream/shared/observability';
 import { loadPlatformConfig } from '@paystream/shared/platform';
-import { freePort } from '@paystream/shared/testing';
+import { OWN_SECURE_BROKER_START_TIMEOUT_S, OwnSecureBroker } from './own-secure-broker';
 
 /**
  * infra/kafka/rotate-scram.sh on a secure broker of its own (infra/kafka/kafka.sh, KAFKA_SECURITY=sasl_ssl,
@@ -18,20 +17,15 @@ const hasJava = !spawnSync('java', ['-version'], { stdio: 'ignore' }).error;
 if (!hasJava) console.warn('rotate-scram.integration-spec: skipped, no java on PATH (the secure broker is Apache Kafka on the JVM)');
 const describeWithJava = hasJava ? describe : describe.skip;
 
-/** How long the secure broker may take to format, start and answer on a loaded machine. */
-const SECURE_BROKER_START_TIMEOUT_S = 180;
 /** How long one refused client tries before it gives up. */
 const CLIENT_TIMEOUT_MS = 5_000;
 /** How long one rotation (kafka-configs on the JVM) may take on a loaded machine. */
 const ROTATION_TIMEOUT_MS = 90_000;
 
-const kafkaScript = join(__dirname, '../../infra/kafka/kafka.sh');
 const rotateScript = join(__dirname, '../../infra/kafka/rotate-scram.sh');
 const PEPPER = Buffer.alloc(32, 0x5a).toString('base64');
 
 describeWithJava('rotating a SCRAM password (infra/kafka/rotate-scram.sh)', () => {
-  let dir: string;
-  let brokerEnv: NodeJS.ProcessEnv;
   let brokers: string[];
   let secretsDir: string;
 
@@ -56,31 +50,15 @@ describeWithJava('rotating a SCRAM password (infra/kafka/rotate-scram.sh)', () =
     }
   }
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'paystream-rotate-scram-'));
-    secretsDir = join(dir, 'secrets');
-    return Promise.all([freePort(), freePort()]).then(([port, controllerPort]) => {
-      brokers = [`127.0.0.1:${port}`];
-      brokerEnv = {
-        ...process.env,
-        KAFKA_SECURITY: 'sasl_ssl',
-        KAFKA_PORT: String(port),
-        KAFKA_CONTROLLER_PORT: String(controllerPort),
-        KAFKA_DATA_DIR: join(dir, 'data'),
-        KAFKA_SECRETS_DIR: secretsDir,
-        KAFKA_PARTITIONS: '1',
-        KAFKA_HEAP: '384m',
-        KAFKA_START_TIMEOUT_S: String(SECURE_BROKER_START_TIMEOUT_S),
-      };
-      const started = spawnSync('bash', [kafkaScript, 'start'], { env: brokerEnv, encoding: 'utf8', timeout: (SECURE_BROKER_START_TIMEOUT_S + 60) * 1000 });
-      if (started.status !== 0) throw new Error(`secure broker did not start: ${started.stderr}`);
-    });
-  }, (SECURE_BROKER_START_TIMEOUT_S + 90) * 1000);
+  let own: OwnSecureBroker | undefined;
 
-  afterAll(() => {
-    if (brokerEnv) spawnSync('bash', [kafkaScript, 'stop'], { env: brokerEnv, stdio: 'ignore', timeout: 60_000 });
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 90_000);
+  beforeAll(async () => {
+    own = await new OwnSecureBroker('rotate-scram').start();
+    brokers = own.brokers;
+    secretsDir = own.secretsDir;
+  }, (OWN_SECURE_BROKER_START_TIMEOUT_S + 90) * 1000);
+
+  afterAll(() => own?.stop(), 90_000);
 
   it('refuses the old password and takes the new one; the connection made before keeps working; the service started again gets in', async () => {
     const env = { CREDENTIAL_PEPPER: PEPPER, KAFKA_BROKERS: brokers.join(','), KAFKA_SSL_CA_FILE: join(secretsDir, 'ca.pem'), KAFKA_SASL_USERNAME: 'risk', KAFKA_SASL_PASSWORD_FILE: join(secretsDir, 'risk.password') };

@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { ALL_TOPICS, dlqTopicOf, TOPICS } from '@paystream/contracts';
@@ -9,6 +7,7 @@ import { aclPlan, applyAcls, BROKER_PRINCIPAL, createKafka, secureClientConfig }
 import { createLogger } from '@paystream/shared/observability';
 import { loadPlatformConfig } from '@paystream/shared/platform';
 import { ensureGroupCoordinator } from './apply-acls';
+import { OWN_SECURE_BROKER_START_TIMEOUT_S, OwnSecureBroker } from './own-secure-broker';
 
 /**
  * Starts its own secure broker (infra/kafka/kafka.sh, KAFKA_SECURITY=sasl_ssl) on free ports with its own
@@ -18,30 +17,15 @@ const hasJava = !spawnSync('java', ['-version'], { stdio: 'ignore' }).error;
 if (!hasJava) console.warn('secure-broker.integration-spec: skipped, no java on PATH (the secure broker is Apache Kafka on the JVM)');
 const describeWithJava = hasJava ? describe : describe.skip;
 
-/** How long the secure broker may take to format, start and answer on a loaded machine. */
-const SECURE_BROKER_START_TIMEOUT_S = 180;
 /** How long one refused client tries before it gives up. */
 const CLIENT_TIMEOUT_MS = 5_000;
 /** How long a consumer may take to join its group and read its first message. */
 const CONSUMER_READ_TIMEOUT_MS = 60_000;
 
-const script = join(__dirname, '../../infra/kafka/kafka.sh');
 const PEPPER = Buffer.alloc(32, 0x5a).toString('base64');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 describeWithJava('the secure broker (SASL_SSL, SCRAM-SHA-512, ACLs that follow ownership)', () => {
-  let dir: string;
-  let brokerEnv: NodeJS.ProcessEnv;
+  let own: OwnSecureBroker | undefined;
   let brokers: string[];
   let secretsDir: string;
 
@@ -89,23 +73,9 @@ describeWithJava('the secure broker (SASL_SSL, SCRAM-SHA-512, ACLs that follow o
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'paystream-secure-kafka-'));
-    secretsDir = join(dir, 'secrets');
-    const [port, controllerPort] = [await freePort(), await freePort()];
-    brokers = [`127.0.0.1:${port}`];
-    brokerEnv = {
-      ...process.env,
-      KAFKA_SECURITY: 'sasl_ssl',
-      KAFKA_PORT: String(port),
-      KAFKA_CONTROLLER_PORT: String(controllerPort),
-      KAFKA_DATA_DIR: join(dir, 'data'),
-      KAFKA_SECRETS_DIR: secretsDir,
-      KAFKA_PARTITIONS: '1',
-      KAFKA_HEAP: '384m',
-      KAFKA_START_TIMEOUT_S: String(SECURE_BROKER_START_TIMEOUT_S),
-    };
-    const started = spawnSync('bash', [script, 'start'], { env: brokerEnv, encoding: 'utf8', timeout: (SECURE_BROKER_START_TIMEOUT_S + 60) * 1000 });
-    if (started.status !== 0) throw new Error(`secure broker did not start: ${started.stderr}`);
+    own = await new OwnSecureBroker('secure-kafka').start();
+    brokers = own.brokers;
+    secretsDir = own.secretsDir;
     const admin = client({ ...secureClientConfig(brokers, secretsDir, BROKER_PRINCIPAL), retry: { retries: 10 } }).admin();
     await admin.connect();
     try {
@@ -117,12 +87,9 @@ describeWithJava('the secure broker (SASL_SSL, SCRAM-SHA-512, ACLs that follow o
     } finally {
       await admin.disconnect();
     }
-  }, (SECURE_BROKER_START_TIMEOUT_S + 90) * 1000);
+  }, (OWN_SECURE_BROKER_START_TIMEOUT_S + 90) * 1000);
 
-  afterAll(() => {
-    if (brokerEnv) spawnSync('bash', [script, 'stop'], { env: brokerEnv, stdio: 'ignore', timeout: 60_000 });
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 90_000);
+  afterAll(() => own?.stop(), 90_000);
 
   it('keeps every secret 0600 and writes the upstream client configuration', () => {
     for (const file of ['upstream.password', 'risk.password', `${BROKER_PRINCIPAL}.password`, 'ca.key', 'client-upstream.json']) {
