@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { CE_HEADERS, DLQ_HEADERS, TOPICS } from '@paystream/contracts';
 import { AUDITOR_GROUP_PREFIX, headerString, lagOf, logicalTopic, physicalTopic } from '@paystream/shared/kafka';
+import { loadKafkaSecurity } from '@paystream/shared/platform';
 import type { AuditTarget } from '../audit-target';
 import type { DeadLetter, GroupLag, OutcomeEvent, RequestedEvent } from '../checks/snapshot';
 
@@ -131,12 +131,13 @@ async function readLag(admin: Admin, prefix: string, existing: Set<string>): Pro
 /** Reads the order and outcome topics and every dead-letter topic under the prefix, and the services' consumer lag. */
 export async function readKafka(target: AuditTarget): Promise<KafkaSnapshot> {
   const prefix = target.kafka.topicPrefix;
-  const { caFile, sasl } = target.kafka;
+  // the files the target names, read and checked as a service's KAFKA_SSL_CA_FILE and KAFKA_SASL_* are
+  const { ssl, sasl } = loadKafkaSecurity('auditor', { KAFKA_SSL_CA_FILE: target.kafka.caFile, KAFKA_SASL_USERNAME: target.kafka.sasl?.username, KAFKA_SASL_PASSWORD_FILE: target.kafka.sasl?.passwordFile });
   const kafka = new Kafka({
     clientId: 'paystream-auditor',
     brokers: target.kafka.brokers,
-    ...(caFile ? { ssl: { ca: [readFileSync(caFile, 'utf8')] } } : {}),
-    ...(sasl ? { sasl: { mechanism: 'scram-sha-512' as const, username: sasl.username, password: readFileSync(sasl.passwordFile, 'utf8').trim() } } : {}),
+    ...(ssl ? { ssl: { ca: [ssl.ca] } } : {}),
+    ...(sasl ? { sasl } : {}),
     logLevel: logLevel.NOTHING,
     retry: { retries: 3 },
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { KEY_MODES } from '@paystream/contracts';
 import { parsePepper, RATE_LIMIT_DEFAULTS, RATE_LIMIT_ENV_PREFIX, RATE_LIMIT_SCALE_ENV, rateLimitsOf, type KeyMode, type RateLimits, type RateLimitSetting } from '@paystream/shared/auth';
-import { TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSaslSettings, type KafkaSettings } from '@paystream/shared/kafka';
+import { kafkaLoginEnv, TOPIC_PARTITIONS_DEFAULT, TOPIC_REPLICATION_FACTOR_DEFAULT, TOPIC_REPLICATION_FACTOR_MAX, type KafkaSaslSettings, type KafkaSettings } from '@paystream/shared/kafka';
 import { DB_CONNECT_TIMEOUT_MS, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, DB_LOCK_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS, type SessionTimeouts } from '@paystream/shared/persistence';
 import { SERVICES, type ServiceName } from './services';
 
@@ -200,9 +200,9 @@ export function loadKafkaSecurity(service: string, env: Record<string, string | 
 export function withLocalKafkaLogin(env: Record<string, string | undefined>, principal: string): Record<string, string | undefined> {
   if (env.KAFKA_SASL_USERNAME || env.KAFKA_SSL_CA_FILE || env.KAFKA_SECURITY === 'plaintext') return env;
   const dir = env.KAFKA_SECRETS_DIR || join('.run', 'kafka');
-  const passwordFile = join(dir, `${principal}.password`);
-  if (!existsSync(passwordFile)) return env;
-  return { ...env, KAFKA_SSL_CA_FILE: join(dir, 'ca.pem'), KAFKA_SASL_USERNAME: principal, KAFKA_SASL_PASSWORD_FILE: passwordFile };
+  const login = kafkaLoginEnv(dir, principal);
+  if (!existsSync(login.KAFKA_SASL_PASSWORD_FILE)) return env;
+  return { ...env, ...login };
 }
 
 /** The database URL used when none is given: the local Postgres (PGHOST, PGPORT) and the given database. */

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
-import { aclPlan, applyAcls, BROKER_PRINCIPAL, deleteAclsOn, secureClientConfig, type AclPrincipal, type KafkaSettings } from '@paystream/shared/kafka';
+import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import { aclPlan, type AclPrincipal, applyAcls, BROKER_PRINCIPAL, deleteAclsOn, kafkaLoginEnv, type KafkaSettings, secureClientConfig } from '@paystream/shared/kafka';
 import { TEST_REPO_ROOT, TEST_RUN_ID_ENV } from './test-run';
 
 /**
@@ -13,10 +13,9 @@ export const TEST_KAFKA_SECURITY: 'sasl_ssl' | 'plaintext' = process.env.KAFKA_S
 /** The broker the test run shares (infra/kafka/kafka.sh). */
 export const TEST_KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
-const REPO_ROOT = TEST_REPO_ROOT;
 
 /** Where kafka.sh wrote the CA and the principals' passwords (KAFKA_SECRETS_DIR, else .run/kafka). */
-export const TEST_KAFKA_SECRETS_DIR = resolve(process.env.KAFKA_SECRETS_DIR ?? join(REPO_ROOT, '.run', 'kafka'));
+export const TEST_KAFKA_SECRETS_DIR = resolve(process.env.KAFKA_SECRETS_DIR ?? join(TEST_REPO_ROOT, '.run', 'kafka'));
 
 /**
  * The principal the test harness itself connects as (its raw producers, collectors, admin clients): the
@@ -50,12 +49,7 @@ export const TEST_KAFKA: KafkaLogin = TEST_KAFKA_SECURITY === 'plaintext' ? { br
 export function testKafkaEnv(principal: AclPrincipal, broker: KafkaLogin = TEST_KAFKA): Record<string, string> {
   const env: Record<string, string> = { KAFKA_BROKERS: broker.brokers.join(',') };
   if (broker.secretsDir === undefined) return env;
-  return {
-    ...env,
-    KAFKA_SSL_CA_FILE: join(broker.secretsDir, 'ca.pem'),
-    KAFKA_SASL_USERNAME: principal,
-    KAFKA_SASL_PASSWORD_FILE: join(broker.secretsDir, `${principal}.password`),
-  };
+  return { ...env, ...kafkaLoginEnv(broker.secretsDir, principal) };
 }
 
 const granted = new Map<string, Promise<void>>();
@@ -65,9 +59,20 @@ const granted = new Map<string, Promise<void>>();
  * developer's broker is the demo's too): one file per Jest run, named by the run id the global setup puts in
  * the environment (TEST_RUN_ID_ENV) before any worker starts. Outside Jest: one per process.
  */
-export const TEST_ACL_LEDGER_DIR = join(REPO_ROOT, '.run', 'kafka-test-acls');
+export const TEST_ACL_LEDGER_DIR = join(TEST_REPO_ROOT, '.run', 'kafka-test-acls');
 function testAclLedgerFile(): string {
   return join(TEST_ACL_LEDGER_DIR, `${process.env[TEST_RUN_ID_ENV] ?? `pid-${process.pid}`}.txt`);
+}
+
+/** Runs `work` with an admin client of the broker's super user (who grants and takes away ACLs), connected for it alone. */
+async function asSuperuser(work: (admin: Admin) => Promise<unknown>): Promise<void> {
+  const admin = new Kafka({ clientId: 'paystream-test-acls', logLevel: logLevel.NOTHING, retry: { retries: 5 }, ...testKafkaConfig() }).admin();
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Takes away the ACLs this Jest run granted (the global teardown, in the Jest process): every ACL on the resources of each prefix noted. */
@@ -76,13 +81,9 @@ export async function revokeTestAcls(): Promise<number> {
   const file = testAclLedgerFile();
   if (!existsSync(file)) return 0;
   const prefixes = [...new Set(readFileSync(file, 'utf8').split('\n').filter((p) => p !== ''))];
-  const admin = new Kafka({ clientId: 'paystream-test-acls', logLevel: logLevel.NOTHING, retry: { retries: 5 }, ...testKafkaConfig() }).admin();
-  await admin.connect();
-  try {
+  await asSuperuser(async (admin) => {
     for (const prefix of prefixes) await deleteAclsOn(admin, aclPlan(prefix));
-  } finally {
-    await admin.disconnect();
-  }
+  });
   rmSync(file, { force: true });
   return prefixes.length;
 }
@@ -97,15 +98,9 @@ export function grantTestAcls(topicPrefix: string): Promise<void> {
   let done = granted.get(topicPrefix);
   if (!done) {
     done = (async () => {
-      const admin = new Kafka({ clientId: 'paystream-test-acls', logLevel: logLevel.NOTHING, retry: { retries: 5 }, ...testKafkaConfig() }).admin();
       mkdirSync(TEST_ACL_LEDGER_DIR, { recursive: true });
       appendFileSync(testAclLedgerFile(), `${topicPrefix}\n`);
-      await admin.connect();
-      try {
-        await applyAcls(admin, aclPlan(topicPrefix));
-      } finally {
-        await admin.disconnect();
-      }
+      await asSuperuser((admin) => applyAcls(admin, aclPlan(topicPrefix)));
     })();
     done.catch(() => granted.delete(topicPrefix));
     granted.set(topicPrefix, done);
